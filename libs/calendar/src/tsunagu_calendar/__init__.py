@@ -1,0 +1,1 @@
+"""tsunagu_calendar."""

@@ -1,0 +1,47 @@
+"""Tsunagu event contracts: the envelope, the registry of every event, the stream definitions.
+
+Depends on pydantic alone, so any consumer (another service, a replay tool, a test) can read
+Tsunagu events without the rest of the platform.
+"""
+
+from . import events as events
+from .envelope import ID_PATTERN, CloudEvent, EventData, EventType, caused_by, new_event
+from .errors import (
+    EventParseError,
+    InvalidEnvelopeError,
+    InvalidEventDataError,
+    MalformedEventError,
+    UnknownEventTypeError,
+    UnknownEventVersionError,
+)
+from .ids import new_event_id, uuid7
+from .registry import REGISTRY, Registry, event, parse_event
+from .streams import DLQ_STREAM, PRODUCERS, STREAMS, StreamDefinition, dlq_subject, stream_for_subject
+
+__all__ = [
+    "DLQ_STREAM",
+    "ID_PATTERN",
+    "PRODUCERS",
+    "REGISTRY",
+    "STREAMS",
+    "CloudEvent",
+    "EventData",
+    "EventParseError",
+    "EventType",
+    "InvalidEnvelopeError",
+    "InvalidEventDataError",
+    "MalformedEventError",
+    "Registry",
+    "StreamDefinition",
+    "UnknownEventTypeError",
+    "UnknownEventVersionError",
+    "caused_by",
+    "dlq_subject",
+    "event",
+    "events",
+    "new_event",
+    "new_event_id",
+    "parse_event",
+    "stream_for_subject",
+    "uuid7",
+]

@@ -1,0 +1,1 @@
+"""The tsunagu command."""

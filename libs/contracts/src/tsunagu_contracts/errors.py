@@ -48,3 +48,6 @@ class InvalidEventDataError(EventParseError):
         listed = "; ".join(f"{loc}: {rule}" for loc, rule in problems[:10])
         more = f" (+{len(problems) - 10} more)" if len(problems) > 10 else ""
         super().__init__(f"{event_type} failed validation: {listed}{more}")
+
+    def __reduce__(self) -> tuple[type[InvalidEventDataError], tuple[str, list[tuple[str, str]]]]:
+        return (type(self), (self.event_type, self.problems))

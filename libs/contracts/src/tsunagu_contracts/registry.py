@@ -24,12 +24,42 @@ from .errors import (
 E = TypeVar("E", bound=type[EventData])
 
 
-def _problems(exc: ValidationError) -> list[tuple[str, str]]:
-    """Field and rule of each validation error; never the input value."""
+def _field_names(envelope_cls: type[CloudEvent[Any]]) -> frozenset[str]:
+    """Every property name the contract declares, at any depth."""
+    try:
+        schema = envelope_cls.model_json_schema()
+    except Exception:  # a type without a JSON schema: fall back to the envelope's own fields
+        return frozenset(envelope_cls.model_fields)
+    names: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                names.update(props)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return frozenset(names)
+
+
+def _problems(exc: ValidationError, known: frozenset[str]) -> list[tuple[str, str]]:
+    """Field and rule of each validation error; never the input value.
+
+    A location part that is not a declared field name or a list index came from the input (a
+    mapping key, say) and is masked, since it may itself be personal data.
+    """
     out = []
     for err in exc.errors(include_url=False, include_input=False, include_context=False):
-        loc = ".".join(str(part) for part in err["loc"]) or "(root)"
-        out.append((loc, err["type"]))
+        parts = [
+            str(part) if isinstance(part, int) or part in known or part == "[key]" else "*"
+            for part in err["loc"]
+        ]
+        out.append((".".join(parts) or "(root)", err["type"]))
     return out
 
 
@@ -40,10 +70,14 @@ class Registry:
         self._by_name: dict[str, type[EventData]] = {}
         self._families: dict[str, set[int]] = {}
         self._envelopes: dict[str, type[CloudEvent[Any]]] = {}
+        self._field_names: dict[str, frozenset[str]] = {}
 
     def register(self, cls: type[EventData], event_type: EventType) -> None:
         if event_type.name in self._by_name and self._by_name[event_type.name] is not cls:
             raise ValueError(f"{event_type.name} is registered twice")
+        for name, known in self._by_name.items():
+            if known is cls and name != event_type.name:
+                raise ValueError(f"{cls.__qualname__} is already registered as {name}")
         cls.event_type = event_type
         self._by_name[event_type.name] = cls
         self._families.setdefault(event_type.family, set()).add(event_type.version)
@@ -91,7 +125,7 @@ class Registry:
         """
         try:
             obj = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             raise MalformedEventError("payload is not valid JSON") from None
         if not isinstance(obj, dict):
             raise MalformedEventError("payload is not a JSON object")
@@ -105,7 +139,9 @@ class Registry:
         try:
             return envelope_cls.model_validate(obj)
         except ValidationError as exc:
-            raise InvalidEventDataError(name, _problems(exc)) from None
+            if name not in self._field_names:
+                self._field_names[name] = _field_names(envelope_cls)
+            raise InvalidEventDataError(name, _problems(exc, self._field_names[name])) from None
 
 
 REGISTRY = Registry()

@@ -22,7 +22,7 @@ class StreamDefinition:
     description: str
     max_age_seconds: int = 400 * DAY
     """Retention by age: a fiscal year and a margin, so a year can be replayed."""
-    max_bytes: int = 8 * 1024**3
+    max_bytes: int = 1024**3
     duplicate_window_seconds: int = 2 * 60 * 60
     """De-duplication window by ``Nats-Msg-Id``; longer than any relay outage we expect to ride out."""
     replicas: int = 1

@@ -1,0 +1,55 @@
+"""The event catalogue as a Markdown table, for the README.
+
+``python -m tsunagu_contracts.catalogue`` prints it for every registered event.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from .registry import REGISTRY, Registry
+from .schemagen import schema_filename, summary
+
+DEFAULT_SCHEMA_BASE = "libs/contracts/schemas"
+"""Where the schemas are, relative to the repository root (where the README is)."""
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def catalogue_markdown(registry: Registry = REGISTRY, *, schema_base: str = DEFAULT_SCHEMA_BASE) -> str:
+    """One row per event: type, version, stream, first line of its description, link to its schema."""
+    if not len(registry):
+        return "_No events are registered yet._\n"
+    lines = [
+        "| Type | Version | Stream | Description | Schema |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    base = schema_base.rstrip("/")
+    for cls in registry:
+        et = cls.event_type
+        filename = schema_filename(et.name)
+        link = f"[{filename}]({base}/{filename})" if base else f"[{filename}]({filename})"
+        lines.append(f"| `{et.name}` | v{et.version} | `{et.stream}` | {_cell(summary(cls))} | {link} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tsunagu_contracts.catalogue",
+        description="Print the Markdown catalogue of every registered event.",
+    )
+    parser.add_argument(
+        "--schema-base",
+        default=DEFAULT_SCHEMA_BASE,
+        help="path or URL prefix of the schema links (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    print(catalogue_markdown(REGISTRY, schema_base=args.schema_base), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

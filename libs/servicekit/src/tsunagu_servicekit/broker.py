@@ -1,0 +1,33 @@
+"""The FastStream NATS broker every service connects through.
+
+The broker owns the connection (reconnecting forever: a restarted nats-server is waited for,
+not fatal), carries FastStream's OpenTelemetry middleware, and sets the acknowledgement policy
+to MANUAL for any FastStream subscriber a service declares: FastStream's default drops a message
+whose handler raised, which must never be in effect here. The kit's own consumers and relay use
+the broker's nats-py connection directly (see ``messaging.pull``).
+"""
+
+from __future__ import annotations
+
+from faststream.middlewares import AckPolicy
+from faststream.nats import NatsBroker
+from faststream.nats.opentelemetry import NatsTelemetryMiddleware
+from opentelemetry.trace import TracerProvider
+
+from .settings import ServiceSettings
+
+
+def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider | None = None) -> NatsBroker:
+    """A broker for ``settings.nats_url`` that never gives up reconnecting."""
+    return NatsBroker(
+        settings.nats_url,
+        name=f"tsunagu-{settings.service_name}",
+        allow_reconnect=True,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+        ack_policy=AckPolicy.MANUAL,
+        middlewares=[NatsTelemetryMiddleware(tracer_provider=tracer_provider)],
+        logger=None,
+        description=f"Tsunagu {settings.service_name} service",
+    )

@@ -1,0 +1,1 @@
+"""Messaging on JetStream: streams, outbox and relay, inbox and consumers, dead letters."""

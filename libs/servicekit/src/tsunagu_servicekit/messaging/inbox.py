@@ -1,0 +1,35 @@
+"""The consumer's inbox: ``(consumer, event id)`` rows written in the handler's own transaction.
+
+The insert itself decides (``ON CONFLICT DO NOTHING ... RETURNING``): an id that comes back is
+new and gets its effect; one that does not was already processed. There is no check-then-insert
+window for two replicas to slip through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from .tables import inbox
+
+
+def claim(session: Session | Connection, consumer: str, event_ids: Sequence[str]) -> set[str]:
+    """Insert inbox rows for ``event_ids``; return those that were not there before."""
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return set()
+    dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = datetime.now(UTC)
+    stmt = (
+        insert(inbox)
+        .values([{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in unique])
+        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+        .returning(inbox.c.event_id)
+    )
+    return set(session.execute(stmt).scalars())

@@ -1,0 +1,34 @@
+"""The kit's own tables, as SQLAlchemy Core (bulk paths use Core, not the ORM).
+
+The schema is created by the kit's Alembic branch; these definitions must match it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+outbox = sa.Table(
+    "tsunagu_outbox",
+    metadata,
+    sa.Column(
+        "seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("payload", sa.LargeBinary(), nullable=False),
+    sa.Column("headers", sa.JSON(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("last_error", sa.String(200), nullable=True),
+)
+
+inbox = sa.Table(
+    "tsunagu_inbox",
+    metadata,
+    sa.Column("consumer", sa.String(200), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,77 @@
+"""Settings every service shares, read from the environment (pydantic-settings).
+
+A service subclasses :class:`ServiceSettings` and sets ``env_prefix`` to ``TSUNAGU_<SERVICE>_``;
+the shared names below then read e.g. ``TSUNAGU_INTAKE_NATS_URL``. ``tsunagu up`` sets them per service.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Configuration of one service process. Defaults run it locally on SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="TSUNAGU_", extra="ignore")
+
+    service_name: str = "service"
+    environment: Literal["local", "test", "production"] = "local"
+
+    data_dir: Path = Field(
+        default=Path(".tsunagu"),
+        description="Where local state lives: SQLite files, the local JWT secret",
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/<service>.db"
+    )
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    manage_streams: bool = Field(
+        default=True, description="Create/update the streams on start; off where operators manage them"
+    )
+
+    # Delivery policy
+    max_deliveries: int = Field(
+        default=5, ge=1, description="Deliveries before a failing message is dead-lettered"
+    )
+    retry_base_delay: float = Field(default=1.0, gt=0, description="First redelivery delay, seconds")
+    retry_max_delay: float = Field(
+        default=60.0, gt=0, description="Cap of the growing redelivery delay, seconds"
+    )
+    ack_wait: float = Field(default=30.0, gt=0)
+    consumer_batch: int = Field(default=100, ge=1, le=1000)
+    relay_batch: int = Field(default=500, ge=1, le=5000)
+    relay_poll_interval: float = Field(
+        default=1.0, gt=0, description="Safety poll; commits wake the relay at once"
+    )
+
+    # HTTP
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+
+    # Auth
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 secret (local); generated into data_dir when neither this nor a JWKS URL is set",
+    )
+    jwt_jwks_url: str | None = Field(default=None, description="OIDC issuer's JWKS (production)")
+    jwt_issuer: str = "tsunagu-local"
+    jwt_audience: str = "tsunagu"
+
+    # Observability
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces endpoint; none: no export")
+    trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
+    traces_file: Path | None = Field(
+        default=None, description="Write finished spans as JSON lines (tests, debugging)"
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / f'{self.service_name}.db').as_posix()}"

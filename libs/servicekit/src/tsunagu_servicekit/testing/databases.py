@@ -1,0 +1,53 @@
+"""Throw-away databases for tests: a fresh PostgreSQL database per test, or SQLite."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
+
+TEST_DATABASE_PREFIX = "tsunagu_t_"
+
+
+def is_postgres(url: str | URL) -> bool:
+    """Whether a SQLAlchemy URL points at PostgreSQL (any driver)."""
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _with_driver(url: URL) -> URL:
+    """A bare ``postgresql://`` URL would pick psycopg2, which we do not ship: use psycopg 3."""
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    return url
+
+
+@contextmanager
+def temporary_postgres_database(server_url: str | URL) -> Iterator[str]:
+    """Create a uniquely named database on ``server_url``'s server, yield its URL, then drop it.
+
+    ``server_url`` names any database the user may connect to (``postgres`` will do); the new one
+    is created from it in AUTOCOMMIT mode and dropped ``WITH (FORCE)`` (PostgreSQL 13+), so
+    connections a test left open do not keep it alive.
+    """
+    admin_url = _with_driver(make_url(server_url))
+    if not is_postgres(admin_url):
+        raise ValueError(f"not a PostgreSQL URL: {admin_url.render_as_string(hide_password=True)}")
+    name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:16]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield admin_url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()

@@ -1,0 +1,154 @@
+"""A tiny service built on the kit, for the kit's own tests: it produces ``pinged`` events through
+the outbox and consumes them into ``kit_effects``. Runs in-process (tests import it) or as a
+process: ``python kitapp.py produce|consume ...``.
+
+Its events live in a private registry so they never join the platform's catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import Field
+from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event, new_event_id
+from tsunagu_servicekit.logging import configure_logging
+from tsunagu_servicekit.messaging.consumer import Subscription
+from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.settings import ServiceSettings
+from tsunagu_servicekit.telemetry import get_tracer
+
+MIGRATIONS = Path(__file__).parent / "kitapp_migrations"
+REGISTRY = Registry()
+
+
+class Pinged(EventData):
+    """A test event."""
+
+    ping_id: str = Field(pattern=ID_PATTERN)
+    n: int = 0
+    poison: bool = False
+
+
+REGISTRY.register(Pinged, EventType("training", "kittest", "pinged", 1))
+PINGED = Pinged.event_type.name
+
+effects = sa.Table(
+    "kit_effects",
+    sa.MetaData(),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("ping_id", sa.String(36), nullable=False),
+    sa.Column("n", sa.Integer(), nullable=False),
+    sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def handle_pinged(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+    if event.data.poison:
+        raise RuntimeError("this message always fails")
+    uow.session.execute(
+        sa.insert(effects).values(
+            event_id=event.id, ping_id=event.data.ping_id, n=event.data.n, handled_at=datetime.now(UTC)
+        )
+    )
+
+
+def settings_for(service: str, *, database_url: str, nats_url: str, **extra: Any) -> ServiceSettings:
+    return ServiceSettings(
+        service_name=service,
+        database_url=database_url,
+        nats_url=nats_url,
+        environment="test",
+        **extra,
+    )
+
+
+def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime:
+    subs = [Subscription(PINGED, handle_pinged)] if consume else []
+    return ServiceRuntime(
+        settings, title="kit test app", migrations=MIGRATIONS, subscriptions=subs, registry=REGISTRY
+    )
+
+
+def save_pings(runtime: ServiceRuntime, count: int, *, poison_at: set[int] = frozenset()) -> list[str]:
+    """Save ``count`` events through the outbox in one unit of work, inside a traced span."""
+    ids = []
+    with get_tracer("kitapp").start_as_current_span("save pings"), runtime.uow_factory() as uow:
+        for n in range(count):
+            event = new_event(Pinged(ping_id=new_event_id(), n=n, poison=n in poison_at))
+            uow.add_event(event)
+            ids.append(event.id)
+        uow.commit()
+    return ids
+
+
+def effect_count(runtime: ServiceRuntime) -> int:
+    with runtime.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(effects)).scalar_one())
+
+
+async def _produce(args: argparse.Namespace) -> None:
+    settings = settings_for(
+        "kitproducer",
+        database_url=args.db,
+        nats_url=args.nats,
+        traces_file=args.traces,
+        relay_poll_interval=0.2,
+    )
+    runtime = build_runtime(settings, consume=False)
+    if args.crash_after_publish:
+        # Die between the broker's acknowledgement and marking the rows sent.
+        runtime.relay._mark_published = lambda seqs: os.kill(os.getpid(), signal.SIGKILL)  # type: ignore[method-assign]
+    await runtime.start()
+    try:
+        if args.count:
+            save_pings(runtime, args.count)
+        deadline = time.monotonic() + args.timeout
+        while await asyncio.to_thread(runtime.relay.pending_count) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        await runtime.stop()
+
+
+async def _consume(args: argparse.Namespace) -> None:
+    settings = settings_for("kitconsumer", database_url=args.db, nats_url=args.nats, traces_file=args.traces)
+    runtime = build_runtime(settings, consume=True)
+    await runtime.start()
+    try:
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline:
+            if await asyncio.to_thread(effect_count, runtime) >= args.expect:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            sys.exit(3)
+    finally:
+        await runtime.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["produce", "consume"])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--nats", required=True)
+    parser.add_argument("--traces")
+    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--expect", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--crash-after-publish", action="store_true")
+    args = parser.parse_args()
+    configure_logging(settings_for("kitapp", database_url=args.db, nats_url=args.nats))
+    asyncio.run(_produce(args) if args.mode == "produce" else _consume(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter, HTTPException
+from fastapi.testclient import TestClient
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import BaseModel, Field
+from tsunagu_servicekit.errors import Conflict, Forbidden, NotFound, RuleViolation, ServiceError
+from tsunagu_servicekit.http import Readiness, create_http_app
+from tsunagu_servicekit.logging import configure_logging
+from tsunagu_servicekit.metrics import REGISTRY
+from tsunagu_servicekit.settings import ServiceSettings
+from tsunagu_servicekit.telemetry import build_tracer_provider
+
+CANARY = "CANARY-太郎-0123"
+
+
+class Item(BaseModel):
+    title: str = Field(max_length=10)
+    count: int = 0
+    tags: dict[str, int] = Field(default_factory=dict)
+
+
+router = APIRouter()
+
+
+@router.post("/items", status_code=201)
+async def create_item(item: Item) -> dict[str, str]:
+    return {"title": item.title}
+
+
+@router.get("/items/{item_id}")
+async def get_item(item_id: str) -> dict[str, str]:
+    if item_id == "missing":
+        raise NotFound("The item does not exist.")
+    return {"id": item_id}
+
+
+@router.post("/closed")
+async def closed() -> None:
+    raise RuleViolation("Reservations cannot be made on closure days.", rule="closure_day")
+
+
+@router.post("/duplicate")
+async def duplicate() -> None:
+    raise Conflict("The item was already registered.", code="already_registered")
+
+
+@router.get("/forbidden")
+async def forbidden() -> None:
+    raise Forbidden("The case belongs to another municipality.")
+
+
+@router.get("/plain")
+async def plain() -> None:
+    raise ServiceError("The request cannot be handled.")
+
+
+@router.get("/http-exception")
+async def http_exception() -> None:
+    raise HTTPException(status_code=409, detail="Already done.")
+
+
+@router.get("/boom")
+async def boom() -> None:
+    raise RuntimeError(f"database said: {CANARY}")
+
+
+SERVICE = "http-test"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ServiceSettings:
+    return ServiceSettings(service_name=SERVICE, data_dir=tmp_path)
+
+
+@pytest.fixture
+def client(settings: ServiceSettings) -> Iterator[TestClient]:
+    app = create_http_app(settings=settings, title="Test", routers=[router])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture
+def _restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(False)
+
+
+def test_livez(client: TestClient) -> None:
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.json() == {"status": "alive"}
+
+
+def test_readyz_without_checks_is_ready(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {}}
+
+
+def _app_with_checks(settings: ServiceSettings, **checks: Any) -> TestClient:
+    readiness = Readiness()
+    for name, check in checks.items():
+        readiness.add(name, check)
+    return TestClient(create_http_app(settings=settings, title="Test", readiness=readiness))
+
+
+def test_readyz_ready(settings: ServiceSettings) -> None:
+    async def ok() -> None:
+        return None
+
+    response = _app_with_checks(settings, database=ok, broker=ok).get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "broker": "ok"}}
+
+
+def test_readyz_failing_hides_the_exception(settings: ServiceSettings) -> None:
+    async def ok() -> None:
+        return None
+
+    async def broken() -> None:
+        raise ConnectionError(f"postgresql://admin:{CANARY}@db/intake refused")
+
+    response = _app_with_checks(settings, database=broken, broker=ok).get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "not_ready", "checks": {"database": "failing", "broker": "ok"}}
+    assert CANARY not in response.text
+
+
+async def test_readiness_checks_run_concurrently_with_a_timeout() -> None:
+    async def slow() -> None:
+        await asyncio.sleep(10)
+
+    async def quick() -> None:
+        await asyncio.sleep(0.01)
+
+    readiness = Readiness()
+    readiness.add("slow", slow)
+    readiness.add("slow-too", slow)
+    readiness.add("quick", quick)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert await readiness.run(timeout=0.2) == {"slow": False, "slow-too": False, "quick": True}
+    assert loop.time() - started < 1.0
+    with pytest.raises(ValueError, match="already registered"):
+        readiness.add("quick", quick)
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    def count(route: str, status: str) -> float:
+        labels = {"service": SERVICE, "method": "GET", "route": route, "status": status}
+        return REGISTRY.get_sample_value("tsunagu_http_requests_total", labels) or 0.0
+
+    before = count("/items/{item_id}", "200")
+    assert client.get("/items/person-4711").status_code == 200
+    assert client.get("/items/person-4712").status_code == 200
+    missing_before = count("/items/{item_id}", "404")
+    assert client.get("/items/missing").status_code == 404
+    unmatched_before = count("unmatched", "404")
+    assert client.get(f"/nowhere/{CANARY}").status_code == 404
+
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert count("/items/{item_id}", "200") == before + 2
+    assert count("/items/{item_id}", "404") == missing_before + 1
+    assert count("unmatched", "404") == unmatched_before + 1
+    assert "person-4711" not in response.text
+    assert "CANARY" not in response.text
+    assert "tsunagu_http_requests_total" in response.text
+
+
+def test_validation_error_never_echoes_the_input(client: TestClient) -> None:
+    response = client.post("/items", json={"title": CANARY * 3, "count": CANARY})
+
+    assert response.status_code == 422
+    assert CANARY not in response.text
+    assert "太郎" not in response.content.decode("utf-8")
+    assert response.json() == {
+        "error": "validation_failed",
+        "problems": [
+            {"loc": "body.title", "rule": "string_too_long"},
+            {"loc": "body.count", "rule": "int_parsing"},
+        ],
+    }
+
+
+def test_malformed_json_never_echoes_the_input(client: TestClient) -> None:
+    response = client.post(
+        "/items", content=f'{{"title": "{CANARY}", '.encode(), headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert CANARY not in response.text
+    body = response.json()
+    assert body["error"] == "validation_failed"
+    assert [p["rule"] for p in body["problems"]] == ["json_invalid"]
+
+
+def test_keys_of_free_form_input_are_masked_in_locations(client: TestClient) -> None:
+    response = client.post("/items", json={"title": "ok", "tags": {CANARY: "not a number"}})
+
+    assert response.status_code == 422
+    assert CANARY not in response.text
+    assert response.json()["problems"] == [{"loc": "body.tags.*", "rule": "int_parsing"}]
+
+
+def test_missing_body_field(client: TestClient) -> None:
+    response = client.post("/items", json={})
+    assert response.status_code == 422
+    assert response.json()["problems"] == [{"loc": "body.title", "rule": "missing"}]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body"),
+    [
+        ("GET", "/items/missing", 404, {"error": "not_found", "detail": "The item does not exist."}),
+        (
+            "POST",
+            "/closed",
+            422,
+            {
+                "error": "rule_violation",
+                "detail": "Reservations cannot be made on closure days.",
+                "rule": "closure_day",
+            },
+        ),
+        (
+            "POST",
+            "/duplicate",
+            409,
+            {"error": "already_registered", "detail": "The item was already registered."},
+        ),
+        (
+            "GET",
+            "/forbidden",
+            403,
+            {"error": "forbidden", "detail": "The case belongs to another municipality."},
+        ),
+        ("GET", "/plain", 400, {"error": "bad_request", "detail": "The request cannot be handled."}),
+        ("GET", "/http-exception", 409, {"error": "conflict", "detail": "Already done."}),
+        ("DELETE", "/items/x", 405, {"error": "method_not_allowed", "detail": "Method Not Allowed"}),
+    ],
+)
+def test_errors_map_to_status_and_code(
+    client: TestClient, method: str, path: str, status: int, body: dict[str, str]
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert response.json() == body
+
+
+@pytest.mark.usefixtures("_restore_logging")
+def test_unhandled_exception_is_a_bare_500_and_logs_only_the_class(
+    settings: ServiceSettings, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(settings)
+    capsys.readouterr()
+
+    response = client.get("/boom")
+
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal_error"}
+    err = capsys.readouterr().err
+    assert CANARY not in err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    (failure,) = [line for line in lines if line["event"] == "http.unhandled_exception"]
+    assert failure["error_class"] == "RuntimeError"
+    assert failure["route"] == "/boom"
+    assert failure["level"] == "error"
+    (request_line,) = [line for line in lines if line["event"] == "http.request"]
+    assert request_line["status"] == 500
+
+
+async def test_works_over_asgi_transport(settings: ServiceSettings) -> None:
+    app = create_http_app(settings=settings, title="Test", routers=[router])
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        assert (await http.get("/livez")).json() == {"status": "alive"}
+        response = await http.get("/boom")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal_error"}
+
+
+def test_openapi_lists_the_routers_but_not_the_operational_endpoints(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert schema["info"] == {"title": "Test", "version": "0.1.0"}
+    assert "/items" in schema["paths"]
+    assert "/livez" not in schema["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_server_spans_use_the_route_template_and_skip_operational_paths(settings: ServiceSettings) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = create_http_app(settings=settings, title="Test", routers=[router], tracer_provider=provider)
+    with TestClient(app) as c:
+        c.get("/livez")
+        c.get("/readyz")
+        c.get("/metrics")
+        c.get("/items/abc")
+
+    server_spans = [s for s in exporter.get_finished_spans() if s.kind.name == "SERVER"]
+    assert len(server_spans) == 1
+    (span,) = server_spans
+    assert span.attributes is not None
+    assert span.attributes["http.route"] == "/items/{item_id}"
+    assert span.name == "GET /items/{item_id}"
+
+
+def test_exported_server_spans_hold_no_query_strings_or_exception_messages(
+    settings: ServiceSettings, tmp_path: Path
+) -> None:
+    path = tmp_path / "spans.jsonl"
+    provider = build_tracer_provider(settings.model_copy(update={"traces_file": path}))
+    app = create_http_app(settings=settings, title="Test", routers=[router], tracer_provider=provider)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.get("/items/abc", params={"name": CANARY})
+        c.get("/boom")
+    provider.shutdown()
+
+    text = path.read_text(encoding="utf-8")
+    assert CANARY not in text
+    spans = [json.loads(line) for line in text.splitlines()]
+    (failed,) = [s for s in spans if s["kind"] == "SERVER" and s["attributes"].get("http.route") == "/boom"]
+    assert failed["status"]["code"] == "ERROR"
+    assert any(e["attributes"].get("exception.type") == "RuntimeError" for e in failed["events"])
+
+
+def test_authenticator_is_kept_on_the_app_state(settings: ServiceSettings) -> None:
+    from tsunagu_servicekit.http import Authenticator
+
+    authenticator = Authenticator(secret="s" * 40, issuer="i", audience="a")
+    app = create_http_app(settings=settings, title="Test", authenticator=authenticator)
+    assert app.state.authenticator is authenticator
+    assert create_http_app(settings=settings, title="Test").state.authenticator is None

@@ -299,9 +299,9 @@ class EventConsumer:
                 else:
                     self.subscription.handler(uow, event)
                 item.outcome = Outcome.PROCESSED
-            wrote = uow.flush_events()
+            uow.flush_events()
             session.commit()
-        if wrote and self._uow_factory.on_events_committed is not None:
+        if uow.events_written and self._uow_factory.on_events_committed is not None:
             self._uow_factory.on_events_committed()
 
     # -- settling (event loop) --------------------------------------------------------------

@@ -53,6 +53,7 @@ class UnitOfWork:
         self._external_session = session is not None
         self.session: Session = session if session is not None else Session(engine, expire_on_commit=False)
         self._staged: list[dict[str, Any]] = []
+        self.events_written = 0
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -71,17 +72,27 @@ class UnitOfWork:
         staged, self._staged = self._staged, []
         if staged:
             self.session.execute(insert(outbox), staged)
+            self.events_written += len(staged)
         return len(staged)
 
     def commit(self) -> None:
+        """Commit state and staged events together.
+
+        Inside a consumer the unit of work runs on the consumer's session, which owns the
+        transaction (one per fetched batch, with the inbox rows): there ``commit`` only writes the
+        staged events and the consumer commits once the whole batch succeeded.
+        """
         written = self.flush_events()
+        if self._external_session:
+            return
         self.session.commit()
         if written and self._on_events_committed is not None:
             self._on_events_committed()
 
     def rollback(self) -> None:
         self._staged.clear()
-        self.session.rollback()
+        if not self._external_session:
+            self.session.rollback()
 
 
 class UnitOfWorkFactory:

@@ -1,0 +1,296 @@
+"""The outbox, inbox, relay and failure policy without a broker: SQLite (or the test PostgreSQL)
+and fakes that stand where JetStream would."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from pydantic import Field
+from tsunagu_contracts import ID_PATTERN, EventData, EventType, Registry, new_event, new_event_id
+from tsunagu_servicekit.db import create_db_engine, migrate
+from tsunagu_servicekit.messaging.backoff import backoff_delay
+from tsunagu_servicekit.messaging.consumer import (
+    ConsumerPolicy,
+    EventConsumer,
+    Outcome,
+    Subscription,
+    _Item,
+    consumer_name,
+)
+from tsunagu_servicekit.messaging.inbox import claim
+from tsunagu_servicekit.messaging.outbox import UnitOfWorkFactory
+from tsunagu_servicekit.messaging.relay import OutboxRelay
+from tsunagu_servicekit.messaging.tables import inbox, outbox
+
+REGISTRY = Registry()
+
+
+class Noted(EventData):
+    """A test event."""
+
+    thing_id: str = Field(pattern=ID_PATTERN)
+    fail: bool = False
+
+
+REGISTRY.register(Noted, EventType("training", "unittest", "noted", 1))
+NOTED = Noted.event_type.name
+
+
+@pytest.fixture
+def engine(database_url: str):
+    engine = create_db_engine(database_url)
+    migrate(engine, service="unittest")
+    yield engine
+    engine.dispose()
+
+
+def rows(engine, table) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(table)).all())
+
+
+def test_sqlite_runs_in_wal_with_full_sync_and_foreign_keys(tmp_path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/x/db.sqlite")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_apply_twice_without_change(engine) -> None:
+    migrate(engine, service="unittest")
+    names = set(sa.inspect(engine).get_table_names())
+    assert {"tsunagu_outbox", "tsunagu_inbox", "alembic_version"} <= names
+
+
+def test_unit_of_work_commits_state_and_events_together(engine) -> None:
+    woken = []
+    factory = UnitOfWorkFactory(engine, lambda: woken.append(1))
+    event = new_event(Noted(thing_id=new_event_id()))
+    with factory() as uow:
+        uow.session.execute(
+            sa.insert(inbox).values(consumer="state", event_id="x", processed_at=sa.func.now())
+        )
+        uow.add_event(event)
+        uow.commit()
+    (row,) = rows(engine, outbox)
+    assert row.event_id == event.id
+    assert row.subject == NOTED
+    assert row.headers["Nats-Msg-Id"] == event.id
+    assert row.published_at is None
+    assert len(rows(engine, inbox)) == 1
+    assert woken == [1]
+
+
+def test_unit_of_work_without_commit_writes_nothing(engine) -> None:
+    factory = UnitOfWorkFactory(engine)
+    with factory() as uow:
+        uow.session.execute(
+            sa.insert(inbox).values(consumer="state", event_id="x", processed_at=sa.func.now())
+        )
+        uow.add_event(new_event(Noted(thing_id=new_event_id())))
+    assert rows(engine, outbox) == []
+    assert rows(engine, inbox) == []
+
+
+def test_inbox_claim_returns_only_new_ids(engine) -> None:
+    a, b = new_event_id(), new_event_id()
+    with engine.begin() as conn:
+        assert claim(conn, "c1", [a, a, b]) == {a, b}
+    with engine.begin() as conn:
+        assert claim(conn, "c1", [a, b]) == set()
+        assert claim(conn, "c2", [a]) == {a}  # inboxes are per consumer
+
+
+@dataclass
+class FakePubAck:
+    seq: int
+
+
+@dataclass
+class FakeJetStream:
+    """Stands where nats-py's JetStreamContext would: pipelined publishes resolve in order."""
+
+    fail_at: int | None = None
+    published: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    async def publish_async(
+        self, subject: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self.fail_at is not None and len(self.published) == self.fail_at:
+            future.set_exception(TimeoutError())
+            self.fail_at = None
+        else:
+            future.set_result(FakePubAck(len(self.published) + 1))
+        self.published.append((subject, headers))
+        return future
+
+
+async def test_relay_publishes_in_order_and_marks_sent(engine) -> None:
+    factory = UnitOfWorkFactory(engine)
+    with factory() as uow:
+        events = [new_event(Noted(thing_id=new_event_id())) for _ in range(5)]
+        for e in events:
+            uow.add_event(e)
+        uow.commit()
+    js = FakeJetStream()
+    relay = OutboxRelay(engine, lambda: js, service="unittest")
+    assert await relay.publish_pending() == 5
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == [e.id for e in events]
+    assert relay.pending_count() == 0
+    assert await relay.publish_pending() == 0
+
+
+async def test_relay_failure_keeps_the_rest_pending_and_resumes_there(engine) -> None:
+    factory = UnitOfWorkFactory(engine)
+    with factory() as uow:
+        events = [new_event(Noted(thing_id=new_event_id())) for _ in range(5)]
+        for e in events:
+            uow.add_event(e)
+        uow.commit()
+    js = FakeJetStream(fail_at=2)
+    relay = OutboxRelay(engine, lambda: js, service="unittest")
+    with pytest.raises(TimeoutError):
+        await relay.publish_pending()
+    assert relay.pending_count() == 3
+    failed = [r for r in rows(engine, outbox) if r.last_error]
+    assert [r.last_error for r in failed] == ["TimeoutError"]
+    js.published.clear()
+    assert await relay.publish_pending() == 3
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == [e.id for e in events[2:]]
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [backoff_delay(n, base=1.0, cap=8.0, jitter=0) for n in range(1, 7)]
+    assert delays == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert all(0.9 <= backoff_delay(1, base=1.0, cap=8.0) <= 1.1 for _ in range(100))
+
+
+def test_consumer_name_follows_the_architecture_rule() -> None:
+    assert (
+        consumer_name("scheduling", "tsunagu.intake.case.escalated.v1")
+        == "scheduling-intake-case-escalated-v1"
+    )
+
+
+@dataclass
+class FakeMeta:
+    num_delivered: int
+
+
+@dataclass
+class FakeMsg:
+    data: bytes
+    num_delivered: int = 1
+    headers: dict[str, str] | None = None
+
+    @property
+    def metadata(self) -> FakeMeta:
+        return FakeMeta(self.num_delivered)
+
+
+def handler(effects: list[str]):
+    def handle(uow, event) -> None:
+        if event.data.fail:
+            raise RuntimeError("always fails")
+        uow.session.execute(
+            sa.insert(inbox).values(consumer="effect", event_id=event.id, processed_at=sa.func.now())
+        )
+        effects.append(event.id)
+
+    return handle
+
+
+def consumer(engine, effects: list[str], max_deliveries: int = 3) -> EventConsumer:
+    return EventConsumer(
+        service="unittest",
+        subscription=Subscription(NOTED, handler(effects)),
+        engine=engine,
+        uow_factory=UnitOfWorkFactory(engine),
+        nc=None,  # type: ignore[arg-type]
+        js=None,  # type: ignore[arg-type]
+        policy=ConsumerPolicy(max_deliveries=max_deliveries),
+        registry=REGISTRY,
+    )
+
+
+def items(*msgs: FakeMsg) -> list[_Item]:
+    return [_Item(msg=m, attempts=m.num_delivered) for m in msgs]  # type: ignore[arg-type]
+
+
+def test_batch_outcomes_isolate_a_poison_message(engine) -> None:
+    effects: list[str] = []
+    good = [new_event(Noted(thing_id=new_event_id())) for _ in range(3)]
+    bad = new_event(Noted(thing_id=new_event_id(), fail=True))
+    batch = items(*(FakeMsg(e.to_json_bytes()) for e in [good[0], bad, good[1], good[2]]))
+    consumer(engine, effects)._process_sync(batch)
+    assert [i.outcome for i in batch] == [
+        Outcome.PROCESSED,
+        Outcome.RETRY,
+        Outcome.PROCESSED,
+        Outcome.PROCESSED,
+    ]
+    assert batch[1].error == "RuntimeError"
+    assert sorted(effects[-3:]) == sorted(e.id for e in good)
+    # effects of the failed batch attempt were rolled back: each good event has one effect row
+    assert len([r for r in rows(engine, inbox) if r.consumer == "effect"]) == 3
+
+
+def test_failure_on_the_last_allowed_delivery_dead_letters(engine) -> None:
+    bad = new_event(Noted(thing_id=new_event_id(), fail=True))
+    batch = items(FakeMsg(bad.to_json_bytes(), num_delivered=3))
+    consumer(engine, [], max_deliveries=3)._process_sync(batch)
+    assert batch[0].outcome is Outcome.DEAD
+
+
+def test_delivery_past_the_bound_is_dead_lettered_without_running_the_handler(engine) -> None:
+    effects: list[str] = []
+    event = new_event(Noted(thing_id=new_event_id()))
+    batch = items(FakeMsg(event.to_json_bytes(), num_delivered=4))
+    consumer(engine, effects, max_deliveries=3)._process_sync(batch)
+    assert batch[0].outcome is Outcome.DEAD
+    assert batch[0].error == "MaxDeliveriesExceeded"
+    assert effects == []
+
+
+def test_invalid_messages_are_dead_on_first_delivery(engine) -> None:
+    batch = items(FakeMsg(b"{not json"), FakeMsg(b'{"type": "tsunagu.training.unittest.noted.v7"}'))
+    consumer(engine, [])._process_sync(batch)
+    assert [(i.outcome, i.error) for i in batch] == [
+        (Outcome.DEAD, "MalformedEventError"),
+        (Outcome.DEAD, "UnknownEventVersionError"),
+    ]
+
+
+def test_duplicates_in_one_batch_and_across_batches_have_one_effect(engine) -> None:
+    effects: list[str] = []
+    event = new_event(Noted(thing_id=new_event_id()))
+    c = consumer(engine, effects)
+    first = items(FakeMsg(event.to_json_bytes()), FakeMsg(event.to_json_bytes()))
+    c._process_sync(first)
+    second = items(FakeMsg(event.to_json_bytes(), num_delivered=2))
+    c._process_sync(second)
+    assert [i.outcome for i in first + second] == [Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+    assert effects == [event.id]
+
+
+def test_database_gone_marks_the_batch_unavailable_not_failed(tmp_path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/db.sqlite")
+    migrate(engine, service="unittest")
+    down = {"on": True}
+
+    @sa.event.listens_for(engine, "do_connect")
+    def refuse(*_args):
+        if down["on"]:
+            raise sa.exc.OperationalError("connect", {}, ConnectionRefusedError("down"))
+
+    engine.dispose()
+    event = new_event(Noted(thing_id=new_event_id()))
+    batch = items(FakeMsg(event.to_json_bytes(), num_delivered=3))
+    consumer(engine, [], max_deliveries=3)._process_sync(batch)
+    assert batch[0].outcome is Outcome.UNAVAILABLE  # not dead-lettered although at the bound

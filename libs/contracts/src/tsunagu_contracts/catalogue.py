@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .registry import REGISTRY, Registry
 from .schemagen import schema_filename, summary
@@ -36,6 +38,19 @@ def catalogue_markdown(registry: Registry = REGISTRY, *, schema_base: str = DEFA
     return "\n".join(lines) + "\n"
 
 
+START = "<!-- event-catalogue:start -->"
+END = "<!-- event-catalogue:end -->"
+
+
+def embed(document: str, table: str) -> str:
+    """``document`` with the text between the catalogue markers replaced by ``table``."""
+    head, start, rest = document.partition(START)
+    _, end, tail = rest.partition(END)
+    if not start or not end:
+        raise ValueError(f"the document has no {START} ... {END} markers")
+    return f"{head}{START}\n{table}{END}{tail}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tsunagu_contracts.catalogue",
@@ -46,8 +61,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=DEFAULT_SCHEMA_BASE,
         help="path or URL prefix of the schema links (default: %(default)s)",
     )
+    parser.add_argument("--readme", type=Path, help="rewrite the catalogue between the markers of this file")
+    parser.add_argument("--check", action="store_true", help="with --readme: fail if the file is out of date")
     args = parser.parse_args(argv)
-    print(catalogue_markdown(REGISTRY, schema_base=args.schema_base), end="")
+    table = catalogue_markdown(REGISTRY, schema_base=args.schema_base)
+    if args.readme is None:
+        print(table, end="")
+        return 0
+    current = args.readme.read_text(encoding="utf-8")
+    updated = embed(current, table)
+    if args.check:
+        if updated != current:
+            print(f"{args.readme}: the event catalogue is out of date; run ./dev docs", file=sys.stderr)
+            return 1
+        return 0
+    args.readme.write_text(updated, encoding="utf-8")
     return 0
 
 

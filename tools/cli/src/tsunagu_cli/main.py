@@ -1,0 +1,359 @@
+"""The ``tsunagu`` command: Typer wiring only; each command group's logic lives in its own module."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import dlq as dlq_mod
+from . import events as events_mod
+from . import streams as streams_mod
+from .common import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_NATS_PORT,
+    DEFAULT_NATS_URL,
+    NATS_URL_ENV,
+    CliError,
+    console,
+    err_console,
+    parse_instant,
+    report,
+    run,
+)
+
+app = typer.Typer(
+    name="tsunagu",
+    help="Tsunagu: run the local platform; look into streams, events and dead letters; mint local tokens.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+streams_app = typer.Typer(
+    help="JetStream streams: list them, apply the platform's definitions.", no_args_is_help=True
+)
+events_app = typer.Typer(
+    help="Events: watch them live, export a stream, replay an export.", no_args_is_help=True
+)
+dlq_app = typer.Typer(help="Dead letters: list, inspect, retry.", no_args_is_help=True)
+app.add_typer(streams_app, name="streams")
+app.add_typer(events_app, name="events")
+app.add_typer(dlq_app, name="dlq")
+
+
+@dataclass
+class State:
+    nats_url: str
+
+
+NatsUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--nats-url", help=f"Broker URL (default: the global --nats-url, {NATS_URL_ENV}, {DEFAULT_NATS_URL})."
+    ),
+]
+DataDirOption = Annotated[
+    Path,
+    typer.Option("--data-dir", help="Where the local stack keeps its data (broker store, logs, JWT secret)."),
+]
+
+
+def _url(ctx: typer.Context, override: str | None) -> str:
+    if override:
+        return override
+    state = ctx.find_object(State)
+    return state.nats_url if state else (os.environ.get(NATS_URL_ENV) or DEFAULT_NATS_URL)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    nats_url: Annotated[
+        str,
+        typer.Option(
+            "--nats-url", envvar=NATS_URL_ENV, help="Broker URL used by every command that talks to NATS."
+        ),
+    ] = DEFAULT_NATS_URL,
+) -> None:
+    ctx.obj = State(nats_url=nats_url)
+
+
+# -- up ----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def up(
+    data_dir: DataDirOption = Path(DEFAULT_DATA_DIR),
+    nats_port: Annotated[
+        int,
+        typer.Option(help="Broker client port; when it is taken a free one is used (and shown)."),
+    ] = DEFAULT_NATS_PORT,
+    base_port: Annotated[
+        int, typer.Option(help="HTTP port of the first service; the next ones count up.")
+    ] = 8100,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only these services (repeat, or comma-separate).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface the broker and the services listen on.")] = "127.0.0.1",
+    ready_timeout: Annotated[float, typer.Option(help="Seconds each service has to become ready.")] = 60.0,
+    stop_timeout: Annotated[
+        float, typer.Option(help="Seconds services have to stop before they are killed.")
+    ] = 10.0,
+) -> None:
+    """Run the broker, create the streams and start every installed service; Ctrl-C stops it all."""
+    from .up import UpConfig, run_up
+
+    names = tuple(n.strip() for item in (only or []) for n in item.split(",") if n.strip())
+    config = UpConfig(
+        data_dir=data_dir,
+        nats_port=nats_port,
+        base_port=base_port,
+        only=names,
+        host=host,
+        ready_timeout=ready_timeout,
+        stop_timeout=stop_timeout,
+    )
+    try:
+        code = run_up(config, console)
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
+# -- services -----------------------------------------------------------------------------------------
+
+
+@app.command("services")
+def services_cmd(
+    base_port: Annotated[
+        int, typer.Option(help="Base port, to show which port each service gets under `up`.")
+    ] = 8100,
+) -> None:
+    """List the installed services `tsunagu up` would run."""
+    from .services import list_services_command
+
+    try:
+        list_services_command(base_port)
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+
+
+# -- streams -------------------------------------------------------------------------------------------
+
+
+@streams_app.command("list")
+def streams_list(ctx: typer.Context, nats_url: NatsUrlOption = None) -> None:
+    """Every stream on the broker: subjects, messages, bytes, sequences, consumers."""
+    url = _url(ctx, nats_url)
+    run(lambda: streams_mod.streams_list_command(url))
+
+
+@streams_app.command("apply")
+def streams_apply(ctx: typer.Context, nats_url: NatsUrlOption = None) -> None:
+    """Create or update the platform's streams from the event contracts."""
+    url = _url(ctx, nats_url)
+    run(lambda: streams_mod.streams_apply_command(url))
+
+
+# -- events --------------------------------------------------------------------------------------------
+
+
+@events_app.command("tail")
+def events_tail(
+    ctx: typer.Context,
+    types: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="Type prefix to show, e.g. tsunagu.intake.case (repeatable)."),
+    ] = None,
+    stream: Annotated[
+        str | None, typer.Option(help="Watch this stream only (default: every event stream).")
+    ] = None,
+    from_start: Annotated[bool, typer.Option("--from-start", help="Show the stored history first.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Stop after this many events.")] = None,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Show events as they happen (Tokyo time, type, id, correlation, subject, data). Ctrl-C stops."""
+    url = _url(ctx, nats_url)
+    run(
+        lambda: events_mod.events_tail_command(
+            url, types=types or (), stream=stream, from_start=from_start, limit=limit
+        ),
+        interrupted_code=0,
+    )
+
+
+@events_app.command("export")
+def events_export(
+    ctx: typer.Context,
+    stream: Annotated[str, typer.Option(help="Stream to export, e.g. TSUNAGU_INTAKE.")],
+    since: Annotated[
+        str | None, typer.Option(help="Start at this stream time (ISO 8601; without offset: Tokyo time).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Stop after this stream time (ISO 8601).")] = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="JSON Lines file, or - for standard output.")
+    ] = "-",
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Write a stream's messages as JSON Lines, in stream order, up to its end when the export starts."""
+    url = _url(ctx, nats_url)
+    try:
+        start = parse_instant(since, option="--since") if since else None
+        end = parse_instant(until, option="--until") if until else None
+        if start and end and end < start:
+            raise CliError("--until is before --since")
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+
+    if output == "-":
+        run(
+            lambda: events_mod.events_export_command(
+                url, stream, sys.stdout, since=start, until=end, where="standard output", status=err_console
+            )
+        )
+        return
+    # Written aside and renamed at the end: a failed export never leaves a truncated file behind.
+    target = Path(output)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        fh = open(partial, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        report(CliError(f"--output {output}: {exc.strerror or exc}"))
+        raise typer.Exit(1) from None
+    try:
+        with fh:
+            run(
+                lambda: events_mod.events_export_command(
+                    url, stream, fh, since=start, until=end, where=str(target), status=console
+                )
+            )
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@events_app.command("replay")
+def events_replay(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A JSON Lines file made by `tsunagu events export`.")],
+    pace: Annotated[float, typer.Option(min=0, help="Seconds to wait between messages.")] = 0.0,
+    rate: Annotated[
+        float | None, typer.Option(min=0.001, help="At most this many messages per second.")
+    ] = None,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Publish an export back to JetStream, keeping message ids (the broker drops duplicates)."""
+    url = _url(ctx, nats_url)
+    try:
+        with open(file, encoding="utf-8") as fh:
+            total = sum(1 for line in fh if line.strip())
+        fh = open(file, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        report(CliError(f"{file}: {exc.strerror or exc}"))
+        raise typer.Exit(1) from None
+    with fh:
+        run(
+            lambda: events_mod.events_replay_command(
+                url, events_mod.read_records(fh, str(file)), total=total, name=file.name, pace=pace, rate=rate
+            )
+        )
+
+
+# -- dlq -----------------------------------------------------------------------------------------------
+
+
+@dlq_app.command("list")
+def dlq_list(
+    ctx: typer.Context,
+    consumer: Annotated[str | None, typer.Option(help="Only this consumer's dead letters.")] = None,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Dead letters: sequence, consumer, original subject and sequence, error class, attempts, time."""
+    url = _url(ctx, nats_url)
+    run(lambda: dlq_mod.dlq_list_command(url, consumer))
+
+
+@dlq_app.command("show")
+def dlq_show(
+    ctx: typer.Context,
+    seq: Annotated[int, typer.Argument(help="Sequence of the dead letter in TSUNAGU_DLQ.")],
+    payload: Annotated[
+        bool, typer.Option("--payload", help="Also print the payload (it may hold personal data).")
+    ] = False,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """One dead letter's headers, and its payload's size (the payload itself only with --payload)."""
+    url = _url(ctx, nats_url)
+    run(lambda: dlq_mod.dlq_show_command(url, seq, payload))
+
+
+@dlq_app.command("retry")
+def dlq_retry(
+    ctx: typer.Context,
+    seqs: Annotated[list[int] | None, typer.Argument(help="Sequences of the dead letters to retry.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Retry every dead letter (of --consumer).")] = False,
+    consumer: Annotated[str | None, typer.Option(help="Only this consumer's dead letters.")] = None,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Republish dead letters to their original subject (fresh message id), then delete them."""
+    url = _url(ctx, nats_url)
+    if bool(seqs) == all_:
+        err_console.print("[bold red]error:[/] give dead-letter sequence number(s) or --all (not both)")
+        raise typer.Exit(2)
+    outcomes = run(lambda: dlq_mod.dlq_retry_command(url, None if all_ else list(seqs or []), consumer))
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+# -- token ---------------------------------------------------------------------------------------------
+
+
+@app.command()
+def token(
+    roles: Annotated[
+        list[str], typer.Option("--role", help="Role to grant (repeatable): counsellor, admin, …")
+    ],
+    scopes: Annotated[list[str] | None, typer.Option("--scope", help="Scope to grant (repeatable).")] = None,
+    municipality: Annotated[
+        str | None, typer.Option(help="Municipality code (needed with municipality_staff).")
+    ] = None,
+    partner: Annotated[
+        str | None, typer.Option(help="Partner organisation id (needed with partner_staff).")
+    ] = None,
+    subject: Annotated[str, typer.Option(help="The token's subject (sub claim).")] = "local-dev",
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+    data_dir: DataDirOption = Path(DEFAULT_DATA_DIR),
+) -> None:
+    """Print a bearer token signed with the local stack's secret (the one `tsunagu up` gives the services)."""
+    from .token import issue_token
+
+    try:
+        jwt = issue_token(
+            data_dir,
+            roles=roles,
+            scopes=scopes or (),
+            subject=subject,
+            municipality=municipality,
+            partner=partner,
+            ttl_seconds=ttl,
+        )
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+    print(jwt)
+    err_console.print(
+        f"[dim]sub={subject} roles={','.join(sorted(set(roles)))} valid {ttl}s; "
+        f"use it as: Authorization: Bearer <token>[/]"
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -17,6 +17,11 @@ from opentelemetry.trace import TracerProvider
 from .settings import ServiceSettings
 
 
+def inbox_prefix(service: str) -> str:
+    """``_INBOX_intake``: the reply-subject prefix the service may subscribe to."""
+    return f"_INBOX_{service}"
+
+
 def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider | None = None) -> NatsBroker:
     """A broker for ``settings.nats_url`` that never gives up reconnecting."""
     return NatsBroker(
@@ -26,6 +31,9 @@ def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider | N
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
+        # Replies (JetStream API answers, pull deliveries, publish acks) arrive under a prefix of
+        # this service's own, so NATS permissions can keep one service out of another's inbox.
+        inbox_prefix=inbox_prefix(settings.service_name),
         ack_policy=AckPolicy.MANUAL,
         middlewares=[NatsTelemetryMiddleware(tracer_provider=tracer_provider)],
         logger=None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ from .telemetry import setup_telemetry, shutdown_telemetry
 
 log = get_logger(__name__)
 
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+"""A service's periodic work (a durable timer's scan, say): runs until the event is set."""
+
 
 class ServiceRuntime:
     """Everything a service runs on, started and stopped in the right order."""
@@ -46,6 +49,7 @@ class ServiceRuntime:
         routers: Sequence[APIRouter] = (),
         streams: Sequence[StreamDefinition] = STREAMS,
         registry: Registry = REGISTRY,
+        background: Sequence[tuple[str, BackgroundTask]] = (),
     ) -> None:
         self.settings = settings
         self.title = title
@@ -54,6 +58,7 @@ class ServiceRuntime:
         self.routers = list(routers)
         self.streams = list(streams)
         self.registry = registry
+        self._background_work = list(background)
         self.tracer_provider = setup_telemetry(settings)
         self.engine = create_db_engine(settings.resolved_database_url())
         self.broker = create_broker(settings, self.tracer_provider)
@@ -68,6 +73,7 @@ class ServiceRuntime:
         self.consumers: list[EventConsumer] = []
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[None] | None = None
+        self._background_running: list[asyncio.Task[None]] = []
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._http: FastAPI | None = None
@@ -104,6 +110,7 @@ class ServiceRuntime:
             retry_cap=self.settings.retry_max_delay,
             ack_wait=self.settings.ack_wait,
             batch=self.settings.consumer_batch,
+            manage=self.settings.manage_consumers,
         )
         for subscription in self.subscriptions:
             consumer = EventConsumer(
@@ -118,6 +125,10 @@ class ServiceRuntime:
             )
             await consumer.start()
             self.consumers.append(consumer)
+        # Background work starts last (migrations applied, broker up) and stops first.
+        self._background_running = [
+            asyncio.create_task(task(self._stop), name=name) for name, task in self._background_work
+        ]
         log.info(
             "service started",
             service=self.settings.service_name,
@@ -129,6 +140,10 @@ class ServiceRuntime:
             await consumer.stop()
         self.consumers.clear()
         self._stop.set()
+        for task in self._background_running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._background_running = []
         if self._relay_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task

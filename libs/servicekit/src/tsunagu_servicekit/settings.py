@@ -33,6 +33,11 @@ class ServiceSettings(BaseSettings):
     manage_streams: bool = Field(
         default=True, description="Create/update the streams on start; off where operators manage them"
     )
+    manage_consumers: bool = Field(
+        default=True,
+        description="Create this service's durable consumers on start; off where the operator owns them "
+        "(production NATS permissions forbid services to create consumers)",
+    )
 
     # Delivery policy
     max_deliveries: int = Field(

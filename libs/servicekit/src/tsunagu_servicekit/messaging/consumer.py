@@ -26,6 +26,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -86,6 +87,30 @@ class ConsumerPolicy:
     retry_cap: float = 60.0
     ack_wait: float = 30.0
     batch: int = 100
+    manage: bool = True
+    """Create the durable on start; off where the operator owns consumers (production permissions)."""
+
+
+def consumer_config(
+    service: str, event_type: str, policy: ConsumerPolicy = ConsumerPolicy()
+) -> ConsumerConfig:
+    """The durable a service pulls ``event_type`` from: one definition for the kit and for operators."""
+    return ConsumerConfig(
+        durable_name=consumer_name(service, event_type),
+        description=f"{service} consumes {event_type}",
+        filter_subject=event_type,
+        deliver_policy=DeliverPolicy.ALL,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=policy.ack_wait,
+        # Unlimited on the server: the bound is ours, so a message that reaches it is always
+        # dead-lettered, never left behind with only an advisory (ADR 0001).
+        max_deliver=-1,
+        max_ack_pending=max(1000, policy.batch * 10),
+    )
+
+
+class ConsumerMissingError(RuntimeError):
+    """The durable consumer does not exist and this service may not create it."""
 
 
 def _sampled(msg: Msg) -> bool:
@@ -131,22 +156,19 @@ class EventConsumer:
 
     # -- lifecycle --------------------------------------------------------------------------
     async def ensure(self) -> None:
-        """Create (or update) the durable consumer; idempotent."""
-        await self._js.add_consumer(
-            self.stream,
-            ConsumerConfig(
-                durable_name=self.name,
-                description=f"{self.service} consumes {self.subscription.event_type}",
-                filter_subject=self.subscription.event_type,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_policy=AckPolicy.EXPLICIT,
-                ack_wait=self.policy.ack_wait,
-                # Unlimited on the server: the bound is ours, so a message that reaches it is
-                # always dead-lettered, never left behind with only an advisory.
-                max_deliver=-1,
-                max_ack_pending=max(1000, self.policy.batch * 10),
-            ),
-        )
+        """Create (or update) the durable consumer, or, where the operator owns consumers, check it exists."""
+        if self.policy.manage:
+            await self._js.add_consumer(
+                self.stream, consumer_config(self.service, self.subscription.event_type, self.policy)
+            )
+            return
+        try:
+            await self._js.consumer_info(self.stream, self.name)
+        except NotFoundError:
+            raise ConsumerMissingError(
+                f"consumer {self.name} on {self.stream} does not exist; "
+                "the operator creates it with 'tsunagu consumers apply'"
+            ) from None
 
     async def start(self) -> None:
         await self.ensure()

@@ -78,6 +78,10 @@ class ServiceRuntime:
         self._js: JetStreamContext | None = None
         self._http: FastAPI | None = None
 
+    def add_background(self, name: str, task: BackgroundTask) -> None:
+        """Run ``task`` from start (migrations applied, broker up) until stop (database still there)."""
+        self._background_work.append((name, task))
+
     @property
     def nc(self) -> Client:
         if self._nc is None:

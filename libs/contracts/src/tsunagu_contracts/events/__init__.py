@@ -1,5 +1,9 @@
 """Every event contract of Tsunagu, one module per producing service.
 
 Importing this package registers all of them in :data:`tsunagu_contracts.REGISTRY`. A service's
-module is added here when that service starts publishing.
+module is added here when that service starts publishing (or when another service consumes an
+event of it, which then defines that contract first).
 """
+
+from . import intake as intake
+from . import scheduling as scheduling

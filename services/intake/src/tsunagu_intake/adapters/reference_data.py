@@ -1,0 +1,45 @@
+"""Reference data shipped with the service (``tsunagu_intake/data``), or given by settings."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tsunagu_calendar import OpeningHours, load_opening_hours
+
+from ..domain.eligibility import EligibilityRuleSet, parse_rules
+from ..domain.municipalities import Municipalities, parse_municipalities_csv
+from ..domain.triage import TriageWords
+from ..settings import IntakeSettings
+
+_PACKAGE = "tsunagu_intake.data"
+
+
+def _text(override: Path | None, name: str) -> str:
+    if override is not None:
+        return override.read_text(encoding="utf-8")
+    return resources.files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+
+
+def _json(override: Path | None, name: str) -> Any:
+    return json.loads(_text(override, name))
+
+
+def municipalities() -> Municipalities:
+    return parse_municipalities_csv(_text(None, "municipalities.csv"))
+
+
+def eligibility_rules(settings: IntakeSettings | None = None) -> EligibilityRuleSet:
+    return parse_rules(_json(settings.eligibility_rules_file if settings else None, "eligibility_rules.json"))
+
+
+def opening_hours(settings: IntakeSettings | None = None) -> tuple[OpeningHours, ...]:
+    return load_opening_hours(_json(settings.opening_hours_file if settings else None, "opening_hours.json"))
+
+
+def triage_words(settings: IntakeSettings | None = None) -> TriageWords:
+    return TriageWords.from_data(
+        _json(settings.triage_words_file if settings else None, "triage_keywords.json")
+    )

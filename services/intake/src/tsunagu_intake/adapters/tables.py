@@ -1,0 +1,213 @@
+"""The intake service's tables (SQLModel). The schema itself is made by the Alembic migrations
+in ``adapters/migrations/versions``; these definitions must match them.
+
+Personal data is only ever stored encrypted (``*_ct`` columns, sealed by :mod:`.vault` with the
+person's own data key). Everything else is ids, codes, counts and times. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC; read back aware (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _id(**kw: Any) -> Any:
+    return Field(sa_type=sa.String(36), **kw)
+
+
+def _when(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime(), **kw)
+
+
+def _sealed() -> Any:
+    return Field(default=None, sa_type=sa.LargeBinary())
+
+
+class Person(SQLModel, table=True):
+    """A pseudonymous person: the one consultations are about."""
+
+    __tablename__ = "intake_person"
+
+    id: str = _id(primary_key=True)
+    user_number: str | None = Field(default=None, sa_type=sa.String(10), unique=True)
+    password_hash: str | None = Field(default=None, sa_type=sa.String(200))
+    nickname_digest: str | None = Field(default=None, sa_type=sa.String(64), index=True)
+    phone_digest: str | None = Field(default=None, sa_type=sa.String(64), index=True)
+    residence_code: str | None = Field(default=None, sa_type=sa.String(6))
+    age_band: str = Field(sa_type=sa.String(16))
+    created_at: datetime = _when()
+    erased_at: datetime | None = _when(default=None)
+    erasure_basis: str | None = Field(default=None, sa_type=sa.String(32))
+    nickname_ct: bytes | None = _sealed()
+    name_ct: bytes | None = _sealed()
+    phone_ct: bytes | None = _sealed()
+    email_ct: bytes | None = _sealed()
+    address_ct: bytes | None = _sealed()
+
+
+class PersonKey(SQLModel, table=True):
+    """A person's data key, wrapped by the master key. Deleting the row erases the person."""
+
+    __tablename__ = "intake_person_key"
+
+    person_id: str = _id(primary_key=True)
+    key_id: str = Field(sa_type=sa.String(32))
+    wrapped_key: bytes = Field(sa_type=sa.LargeBinary())
+    created_at: datetime = _when()
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "intake_case"
+
+    id: str = _id(primary_key=True)
+    person_id: str = _id(index=True)
+    status: str = Field(sa_type=sa.String(16), index=True)
+    risk_level: str = Field(sa_type=sa.String(16), index=True)
+    municipality_code: str | None = Field(default=None, sa_type=sa.String(6), index=True)
+    opened_channel: str = Field(sa_type=sa.String(16))
+    opened_at: datetime = _when()
+    updated_at: datetime = _when()
+    closed_at: datetime | None = _when(default=None)
+    close_reason: str | None = Field(default=None, sa_type=sa.String(32))
+
+
+class CaseFlagRow(SQLModel, table=True):
+    __tablename__ = "intake_case_flag"
+
+    id: str = _id(primary_key=True)
+    case_id: str = _id(index=True)
+    flag: str = Field(sa_type=sa.String(32))
+    set_at: datetime = _when()
+    expires_at: datetime | None = _when(default=None)
+    cleared_at: datetime | None = _when(default=None)
+    set_by: str = Field(sa_type=sa.String(200))
+
+
+class Consultation(SQLModel, table=True):
+    __tablename__ = "intake_consultation"
+
+    id: str = _id(primary_key=True)
+    person_id: str = _id(index=True)
+    case_id: str = _id(index=True)
+    channel: str = Field(sa_type=sa.String(16))
+    consulter: str = Field(sa_type=sa.String(16))
+    received_at: datetime = _when()
+    fiscal_year: int = Field(sa_type=sa.Integer(), index=True)
+    received_month: str = Field(sa_type=sa.String(7))
+    municipality_code: str | None = Field(default=None, sa_type=sa.String(6))
+    age_band: str = Field(sa_type=sa.String(16))
+    topics: list[str] = Field(default_factory=list, sa_type=sa.JSON())
+    outside_hours: bool = Field(default=False, sa_type=sa.Boolean())
+    triage: str = Field(default="none", sa_type=sa.String(32))
+    is_returning: bool = Field(default=False, sa_type=sa.Boolean())
+    recorded_by: str = Field(sa_type=sa.String(200))
+    reply_due_at: datetime | None = _when(default=None, index=True)
+    replied_at: datetime | None = _when(default=None)
+    due_soon_announced_at: datetime | None = _when(default=None)
+    overdue_announced_at: datetime | None = _when(default=None)
+    notes_ct: bytes | None = _sealed()
+    body_ct: bytes | None = _sealed()
+    consulter_name_ct: bytes | None = _sealed()
+    consulter_contact_ct: bytes | None = _sealed()
+
+
+class EmailReply(SQLModel, table=True):
+    __tablename__ = "intake_email_reply"
+
+    id: str = _id(primary_key=True)
+    consultation_id: str = _id(index=True)
+    person_id: str = _id()
+    case_id: str = _id()
+    replied_at: datetime = _when()
+    author: str = Field(sa_type=sa.String(200))
+    body_ct: bytes | None = _sealed()
+
+
+class TimelineEntry(SQLModel, table=True):
+    __tablename__ = "intake_timeline"
+
+    id: str = _id(primary_key=True)
+    case_id: str = _id(index=True)
+    person_id: str = _id()
+    at: datetime = _when()
+    kind: str = Field(sa_type=sa.String(32))
+    author: str = Field(sa_type=sa.String(200))
+    codes: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON())
+    note_ct: bytes | None = _sealed()
+
+
+class Escalation(SQLModel, table=True):
+    __tablename__ = "intake_escalation"
+
+    id: str = _id(primary_key=True)
+    case_id: str = _id(index=True)
+    person_id: str = _id()
+    escalated_at: datetime = _when()
+    trigger: str = Field(sa_type=sa.String(16))
+    urgency: str = Field(sa_type=sa.String(16))
+    reason_codes: list[str] = Field(default_factory=list, sa_type=sa.JSON())
+    risk_level: str = Field(sa_type=sa.String(16))
+    status: str = Field(sa_type=sa.String(16), index=True)
+    escalated_by: str = Field(sa_type=sa.String(200))
+    review_id: str | None = _id(default=None)
+    reviewed_at: datetime | None = _when(default=None)
+    brief_ct: bytes | None = _sealed()
+
+
+class HomeVisitRequest(SQLModel, table=True):
+    __tablename__ = "intake_home_visit_request"
+
+    id: str = _id(primary_key=True)
+    person_id: str = _id(index=True)
+    case_id: str = _id()
+    municipality_code: str = Field(sa_type=sa.String(6), index=True)
+    requested_at: datetime = _when()
+    fiscal_year: int = Field(sa_type=sa.Integer())
+    visits_requested: int = Field(sa_type=sa.Integer())
+    status: str = Field(sa_type=sa.String(16))
+    rules_version: str = Field(sa_type=sa.String(7))
+    age_band: str = Field(sa_type=sa.String(16))
+    requested_by: str = Field(sa_type=sa.String(200))
+    updated_at: datetime = _when()
+    notes_ct: bytes | None = _sealed()
+
+
+class AccessLogEntry(SQLModel, table=True):
+    """One read of personal data: who, when, which record, for what purpose."""
+
+    __tablename__ = "intake_access_log"
+
+    id: int | None = Field(
+        default=None, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    at: datetime = _when()
+    subject: str = Field(sa_type=sa.String(200))
+    record_type: str = Field(sa_type=sa.String(32))
+    record_id: str = _id()
+    person_id: str | None = _id(default=None, index=True)
+    purpose: str = Field(sa_type=sa.String(32))

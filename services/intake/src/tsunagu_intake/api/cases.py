@@ -1,0 +1,55 @@
+"""Cases: search and summaries (no personal data), timeline, notes, risk and flags, escalation, closing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, status
+
+from ..handlers import cases, escalations
+from ..handlers.cases import CaseSummary, RiskAssessed, TimelineItem
+from ..handlers.commands import AddNote, AssessRisk, CaseSearch, CloseCase, Escalate
+from .deps import CaseId, CaseReader, Counsellor, Ctx, PurposeQuery
+
+router = APIRouter(tags=["cases"])
+
+
+@router.post("/cases/search")
+def search_cases(query: CaseSearch, ctx: Ctx, actor: CaseReader) -> list[CaseSummary]:
+    """Search by user number, nickname, municipality, status and risk (criteria in the body, never
+    in the URL). Municipality staff search their own municipality only."""
+    return cases.search_cases(ctx, actor, query)
+
+
+@router.get("/cases/{case_id}")
+def case_summary(case_id: CaseId, ctx: Ctx, actor: CaseReader) -> CaseSummary:
+    """A case without personal data. Municipality staff get 403 for other municipalities' cases."""
+    return cases.case_summary(ctx, actor, case_id)
+
+
+@router.get("/cases/{case_id}/timeline")
+def timeline(case_id: CaseId, purpose: PurposeQuery, ctx: Ctx, actor: Counsellor) -> list[TimelineItem]:
+    """The case's timeline with notes decrypted (the read is logged with its purpose)."""
+    return cases.timeline(ctx, actor, case_id, purpose)
+
+
+@router.post("/cases/{case_id}/notes", status_code=status.HTTP_201_CREATED)
+def add_note(case_id: CaseId, command: AddNote, ctx: Ctx, actor: Counsellor) -> dict[str, str]:
+    return {"entry_id": cases.add_note(ctx, actor, case_id, command)}
+
+
+@router.post("/cases/{case_id}/risk")
+def assess_risk(case_id: CaseId, command: AssessRisk, ctx: Ctx, actor: Counsellor) -> RiskAssessed:
+    """Set the risk level and flags; high-risk flags and critical risk escalate automatically."""
+    return cases.assess_risk(ctx, actor, case_id, command)
+
+
+@router.post("/cases/{case_id}/escalations", status_code=status.HTTP_201_CREATED)
+def escalate(case_id: CaseId, command: Escalate, ctx: Ctx, actor: Counsellor) -> dict[str, str]:
+    """Escalate to the expert team with reason codes, urgency and a de-identified brief."""
+    return {"escalation_id": escalations.escalate(ctx, actor, case_id, command)}
+
+
+@router.post("/cases/{case_id}/close")
+def close_case(case_id: CaseId, command: CloseCase, ctx: Ctx, actor: Counsellor) -> dict[str, datetime]:
+    return {"closed_at": cases.close_case(ctx, actor, case_id, command)}

@@ -1,0 +1,39 @@
+"""Consultations recorded by staff, reading them, and replying to web consultations."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from ..handlers import consultations, email
+from ..handlers.commands import RecordConsultation, Reply
+from ..handlers.consultations import ConsultationRecorded, ConsultationView
+from ..handlers.email import QueueItem
+from .deps import ConsultationId, Counsellor, Ctx, PurposeQuery
+
+router = APIRouter(tags=["consultations"])
+
+
+@router.post("/consultations", status_code=status.HTTP_201_CREATED)
+def record_consultation(command: RecordConsultation, ctx: Ctx, actor: Counsellor) -> ConsultationRecorded:
+    """Record a consultation from any channel; opens a case or links it to one."""
+    return consultations.record_consultation(ctx, actor, command)
+
+
+@router.get("/consultations/{consultation_id}")
+def read_consultation(
+    consultation_id: ConsultationId, purpose: PurposeQuery, ctx: Ctx, actor: Counsellor
+) -> ConsultationView:
+    """One consultation with its personal data (the read is logged with its purpose)."""
+    return consultations.read_consultation(ctx, actor, consultation_id, purpose)
+
+
+@router.post("/consultations/{consultation_id}/replies", status_code=status.HTTP_201_CREATED)
+def reply(consultation_id: ConsultationId, command: Reply, ctx: Ctx, actor: Counsellor) -> dict[str, str]:
+    """Reply to a web (e-mail) consultation; refused for a closed case (rule ``case_closed``)."""
+    return {"reply_id": email.reply(ctx, actor, consultation_id, command)}
+
+
+@router.get("/email/queue")
+def reply_queue(ctx: Ctx, actor: Counsellor) -> list[QueueItem]:
+    """Unanswered web consultations, the earliest due first, with their state against the deadline."""
+    return email.reply_queue(ctx)

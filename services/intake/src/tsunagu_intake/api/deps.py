@@ -1,0 +1,75 @@
+"""Dependencies shared by the routes: the intake context, staff roles, purposes, web users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from tsunagu_servicekit.http import AuthError, Principal, require
+from tsunagu_servicekit.logging import get_logger
+
+from ..adapters.sessions import WebUser
+from ..domain.codes import Purpose
+from ..handlers.context import IntakeContext
+
+_log = get_logger(__name__)
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+def _intake(request: Request) -> IntakeContext:
+    ctx: IntakeContext = request.app.state.runtime.intake
+    return ctx
+
+
+Ctx = Annotated[IntakeContext, Depends(_intake)]
+
+Counsellor = Annotated[Principal, Depends(require("counsellor", "supervisor"))]
+Supervisor = Annotated[Principal, Depends(require("supervisor"))]
+Expert = Annotated[Principal, Depends(require("expert", "supervisor"))]
+EscalationReader = Annotated[Principal, Depends(require("expert", "supervisor", "counsellor"))]
+CaseReader = Annotated[
+    Principal, Depends(require("counsellor", "supervisor", "expert", "municipality_staff"))
+]
+MunicipalityStaff = Annotated[Principal, Depends(require("municipality_staff"))]
+HomeVisitReader = Annotated[Principal, Depends(require("municipality_staff", "counsellor", "supervisor"))]
+StatisticsReader = Annotated[Principal, Depends(require("supervisor", "counsellor", "municipality_staff"))]
+
+PurposeQuery = Annotated[
+    Purpose,
+    Query(description="Why personal data is read; required, and written to the access log with the read"),
+]
+
+
+CaseId = Annotated[str, Path(pattern=UUID_PATTERN, description="Pseudonymous case id")]
+PersonId = Annotated[str, Path(pattern=UUID_PATTERN, description="Pseudonymous person id")]
+ConsultationId = Annotated[str, Path(pattern=UUID_PATTERN, description="Consultation id")]
+EscalationId = Annotated[str, Path(pattern=UUID_PATTERN, description="Escalation id")]
+RequestId = Annotated[str, Path(pattern=UUID_PATTERN, description="Home-visit request id")]
+
+_web_bearer = HTTPBearer(auto_error=False, description="Login token of a web user (POST /web/sessions)")
+
+
+def _web_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_web_bearer)],
+) -> WebUser:
+    if credentials is None or not credentials.credentials:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Log in with your user number first.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    try:
+        return _intake(request).web_sessions.verify(credentials.credentials)
+    except AuthError as exc:
+        _log.info("web.token_rejected", reason=exc.reason)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail=exc.message,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from None
+
+
+WebUserDep = Annotated[WebUser, Depends(_web_user)]

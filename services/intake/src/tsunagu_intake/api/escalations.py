@@ -1,0 +1,28 @@
+"""Escalations as the expert team sees them, and the de-identified brief."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ..domain.codes import EscalationStatus
+from ..handlers import escalations
+from ..handlers.escalations import BriefView, EscalationView
+from .deps import Ctx, EscalationId, EscalationReader, Expert, PurposeQuery
+
+router = APIRouter(tags=["escalations"])
+
+
+@router.get("/escalations")
+def list_escalations(
+    ctx: Ctx, actor: EscalationReader, status: Annotated[EscalationStatus | None, Query()] = None
+) -> list[EscalationView]:
+    """Escalations, most urgent first (ids and codes only)."""
+    return escalations.list_escalations(ctx, status)
+
+
+@router.get("/escalations/{escalation_id}/brief")
+def read_brief(escalation_id: EscalationId, purpose: PurposeQuery, ctx: Ctx, actor: Expert) -> BriefView:
+    """The de-identified brief, for expert-team members (the read is logged with its purpose)."""
+    return escalations.read_brief(ctx, actor, escalation_id, purpose)

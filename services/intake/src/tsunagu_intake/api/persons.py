@@ -1,0 +1,39 @@
+"""Persons: recognising returning people, reading details, erasure, the access log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter
+
+from ..handlers import access_log, erasure, persons
+from ..handlers.access_log import AccessRecord
+from ..handlers.commands import EraseRequest, PersonLookup
+from ..handlers.persons import PersonCandidate, PersonView
+from .deps import Counsellor, Ctx, PersonId, PurposeQuery, Supervisor
+
+router = APIRouter(tags=["persons"])
+
+
+@router.post("/persons/lookup")
+def lookup(query: PersonLookup, purpose: PurposeQuery, ctx: Ctx, actor: Counsellor) -> list[PersonCandidate]:
+    """Recognise a returning person by user number, nickname or phone (full-/half-width alike)."""
+    return persons.lookup(ctx, actor, query, purpose)
+
+
+@router.get("/persons/{person_id}")
+def read_person(person_id: PersonId, purpose: PurposeQuery, ctx: Ctx, actor: Counsellor) -> PersonView:
+    """A person's personal details (the read is logged with its purpose); 410 once erased."""
+    return persons.read_person(ctx, actor, person_id, purpose)
+
+
+@router.post("/persons/{person_id}/erasure")
+def erase(person_id: PersonId, command: EraseRequest, ctx: Ctx, actor: Supervisor) -> dict[str, datetime]:
+    """Erase the person's personal data (their data key is destroyed); announces PersonErased."""
+    return {"erased_at": erasure.erase_person(ctx, actor, person_id, command)}
+
+
+@router.get("/persons/{person_id}/access-log")
+def read_access_log(person_id: PersonId, ctx: Ctx, actor: Supervisor) -> list[AccessRecord]:
+    """Who read this person's data, when, which record, for what purpose."""
+    return access_log.reads_of_person(ctx, actor, person_id)

@@ -1,0 +1,1 @@
+"""Events intake consumes (one durable pull consumer each, run by the kit)."""

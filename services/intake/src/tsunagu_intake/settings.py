@@ -1,0 +1,51 @@
+"""Settings of the intake service (environment variables ``TSUNAGU_INTAKE_*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+from tsunagu_servicekit.settings import ServiceSettings
+
+
+class IntakeSettings(ServiceSettings):
+    """The kit's shared settings plus the vault, the reply deadline and the reference data."""
+
+    model_config = SettingsConfigDict(env_prefix="TSUNAGU_INTAKE_", extra="ignore")
+
+    service_name: str = "intake"
+
+    vault_master_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Master key wrapping every person's data key: 32 bytes, base64. Required in production; "
+            "locally generated once into <data_dir>/vault-master-key (mode 0600) when unset"
+        ),
+    )
+    vault_key_id: str = Field(
+        default="k1",
+        pattern=r"^[A-Za-z0-9_.-]{1,32}$",
+        description="Name of the master key, stored with each wrapped data key (for rotation)",
+    )
+    client_session_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="Lifetime of a web user's login token"
+    )
+
+    reply_business_days: int = Field(default=3, ge=0, le=20, description="E-mail reply deadline")
+    reply_due_soon_hours: float = Field(
+        default=8.0, gt=0, description="'Reply due soon' is announced this long before the deadline"
+    )
+    sla_scan_interval: float = Field(
+        default=60.0, gt=0, description="Seconds between scans for replies due soon or overdue"
+    )
+
+    eligibility_rules_file: Path | None = Field(
+        default=None, description="Home-visit eligibility rules (JSON); default: the shipped data"
+    )
+    opening_hours_file: Path | None = Field(
+        default=None, description="Effective-dated opening hours (JSON); default: the shipped data"
+    )
+    triage_words_file: Path | None = Field(
+        default=None, description="Words that mark a web consultation urgent (JSON); default: shipped"
+    )

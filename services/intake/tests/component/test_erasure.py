@@ -1,0 +1,144 @@
+"""Erasure by crypto-shredding, through the API and in the raw database."""
+
+from __future__ import annotations
+
+import pytest
+from raw_database import raw_database_text, sealed_values_of
+from sqlalchemy import text
+from support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
+from tsunagu_intake.adapters.vault import PersonKeyMissing
+
+MARKERS = ("CANARY-ERASE-山田太郎", "ｶﾅﾘｱｲﾚｲｽ", "ＣＡＮＡＲＹ－ＥＲＡＳＥ")
+
+
+async def test_erasure_makes_personal_data_unreadable_everywhere(service: Service) -> None:
+    made = (
+        await service.client.post(
+            "/consultations",
+            json=new_person_consultation(
+                person={
+                    "nickname": MARKERS[1],
+                    "name": MARKERS[0],
+                    "phone": "090-1234-5678",
+                    "address": MARKERS[2],
+                },
+                notes=f"{MARKERS[0]} notes",
+                consulter_name=MARKERS[2],
+            ),
+            headers=COUNSELLOR,
+        )
+    ).json()
+    person_id, case_id = made["person_id"], made["case_id"]
+    await service.client.post(f"/cases/{case_id}/notes", json={"note": MARKERS[0]}, headers=COUNSELLOR)
+    escalation = (
+        await service.client.post(
+            f"/cases/{case_id}/escalations",
+            json={"reason_codes": ["other"], "urgency": "routine", "brief": {"summary": MARKERS[1]}},
+            headers=COUNSELLOR,
+        )
+    ).json()["escalation_id"]
+
+    # Before: readable through the API, sealed in the database.
+    person = await service.client.get(f"/persons/{person_id}?purpose=case_work", headers=COUNSELLOR)
+    assert person.json()["name"] == MARKERS[0]
+    assert (
+        await service.client.post(
+            "/persons/lookup?purpose=case_work", json={"nickname": MARKERS[1]}, headers=COUNSELLOR
+        )
+    ).json()
+    raw = raw_database_text(service.engine)
+    for marker in MARKERS:
+        assert marker not in raw
+    sealed = sealed_values_of(service.engine, person_id)
+    assert len(sealed) >= 6
+    ctx = service.runtime.intake
+    with ctx.uow() as uow:
+        cipher = ctx.vault.cipher(uow.session, person_id)
+        assert cipher.open("name", person_id, sealed[("intake_person", "name_ct", person_id)]) == MARKERS[0]
+
+    service.new_events()
+    erased = await service.client.post(
+        f"/persons/{person_id}/erasure", json={"basis": "person_request"}, headers=SUPERVISOR
+    )
+    assert erased.status_code == 200, erased.text
+    [event] = service.new_events()
+    assert event.type == "tsunagu.intake.person.erased.v1"
+    assert event.data.person_id == person_id
+    assert event.data.case_ids == [case_id]
+    for marker in MARKERS:
+        assert marker not in event.model_dump_json()
+
+    # After: the API answers 410, the digests and the key are gone, the ciphertexts are noise.
+    assert (
+        await service.client.get(f"/persons/{person_id}?purpose=case_work", headers=COUNSELLOR)
+    ).status_code == 410
+    assert (
+        await service.client.get(
+            f"/consultations/{made['consultation_id']}?purpose=case_work", headers=COUNSELLOR
+        )
+    ).status_code == 410
+    assert (
+        await service.client.get(f"/escalations/{escalation}/brief?purpose=expert_review", headers=EXPERT)
+    ).status_code == 410
+    timeline = (
+        await service.client.get(f"/cases/{case_id}/timeline?purpose=audit", headers=COUNSELLOR)
+    ).json()
+    assert [t["note_erased"] for t in timeline if t["kind"] == "note"] == [True]
+    assert all(t["note"] is None for t in timeline)
+    assert timeline[-1]["kind"] == "person_erased"
+    assert (
+        await service.client.post(
+            "/persons/lookup?purpose=case_work", json={"nickname": MARKERS[1]}, headers=COUNSELLOR
+        )
+    ).json() == []
+    summary = (await service.client.get(f"/cases/{case_id}", headers=COUNSELLOR)).json()
+    assert summary["person_erased"] is True
+    again = await service.client.post(
+        f"/persons/{person_id}/erasure", json={"basis": "person_request"}, headers=SUPERVISOR
+    )
+    assert again.status_code == 409
+    note = await service.client.post(f"/cases/{case_id}/notes", json={"note": "x"}, headers=COUNSELLOR)
+    assert note.status_code == 410
+
+    raw = raw_database_text(service.engine)
+    for marker in MARKERS:
+        assert marker not in raw
+    with service.engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT COUNT(*) FROM intake_person_key WHERE person_id = :p"), {"p": person_id}
+            ).scalar()
+            == 0
+        )
+        row = conn.execute(
+            text("SELECT nickname_digest, phone_digest, user_number FROM intake_person WHERE id = :p"),
+            {"p": person_id},
+        ).one()
+        assert tuple(row) == (None, None, None)
+    with ctx.uow() as uow, pytest.raises(PersonKeyMissing):
+        ctx.vault.cipher(uow.session, person_id)
+    stats = (await service.client.get("/statistics?fiscal_year=2025", headers=SUPERVISOR)).json()
+    assert stats["total"] == {"persons": 1, "consultations": 1}  # pseudonymous counts still add up
+
+
+async def test_a_web_user_cannot_log_in_after_erasure(service: Service) -> None:
+    number = (await service.client.post("/web/registrations", json={"password": "password-1"})).json()[
+        "user_number"
+    ]
+    login = await service.client.post("/web/sessions", json={"user_number": number, "password": "password-1"})
+    token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    sent = (await service.client.post("/web/consultations", json={"body": "相談"}, headers=token)).json()
+    person_id = (
+        await service.client.get(
+            f"/consultations/{sent['consultation_id']}?purpose=email_reply", headers=COUNSELLOR
+        )
+    ).json()["person_id"]
+    await service.client.post(
+        f"/persons/{person_id}/erasure", json={"basis": "person_request"}, headers=SUPERVISOR
+    )
+    assert (await service.client.get("/web/consultations", headers=token)).status_code == 410
+    assert (
+        await service.client.post("/web/sessions", json={"user_number": number, "password": "password-1"})
+    ).status_code == 401
+    queue = (await service.client.get("/email/queue", headers=SUPERVISOR)).json()
+    assert queue == []  # no reply is owed to an erased person

@@ -1,0 +1,171 @@
+"""Web (e-mail) consultation: registration, login, any-hour submission, replies, triage, deadlines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from support import COUNSELLOR, SUPERVISOR, Clock, Service, bearer
+
+PASSWORD = "correct horse battery"
+
+
+async def register_and_login(service: Service, nickname: str = "ﾊﾅｺ") -> tuple[str, dict[str, str]]:
+    r = await service.client.post("/web/registrations", json={"password": PASSWORD, "nickname": nickname})
+    assert r.status_code == 201, r.text
+    number = r.json()["user_number"]
+    login = await service.client.post("/web/sessions", json={"user_number": number, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return number, {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def submit(service: Service, user: dict[str, str], body: str, **extra: object) -> dict:
+    r = await service.client.post("/web/consultations", json={"body": body, **extra}, headers=user)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_submission_at_night_is_due_in_three_business_days(service: Service, clock: Clock) -> None:
+    _, user = await register_and_login(service)
+    clock.set(datetime(2025, 5, 2, 14, 30, tzinfo=UTC))  # Fri 23:30 in Tokyo, Golden Week ahead
+    sent = await submit(service, user, "息子のことで相談です")
+    assert sent["reply_due_at"] == "2025-05-12T17:15:00+09:00"
+    assert sent["immediate_answer"] is None
+    event = service.new_events()[-1]
+    assert event.type == "tsunagu.intake.consultation.received.v1"
+    assert event.data.channel == "email"
+    assert event.data.reply_due_at == datetime(2025, 5, 12, 8, 15, tzinfo=UTC)
+
+
+async def test_staff_reply_and_the_person_reads_it_after_login(service: Service) -> None:
+    number, user = await register_and_login(service)
+    sent = await submit(service, user, "最近眠れません")
+    r = await service.client.post(
+        f"/consultations/{sent['consultation_id']}/replies",
+        json={"body": "ご相談ありがとうございます"},
+        headers=COUNSELLOR,
+    )
+    assert r.status_code == 201, r.text
+    replied = service.new_events()[-1]
+    assert replied.type == "tsunagu.intake.email.replied.v1"
+    assert replied.data.within_due is True
+    again = await service.client.post("/web/sessions", json={"user_number": number, "password": PASSWORD})
+    mine = await service.client.get(
+        "/web/consultations", headers={"Authorization": f"Bearer {again.json()['access_token']}"}
+    )
+    assert mine.status_code == 200
+    [consultation] = mine.json()
+    assert consultation["body"] == "最近眠れません"
+    assert [x["body"] for x in consultation["replies"]] == ["ご相談ありがとうございます"]
+    twice = await service.client.post(
+        f"/consultations/{sent['consultation_id']}/replies", json={"body": "追伸"}, headers=COUNSELLOR
+    )
+    assert twice.status_code == 422
+    assert twice.json()["rule"] == "already_replied"
+
+
+async def test_a_reply_to_a_closed_case_is_refused_and_nothing_is_written(service: Service) -> None:
+    _, user = await register_and_login(service)
+    sent = await submit(service, user, "相談です")
+    summary = (
+        await service.client.get(
+            f"/consultations/{sent['consultation_id']}?purpose=email_reply", headers=COUNSELLOR
+        )
+    ).json()
+    closed = await service.client.post(
+        f"/cases/{summary['case_id']}/close", json={"reason": "no_contact"}, headers=COUNSELLOR
+    )
+    assert closed.status_code == 200
+    before = service.counts()
+    r = await service.client.post(
+        f"/consultations/{sent['consultation_id']}/replies",
+        json={"body": "CANARY-返信-本文"},
+        headers=COUNSELLOR,
+    )
+    assert r.status_code == 422
+    assert r.json() == {"error": "rule_violation", "detail": r.json()["detail"], "rule": "case_closed"}
+    assert "CANARY" not in r.text
+    assert service.counts() == before
+
+
+async def test_emergencies_get_an_immediate_answer_and_are_flagged(service: Service) -> None:
+    _, user = await register_and_login(service)
+    sent = await submit(service, user, "もうｼﾆﾀｲです")
+    assert sent["triage"] == "emergency"
+    assert sent["immediate_answer"]["code"] == "emergency_services"
+    assert "119" in sent["immediate_answer"]["message"]
+    diagnosis = await submit(service, user, "相談です", declared="diagnosis_request")
+    assert diagnosis["immediate_answer"]["code"] == "medical_care"
+    queue = (await service.client.get("/email/queue", headers=SUPERVISOR)).json()
+    assert {q["triage"] for q in queue} == {"emergency", "diagnosis_request"}
+    assert set(queue[0]["flags"]) == {"emergency_contact", "diagnosis_request"}
+    events = [e for e in service.new_events() if e.type.endswith("consultation.received.v1")]
+    assert [e.data.triage for e in events] == ["emergency", "diagnosis_request"]
+
+
+async def test_logins_fail_alike_and_tokens_do_not_cross(service: Service) -> None:
+    number, user = await register_and_login(service)
+    wrong = await service.client.post(
+        "/web/sessions", json={"user_number": number, "password": "wrong password"}
+    )
+    unknown = await service.client.post(
+        "/web/sessions", json={"user_number": "1234567890", "password": PASSWORD}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert (
+        await service.client.get("/email/queue", headers=user)
+    ).status_code == 401  # web token, staff route
+    assert (await service.client.get("/web/consultations", headers=COUNSELLOR)).status_code == 401
+    assert (await service.client.get("/web/consultations")).status_code == 401
+
+
+async def test_the_queue_is_ordered_by_due_time_for_supervisors(service: Service, clock: Clock) -> None:
+    _, user = await register_and_login(service)
+    ids = []
+    for when in (
+        datetime(2025, 5, 7, 3, 0, tzinfo=UTC),  # Wed 12:00 -> due Mon 5/12
+        datetime(2025, 5, 1, 3, 0, tzinfo=UTC),  # Thu 12:00 -> due Thu 5/8
+        datetime(2025, 5, 2, 14, 0, tzinfo=UTC),  # Fri 23:00 -> due Mon 5/12, received earlier
+    ):
+        clock.set(when)
+        ids.append((await submit(service, user, "相談"))["consultation_id"])
+    clock.set(datetime(2025, 5, 8, 1, 0, tzinfo=UTC))  # Thu 10:00: the second is due today
+    queue = await service.client.get("/email/queue", headers=SUPERVISOR)
+    assert queue.status_code == 200
+    assert [q["consultation_id"] for q in queue.json()] == [ids[1], ids[2], ids[0]]
+    assert [q["state"] for q in queue.json()] == ["due_soon", "on_time", "on_time"]
+    assert (await service.client.get("/email/queue", headers=bearer("expert"))).status_code == 403
+
+
+async def test_the_scan_announces_due_soon_and_overdue_once_each(service: Service, clock: Clock) -> None:
+    from tsunagu_intake.handlers.email import scan_reply_deadlines
+
+    _, user = await register_and_login(service)
+    sent = await submit(service, user, "相談")  # Thu 5/1 10:00 -> due Thu 5/8 17:15
+    other = await submit(service, user, "もう一件")
+    await service.client.post(
+        f"/consultations/{other['consultation_id']}/replies", json={"body": "返信"}, headers=COUNSELLOR
+    )
+    ctx = service.runtime.intake
+    service.new_events()
+    assert scan_reply_deadlines(ctx, datetime(2025, 5, 7, 8, 0, tzinfo=UTC)) == 0
+    due = datetime(2025, 5, 8, 8, 15, tzinfo=UTC)
+    assert scan_reply_deadlines(ctx, due - timedelta(hours=7)) == 1
+    assert scan_reply_deadlines(ctx, due - timedelta(hours=6)) == 0
+    assert scan_reply_deadlines(ctx, due + timedelta(minutes=1)) == 1
+    assert scan_reply_deadlines(ctx, due + timedelta(days=3)) == 0
+    events = service.new_events()
+    assert service.types(events) == [
+        "tsunagu.intake.email_reply.due_soon.v1",
+        "tsunagu.intake.email_reply.overdue.v1",
+    ]
+    assert {e.data.consultation_id for e in events} == {sent["consultation_id"]}
+    assert events[0].correlationid != events[1].correlationid
+    clock.set(due + timedelta(days=1))
+    late = await service.client.post(
+        f"/consultations/{sent['consultation_id']}/replies",
+        json={"body": "遅くなりました"},
+        headers=COUNSELLOR,
+    )
+    assert late.status_code == 201
+    assert service.new_events()[-1].data.within_due is False

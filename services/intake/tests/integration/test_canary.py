@@ -1,0 +1,419 @@
+"""Canary: personal data never leaves the vault.
+
+Unique marker strings go into every personal field of 100 consultations (and of web registrations,
+web consultations, replies, notes, escalation briefs and home-visit requests), in half-width and
+full-width spellings. The service runs as its own process, as in production. Whatever it emits
+during the whole run — every NATS message with its subject and headers (a recorder on ``>``), every
+log line (its stdout and stderr, at DEBUG), every span (its traces file), every HTTP error body —
+is searched for the markers after folding width and unescaping JSON. The run includes failures
+(validation errors, malformed JSON, refused rules, a consumer failure dead-lettered, erasures) and a
+replay of the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import httpx
+import nats
+import pytest
+from support import (
+    COUNSELLOR,
+    EXPERT,
+    JWT_SECRET,
+    MASTER_KEY,
+    NERIMA,
+    SHINJUKU,
+    SUPERVISOR,
+    municipality_staff,
+    stream_export,
+)
+from tsunagu_contracts import new_event
+from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_servicekit.eventlog import write_jsonl
+from tsunagu_servicekit.natsserver import free_port
+from tsunagu_servicekit.testing import BusRecorder, replay_jsonl, wait_for
+
+pytestmark = pytest.mark.slow
+
+CHANNELS = ("phone", "email", "online", "peer_online", "in_person", "home_visit")
+CONSULTERS = ("person", "family", "other")
+FIELDS = {
+    "nickname": "NK",
+    "name": "NM",
+    "phone": "PH",
+    "email": "EM",
+    "address": "AD",
+    "notes": "NT",
+    "consulter_name": "CN",
+    "consulter_contact": "CC",
+    "note": "TL",
+    "brief": "BR",
+    "web_nickname": "WN",
+    "web_email": "WE",
+    "web_body": "WB",
+    "reply": "RP",
+    "hv_name": "HN",
+    "hv_address": "HA",
+    "hv_notes": "HT",
+    "bad": "XX",
+}
+_FULL_WIDTH = str.maketrans(
+    {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"}
+)  # ASCII to its full-width form
+
+
+def marker(i: int, field: str) -> str:
+    """Unique per consultation and field; half-width (ASCII, ｶﾅﾘｱ) for even i, full-width for odd i."""
+    core = f"CNRY{i:03d}{FIELDS[field]}"
+    if i % 2 == 0:
+        return f"{core}ｶﾅﾘｱ山田"
+    return f"{core.translate(_FULL_WIDTH)}カナリア山田"
+
+
+def folded(text: str) -> str:
+    """Captured text with JSON escapes undone and width folded, so every spelling is found."""
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    return unicodedata.normalize("NFKC", text)
+
+
+def leaks(text: str) -> list[str]:
+    found = folded(text)
+    hits = re.findall(r"CNRY[0-9]{3}[A-Z]{2}", found, flags=re.IGNORECASE)
+    if "カナリア" in found:
+        hits.append("カナリア")
+    return sorted(set(hits))
+
+
+def service_env(database_url: str, nats_url: str, port: int, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TSUNAGU_INTAKE_")}
+    env.update(
+        {
+            "TSUNAGU_INTAKE_ENVIRONMENT": "test",
+            "TSUNAGU_INTAKE_DATABASE_URL": database_url,
+            "TSUNAGU_INTAKE_NATS_URL": nats_url,
+            "TSUNAGU_INTAKE_HTTP_PORT": str(port),
+            "TSUNAGU_INTAKE_DATA_DIR": str(tmp_path / "data"),
+            "TSUNAGU_INTAKE_JWT_SECRET": JWT_SECRET,
+            "TSUNAGU_INTAKE_VAULT_MASTER_KEY": MASTER_KEY,
+            "TSUNAGU_INTAKE_TRACES_FILE": str(tmp_path / "spans.jsonl"),
+            "TSUNAGU_INTAKE_LOG_LEVEL": "DEBUG",
+            "TSUNAGU_INTAKE_MAX_DELIVERIES": "2",
+            "TSUNAGU_INTAKE_RETRY_BASE_DELAY": "0.05",
+            "TSUNAGU_INTAKE_RETRY_MAX_DELAY": "0.1",
+            "TSUNAGU_INTAKE_RELAY_POLL_INTERVAL": "0.2",
+            "TSUNAGU_INTAKE_SLA_SCAN_INTERVAL": "0.5",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+class Run:
+    """The HTTP side of the run: every error body is kept for the search."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.error_bodies: list[str] = []
+        self.statuses: dict[int, int] = {}
+
+    async def call(self, method: str, path: str, expect: int, **kwargs: object) -> httpx.Response:
+        r = await self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
+        self.statuses[r.status_code] = self.statuses.get(r.status_code, 0) + 1
+        if r.status_code >= 400:
+            self.error_bodies.append(r.text + "\n" + "\n".join(f"{k}: {v}" for k, v in r.headers.items()))
+        assert r.status_code == expect, (method, path, r.status_code, r.text)
+        return r
+
+
+def consultation_body(i: int) -> dict[str, object]:
+    return {
+        "channel": CHANNELS[i % len(CHANNELS)],
+        "consulter": CONSULTERS[i % len(CONSULTERS)],
+        "municipality_code": SHINJUKU if i % 2 else NERIMA,
+        "topics": ["withdrawal"],
+        "person": {
+            "nickname": marker(i, "nickname"),
+            "name": marker(i, "name"),
+            "phone": marker(i, "phone"),
+            "email": marker(i, "email"),
+            "address": marker(i, "address"),
+            "age_band": "30_39",
+        },
+        "notes": marker(i, "notes"),
+        "consulter_name": marker(i, "consulter_name"),
+        "consulter_contact": marker(i, "consulter_contact"),
+    }
+
+
+async def scenario(run: Run, nats_url: str, tmp_path: Path) -> None:
+    people: list[tuple[str, str, str]] = []
+    for i in range(100):
+        made = (
+            await run.call("POST", "/consultations", 201, json=consultation_body(i), headers=COUNSELLOR)
+        ).json()
+        people.append((made["person_id"], made["case_id"], made["consultation_id"]))
+
+    # Positive control: the data is there, readable with a purpose, recognisable across widths.
+    person = await run.call("GET", f"/persons/{people[1][0]}?purpose=case_work", 200, headers=COUNSELLOR)
+    assert person.json()["name"] == marker(1, "name")
+    other_width = unicodedata.normalize("NFKC", marker(1, "nickname"))
+    found = await run.call(
+        "POST", "/persons/lookup?purpose=case_work", 200, json={"nickname": other_width}, headers=COUNSELLOR
+    )
+    assert [c["person_id"] for c in found.json()] == [people[1][0]]
+
+    for i in range(0, 100, 10):
+        _, case_id, _ = people[i]
+        await run.call(
+            "POST", f"/cases/{case_id}/notes", 201, json={"note": marker(i, "note")}, headers=COUNSELLOR
+        )
+        escalation = await run.call(
+            "POST",
+            f"/cases/{case_id}/escalations",
+            201,
+            json={"reason_codes": ["other"], "urgency": "routine", "brief": {"summary": marker(i, "brief")}},
+            headers=COUNSELLOR,
+        )
+        await run.call(
+            "GET",
+            f"/escalations/{escalation.json()['escalation_id']}/brief?purpose=expert_review",
+            200,
+            headers=EXPERT,
+        )
+        await run.call(
+            "POST",
+            f"/cases/{people[i + 1][1]}/risk",
+            200,
+            json={"risk_level": "high", "set_flags": [{"flag": "suicide_risk"}]},
+            headers=COUNSELLOR,
+        )
+        # Web consultation: registration, login, a consultation at any hour, a reply, reading it.
+        number = (
+            await run.call(
+                "POST",
+                "/web/registrations",
+                201,
+                json={
+                    "password": f"pw-{i:03d}-secret",
+                    "nickname": marker(i, "web_nickname"),
+                    "email": marker(i, "web_email"),
+                },
+            )
+        ).json()["user_number"]
+        token = (
+            await run.call(
+                "POST", "/web/sessions", 200, json={"user_number": number, "password": f"pw-{i:03d}-secret"}
+            )
+        ).json()["access_token"]
+        web = {"Authorization": f"Bearer {token}"}
+        sent = await run.call(
+            "POST", "/web/consultations", 201, json={"body": marker(i, "web_body") + " 死にたい"}, headers=web
+        )
+        consultation_id = sent.json()["consultation_id"]
+        await run.call(
+            "POST",
+            f"/consultations/{consultation_id}/replies",
+            201,
+            json={"body": marker(i, "reply")},
+            headers=COUNSELLOR,
+        )
+        mine = await run.call("GET", "/web/consultations", 200, headers=web)
+        assert mine.json()[0]["replies"][0]["body"] == marker(i, "reply")
+        # A home-visit request by the municipality.
+        await run.call(
+            "POST",
+            "/home-visit-requests",
+            201,
+            json={
+                "municipality_code": SHINJUKU,
+                "person": {"name": marker(i, "hv_name"), "address": marker(i, "hv_address")},
+                "residence_code": SHINJUKU,
+                "age_years": 30,
+                "notes": marker(i, "hv_notes"),
+            },
+            headers=municipality_staff(SHINJUKU),
+        )
+
+    # Failures, each carrying markers in what was sent.
+    bad = marker(7, "bad")
+    await run.call(
+        "POST", "/consultations", 422, json={**consultation_body(7), "notes": bad * 300}, headers=COUNSELLOR
+    )
+    await run.call(
+        "POST", "/consultations", 422, json={**consultation_body(7), "channel": bad}, headers=COUNSELLOR
+    )
+    await run.call(
+        "POST", "/consultations", 422, json={**consultation_body(7), "unexpected": bad}, headers=COUNSELLOR
+    )
+    await run.call(
+        "POST",
+        "/consultations",
+        422,
+        content=('{"notes": "' + bad).encode(),
+        headers={**COUNSELLOR, "content-type": "application/json"},
+    )
+    await run.call(
+        "POST",
+        "/consultations",
+        422,
+        json={**consultation_body(7), "municipality_code": "139999"},
+        headers=COUNSELLOR,
+    )
+    await run.call(
+        "POST", "/persons/lookup?purpose=case_work", 422, json={"nickname": bad * 10}, headers=COUNSELLOR
+    )
+    await run.call("POST", "/cases/search", 422, json={"nickname": bad * 10}, headers=COUNSELLOR)
+    await run.call("POST", "/web/sessions", 401, json={"user_number": "1234567890", "password": bad})
+    await run.call("POST", "/web/sessions", 422, json={"user_number": bad * 5, "password": bad})
+    hv = {"person": {"name": bad}, "residence_code": SHINJUKU, "age_years": 30, "notes": bad}
+    await run.call(
+        "POST",
+        "/home-visit-requests",
+        403,
+        json={**hv, "municipality_code": NERIMA},
+        headers=municipality_staff(SHINJUKU),
+    )
+    await run.call(
+        "POST",
+        "/home-visit-requests",
+        422,
+        json={**hv, "municipality_code": SHINJUKU, "age_years": 12},
+        headers=municipality_staff(SHINJUKU),
+    )
+    closing = people[3]
+    await run.call(
+        "POST",
+        f"/cases/{closing[1]}/close",
+        200,
+        json={"reason": "resolved", "note": marker(3, "note")},
+        headers=COUNSELLOR,
+    )
+    await run.call("POST", f"/cases/{closing[1]}/notes", 422, json={"note": bad}, headers=COUNSELLOR)
+    late = await run.call(
+        "POST", "/web/consultations", 201, json={"body": marker(11, "web_body")}, headers=web
+    )
+    late_id = late.json()["consultation_id"]
+    case_of_late = (
+        await run.call("GET", f"/consultations/{late_id}?purpose=email_reply", 200, headers=COUNSELLOR)
+    ).json()["case_id"]
+    await run.call(
+        "POST", f"/cases/{case_of_late}/close", 200, json={"reason": "no_contact"}, headers=COUNSELLOR
+    )
+    refused = await run.call(
+        "POST", f"/consultations/{late_id}/replies", 422, json={"body": bad}, headers=COUNSELLOR
+    )
+    assert refused.json()["rule"] == "case_closed"
+    await run.call("GET", "/cases/not-a-uuid", 422, headers=COUNSELLOR)
+    await run.call("GET", f"/cases/{people[5][1]}", 403, headers=municipality_staff("131016"))
+
+    # Erasure of ten people; reading them afterwards fails.
+    for i in range(0, 100, 10):
+        await run.call(
+            "POST",
+            f"/persons/{people[i][0]}/erasure",
+            200,
+            json={"basis": "person_request"},
+            headers=SUPERVISOR,
+        )
+        await run.call("GET", f"/persons/{people[i][0]}?purpose=case_work", 410, headers=COUNSELLOR)
+
+    # A consumer failure: the expert team concludes on a case intake does not know -> dead letter.
+    review = new_event(
+        CaseReviewConcluded(
+            review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f9",
+            case_id="00000000-0000-4000-8000-000000000000",
+            meeting_date=date(2025, 5, 20),
+            advice=[DisciplineAdvice(discipline="welfare", advice_codes=["welfare_benefits"])],
+            advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
+        )
+    )
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.jetstream().publish(review.type, review.to_json_bytes(), headers={"Nats-Msg-Id": review.id})
+    finally:
+        await nc.close()
+
+    # A replay of the stream as exported.
+    async def intake_events_settled() -> list:
+        exported = await stream_export(nats_url, ("TSUNAGU_INTAKE",))
+        return exported if sum(1 for m in exported if m.subject.endswith("person.erased.v1")) == 10 else []
+
+    exported = await wait_for(intake_events_settled, timeout=20, message="erasures on the stream")
+    write_jsonl(tmp_path / "export.jsonl", exported)
+    assert await replay_jsonl(tmp_path / "export.jsonl", nats_url) == len(exported)
+
+
+async def test_markers_never_leave_the_vault(
+    nats_url: str,
+    database_url: str,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    port = free_port()
+    run: Run | None = None
+    out, err = tmp_path / "service.out", tmp_path / "service.err"
+    async with BusRecorder(nats_url) as bus:
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tsunagu_intake"],
+                env=service_env(database_url, nats_url, port, tmp_path),
+                stdout=stdout,
+                stderr=stderr,
+            )
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+
+                async def ready() -> bool:
+                    assert proc.poll() is None, err.read_text()[-3000:]
+                    try:
+                        return (await client.get("/readyz")).status_code == 200
+                    except httpx.TransportError:
+                        return False
+
+                await wait_for(ready, timeout=30, interval=0.1, message="service ready")
+                run = Run(client)
+                await scenario(run, nats_url, tmp_path)
+                await bus.wait_for_count(1, "tsunagu.dlq.", timeout=20)
+                await bus.wait_for_count(100 + 10 + 10, "tsunagu.intake.consultation.received.v1")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(proc.wait, 30)
+        await bus.flush()
+
+    logs = out.read_text(encoding="utf-8", errors="replace") + err.read_text(
+        encoding="utf-8", errors="replace"
+    )
+    spans = (tmp_path / "spans.jsonl").read_text(encoding="utf-8")
+    captured_out, captured_err = capfd.readouterr()
+    here = captured_out + captured_err + caplog.text
+
+    # The captures are real: the run was seen by every channel we search.
+    assert proc.returncode == 0, logs[-3000:]
+    assert logs.count('"http.request"') > 200
+    assert '"http.unhandled_exception"' not in logs
+    assert "message dead-lettered" in logs
+    assert len(spans.splitlines()) > 200
+    assert any(json.loads(line)["name"].startswith("POST /consultations") for line in spans.splitlines())
+    assert len(bus.matching("tsunagu.intake.")) > 250
+    assert len(bus.matching("tsunagu.dlq.")) >= 1
+    assert run is not None
+    assert {401, 403, 410, 422} <= set(run.statuses)
+    assert len(run.error_bodies) >= 20
+
+    assert leaks("\n".join(run.error_bodies)) == [], "personal data in an error body"
+    assert leaks(bus.all_text()) == [], "personal data on the bus"
+    assert leaks(logs) == [], "personal data in the service's log"
+    assert leaks(spans) == [], "personal data in spans"
+    assert leaks(here) == [], "personal data in the test process's own output"

@@ -1,0 +1,39 @@
+"""The events intake publishes and consumes: subjects, no personal data, docstrings."""
+
+from __future__ import annotations
+
+from tsunagu_contracts import REGISTRY
+from tsunagu_contracts.pii import event_personal_data_findings
+from tsunagu_intake.consumers.case_review import CASE_REVIEW_CONCLUDED
+
+PUBLISHED = {
+    "tsunagu.intake.consultation.received.v1",
+    "tsunagu.intake.case.opened.v1",
+    "tsunagu.intake.case.risk_assessed.v1",
+    "tsunagu.intake.case.escalated.v1",
+    "tsunagu.intake.case.closed.v1",
+    "tsunagu.intake.email_reply.due_soon.v1",
+    "tsunagu.intake.email_reply.overdue.v1",
+    "tsunagu.intake.email.replied.v1",
+    "tsunagu.intake.home_visit.requested.v1",
+    "tsunagu.intake.person.erased.v1",
+}
+
+
+def test_intake_publishes_these_subjects() -> None:
+    assert set(REGISTRY.subjects_of("intake")) == PUBLISHED
+
+
+def test_intake_consumes_the_expert_teams_conclusion() -> None:
+    assert CASE_REVIEW_CONCLUDED == "tsunagu.scheduling.case_review.concluded.v1"
+    assert CASE_REVIEW_CONCLUDED in REGISTRY
+
+
+def test_no_event_of_intake_can_carry_personal_data() -> None:
+    for name in [*sorted(PUBLISHED), CASE_REVIEW_CONCLUDED]:
+        assert event_personal_data_findings(REGISTRY.get(name)) == [], name
+
+
+def test_every_event_is_documented() -> None:
+    for name in [*PUBLISHED, CASE_REVIEW_CONCLUDED]:
+        assert (REGISTRY.get(name).__doc__ or "").strip(), name

@@ -1,0 +1,77 @@
+"""The shipped reference data: 62 municipalities, age bands, opening hours."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from tsunagu_calendar import EMAIL, PHONE
+from tsunagu_intake.adapters.reference_data import municipalities, opening_hours
+from tsunagu_intake.domain.ages import age_band, band_lower_bound
+from tsunagu_intake.domain.codes import AgeBand
+from tsunagu_intake.domain.municipalities import (
+    Municipalities,
+    Municipality,
+    check_digit,
+    in_tokyo,
+    is_valid_code,
+)
+
+
+def test_the_62_municipalities_of_tokyo() -> None:
+    data = municipalities()
+    assert len(data) == 62
+    assert Counter(m.kind for m in data) == {"special_ward": 23, "city": 26, "town": 5, "village": 8}
+    shinjuku = data.get("131041")
+    assert shinjuku is not None
+    assert shinjuku.name_ja == "新宿区"
+    assert "131040" not in data
+    assert "141003" not in data
+
+
+def test_every_code_has_a_valid_check_digit() -> None:
+    for m in municipalities():
+        assert is_valid_code(m.code)
+        assert in_tokyo(m.code)
+    assert check_digit("13104") == 1
+    assert not is_valid_code("131042")
+    assert is_valid_code("141003")  # Yokohama: valid, but not Tokyo
+    assert not in_tokyo("141003")
+
+
+def test_data_with_a_code_outside_tokyo_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Municipalities([Municipality("141003", "横浜市", "ヨコハマシ", "Yokohama", "city")])
+
+
+@pytest.mark.parametrize(
+    ("years", "band"),
+    [
+        (None, AgeBand.UNKNOWN),
+        (0, AgeBand.UNDER_15),
+        (14, AgeBand.UNDER_15),
+        (15, AgeBand.AGE_15_19),
+        (19, AgeBand.AGE_15_19),
+        (20, AgeBand.AGE_20_29),
+        (45, AgeBand.AGE_40_49),
+        (69, AgeBand.AGE_60_69),
+        (70, AgeBand.AGE_70_PLUS),
+        (101, AgeBand.AGE_70_PLUS),
+    ],
+)
+def test_age_bands(years: int | None, band: AgeBand) -> None:
+    assert age_band(years) is band
+
+
+def test_band_lower_bounds() -> None:
+    assert band_lower_bound(AgeBand.AGE_15_19) == 15
+    assert band_lower_bound(AgeBand.UNKNOWN) is None
+
+
+def test_opening_hours_are_data_with_the_saturday_change() -> None:
+    records = opening_hours()
+    phone = [r for r in records if r.channel == PHONE]
+    assert [str(r.effective_from) for r in phone] == ["2024-04-01", "2025-04-01"]
+    assert phone[0].intervals_for_weekday(5) == ()  # Saturday closed until 2025-03-31
+    assert phone[1].intervals_for_weekday(5) != ()
+    assert any(r.channel == EMAIL for r in records)

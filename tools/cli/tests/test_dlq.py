@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Literal
 
 import nats
+import pytest
 from nats.js import JetStreamContext
 from tsunagu_cli.dlq import get_dead_letter, list_dead_letters, retry_dead_letter, retry_dead_letters
 from tsunagu_cli.main import app
-from tsunagu_contracts import DLQ_STREAM, EventData, dlq_subject, event, new_event
+from tsunagu_contracts import DLQ_STREAM, REGISTRY, EventData, EventType, dlq_subject, new_event
 from tsunagu_servicekit.messaging.streams import ensure_streams
 from typer.testing import CliRunner
 
@@ -19,11 +21,20 @@ OTHER = "training-intake-clitest-flagged-v1"
 CANARY = "山田花子 090-1234-5678"
 
 
-@event("intake", "clitest", "flagged", 1)
 class CliTestFlagged(EventData):
     """A test-only event for the dead-letter tests."""
 
+    event_type = EventType("intake", "clitest", "flagged", 1)
+
     level: Literal["low", "high"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registered_for_this_module() -> Iterator[None]:
+    """Registered only while this module runs, so the platform's catalogue never sees it."""
+    REGISTRY.register(CliTestFlagged, CliTestFlagged.event_type)
+    yield
+    REGISTRY.unregister(CliTestFlagged.event_type.name)
 
 
 async def dead_letter_for(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -22,7 +23,7 @@ from tsunagu_cli.events import (
     type_filter,
 )
 from tsunagu_cli.main import app
-from tsunagu_contracts import EventData, event, new_event
+from tsunagu_contracts import REGISTRY, EventData, EventType, new_event
 from tsunagu_servicekit.eventlog import ExportedMessage
 from tsunagu_servicekit.messaging.streams import ensure_streams
 from tsunagu_servicekit.natsserver import NatsServerProcess
@@ -31,12 +32,21 @@ from typer.testing import CliRunner
 runner = CliRunner()
 
 
-@event("intake", "clitest", "recorded", 1)
 class CliTestRecorded(EventData):
     """A test-only event (entity ``clitest`` so it never collides with real intake events)."""
 
+    event_type = EventType("intake", "clitest", "recorded", 1)
+
     n: int
     kind: Literal["a", "b"] = "a"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registered_for_this_module() -> Iterator[None]:
+    """Registered only while this module runs, so the platform's catalogue never sees it."""
+    REGISTRY.register(CliTestRecorded, CliTestRecorded.event_type)
+    yield
+    REGISTRY.unregister(CliTestRecorded.event_type.name)
 
 
 SUBJECT = CliTestRecorded.event_type.name

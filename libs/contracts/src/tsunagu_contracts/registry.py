@@ -83,6 +83,15 @@ class Registry:
         self._families.setdefault(event_type.family, set()).add(event_type.version)
         self._envelopes[event_type.name] = CloudEvent[cls]  # type: ignore[valid-type]
 
+    def unregister(self, name: str) -> None:
+        """Forget an event type (tests that register an event for their own duration)."""
+        cls = self._by_name.pop(name)
+        family = cls.event_type.family
+        self._families[family].discard(cls.event_type.version)
+        if not self._families[family]:
+            del self._families[family]
+        self._envelopes.pop(name, None)
+
     def __iter__(self) -> Iterator[type[EventData]]:
         return iter(sorted(self._by_name.values(), key=lambda c: c.event_type.name))
 

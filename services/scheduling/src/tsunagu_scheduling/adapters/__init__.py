@@ -1,0 +1,1 @@
+"""Tables, queries and the reference data: everything of scheduling that touches storage."""

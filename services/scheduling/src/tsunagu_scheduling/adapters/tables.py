@@ -1,0 +1,290 @@
+"""The scheduling service's tables (SQLModel). The schema itself is made by the Alembic migrations
+in ``adapters/migrations/versions``; these definitions must match them (a test compares them).
+
+Double booking is prevented by constraints, not by checks in code:
+
+* ``sched_slot_claim``: primary key ``(resource_kind, resource_id, slot_minute)`` — one holder per
+  30-minute slot of each person, staff member and room;
+* ``sched_registration``: ``UNIQUE (session_id, seat_no)`` — one person per seat; and one active
+  registration per person and session (partial unique index);
+* ``sched_home_visit``: ``UNIQUE (person_id, fiscal_year, quota_no)`` — the yearly cap;
+* ``sched_review``: ``UNIQUE (escalation_id)`` and ``UNIQUE (meeting_id, position)`` — one agenda
+  item per escalation, no more items than places.
+
+Persons and cases are intake's pseudonymous ids; nothing here names anyone. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC; read back aware (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _id(**kw: Any) -> Any:
+    return Field(sa_type=sa.String(36), **kw)
+
+
+def _code(length: int = 32, **kw: Any) -> Any:
+    return Field(sa_type=sa.String(length), **kw)
+
+
+def _when(**kw: Any) -> Any:
+    return Field(sa_type=UTCDateTime(), **kw)
+
+
+class Resource(SQLModel, table=True):
+    """A counsellor, a peer supporter or a room. ``label`` is a room's name or a staff code."""
+
+    __tablename__ = "sched_resource"
+
+    id: str = _id(primary_key=True)
+    kind: str = _code(16, index=True)
+    label: str = Field(sa_type=sa.String(100))
+    active: bool = Field(default=True, sa_type=sa.Boolean())
+    home_visit_qualified: bool = Field(default=False, sa_type=sa.Boolean())
+    capacity: int | None = Field(default=None, sa_type=sa.Integer())
+    subject: str | None = Field(default=None, sa_type=sa.String(200), index=True)
+    created_at: datetime = _when()
+
+
+class WeeklyWindowRow(SQLModel, table=True):
+    __tablename__ = "sched_weekly_window"
+
+    id: str = _id(primary_key=True)
+    resource_id: str = _id(index=True)
+    weekday: int = Field(sa_type=sa.Integer())
+    start_minute: int = Field(sa_type=sa.Integer())
+    end_minute: int = Field(sa_type=sa.Integer())
+    effective_from: date = Field(sa_type=sa.Date())
+    effective_to: date | None = Field(default=None, sa_type=sa.Date())
+
+
+class ExceptionRow(SQLModel, table=True):
+    __tablename__ = "sched_availability_exception"
+
+    id: str = _id(primary_key=True)
+    resource_id: str = _id(index=True)
+    day: date = Field(sa_type=sa.Date(), index=True)
+    available: bool = Field(sa_type=sa.Boolean())
+    start_minute: int | None = Field(default=None, sa_type=sa.Integer())
+    end_minute: int | None = Field(default=None, sa_type=sa.Integer())
+    created_at: datetime = _when()
+
+
+class Appointment(SQLModel, table=True):
+    """A booked time of a person with staff (and a room): consultation or home visit."""
+
+    __tablename__ = "sched_appointment"
+
+    id: str = _id(primary_key=True)
+    kind: str = _code(16)
+    status: str = _code(16, index=True)
+    person_id: str = _id(index=True)
+    case_id: str | None = _id(default=None, index=True)
+    staff_id: str = _id(index=True)
+    second_staff_id: str | None = _id(default=None, index=True)
+    room_id: str | None = _id(default=None, index=True)
+    visit_id: str | None = _id(default=None)
+    starts_at: datetime = _when(index=True)
+    ends_at: datetime = _when()
+    requested_via: str = _code(16)
+    sequence: int = Field(default=0, sa_type=sa.Integer())
+    cancel_reason: str | None = _code(default=None)
+    booked_by: str = Field(sa_type=sa.String(200))
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class SlotClaim(SQLModel, table=True):
+    """One 30-minute slot of one resource, held by one appointment, session or meeting."""
+
+    __tablename__ = "sched_slot_claim"
+
+    resource_kind: str = _code(16, primary_key=True)
+    resource_id: str = _id(primary_key=True)
+    slot_minute: int = Field(
+        sa_type=sa.BigInteger(), primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    holder_kind: str = _code(16)
+    holder_id: str = _id(index=True)
+
+
+class Reminder(SQLModel, table=True):
+    """The durable timer of an appointment's reminder (one per appointment)."""
+
+    __tablename__ = "sched_reminder"
+
+    appointment_id: str = _id(primary_key=True)
+    due_at: datetime = _when(index=True)
+    fired_at: datetime | None = _when(default=None)
+
+
+class ProgrammeSession(SQLModel, table=True):
+    """A session or event with registration."""
+
+    __tablename__ = "sched_session"
+
+    id: str = _id(primary_key=True)
+    kind: str = _code(32, index=True)
+    status: str = _code(16)
+    starts_at: datetime = _when(index=True)
+    ends_at: datetime = _when()
+    capacity: int = Field(sa_type=sa.Integer())
+    waitlist: bool = Field(sa_type=sa.Boolean())
+    room_id: str | None = _id(default=None)
+    created_at: datetime = _when()
+
+
+class Registration(SQLModel, table=True):
+    """A person's seat at (or waitlist place for) a session. Ids are UUIDv7: they order the waitlist."""
+
+    __tablename__ = "sched_registration"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "seat_no", name="uq_sched_registration_seat"),
+        sa.Index(
+            "uq_sched_registration_active_person",
+            "session_id",
+            "person_id",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
+    )
+
+    id: str = _id(primary_key=True)
+    session_id: str = _id(index=True)
+    person_id: str = _id(index=True)
+    case_id: str | None = _id(default=None)
+    status: str = _code(16)
+    seat_no: int | None = Field(default=None, sa_type=sa.Integer())
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class HomeVisitRequest(SQLModel, table=True):
+    """A municipality's request for home visits, as intake published it."""
+
+    __tablename__ = "sched_home_visit_request"
+
+    id: str = _id(primary_key=True)
+    person_id: str = _id(index=True)
+    case_id: str = _id()
+    municipality_code: str = _code(6)
+    fiscal_year: int = Field(sa_type=sa.Integer())
+    visits_requested: int = Field(sa_type=sa.Integer())
+    visits_granted: int = Field(sa_type=sa.Integer())
+    age_band: str = _code(16)
+    rules_version: str = _code(16)
+    requested_at: datetime = _when()
+
+
+class HomeVisit(SQLModel, table=True):
+    """One visit of a request; ``quota_no`` is its place under the person's yearly cap."""
+
+    __tablename__ = "sched_home_visit"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "fiscal_year", "quota_no", name="uq_sched_home_visit_quota"),
+    )
+
+    id: str = _id(primary_key=True)
+    request_id: str = _id(index=True)
+    person_id: str = _id(index=True)
+    case_id: str = _id()
+    municipality_code: str = _code(6, index=True)
+    fiscal_year: int = Field(sa_type=sa.Integer())
+    age_band: str = _code(16)
+    visit_number: int = Field(sa_type=sa.Integer())
+    quota_no: int | None = Field(default=None, sa_type=sa.Integer())
+    status: str = _code(16, index=True)
+    appointment_id: str | None = _id(default=None)
+    sequence: int = Field(default=0, sa_type=sa.Integer())
+    outcome: str | None = _code(default=None)
+    visited_at: datetime | None = _when(default=None)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Meeting(SQLModel, table=True):
+    """A case review meeting (regular or extra), a supporter exchange or a council meeting."""
+
+    __tablename__ = "sched_meeting"
+    __table_args__ = (sa.UniqueConstraint("kind", "extra", "meeting_date", name="uq_sched_meeting_day"),)
+
+    id: str = _id(primary_key=True)
+    kind: str = _code(32, index=True)
+    extra: bool = Field(default=False, sa_type=sa.Boolean())
+    fiscal_year: int = Field(sa_type=sa.Integer(), index=True)
+    meeting_date: date = Field(sa_type=sa.Date(), index=True)
+    starts_at: datetime = _when()
+    ends_at: datetime = _when()
+    agenda_capacity: int | None = Field(default=None, sa_type=sa.Integer())
+    room_id: str | None = _id(default=None)
+    created_at: datetime = _when()
+
+
+class MeetingParticipant(SQLModel, table=True):
+    """An organisation taking part in a meeting, with how many attend."""
+
+    __tablename__ = "sched_meeting_participant"
+
+    meeting_id: str = _id(primary_key=True)
+    organisation_type: str = _code(32, primary_key=True)
+    organisation_code: str = _code(36, primary_key=True)
+    attendees: int = Field(sa_type=sa.Integer())
+
+
+class Review(SQLModel, table=True):
+    """A case on an expert-team agenda, from escalation to the team's advice."""
+
+    __tablename__ = "sched_review"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "position", name="uq_sched_review_position"),)
+
+    id: str = _id(primary_key=True)
+    escalation_id: str = _id(unique=True)
+    case_id: str = _id(index=True)
+    person_id: str = _id()
+    meeting_id: str = _id(index=True)
+    position: int = Field(sa_type=sa.Integer())
+    urgency: str = _code(16)
+    placement: str = _code(16)
+    status: str = _code(16, index=True)
+    reason_codes: list[str] = Field(default_factory=list, sa_type=sa.JSON())
+    risk_level: str = _code(16)
+    municipality_code: str | None = _code(6, default=None)
+    escalated_at: datetime = _when()
+    escalation_event_id: str = _id()
+    correlation_id: str = _id()
+    traceparent: str | None = Field(default=None, sa_type=sa.String(64))
+    tracestate: str | None = Field(default=None, sa_type=sa.String(512))
+    advice: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON())
+    recommended_risk: str | None = _code(16, default=None)
+    advice_reference_id: str | None = _id(default=None)
+    concluded_at: datetime | None = _when(default=None)
+    concluded_by: str | None = Field(default=None, sa_type=sa.String(200))
+    created_at: datetime = _when()

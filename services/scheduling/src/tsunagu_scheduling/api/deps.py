@@ -1,0 +1,23 @@
+"""Who may call what: role groups of the scheduling API (``admin`` passes every check)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+from tsunagu_servicekit.http import Principal, require
+
+STAFF = ("counsellor", "supervisor")
+"""Book and change appointments, visits and registrations for people."""
+MANAGERS = ("supervisor",)
+"""Manage staff, rooms, availability, sessions and meetings."""
+READERS = ("counsellor", "supervisor", "expert")
+"""Read schedules, agendas and calendars."""
+REVIEWERS = ("expert", "supervisor")
+"""Record the expert team's advice."""
+
+Staff = Annotated[Principal, Depends(require(*STAFF))]
+Manager = Annotated[Principal, Depends(require(*MANAGERS))]
+Reader = Annotated[Principal, Depends(require(*READERS))]
+Reviewer = Annotated[Principal, Depends(require(*REVIEWERS))]
+VisitReader = Annotated[Principal, Depends(require(*STAFF, "municipality_staff"))]

@@ -1,0 +1,253 @@
+"""In-person and online consultations: book, reschedule, cancel, record attended or no-show.
+
+In-person consultation is by reservation only, made by staff on the person's behalf after a phone
+call or e-mail. Every change validates the time against the calendar and the resources'
+availability first, then claims the slots: the database decides who gets a contested slot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tsunagu_contracts import CloudEvent, new_event
+from tsunagu_contracts.events.scheduling import (
+    AppointmentAttended,
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentMissed,
+    AppointmentRescheduled,
+)
+from tsunagu_servicekit.messaging.outbox import UnitOfWork
+
+from ..adapters import claims
+from ..adapters.tables import Appointment
+from ..domain import rules
+from ..domain.codes import AppointmentKind, AppointmentStatus, ResourceKind, channel_of_appointment
+from ..domain.slots import Span
+from .booking import check_available, check_time, drop_reminder, hold, load_room, load_staff, set_reminder
+from .commands import BookAppointment, CancelBooking, RescheduleAppointment
+from .context import SchedulingContext, new_id
+from .errors import refuse
+from .events import stage
+
+HOLDER = "appointment"
+_STAFF_KINDS = {
+    AppointmentKind.IN_PERSON: (ResourceKind.COUNSELLOR,),
+    AppointmentKind.ONLINE: (ResourceKind.COUNSELLOR, ResourceKind.PEER_SUPPORTER),
+}
+
+
+def claimants(appointment: Appointment) -> list[claims.Claimant]:
+    out = [(claims.PERSON, appointment.person_id), (claims.STAFF, appointment.staff_id)]
+    if appointment.second_staff_id:
+        out.append((claims.STAFF, appointment.second_staff_id))
+    if appointment.room_id:
+        out.append((claims.ROOM, appointment.room_id))
+    return out
+
+
+def staff_ids(appointment: Appointment) -> list[str]:
+    return [s for s in (appointment.staff_id, appointment.second_staff_id) if s]
+
+
+def span_of(appointment: Appointment) -> Span:
+    return Span(appointment.starts_at, appointment.ends_at)
+
+
+def _check_room(kind: AppointmentKind, room_id: str | None) -> None:
+    if kind is AppointmentKind.IN_PERSON and room_id is None:
+        refuse(rules.ROOM_REQUIRED)
+    if kind is not AppointmentKind.IN_PERSON and room_id is not None:
+        refuse(rules.ROOM_NOT_ALLOWED)
+
+
+def _check_resources(
+    ctx: SchedulingContext,
+    uow: UnitOfWork,
+    kind: AppointmentKind,
+    staff_id: str,
+    room_id: str | None,
+    span: Span,
+) -> None:
+    channel = channel_of_appointment(kind)
+    staff = load_staff(uow.session, staff_id, _STAFF_KINDS[kind])
+    room = load_room(uow.session, room_id) if room_id is not None else None
+    check_available(ctx, uow.session, staff, channel, span)
+    if room is not None:
+        check_available(ctx, uow.session, room, channel, span)
+
+
+def book(ctx: SchedulingContext, cmd: BookAppointment, *, booked_by: str) -> Appointment:
+    """Book a consultation; 409 naming who is double booked when a slot is taken."""
+    if cmd.kind is AppointmentKind.HOME_VISIT:
+        refuse(rules.USE_HOME_VISIT_ENDPOINTS)
+    _check_room(cmd.kind, cmd.room_id)
+    span = Span.of(cmd.starts_at, cmd.minutes)
+    check_time(ctx, channel_of_appointment(cmd.kind), span, max_minutes=ctx.max_appointment_minutes)
+    now = ctx.now()
+    with ctx.uow() as uow:
+        _check_resources(ctx, uow, cmd.kind, cmd.staff_id, cmd.room_id, span)
+        appointment = Appointment(
+            id=new_id(),
+            kind=cmd.kind.value,
+            status=AppointmentStatus.BOOKED.value,
+            person_id=cmd.person_id,
+            case_id=cmd.case_id,
+            staff_id=cmd.staff_id,
+            room_id=cmd.room_id,
+            starts_at=span.start,
+            ends_at=span.end,
+            requested_via=cmd.requested_via.value,
+            booked_by=booked_by,
+            created_at=now,
+            updated_at=now,
+        )
+        hold(uow, HOLDER, appointment.id, claimants(appointment), span)
+        uow.session.add(appointment)
+        set_reminder(ctx, uow.session, appointment.id, span)
+        uow.add_event(
+            new_event(
+                AppointmentBooked(
+                    appointment_id=appointment.id,
+                    kind=cmd.kind,
+                    person_id=appointment.person_id,
+                    case_id=appointment.case_id,
+                    starts_at=span.start,
+                    ends_at=span.end,
+                    staff_ids=staff_ids(appointment),
+                    room_id=appointment.room_id,
+                    requested_via=cmd.requested_via,
+                    booked_at=now,
+                ),
+                subject=appointment.id,
+            )
+        )
+        uow.commit()
+    return appointment
+
+
+def _active(uow: UnitOfWork, appointment_id: str, *, visits_allowed: bool = False) -> Appointment:
+    appointment = uow.session.get(Appointment, appointment_id)
+    if appointment is None:
+        refuse(rules.APPOINTMENT_NOT_FOUND)
+    if appointment.kind == AppointmentKind.HOME_VISIT and not visits_allowed:
+        refuse(rules.USE_HOME_VISIT_ENDPOINTS)
+    if appointment.status != AppointmentStatus.BOOKED:
+        refuse(rules.APPOINTMENT_NOT_ACTIVE)
+    return appointment
+
+
+def reschedule(ctx: SchedulingContext, appointment_id: str, cmd: RescheduleAppointment) -> Appointment:
+    """Move a booked consultation (and optionally change staff or room); the old slots are freed."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        appointment = _active(uow, appointment_id)
+        kind = AppointmentKind(appointment.kind)
+        minutes = cmd.minutes or span_of(appointment).minutes
+        span = Span.of(cmd.starts_at, minutes)
+        room_id = cmd.room_id or appointment.room_id
+        staff_id = cmd.staff_id or appointment.staff_id
+        _check_room(kind, room_id)
+        check_time(ctx, channel_of_appointment(kind), span, max_minutes=ctx.max_appointment_minutes)
+        _check_resources(ctx, uow, kind, staff_id, room_id, span)
+        previous = appointment.starts_at
+        claims.release(uow.session, appointment.id)
+        appointment.starts_at, appointment.ends_at = span.start, span.end
+        appointment.staff_id, appointment.room_id = staff_id, room_id
+        appointment.sequence += 1
+        appointment.updated_at = now
+        hold(uow, HOLDER, appointment.id, claimants(appointment), span)
+        set_reminder(ctx, uow.session, appointment.id, span)
+        uow.session.add(appointment)
+        uow.add_event(
+            new_event(
+                AppointmentRescheduled(
+                    appointment_id=appointment.id,
+                    kind=kind,
+                    person_id=appointment.person_id,
+                    case_id=appointment.case_id,
+                    starts_at=span.start,
+                    ends_at=span.end,
+                    previous_starts_at=previous,
+                    staff_ids=staff_ids(appointment),
+                    room_id=appointment.room_id,
+                    sequence=appointment.sequence,
+                    rescheduled_at=now,
+                ),
+                subject=appointment.id,
+            )
+        )
+        uow.commit()
+    return appointment
+
+
+def cancel_in(
+    uow: UnitOfWork,
+    ctx: SchedulingContext,
+    appointment: Appointment,
+    cmd: CancelBooking,
+    cause: CloudEvent[Any] | None = None,
+) -> None:
+    """Cancel inside the caller's unit of work (also for home visits, erasure): slots and reminder go."""
+    now = ctx.now()
+    claims.release(uow.session, appointment.id)
+    drop_reminder(uow.session, appointment.id)
+    appointment.status = AppointmentStatus.CANCELLED.value
+    appointment.cancel_reason = cmd.reason.value
+    appointment.updated_at = now
+    uow.session.add(appointment)
+    stage(
+        uow,
+        AppointmentCancelled(
+            appointment_id=appointment.id,
+            kind=AppointmentKind(appointment.kind),
+            person_id=appointment.person_id,
+            case_id=appointment.case_id,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            reason=cmd.reason,
+            cancelled_at=now,
+        ),
+        subject=appointment.id,
+        cause=cause,
+    )
+
+
+def cancel(ctx: SchedulingContext, appointment_id: str, cmd: CancelBooking) -> Appointment:
+    with ctx.uow() as uow:
+        appointment = _active(uow, appointment_id)
+        if appointment.starts_at <= ctx.now():
+            refuse(rules.IN_THE_PAST)
+        cancel_in(uow, ctx, appointment, cmd)
+        uow.commit()
+    return appointment
+
+
+def record_outcome(ctx: SchedulingContext, appointment_id: str, *, attended: bool) -> Appointment:
+    """Record that the person came (``attended``) or did not (no-show), once the appointment began."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        appointment = _active(uow, appointment_id)
+        if appointment.starts_at > now:
+            refuse(rules.NOT_STARTED_YET)
+        appointment.status = (AppointmentStatus.ATTENDED if attended else AppointmentStatus.MISSED).value
+        appointment.updated_at = now
+        drop_reminder(uow.session, appointment.id)
+        uow.session.add(appointment)
+        data_cls = AppointmentAttended if attended else AppointmentMissed
+        uow.add_event(
+            new_event(
+                data_cls(
+                    appointment_id=appointment.id,
+                    kind=AppointmentKind(appointment.kind),
+                    person_id=appointment.person_id,
+                    case_id=appointment.case_id,
+                    starts_at=appointment.starts_at,
+                    ends_at=appointment.ends_at,
+                    recorded_at=now,
+                ),
+                subject=appointment.id,
+            )
+        )
+        uow.commit()
+    return appointment

@@ -1,0 +1,151 @@
+"""Races for the last slot and the last seat: 50 concurrent requests, exactly one booking.
+
+Each request runs the use case in its own thread with its own database connection, released
+together by a barrier. On PostgreSQL (TSUNAGU_TEST_DATABASE_URL) the transactions really overlap;
+on SQLite they queue on the write lock. Either way the database's unique constraints decide.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from support import Service, new_uuid
+from tsunagu_scheduling.handlers import appointments, sessions
+from tsunagu_scheduling.handlers.commands import BookAppointment, CreateSession, Register
+from tsunagu_servicekit.errors import ServiceError
+
+RACERS = 50
+pytestmark = pytest.mark.slow
+
+
+def race(n: int, attempt: Callable[[int], Any]) -> list[Any]:
+    """Run ``attempt(i)`` in ``n`` threads released at once; results or the ServiceErrors raised."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = attempt(i)
+        except ServiceError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+def rules_of(results: list[Any]) -> Counter[str]:
+    return Counter(getattr(r, "rule", type(r).__name__) for r in results if isinstance(r, ServiceError))
+
+
+async def test_fifty_requests_for_the_last_slot_make_one_booking(service: Service) -> None:
+    counsellor = await service.resource("counsellor", "C-01")
+    room = await service.resource("room", "Room 1")
+    start = datetime.fromisoformat("2026-04-08T16:00:00+09:00")  # the day's last slot
+
+    def attempt(i: int) -> Any:
+        cmd = BookAppointment(
+            kind="in_person",
+            person_id=new_uuid(),
+            staff_id=counsellor,
+            room_id=room,
+            starts_at=start,
+            minutes=60,
+        )
+        return appointments.book(service.ctx, cmd, booked_by=f"racer-{i}")
+
+    before = service.count("tsunagu_outbox")
+    results = race(RACERS, attempt)
+    booked = [r for r in results if not isinstance(r, ServiceError)]
+    assert len(booked) == 1, rules_of(results)
+    assert rules_of(results) == Counter({"staff_double_booked": RACERS - 1})
+    assert service.count("sched_appointment") == 1
+    assert service.count("sched_slot_claim") == 6
+    assert service.count("tsunagu_outbox") == before + 1
+
+
+async def test_fifty_requests_for_the_same_person_make_one_booking(service: Service) -> None:
+    person = new_uuid()
+    staff = [await service.resource("counsellor", f"C-{i:02d}") for i in range(RACERS)]
+    start = datetime.fromisoformat("2026-04-08T10:00:00+09:00")
+
+    def attempt(i: int) -> Any:
+        cmd = BookAppointment(kind="online", person_id=person, staff_id=staff[i], starts_at=start, minutes=30)
+        return appointments.book(service.ctx, cmd, booked_by="racer")
+
+    results = race(RACERS, attempt)
+    assert len([r for r in results if not isinstance(r, ServiceError)]) == 1
+    assert rules_of(results) == Counter({"person_double_booked": RACERS - 1})
+
+
+def _session(service: Service, capacity: int, waitlist: bool) -> str:
+    cmd = CreateSession(
+        kind="family_seminar",
+        starts_at=datetime.fromisoformat("2026-04-18T14:00:00+09:00"),
+        minutes=120,
+        capacity=capacity,
+        waitlist=waitlist,
+    )
+    return sessions.create(service.ctx, cmd).id
+
+
+async def test_fifty_requests_for_the_last_seat_seat_one_and_queue_the_rest_in_order(
+    service: Service,
+) -> None:
+    session_id = _session(service, capacity=3, waitlist=True)
+    for _ in range(2):
+        sessions.register(service.ctx, session_id, Register(person_id=new_uuid()))
+
+    results = race(
+        RACERS, lambda i: sessions.register(service.ctx, session_id, Register(person_id=new_uuid()))
+    )
+    assert not rules_of(results), rules_of(results)
+    seated = [r for r in results if r.position is None]
+    queued = sorted((r for r in results if r.position is not None), key=lambda r: r.position)
+    assert len(seated) == 1
+    assert seated[0].registration.seat_no == 3
+    assert [r.position for r in queued] == list(range(1, RACERS))
+    assert [r.registration.id for r in queued] == sorted(
+        r.registration.id for r in queued
+    )  # queue order = id order
+    listing = await service.get(f"/sessions/{session_id}")
+    assert (listing["seats_taken"], listing["waitlisted"]) == (3, RACERS - 1)
+
+
+async def test_fifty_requests_for_the_last_seat_without_waitlist(service: Service) -> None:
+    session_id = _session(service, capacity=1, waitlist=False)
+    results = race(
+        RACERS, lambda i: sessions.register(service.ctx, session_id, Register(person_id=new_uuid()))
+    )
+    assert len([r for r in results if not isinstance(r, ServiceError)]) == 1
+    assert rules_of(results) == Counter({"session_full": RACERS - 1})
+    assert service.count("sched_registration") == 1
+
+
+async def test_cancellations_racing_promote_each_waiting_person_once(service: Service) -> None:
+    session_id = _session(service, capacity=10, waitlist=True)
+    seated = [sessions.register(service.ctx, session_id, Register(person_id=new_uuid())) for _ in range(10)]
+    waiting = [sessions.register(service.ctx, session_id, Register(person_id=new_uuid())) for _ in range(10)]
+    from tsunagu_scheduling.handlers.commands import CancelBooking
+
+    results = race(
+        10,
+        lambda i: sessions.cancel_registration(
+            service.ctx, session_id, seated[i].registration.id, CancelBooking()
+        ),
+    )
+    assert not rules_of(results)
+    rows = await service.get(f"/sessions/{session_id}/registrations")
+    now_seated = {r["id"]: r["seat_no"] for r in rows if r["status"] == "registered"}
+    assert set(now_seated) == {w.registration.id for w in waiting}
+    assert sorted(now_seated.values()) == list(range(1, 11))

@@ -1,0 +1,96 @@
+"""The durable reminder timer: due once, re-armed by a reschedule, gone with a cancellation."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from support import COUNSELLOR, Service, new_uuid, tokyo
+from tsunagu_scheduling.handlers.reminders import fire_due
+
+
+async def book(service: Service, start: str) -> dict:
+    counsellor = await service.resource("counsellor", f"C-{new_uuid()[:4]}")
+    body = {
+        "kind": "online",
+        "person_id": new_uuid(),
+        "staff_id": counsellor,
+        "starts_at": start,
+        "minutes": 60,
+    }
+    return await service.post("/appointments", body, COUNSELLOR)
+
+
+def reminders(service: Service) -> list:
+    return [e for e in service.new_events() if e.type == "tsunagu.scheduling.appointment.reminder_due.v1"]
+
+
+async def test_a_reminder_fires_once_a_day_ahead(service: Service) -> None:
+    appointment = await book(service, tokyo(2026, 4, 8, 10))  # Wednesday 10:00
+    service.new_events()
+    assert fire_due(service.ctx) == 0
+    service.clock.advance(days=1, minutes=59)  # Tuesday 09:59
+    assert fire_due(service.ctx) == 0
+    service.clock.advance(minutes=1)  # Tuesday 10:00: 24 hours ahead
+    assert fire_due(service.ctx) == 1
+    (event,) = reminders(service)
+    assert event.data.appointment_id == appointment["id"]
+    assert event.data.lead_minutes == 24 * 60
+    assert fire_due(service.ctx) == 0  # never twice
+    service.clock.advance(hours=2)
+    assert fire_due(service.ctx) == 0
+
+
+async def test_a_late_booking_is_reminded_at_once(service: Service) -> None:
+    await book(service, tokyo(2026, 4, 6, 14))  # the same day
+    assert fire_due(service.ctx) == 1
+
+
+async def test_rescheduling_re_arms_and_cancelling_disarms(service: Service) -> None:
+    moved = await book(service, tokyo(2026, 4, 8, 10))
+    cancelled = await book(service, tokyo(2026, 4, 8, 11))
+    service.clock.advance(days=1, hours=2)  # Tuesday 11:00: both due
+    await service.post(
+        f"/appointments/{moved['id']}/reschedule", {"starts_at": tokyo(2026, 4, 10, 10)}, COUNSELLOR
+    )
+    await service.post(f"/appointments/{cancelled['id']}/cancel", {}, COUNSELLOR)
+    service.new_events()
+    assert fire_due(service.ctx) == 0
+    service.clock.advance(days=2)
+    assert fire_due(service.ctx) == 1
+    (event,) = reminders(service)
+    assert event.data.appointment_id == moved["id"]
+
+
+async def test_a_restart_loses_no_reminder(service: Service, database_url: str, tmp_path) -> None:
+    await book(service, tokyo(2026, 4, 8, 10))
+    service.clock.advance(days=3)  # the process was down when it came due
+    from support import Clock, service_without_broker
+
+    async with service_without_broker(
+        database_url, tmp_path / "again", Clock(service.clock.now)
+    ) as restarted:
+        assert fire_due(restarted.ctx) == 1
+        assert fire_due(restarted.ctx) == 0
+
+
+async def test_concurrent_scans_fire_each_reminder_once(service: Service) -> None:
+    for hour in (10, 11, 12, 13, 14, 15):
+        await book(service, tokyo(2026, 4, 8, hour))
+    service.clock.advance(days=2)
+    service.new_events()
+    results: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def scan() -> None:
+        barrier.wait()
+        results.append(fire_due(service.ctx))
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(results) == 6
+    assert len(reminders(service)) == 6
+    assert timedelta(0) < timedelta(days=1)

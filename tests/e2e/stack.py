@@ -1,0 +1,290 @@
+"""Running intake and scheduling as real processes on a real nats-server, for the end-to-end tests.
+
+Each service runs as ``python -m tsunagu_<name>`` with its settings in the environment (as
+``tsunagu up`` does), its own database, its own HTTP port and a JSON-lines traces file. Both share
+one JWT secret, so the test mints tokens with :class:`Authenticator`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from tsunagu_servicekit.http import Authenticator
+from tsunagu_servicekit.natsserver import free_port
+
+JWT_SECRET = "e2e-shared-secret-" + "k" * 48
+AUTH = Authenticator(secret=JWT_SECRET, issuer="tsunagu-local", audience="tsunagu")
+SHINJUKU = "131041"
+
+
+def bearer(*roles: str, subject: str = "e2e-staff", municipality: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {AUTH.issue(subject, roles, municipality=municipality)}"}
+
+
+COUNSELLOR = bearer("counsellor", subject="e2e-counsellor")
+EXPERT = bearer("expert", subject="e2e-expert")
+MUNICIPALITY = bearer("municipality_staff", subject="e2e-municipality", municipality=SHINJUKU)
+
+
+@dataclass
+class ServiceProcess:
+    """One service process; ``start`` waits for ``/readyz``, ``kill`` is SIGKILL (no clean shutdown)."""
+
+    name: str
+    nats_url: str
+    database_url: str
+    workdir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def traces_file(self) -> Path:
+        return self.workdir / f"{self.name}-spans.jsonl"
+
+    @property
+    def log_file(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
+    def env(self) -> dict[str, str]:
+        prefix = f"TSUNAGU_{self.name.upper()}_"
+        values = {
+            "NATS_URL": self.nats_url,
+            "DATABASE_URL": self.database_url,
+            "DATA_DIR": str(self.workdir / f"{self.name}-data"),
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_PORT": str(self.port),
+            "TRACES_FILE": str(self.traces_file),
+            "JWT_SECRET": JWT_SECRET,
+            "ENVIRONMENT": "test",
+            "RELAY_POLL_INTERVAL": "0.2",
+            "RETRY_BASE_DELAY": "0.2",
+            "RETRY_MAX_DELAY": "1",
+            **self.extra_env,
+        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefix)}
+        env.update({prefix + k: v for k, v in values.items()})
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = self.log_file.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"tsunagu_{self.name}"],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} not ready within {timeout}s:\n{self.tail()}")
+
+    def kill(self) -> None:
+        """SIGKILL: whatever was not committed is lost, whatever was committed must survive."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
+
+    def tail(self, lines: int = 40) -> str:
+        if not self.log_file.exists():
+            return ""
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=15.0)
+
+    def spans(self) -> list[dict[str, Any]]:
+        if not self.traces_file.exists():
+            return []
+        return [json.loads(line) for line in self.traces_file.read_text().splitlines() if line.strip()]
+
+
+@contextmanager
+def running(*services: ServiceProcess) -> Iterator[None]:
+    try:
+        for service in services:
+            service.start()
+        yield
+    finally:
+        for service in services:
+            service.stop()
+
+
+def wait_until(
+    predicate: Any, *, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"
+) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{message} not met within {timeout}s")
+        time.sleep(interval)
+
+
+@contextmanager
+def second_database(database_url: str, tmp_path: Path, name: str) -> Iterator[str]:
+    """Another service's own database beside ``database_url`` (a SQLite file or a PostgreSQL database)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / name}.db"
+        return
+    url = sa.make_url(database_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    new = f"{url.database}_{name}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{new}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{new}"'))
+    try:
+        yield url.set(database=new).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{new}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# -- the flows, through the services' HTTP APIs ------------------------------------------------
+
+
+def open_case(intake: httpx.Client) -> str:
+    body = {
+        "channel": "phone",
+        "consulter": "family",
+        "person": {"nickname": "たろう", "age_band": "20_29", "residence_code": SHINJUKU},
+        "topics": ["withdrawal"],
+    }
+    response = intake.post("/consultations", json=body, headers=COUNSELLOR)
+    assert response.status_code == 201, response.text
+    return str(response.json()["case_id"])
+
+
+def escalate(intake: httpx.Client, case_id: str, urgency: str = "routine") -> str:
+    body = {
+        "reason_codes": ["long_term_withdrawal", "family_conflict"],
+        "urgency": urgency,
+        "brief": {"summary": "20代、5年間自宅から出ていない。家族関係の悪化。"},
+    }
+    response = intake.post(f"/cases/{case_id}/escalations", json=body, headers=COUNSELLOR)
+    assert response.status_code == 201, response.text
+    return str(response.json()["escalation_id"])
+
+
+def request_home_visits(intake: httpx.Client, visits: int = 2) -> str:
+    body = {
+        "municipality_code": SHINJUKU,
+        "person": {"nickname": "はなこ"},
+        "residence_code": SHINJUKU,
+        "age_years": 24,
+        "visits_requested": visits,
+        "consulter": "family",
+    }
+    response = intake.post("/home-visit-requests", json=body, headers=MUNICIPALITY)
+    assert response.status_code == 201, response.text
+    data = response.json()
+    return str(data.get("request_id") or data.get("id"))
+
+
+def review_of(scheduling: httpx.Client, escalation_id: str) -> dict[str, Any] | None:
+    response = scheduling.get("/case-reviews", params={"escalation_id": escalation_id}, headers=EXPERT)
+    assert response.status_code == 200, response.text
+    found = response.json()
+    return found[0] if found else None
+
+
+ADVICE = {
+    "advice": [
+        {"discipline": "medicine", "advice_codes": ["medical_assessment"]},
+        {"discipline": "psychology", "advice_codes": ["psychological_assessment", "family_support"]},
+        {"discipline": "law", "advice_codes": ["monitor"]},
+        {"discipline": "welfare", "advice_codes": ["welfare_benefits"]},
+    ],
+    "recommended_risk_level": "medium",
+}
+
+
+def conclude(scheduling: httpx.Client, review_id: str) -> dict[str, Any]:
+    response = scheduling.post(f"/case-reviews/{review_id}/conclusion", json=ADVICE, headers=EXPERT)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def advice_on_timeline(intake: httpx.Client, case_id: str) -> list[dict[str, Any]]:
+    response = intake.get(f"/cases/{case_id}/timeline", params={"purpose": "case_work"}, headers=COUNSELLOR)
+    assert response.status_code == 200, response.text
+    return [item for item in response.json() if item["kind"] == "advice"]
+
+
+# -- reading the broker ------------------------------------------------------------------------
+
+
+async def stream_events(nats_url: str, stream: str) -> list[dict[str, Any]]:
+    """Every message of a stream as parsed JSON (the CloudEvents), in stream order."""
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(stream)
+        out = []
+        if info.state.messages:
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                msg = await js.get_msg(stream, seq)
+                out.append(json.loads(msg.data or b"{}"))
+        return out
+    finally:
+        await nc.close()
+
+
+async def consumers_settled(nats_url: str, stream: str, durables: list[str]) -> bool:
+    """Whether every message was delivered to and acknowledged by each durable consumer."""
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for durable in durables:
+            info = await js.consumer_info(stream, durable)
+            if info.num_pending or info.num_ack_pending:
+                return False
+        return True
+    finally:
+        await nc.close()

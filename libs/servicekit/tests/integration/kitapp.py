@@ -55,10 +55,15 @@ effects = sa.Table(
 def handle_pinged(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     if event.data.poison:
         raise RuntimeError("this message always fails")
-    uow.session.execute(
-        sa.insert(effects).values(
-            event_id=event.id, ping_id=event.data.ping_id, n=event.data.n, handled_at=datetime.now(UTC)
-        )
+    # Staged: written with the batch's other rows in one executemany (UnitOfWork.stage).
+    uow.stage(
+        effects,
+        {
+            "event_id": event.id,
+            "ping_id": event.data.ping_id,
+            "n": event.data.n,
+            "handled_at": datetime.now(UTC),
+        },
     )
 
 

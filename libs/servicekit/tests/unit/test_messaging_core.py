@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from pydantic import Field
+from sqlmodel import Session
 from tsunagu_contracts import ID_PATTERN, EventData, EventType, Registry, new_event, new_event_id
 from tsunagu_servicekit.db import create_db_engine, migrate
 from tsunagu_servicekit.messaging.backoff import backoff_delay
@@ -104,6 +106,31 @@ def test_inbox_claim_returns_only_new_ids(engine) -> None:
     with engine.begin() as conn:
         assert claim(conn, "c1", [a, b]) == set()
         assert claim(conn, "c2", [a]) == {a}  # inboxes are per consumer
+
+
+def test_inbox_claim_of_a_mixed_batch_returns_exactly_the_new_ids(engine) -> None:
+    # One statement for many rows: the ids that conflict must not come back, whatever their position.
+    seen = [new_event_id() for _ in range(120)]
+    with engine.begin() as conn:
+        assert claim(conn, "c1", seen[::2]) == set(seen[::2])
+    with Session(engine) as session:
+        assert claim(session, "c1", seen) == set(seen[1::2])
+        session.commit()
+    assert len(rows(engine, inbox)) == 120
+
+
+def test_staged_rows_are_written_with_the_events_and_only_on_commit(engine) -> None:
+    factory = UnitOfWorkFactory(engine)
+    with factory() as uow:
+        uow.stage(inbox, {"consumer": "staged", "event_id": "dropped", "processed_at": datetime.now(UTC)})
+    assert rows(engine, inbox) == []
+    with factory() as uow:
+        for n in range(3):
+            uow.stage(inbox, {"consumer": "staged", "event_id": f"e{n}", "processed_at": datetime.now(UTC)})
+        uow.add_event(new_event(Noted(thing_id=new_event_id())))
+        uow.commit()
+    assert sorted(r.event_id for r in rows(engine, inbox)) == ["e0", "e1", "e2"]
+    assert len(rows(engine, outbox)) == 1
 
 
 @dataclass

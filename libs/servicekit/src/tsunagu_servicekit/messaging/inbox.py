@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -17,6 +18,16 @@ from sqlalchemy.orm import Session
 
 from .tables import inbox
 
+# One constant statement per dialect, executed with a list of parameter sets: SQLAlchemy caches
+# its compilation and sends it as one multi-row INSERT ("insertmanyvalues"). Building
+# ``.values([...])`` per batch instead recompiled it every time (a third of the consumer's cost).
+_CLAIM: dict[str, Any] = {
+    name: insert(inbox)
+    .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+    .returning(inbox.c.event_id)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
 
 def claim(session: Session | Connection, consumer: str, event_ids: Sequence[str]) -> set[str]:
     """Insert inbox rows for ``event_ids``; return those that were not there before."""
@@ -24,12 +35,7 @@ def claim(session: Session | Connection, consumer: str, event_ids: Sequence[str]
     if not unique:
         return set()
     dialect = session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = _CLAIM["postgresql" if dialect == "postgresql" else "sqlite"]
     now = datetime.now(UTC)
-    stmt = (
-        insert(inbox)
-        .values([{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in unique])
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(inbox.c.event_id)
-    )
-    return set(session.execute(stmt).scalars())
+    rows = [{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in unique]
+    return set(session.execute(stmt, rows).scalars())

@@ -166,6 +166,13 @@ class OutboxRelay:
             conn.close()
         return got
 
+    async def _lead(self) -> bool:
+        # Only PostgreSQL (advisory lock) or an unheld lock needs I/O; otherwise skip the
+        # thread hop, which is on every event's path from commit to the bus.
+        if self._engine.dialect.name != "postgresql" or self._leader_conn is not None:
+            return True
+        return await asyncio.to_thread(self._try_lead)
+
     def _release_lead(self) -> None:
         if self._leader_conn is not None:
             try:
@@ -182,7 +189,7 @@ class OutboxRelay:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    if not await asyncio.to_thread(self._try_lead):
+                    if not await self._lead():
                         await _wait_either(stop, self._wake, self.poll_interval)
                         continue
                     published = await self.publish_pending()

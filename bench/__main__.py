@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from tsunagu_servicekit.db import create_db_engine
 from tsunagu_servicekit.logging import configure_logging
+from tsunagu_servicekit.messaging.rebuild import rebuild_projection
 from tsunagu_servicekit.natsserver import NatsServerProcess, nats_server_binary, nats_server_version
 
 from . import faststream_peer, latency, pipeline, raw, report
@@ -30,7 +31,6 @@ from .common import (
     publish_pipelined,
     rate,
 )
-from .rebuild import rebuild_projection
 
 DEFAULT_OUT = Path(__file__).parent / "results" / "latest.json"
 

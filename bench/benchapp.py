@@ -104,7 +104,7 @@ CLOCK = EffectClock()
 
 
 def handle_pinged(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
-    """The effect: one row per event, in the consumer's transaction (staged: written per batch with one executemany)."""
+    """The effect: one row per event, staged, so the consumer writes a batch with one executemany."""
     if CLOCK.first_call is None:
         CLOCK.first_call = time.perf_counter()
     uow.stage(

@@ -2,17 +2,13 @@
 
 Profiles 3b (the kit consumer on SQLite) with cProfile: the event loop (main thread) and the worker
 thread that runs ``EventConsumer._process_sync``, printed separately. ``--variants`` then runs the
-same measurement with candidate kit changes swapped in *in this process only* (no file changes),
-to show what each would buy:
+same measurement with the handler written three ways, to show what the shape of a handler costs:
 
-- ``claim-executemany``: ``inbox.claim`` as one cached ``INSERT … ON CONFLICT DO NOTHING RETURNING``
-  executed with a list of parameter sets (SQLAlchemy "insertmanyvalues") instead of a multi-row
-  ``.values([...])`` statement that is compiled again for every batch;
-- ``prebuilt-statement``: the handler executes one module-level ``insert(table)`` with a parameter
-  dict instead of building ``insert(table).values(...)`` per event;
-- ``staged-rows``: the handler stages its row on the unit of work and the kit writes each table's
-  staged rows with one ``executemany`` before the commit (as it already does for outbox rows);
-- ``no-handler``: the kit's own floor (parse, inbox, commit, ack) with an empty handler.
+- ``staged``: the bench's handler, ``uow.stage(table, row)`` (one ``executemany`` per batch);
+- ``statement per event``: ``uow.session.execute(insert(table).values(...))``, built per event
+  (the shape the kit's consumer was first measured with: about 4,000 msg/s);
+- ``prebuilt statement``: one module-level ``insert(table)`` executed with a parameter dict;
+- ``no handler``: the kit's own floor (parse, inbox, commit, ack).
 """
 
 from __future__ import annotations
@@ -25,19 +21,15 @@ import pstats
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tsunagu_servicekit.db import migrate
 from tsunagu_servicekit.logging import configure_logging
-from tsunagu_servicekit.messaging import consumer as consumer_module
 from tsunagu_servicekit.messaging.consumer import EventConsumer, Subscription
 from tsunagu_servicekit.messaging.outbox import UnitOfWork
 from tsunagu_servicekit.messaging.streams import ensure_streams
-from tsunagu_servicekit.messaging.tables import inbox
 from tsunagu_servicekit.natsserver import NatsServerProcess
 from tsunagu_servicekit.runtime import ServiceRuntime
 
@@ -48,22 +40,7 @@ from .faststream_peer import plain_peer
 from .pipeline import consumer_throughput
 from .raw import fetch_ack_ceiling
 
-ORIGINAL_CLAIM = consumer_module.claim
 INSERT_EFFECT = sa.insert(effects)
-
-
-def claim_executemany(session: Any, consumer: str, event_ids: list[str]) -> set[str]:
-    unique = list(dict.fromkeys(event_ids))
-    if not unique:
-        return set()
-    now = datetime.now(UTC)
-    stmt = (
-        sqlite_insert(inbox)
-        .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-        .returning(inbox.c.event_id)
-    )
-    rows = [{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in unique]
-    return set(session.execute(stmt, rows).scalars())
 
 
 def _row(event: Any) -> dict[str, Any]:
@@ -75,40 +52,30 @@ def _row(event: Any) -> dict[str, Any]:
     }
 
 
-def handle_prebuilt(uow: UnitOfWork, event: Any) -> None:
+def _started() -> None:
     if CLOCK.first_call is None:
         CLOCK.first_call = time.perf_counter()
+
+
+def handle_per_event_statement(uow: UnitOfWork, event: Any) -> None:
+    _started()
+    uow.session.execute(sa.insert(effects).values(**_row(event)))
+
+
+def handle_prebuilt(uow: UnitOfWork, event: Any) -> None:
+    _started()
     uow.session.execute(INSERT_EFFECT, _row(event))
 
 
-def handle_staged(uow: UnitOfWork, event: Any) -> None:
-    if CLOCK.first_call is None:
-        CLOCK.first_call = time.perf_counter()
-    uow.session.info.setdefault("staged", []).append(_row(event))
-
-
 def handle_nothing(uow: UnitOfWork, event: Any) -> None:
-    if CLOCK.first_call is None:
-        CLOCK.first_call = time.perf_counter()
+    _started()
 
 
-_original_flush = UnitOfWork.flush_events
-
-
-def _flush_with_staged(self: UnitOfWork) -> int:
-    staged = self.session.info.pop("staged", None)
-    if staged:
-        self.session.execute(INSERT_EFFECT, staged)
-    return _original_flush(self)
-
-
-VARIANTS: dict[str, tuple[Callable[..., Any], Callable[..., Any], bool]] = {
-    "as-is": (ORIGINAL_CLAIM, benchapp.handle_pinged, False),
-    "claim-executemany": (claim_executemany, benchapp.handle_pinged, False),
-    "prebuilt-statement": (ORIGINAL_CLAIM, handle_prebuilt, False),
-    "claim-executemany+prebuilt-statement": (claim_executemany, handle_prebuilt, False),
-    "claim-executemany+staged-rows": (claim_executemany, handle_staged, True),
-    "no-handler (kit floor)": (claim_executemany, handle_nothing, False),
+VARIANTS: dict[str, Callable[..., Any]] = {
+    "staged (bench handler)": benchapp.handle_pinged,
+    "statement per event": handle_per_event_statement,
+    "prebuilt statement": handle_prebuilt,
+    "no handler (kit floor)": handle_nothing,
 }
 
 
@@ -171,17 +138,11 @@ async def _run(url: str, workdir: Path, n: int, variants: bool, limit: int) -> N
     raw = (await fetch_ack_ceiling(js, n))["msgs_per_s"]
     peer = (await plain_peer(url, n))["msgs_per_s"]
     await nc.close()
-    print("\n===== candidate kit changes, swapped in for this process only")
+    print("\n===== handler shapes")
     print(f"{'raw fetch(100) + ack (1b)':40s} {raw:>9,.0f} msg/s")
     print(f"{'FastStream one-message pull (2a)':40s} {peer:>9,.0f} msg/s")
-    for name, (claim, handler, staged) in VARIANTS.items():
-        consumer_module.claim = claim
-        UnitOfWork.flush_events = _flush_with_staged if staged else _original_flush  # type: ignore[method-assign]
-        try:
-            result = await _consume(url, workdir, n, name, handler)
-        finally:
-            consumer_module.claim = ORIGINAL_CLAIM
-            UnitOfWork.flush_events = _original_flush  # type: ignore[method-assign]
+    for name, handler in VARIANTS.items():
+        result = await _consume(url, workdir, n, name, handler)
         value = result["msgs_per_s"]
         print(
             f"{name:40s} {value:>9,.0f} msg/s  {value / raw:.2f}x raw (>= 0.4)  "
@@ -193,7 +154,7 @@ async def _run(url: str, workdir: Path, n: int, variants: bool, limit: int) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
     parser.add_argument("-n", type=int, default=20_000, help="events (default 20,000)")
-    parser.add_argument("--variants", action="store_true", help="also measure candidate kit changes")
+    parser.add_argument("--variants", action="store_true", help="also measure handler shapes")
     parser.add_argument("--limit", type=int, default=25, help="rows per profile table")
     args = parser.parse_args()
     configure_logging(settings_for("bench", database_url="sqlite://", nats_url="nats://127.0.0.1:4222"))

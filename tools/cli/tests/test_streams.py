@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nats
+from tsunagu_cli.common import display_url
 from tsunagu_cli.main import app
 from tsunagu_cli.streams import apply_streams, list_streams
 from tsunagu_contracts import STREAMS
@@ -85,3 +86,17 @@ def test_unreachable_broker_is_one_clear_line_without_traceback() -> None:
         assert url in result.output
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_credentials_in_the_broker_url_are_never_printed() -> None:
+    port = free_port()
+    for url in (f"nats://ops:s3cr3t-pw@127.0.0.1:{port}", f"nats://s3cr3t-pw@127.0.0.1:{port}"):
+        result = runner.invoke(app, ["--nats-url", url, "streams", "list"])
+        assert result.exit_code == 1, result.output
+        assert "s3cr3t-pw" not in result.output
+        assert f"nats://***@127.0.0.1:{port}" in result.output
+
+
+def test_display_url_keeps_urls_without_credentials() -> None:
+    assert display_url("nats://127.0.0.1:4322") == "nats://127.0.0.1:4322"
+    assert display_url("tls://user:pw@nats.example:4222") == "tls://***@nats.example:4222"

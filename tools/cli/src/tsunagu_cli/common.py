@@ -49,6 +49,20 @@ def default_nats_url() -> str:
     return os.environ.get(NATS_URL_ENV) or DEFAULT_NATS_URL
 
 
+def display_url(url: str) -> str:
+    """``url`` fit to print: a user, password or token in it is replaced by ``***``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+
+
 def _tokyo() -> tzinfo:
     try:
         from zoneinfo import ZoneInfo
@@ -85,7 +99,7 @@ def parse_instant(text: str, *, option: str) -> datetime:
 
 def _unreachable(url: str, why: str) -> BrokerUnavailable:
     return BrokerUnavailable(
-        f"cannot reach the broker at {url} ({why}). Is `tsunagu up` running? "
+        f"cannot reach the broker at {display_url(url)} ({why}). Is `tsunagu up` running? "
         f"Point to another broker with --nats-url or {NATS_URL_ENV}."
     )
 
@@ -123,14 +137,14 @@ async def connect(url: str, *, connect_timeout: float = 3.0) -> AsyncIterator[tu
         yield nc, nc.jetstream(timeout=max(connect_timeout, 5.0))
     except (nats.errors.NoRespondersError, nats.js.errors.ServiceUnavailableError):
         raise BrokerUnavailable(
-            f"the broker at {url} does not answer JetStream requests (JetStream off?)"
+            f"the broker at {display_url(url)} does not answer JetStream requests (JetStream off?)"
         ) from None
     except (nats.errors.ConnectionClosedError, nats.errors.StaleConnectionError, nats.errors.UnexpectedEOF):
         raise _unreachable(url, "connection lost") from None
     except nats.js.errors.APIError as exc:
         raise CliError(f"the broker refused the request: {exc.description or type(exc).__name__}") from None
     except (TimeoutError, nats.errors.TimeoutError):
-        raise CliError(f"the broker at {url} did not answer in time") from None
+        raise CliError(f"the broker at {display_url(url)} did not answer in time") from None
     finally:
         if not nc.is_closed:
             with contextlib.suppress(Exception):

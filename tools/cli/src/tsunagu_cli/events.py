@@ -31,7 +31,7 @@ from rich.text import Text
 from tsunagu_contracts import DLQ_STREAM, REGISTRY, STREAMS, EventParseError
 from tsunagu_servicekit.eventlog import EventLogFormatError, ExportedMessage
 
-from .common import BrokerUnavailable, CliError, connect, err_console, tokyo_time
+from .common import BrokerUnavailable, CliError, connect, display_url, err_console, tokyo_time
 from .common import console as default_console
 from .reader import StreamReader, stored_time
 
@@ -516,7 +516,7 @@ async def events_replay_command(
 
             result = await replay_records(js, records, pace=pace, rate=rate, on_message=on_message)
     out.print(
-        f"Replayed {result.published + result.duplicates} message(s) to {nats_url}: "
+        f"Replayed {result.published + result.duplicates} message(s) to {display_url(nats_url)}: "
         f"{result.published} published, {result.duplicates} duplicate(s) dropped by the broker."
     )
     return result

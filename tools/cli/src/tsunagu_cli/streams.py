@@ -12,7 +12,7 @@ from rich.table import Table
 from tsunagu_contracts import STREAMS, StreamDefinition
 from tsunagu_servicekit.messaging.streams import ensure_streams, stream_config
 
-from .common import connect, console, human_bytes
+from .common import connect, console, display_url, human_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +106,9 @@ async def streams_list_command(nats_url: str) -> list[StreamRow]:
     async with connect(nats_url) as (_nc, js):
         rows = await list_streams(js)
     if not rows:
-        console.print(f"No streams on {nats_url}. Create them with `tsunagu streams apply`.")
+        console.print(f"No streams on {display_url(nats_url)}. Create them with `tsunagu streams apply`.")
         return rows
-    table = Table(title=f"Streams on {nats_url}")
+    table = Table(title=f"Streams on {display_url(nats_url)}")
     table.add_column("stream", style="bold")
     table.add_column("subjects")
     table.add_column("messages", justify="right")
@@ -139,7 +139,7 @@ async def streams_apply_command(nats_url: str) -> list[AppliedStream]:
         console.print(f"[{styles[a.action]}]{a.action:>9}[/]  {a.name}{detail}")
     counts = {k: sum(1 for a in applied if a.action == k) for k in styles}
     console.print(
-        f"{len(applied)} streams applied on {nats_url}: "
+        f"{len(applied)} streams applied on {display_url(nats_url)}: "
         f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged."
     )
     return applied

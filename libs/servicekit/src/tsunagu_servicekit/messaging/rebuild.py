@@ -1,6 +1,9 @@
 """The replay fast path: rebuild a projection from a stream with bare nats-py and SQLAlchemy Core.
 
-Meant to move as-is into the kit as ``tsunagu_servicekit.messaging.rebuild`` (see README).
+Replay is where users wait (a new projection, a repaired one, a test fed a recorded stream), so
+it has its own path instead of the durable consumer's parse → inbox → effect → ack per message.
+Rebuilding means reading another service's stream with a new consumer: it runs with the stream
+owner's rights (architecture §7), not a service's production credentials.
 
 How it is fast:
 - an ephemeral consumer that needs no acks (``AckPolicy.NONE``, deliver all, memory storage,

@@ -3,10 +3,21 @@
 SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss)
 and foreign keys on. Migrations are Alembic's: the kit's own tables (outbox, inbox) are one
 branch, each service's tables another, applied together on start under one version table.
+
+SQLite transactions are serialised. Python's ``sqlite3`` left to itself starts a transaction
+only at the first INSERT/UPDATE/DELETE, so a handler's SELECTs ran outside it and a
+read-then-write lost updates under concurrency (four threads incrementing a counter 300 times
+each ended at 300, not 1,200). Here every transaction is ``BEGIN IMMEDIATE`` — it takes the
+database's write lock up front, so what a transaction read is still true when it writes — and,
+within the process, waits on a lock that wakes it as soon as the previous transaction ends,
+instead of SQLite's busy handler, which sleeps in steps of up to 100 ms. SQLite is the
+embedded, one-process-per-file mode; PostgreSQL is unchanged.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +35,8 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by ``_begin``, not by the driver (see the module docstring).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -32,16 +45,94 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _TransactionLock:
+    """One SQLite transaction at a time per database file in this process.
+
+    Held from ``BEGIN IMMEDIATE`` until the driver's commit or rollback returns. A thread that
+    already holds it (a second connection opened inside a transaction, as ``sa.inspect(engine)``
+    does) does not wait for itself: that transaction begins deferred, so it can read (WAL
+    readers never wait) and only a write in it would meet SQLite's busy timeout.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+
+    def acquire(self) -> bool:
+        me = threading.get_ident()
+        if self._owner == me:
+            return False
+        self._lock.acquire()
+        self._owner = me
+        return True
+
+    def release(self) -> None:
+        self._owner = None
+        self._lock.release()
+
+
+def _connection_class(lock: _TransactionLock) -> type[sqlite3.Connection]:
+    class TransactionalConnection(sqlite3.Connection):
+        """A DBAPI connection that gives the process lock back when its transaction ends."""
+
+        holds_lock = False
+
+        def begin_transaction(self) -> None:
+            self.holds_lock = lock.acquire()
+            try:
+                self.execute("BEGIN IMMEDIATE" if self.holds_lock else "BEGIN")
+            except BaseException:
+                self._release()
+                raise
+
+        def _release(self) -> None:
+            if self.holds_lock:
+                self.holds_lock = False
+                lock.release()
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                self._release()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self._release()
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self._release()
+
+    return TransactionalConnection
+
+
+def _begin(conn: Any) -> None:
+    conn.connection.dbapi_connection.begin_transaction()
+
+
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``; SQLite files get their directory and pragmas."""
+    """An engine for ``url``; SQLite files get their directory, pragmas and serialised transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+            url,
+            echo=echo,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                "factory": _connection_class(_TransactionLock()),
+            },
+            pool_pre_ping=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)

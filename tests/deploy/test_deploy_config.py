@@ -6,9 +6,12 @@
   build (where kubectl is installed) and keep those properties.
 - Compose: every container read-only, without capabilities, with no-new-privileges.
 - NATS: both configurations pass ``nats-server -t``; the production one syncs every write; each
-  service user may publish and pull exactly what the consumer naming rule gives for its known
+  service user may publish and pull exactly what the consumer naming rule gives for its
   subscriptions, nothing more; and, against a real server, services can pull and ack their own
   consumers but cannot create consumers or read other services' ones.
+- Consumers: the plan of ``tsunagu consumers apply`` (``tsunagu_cli.consumers.SUBSCRIPTIONS``) is
+  what every installed service subscribes to, each consumer configured as the service kit would;
+  the streams job and compose run it.
 - Streams: every stream of ``tsunagu_contracts.STREAMS`` is applied by the streams job and named
   in the deployment guide.
 """
@@ -17,28 +20,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
+import importlib
 import os
 import re
 import secrets
 import shutil
 import subprocess
 import time
+import typing
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import nats
 import pytest
 import yaml
 from nats.aio.client import Client
+from nats.js.errors import NotFoundError
+from tsunagu_cli.consumers import SUBSCRIPTIONS, apply_consumers, planned_consumers, publish_permissions
 from tsunagu_contracts import STREAMS, EventType, dlq_subject
 from tsunagu_contracts.streams import PRODUCERS, stream_name
 from tsunagu_servicekit.broker import inbox_prefix
-from tsunagu_servicekit.messaging.consumer import ConsumerPolicy, EventConsumer, Subscription, consumer_name
+from tsunagu_servicekit.messaging.consumer import (
+    ConsumerPolicy,
+    EventConsumer,
+    Subscription,
+    consumer_config,
+    consumer_name,
+)
 from tsunagu_servicekit.messaging.deadletter import publish_dead_letter
 from tsunagu_servicekit.messaging.pull import PullLoop
 from tsunagu_servicekit.messaging.streams import ensure_streams
@@ -50,7 +62,6 @@ K8S = DEPLOY / "k8s"
 NATS_CONF = DEPLOY / "nats" / "nats-server.conf"
 NATS_LOCAL_CONF = DEPLOY / "nats" / "local.conf"
 NATS_CONF_K8S_COPY = K8S / "base" / "nats" / "nats-server.conf"
-CONSUMERS_SCRIPT = DEPLOY / "nats" / "consumers.py"
 COMPOSE = DEPLOY / "compose" / "compose.yaml"
 DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
@@ -58,21 +69,6 @@ DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 SERVICES: tuple[str, ...] = PRODUCERS
 SERVICE_UID = 10001
 MIN_NATS_SERVER = (2, 12, 6)
-
-# What each service subscribes to, as far as deployment knows it. The one list in this suite:
-# the consumers step (deploy/nats/consumers.py) and the per-service NATS permissions are both
-# checked against it. Once every service declares its subscriptions in code, that declaration
-# should become the source and this list should go.
-KNOWN_SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "intake": ("tsunagu.scheduling.case_review.concluded.v1",),
-    "scheduling": (
-        "tsunagu.intake.case.escalated.v1",
-        "tsunagu.intake.home_visit.requested.v1",
-    ),
-    "partners": (),
-    "subsidy": (),
-    "training": (),
-}
 
 PASSWORD_VARIABLES = ("NATS_ADMIN_PASSWORD", *(f"NATS_{s.upper()}_PASSWORD" for s in SERVICES))
 
@@ -88,7 +84,7 @@ def load_yaml_documents(path: Path) -> list[dict[str, Any]]:
 def expected_publish_allow(service: str) -> set[str]:
     """The publish subjects the consumer naming rule gives ``service`` (and nothing else)."""
     allowed = {f"tsunagu.{service}.>", f"$JS.API.STREAM.INFO.{stream_name(service)}"}
-    for event_type in KNOWN_SUBSCRIPTIONS[service]:
+    for event_type in SUBSCRIPTIONS[service]:
         stream = EventType.parse(event_type).stream
         name = consumer_name(service, event_type)
         allowed |= {
@@ -174,13 +170,32 @@ def size_bytes(value: str) -> int:
     return number * _UNITS[unit.rstrip("B")]
 
 
-def load_consumers_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tsunagu_deploy_consumers", CONSUMERS_SCRIPT)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def installed_service_subscriptions(data_dir: Path) -> dict[str, list[str]]:
+    """The event types each installed service's runtime subscribes to, from its composition root.
+
+    Every service package registers itself in the ``tsunagu.services`` entry points and builds
+    its runtime in ``<module>.app.build_runtime(settings)``; the runtime is built (nothing is
+    started) with local settings and its ``subscriptions`` read.
+    """
+    found: dict[str, list[str]] = {}
+    for ep in entry_points(group="tsunagu.services"):
+        build_runtime = importlib.import_module(f"{ep.module}.app").build_runtime
+        settings_type = typing.get_type_hints(build_runtime)["settings"]
+        here = data_dir / ep.name
+        here.mkdir(parents=True)
+        settings = settings_type(
+            environment="test",
+            data_dir=here,
+            database_url=f"sqlite:///{here / 'service.db'}",
+            nats_url="nats://127.0.0.1:4222",
+        )
+        assert settings.service_name == ep.name, ep
+        runtime = build_runtime(settings)
+        try:
+            found[ep.name] = [s.event_type for s in runtime.subscriptions]
+        finally:
+            runtime.engine.dispose()
+    return found
 
 
 def image_repository(image: str) -> str:
@@ -431,8 +446,7 @@ def test_streams_job_applies_streams_and_consumers_as_admin() -> None:
     job = next(o for o in base_objects() if o["kind"] == "Job")
     container = job["spec"]["template"]["spec"]["containers"][0]
     command = " ".join(container["command"])
-    assert "tsunagu streams apply" in command
-    assert "consumers.py apply" in command
+    assert "tsunagu streams apply && tsunagu consumers apply" in command
     env = {e["name"]: e for e in container["env"]}
     assert env["NATS_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "admin"
     assert env["TSUNAGU_NATS_URL"]["value"].startswith("nats://admin:")
@@ -485,8 +499,7 @@ def test_compose_services() -> None:
     for name in set(SERVICES) - {"intake"}:
         assert services[name]["profiles"] == ["later"], f"{name} is not built yet"
     command = " ".join(services["streams"]["command"])
-    assert "tsunagu streams apply" in command
-    assert "consumers.py apply" in command
+    assert "tsunagu streams apply && tsunagu consumers apply" in command
     assert services["streams"]["environment"]["TSUNAGU_NATS_URL"].startswith("nats://admin:")
     nats_image = re.sub(r"\$\{[A-Z_]+:-([^}]+)\}", r"\1", services["nats"]["image"])
     version = image_version(nats_image)
@@ -601,29 +614,57 @@ def test_service_permissions_cover_exactly_the_known_consumers() -> None:
 # -- the consumers step ------------------------------------------------------------------------------
 
 
-def test_consumers_step_creates_the_known_consumers() -> None:
-    script = load_consumers_script()
-    assert script.SUBSCRIPTIONS == KNOWN_SUBSCRIPTIONS
-    planned = {(stream, name) for _svc, _et, stream, name in script.planned()}
+def test_consumers_plan_is_what_the_services_subscribe_to(tmp_path: Path) -> None:
+    installed = installed_service_subscriptions(tmp_path)
+    assert installed, "no service installed: run with `uv sync --all-packages`"
+    assert set(SUBSCRIPTIONS) == set(SERVICES)
+    for service, event_types in installed.items():
+        assert service in SUBSCRIPTIONS, f"{service} is not in tsunagu_cli.consumers.SUBSCRIPTIONS"
+        assert sorted(event_types) == sorted(SUBSCRIPTIONS[service]), (
+            f"{service} subscribes to {sorted(event_types)}: update SUBSCRIPTIONS in "
+            "tools/cli/src/tsunagu_cli/consumers.py and the permissions in deploy/nats/nats-server.conf"
+        )
+    for service in set(SERVICES) - set(installed):
+        assert SUBSCRIPTIONS[service] == (), f"{service} is not built yet, it subscribes to nothing"
+
+
+def test_consumers_plan_creates_the_known_consumers() -> None:
+    planned = {(p.stream, p.name) for p in planned_consumers()}
     expected = {
         (EventType.parse(et).stream, consumer_name(svc, et))
-        for svc, ets in KNOWN_SUBSCRIPTIONS.items()
+        for svc, ets in SUBSCRIPTIONS.items()
         for et in ets
     }
     assert planned == expected
 
 
+def test_consumers_list_subjects_are_the_permissions_expected() -> None:
+    for service in SERVICES:
+        assert set(publish_permissions(service)) == expected_publish_allow(service), service
+
+
 class _RecordingJetStream:
+    """A JetStream context on which no consumer exists yet and every stream does."""
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any]] = []
+
+    async def stream_info(self, stream: str) -> None:
+        return None
+
+    async def consumer_info(self, stream: str, name: str) -> None:
+        raise NotFoundError(code=404, description="consumer not found")
 
     async def add_consumer(self, stream: str, config: Any) -> None:
         self.calls.append((stream, config))
 
 
-async def test_consumers_step_configures_consumers_as_the_service_kit_would() -> None:
-    script = load_consumers_script()
-    for service, event_types in KNOWN_SUBSCRIPTIONS.items():
+async def test_consumers_apply_configures_consumers_as_the_service_kit_would() -> None:
+    operator = _RecordingJetStream()
+    await apply_consumers(operator)  # type: ignore[arg-type]
+    applied = {config.durable_name: (stream, config) for stream, config in operator.calls}
+    assert len(applied) == sum(len(ets) for ets in SUBSCRIPTIONS.values())
+    for service, event_types in SUBSCRIPTIONS.items():
         for event_type in event_types:
             js = _RecordingJetStream()
             consumer = EventConsumer(
@@ -638,7 +679,7 @@ async def test_consumers_step_configures_consumers_as_the_service_kit_would() ->
             await consumer.ensure()
             [(stream, config)] = js.calls
             assert stream == EventType.parse(event_type).stream
-            assert config == script.consumer_config(service, event_type)
+            assert applied[consumer.name] == (stream, config)
 
 
 # -- against a real server -----------------------------------------------------------------------------
@@ -741,17 +782,17 @@ async def connect(server: RunningNats, user: str) -> AsyncIterator[Connection]:
 @pytest.fixture
 async def platform(production_nats: RunningNats) -> RunningNats:
     """Streams and consumers applied as the admin user, the way the streams job does it."""
-    script = load_consumers_script()
     async with connect(production_nats, "admin") as admin:
-        await ensure_streams(admin.nc.jetstream())
-    await script.apply(production_nats.url("admin"))
+        js = admin.nc.jetstream()
+        await ensure_streams(js)
+        await apply_consumers(js)
     return production_nats
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("service", "event_type"),
-    [(s, et) for s, ets in KNOWN_SUBSCRIPTIONS.items() for et in ets],
+    [(s, et) for s, ets in SUBSCRIPTIONS.items() for et in ets],
 )
 async def test_service_pulls_and_acks_its_own_consumer(
     platform: RunningNats, service: str, event_type: str
@@ -791,7 +832,6 @@ async def test_service_pulls_and_acks_its_own_consumer(
 
 @pytest.mark.slow
 async def test_services_cannot_create_consumers_or_read_others(platform: RunningNats) -> None:
-    script = load_consumers_script()
     event_type = "tsunagu.intake.case.escalated.v1"
     owner, stream = "scheduling", "TSUNAGU_INTAKE"
     name = consumer_name(owner, event_type)
@@ -800,7 +840,7 @@ async def test_services_cannot_create_consumers_or_read_others(platform: Running
             js = conn.nc.jetstream(timeout=1)
             # Creating a consumer would open the whole stream to its creator.
             with pytest.raises(TimeoutError):
-                await js.add_consumer(stream, script.consumer_config(service, event_type))
+                await js.add_consumer(stream, consumer_config(service, event_type))
             # Reading a message by sequence bypasses consumers altogether.
             with pytest.raises(TimeoutError):
                 await js.get_msg(stream, 1)
@@ -838,7 +878,7 @@ async def test_service_with_subscriptions_starts_under_production_permissions(
     runtime = ServiceRuntime(
         settings,
         title="scheduling",
-        subscriptions=[Subscription(et, lambda uow, event: None) for et in KNOWN_SUBSCRIPTIONS["scheduling"]],
+        subscriptions=[Subscription(et, lambda uow, event: None) for et in SUBSCRIPTIONS["scheduling"]],
     )
     try:
         await asyncio.wait_for(runtime.start(), 20)

@@ -28,7 +28,8 @@ from .common import (
 
 app = typer.Typer(
     name="tsunagu",
-    help="Tsunagu: run the local platform; look into streams, events and dead letters; mint local tokens.",
+    help="Tsunagu: run the local platform; look into streams, consumers, events and dead letters; "
+    "mint local tokens.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -40,8 +41,12 @@ streams_app = typer.Typer(
 events_app = typer.Typer(
     help="Events: watch them live, export a stream, replay an export.", no_args_is_help=True
 )
+consumers_app = typer.Typer(
+    help="The services' durable consumers: apply the platform's plan, list their state.", no_args_is_help=True
+)
 dlq_app = typer.Typer(help="Dead letters: list, inspect, retry.", no_args_is_help=True)
 app.add_typer(streams_app, name="streams")
+app.add_typer(consumers_app, name="consumers")
 app.add_typer(events_app, name="events")
 app.add_typer(dlq_app, name="dlq")
 
@@ -160,6 +165,67 @@ def streams_apply(ctx: typer.Context, nats_url: NatsUrlOption = None) -> None:
     """Create or update the platform's streams from the event contracts."""
     url = _url(ctx, nats_url)
     run(lambda: streams_mod.streams_apply_command(url))
+
+
+# -- consumers -----------------------------------------------------------------------------------------
+# The consumers module loads the service kit's consumer machinery (slow to import): only when used.
+
+
+@consumers_app.command("apply")
+def consumers_apply(
+    ctx: typer.Context,
+    ack_wait: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            help="Seconds the broker waits for an ack before redelivering (default: the service kit's). "
+            "Never less than the services' TSUNAGU_<SERVICE>_ACK_WAIT.",
+        ),
+    ] = None,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=1000,
+            help="The services' TSUNAGU_<SERVICE>_CONSUMER_BATCH; sets max_ack_pending (default: the kit's).",
+        ),
+    ] = None,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Create or update the services' durable consumers with the service kit's configuration."""
+    from dataclasses import replace
+
+    from . import consumers as consumers_mod
+
+    url = _url(ctx, nats_url)
+    policy = consumers_mod.DEFAULT_POLICY
+    if ack_wait is not None:
+        policy = replace(policy, ack_wait=ack_wait)
+    if batch is not None:
+        policy = replace(policy, batch=batch)
+    run(lambda: consumers_mod.consumers_apply_command(url, policy))
+
+
+@consumers_app.command("list")
+def consumers_list(
+    ctx: typer.Context,
+    subjects: Annotated[
+        bool,
+        typer.Option(
+            "--subjects",
+            help="Instead: the subjects each service's block in nats-server.conf allows (no broker needed).",
+        ),
+    ] = False,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Each planned consumer: service, event type, stream, name, whether it exists, pending counts."""
+    from . import consumers as consumers_mod
+
+    if subjects:
+        consumers_mod.consumers_subjects_command()
+        return
+    url = _url(ctx, nats_url)
+    run(lambda: consumers_mod.consumers_list_command(url))
 
 
 # -- events --------------------------------------------------------------------------------------------

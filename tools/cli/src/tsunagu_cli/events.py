@@ -239,7 +239,9 @@ async def tail_events(
         shown = 0
         while limit is None or shown < limit:
             try:
-                msg = await asyncio.wait_for(queue.get(), timeout=1.0)
+                # asyncio.timeout, not wait_for: Ctrl-C must not be swallowed by a message arriving
+                async with asyncio.timeout(1.0):
+                    msg = await queue.get()
             except TimeoutError:
                 if is_closed is not None and is_closed():
                     raise BrokerUnavailable("lost the connection to the broker") from None

@@ -22,6 +22,8 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
+from ..aio import wait_set
+
 
 @dataclass
 class _Request:
@@ -120,7 +122,4 @@ class PullLoop:
                     break  # disconnected: try again after a short wait
                 self._open.append(req)
             self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
+            await wait_set(self._changed, 0.5)

@@ -35,6 +35,8 @@ from nats.aio.subscription import Subscription
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from ..aio import wait_set
+
 ApplyBatch = Callable[[list[dict[str, Any]]], None]
 
 
@@ -209,11 +211,9 @@ async def rebuild_projection(
                     continue
                 if replay.finished or replay.gap:
                     break
-                try:
-                    await asyncio.wait_for(replay.changed.wait(), timeout=0.5)
-                except TimeoutError:
-                    if time.monotonic() - replay.last_activity > replay.expires + 2.0:
-                        await _check_idle(nc, stream, name, replay)
+                idle = not await wait_set(replay.changed, 0.5)
+                if idle and time.monotonic() - replay.last_activity > replay.expires + 2.0:
+                    await _check_idle(nc, stream, name, replay)
         finally:
             await replay.stop()
             await _delete_consumer(nc, stream, name)

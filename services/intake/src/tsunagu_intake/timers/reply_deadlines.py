@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
+from tsunagu_servicekit.aio import wait_set
 from tsunagu_servicekit.logging import get_logger
 
 from ..handlers.context import IntakeContext
@@ -34,5 +34,4 @@ class ReplyDeadlineTimer:
             except Exception as exc:  # the database away, say: try again next round
                 log.warning("reply deadline scan failed", error=type(exc).__name__)
             self.scans += 1
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.interval)
+            await wait_set(stop, self.interval)

@@ -57,6 +57,11 @@ class ServiceSettings(BaseSettings):
     # HTTP
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
+    http_max_body_bytes: int = Field(
+        default=262_144,
+        ge=1024,
+        description="Largest request body accepted (413 above it), before any field's own limit",
+    )
 
     # Auth
     jwt_secret: SecretStr | None = Field(

@@ -353,3 +353,25 @@ def test_authenticator_is_kept_on_the_app_state(settings: ServiceSettings) -> No
     app = create_http_app(settings=settings, title="Test", authenticator=authenticator)
     assert app.state.authenticator is authenticator
     assert create_http_app(settings=settings, title="Test").state.authenticator is None
+
+
+def test_a_body_over_the_limit_is_refused_before_parsing(tmp_path: Path) -> None:
+    settings = ServiceSettings(service_name=SERVICE, data_dir=tmp_path, http_max_body_bytes=1024)
+    app = create_http_app(settings=settings, title="Test", routers=[router])
+    with TestClient(app, raise_server_exceptions=False) as c:
+        small = c.post("/items", json={"title": "ok"})
+        assert small.status_code == 201
+        big = c.post("/items", json={"title": "ok", "tags": {f"{CANARY}{n}": n for n in range(100)}})
+        assert big.status_code == 413
+        assert big.json()["error"] == "content_too_large"
+        assert CANARY not in big.text
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+            yield b'{"title": "ok", "tags": {'
+            for n in range(200):
+                yield f'"{CANARY}{n}": {n},'.encode()
+            yield b'"x": 1}}'
+
+        streamed = c.post("/items", content=chunks(), headers={"Content-Type": "application/json"})
+        assert streamed.status_code == 413
+        assert CANARY not in streamed.text

@@ -42,7 +42,13 @@ READINESS_TIMEOUT_SECONDS = 2.0
 _SAFE_LOC = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 
 
+# RFC 9110's names, which Python's HTTPStatus took only in 3.13: codes must not change with Python.
+_RENAMED = {413: "content_too_large", 416: "range_not_satisfiable", 422: "unprocessable_content"}
+
+
 def _error_code(status_code: int) -> str:
+    if status_code in _RENAMED:
+        return _RENAMED[status_code]
     try:
         phrase = HTTPStatus(status_code).phrase
     except ValueError:
@@ -134,6 +140,46 @@ class _RequestObservabilityMiddleware:
                 )
 
 
+class _BodySizeLimitMiddleware:
+    """Refuses request bodies over ``limit`` bytes with 413, before they are parsed.
+
+    A declared ``Content-Length`` over the limit is refused at once; a body without one (chunked)
+    is counted as it arrives and refused when it passes the limit, so no handler ever reads more.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse()(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # Handled by the app's HTTPException handler like any other 4xx.
+                    raise StarletteHTTPException(413, self._detail())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _detail(self) -> str:
+        return f"The request body is larger than {self.limit} bytes."
+
+    def _refuse(self) -> JSONResponse:
+        return JSONResponse({"error": _error_code(413), "detail": self._detail()}, status_code=413)
+
+
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
@@ -218,6 +264,8 @@ def create_http_app(
     app.add_exception_handler(ServiceError, _on_service_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unhandled)
+    # Added first, so it runs inside the observability middleware: a 413 is counted and logged.
+    app.add_middleware(_BodySizeLimitMiddleware, limit=settings.http_max_body_bytes)
     app.add_middleware(_RequestObservabilityMiddleware, service=settings.service_name)
 
     app.include_router(_operational_router(readiness))

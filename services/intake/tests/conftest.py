@@ -8,19 +8,20 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from tsunagu_servicekit.testing import SettableClock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import THU_2025_05_01_10_JST, Clock, Service, service_without_broker
+from support import THU_2025_05_01_10_JST, Service, service_without_broker
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(THU_2025_05_01_10_JST)
+def clock() -> SettableClock:
+    return SettableClock(THU_2025_05_01_10_JST)
 
 
 @pytest.fixture
-async def service(database_url: str, tmp_path: Path, clock: Clock) -> AsyncIterator[Service]:
+async def service(database_url: str, tmp_path: Path, clock: SettableClock) -> AsyncIterator[Service]:
     """The service through its composition root, database migrated, no broker (events stay in the outbox)."""
     async with service_without_broker(database_url, tmp_path / "data", clock) as svc:
         yield svc

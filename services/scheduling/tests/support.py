@@ -1,27 +1,24 @@
-"""Helpers of the scheduling tests: settings, a settable clock, tokens, a service under test."""
+"""Helpers of the scheduling tests: settings, tokens, the service under test, intake's events.
+
+The settable clock and the service-under-test machinery (``deliver`` included) come from the kit
+(:mod:`tsunagu_servicekit.testing`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
-import sqlalchemy as sa
-from sqlmodel import Session
-from tsunagu_contracts import REGISTRY, CloudEvent, new_event, new_event_id
+from tsunagu_contracts import CloudEvent, new_event, new_event_id
 from tsunagu_contracts.events.intake import CaseEscalated, HomeVisitRequested
-from tsunagu_scheduling.app import MIGRATIONS, build_runtime
+from tsunagu_scheduling.app import build_runtime
 from tsunagu_scheduling.handlers.context import SchedulingContext
 from tsunagu_scheduling.settings import SchedulingSettings
-from tsunagu_servicekit.db import migrate
 from tsunagu_servicekit.http import Authenticator
-from tsunagu_servicekit.messaging.inbox import claim
-from tsunagu_servicekit.messaging.tables import outbox
 from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.testing import ServiceUnderTest, SettableClock, auth_headers, settings_for_tests
 
 JWT_SECRET = "scheduling-test-secret-" + "s" * 40
 SHINJUKU = "131041"
@@ -40,46 +37,16 @@ def new_uuid() -> str:
     return new_event_id()
 
 
-class Clock:
-    """A clock the test sets and moves."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        self.now = now
-
-    def advance(self, **delta: float) -> None:
-        self.now = self.now + timedelta(**delta)
-
-
-def make_settings(database_url: str, data_dir: Path, nats_url: str = "nats://127.0.0.1:4222", **extra: Any):
-    values: dict[str, Any] = {
-        "environment": "test",
-        "database_url": database_url,
-        "data_dir": data_dir,
-        "nats_url": nats_url,
-        "jwt_secret": JWT_SECRET,
-        "relay_poll_interval": 0.2,
-        "retry_base_delay": 0.05,
-        "retry_max_delay": 0.2,
-        "max_deliveries": 3,
-        "reminder_scan_interval": 3600.0,
-    }
-    values.update(extra)
-    return SchedulingSettings(**values)
+def make_settings(
+    database_url: str, data_dir: Path, nats_url: str = "nats://127.0.0.1:4222", **extra: Any
+) -> SchedulingSettings:
+    values = {"jwt_secret": JWT_SECRET, "reminder_scan_interval": 3600.0, **extra}
+    return settings_for_tests(SchedulingSettings, database_url, data_dir, nats_url=nats_url, **values)
 
 
 AUTH = Authenticator(secret=JWT_SECRET, issuer="tsunagu-local", audience="tsunagu")
-
-
-def bearer(*roles: str, subject: str = "staff-1", municipality: str | None = None) -> dict[str, str]:
-    token = AUTH.issue(subject, roles, municipality=municipality)
-    return {"Authorization": f"Bearer {token}"}
-
+bearer = partial(auth_headers, AUTH)
+"""``bearer("supervisor", subject=..., municipality=...)``: the Authorization header of such a token."""
 
 COUNSELLOR = bearer("counsellor", subject="counsellor-1")
 SUPERVISOR = bearer("supervisor", subject="supervisor-1")
@@ -87,65 +54,25 @@ EXPERT = bearer("expert", subject="expert-1")
 TRAINER = bearer("trainer", subject="trainer-1")
 
 
-@dataclass
-class Service:
+class Service(ServiceUnderTest[ServiceRuntime]):
     """The scheduling service built by its composition root, with an HTTP client on its app."""
 
-    runtime: ServiceRuntime
-    client: httpx.AsyncClient
-    clock: Clock
-    events_seen: int = field(default=0)
-
-    @property
-    def engine(self) -> sa.Engine:
-        return self.runtime.engine
+    tables = (
+        "sched_appointment",
+        "sched_slot_claim",
+        "sched_reminder",
+        "sched_session",
+        "sched_registration",
+        "sched_home_visit",
+        "sched_home_visit_request",
+        "sched_meeting",
+        "sched_review",
+        "tsunagu_outbox",
+    )
 
     @property
     def ctx(self) -> SchedulingContext:
         return self.runtime.scheduling  # type: ignore[attr-defined,no-any-return]
-
-    def outbox_events(self) -> list[CloudEvent[Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(outbox.c.payload).order_by(outbox.c.seq)).all()
-        return [REGISTRY.parse(bytes(r.payload)) for r in rows]
-
-    def new_events(self) -> list[CloudEvent[Any]]:
-        """Events staged since the last call."""
-        events = self.outbox_events()
-        fresh, self.events_seen = events[self.events_seen :], len(events)
-        return fresh
-
-    def count(self, table: str) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
-
-    def counts(self) -> dict[str, int]:
-        tables = [
-            "sched_appointment",
-            "sched_slot_claim",
-            "sched_reminder",
-            "sched_session",
-            "sched_registration",
-            "sched_home_visit",
-            "sched_home_visit_request",
-            "sched_meeting",
-            "sched_review",
-            "tsunagu_outbox",
-        ]
-        return {t: self.count(t) for t in tables}
-
-    def deliver(self, event: CloudEvent[Any]) -> bool:
-        """Run the service's consumer handler for ``event`` as the kit's consumer does: inbox row and
-        effect in one transaction. Returns False for a duplicate."""
-        subscription = next(s for s in self.runtime.subscriptions if s.event_type == event.type)
-        with Session(self.engine, expire_on_commit=False) as session:
-            uow = self.runtime.uow_factory(session=session)
-            if event.id not in claim(session, f"test-{event.type}", [event.id]):
-                return False
-            subscription.handler(uow, event)
-            uow.flush_events()
-            session.commit()
-        return True
 
     # -- API shortcuts -----------------------------------------------------------------------
 
@@ -166,32 +93,21 @@ class Service:
         return str(body["id"])
 
 
-@asynccontextmanager
-async def service_without_broker(
-    database_url: str, data_dir: Path, clock: Clock, **extra: Any
-) -> AsyncIterator[Service]:
+def service_without_broker(
+    database_url: str, data_dir: Path, clock: SettableClock, **extra: Any
+) -> AbstractAsyncContextManager[Service]:
     """The service with its database migrated and no broker: events stay in the outbox."""
-    runtime = build_runtime(make_settings(database_url, data_dir, **extra), clock=clock)
-    migrate(runtime.engine, service="scheduling", version_locations=[MIGRATIONS])
-    transport = httpx.ASGITransport(app=runtime.http_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://scheduling.test") as client:
-        try:
-            yield Service(runtime, client, clock)
-        finally:
-            runtime.engine.dispose()
+    settings = make_settings(database_url, data_dir, **extra)
+    return Service.without_broker(build_runtime(settings, clock=clock), clock)
 
 
-@asynccontextmanager
-async def running_service(
-    database_url: str, data_dir: Path, nats_url: str, clock: Clock | None = None, **extra: Any
-) -> AsyncIterator[Service]:
+def running_service(
+    database_url: str, data_dir: Path, nats_url: str, clock: SettableClock | None = None, **extra: Any
+) -> AbstractAsyncContextManager[Service]:
     """The whole service in-process on a real broker: consumers, relay, timer, HTTP app."""
-    clock = clock or Clock(datetime.now(UTC))
-    runtime = build_runtime(make_settings(database_url, data_dir, nats_url, **extra), clock=clock)
-    async with runtime:
-        transport = httpx.ASGITransport(app=runtime.http_app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://scheduling.test") as client:
-            yield Service(runtime, client, clock)
+    clock = clock or SettableClock(datetime.now(UTC))
+    settings = make_settings(database_url, data_dir, nats_url, **extra)
+    return Service.running(build_runtime(settings, clock=clock), clock)
 
 
 # -- intake's events, as intake would publish them ---------------------------------------------

@@ -1,4 +1,5 @@
-"""Test helpers: waiting, the bus recorder, the exported event log and its replay, the fixtures."""
+"""Test helpers: waiting, the bus recorder, the exported event log and its replay, the service under
+test, the fixtures."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from typing import Any
 
 import nats
 import pytest
+import sqlalchemy as sa
+from pydantic import Field
 from sqlalchemy import create_engine, make_url, text
-from tsunagu_contracts import new_event_id
+from tsunagu_contracts import ID_PATTERN, EventData, EventType, Registry, new_event, new_event_id
 from tsunagu_servicekit.eventlog import (
     RAW_KEY,
     EventLogFormatError,
@@ -23,12 +26,23 @@ from tsunagu_servicekit.eventlog import (
     read_jsonl,
     write_jsonl,
 )
+from tsunagu_servicekit.http import Authenticator, AuthError
+from tsunagu_servicekit.messaging.consumer import Subscription, consumer_name
+from tsunagu_servicekit.messaging.outbox import UnitOfWork
 from tsunagu_servicekit.messaging.streams import ensure_streams
+from tsunagu_servicekit.messaging.tables import inbox
 from tsunagu_servicekit.natsserver import MIN_VERSION, NatsServerProcess
+from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.settings import ServiceSettings
 from tsunagu_servicekit.testing import (
+    QUICK_DELIVERY,
     BusRecorder,
+    ServiceUnderTest,
+    SettableClock,
+    auth_headers,
     is_postgres,
     replay_jsonl,
+    settings_for_tests,
     temporary_postgres_database,
     wait_for,
     wait_for_sync,
@@ -390,6 +404,197 @@ async def test_replay_without_a_stream_says_so(nats_url: str, tmp_path: Path) ->
     write_jsonl(path, [ExportedMessage.from_payload("tsunagu.nostream.thing.done.v1", b"{}", seq=1, time=T0)])
     with pytest.raises(RuntimeError, match="create the streams first"):
         await replay_jsonl(path, nats_url)
+
+
+# -- a service under test ----------------------------------------------------------------------
+
+
+class Asked(EventData):
+    """A question the tiny service below answers."""
+
+    ask_id: str = Field(pattern=ID_PATTERN)
+    fail: bool = False
+
+
+class Answered(EventData):
+    """Its answer."""
+
+    ask_id: str = Field(pattern=ID_PATTERN)
+
+
+HELPER_REGISTRY = Registry()  # private: never part of the platform's catalogue
+HELPER_REGISTRY.register(Asked, EventType("training", "kithelper", "asked", 1))
+HELPER_REGISTRY.register(Answered, EventType("training", "kithelper", "answered", 1))
+ASKED = Asked.event_type.name
+ANSWERED = Answered.event_type.name
+
+
+def answer(uow: UnitOfWork, event: Any) -> None:
+    uow.add_event(new_event(Answered(ask_id=event.data.ask_id)))
+    if event.data.fail:
+        raise RuntimeError("the handler failed after staging its answer")
+
+
+class Helper(ServiceUnderTest[ServiceRuntime]):
+    tables = ("tsunagu_inbox", "tsunagu_outbox")
+
+
+def helper_runtime(database_url: str, tmp_path: Path, nats_url: str = "nats://127.0.0.1:1") -> ServiceRuntime:
+    settings = settings_for_tests(
+        ServiceSettings,
+        database_url,
+        tmp_path / "data",
+        nats_url=nats_url,
+        service_name="kithelper",
+        jwt_secret="kit-helper-secret-" + "s" * 40,
+        relay_poll_interval=0.05,
+    )
+    return ServiceRuntime(
+        settings, title="kit helper", subscriptions=[Subscription(ASKED, answer)], registry=HELPER_REGISTRY
+    )
+
+
+def ask(runtime: ServiceRuntime, *, fail: bool = False) -> Any:
+    """Stage an ``Asked`` event through the runtime's outbox, as a service's command would."""
+    event = new_event(Asked(ask_id=new_event_id(), fail=fail))
+    with runtime.uow_factory() as uow:
+        uow.add_event(event)
+        uow.commit()
+    return event
+
+
+def test_settings_for_tests_are_quick_and_take_overrides(tmp_path: Path) -> None:
+    settings = settings_for_tests(ServiceSettings, "sqlite:///x.db", tmp_path, service_name="kithelper")
+    assert (settings.environment, settings.service_name) == ("test", "kithelper")
+    assert (settings.database_url, settings.data_dir, settings.nats_url) == (
+        "sqlite:///x.db",
+        tmp_path,
+        "nats://127.0.0.1:4222",
+    )
+    assert {k: getattr(settings, k) for k in QUICK_DELIVERY} == QUICK_DELIVERY
+    assert settings.max_deliveries < ServiceSettings().max_deliveries
+    tuned = settings_for_tests(
+        ServiceSettings, "sqlite:///x.db", tmp_path, nats_url="nats://broker:4222", max_deliveries=7
+    )
+    assert (tuned.nats_url, tuned.max_deliveries, tuned.retry_base_delay) == ("nats://broker:4222", 7, 0.05)
+
+
+def test_settable_clock_sets_and_advances() -> None:
+    clock = SettableClock(T0)
+    assert clock() == T0
+    clock.advance(days=2, hours=3, minutes=30)
+    assert clock() == T0 + timedelta(days=2, hours=3, minutes=30)
+    clock.advance(seconds=-1)
+    assert clock() == T0 + timedelta(days=2, hours=3, minutes=29, seconds=59)
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+    clock.set(later)
+    assert clock() == clock.now == later
+
+
+def test_auth_headers_carry_a_token_of_the_authenticator() -> None:
+    auth = Authenticator(secret="kit-helper-secret-" + "s" * 40, issuer="tsunagu-local", audience="tsunagu")
+    headers = auth_headers(auth, "municipality_staff", "counsellor", subject="muni-1", municipality="131041")
+    assert set(headers) == {"Authorization"}
+    scheme, token = headers["Authorization"].split(" ")
+    assert scheme == "Bearer"
+    principal = auth.verify(token)
+    assert principal.subject == "muni-1"
+    assert principal.roles == {"municipality_staff", "counsellor"}
+    assert principal.municipality == "131041"
+    plain = auth.verify(auth_headers(auth, "supervisor")["Authorization"].removeprefix("Bearer "))
+    assert (plain.subject, plain.roles, plain.municipality) == ("staff-1", {"supervisor"}, None)
+    other = Authenticator(secret="another-secret-" + "o" * 40, issuer="tsunagu-local", audience="tsunagu")
+    with pytest.raises(AuthError):
+        other.verify(token)
+
+
+async def test_without_broker_migrates_serves_the_app_and_disposes_the_engine(
+    database_url: str, tmp_path: Path
+) -> None:
+    runtime = helper_runtime(database_url, tmp_path)
+    clock = SettableClock(T0)
+    async with Helper.without_broker(runtime, clock) as svc:
+        assert (svc.runtime, svc.clock, svc.engine) == (runtime, clock, runtime.engine)
+        assert svc.counts() == {"tsunagu_inbox": 0, "tsunagu_outbox": 0}  # migrated
+        assert str(svc.client.base_url) == "http://kithelper.test"
+        response = await svc.client.get("/livez")
+        assert response.status_code == 200, response.text
+        assert runtime.engine.pool.checkedin() > 0
+    assert runtime.engine.pool.checkedin() == 0  # disposed of
+
+
+async def test_without_broker_takes_a_base_url(database_url: str, tmp_path: Path) -> None:
+    async with Helper.without_broker(
+        helper_runtime(database_url, tmp_path), SettableClock(T0), base_url="http://elsewhere.test"
+    ) as svc:
+        assert str(svc.client.base_url) == "http://elsewhere.test"
+
+
+async def test_new_events_returns_only_those_staged_since_the_last_call(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with Helper.without_broker(helper_runtime(database_url, tmp_path), SettableClock(T0)) as svc:
+        assert svc.new_events() == []
+        first, second = ask(svc.runtime), ask(svc.runtime)
+        assert [e.id for e in svc.new_events()] == [first.id, second.id]
+        assert svc.new_events() == []
+        third = ask(svc.runtime)
+        fresh = svc.new_events()
+        assert [e.id for e in fresh] == [third.id]
+        assert isinstance(fresh[0].data, Asked)  # parsed with the runtime's registry
+        assert [e.id for e in svc.outbox_events()] == [first.id, second.id, third.id]
+        assert svc.count("tsunagu_outbox") == 3
+
+
+async def test_deliver_runs_the_handler_once_and_drops_a_duplicate(database_url: str, tmp_path: Path) -> None:
+    async with Helper.without_broker(helper_runtime(database_url, tmp_path), SettableClock(T0)) as svc:
+        event = new_event(Asked(ask_id=new_event_id()))
+        assert svc.deliver(event) is True
+        (answered,) = svc.new_events()
+        assert (answered.type, answered.data.ask_id) == (ANSWERED, event.data.ask_id)
+        with svc.engine.connect() as conn:
+            claimed = conn.execute(sa.select(inbox.c.consumer, inbox.c.event_id)).all()
+        assert claimed == [(consumer_name("kithelper", ASKED), event.id)]  # the consumer's inbox key
+
+        assert svc.deliver(event) is False
+        assert svc.new_events() == []
+        assert svc.counts() == {"tsunagu_inbox": 1, "tsunagu_outbox": 1}
+
+
+async def test_deliver_commits_nothing_when_the_handler_fails(database_url: str, tmp_path: Path) -> None:
+    async with Helper.without_broker(helper_runtime(database_url, tmp_path), SettableClock(T0)) as svc:
+        event = new_event(Asked(ask_id=new_event_id(), fail=True))
+        with pytest.raises(RuntimeError, match="failed after staging"):
+            svc.deliver(event)
+        assert svc.counts() == {"tsunagu_inbox": 0, "tsunagu_outbox": 0}  # neither the claim nor the answer
+
+
+async def test_deliver_refuses_an_event_the_service_does_not_consume(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with Helper.without_broker(helper_runtime(database_url, tmp_path), SettableClock(T0)) as svc:
+        with pytest.raises(LookupError, match=f"kithelper does not subscribe to {ANSWERED}"):
+            svc.deliver(new_event(Answered(ask_id=new_event_id())))
+
+
+@pytest.mark.slow
+async def test_running_starts_the_whole_service_and_stops_it(
+    nats_url: str, database_url: str, tmp_path: Path
+) -> None:
+    runtime = helper_runtime(database_url, tmp_path, nats_url)
+    async with Helper.running(runtime, SettableClock(T0)) as svc:
+        assert [c.name for c in runtime.consumers] == [consumer_name("kithelper", ASKED)]
+        response = await svc.client.get("/readyz")
+        assert response.status_code == 200, response.text
+        # Through the outbox, the relay, the broker and the consumer: the question gets its answer.
+        asked = ask(runtime)
+        answers = await wait_for(
+            lambda: [e for e in svc.outbox_events() if e.type == ANSWERED], timeout=20, message="an answer"
+        )
+        assert [a.data.ask_id for a in answers] == [asked.data.ask_id]
+    assert runtime.consumers == []
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = runtime.nc
 
 
 # -- fixtures -----------------------------------------------------------------------------------

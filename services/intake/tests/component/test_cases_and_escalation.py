@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from support import COUNSELLOR, EXPERT, SUPERVISOR, Clock, Service, new_person_consultation
+from support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
 from tsunagu_intake.handlers.escalations import UnknownCaseError, apply_case_review
+from tsunagu_servicekit.testing import SettableClock
 
 
 async def open_case(service: Service) -> dict:
@@ -19,7 +20,7 @@ async def open_case(service: Service) -> dict:
     return r.json()
 
 
-async def test_risk_and_flags_with_expiry(service: Service, clock: Clock) -> None:
+async def test_risk_and_flags_with_expiry(service: Service, clock: SettableClock) -> None:
     case = await open_case(service)
     expiry = (clock.now + timedelta(days=7)).isoformat()
     r = await service.client.post(
@@ -146,7 +147,7 @@ async def test_manual_escalation_brief_for_experts_and_their_advice(service: Ser
     ]
 
 
-async def test_notes_timeline_and_closing(service: Service, clock: Clock) -> None:
+async def test_notes_timeline_and_closing(service: Service, clock: SettableClock) -> None:
     case = await open_case(service)
     note = await service.client.post(
         f"/cases/{case['case_id']}/notes", json={"note": "母親と面談。本人は在宅"}, headers=COUNSELLOR

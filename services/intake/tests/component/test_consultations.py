@@ -10,11 +10,11 @@ from support import (
     COUNSELLOR,
     SHINJUKU,
     SUPERVISOR,
-    Clock,
     Service,
     municipality_staff,
     new_person_consultation,
 )
+from tsunagu_servicekit.testing import SettableClock
 
 CANARY = "CANARY-山田太郎-ﾔﾏﾀﾞ"
 
@@ -68,7 +68,7 @@ async def test_a_returning_person_is_recognised_and_joins_the_open_case(service:
     assert events[0].data.returning is True
 
 
-async def test_outside_phone_hours_is_allowed_and_marked(service: Service, clock: Clock) -> None:
+async def test_outside_phone_hours_is_allowed_and_marked(service: Service, clock: SettableClock) -> None:
     clock.set(datetime(2025, 5, 4, 3, 0, tzinfo=UTC))  # Sunday 12:00 in Tokyo, also a holiday
     r = await service.client.post("/consultations", json=new_person_consultation(), headers=COUNSELLOR)
     assert r.status_code == 201

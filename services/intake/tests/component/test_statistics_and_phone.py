@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from support import CHIYODA, COUNSELLOR, NERIMA, SHINJUKU, Clock, Service, municipality_staff
+from support import CHIYODA, COUNSELLOR, NERIMA, SHINJUKU, Service, municipality_staff
+from tsunagu_servicekit.testing import SettableClock
 
 
 async def consult(service: Service, **body: object) -> dict:
@@ -14,7 +15,9 @@ async def consult(service: Service, **body: object) -> dict:
     return r.json()
 
 
-async def test_unique_persons_and_consultations_by_every_dimension(service: Service, clock: Clock) -> None:
+async def test_unique_persons_and_consultations_by_every_dimension(
+    service: Service, clock: SettableClock
+) -> None:
     clock.set(datetime(2026, 4, 10, 3, 0, tzinfo=UTC))
     a = await consult(
         service,
@@ -94,7 +97,7 @@ async def test_unique_persons_and_consultations_by_every_dimension(service: Serv
 )
 async def test_phone_line_status(
     service: Service,
-    clock: Clock,
+    clock: SettableClock,
     now: datetime,
     is_open: bool,
     next_opening: str | None,
@@ -109,7 +112,7 @@ async def test_phone_line_status(
     assert body["closes_at"] == closes_at
 
 
-async def test_holiday_and_closure_are_named(service: Service, clock: Clock) -> None:
+async def test_holiday_and_closure_are_named(service: Service, clock: SettableClock) -> None:
     clock.set(datetime(2025, 5, 6, 2, 0, tzinfo=UTC))
     assert (await service.client.get("/phone/status")).json()["holiday_name"] == "振替休日"
     clock.set(datetime(2025, 12, 30, 2, 0, tzinfo=UTC))

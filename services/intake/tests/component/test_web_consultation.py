@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from support import COUNSELLOR, SUPERVISOR, Clock, Service, bearer
+from support import COUNSELLOR, SUPERVISOR, Service, bearer
+from tsunagu_servicekit.testing import SettableClock
 
 PASSWORD = "correct horse battery"
 
@@ -24,7 +25,9 @@ async def submit(service: Service, user: dict[str, str], body: str, **extra: obj
     return r.json()
 
 
-async def test_submission_at_night_is_due_in_three_business_days(service: Service, clock: Clock) -> None:
+async def test_submission_at_night_is_due_in_three_business_days(
+    service: Service, clock: SettableClock
+) -> None:
     _, user = await register_and_login(service)
     clock.set(datetime(2025, 5, 2, 14, 30, tzinfo=UTC))  # Fri 23:30 in Tokyo, Golden Week ahead
     sent = await submit(service, user, "息子のことで相談です")
@@ -119,7 +122,9 @@ async def test_logins_fail_alike_and_tokens_do_not_cross(service: Service) -> No
     assert (await service.client.get("/web/consultations")).status_code == 401
 
 
-async def test_the_queue_is_ordered_by_due_time_for_supervisors(service: Service, clock: Clock) -> None:
+async def test_the_queue_is_ordered_by_due_time_for_supervisors(
+    service: Service, clock: SettableClock
+) -> None:
     _, user = await register_and_login(service)
     ids = []
     for when in (
@@ -137,7 +142,9 @@ async def test_the_queue_is_ordered_by_due_time_for_supervisors(service: Service
     assert (await service.client.get("/email/queue", headers=bearer("expert"))).status_code == 403
 
 
-async def test_the_scan_announces_due_soon_and_overdue_once_each(service: Service, clock: Clock) -> None:
+async def test_the_scan_announces_due_soon_and_overdue_once_each(
+    service: Service, clock: SettableClock
+) -> None:
     from tsunagu_intake.handlers.email import scan_reply_deadlines
 
     _, user = await register_and_login(service)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import nats
 import pytest
-from support import COUNSELLOR, Clock, new_person_consultation, running_service
+from support import COUNSELLOR, new_person_consultation, running_service
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
-from tsunagu_servicekit.testing import BusRecorder, wait_for
+from tsunagu_servicekit.testing import BusRecorder, SettableClock, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,7 @@ RECEIVED = "tsunagu.intake.consultation.received.v1"
 
 
 async def test_consultation_received_exactly_once_with_the_callers_trace(
-    nats_url: str, database_url: str, tmp_path: Path, clock: Clock
+    nats_url: str, database_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     trace_id = secrets.token_hex(16)
     parent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
@@ -60,7 +60,7 @@ def _review(case_id: str) -> CaseReviewConcluded:
 
 
 async def test_the_expert_teams_conclusion_lands_once_on_the_timeline(
-    nats_url: str, database_url: str, tmp_path: Path, clock: Clock
+    nats_url: str, database_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     async with running_service(database_url, tmp_path, clock, nats_url) as svc:
         case_id = (
@@ -91,7 +91,7 @@ async def test_the_expert_teams_conclusion_lands_once_on_the_timeline(
 
 
 async def test_the_reply_deadline_timer_announces_once_across_restarts(
-    nats_url: str, database_url: str, tmp_path: Path, clock: Clock
+    nats_url: str, database_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     fast = {"sla_scan_interval": 0.05}
     async with BusRecorder(nats_url, subjects=("tsunagu.intake.email_reply.>",)) as bus:

@@ -14,13 +14,13 @@ import nats
 import pytest
 import sqlalchemy as sa
 from raw_database import raw_database_text, sealed_values_of
-from support import COUNSELLOR, SUPERVISOR, Clock, new_person_consultation, running_service, stream_export
+from support import COUNSELLOR, SUPERVISOR, new_person_consultation, running_service, stream_export
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
 from tsunagu_servicekit.eventlog import write_jsonl
 from tsunagu_servicekit.messaging.tables import inbox
 from tsunagu_servicekit.natsserver import NatsServerProcess
-from tsunagu_servicekit.testing import BusRecorder, replay_jsonl, wait_for
+from tsunagu_servicekit.testing import BusRecorder, SettableClock, replay_jsonl, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,7 @@ async def advice_count(svc, case_id: str) -> int:
 
 
 async def test_erasure_before_and_after_through_api_database_and_replay(
-    nats_url: str, database_url: str, tmp_path: Path, clock: Clock
+    nats_url: str, database_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     async with running_service(database_url, tmp_path / "a", clock, nats_url) as svc:
         made = (

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from support import COUNSELLOR, Service, new_uuid, tokyo
 from tsunagu_scheduling.handlers.reminders import fire_due
+from tsunagu_servicekit.testing import SettableClock
 
 
 async def book(service: Service, start: str) -> dict:
@@ -65,10 +66,10 @@ async def test_rescheduling_re_arms_and_cancelling_disarms(service: Service) -> 
 async def test_a_restart_loses_no_reminder(service: Service, database_url: str, tmp_path) -> None:
     await book(service, tokyo(2026, 4, 8, 10))
     service.clock.advance(days=3)  # the process was down when it came due
-    from support import Clock, service_without_broker
+    from support import service_without_broker
 
     async with service_without_broker(
-        database_url, tmp_path / "again", Clock(service.clock.now)
+        database_url, tmp_path / "again", SettableClock(service.clock.now)
     ) as restarted:
         assert fire_due(restarted.ctx) == 1
         assert fire_due(restarted.ctx) == 0

@@ -8,9 +8,9 @@ from typing import Any
 
 import nats
 import pytest
-from support import COUNSELLOR, EXPERT, Clock, case_escalated, home_visit_requested, new_uuid, running_service
+from support import COUNSELLOR, EXPERT, case_escalated, home_visit_requested, new_uuid, running_service
 from tsunagu_contracts import REGISTRY, CloudEvent
-from tsunagu_servicekit.testing import wait_for
+from tsunagu_servicekit.testing import SettableClock, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +74,7 @@ async def test_escalation_to_advice_and_home_visits_over_the_broker(
 async def test_the_reminder_timer_runs_with_the_service(
     nats_url: str, database_url: str, tmp_path: Path
 ) -> None:
-    clock = Clock(datetime(2026, 4, 6, 0, 0, tzinfo=UTC))
+    clock = SettableClock(datetime(2026, 4, 6, 0, 0, tzinfo=UTC))
     async with running_service(
         database_url, tmp_path / "data", nats_url, clock=clock, reminder_scan_interval=0.1
     ) as service:

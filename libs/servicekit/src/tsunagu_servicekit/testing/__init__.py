@@ -1,4 +1,5 @@
-"""Test helpers of the service kit: waiting, recording the bus, replaying exported events, databases.
+"""Test helpers of the service kit: waiting, recording the bus, replaying exported events, databases,
+a service under test (its runtime, an HTTP client, a settable clock, its outbox, delivering events).
 
 The fixtures (``nats_server``, ``nats_url``, ``database_url``, ``replay_events``…) live in
 :mod:`tsunagu_servicekit.testing.plugin`, loaded by pytest automatically. The broker process
@@ -16,14 +17,28 @@ if TYPE_CHECKING:
     from .databases import is_postgres, is_sqlite, temporary_postgres_database
     from .recorder import BusRecorder, RecordedMessage
     from .replay import replay_jsonl
+    from .service import (
+        QUICK_DELIVERY,
+        ServiceUnderTest,
+        SettableClock,
+        auth_headers,
+        http_client,
+        settings_for_tests,
+    )
     from .waiting import wait_for, wait_for_sync
 
 __all__ = [
+    "QUICK_DELIVERY",
     "BusRecorder",
     "RecordedMessage",
+    "ServiceUnderTest",
+    "SettableClock",
+    "auth_headers",
+    "http_client",
     "is_postgres",
     "is_sqlite",
     "replay_jsonl",
+    "settings_for_tests",
     "temporary_postgres_database",
     "wait_for",
     "wait_for_sync",
@@ -36,6 +51,12 @@ _WHERE = {
     "is_sqlite": ".databases",
     "temporary_postgres_database": ".databases",
     "replay_jsonl": ".replay",
+    "ServiceUnderTest": ".service",
+    "SettableClock": ".service",
+    "auth_headers": ".service",
+    "http_client": ".service",
+    "settings_for_tests": ".service",
+    "QUICK_DELIVERY": ".service",
     "wait_for": ".waiting",
     "wait_for_sync": ".waiting",
 }

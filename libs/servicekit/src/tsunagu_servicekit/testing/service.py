@@ -1,0 +1,191 @@
+"""A service under test: its runtime, an HTTP client on its app, a settable clock, its outbox.
+
+A service's tests build the runtime through the service's own composition root (with
+:func:`settings_for_tests`) and hand it here; the kit knows nothing of any service::
+
+    class Service(ServiceUnderTest[IntakeRuntime]):
+        tables = ("intake_case", "tsunagu_outbox")
+
+    clock = SettableClock(datetime(2025, 5, 1, 1, 0, tzinfo=UTC))
+    settings = settings_for_tests(IntakeSettings, database_url, tmp_path, jwt_secret=SECRET)
+    async with Service.without_broker(build_runtime(settings, clock=clock), clock) as svc:
+        await svc.client.post("/consultations", json=..., headers=auth_headers(AUTH, "counsellor"))
+        assert svc.new_events()  # what the request staged in the outbox
+
+``httpx`` comes with the test dependencies (the ``dev`` group), not with the kit itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import httpx
+import sqlalchemy as sa
+from sqlmodel import Session
+from tsunagu_contracts import CloudEvent
+
+from ..db import migrate
+from ..http import Authenticator
+from ..messaging.consumer import consumer_name
+from ..messaging.inbox import claim
+from ..messaging.tables import outbox
+from ..runtime import ServiceRuntime
+from ..settings import ServiceSettings
+
+R = TypeVar("R", bound=ServiceRuntime)
+S = TypeVar("S", bound=ServiceSettings)
+
+QUICK_DELIVERY: dict[str, Any] = {
+    "relay_poll_interval": 0.2,
+    "retry_base_delay": 0.05,
+    "retry_max_delay": 0.2,
+    "max_deliveries": 3,
+}
+"""The relay and redelivery settings of a test: a failing message is dead-lettered within a second."""
+
+
+def settings_for_tests(
+    settings_class: type[S],
+    database_url: str,
+    data_dir: Path,
+    *,
+    nats_url: str = "nats://127.0.0.1:4222",
+    **values: Any,
+) -> S:
+    """A service's settings for a test: environment ``test``, the test's database, data directory and
+    broker, and :data:`QUICK_DELIVERY`. ``values`` add to it and override any of it."""
+    common = {"environment": "test", "database_url": database_url, "data_dir": data_dir, "nats_url": nats_url}
+    return settings_class(**{**common, **QUICK_DELIVERY, **values})
+
+
+class SettableClock:
+    """A clock the test sets and moves: pass it where a service takes ``clock: () -> datetime``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> None:
+        """``advance(days=3, hours=2)``: the keywords of :class:`datetime.timedelta`."""
+        self.now = self.now + timedelta(**delta)
+
+
+def auth_headers(
+    authenticator: Authenticator, *roles: str, subject: str = "staff-1", municipality: str | None = None
+) -> dict[str, str]:
+    """The ``Authorization`` header of a token ``authenticator`` (local mode) issues for ``roles``."""
+    token = authenticator.issue(subject, roles, municipality=municipality)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def http_client(
+    runtime: ServiceRuntime, base_url: str | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the runtime's app, in-process (no socket). The base URL defaults to
+    ``http://<service name>.test``."""
+    transport = httpx.ASGITransport(app=runtime.http_app)
+    url = base_url or f"http://{runtime.settings.service_name}.test"
+    async with httpx.AsyncClient(transport=transport, base_url=url) as client:
+        yield client
+
+
+@dataclass
+class ServiceUnderTest(Generic[R]):
+    """A service built by its composition root, with an HTTP client on its app and the test's clock.
+
+    Subclass it per service for the service's own shortcuts; set :attr:`tables` to what
+    :meth:`counts` reports.
+    """
+
+    runtime: R
+    client: httpx.AsyncClient
+    clock: SettableClock
+    events_seen: int = field(default=0)
+
+    tables: ClassVar[tuple[str, ...]] = ("tsunagu_outbox",)
+    """The tables :meth:`counts` counts the rows of."""
+
+    # -- building ---------------------------------------------------------------------------
+
+    @classmethod
+    @asynccontextmanager
+    async def without_broker(
+        cls, runtime: R, clock: SettableClock, *, base_url: str | None = None
+    ) -> AsyncIterator[Self]:
+        """The service with its database migrated and no broker: events stay in the outbox, and
+        :meth:`deliver` stands in for the consumers. The engine is disposed of afterwards."""
+        try:
+            versions = [runtime.migrations] if runtime.migrations else []
+            migrate(runtime.engine, service=runtime.settings.service_name, version_locations=versions)
+            async with http_client(runtime, base_url) as client:
+                yield cls(runtime, client, clock)
+        finally:
+            runtime.engine.dispose()
+
+    @classmethod
+    @asynccontextmanager
+    async def running(
+        cls, runtime: R, clock: SettableClock, *, base_url: str | None = None
+    ) -> AsyncIterator[Self]:
+        """The whole service in-process: migrations, broker, relay, consumers, background work, HTTP
+        app; stopped afterwards."""
+        async with runtime, http_client(runtime, base_url) as client:
+            yield cls(runtime, client, clock)
+
+    # -- the database -----------------------------------------------------------------------
+
+    @property
+    def engine(self) -> sa.Engine:
+        return self.runtime.engine
+
+    def outbox_events(self) -> list[CloudEvent[Any]]:
+        """Every event the service has staged, oldest first (published or not)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(outbox.c.payload).order_by(outbox.c.seq)).all()
+        return [self.runtime.registry.parse(bytes(r.payload)) for r in rows]
+
+    def new_events(self) -> list[CloudEvent[Any]]:
+        """Events staged since the last call."""
+        events = self.outbox_events()
+        fresh, self.events_seen = events[self.events_seen :], len(events)
+        return fresh
+
+    def count(self, table: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one())
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table of :attr:`tables`."""
+        return {t: self.count(t) for t in self.tables}
+
+    # -- consuming --------------------------------------------------------------------------
+
+    def deliver(self, event: CloudEvent[Any]) -> bool:
+        """Run the service's handler for ``event`` as the kit's consumer does: the inbox row (under
+        the consumer's durable name) and the handler's effect in one transaction. Returns False for
+        a duplicate, which changes nothing."""
+        subscription = next((s for s in self.runtime.subscriptions if s.event_type == event.type), None)
+        if subscription is None:
+            raise LookupError(f"{self.runtime.settings.service_name} does not subscribe to {event.type}")
+        with Session(self.engine, expire_on_commit=False) as session:
+            uow = self.runtime.uow_factory(session=session)
+            name = consumer_name(self.runtime.settings.service_name, event.type)
+            if event.id not in claim(session, name, [event.id]):
+                return False
+            subscription.handler(uow, event)
+            uow.flush_events()
+            session.commit()
+        if uow.events_written and self.runtime.uow_factory.on_events_committed is not None:
+            self.runtime.uow_factory.on_events_committed()
+        return True

@@ -7,33 +7,12 @@ person's own data key). Everything else is ids, codes, counts and times. Times a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """An aware datetime stored in UTC; read back aware (SQLite keeps no offset)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+from tsunagu_servicekit.db import UTCDateTime
 
 
 def _id(**kw: Any) -> Any:
@@ -79,6 +58,22 @@ class PersonKey(SQLModel, table=True):
     key_id: str = Field(sa_type=sa.String(32))
     wrapped_key: bytes = Field(sa_type=sa.LargeBinary())
     created_at: datetime = _when()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed web logins in a row for one user number, and the lock they led to.
+
+    Keyed by a keyed digest of the normalised user number (never the number), so the table holds
+    no identifier and numbers that do not exist are counted like those that do. A login attempt
+    counts here before its password is checked; a successful one deletes the row.
+    """
+
+    __tablename__ = "intake_login_throttle"
+
+    subject_digest: str = Field(sa_type=sa.String(64), primary_key=True)
+    failures: int = Field(sa_type=sa.Integer())
+    locked_until: datetime | None = _when(default=None)
+    last_attempt_at: datetime = _when()
 
 
 class Case(SQLModel, table=True):

@@ -7,6 +7,7 @@ availability first, then claims the slots: the database decides who gets a conte
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from tsunagu_contracts import CloudEvent, new_event
@@ -52,6 +53,60 @@ def staff_ids(appointment: Appointment) -> list[str]:
 
 def span_of(appointment: Appointment) -> Span:
     return Span(appointment.starts_at, appointment.ends_at)
+
+
+def event_fields(appointment: Appointment) -> dict[str, Any]:
+    """What every appointment event carries (consultations, home visits, reminders alike)."""
+    return {
+        "appointment_id": appointment.id,
+        "kind": AppointmentKind(appointment.kind),
+        "person_id": appointment.person_id,
+        "case_id": appointment.case_id,
+        "starts_at": appointment.starts_at,
+        "ends_at": appointment.ends_at,
+    }
+
+
+def hold_slots(
+    ctx: SchedulingContext, uow: UnitOfWork, appointment: Appointment, claimants: list[claims.Claimant]
+) -> None:
+    """Claim the appointment's slots for ``claimants`` (409 naming who is double booked) and arm its
+    reminder for its time."""
+    span = span_of(appointment)
+    hold(uow, HOLDER, appointment.id, claimants, span)
+    uow.session.add(appointment)
+    set_reminder(ctx, uow.session, appointment.id, span)
+
+
+def move_in(
+    ctx: SchedulingContext,
+    uow: UnitOfWork,
+    appointment: Appointment,
+    span: Span,
+    claimants: list[claims.Claimant],
+    now: datetime,
+) -> None:
+    """Move a booked appointment to ``span`` inside the caller's unit of work: the old slots are freed,
+    the new ones claimed for ``claimants``, the reminder re-armed; ``sequence`` counts the move
+    (calendar programs replace an entry by it)."""
+    claims.release(uow.session, appointment.id)
+    appointment.starts_at, appointment.ends_at = span.start, span.end
+    appointment.sequence += 1
+    appointment.updated_at = now
+    hold_slots(ctx, uow, appointment, claimants)
+
+
+def record_outcome_in(
+    uow: UnitOfWork, appointment: Appointment, status: AppointmentStatus, now: datetime
+) -> None:
+    """Record how a begun appointment went (``attended`` or ``missed``) inside the caller's unit of
+    work; refused before it starts. Its reminder goes."""
+    if appointment.starts_at > now:
+        refuse(rules.NOT_STARTED_YET)
+    appointment.status = status.value
+    appointment.updated_at = now
+    drop_reminder(uow.session, appointment.id)
+    uow.session.add(appointment)
 
 
 def _check_room(kind: AppointmentKind, room_id: str | None) -> None:
@@ -102,18 +157,11 @@ def book(ctx: SchedulingContext, cmd: BookAppointment, *, booked_by: str) -> App
             created_at=now,
             updated_at=now,
         )
-        hold(uow, HOLDER, appointment.id, claimants(appointment), span)
-        uow.session.add(appointment)
-        set_reminder(ctx, uow.session, appointment.id, span)
+        hold_slots(ctx, uow, appointment, claimants(appointment))
         uow.add_event(
             new_event(
                 AppointmentBooked(
-                    appointment_id=appointment.id,
-                    kind=cmd.kind,
-                    person_id=appointment.person_id,
-                    case_id=appointment.case_id,
-                    starts_at=span.start,
-                    ends_at=span.end,
+                    **event_fields(appointment),
                     staff_ids=staff_ids(appointment),
                     room_id=appointment.room_id,
                     requested_via=cmd.requested_via,
@@ -151,23 +199,12 @@ def reschedule(ctx: SchedulingContext, appointment_id: str, cmd: RescheduleAppoi
         check_time(ctx, channel_of_appointment(kind), span, max_minutes=ctx.max_appointment_minutes)
         _check_resources(ctx, uow, kind, staff_id, room_id, span)
         previous = appointment.starts_at
-        claims.release(uow.session, appointment.id)
-        appointment.starts_at, appointment.ends_at = span.start, span.end
         appointment.staff_id, appointment.room_id = staff_id, room_id
-        appointment.sequence += 1
-        appointment.updated_at = now
-        hold(uow, HOLDER, appointment.id, claimants(appointment), span)
-        set_reminder(ctx, uow.session, appointment.id, span)
-        uow.session.add(appointment)
+        move_in(ctx, uow, appointment, span, claimants(appointment), now)
         uow.add_event(
             new_event(
                 AppointmentRescheduled(
-                    appointment_id=appointment.id,
-                    kind=kind,
-                    person_id=appointment.person_id,
-                    case_id=appointment.case_id,
-                    starts_at=span.start,
-                    ends_at=span.end,
+                    **event_fields(appointment),
                     previous_starts_at=previous,
                     staff_ids=staff_ids(appointment),
                     room_id=appointment.room_id,
@@ -199,12 +236,7 @@ def cancel_in(
     stage(
         uow,
         AppointmentCancelled(
-            appointment_id=appointment.id,
-            kind=AppointmentKind(appointment.kind),
-            person_id=appointment.person_id,
-            case_id=appointment.case_id,
-            starts_at=appointment.starts_at,
-            ends_at=appointment.ends_at,
+            **event_fields(appointment),
             reason=cmd.reason,
             cancelled_at=now,
         ),
@@ -228,26 +260,11 @@ def record_outcome(ctx: SchedulingContext, appointment_id: str, *, attended: boo
     now = ctx.now()
     with ctx.uow() as uow:
         appointment = _active(uow, appointment_id)
-        if appointment.starts_at > now:
-            refuse(rules.NOT_STARTED_YET)
-        appointment.status = (AppointmentStatus.ATTENDED if attended else AppointmentStatus.MISSED).value
-        appointment.updated_at = now
-        drop_reminder(uow.session, appointment.id)
-        uow.session.add(appointment)
+        status = AppointmentStatus.ATTENDED if attended else AppointmentStatus.MISSED
+        record_outcome_in(uow, appointment, status, now)
         data_cls = AppointmentAttended if attended else AppointmentMissed
         uow.add_event(
-            new_event(
-                data_cls(
-                    appointment_id=appointment.id,
-                    kind=AppointmentKind(appointment.kind),
-                    person_id=appointment.person_id,
-                    case_id=appointment.case_id,
-                    starts_at=appointment.starts_at,
-                    ends_at=appointment.ends_at,
-                    recorded_at=now,
-                ),
-                subject=appointment.id,
-            )
+            new_event(data_cls(**event_fields(appointment), recorded_at=now), subject=appointment.id)
         )
         uow.commit()
     return appointment

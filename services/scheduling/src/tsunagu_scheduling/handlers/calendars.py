@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from ..adapters.tables import Appointment, Meeting, ProgrammeSession, Resource
 from ..domain import rules
@@ -67,11 +68,40 @@ def _ref(uid: str) -> str:
     return uid.split("-")[0]
 
 
+def _entry(
+    row: Appointment | ProgrammeSession | Meeting, titles: dict[str, str], *, stamp: datetime, **more: Any
+) -> CalendarEntry:
+    """The feed entry of a booking: its kind's title and a short reference, never a person."""
+    return CalendarEntry(
+        uid=f"{row.id}@tsunagu",
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        summary=f"{titles.get(row.kind, row.kind)} [{_ref(row.id)}]",
+        stamp=stamp,
+        categories=(row.kind,),
+        **more,
+    )
+
+
+def _room_entries(
+    session: Session,
+    table: type[ProgrammeSession] | type[Meeting],
+    titles: dict[str, str],
+    room_id: str,
+    start: datetime,
+    end: datetime,
+) -> list[CalendarEntry]:
+    """The sessions or meetings held in a room that start in ``[start, end)``."""
+    rows = session.exec(
+        select(table).where(table.room_id == room_id, table.starts_at >= start, table.starts_at < end)
+    ).all()
+    return [_entry(row, titles, stamp=row.created_at) for row in rows]
+
+
 def feed(ctx: SchedulingContext, resource_id: str) -> str:
     """The ``text/calendar`` document of a staff member's or a room's bookings (a year ahead)."""
     now = ctx.now()
     start, end = now - PAST, now + FUTURE
-    entries: list[CalendarEntry] = []
     with ctx.reading() as uow:
         resource = uow.session.get(Resource, resource_id)
         if resource is None:
@@ -85,52 +115,17 @@ def feed(ctx: SchedulingContext, resource_id: str) -> str:
         appointments = uow.session.exec(
             select(Appointment).where(holder, Appointment.starts_at >= start, Appointment.starts_at < end)
         ).all()
-        for a in appointments:
-            entries.append(
-                CalendarEntry(
-                    uid=f"{a.id}@tsunagu",
-                    starts_at=a.starts_at,
-                    ends_at=a.ends_at,
-                    summary=f"{APPOINTMENT_TITLES.get(a.kind, a.kind)} [{_ref(a.id)}]",
-                    stamp=a.updated_at,
-                    status="CANCELLED" if a.status == AppointmentStatus.CANCELLED else "CONFIRMED",
-                    sequence=a.sequence,
-                    categories=(a.kind,),
-                )
+        entries = [
+            _entry(
+                a,
+                APPOINTMENT_TITLES,
+                stamp=a.updated_at,
+                status="CANCELLED" if a.status == AppointmentStatus.CANCELLED else "CONFIRMED",
+                sequence=a.sequence,
             )
+            for a in appointments
+        ]
         if is_room:
-            sessions = uow.session.exec(
-                select(ProgrammeSession).where(
-                    ProgrammeSession.room_id == resource_id,
-                    ProgrammeSession.starts_at >= start,
-                    ProgrammeSession.starts_at < end,
-                )
-            ).all()
-            for s in sessions:
-                entries.append(
-                    CalendarEntry(
-                        uid=f"{s.id}@tsunagu",
-                        starts_at=s.starts_at,
-                        ends_at=s.ends_at,
-                        summary=f"{SESSION_TITLES.get(s.kind, s.kind)} [{_ref(s.id)}]",
-                        stamp=s.created_at,
-                        categories=(s.kind,),
-                    )
-                )
-            meetings = uow.session.exec(
-                select(Meeting).where(
-                    Meeting.room_id == resource_id, Meeting.starts_at >= start, Meeting.starts_at < end
-                )
-            ).all()
-            for m in meetings:
-                entries.append(
-                    CalendarEntry(
-                        uid=f"{m.id}@tsunagu",
-                        starts_at=m.starts_at,
-                        ends_at=m.ends_at,
-                        summary=f"{MEETING_TITLES.get(m.kind, m.kind)} [{_ref(m.id)}]",
-                        stamp=m.created_at,
-                        categories=(m.kind,),
-                    )
-                )
+            entries += _room_entries(uow.session, ProgrammeSession, SESSION_TITLES, resource_id, start, end)
+            entries += _room_entries(uow.session, Meeting, MEETING_TITLES, resource_id, start, end)
     return render_calendar(f"Tsunagu {resource.kind} {resource.label}", entries)

@@ -33,8 +33,8 @@ from ..domain.codes import (
 from ..domain.meetings import derived_id
 from ..domain.slots import Span
 from ..domain.visits import free_places, staff_problem
-from .appointments import HOLDER, cancel_in, span_of
-from .booking import check_available, check_time, drop_reminder, hold, load_staff, set_reminder
+from .appointments import cancel_in, hold_slots, move_in, record_outcome_in, span_of, staff_ids
+from .booking import check_available, check_time, load_staff
 from .commands import CancelBooking, CompleteHomeVisit, RescheduleHomeVisit, ScheduleHomeVisit
 from .context import SchedulingContext, new_id
 from .errors import refuse
@@ -158,19 +158,26 @@ def _check_span(ctx: SchedulingContext, visit: HomeVisit, span: Span) -> None:
         refuse(rules.VISIT_OUTSIDE_FISCAL_YEAR)
 
 
+def _event_fields(visit: HomeVisit) -> dict[str, Any]:
+    """What every home-visit event carries."""
+    return {
+        "visit_id": visit.id,
+        "request_id": visit.request_id,
+        "person_id": visit.person_id,
+        "case_id": visit.case_id,
+        "municipality_code": visit.municipality_code,
+        "fiscal_year": visit.fiscal_year,
+        "visit_number": visit.visit_number,
+    }
+
+
 def _scheduled_event(visit: HomeVisit, appointment: Appointment) -> HomeVisitScheduled:
     return HomeVisitScheduled(
-        visit_id=visit.id,
-        request_id=visit.request_id,
-        person_id=visit.person_id,
-        case_id=visit.case_id,
-        municipality_code=visit.municipality_code,
-        fiscal_year=visit.fiscal_year,
-        visit_number=visit.visit_number,
+        **_event_fields(visit),
         appointment_id=appointment.id,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
-        staff_ids=[s for s in (appointment.staff_id, appointment.second_staff_id) if s],
+        staff_ids=staff_ids(appointment),
         sequence=visit.sequence,
     )
 
@@ -205,50 +212,41 @@ def schedule(ctx: SchedulingContext, visit_id: str, cmd: ScheduleHomeVisit, *, b
             created_at=now,
             updated_at=now,
         )
-        hold(uow, HOLDER, appointment.id, _claimants(visit, list(cmd.staff_ids)), span)
         visit.status = VisitStatus.SCHEDULED.value
         visit.appointment_id = appointment.id
         visit.updated_at = now
-        uow.session.add(appointment)
         uow.session.add(visit)
-        set_reminder(ctx, uow.session, appointment.id, span)
+        hold_slots(ctx, uow, appointment, _claimants(visit, list(cmd.staff_ids)))
         uow.add_event(new_event(_scheduled_event(visit, appointment), subject=visit.id))
         uow.commit()
     return visit
 
 
-def _appointment(uow: UnitOfWork, visit: HomeVisit) -> Appointment:
+def _scheduled_visit(uow: UnitOfWork, visit_id: str) -> tuple[HomeVisit, Appointment]:
+    """A scheduled visit and its booked appointment; refused when the visit is not scheduled."""
+    visit = _visit(uow, visit_id)
     if visit.status != VisitStatus.SCHEDULED or visit.appointment_id is None:
         refuse(rules.VISIT_NOT_SCHEDULED)
     appointment = uow.session.get(Appointment, visit.appointment_id)
     if appointment is None or appointment.status != AppointmentStatus.BOOKED:
         refuse(rules.VISIT_NOT_SCHEDULED)
-    return appointment
+    return visit, appointment
 
 
 def reschedule(ctx: SchedulingContext, visit_id: str, cmd: RescheduleHomeVisit) -> HomeVisit:
     now = ctx.now()
     with ctx.uow() as uow:
-        visit = _visit(uow, visit_id)
-        appointment = _appointment(uow, visit)
+        visit, appointment = _scheduled_visit(uow, visit_id)
         span = Span.of(cmd.starts_at, cmd.minutes or span_of(appointment).minutes)
-        staff_ids = list(
-            cmd.staff_ids or [s for s in (appointment.staff_id, appointment.second_staff_id) if s]
-        )
+        visitors = list(cmd.staff_ids or staff_ids(appointment))
         _check_span(ctx, visit, span)
-        _check_staff(ctx, uow, visit, staff_ids, span)
-        claims.release(uow.session, appointment.id)
-        hold(uow, HOLDER, appointment.id, _claimants(visit, staff_ids), span)
-        appointment.starts_at, appointment.ends_at = span.start, span.end
-        appointment.staff_id = staff_ids[0]
-        appointment.second_staff_id = staff_ids[1] if len(staff_ids) > 1 else None
-        appointment.sequence += 1
-        appointment.updated_at = now
+        _check_staff(ctx, uow, visit, visitors, span)
+        appointment.staff_id = visitors[0]
+        appointment.second_staff_id = visitors[1] if len(visitors) > 1 else None
         visit.sequence += 1
         visit.updated_at = now
-        uow.session.add(appointment)
         uow.session.add(visit)
-        set_reminder(ctx, uow.session, appointment.id, span)
+        move_in(ctx, uow, appointment, span, _claimants(visit, visitors), now)
         uow.add_event(new_event(_scheduled_event(visit, appointment), subject=visit.id))
         uow.commit()
     return visit
@@ -258,29 +256,17 @@ def complete(ctx: SchedulingContext, visit_id: str, cmd: CompleteHomeVisit) -> H
     """Record that the visit took place (it keeps its place under the cap, whatever the outcome)."""
     now = ctx.now()
     with ctx.uow() as uow:
-        visit = _visit(uow, visit_id)
-        appointment = _appointment(uow, visit)
-        if appointment.starts_at > now:
-            refuse(rules.NOT_STARTED_YET)
-        appointment.status = AppointmentStatus.ATTENDED.value
-        appointment.updated_at = now
-        drop_reminder(uow.session, appointment.id)
+        visit, appointment = _scheduled_visit(uow, visit_id)
+        record_outcome_in(uow, appointment, AppointmentStatus.ATTENDED, now)
         visit.status = VisitStatus.COMPLETED.value
         visit.outcome = cmd.outcome.value
         visit.visited_at = appointment.starts_at
         visit.updated_at = now
-        uow.session.add(appointment)
         uow.session.add(visit)
         uow.add_event(
             new_event(
                 HomeVisitCompleted(
-                    visit_id=visit.id,
-                    request_id=visit.request_id,
-                    person_id=visit.person_id,
-                    case_id=visit.case_id,
-                    municipality_code=visit.municipality_code,
-                    fiscal_year=visit.fiscal_year,
-                    visit_number=visit.visit_number,
+                    **_event_fields(visit),
                     outcome=cmd.outcome,
                     visited_at=appointment.starts_at,
                     staff_count=2 if appointment.second_staff_id else 1,
@@ -323,13 +309,7 @@ def cancel_visit_in(
     stage(
         uow,
         HomeVisitCancelled(
-            visit_id=visit.id,
-            request_id=visit.request_id,
-            person_id=visit.person_id,
-            case_id=visit.case_id,
-            municipality_code=visit.municipality_code,
-            fiscal_year=visit.fiscal_year,
-            visit_number=visit.visit_number,
+            **_event_fields(visit),
             reason=cmd.reason,
             cancelled_at=now,
         ),

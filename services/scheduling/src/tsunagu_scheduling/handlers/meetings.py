@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from tsunagu_calendar import TOKYO, fiscal_year
-from tsunagu_contracts import CloudEvent, caused_by, new_event
+from tsunagu_contracts import CloudEvent, new_event
 from tsunagu_contracts.events.scheduling import MeetingScheduled
 from tsunagu_servicekit.messaging.outbox import UnitOfWork
 
@@ -23,6 +23,7 @@ from .booking import check_available, check_time, hold, load_room
 from .commands import CreateMeeting, GenerateMeetings, SetParticipants
 from .context import SchedulingContext
 from .errors import refuse
+from .events import stage
 
 HOLDER = "meeting"
 
@@ -66,10 +67,7 @@ def add_meeting(
     )
     uow.session.add(meeting)
     uow.session.flush()
-    data = _scheduled(meeting)
-    uow.add_event(
-        caused_by(cause, data, subject=meeting.id) if cause else new_event(data, subject=meeting.id)
-    )
+    stage(uow, _scheduled(meeting), subject=meeting.id, cause=cause)
     return meeting
 
 

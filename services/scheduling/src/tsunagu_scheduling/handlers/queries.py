@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import SQLModel, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from ..adapters.tables import (
     Appointment,
@@ -26,6 +27,38 @@ from .sessions import waitlist_positions
 
 MAX_ROWS = 500
 
+Row = TypeVar("Row", bound=SQLModel)
+Query = TypeVar("Query", bound=SelectOfScalar[Any])
+
+
+def read_one(ctx: SchedulingContext, table: type[Row], key: str, missing: str) -> Row:
+    """The row of ``table`` with primary key ``key``, read in its own transaction; refused with the
+    rule ``missing`` (404) when there is none."""
+    with ctx.reading() as uow:
+        found = uow.session.get(table, key)
+    if found is None:
+        refuse(missing)
+    return found
+
+
+def _where_equal(query: Query, *conditions: tuple[Any, str | int | None]) -> Query:
+    """Narrow ``query`` to rows whose column equals each given value; an absent value narrows nothing."""
+    for column, value in conditions:
+        if value:
+            query = query.where(column == value)
+    return query
+
+
+def _starting_between(
+    query: Query, column: Any, starts_from: datetime | None, starts_before: datetime | None
+) -> Query:
+    """Narrow ``query`` to rows starting in ``[starts_from, starts_before)`` (either end open)."""
+    if starts_from:
+        query = query.where(column >= starts_from)
+    if starts_before:
+        query = query.where(column < starts_before)
+    return query
+
 
 def resources(ctx: SchedulingContext, kind: str | None) -> list[Resource]:
     with ctx.reading() as uow:
@@ -36,11 +69,7 @@ def resources(ctx: SchedulingContext, kind: str | None) -> list[Resource]:
 
 
 def appointment(ctx: SchedulingContext, appointment_id: str) -> Appointment:
-    with ctx.reading() as uow:
-        found = uow.session.get(Appointment, appointment_id)
-    if found is None:
-        refuse(rules.APPOINTMENT_NOT_FOUND)
-    return found
+    return read_one(ctx, Appointment, appointment_id, rules.APPOINTMENT_NOT_FOUND)
 
 
 def appointments(
@@ -63,19 +92,12 @@ def appointments(
                     Appointment.room_id == resource_id,
                 )
             )
-        if starts_from:
-            query = query.where(Appointment.starts_at >= starts_from)
-        if starts_before:
-            query = query.where(Appointment.starts_at < starts_before)
+        query = _starting_between(query, Appointment.starts_at, starts_from, starts_before)
         return list(uow.session.exec(query.limit(MAX_ROWS)).all())
 
 
 def visit(ctx: SchedulingContext, visit_id: str) -> HomeVisit:
-    with ctx.reading() as uow:
-        found = uow.session.get(HomeVisit, visit_id)
-    if found is None:
-        refuse(rules.VISIT_NOT_FOUND)
-    return found
+    return read_one(ctx, HomeVisit, visit_id, rules.VISIT_NOT_FOUND)
 
 
 def visits(
@@ -87,15 +109,13 @@ def visits(
     request_id: str | None,
 ) -> list[HomeVisit]:
     with ctx.reading() as uow:
-        query = select(HomeVisit).order_by(HomeVisit.created_at, HomeVisit.id)
-        for column, value in (
+        query = _where_equal(
+            select(HomeVisit).order_by(HomeVisit.created_at, HomeVisit.id),
             (HomeVisit.status, status),
             (HomeVisit.municipality_code, municipality_code),
             (HomeVisit.person_id, person_id),
             (HomeVisit.request_id, request_id),
-        ):
-            if value:
-                query = query.where(column == value)
+        )
         return list(uow.session.exec(query.limit(MAX_ROWS)).all())
 
 
@@ -120,10 +140,7 @@ def sessions(
         query = select(ProgrammeSession).order_by(ProgrammeSession.starts_at)
         if kind:
             query = query.where(ProgrammeSession.kind == kind)
-        if starts_from:
-            query = query.where(ProgrammeSession.starts_at >= starts_from)
-        if starts_before:
-            query = query.where(ProgrammeSession.starts_at < starts_before)
+        query = _starting_between(query, ProgrammeSession.starts_at, starts_from, starts_before)
         rows = list(uow.session.exec(query.limit(MAX_ROWS)).all())
         counts = _session_counts(uow, [r.id for r in rows])
     return [(r, counts.get(r.id, {})) for r in rows]
@@ -152,11 +169,11 @@ def meetings(
     ctx: SchedulingContext, *, kind: str | None, fiscal_year: int | None
 ) -> list[tuple[Meeting, int]]:
     with ctx.reading() as uow:
-        query = select(Meeting).order_by(Meeting.starts_at, Meeting.kind)
-        if kind:
-            query = query.where(Meeting.kind == kind)
-        if fiscal_year:
-            query = query.where(Meeting.fiscal_year == fiscal_year)
+        query = _where_equal(
+            select(Meeting).order_by(Meeting.starts_at, Meeting.kind),
+            (Meeting.kind, kind),
+            (Meeting.fiscal_year, fiscal_year),
+        )
         rows = list(uow.session.exec(query.limit(MAX_ROWS)).all())
         used = dict(
             uow.session.execute(
@@ -191,23 +208,17 @@ def meeting(
 
 
 def review(ctx: SchedulingContext, review_id: str) -> Review:
-    with ctx.reading() as uow:
-        found = uow.session.get(Review, review_id)
-    if found is None:
-        refuse(rules.REVIEW_NOT_FOUND)
-    return found
+    return read_one(ctx, Review, review_id, rules.REVIEW_NOT_FOUND)
 
 
 def reviews(
     ctx: SchedulingContext, *, case_id: str | None, status: str | None, escalation_id: str | None
 ) -> list[Review]:
     with ctx.reading() as uow:
-        query = select(Review).order_by(Review.created_at, Review.id)
-        for column, value in (
+        query = _where_equal(
+            select(Review).order_by(Review.created_at, Review.id),
             (Review.case_id, case_id),
             (Review.status, status),
             (Review.escalation_id, escalation_id),
-        ):
-            if value:
-                query = query.where(column == value)
+        )
         return list(uow.session.exec(query.limit(MAX_ROWS)).all())

@@ -14,7 +14,8 @@ from tsunagu_contracts.events.scheduling import AppointmentReminderDue
 from tsunagu_servicekit.telemetry import get_tracer
 
 from ..adapters.tables import Appointment, Reminder
-from ..domain.codes import AppointmentKind, AppointmentStatus
+from ..domain.codes import AppointmentStatus
+from .appointments import event_fields, staff_ids
 from .context import SchedulingContext
 
 _tracer = get_tracer("tsunagu.scheduling.reminders")
@@ -50,13 +51,8 @@ def fire_due(ctx: SchedulingContext, *, limit: int = 200) -> int:
                 uow.add_event(
                     new_event(
                         AppointmentReminderDue(
-                            appointment_id=appointment.id,
-                            kind=AppointmentKind(appointment.kind),
-                            person_id=appointment.person_id,
-                            case_id=appointment.case_id,
-                            starts_at=appointment.starts_at,
-                            ends_at=appointment.ends_at,
-                            staff_ids=[s for s in (appointment.staff_id, appointment.second_staff_id) if s],
+                            **event_fields(appointment),
+                            staff_ids=staff_ids(appointment),
                             due_at=reminder.due_at,
                             lead_minutes=lead,
                         ),

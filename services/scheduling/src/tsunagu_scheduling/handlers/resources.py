@@ -13,6 +13,7 @@ from ..domain.codes import ResourceKind
 from .commands import AddException, CreateResource, SetWeeklyAvailability, UpdateResource
 from .context import SchedulingContext, new_id
 from .errors import refuse
+from .queries import read_one
 
 
 def _minute(t: object) -> int:
@@ -36,11 +37,7 @@ def create(ctx: SchedulingContext, cmd: CreateResource) -> Resource:
 
 
 def get(ctx: SchedulingContext, resource_id: str) -> Resource:
-    with ctx.reading() as uow:
-        resource = uow.session.get(Resource, resource_id)
-    if resource is None:
-        refuse(rules.STAFF_NOT_FOUND)
-    return resource
+    return read_one(ctx, Resource, resource_id, rules.STAFF_NOT_FOUND)
 
 
 def update(ctx: SchedulingContext, resource_id: str, cmd: UpdateResource) -> Resource:

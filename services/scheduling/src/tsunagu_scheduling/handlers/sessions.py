@@ -182,6 +182,18 @@ def _registered_already(uow: UnitOfWork, session_id: str, person_id: str) -> boo
     )
 
 
+def _event_fields(row: ProgrammeSession, registration: Registration) -> dict[str, Any]:
+    """What every registration event carries: who, for which session, when it starts."""
+    return {
+        "registration_id": registration.id,
+        "session_id": row.id,
+        "session_kind": SessionKind(row.kind),
+        "person_id": registration.person_id,
+        "case_id": registration.case_id,
+        "starts_at": row.starts_at,
+    }
+
+
 @dataclass(frozen=True)
 class RegistrationResult:
     registration: Registration
@@ -231,14 +243,7 @@ def _try_register(ctx: SchedulingContext, session_id: str, cmd: Register) -> Reg
                 refuse(rules.ALREADY_REGISTERED)
             return None  # the seat went to someone else: read again
         position = None
-        common = {
-            "registration_id": registration.id,
-            "session_id": session_id,
-            "session_kind": SessionKind(row.kind),
-            "person_id": cmd.person_id,
-            "case_id": cmd.case_id,
-            "starts_at": row.starts_at,
-        }
+        common = _event_fields(row, registration)
         if isinstance(decision, Seat):
             data: SessionRegistered | SessionWaitlisted = SessionRegistered(
                 **common, seat_no=decision.number, registered_at=now
@@ -289,12 +294,7 @@ def cancel_registration_in(
     stage(
         uow,
         SessionRegistrationCancelled(
-            registration_id=registration.id,
-            session_id=row.id,
-            session_kind=SessionKind(row.kind),
-            person_id=registration.person_id,
-            case_id=registration.case_id,
-            starts_at=row.starts_at,
+            **_event_fields(row, registration),
             was_waitlisted=was_waitlisted,
             reason=cmd.reason,
             cancelled_at=now,
@@ -321,12 +321,7 @@ def _promote(
     stage(
         uow,
         WaitlistPromoted(
-            registration_id=promoted.id,
-            session_id=row.id,
-            session_kind=SessionKind(row.kind),
-            person_id=promoted.person_id,
-            case_id=promoted.case_id,
-            starts_at=row.starts_at,
+            **_event_fields(row, promoted),
             seat_no=seat_no,
             promoted_at=now,
         ),

@@ -506,3 +506,22 @@ async def test_leftovers_of_a_killed_up_are_reported_not_shared(
     children = descendants(again.proc.pid)
     assert again.stop() == 0
     assert_all_gone(children)
+
+
+def test_one_press_delivered_twice_is_one_press_and_a_second_press_forces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+    from tsunagu_cli import up as up_module
+
+    now = [100.0]
+    monkeypatch.setattr(up_module.time, "monotonic", lambda: now[0])
+    stack = up_module.LocalStack(up_module.UpConfig(data_dir=tmp_path), Console(), threading.Event())
+    stack.request_stop()
+    now[0] += 0.01  # the same Ctrl-C, passed on again by a wrapper
+    stack.request_stop()
+    assert stack.stop_event.is_set()
+    assert not stack.force_event.is_set()
+    now[0] += 1.0  # a second press
+    stack.request_stop()
+    assert stack.force_event.is_set()

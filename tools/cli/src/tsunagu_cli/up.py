@@ -49,6 +49,8 @@ COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_c
 LOCK_FILE = "up.lock"
 PIDS_FILE = "up.pids"
 """Processes of the running ``up``; left behind only when ``up`` itself was killed (SIGKILL, power loss)."""
+SAME_PRESS_SECONDS = 0.5
+"""Stop requests this close together are one Ctrl-C (see :meth:`LocalStack.request_stop`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +264,7 @@ class LocalStack:
         self.data_dir = config.data_dir.resolve()
         self.stop_event = stop
         self.force_event = threading.Event()
+        self._stop_requested_at = 0.0
         self.printer = Printer(console)
         self.broker: NatsServerProcess | None = None
         self.services: list[ServiceProcess] = []
@@ -501,9 +504,18 @@ class LocalStack:
         return 0
 
     def request_stop(self) -> None:
-        """Ctrl-C once: stop gracefully. Twice: do not wait for stragglers."""
+        """Ctrl-C once: stop gracefully. Twice: do not wait for stragglers.
+
+        One key press can arrive as two signals (the terminal signals the whole process group,
+        and a wrapper such as ``uv run`` or ``timeout`` passes it on again): a second request
+        within :data:`SAME_PRESS_SECONDS` of the first is the same press.
+        """
+        now = time.monotonic()
         if self.stop_event.is_set():
-            self.force_event.set()
+            if now - self._stop_requested_at > SAME_PRESS_SECONDS:
+                self.force_event.set()
+            return
+        self._stop_requested_at = now
         self.stop_event.set()
 
     def shutdown(self) -> None:
@@ -520,7 +532,12 @@ class LocalStack:
                     break
             for s in running:
                 if s.running:
-                    self.say(f"[yellow]{s.name} did not stop in time: killing it[/]")
+                    why = (
+                        "stopping at once (Ctrl-C twice)"
+                        if self.force_event.is_set()
+                        else "did not stop in time"
+                    )
+                    self.say(f"[yellow]{s.name} {why}: killing it[/]")
                 # anything left in the group (the service's own children) goes too
                 s.signal_group(signal.SIGKILL)
                 if s.proc is not None:

@@ -1,13 +1,11 @@
-"""``python -m tsunagu_intake``: run the intake service until SIGINT or SIGTERM."""
+"""``python -m tsunagu_intake``: run the intake service until SIGINT or SIGTERM (``serve``, the
+default), or an operator's command such as ``rewrap-keys``. See :mod:`.cli`."""
 
-from tsunagu_servicekit.runtime import run_service
-
-from .app import build_runtime
-from .settings import IntakeSettings
+from .cli import app
 
 
 def main() -> None:
-    run_service(build_runtime, IntakeSettings())
+    app(prog_name="python -m tsunagu_intake")
 
 
 if __name__ == "__main__":

@@ -28,8 +28,21 @@ class IntakeSettings(ServiceSettings):
         pattern=r"^[A-Za-z0-9_.-]{1,32}$",
         description="Name of the master key, stored with each wrapped data key (for rotation)",
     )
+    vault_retired_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description=(
+            "Earlier master keys, by name: JSON object {key id: base64 key}. Data keys still wrapped "
+            "under them open; `python -m tsunagu_intake rewrap-keys` moves them to the current key"
+        ),
+    )
     client_session_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="Lifetime of a web user's login token"
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed logins in a row after which a user number is locked"
+    )
+    login_lockout_minutes: float = Field(
+        default=15.0, gt=0, le=24 * 60, description="How long a locked user number refuses logins"
     )
 
     reply_business_days: int = Field(default=3, ge=0, le=20, description="E-mail reply deadline")

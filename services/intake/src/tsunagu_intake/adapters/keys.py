@@ -4,6 +4,10 @@ Production must be given the key (``TSUNAGU_INTAKE_VAULT_MASTER_KEY``, from a se
 a key generated per pod would make every replica's data unreadable to the others. Locally the key
 is written to ``<data_dir>/vault-master-key`` with mode 0600 (aside, then hard-linked into place,
 so processes starting together agree on one key).
+
+Rotation: the new key becomes ``VAULT_MASTER_KEY`` under a new ``VAULT_KEY_ID``, and the old one
+moves to ``VAULT_RETIRED_KEYS`` (JSON ``{"k1": "<base64>"}``) until ``rewrap-keys`` has moved every
+data key to the new one. Errors name key ids, never key material.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import base64
 import binascii
 import contextlib
 import os
+import re
 import secrets
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tsunagu_servicekit.logging import get_logger
@@ -30,13 +36,29 @@ class MasterKeyError(RuntimeError):
     """The master key is missing or malformed (the message never holds key material)."""
 
 
-def decode_key(text: str) -> bytes:
+_KEY_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+@dataclass(frozen=True, slots=True)
+class MasterKeys:
+    """The current master key and the retired ones still accepted for unwrapping, by key id."""
+
+    key_id: str
+    current: bytes = field(repr=False)
+    retired: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def retired_ids(self) -> list[str]:
+        return sorted(self.retired)
+
+
+def decode_key(text: str, *, name: str = "The vault master key") -> bytes:
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise MasterKeyError("The vault master key is not valid base64.") from None
+        raise MasterKeyError(f"{name} is not valid base64.") from None
     if len(key) != KEY_BYTES:
-        raise MasterKeyError("The vault master key must be 32 bytes (AES-256).")
+        raise MasterKeyError(f"{name} must be 32 bytes (AES-256).")
     return key
 
 
@@ -63,6 +85,25 @@ def load_or_create_key_file(data_dir: Path, name: str = KEY_FILE_NAME) -> bytes:
     if mode & 0o077:
         log.warning("vault.key_file_too_open", mode=oct(mode))
     return decode_key(path.read_text(encoding="ascii"))
+
+
+def master_keys_from_settings(settings: IntakeSettings) -> MasterKeys:
+    """The current key (see :func:`master_key_from_settings`) and the retired keys of the settings."""
+    current = master_key_from_settings(settings)
+    retired: dict[str, bytes] = {}
+    for key_id, secret in sorted(settings.vault_retired_keys.items()):
+        if not _KEY_ID_RE.match(key_id):
+            raise MasterKeyError(
+                "A retired master key id is not 1-32 letters, digits, '_', '.' or '-' "
+                "(TSUNAGU_INTAKE_VAULT_RETIRED_KEYS)."
+            )
+        if key_id == settings.vault_key_id:
+            raise MasterKeyError(
+                f"Master key id {key_id!r} is both the current key (TSUNAGU_INTAKE_VAULT_KEY_ID) "
+                "and a retired one (TSUNAGU_INTAKE_VAULT_RETIRED_KEYS)."
+            )
+        retired[key_id] = decode_key(secret.get_secret_value(), name=f"Retired master key {key_id!r}")
+    return MasterKeys(key_id=settings.vault_key_id, current=current, retired=retired)
 
 
 def master_key_from_settings(settings: IntakeSettings) -> bytes:

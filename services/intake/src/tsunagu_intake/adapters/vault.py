@@ -10,6 +10,11 @@
   in the database and in any backup or replay, is then noise.
 * Recognising returning people uses keyed digests (HMAC-SHA256, key derived from the master key)
   of normalised nicknames and phone numbers: equality search without storing the value.
+* Rotation: the vault knows the current master key and any retired ones, by key id. New data keys
+  are wrapped under the current key; a data key wrapped under a retired key still opens, and
+  :meth:`Vault.rewrap` moves it to the current key (the person's ciphertexts do not change).
+  Digests are made with the current key; lookups try every known key's until the re-wrap has
+  recomputed them.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidTag
@@ -38,6 +44,14 @@ class PersonKeyMissing(LookupError):
 
 class SealBroken(ValueError):
     """A ciphertext does not open: tampered with, moved, or sealed under another key."""
+
+
+class UnknownMasterKey(LookupError):
+    """A data key is wrapped under a master key id the vault was not given (neither current nor retired)."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"no master key named {key_id!r}")
+        self.key_id = key_id
 
 
 def derive_key(master: bytes, label: str) -> bytes:
@@ -84,25 +98,53 @@ class PersonCipher:
 
 
 class Vault:
-    """Data keys of every person, wrapped by one master key."""
+    """Data keys of every person, wrapped by the current master key (retired ones still unwrap)."""
 
-    def __init__(self, master_key: bytes, *, key_id: str = "k1") -> None:
-        if len(master_key) != 32:
-            raise ValueError("the master key must be 32 bytes")
-        self._master = master_key
+    def __init__(
+        self, master_key: bytes, *, key_id: str = "k1", retired: Mapping[str, bytes] | None = None
+    ) -> None:
+        retired = dict(retired or {})
+        if key_id in retired:
+            raise ValueError("the current master key id is also given as a retired one")
+        for key in (master_key, *retired.values()):
+            if len(key) != 32:
+                raise ValueError("the master key must be 32 bytes")
         self.key_id = key_id
-        self._index_key = derive_key(master_key, "blind-index")
+        self._masters = {key_id: master_key, **retired}
+        self._index_keys = {kid: derive_key(key, "blind-index") for kid, key in self._masters.items()}
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        """Ids of every master key the vault can unwrap with: the current one and the retired ones."""
+        return frozenset(self._masters)
 
     def _wrap_aad(self, person_id: str, key_id: str) -> bytes:
         return _aad("data-key", person_id, key_id)
 
+    def _master(self, key_id: str) -> bytes:
+        try:
+            return self._masters[key_id]
+        except KeyError:
+            raise UnknownMasterKey(key_id) from None
+
+    def wrap(self, person_id: str, data_key: bytes) -> bytes:
+        """``data_key`` wrapped under the current master key (:attr:`key_id`), bound to the person."""
+        return _seal(self._master(self.key_id), data_key, self._wrap_aad(person_id, self.key_id))
+
+    def unwrap(self, person_id: str, key_id: str, wrapped: bytes) -> bytes:
+        """The data key wrapped under master key ``key_id``: :class:`UnknownMasterKey` when the vault
+        has no such key, :class:`SealBroken` when it does not open."""
+        return _open(self._master(key_id), wrapped, self._wrap_aad(person_id, key_id))
+
     def create_key(self, session: Session, person_id: str) -> PersonCipher:
         """Make and store a new data key for ``person_id``; returns its cipher."""
         data_key = AESGCM.generate_key(bit_length=256)
-        wrapped = _seal(self._master, data_key, self._wrap_aad(person_id, self.key_id))
         session.add(
             PersonKey(
-                person_id=person_id, key_id=self.key_id, wrapped_key=wrapped, created_at=datetime.now(UTC)
+                person_id=person_id,
+                key_id=self.key_id,
+                wrapped_key=self.wrap(person_id, data_key),
+                created_at=datetime.now(UTC),
             )
         )
         return PersonCipher(person_id, data_key)
@@ -112,8 +154,7 @@ class Vault:
         row = session.get(PersonKey, person_id)
         if row is None:
             raise PersonKeyMissing("no data key")
-        data_key = _open(self._master, row.wrapped_key, self._wrap_aad(person_id, row.key_id))
-        return PersonCipher(person_id, data_key)
+        return PersonCipher(person_id, self.unwrap(person_id, row.key_id, row.wrapped_key))
 
     def destroy(self, session: Session, person_id: str) -> bool:
         """Delete the person's data key (crypto-shredding); ``False`` if there was none."""
@@ -124,7 +165,19 @@ class Vault:
         return True
 
     def blind_index(self, kind: str, normal_value: str) -> str | None:
-        """Keyed digest of an already-normalised value (``None`` for an empty one)."""
+        """Keyed digest (current master key) of an already-normalised value (``None`` for an empty one)."""
+        return self.digest(kind, normal_value) if normal_value else None
+
+    def blind_indexes(self, kind: str, normal_value: str) -> list[str]:
+        """The digests of a value under every known master key, the current one first: what a lookup
+        matches while a rotation is under way (rows not yet re-wrapped hold a retired key's digest)."""
         if not normal_value:
-            return None
-        return hmac.new(self._index_key, f"{kind}\x00{normal_value}".encode(), hashlib.sha256).hexdigest()
+            return []
+        return [self._digest(kid, kind, normal_value) for kid in self._masters]
+
+    def digest(self, kind: str, value: str) -> str:
+        """Keyed digest (current master key) of any value, the empty one included."""
+        return self._digest(self.key_id, kind, value)
+
+    def _digest(self, key_id: str, kind: str, value: str) -> str:
+        return hmac.new(self._index_keys[key_id], f"{kind}\x00{value}".encode(), hashlib.sha256).hexdigest()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
 from ..domain.codes import Triage
 from ..handlers import web
 from ..handlers.commands import Login, Register, WebConsultation
+from ..handlers.errors import LoginLocked
 from ..handlers.web import OwnConsultation
 from .deps import Ctx, WebUserDep
 
@@ -45,10 +46,24 @@ def register(command: Register, ctx: Ctx) -> Registered:
     return Registered(user_number=web.register(ctx, command))
 
 
-@router.post("/sessions")
+@router.post(
+    "/sessions",
+    responses={
+        401: {"description": "The user number or password is not correct"},
+        429: {"description": "Too many failed logins in a row: wait the seconds in `Retry-After`"},
+    },
+)
 def login(command: Login, ctx: Ctx) -> Session:
-    """Log in with user number and password."""
-    token = web.login(ctx, command)
+    """Log in with user number and password. After too many failed logins in a row the user number
+    is locked for a while (429 with `Retry-After`), said alike whether the number exists or not."""
+    try:
+        token = web.login(ctx, command)
+    except LoginLocked as exc:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=exc.message,
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     return Session(access_token=token, expires_in=ctx.web_sessions.ttl_seconds)
 
 

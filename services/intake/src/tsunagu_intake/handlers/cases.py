@@ -31,7 +31,7 @@ from .context import IntakeContext
 from .errors import OutOfScope, RuleViolation
 from .escalations import start_escalation
 from .events import EventStager
-from .persons import load_person, nickname_digest
+from .persons import load_person, nickname_digests
 from .scope import check_visible, municipality_restricted
 
 
@@ -141,7 +141,9 @@ def search_cases(ctx: IntakeContext, actor: Principal, query: CaseSearch) -> lis
             if query.user_number:
                 stmt = stmt.where(Person.user_number == normal_user_number(query.user_number))
             if query.nickname:
-                stmt = stmt.where(Person.nickname_digest == nickname_digest(ctx.vault, query.nickname))
+                stmt = stmt.where(
+                    col(Person.nickname_digest).in_(nickname_digests(ctx.vault, query.nickname))
+                )
         if municipality is not None:
             stmt = stmt.where(Case.municipality_code == municipality)
         if query.status is not None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from tsunagu_calendar import ServiceCalendar
 from tsunagu_servicekit.messaging.outbox import UnitOfWork, UnitOfWorkFactory
 
+from ..adapters.login_lockout import LoginLockout
 from ..adapters.sessions import WebSessions
 from ..adapters.vault import Vault
 from ..domain.eligibility import EligibilityRuleSet
@@ -38,6 +39,7 @@ class IntakeContext:
     reply_business_days: int = 3
     reply_due_soon: timedelta = timedelta(hours=8)
     clock: Callable[[], datetime] = field(default=utc_now)
+    login_lockout: LoginLockout = field(default_factory=LoginLockout)
 
     def now(self) -> datetime:
         value = self.clock()

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from tsunagu_servicekit.errors import Conflict, NotFound, RuleViolation, ServiceError
 
-__all__ = ["Conflict", "Erased", "NotFound", "OutOfScope", "RuleViolation"]
+__all__ = ["Conflict", "Erased", "LoginLocked", "NotFound", "OutOfScope", "RuleViolation"]
 
 OWN_MUNICIPALITY_ONLY = "own_municipality_only"
 
@@ -31,3 +31,14 @@ class Erased(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("The personal data of this person has been erased.")
+
+
+class LoginLocked(ServiceError):
+    """429: too many failed logins in a row for this user number (said alike whether it exists)."""
+
+    status_code: ClassVar[int] = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many failed logins. Try again later.")
+        self.retry_after = retry_after

@@ -22,11 +22,23 @@ PERSON_FIELDS = ("nickname", "name", "phone", "email", "address")
 
 
 def nickname_digest(vault: Vault, nickname: str | None) -> str | None:
+    """The digest stored with a person (current master key)."""
     return vault.blind_index("nickname", normal_nickname(nickname)) if nickname else None
 
 
 def phone_digest(vault: Vault, phone: str | None) -> str | None:
+    """The digest stored with a person (current master key)."""
     return vault.blind_index("phone", normal_phone(phone)) if phone else None
+
+
+def nickname_digests(vault: Vault, nickname: str) -> list[str]:
+    """What a lookup by nickname matches: its digest under every known master key (see the vault)."""
+    return vault.blind_indexes("nickname", normal_nickname(nickname))
+
+
+def phone_digests(vault: Vault, phone: str) -> list[str]:
+    """What a lookup by phone matches: its digest under every known master key."""
+    return vault.blind_indexes("phone", normal_phone(phone))
 
 
 def create_person(
@@ -103,9 +115,9 @@ def lookup(
         if query.user_number:
             stmt = stmt.where(Person.user_number == normal_user_number(query.user_number))
         if query.nickname:
-            stmt = stmt.where(Person.nickname_digest == nickname_digest(ctx.vault, query.nickname))
+            stmt = stmt.where(col(Person.nickname_digest).in_(nickname_digests(ctx.vault, query.nickname)))
         if query.phone:
-            stmt = stmt.where(Person.phone_digest == phone_digest(ctx.vault, query.phone))
+            stmt = stmt.where(col(Person.phone_digest).in_(phone_digests(ctx.vault, query.phone)))
         people = session.exec(stmt.limit(50)).all()
         now = ctx.now()
         found = []

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from tsunagu_servicekit.http import AuthError
+from tsunagu_servicekit.logging import get_logger
 
 from ..adapters.passwords import hash_password, verify_password
 from ..adapters.sessions import WebUser
@@ -19,10 +20,14 @@ from .access_log import record_read
 from .commands import Login, PersonDetails, Register, WebConsultation
 from .consultations import ConsultationRecorded, NewConsultation, add_consultation
 from .context import IntakeContext
+from .errors import LoginLocked
 from .events import EventStager
 from .persons import create_person, load_person
 
 _REGISTRATION_ATTEMPTS = 5
+_LOGIN_SUBJECT = "web-login"
+
+log = get_logger(__name__)
 
 
 def register(ctx: IntakeContext, command: Register) -> str:
@@ -55,19 +60,37 @@ def register(ctx: IntakeContext, command: Register) -> str:
 
 
 def login(ctx: IntakeContext, command: Login) -> str:
-    """A login token for the web user, or 401 (the same answer whatever was wrong)."""
+    """A login token for the web user, or 401 (the same answer whatever was wrong).
+
+    Every attempt is counted against the user number as typed (normalised), whether it exists or
+    not; after ``max_failures`` in a row the number is locked: 429 with the seconds to wait, and no
+    password is checked until the lock expires. A successful login starts the count again.
+    """
     number = normal_user_number(command.user_number)
+    subject = ctx.vault.digest(_LOGIN_SUBJECT, number)
+    now = ctx.now()
     person_id: str | None = None
     stored: str | None = None
-    if is_valid_user_number(number):
-        with ctx.uow() as uow:
+    with ctx.uow() as uow:
+        attempt = ctx.login_lockout.begin_attempt(uow.session, subject, now)
+        if attempt.allowed and is_valid_user_number(number):
             person = uow.session.exec(
                 select(Person).where(Person.user_number == number, col(Person.erased_at).is_(None))
             ).first()
             if person is not None:
                 person_id, stored = person.id, person.password_hash
+        uow.commit()
+    if not attempt.allowed:
+        log.info("web.login_locked")
+        raise LoginLocked(attempt.retry_after(now))
     if not verify_password(command.password, stored) or person_id is None:
+        if attempt.locks_on_failure:
+            log.info("web.login_locked")
+            raise LoginLocked(attempt.retry_after(now))
         raise AuthError("The user number or password is not correct.", reason="bad_credentials")
+    with ctx.uow() as uow:
+        ctx.login_lockout.succeeded(uow.session, subject)
+        uow.commit()
     return ctx.web_sessions.issue(person_id)
 
 

@@ -1,0 +1,106 @@
+"""Lockout of web logins after failed attempts in a row, per user number, shared by all replicas.
+
+State lives in ``intake_login_throttle`` keyed by a keyed digest of the normalised user number:
+the table holds no identifier, and a number that does not exist is counted exactly like one that
+does, so the answers (401, then 429 with ``Retry-After``) never tell whether it exists.
+
+An attempt is counted *before* its password is checked, by one atomic upsert
+(``INSERT … ON CONFLICT DO UPDATE SET failures = failures + 1 … RETURNING``): attempts made in
+parallel each get their own count, none is lost, and once the limit is reached no further password
+is checked until the lock expires. The attempt that reaches the limit sets the lock in advance;
+a successful login deletes the row (the count starts again), so a correct password on that attempt
+still logs in. After the lock expires, the next attempt counts from one again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+from tsunagu_servicekit.db import UTCDateTime
+
+from .tables import LoginThrottle
+
+_TABLE: sa.Table = LoginThrottle.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """One counted attempt: whether its password may be checked, and the lock, if any."""
+
+    allowed: bool
+    failures: int
+    locked_until: datetime | None
+
+    @property
+    def locks_on_failure(self) -> bool:
+        """Whether this attempt, if its password is wrong, leaves the user number locked."""
+        return self.locked_until is not None
+
+    def retry_after(self, now: datetime) -> int:
+        """Whole seconds until the lock expires (at least 1)."""
+        if self.locked_until is None:
+            return 1
+        return max(1, math.ceil((self.locked_until - now).total_seconds()))
+
+
+def _insert(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+
+        return insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+
+        return insert
+    raise NotImplementedError(f"login lockout on {dialect}")
+
+
+@dataclass(frozen=True, slots=True)
+class LoginLockout:
+    """``max_failures`` failed logins in a row lock a user number for ``lockout``."""
+
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+    def begin_attempt(self, session: Session, subject: str, now: datetime) -> LoginAttempt:
+        """Count an attempt for ``subject`` (the digest of a user number) at ``now``."""
+        t = _TABLE
+        lock_until = sa.literal(now + self.lockout, UTCDateTime())
+        expired = t.c.locked_until <= now
+        active = t.c.locked_until > now
+        failures = sa.case((expired, 1), else_=t.c.failures + 1)
+        stmt = (
+            _insert(session.get_bind().dialect.name)(t)
+            .values(
+                subject_digest=subject,
+                failures=1,
+                locked_until=now + self.lockout if self.max_failures <= 1 else None,
+                last_attempt_at=now,
+            )
+            .on_conflict_do_update(
+                index_elements=[t.c.subject_digest],
+                set_={
+                    "failures": failures,
+                    "locked_until": sa.case(
+                        (active, t.c.locked_until),
+                        (failures >= self.max_failures, lock_until),
+                        else_=sa.null(),
+                    ),
+                    "last_attempt_at": now,
+                },
+            )
+            .returning(t.c.failures, t.c.locked_until)
+        )
+        count, locked_until = session.execute(stmt).one()
+        return LoginAttempt(
+            allowed=count <= self.max_failures, failures=int(count), locked_until=locked_until
+        )
+
+    def succeeded(self, session: Session, subject: str) -> None:
+        """A successful login: the count starts again."""
+        session.execute(sa.delete(_TABLE).where(_TABLE.c.subject_digest == subject))

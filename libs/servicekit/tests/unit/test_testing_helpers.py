@@ -687,3 +687,23 @@ def test_containers_without_docker_skip_clearly() -> None:
         pytest.skip.Exception, match="TSUNAGU_TEST_CONTAINERS=1 but no Docker engine is reachable"
     ):
         tsunagu_plugin._start_container(NoEngine())
+
+
+def test_schema_drift_names_a_declared_table_the_migrations_did_not_make(tmp_path: Path) -> None:
+    from sqlmodel import Field as ModelField
+    from sqlmodel import SQLModel
+    from tsunagu_servicekit.db import create_db_engine
+    from tsunagu_servicekit.testing import schema_drift
+
+    class DriftProbe(SQLModel, table=True):
+        __tablename__ = "drifttest_probe"
+        id: int = ModelField(primary_key=True)
+
+    engine = create_db_engine(f"sqlite:///{tmp_path}/drift.db")
+    try:
+        drift = schema_drift(engine, "drifttest_")
+        assert [(d[0], d[1].name) for d in drift] == [("add_table", "drifttest_probe")]
+        DriftProbe.__table__.create(engine)  # type: ignore[attr-defined]
+        assert schema_drift(engine, "drifttest_") == []
+    finally:
+        engine.dispose()

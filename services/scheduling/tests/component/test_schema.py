@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import tsunagu_scheduling.adapters.tables  # noqa: F401  (registers the tables)
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
 from support import Service
+from tsunagu_servicekit.testing import schema_drift
 
 
 async def test_migrated_schema_matches_the_tables(service: Service) -> None:
-    metadata = sa.MetaData()
-    for table in SQLModel.metadata.tables.values():
-        if table.name.startswith("sched_"):
-            table.to_metadata(metadata)
-    with service.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
-        diff = [
-            d
-            for d in compare_metadata(context, metadata)
-            if not (d[0] == "remove_table" and not d[1].name.startswith("sched_"))
-            and not (d[0] == "remove_index" and not d[1].table.name.startswith("sched_"))
-        ]
-    assert diff == []
+    assert schema_drift(service.engine, "sched_") == []

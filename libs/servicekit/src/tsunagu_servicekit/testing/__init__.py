@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .databases import is_postgres, is_sqlite, temporary_postgres_database
+    from .databases import is_postgres, is_sqlite, schema_drift, temporary_postgres_database
     from .recorder import BusRecorder, RecordedMessage
     from .replay import replay_jsonl
     from .service import (
@@ -38,6 +38,7 @@ __all__ = [
     "is_postgres",
     "is_sqlite",
     "replay_jsonl",
+    "schema_drift",
     "settings_for_tests",
     "temporary_postgres_database",
     "wait_for",
@@ -50,6 +51,7 @@ _WHERE = {
     "is_postgres": ".databases",
     "is_sqlite": ".databases",
     "temporary_postgres_database": ".databases",
+    "schema_drift": ".databases",
     "replay_jsonl": ".replay",
     "ServiceUnderTest": ".service",
     "SettableClock": ".service",

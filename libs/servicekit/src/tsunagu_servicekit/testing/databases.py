@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy import URL, Engine, MetaData, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 TEST_DATABASE_PREFIX = "tsunagu_t_"
@@ -51,3 +52,28 @@ def temporary_postgres_database(server_url: str | URL) -> Iterator[str]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+def schema_drift(engine: Engine, table_prefix: str) -> list[Any]:
+    """What Alembic's autogenerate sees between the migrated database and the declared tables whose
+    names start with ``table_prefix`` (every SQLModel table imported so far): empty when the
+    migrations make exactly the tables the code declares. Other owners' tables are left out."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    metadata = MetaData()
+    for table in SQLModel.metadata.tables.values():
+        if table.name.startswith(table_prefix):
+            table.to_metadata(metadata)
+
+    def foreign(diff: Any) -> bool:
+        if diff[0] == "remove_table":
+            return not diff[1].name.startswith(table_prefix)
+        if diff[0] == "remove_index":
+            return not diff[1].table.name.startswith(table_prefix)
+        return False
+
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        return [d for d in compare_metadata(context, metadata) if not foreign(d)]

@@ -12,7 +12,7 @@ from tsunagu_servicekit.testing import SettableClock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import THU_2025_05_01_10_JST, Service, service_without_broker
+from intake_support import THU_2025_05_01_10_JST, Service, service_without_broker
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from tsunagu_servicekit.testing import SettableClock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import MON_2026_04_06_09_JST, Service, service_without_broker
+from scheduling_support import MON_2026_04_06_09_JST, Service, service_without_broker
 
 
 @pytest.fixture

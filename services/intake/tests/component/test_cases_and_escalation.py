@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
+from intake_support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
 from tsunagu_intake.handlers.escalations import UnknownCaseError, apply_case_review

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from support import (
+from intake_support import (
     CHIYODA,
     COUNSELLOR,
     SHINJUKU,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from intake_support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
 from raw_database import raw_database_text, sealed_values_of
 from sqlalchemy import text
-from support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
 from tsunagu_intake.adapters.vault import PersonKeyMissing
 
 MARKERS = ("CANARY-ERASE-山田太郎", "ｶﾅﾘｱｲﾚｲｽ", "ＣＡＮＡＲＹ－ＥＲＡＳＥ")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from support import (
+from intake_support import (
     CHIYODA,
     COUNSELLOR,
     NERIMA,

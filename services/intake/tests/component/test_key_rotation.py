@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from raw_database import sealed_values_of
-from support import (
+from intake_support import (
     COUNSELLOR,
     JWT_SECRET,
     MASTER_KEY,
@@ -28,6 +27,7 @@ from support import (
     new_person_consultation,
     service_without_broker,
 )
+from raw_database import sealed_values_of
 from tsunagu_intake.adapters.keys import MasterKeyError
 from tsunagu_intake.adapters.vault import Vault
 from tsunagu_intake.app import build_runtime

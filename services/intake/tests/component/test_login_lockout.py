@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from intake_support import Service, service_without_broker
 from raw_database import raw_database_text
-from support import Service, service_without_broker
 from tsunagu_intake.domain.identity import luhn_digit
 from tsunagu_intake.handlers import web
 from tsunagu_intake.handlers.commands import Login

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from support import CHIYODA, COUNSELLOR, NERIMA, SHINJUKU, Service, municipality_staff
+from intake_support import CHIYODA, COUNSELLOR, NERIMA, SHINJUKU, Service, municipality_staff
 from tsunagu_servicekit.testing import SettableClock
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from intake_support import MASTER_KEY_BYTES
 from sqlmodel import Session
-from support import MASTER_KEY_BYTES
 from tsunagu_intake.adapters.keys import MasterKeyError, load_or_create_key_file, master_key_from_settings
 from tsunagu_intake.adapters.tables import PersonKey
 from tsunagu_intake.adapters.vault import PersonKeyMissing, SealBroken, Vault

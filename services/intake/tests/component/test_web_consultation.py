@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from support import COUNSELLOR, SUPERVISOR, Service, bearer
+from intake_support import COUNSELLOR, SUPERVISOR, Service, bearer
 from tsunagu_servicekit.testing import SettableClock
 
 PASSWORD = "correct horse battery"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nats
 import pytest
-from support import COUNSELLOR, new_person_consultation, running_service
+from intake_support import COUNSELLOR, new_person_consultation, running_service
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
 from tsunagu_servicekit.testing import BusRecorder, SettableClock, wait_for

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import nats
 import pytest
-from support import (
+from intake_support import (
     COUNSELLOR,
     EXPERT,
     JWT_SECRET,

@@ -13,8 +13,8 @@ from pathlib import Path
 import nats
 import pytest
 import sqlalchemy as sa
+from intake_support import COUNSELLOR, SUPERVISOR, new_person_consultation, running_service, stream_export
 from raw_database import raw_database_text, sealed_values_of
-from support import COUNSELLOR, SUPERVISOR, new_person_consultation, running_service, stream_export
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
 from tsunagu_servicekit.eventlog import write_jsonl

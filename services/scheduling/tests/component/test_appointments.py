@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support import COUNSELLOR, EXPERT, SUPERVISOR, TRAINER, Service, new_uuid, tokyo
+from scheduling_support import COUNSELLOR, EXPERT, SUPERVISOR, TRAINER, Service, new_uuid, tokyo
 
 
 async def setup(service: Service) -> tuple[str, str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from support import (
+from scheduling_support import (
     COUNSELLOR,
     EXPERT,
     Service,

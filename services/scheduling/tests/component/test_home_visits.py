@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import COUNSELLOR, SHINJUKU, Service, bearer, home_visit_requested, new_uuid, tokyo
+from scheduling_support import COUNSELLOR, SHINJUKU, Service, bearer, home_visit_requested, new_uuid, tokyo
 
 
 async def visitors(service: Service) -> tuple[str, str, str]:

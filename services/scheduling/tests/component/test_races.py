@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from support import Service, new_uuid
+from scheduling_support import Service, new_uuid
 from tsunagu_scheduling.handlers import appointments, sessions
 from tsunagu_scheduling.handlers.commands import BookAppointment, CreateSession, Register
 from tsunagu_servicekit.errors import ServiceError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from support import COUNSELLOR, Service, new_uuid, tokyo
+from scheduling_support import COUNSELLOR, Service, new_uuid, tokyo
 from tsunagu_scheduling.handlers.reminders import fire_due
 from tsunagu_servicekit.testing import SettableClock
 
@@ -66,7 +66,7 @@ async def test_rescheduling_re_arms_and_cancelling_disarms(service: Service) -> 
 async def test_a_restart_loses_no_reminder(service: Service, database_url: str, tmp_path) -> None:
     await book(service, tokyo(2026, 4, 8, 10))
     service.clock.advance(days=3)  # the process was down when it came due
-    from support import service_without_broker
+    from scheduling_support import service_without_broker
 
     async with service_without_broker(
         database_url, tmp_path / "again", SettableClock(service.clock.now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from support import COUNSELLOR, EXPERT, Service, case_escalated
+from scheduling_support import COUNSELLOR, EXPERT, Service, case_escalated
 
 APRIL_6 = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo
 MAY_1 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)  # Friday before the Golden Week holidays
@@ -129,7 +129,7 @@ async def test_generating_a_year_and_exchange_meetings(service: Service) -> None
         f"/meetings/{exchange['id']}/participants", json={"participants": participants}, headers={**EXPERT}
     )
     assert response.status_code == 403
-    from support import SUPERVISOR
+    from scheduling_support import SUPERVISOR
 
     response = await service.client.put(
         f"/meetings/{exchange['id']}/participants", json={"participants": participants}, headers=SUPERVISOR

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tsunagu_scheduling.adapters.tables  # noqa: F401  (registers the tables)
-from support import Service
+from scheduling_support import Service
 from tsunagu_servicekit.testing import schema_drift
 
 

@@ -8,7 +8,14 @@ from typing import Any
 
 import nats
 import pytest
-from support import COUNSELLOR, EXPERT, case_escalated, home_visit_requested, new_uuid, running_service
+from scheduling_support import (
+    COUNSELLOR,
+    EXPERT,
+    case_escalated,
+    home_visit_requested,
+    new_uuid,
+    running_service,
+)
 from tsunagu_contracts import REGISTRY, CloudEvent
 from tsunagu_servicekit.testing import SettableClock, wait_for
 

@@ -407,6 +407,20 @@ def test_intake_vault_master_key_comes_from_a_secret() -> None:
     assert ref == {"name": "tsunagu-intake-vault", "key": "master-key"}, "required, never optional"
     compose_env = compose()["services"]["intake"]["environment"]
     assert compose_env["TSUNAGU_INTAKE_VAULT_MASTER_KEY"].startswith("${INTAKE_VAULT_MASTER_KEY:?")
+    # Rotation settings come from the same Secret, optional (the defaults: key id k1, none retired).
+    for name, key in (("VAULT_KEY_ID", "key-id"), ("VAULT_RETIRED_KEYS", "retired-keys")):
+        ref = env[f"TSUNAGU_INTAKE_{name}"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "tsunagu-intake-vault", "key": key, "optional": True}
+        assert f"TSUNAGU_INTAKE_{name}" in compose_env
+
+
+def test_the_compose_rotation_defaults_are_valid_intake_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    intake_settings = pytest.importorskip("tsunagu_intake.settings")
+    monkeypatch.setenv("TSUNAGU_INTAKE_VAULT_KEY_ID", "k1")
+    monkeypatch.setenv("TSUNAGU_INTAKE_VAULT_RETIRED_KEYS", "")  # compose's `${INTAKE_VAULT_RETIRED_KEYS:-}`
+    settings = intake_settings.IntakeSettings()
+    assert settings.vault_key_id == "k1"
+    assert settings.vault_retired_keys == {}
 
 
 def test_nats_statefulset() -> None:

@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ServiceSettings(BaseSettings):
     """Configuration of one service process. Defaults run it locally on SQLite."""
 
-    model_config = SettingsConfigDict(env_prefix="TSUNAGU_", extra="ignore")
+    # An empty variable means "not set": compose passes `${X:-}` through as an empty string.
+    model_config = SettingsConfigDict(env_prefix="TSUNAGU_", extra="ignore", env_ignore_empty=True)
 
     service_name: str = "service"
     environment: Literal["local", "test", "production"] = "local"

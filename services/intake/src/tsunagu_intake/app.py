@@ -47,6 +47,7 @@ def build_runtime(settings: IntakeSettings, *, clock: Callable[[], datetime] | N
             max_failures=settings.login_max_failures,
             lockout=timedelta(minutes=settings.login_lockout_minutes),
         ),
+        publication_min_persons=settings.publication_min_persons,
     )
     runtime.intake = ctx
     runtime.subscriptions.append(case_review_subscription(ctx))

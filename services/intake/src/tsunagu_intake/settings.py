@@ -53,6 +53,16 @@ class IntakeSettings(ServiceSettings):
         default=60.0, gt=0, description="Seconds between scans for replies due soon or overdue"
     )
 
+    publication_min_persons: int = Field(
+        default=3,
+        ge=2,
+        le=100,
+        description=(
+            "Published statistics (GET /statistics/publication) suppress every cell of 1 to N-1 persons, "
+            "and complementary cells so that none can be recovered from the totals"
+        ),
+    )
+
     eligibility_rules_file: Path | None = Field(
         default=None, description="Home-visit eligibility rules (JSON); default: the shipped data"
     )

@@ -35,6 +35,11 @@ CaseReader = Annotated[
 MunicipalityStaff = Annotated[Principal, Depends(require("municipality_staff"))]
 HomeVisitReader = Annotated[Principal, Depends(require("municipality_staff", "counsellor", "supervisor"))]
 StatisticsReader = Annotated[Principal, Depends(require("supervisor", "counsellor", "municipality_staff"))]
+PublicationReader = Annotated[
+    Principal,
+    Depends(require("supervisor", "counsellor", "municipality_staff", "expert", "trainer")),
+]
+"""Suppressed statistics: statistics readers, the expert team (it advises on the programme) and trainers."""
 
 PurposeQuery = Annotated[
     Purpose,

@@ -4,6 +4,10 @@ A person counts once per cell however often they consulted; consultations count 
 Cells are by channel, by who consulted (the person, family, others), by municipality, and by month
 of the fiscal year (April - March, labelled in the Japanese era: 令和7年度). Every channel, kind of
 consulter and month appears, with zeros where nothing happened, so tables line up year on year.
+
+The programme's managers read exact counts (:func:`build_report`). Figures that leave the programme
+go through :func:`for_publication`: a cell of one or two persons in a small village identifies
+people, so small cells are suppressed, and others with them so the total does not give them away.
 """
 
 from __future__ import annotations
@@ -71,4 +75,118 @@ def build_report(
         by_consulter=table("consulter", (c.value for c in Consulter)),
         by_municipality=table("municipality", municipality_codes),
         by_month=table("month", fiscal_months(fy)),
+    )
+
+
+# Publication: small-cell suppression ----------------------------------------------------------------
+
+DEFAULT_MIN_PERSONS = 3
+"""k: a published cell shows 0 or at least this many persons."""
+
+
+class InconsistentCounts(ValueError):
+    """The counts cannot come from one set of consultations; nothing is published from them."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTally:
+    """A cell as published: both counts, or neither (``null``) with ``suppressed: true``.
+
+    Whether a cell was suppressed for being small or to protect a small one is not said: telling
+    them apart would narrow what the hidden cells can hold.
+    """
+
+    persons: int | None
+    consultations: int | None
+    suppressed: bool
+
+    @classmethod
+    def shown(cls, tally: Tally) -> PublishedTally:
+        return cls(tally.persons, tally.consultations, suppressed=False)
+
+
+HIDDEN = PublishedTally(None, None, suppressed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedReport:
+    """The report with small cells suppressed, fit for publication (see :func:`for_publication`)."""
+
+    fiscal_year: int
+    label: str
+    min_persons: int
+    """k: every shown cell has 0 or at least ``min_persons`` persons."""
+    total: PublishedTally
+    by_channel: dict[str, PublishedTally] = field(default_factory=dict)
+    by_consulter: dict[str, PublishedTally] = field(default_factory=dict)
+    by_municipality: dict[str, PublishedTally] = field(default_factory=dict)
+    by_month: dict[str, PublishedTally] = field(default_factory=dict)
+
+
+def _check_consistent(total: Tally, group: Mapping[str, Tally]) -> None:
+    """Each consultation is in exactly one cell of a group, and each person in one or more."""
+    for tally in (total, *group.values()):
+        if tally.persons > tally.consultations or (tally.persons == 0) != (tally.consultations == 0):
+            raise InconsistentCounts("a person counts with at least one consultation, and only then")
+        if tally.persons > total.persons:
+            raise InconsistentCounts("a cell counts more persons than the total")
+    if sum(t.consultations for t in group.values()) != total.consultations:
+        raise InconsistentCounts("the cells' consultations do not add up to the total")
+    if sum(t.persons for t in group.values()) < total.persons:
+        raise InconsistentCounts("the cells hold fewer persons than the total")
+
+
+def suppressed_cells(group: Mapping[str, Tally], total: Tally, min_persons: int) -> list[str]:
+    """Keys of the cells of ``group`` (one breakdown of ``total``) that are not to be published.
+
+    *Primary*: every cell of 1 to ``min_persons - 1`` persons; 0 reveals nothing and is shown.
+
+    *Complementary*, while the total is published: subtracting the shown cells from it gives the
+    hidden cells' sum, and a reader knows that each of them holds at least one (zeros are shown).
+    So whenever a cell is hidden, the smallest shown non-zero cell is hidden with it (fewest
+    persons, then fewest consultations, then table order): it holds ``min_persons`` or more, so the
+    sum leaves room for any hidden cell to be that large, and none can be shown to be small, let
+    alone 1. That is the standard rule for a lone small cell, applied to several too: two or three
+    cells of one person each would otherwise subtract to 2 or 3 and give every one of them away.
+    When the group has no such cell (every non-zero cell small, the total not), the whole breakdown
+    is withheld, zeros too. When the total itself is small it is hidden; then every non-zero cell is
+    small and hidden and there is nothing to subtract from.
+    """
+    if min_persons < 2:
+        raise ValueError("min_persons must be at least 2")
+    _check_consistent(total, group)
+    hidden = [key for key, tally in group.items() if 0 < tally.persons < min_persons]
+    if not hidden or total.persons < min_persons:
+        return hidden
+    shown = [key for key, tally in group.items() if tally.persons >= min_persons]
+    if not shown:
+        return list(group)
+    return [*hidden, min(shown, key=lambda key: (group[key].persons, group[key].consultations))]
+
+
+def for_publication(report: StatisticsReport, min_persons: int = DEFAULT_MIN_PERSONS) -> PublishedReport:
+    """``report`` with small-cell suppression, for figures that leave the programme.
+
+    Every cell of 1 to ``min_persons - 1`` persons is suppressed, the total too when it is that
+    small; consultations go with their persons. Within each breakdown one more cell, of
+    ``min_persons`` or more, is suppressed wherever a cell is, so that subtracting the shown cells
+    from the total recovers none (:func:`suppressed_cells`). Shown figures are exact; the total is
+    never suppressed to protect a cell. Raises :class:`InconsistentCounts` on counts that no set of
+    consultations gives, rather than publish from them.
+    """
+
+    def publish(group: Mapping[str, Tally]) -> dict[str, PublishedTally]:
+        hidden = set(suppressed_cells(group, report.total, min_persons))
+        return {key: HIDDEN if key in hidden else PublishedTally.shown(t) for key, t in group.items()}
+
+    small_total = 0 < report.total.persons < min_persons
+    return PublishedReport(
+        fiscal_year=report.fiscal_year,
+        label=report.label,
+        min_persons=min_persons,
+        total=HIDDEN if small_total else PublishedTally.shown(report.total),
+        by_channel=publish(report.by_channel),
+        by_consulter=publish(report.by_consulter),
+        by_municipality=publish(report.by_municipality),
+        by_month=publish(report.by_month),
     )

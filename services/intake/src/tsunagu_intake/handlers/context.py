@@ -15,6 +15,7 @@ from ..adapters.sessions import WebSessions
 from ..adapters.vault import Vault
 from ..domain.eligibility import EligibilityRuleSet
 from ..domain.municipalities import Municipalities
+from ..domain.statistics import DEFAULT_MIN_PERSONS
 from ..domain.triage import TriageWords
 
 
@@ -40,6 +41,7 @@ class IntakeContext:
     reply_due_soon: timedelta = timedelta(hours=8)
     clock: Callable[[], datetime] = field(default=utc_now)
     login_lockout: LoginLockout = field(default_factory=LoginLockout)
+    publication_min_persons: int = DEFAULT_MIN_PERSONS
 
     def now(self) -> datetime:
         value = self.clock()

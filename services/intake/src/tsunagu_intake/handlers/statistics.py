@@ -1,4 +1,4 @@
-"""Statistics: unique persons (実人数) and consultations (延べ件数) of a fiscal year."""
+"""Statistics: unique persons (実人数) and consultations (延べ件数) of a fiscal year, exact or published."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from tsunagu_servicekit.http import Principal
 
 from ..adapters.tables import Consultation
-from ..domain.statistics import StatisticsReport, Tally, build_report
+from ..domain.statistics import PublishedReport, StatisticsReport, Tally, build_report, for_publication
 from .context import IntakeContext
 from .errors import OutOfScope
 from .scope import municipality_restricted
@@ -48,3 +48,10 @@ def report(
         }
     codes = [municipality_code] if municipality_code else [m.code for m in ctx.municipalities]
     return build_report(fiscal_year, Tally(int(persons), int(count)), cells, codes)
+
+
+def publication(
+    ctx: IntakeContext, actor: Principal, fiscal_year: int, municipality_code: str | None = None
+) -> PublishedReport:
+    """The same figures with small-cell suppression (``ctx.publication_min_persons``), same scope."""
+    return for_publication(report(ctx, actor, fiscal_year, municipality_code), ctx.publication_min_persons)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tsunagu_contracts import CloudEvent, new_event, new_event_id
-from tsunagu_contracts.events.intake import CaseEscalated, HomeVisitRequested
+from tsunagu_contracts.events.intake import CaseClosed, CaseEscalated, HomeVisitRequested
 from tsunagu_scheduling.app import build_runtime
 from tsunagu_scheduling.handlers.context import SchedulingContext
 from tsunagu_scheduling.settings import SchedulingSettings
@@ -67,6 +67,7 @@ class Service(ServiceUnderTest[ServiceRuntime]):
         "sched_home_visit_request",
         "sched_meeting",
         "sched_review",
+        "sched_closed_case",
         "tsunagu_outbox",
     )
 
@@ -144,12 +145,13 @@ def home_visit_requested(
     age_band: str = "20_29",
     requested_at: datetime = MON_2026_04_06_09_JST,
     request_id: str | None = None,
+    case_id: str | None = None,
 ) -> CloudEvent[Any]:
     return new_event(
         HomeVisitRequested(
             request_id=request_id or new_uuid(),
             person_id=person_id or new_uuid(),
-            case_id=new_uuid(),
+            case_id=case_id or new_uuid(),
             municipality_code=SHINJUKU,
             requested_at=requested_at,
             fiscal_year=fiscal_year,
@@ -157,6 +159,14 @@ def home_visit_requested(
             age_band=age_band,
             rules_version="2025-04",
         )
+    )
+
+
+def case_closed(
+    case_id: str, *, closed_at: datetime, person_id: str | None = None, reason: str = "resolved"
+) -> CloudEvent[Any]:
+    return new_event(
+        CaseClosed(case_id=case_id, person_id=person_id or new_uuid(), closed_at=closed_at, reason=reason)
     )
 
 

@@ -20,8 +20,8 @@ DEFAULT_PATH = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / f"{SE
 DESCRIPTION = (
     "Scheduling owns time: appointments (in-person consultation by reservation, online, home "
     "visits), sessions with registration and waitlists, expert-team case reviews, meetings and "
-    "reminders. It consumes intake's escalations and home-visit requests and sends the expert "
-    "team's advice back as codes."
+    "reminders. It consumes intake's escalations, home-visit requests, case closures and erasures, "
+    "and sends the expert team's advice back as codes."
 )
 
 

@@ -80,7 +80,8 @@ async def test_erasure_lets_go_of_the_persons_future_bookings(service: Service) 
     assert (promoted["status"], promoted["seat_no"]) == ("registered", 1)
     assert {v["status"] for v in await service.get("/home-visits", person_id=person)} == {"cancelled"}
     (review,) = await service.get("/case-reviews")
-    assert review["status"] == "withdrawn"
+    assert (review["status"], review["withdrawn_reason"]) == ("withdrawn", "person_erased")
+    assert (await service.get(f"/meetings/{review['meeting_id']}"))["agenda_used"] == 0  # place freed
     response = await service.client.post(
         f"/case-reviews/{review['id']}/conclusion",
         json={"advice": [{"discipline": "law", "advice_codes": ["monitor"]}]},

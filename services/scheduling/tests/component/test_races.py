@@ -1,8 +1,10 @@
-"""Races for the last slot and the last seat: 50 concurrent requests, exactly one booking.
+"""Races for the last slot and the last seat: 50 concurrent requests, exactly one booking. And
+closures racing the escalations they overtake: no closed case left on an agenda.
 
 Each request runs the use case in its own thread with its own database connection, released
 together by a barrier. On PostgreSQL (TSUNAGU_TEST_DATABASE_URL) the transactions really overlap;
-on SQLite they queue on the write lock. Either way the database's unique constraints decide.
+on SQLite they queue on the write lock. Either way the database's unique constraints decide (for
+closures and escalations, the lock of ``adapters.locks``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from scheduling_support import Service, new_uuid
+from scheduling_support import Service, case_closed, case_escalated, new_uuid
 from tsunagu_scheduling.handlers import appointments, sessions
 from tsunagu_scheduling.handlers.commands import BookAppointment, CreateSession, Register
 from tsunagu_servicekit.errors import ServiceError
@@ -149,3 +151,32 @@ async def test_cancellations_racing_promote_each_waiting_person_once(service: Se
     now_seated = {r["id"]: r["seat_no"] for r in rows if r["status"] == "registered"}
     assert set(now_seated) == {w.registration.id for w in waiting}
     assert sorted(now_seated.values()) == list(range(1, 11))
+
+
+async def test_closures_racing_their_escalations_leave_no_case_on_an_agenda(service: Service) -> None:
+    """A closure and the escalation it overtakes, handled at once by their two consumers: neither
+    may miss the other's uncommitted write (adapters.locks makes them take turns)."""
+    cases = 25
+    escalations = [
+        case_escalated(escalated_at=datetime.fromisoformat("2026-04-06T09:00:00+09:00")) for _ in range(cases)
+    ]
+    closures = [
+        case_closed(e.data.case_id, closed_at=datetime.fromisoformat("2026-04-07T15:00:00+09:00"))
+        for e in escalations
+    ]
+    service.deliver(case_escalated(escalated_at=escalations[0].data.escalated_at))  # meetings generated
+    events = [e for pair in zip(escalations, closures, strict=True) for e in pair]
+
+    def attempt(i: int) -> Any:
+        try:
+            return service.deliver(events[i])
+        except Exception as exc:  # e.g. two escalations for one agenda position: the consumer retries
+            return exc
+
+    results = race(len(events), attempt)
+    for event, result in zip(events, results, strict=True):
+        if result is not True:
+            assert service.deliver(event)  # the retry, in order now
+
+    reviews = [await service.get("/case-reviews", case_id=e.data.case_id) for e in escalations]
+    assert [r["status"] for (r,) in reviews] == ["withdrawn"] * cases

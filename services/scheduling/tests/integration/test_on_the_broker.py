@@ -11,6 +11,7 @@ import pytest
 from scheduling_support import (
     COUNSELLOR,
     EXPERT,
+    case_closed,
     case_escalated,
     home_visit_requested,
     new_uuid,
@@ -76,6 +77,30 @@ async def test_escalation_to_advice_and_home_visits_over_the_broker(
         assert event.data.case_id == escalation.data.case_id
         types = {e.type for e in await stream_events(nats_url)}
         assert "tsunagu.scheduling.case_review.scheduled.v1" in types
+
+
+async def test_a_case_closed_in_intake_leaves_the_agenda(
+    nats_url: str, database_url: str, tmp_path: Path
+) -> None:
+    async with running_service(database_url, tmp_path / "data", nats_url) as service:
+        escalation = case_escalated(escalated_at=datetime.now(UTC))
+        await publish(nats_url, escalation)
+
+        async def review() -> Any:
+            found = (await service.client.get("/case-reviews", headers=EXPERT)).json()
+            return found[0] if found else None
+
+        placed = await wait_for(review, timeout=20, message="the case on an agenda")
+        assert placed["status"] == "scheduled"
+        await publish(nats_url, case_closed(escalation.data.case_id, closed_at=datetime.now(UTC)))
+
+        async def withdrawn() -> Any:
+            found = await review()
+            return found if found["status"] == "withdrawn" else None
+
+        assert (await wait_for(withdrawn, timeout=20, message="the review withdrawn"))[
+            "withdrawn_reason"
+        ] == ("case_closed")
 
 
 async def test_the_reminder_timer_runs_with_the_service(

@@ -30,6 +30,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "intake": ("tsunagu.scheduling.case_review.concluded.v1",),
     "scheduling": (
         "tsunagu.intake.case.escalated.v1",
+        "tsunagu.intake.case.closed.v1",
         "tsunagu.intake.home_visit.requested.v1",
         "tsunagu.intake.person.erased.v1",
     ),

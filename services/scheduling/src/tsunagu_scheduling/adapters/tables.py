@@ -9,7 +9,8 @@ Double booking is prevented by constraints, not by checks in code:
   registration per person and session (partial unique index);
 * ``sched_home_visit``: ``UNIQUE (person_id, fiscal_year, quota_no)`` — the yearly cap;
 * ``sched_review``: ``UNIQUE (escalation_id)`` and ``UNIQUE (meeting_id, position)`` — one agenda
-  item per escalation, no more items than places.
+  item per escalation, no more items than places;
+* ``sched_closed_case``: primary key ``case_id`` — a closure is recorded once.
 
 Persons and cases are intake's pseudonymous ids; nothing here names anyone. Times are UTC.
 """
@@ -265,4 +266,19 @@ class Review(SQLModel, table=True):
     advice_reference_id: str | None = _id(default=None)
     concluded_at: datetime | None = _when(default=None)
     concluded_by: str | None = Field(default=None, sa_type=sa.String(200))
+    withdrawn_reason: str | None = _code(default=None)
+    """Why the review left its agenda (``case_closed``, ``person_erased``); it no longer takes a place."""
+    withdrawn_at: datetime | None = _when(default=None)
     created_at: datetime = _when()
+
+
+class ClosedCase(SQLModel, table=True):
+    """A case intake closed, kept so that an escalation or a home-visit request of the case that
+    arrives after the closure (another consumer, another order) is let go of as well."""
+
+    __tablename__ = "sched_closed_case"
+
+    case_id: str = _id(primary_key=True)
+    closed_at: datetime = _when()
+    reason: str = _code()
+    recorded_at: datetime = _when()

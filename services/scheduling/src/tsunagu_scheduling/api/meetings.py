@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from ..domain.codes import MeetingKind
+from ..domain.codes import MeetingKind, ReviewStatus
 from ..handlers import meetings, queries
 from ..handlers.commands import CreateMeeting, GenerateMeetings, SetParticipants, Uuid
 from ..handlers.context import SchedulingContext
@@ -40,11 +40,12 @@ def router(ctx: SchedulingContext) -> APIRouter:
     @api.get("/{meeting_id}")
     def get_meeting(meeting_id: Uuid, _: Reader) -> MeetingView:
         meeting, items, _participants = queries.meeting(ctx, meeting_id)
-        return MeetingView.model_validate(meeting).model_copy(update={"agenda_used": len(items)})
+        on_agenda = sum(1 for r in items if r.status != ReviewStatus.WITHDRAWN)
+        return MeetingView.model_validate(meeting).model_copy(update={"agenda_used": on_agenda})
 
     @api.get("/{meeting_id}/agenda")
     def agenda(meeting_id: Uuid, _: Reader) -> list[ReviewView]:
-        """The cases on a case review meeting's agenda, in order."""
+        """The cases on a case review meeting's agenda, in order (withdrawn ones keep their position)."""
         _meeting, items, _participants = queries.meeting(ctx, meeting_id)
         return [ReviewView.model_validate(r) for r in items]
 

@@ -141,6 +141,9 @@ class ReviewView(View):
     recommended_risk: str | None
     advice_reference_id: str | None
     concluded_at: datetime | None
+    withdrawn_reason: str | None = None
+    """Why the review left its agenda: ``case_closed`` or ``person_erased``."""
+    withdrawn_at: datetime | None = None
 
 
 class AgendaView(BaseModel):

@@ -82,7 +82,8 @@ class ReviewStatus(StrEnum):
     SCHEDULED = "scheduled"
     CONCLUDED = "concluded"
     WITHDRAWN = "withdrawn"
-    """The person was erased before the review: the brief is gone, the place on the agenda is freed."""
+    """Taken off the agenda before the meeting (the case was closed, or the person erased): the
+    place on the agenda is freed; the item keeps its position number as history."""
 
 
 class OrganisationType(StrEnum):

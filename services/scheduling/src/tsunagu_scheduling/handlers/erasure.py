@@ -3,7 +3,8 @@
 Intake destroyed the person's data key; what scheduling keeps are pseudonymous ids, but a booking
 for someone the programme no longer knows cannot be kept. So every *future* booking of the person
 is cancelled (reason ``person_erased``, slots freed, waitlists promoted, visits' places under the
-cap given back) and cases waiting on an expert-team agenda are withdrawn (their brief is gone).
+cap given back) and cases waiting on an expert-team agenda are withdrawn (their brief is gone;
+``reviews.withdraw``, which a closed case's reviews go through as well, frees their places).
 Past appointments stay as history: they are counts for statistics, with no one behind the ids.
 "Future" is measured from the erasure's time, so replaying the events gives the same result.
 """
@@ -31,6 +32,7 @@ from .appointments import cancel_in
 from .commands import CancelBooking
 from .context import SchedulingContext
 from .home_visits import cancel_visit_in
+from .reviews import withdraw
 from .sessions import cancel_registration_in, lock
 
 ERASED = CancelBooking(reason=CancellationReason.PERSON_ERASED)
@@ -69,12 +71,10 @@ def on_person_erased(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[
     for registration, row in registrations:
         lock(uow, row.id)
         cancel_registration_in(uow, ctx, row, registration, ERASED, event)
-    table = Review.__table__  # type: ignore[attr-defined]
-    person_or_cases = table.c.person_id == data.person_id
+    person_or_cases = Review.person_id == data.person_id
     if data.case_ids:
-        person_or_cases = sa.or_(person_or_cases, table.c.case_id.in_(data.case_ids))
-    session.execute(
-        sa.update(table)
-        .where(person_or_cases, table.c.status == ReviewStatus.SCHEDULED.value)
-        .values(status=ReviewStatus.WITHDRAWN.value, traceparent=None, tracestate=None)
-    )
+        person_or_cases = sa.or_(person_or_cases, Review.case_id.in_(data.case_ids))  # type: ignore[attr-defined]
+    pending = session.exec(
+        select(Review).where(person_or_cases, Review.status == ReviewStatus.SCHEDULED.value)
+    ).all()
+    withdraw(ctx, uow, pending, CancellationReason.PERSON_ERASED)

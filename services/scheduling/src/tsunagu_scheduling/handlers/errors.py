@@ -50,7 +50,7 @@ MESSAGES: dict[str, str] = {
     rules.MEETING_NOT_FOUND: "The meeting does not exist.",
     rules.REVIEW_NOT_FOUND: "The case review does not exist.",
     rules.REVIEW_ALREADY_CONCLUDED: "The case review is already concluded.",
-    rules.REVIEW_WITHDRAWN: "The case review was withdrawn (the person's data was erased).",
+    rules.REVIEW_WITHDRAWN: "The case review was withdrawn (the case was closed, or the person erased).",
     rules.DISCIPLINE_TWICE: "Each discipline gives its advice once.",
     rules.PARTICIPANTS_NOT_RECORDED: "Participants are recorded for exchange and council meetings.",
     rules.MEETING_EXISTS: "A meeting of that kind is already held on that day.",

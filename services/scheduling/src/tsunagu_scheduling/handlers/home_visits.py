@@ -3,6 +3,7 @@ cancel them. See :mod:`..domain.visits` for the cap and the staffing rules."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,14 +19,16 @@ from tsunagu_contracts.events.scheduling import (
 )
 from tsunagu_servicekit.messaging.outbox import UnitOfWork
 
-from ..adapters import claims
-from ..adapters.tables import Appointment, HomeVisit, HomeVisitRequest
+from ..adapters import claims, locks
+from ..adapters.tables import Appointment, ClosedCase, HomeVisit, HomeVisitRequest
 from ..domain import rules
+from ..domain.closure import cancels_visit
 from ..domain.codes import (
     AgeBand,
     AppointmentKind,
     AppointmentStatus,
     BookingChannel,
+    CancellationReason,
     Channel,
     ResourceKind,
     VisitStatus,
@@ -41,11 +44,17 @@ from .errors import refuse
 from .events import stage
 
 _STAFF_KINDS = (ResourceKind.COUNSELLOR, ResourceKind.PEER_SUPPORTER)
+CASE_CLOSED = CancelBooking(reason=CancellationReason.CASE_CLOSED)
 
 
 def on_home_visit_requested(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
-    """Create the visits to schedule of a request, within the person's cap for the fiscal year."""
+    """Create the visits to schedule of a request, within the person's cap for the fiscal year.
+
+    When the case was closed already (the closure's consumer got there first), the new visits are
+    cancelled at once, as the closure would have cancelled them had the events come in order.
+    """
     data: HomeVisitRequested = event.data
+    locks.hold(uow.session, locks.CASE_CLOSURES)
     if uow.session.get(HomeVisitRequest, data.request_id) is not None:
         return  # already taken in (a replay with other message ids)
     cap = ctx.visit_policy.cap_per_fiscal_year
@@ -109,6 +118,28 @@ def on_home_visit_requested(ctx: SchedulingContext, uow: UnitOfWork, event: Clou
                 subject=data.request_id,
             )
         )
+    closure = uow.session.get(ClosedCase, data.case_id)
+    if closure is not None:
+        cancel_for_closure(ctx, uow, data.case_id, closure.closed_at, event)
+
+
+def cancel_for_closure(
+    ctx: SchedulingContext, uow: UnitOfWork, case_id: str, closed_at: datetime, cause: CloudEvent[Any]
+) -> int:
+    """Cancel the visits of a closed case that ``domain.closure.cancels_visit`` names (reason
+    ``case_closed``; places under the cap given back). Returns how many."""
+    rows = uow.session.exec(
+        select(HomeVisit, HomeVisitRequest.requested_at)
+        .join(HomeVisitRequest, HomeVisitRequest.id == HomeVisit.request_id)  # type: ignore[arg-type]
+        .where(HomeVisit.case_id == case_id, HomeVisit.status == VisitStatus.TO_SCHEDULE.value)
+        .order_by(HomeVisit.visit_number, HomeVisit.id)  # type: ignore[arg-type]
+    ).all()
+    cancelled = 0
+    for visit, requested_at in rows:
+        if cancels_visit(VisitStatus(visit.status), requested_at, closed_at):
+            cancel_visit_in(uow, ctx, visit, CASE_CLOSED, cause)
+            cancelled += 1
+    return cancelled
 
 
 def _visit(uow: UnitOfWork, visit_id: str) -> HomeVisit:

@@ -23,6 +23,7 @@ from ..domain import rules
 from ..domain.codes import MeetingKind, RegistrationStatus
 from .context import SchedulingContext
 from .errors import refuse
+from .reviews import on_agenda
 from .sessions import waitlist_positions
 
 MAX_ROWS = 500
@@ -177,7 +178,9 @@ def meetings(
         rows = list(uow.session.exec(query.limit(MAX_ROWS)).all())
         used = dict(
             uow.session.execute(
-                sa.select(Review.meeting_id, sa.func.count()).group_by(Review.meeting_id)  # type: ignore[arg-type]
+                sa.select(Review.meeting_id, sa.func.count())  # type: ignore[arg-type]
+                .where(on_agenda())
+                .group_by(Review.meeting_id)
             ).all()
         )
     return [(m, int(used.get(m.id, 0))) for m in rows]

@@ -5,10 +5,15 @@ HTTP request: the consumer stores the trace context of the escalation with the a
 the span that records the conclusion starts with that context as its *parent* (the request's own
 span is linked to it), so intake's escalation, scheduling's consumer, the conclusion and intake's
 consumer of ``CaseReviewConcluded`` share one trace id.
+
+A review leaves its agenda (``withdraw``) when the case is closed or the person erased: it keeps
+its row and its position number, and no longer counts against the meeting's capacity.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,10 +27,19 @@ from tsunagu_contracts.events.scheduling import DisciplineAdvice as AdviceData
 from tsunagu_servicekit.messaging.outbox import UnitOfWork
 from tsunagu_servicekit.telemetry import extract_context, get_tracer, inject_headers
 
-from ..adapters.tables import Meeting, Review
+from ..adapters import locks
+from ..adapters.tables import ClosedCase, Meeting, Review
 from ..domain import rules
 from ..domain.agenda import MeetingLoad, NoMeetingAhead, Placement, place
-from ..domain.codes import MeetingKind, ReviewPlacement, ReviewStatus, ReviewUrgency, Urgency
+from ..domain.closure import withdraws_review
+from ..domain.codes import (
+    CancellationReason,
+    MeetingKind,
+    ReviewPlacement,
+    ReviewStatus,
+    ReviewUrgency,
+    Urgency,
+)
 from ..domain.meetings import derived_id
 from .commands import ConcludeReview
 from .context import SchedulingContext, new_id
@@ -39,10 +53,18 @@ def review_id_of(escalation_id: str) -> str:
     return derived_id("review", escalation_id)
 
 
+def on_agenda() -> Any:
+    """Reviews that take a place on their agenda: all but the withdrawn."""
+    return Review.status != ReviewStatus.WITHDRAWN.value
+
+
 def meeting_loads(uow: UnitOfWork, after: Any) -> list[MeetingLoad]:
     """Case review meetings after a date, with how many cases each agenda holds."""
     used = (
-        select(Review.meeting_id, sa.func.count().label("n")).group_by(Review.meeting_id).subquery()  # type: ignore[arg-type]
+        select(Review.meeting_id, sa.func.count().label("n"))  # type: ignore[arg-type]
+        .where(on_agenda())
+        .group_by(Review.meeting_id)
+        .subquery()
     )
     rows = uow.session.execute(
         sa.select(Meeting.id, Meeting.meeting_date, Meeting.extra, Meeting.agenda_capacity, used.c.n)
@@ -74,6 +96,7 @@ def _placement(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) 
 def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     """Put an escalated case on the agenda of the next meeting with room (or an extra consultation)."""
     data: CaseEscalated = event.data
+    locks.hold(uow.session, locks.CASE_CLOSURES)
     review_id = review_id_of(data.escalation_id)
     if uow.session.get(Review, review_id) is not None:
         return  # already on an agenda (the same escalation replayed under other message ids)
@@ -117,6 +140,14 @@ def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent
     )
     uow.session.add(review)
     uow.session.flush()
+    closure = uow.session.get(ClosedCase, data.case_id)
+    if closure is not None and withdraws_review(
+        ReviewStatus.SCHEDULED, data.escalated_at, meeting.starts_at, closure.closed_at
+    ):
+        # The closure arrived first (another consumer): the case leaves the agenda as it would
+        # have had the events come in order. Nothing is announced for a place already given up.
+        withdraw(ctx, uow, [review], CancellationReason.CASE_CLOSED)
+        return
     uow.add_event(
         caused_by(
             event,
@@ -135,6 +166,49 @@ def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent
             subject=review.case_id,
         )
     )
+
+
+def withdraw(
+    ctx: SchedulingContext, uow: UnitOfWork, reviews: Sequence[Review], reason: CancellationReason
+) -> int:
+    """Take reviews still scheduled off their agendas (the case closed, the person erased).
+
+    Each keeps its row and position number as history and frees its place: capacity counts only
+    reviews on the agenda (``on_agenda``), and the next case placed on the meeting takes the next
+    number, so the positions of the others never change. The stored trace context is dropped (no
+    conclusion will continue the trace). A review concluded meanwhile is left alone (conditional
+    update). Returns how many were withdrawn.
+    """
+    ids = [r.id for r in reviews]
+    if not ids:
+        return 0
+    result = uow.session.execute(
+        sa.update(Review)
+        .where(Review.id.in_(ids), Review.status == ReviewStatus.SCHEDULED.value)  # type: ignore[attr-defined]
+        .values(
+            status=ReviewStatus.WITHDRAWN.value,
+            withdrawn_reason=reason.value,
+            withdrawn_at=ctx.now(),
+            traceparent=None,
+            tracestate=None,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def withdraw_for_closure(ctx: SchedulingContext, uow: UnitOfWork, case_id: str, closed_at: datetime) -> int:
+    """Withdraw the reviews of a closed case that ``domain.closure.withdraws_review`` names."""
+    rows = uow.session.exec(
+        select(Review, Meeting.starts_at)
+        .join(Meeting, Meeting.id == Review.meeting_id)  # type: ignore[arg-type]
+        .where(Review.case_id == case_id, Review.status == ReviewStatus.SCHEDULED.value)
+    ).all()
+    leaving = [
+        review
+        for review, starts_at in rows
+        if withdraws_review(ReviewStatus(review.status), review.escalated_at, starts_at, closed_at)
+    ]
+    return withdraw(ctx, uow, leaving, CancellationReason.CASE_CLOSED)
 
 
 def _parent_context(review: Review) -> Any:

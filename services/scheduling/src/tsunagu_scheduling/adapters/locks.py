@@ -1,0 +1,30 @@
+"""Transaction-scoped locks for use cases that must each see what the other wrote.
+
+Each event type has its own consumer, and replicas share them, so a closure and an escalation of
+the same case can be handled at the same time in two transactions. Each would miss the other's
+uncommitted write (the closure finds no review to withdraw, the escalation no closure) and the
+case would stay on an agenda. Holding one lock from the start of each of them to its commit makes
+them take turns. On PostgreSQL it is a transaction-scoped advisory lock (released by the commit
+or the rollback); on SQLite every transaction already holds the database's write lock from
+``BEGIN IMMEDIATE`` (see :mod:`tsunagu_servicekit.db`), so there is nothing to add.
+
+One lock for every case, not one per case: a batch of messages is one transaction, and a batch of
+closures and a batch of escalations taking per-case locks in different orders could deadlock.
+Closures, escalations and home-visit requests are a few a day.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+CASE_CLOSURES = "tsunagu-scheduling:case-closures"
+"""Serialises ``CaseClosed`` with the escalations and home-visit requests it may overtake."""
+
+
+def hold(session: Session, name: str) -> None:
+    """Take the lock ``name`` until the session's transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(name.encode())})

@@ -1,0 +1,44 @@
+"""A case was closed in intake: scheduling lets go of what waited for it (``domain.closure``).
+
+Reviews still scheduled on a meeting that has not started are withdrawn (reason ``case_closed``,
+their agenda places freed, through the same ``reviews.withdraw`` as an erasure) and visits still
+to schedule are cancelled (``HomeVisitCancelled``, places under the cap given back). Booked
+appointments, scheduled visits included, stay: staff decide about them.
+
+The closure is recorded, so that an escalation or a home-visit request of the case that arrives
+after it (each event type has its own consumer) is let go of in turn; and the lock of
+``adapters.locks`` makes a closure and such an event handled at the same moment take turns.
+Delivered again, under the same or another message id, a closure finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tsunagu_contracts import CloudEvent
+from tsunagu_contracts.events.intake import CaseClosed
+from tsunagu_servicekit.messaging.outbox import UnitOfWork
+
+from ..adapters import locks
+from ..adapters.tables import ClosedCase
+from .context import SchedulingContext
+from .home_visits import cancel_for_closure
+from .reviews import withdraw_for_closure
+
+
+def on_case_closed(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+    data: CaseClosed = event.data
+    session = uow.session
+    locks.hold(session, locks.CASE_CLOSURES)
+    if session.get(ClosedCase, data.case_id) is None:
+        session.add(
+            ClosedCase(
+                case_id=data.case_id,
+                closed_at=data.closed_at,
+                reason=data.reason.value,
+                recorded_at=ctx.now(),
+            )
+        )
+        session.flush()
+    withdraw_for_closure(ctx, uow, data.case_id, data.closed_at)
+    cancel_for_closure(ctx, uow, data.case_id, data.closed_at, event)

@@ -68,6 +68,7 @@ class Service(ServiceUnderTest[ServiceRuntime]):
         "sched_meeting",
         "sched_review",
         "sched_closed_case",
+        "sched_erased_person",
         "tsunagu_outbox",
     )
 

@@ -1,10 +1,11 @@
 """Races for the last slot and the last seat: 50 concurrent requests, exactly one booking. And
-closures racing the escalations they overtake: no closed case left on an agenda.
+closures and erasures racing the escalations and home-visit requests they overtake: no closed case
+or erased person left on an agenda, no visit of theirs left to schedule.
 
 Each request runs the use case in its own thread with its own database connection, released
 together by a barrier. On PostgreSQL (TSUNAGU_TEST_DATABASE_URL) the transactions really overlap;
 on SQLite they queue on the write lock. Either way the database's unique constraints decide (for
-closures and escalations, the lock of ``adapters.locks``).
+closures, erasures, escalations and requests, the lock of ``adapters.locks``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from scheduling_support import Service, case_closed, case_escalated, new_uuid
+from scheduling_support import (
+    Service,
+    case_closed,
+    case_escalated,
+    home_visit_requested,
+    new_uuid,
+    person_erased,
+)
 from tsunagu_scheduling.handlers import appointments, sessions
 from tsunagu_scheduling.handlers.commands import BookAppointment, CreateSession, Register
 from tsunagu_servicekit.errors import ServiceError
@@ -180,3 +188,42 @@ async def test_closures_racing_their_escalations_leave_no_case_on_an_agenda(serv
 
     reviews = [await service.get("/case-reviews", case_id=e.data.case_id) for e in escalations]
     assert [r["status"] for (r,) in reviews] == ["withdrawn"] * cases
+
+
+async def test_erasures_racing_their_escalations_and_requests_leave_nothing_of_the_person(
+    service: Service,
+) -> None:
+    """The same for an erasure, which overtakes an escalation and a home-visit request of the person."""
+    persons = 16
+    escalations = [
+        case_escalated(escalated_at=datetime.fromisoformat("2026-04-06T09:00:00+09:00"), person_id=new_uuid())
+        for _ in range(persons)
+    ]
+    requests = [
+        home_visit_requested(person_id=e.data.person_id, case_id=e.data.case_id, visits=2)
+        for e in escalations
+    ]
+    erasures = [
+        person_erased(e.data.person_id, erased_at=datetime.fromisoformat("2026-04-07T15:00:00+09:00"))
+        for e in escalations
+    ]
+    service.deliver(case_escalated(escalated_at=escalations[0].data.escalated_at))  # meetings generated
+    events = [e for trio in zip(escalations, requests, erasures, strict=True) for e in trio]
+
+    def attempt(i: int) -> Any:
+        try:
+            return service.deliver(events[i])
+        except Exception as exc:  # e.g. two escalations for one agenda position: the consumer retries
+            return exc
+
+    results = race(len(events), attempt)
+    for event, result in zip(events, results, strict=True):
+        if result is not True:
+            assert service.deliver(event)  # the retry, in order now
+
+    reviews = [await service.get("/case-reviews", case_id=e.data.case_id) for e in escalations]
+    assert [(r["status"], r["withdrawn_reason"]) for (r,) in reviews] == [
+        ("withdrawn", "person_erased")
+    ] * persons
+    visits = [await service.get("/home-visits", person_id=e.data.person_id) for e in escalations]
+    assert [[v["status"] for v in vs] for vs in visits] == [["cancelled"] * 2] * persons

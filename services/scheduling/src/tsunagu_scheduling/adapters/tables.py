@@ -10,7 +10,8 @@ Double booking is prevented by constraints, not by checks in code:
 * ``sched_home_visit``: ``UNIQUE (person_id, fiscal_year, quota_no)`` — the yearly cap;
 * ``sched_review``: ``UNIQUE (escalation_id)`` and ``UNIQUE (meeting_id, position)`` — one agenda
   item per escalation, no more items than places;
-* ``sched_closed_case``: primary key ``case_id`` — a closure is recorded once.
+* ``sched_closed_case``: primary key ``case_id`` — a closure is recorded once;
+* ``sched_erased_person``: primary key ``person_id`` — an erasure is recorded once.
 
 Persons and cases are intake's pseudonymous ids; nothing here names anyone. Times are UTC.
 """
@@ -282,3 +283,14 @@ class ClosedCase(SQLModel, table=True):
     closed_at: datetime = _when()
     reason: str = _code()
     recorded_at: datetime = _when()
+
+
+class ErasedPerson(SQLModel, table=True):
+    """A person intake erased, kept so that an escalation or a home-visit request of theirs that
+    arrives after the erasure (another consumer, another order) is let go of as well. The id and
+    the time only: the pseudonymous id is all scheduling ever had of them."""
+
+    __tablename__ = "sched_erased_person"
+
+    person_id: str = _id(primary_key=True)
+    erased_at: datetime = _when()

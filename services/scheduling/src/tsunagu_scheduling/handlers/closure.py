@@ -1,4 +1,4 @@
-"""A case was closed in intake: scheduling lets go of what waited for it (``domain.closure``).
+"""A case was closed in intake: scheduling lets go of what waited for it (``domain.endings``).
 
 Reviews still scheduled on a meeting that has not started are withdrawn (reason ``case_closed``,
 their agenda places freed, through the same ``reviews.withdraw`` as an erasure) and visits still
@@ -6,8 +6,9 @@ to schedule are cancelled (``HomeVisitCancelled``, places under the cap given ba
 appointments, scheduled visits included, stay: staff decide about them.
 
 The closure is recorded, so that an escalation or a home-visit request of the case that arrives
-after it (each event type has its own consumer) is let go of in turn; and the lock of
-``adapters.locks`` makes a closure and such an event handled at the same moment take turns.
+after it (each event type has its own consumer) is let go of in turn (``handlers.endings``; an
+erasure does the same); and the lock of ``adapters.locks`` makes a closure and such an event
+handled at the same moment take turns.
 Delivered again, under the same or another message id, a closure finds nothing left to do.
 """
 
@@ -20,16 +21,17 @@ from tsunagu_contracts.events.intake import CaseClosed
 from tsunagu_servicekit.messaging.outbox import UnitOfWork
 
 from ..adapters import locks
-from ..adapters.tables import ClosedCase
+from ..adapters.tables import ClosedCase, HomeVisit, Review
+from ..domain.endings import closure
 from .context import SchedulingContext
-from .home_visits import cancel_for_closure
-from .reviews import withdraw_for_closure
+from .home_visits import cancel_ended
+from .reviews import withdraw_ended
 
 
 def on_case_closed(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     data: CaseClosed = event.data
     session = uow.session
-    locks.hold(session, locks.CASE_CLOSURES)
+    locks.hold(session, locks.ENDINGS)
     if session.get(ClosedCase, data.case_id) is None:
         session.add(
             ClosedCase(
@@ -40,5 +42,6 @@ def on_case_closed(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[An
             )
         )
         session.flush()
-    withdraw_for_closure(ctx, uow, data.case_id, data.closed_at)
-    cancel_for_closure(ctx, uow, data.case_id, data.closed_at, event)
+    ending = closure(data.closed_at)
+    withdraw_ended(ctx, uow, ending, Review.case_id == data.case_id)
+    cancel_ended(ctx, uow, ending, HomeVisit.case_id == data.case_id, event)

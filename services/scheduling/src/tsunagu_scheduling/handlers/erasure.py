@@ -7,6 +7,13 @@ cap given back) and cases waiting on an expert-team agenda are withdrawn (their 
 ``reviews.withdraw``, which a closed case's reviews go through as well, frees their places).
 Past appointments stay as history: they are counts for statistics, with no one behind the ids.
 "Future" is measured from the erasure's time, so replaying the events gives the same result.
+
+Reviews and visits come from intake's escalations and home-visit requests, which have consumers
+of their own and may arrive after the erasure. So the erasure is recorded (the person's id and
+``erased_at``, nothing else), in the transaction of its effects and under the lock of
+``adapters.locks`` that those handlers take too: what arrives late for the person is let go of at
+once by the same rules (``domain.endings``, ``handlers.endings``), as a closure's late arrivals
+are. Delivered again, under the same or another message id, an erasure finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -19,20 +26,20 @@ from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import PersonErased
 from tsunagu_servicekit.messaging.outbox import UnitOfWork
 
-from ..adapters.tables import Appointment, HomeVisit, ProgrammeSession, Registration, Review
+from ..adapters import locks
+from ..adapters.tables import Appointment, ErasedPerson, HomeVisit, ProgrammeSession, Registration, Review
 from ..domain.codes import (
     AppointmentKind,
     AppointmentStatus,
     CancellationReason,
     RegistrationStatus,
-    ReviewStatus,
-    VisitStatus,
 )
+from ..domain.endings import erasure
 from .appointments import cancel_in
 from .commands import CancelBooking
 from .context import SchedulingContext
-from .home_visits import cancel_visit_in
-from .reviews import withdraw
+from .home_visits import cancel_ended
+from .reviews import withdraw_ended
 from .sessions import cancel_registration_in, lock
 
 ERASED = CancelBooking(reason=CancellationReason.PERSON_ERASED)
@@ -41,14 +48,12 @@ ERASED = CancelBooking(reason=CancellationReason.PERSON_ERASED)
 def on_person_erased(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     data: PersonErased = event.data
     session = uow.session
-    visits = session.exec(
-        select(HomeVisit).where(
-            HomeVisit.person_id == data.person_id,
-            HomeVisit.status.in_([VisitStatus.TO_SCHEDULE.value, VisitStatus.SCHEDULED.value]),  # type: ignore[attr-defined]
-        )
-    ).all()
-    for visit in visits:
-        cancel_visit_in(uow, ctx, visit, ERASED, event)
+    locks.hold(session, locks.ENDINGS)
+    if session.get(ErasedPerson, data.person_id) is None:
+        session.add(ErasedPerson(person_id=data.person_id, erased_at=data.erased_at))
+        session.flush()
+    ending = erasure(data.erased_at)
+    cancel_ended(ctx, uow, ending, HomeVisit.person_id == data.person_id, event)
     appointments = session.exec(
         select(Appointment).where(
             Appointment.person_id == data.person_id,
@@ -74,7 +79,4 @@ def on_person_erased(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[
     person_or_cases = Review.person_id == data.person_id
     if data.case_ids:
         person_or_cases = sa.or_(person_or_cases, Review.case_id.in_(data.case_ids))  # type: ignore[attr-defined]
-    pending = session.exec(
-        select(Review).where(person_or_cases, Review.status == ReviewStatus.SCHEDULED.value)
-    ).all()
-    withdraw(ctx, uow, pending, CancellationReason.PERSON_ERASED)
+    withdraw_ended(ctx, uow, ending, person_or_cases)

@@ -3,7 +3,6 @@ cancel them. See :mod:`..domain.visits` for the cap and the staffing rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,19 +19,18 @@ from tsunagu_contracts.events.scheduling import (
 from tsunagu_servicekit.messaging.outbox import UnitOfWork
 
 from ..adapters import claims, locks
-from ..adapters.tables import Appointment, ClosedCase, HomeVisit, HomeVisitRequest
+from ..adapters.tables import Appointment, HomeVisit, HomeVisitRequest
 from ..domain import rules
-from ..domain.closure import cancels_visit
 from ..domain.codes import (
     AgeBand,
     AppointmentKind,
     AppointmentStatus,
     BookingChannel,
-    CancellationReason,
     Channel,
     ResourceKind,
     VisitStatus,
 )
+from ..domain.endings import Ending, cancels_visit, ending_visits
 from ..domain.meetings import derived_id
 from ..domain.slots import Span
 from ..domain.visits import free_places, staff_problem
@@ -40,21 +38,23 @@ from .appointments import cancel_in, hold_slots, move_in, record_outcome_in, spa
 from .booking import check_available, check_time, load_staff
 from .commands import CancelBooking, CompleteHomeVisit, RescheduleHomeVisit, ScheduleHomeVisit
 from .context import SchedulingContext, new_id
+from .endings import recorded
 from .errors import refuse
 from .events import stage
 
 _STAFF_KINDS = (ResourceKind.COUNSELLOR, ResourceKind.PEER_SUPPORTER)
-CASE_CLOSED = CancelBooking(reason=CancellationReason.CASE_CLOSED)
+_OPEN = (VisitStatus.TO_SCHEDULE.value, VisitStatus.SCHEDULED.value)
 
 
 def on_home_visit_requested(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     """Create the visits to schedule of a request, within the person's cap for the fiscal year.
 
-    When the case was closed already (the closure's consumer got there first), the new visits are
-    cancelled at once, as the closure would have cancelled them had the events come in order.
+    When the case was closed or the person erased already (that consumer got there first), the
+    new visits are cancelled at once, as the closure or the erasure would have cancelled them had
+    the events come in order.
     """
     data: HomeVisitRequested = event.data
-    locks.hold(uow.session, locks.CASE_CLOSURES)
+    locks.hold(uow.session, locks.ENDINGS)
     if uow.session.get(HomeVisitRequest, data.request_id) is not None:
         return  # already taken in (a replay with other message ids)
     cap = ctx.visit_policy.cap_per_fiscal_year
@@ -118,26 +118,28 @@ def on_home_visit_requested(ctx: SchedulingContext, uow: UnitOfWork, event: Clou
                 subject=data.request_id,
             )
         )
-    closure = uow.session.get(ClosedCase, data.case_id)
-    if closure is not None:
-        cancel_for_closure(ctx, uow, data.case_id, closure.closed_at, event)
+    ending = ending_visits(recorded(uow.session, data.case_id, data.person_id), data.requested_at)
+    if ending is not None:
+        cancel_ended(ctx, uow, ending, HomeVisit.request_id == data.request_id, event)
 
 
-def cancel_for_closure(
-    ctx: SchedulingContext, uow: UnitOfWork, case_id: str, closed_at: datetime, cause: CloudEvent[Any]
+def cancel_ended(
+    ctx: SchedulingContext, uow: UnitOfWork, ending: Ending, whose: Any, cause: CloudEvent[Any]
 ) -> int:
-    """Cancel the visits of a closed case that ``domain.closure.cancels_visit`` names (reason
-    ``case_closed``; places under the cap given back). Returns how many."""
+    """Cancel the open visits that ``whose`` selects (a case's, a person's, a request's) and that
+    the case's closure or the person's erasure cancels (``domain.endings``; reason the ending's,
+    places under the cap given back, a scheduled visit's appointment with it). Returns how many."""
     rows = uow.session.exec(
         select(HomeVisit, HomeVisitRequest.requested_at)
         .join(HomeVisitRequest, HomeVisitRequest.id == HomeVisit.request_id)  # type: ignore[arg-type]
-        .where(HomeVisit.case_id == case_id, HomeVisit.status == VisitStatus.TO_SCHEDULE.value)
+        .where(whose, HomeVisit.status.in_(_OPEN))  # type: ignore[attr-defined]
         .order_by(HomeVisit.visit_number, HomeVisit.id)  # type: ignore[arg-type]
     ).all()
+    cmd = CancelBooking(reason=ending.reason)
     cancelled = 0
     for visit, requested_at in rows:
-        if cancels_visit(VisitStatus(visit.status), requested_at, closed_at):
-            cancel_visit_in(uow, ctx, visit, CASE_CLOSED, cause)
+        if cancels_visit(ending, VisitStatus(visit.status), requested_at):
+            cancel_visit_in(uow, ctx, visit, cmd, cause)
             cancelled += 1
     return cancelled
 

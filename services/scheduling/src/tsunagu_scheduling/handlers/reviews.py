@@ -7,13 +7,14 @@ span is linked to it), so intake's escalation, scheduling's consumer, the conclu
 consumer of ``CaseReviewConcluded`` share one trace id.
 
 A review leaves its agenda (``withdraw``) when the case is closed or the person erased: it keeps
-its row and its position number, and no longer counts against the meeting's capacity.
+its row and its position number, and no longer counts against the meeting's capacity. A closure
+or an erasure handled before the escalation it follows (each event type has its own consumer) is
+found recorded (``handlers.endings``): the case is placed and withdrawn at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,10 +29,9 @@ from tsunagu_servicekit.messaging.outbox import UnitOfWork
 from tsunagu_servicekit.telemetry import extract_context, get_tracer, inject_headers
 
 from ..adapters import locks
-from ..adapters.tables import ClosedCase, Meeting, Review
+from ..adapters.tables import Meeting, Review
 from ..domain import rules
 from ..domain.agenda import MeetingLoad, NoMeetingAhead, Placement, place
-from ..domain.closure import withdraws_review
 from ..domain.codes import (
     CancellationReason,
     MeetingKind,
@@ -40,9 +40,11 @@ from ..domain.codes import (
     ReviewUrgency,
     Urgency,
 )
+from ..domain.endings import Ending, ending_review, withdraws_review
 from ..domain.meetings import derived_id
 from .commands import ConcludeReview
 from .context import SchedulingContext, new_id
+from .endings import recorded
 from .errors import refuse
 from .meetings import add_meeting, ensure_year
 
@@ -96,7 +98,7 @@ def _placement(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) 
 def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
     """Put an escalated case on the agenda of the next meeting with room (or an extra consultation)."""
     data: CaseEscalated = event.data
-    locks.hold(uow.session, locks.CASE_CLOSURES)
+    locks.hold(uow.session, locks.ENDINGS)
     review_id = review_id_of(data.escalation_id)
     if uow.session.get(Review, review_id) is not None:
         return  # already on an agenda (the same escalation replayed under other message ids)
@@ -140,13 +142,14 @@ def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent
     )
     uow.session.add(review)
     uow.session.flush()
-    closure = uow.session.get(ClosedCase, data.case_id)
-    if closure is not None and withdraws_review(
-        ReviewStatus.SCHEDULED, data.escalated_at, meeting.starts_at, closure.closed_at
-    ):
-        # The closure arrived first (another consumer): the case leaves the agenda as it would
-        # have had the events come in order. Nothing is announced for a place already given up.
-        withdraw(ctx, uow, [review], CancellationReason.CASE_CLOSED)
+    ending = ending_review(
+        recorded(uow.session, data.case_id, data.person_id), data.escalated_at, meeting.starts_at
+    )
+    if ending is not None:
+        # The case's closure or the person's erasure arrived first (another consumer): the case
+        # leaves the agenda as it would have had the events come in order. Nothing is announced
+        # for a place already given up.
+        withdraw(ctx, uow, [review], ending.reason)
         return
     uow.add_event(
         caused_by(
@@ -196,19 +199,20 @@ def withdraw(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def withdraw_for_closure(ctx: SchedulingContext, uow: UnitOfWork, case_id: str, closed_at: datetime) -> int:
-    """Withdraw the reviews of a closed case that ``domain.closure.withdraws_review`` names."""
+def withdraw_ended(ctx: SchedulingContext, uow: UnitOfWork, ending: Ending, whose: Any) -> int:
+    """Withdraw the reviews still scheduled that ``whose`` selects (a case's, a person's) and that
+    the case's closure or the person's erasure takes off their agendas (``domain.endings``)."""
     rows = uow.session.exec(
         select(Review, Meeting.starts_at)
         .join(Meeting, Meeting.id == Review.meeting_id)  # type: ignore[arg-type]
-        .where(Review.case_id == case_id, Review.status == ReviewStatus.SCHEDULED.value)
+        .where(whose, Review.status == ReviewStatus.SCHEDULED.value)
     ).all()
     leaving = [
         review
         for review, starts_at in rows
-        if withdraws_review(ReviewStatus(review.status), review.escalated_at, starts_at, closed_at)
+        if withdraws_review(ending, ReviewStatus(review.status), review.escalated_at, starts_at)
     ]
-    return withdraw(ctx, uow, leaving, CancellationReason.CASE_CLOSED)
+    return withdraw(ctx, uow, leaving, ending.reason)
 
 
 def _parent_context(review: Review) -> Any:

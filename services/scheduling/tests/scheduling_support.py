@@ -26,6 +26,8 @@ NERIMA = "131202"
 
 # Monday 6 April 2026, 09:00 in Tokyo: FY2026 has just begun; the first case review is on 15 April.
 MON_2026_04_06_09_JST = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)
+# Tuesday 7 April 2026, 15:00 in Tokyo: after an escalation on the 6th, before the meeting on the 15th.
+TUE_2026_04_07_15_JST = datetime(2026, 4, 7, 6, 0, tzinfo=UTC)
 
 
 def tokyo(y: int, m: int, d: int, hh: int, mm: int = 0) -> str:

@@ -17,9 +17,13 @@ from scheduling_support import (
     new_uuid,
     tokyo,
 )
+from scheduling_support import (
+    MON_2026_04_06_09_JST as APRIL_6,
+)
+from scheduling_support import (
+    TUE_2026_04_07_15_JST as APRIL_7,
+)
 
-APRIL_6 = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo; next meeting 15 April
-APRIL_7 = datetime(2026, 4, 7, 6, 0, tzinfo=UTC)
 APRIL_16 = datetime(2026, 4, 16, 0, 0, tzinfo=UTC)  # the day after the April meeting
 ADVICE = {"advice": [{"discipline": "welfare", "advice_codes": ["family_support"]}]}
 

@@ -23,11 +23,15 @@ from scheduling_support import (
     service_without_broker,
     tokyo,
 )
+from scheduling_support import (
+    MON_2026_04_06_09_JST as APRIL_6,
+)
+from scheduling_support import (
+    TUE_2026_04_07_15_JST as APRIL_7,
+)
 from tsunagu_servicekit.testing import SettableClock
 from tsunagu_servicekit.testing.databases import temporary_postgres_database
 
-APRIL_6 = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo; next meeting 15 April
-APRIL_7 = datetime(2026, 4, 7, 6, 0, tzinfo=UTC)
 APRIL_8 = datetime(2026, 4, 8, 6, 0, tzinfo=UTC)
 REVIEW_SCHEDULED = "tsunagu.scheduling.case_review.scheduled.v1"
 VISIT_CANCELLED = "tsunagu.scheduling.home_visit.cancelled.v1"

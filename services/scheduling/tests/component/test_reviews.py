@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scheduling_support import COUNSELLOR, EXPERT, Service, case_escalated
+from scheduling_support import MON_2026_04_06_09_JST as APRIL_6
 
-APRIL_6 = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo
 MAY_1 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)  # Friday before the Golden Week holidays
 
 

@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import Field
 from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event, new_event_id
-from tsunagu_servicekit.messaging.consumer import Subscription
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
-from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.messaging.consumer import subscribe
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.settings import ServiceSettings
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "benchapp_migrations"
 REGISTRY = Registry()
@@ -66,6 +66,11 @@ def new_pinged(n: int) -> CloudEvent[BenchPinged]:
     return new_event(BenchPinged(ping_id=new_event_id(), n=n), subject=new_event_id())
 
 
+def emit_pinged(uow: UnitOfWork, n: int) -> CloudEvent[BenchPinged]:
+    """Raise one ping as a service's use case would."""
+    return uow.emit(BenchPinged(ping_id=new_event_id(), n=n), subject=new_event_id())
+
+
 _TEMPLATE = (
     '{{"specversion":"1.0","id":"{id}","source":"/tsunagu/training","type":"' + PINGED + '",'
     '"subject":"{subject}","time":"{time}","datacontenttype":"application/json",'
@@ -103,11 +108,11 @@ class EffectClock:
 CLOCK = EffectClock()
 
 
-def handle_pinged(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
-    """The effect: one row per event, staged, so the consumer writes a batch with one executemany."""
+def handle_pinged(_context: None, uow: UnitOfWork, event: CloudEvent[BenchPinged]) -> None:
+    """The effect: one row per event, appended, so the consumer writes a batch with one executemany."""
     if CLOCK.first_call is None:
         CLOCK.first_call = time.perf_counter()
-    uow.stage(
+    uow.append(
         effects,
         {
             "event_id": event.id,
@@ -132,10 +137,15 @@ def settings_for(service: str, *, database_url: str, nats_url: str, **extra: Any
     )
 
 
-def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime:
-    subs = [Subscription(PINGED, handle_pinged)] if consume else []
+def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime[None]:
+    subs = [subscribe(BenchPinged, handle_pinged)] if consume else []
     return ServiceRuntime(
-        settings, title="bench app", migrations=MIGRATIONS, subscriptions=subs, registry=REGISTRY
+        Infrastructure(settings),
+        None,
+        title="bench app",
+        migrations=MIGRATIONS,
+        subscriptions=subs,
+        registry=REGISTRY,
     )
 
 

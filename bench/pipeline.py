@@ -1,6 +1,6 @@
 """The kit's delivery pipeline: the outbox relay (3a) and the batch consumer (3b).
 
-3a: rows are written through ``UnitOfWork.add_event`` first; the clock then runs over a loop of
+3a: rows are written through ``UnitOfWork.emit`` first; the clock then runs over a loop of
 ``OutboxRelay.publish_pending`` until every row is published and marked.
 3b: a ``ServiceRuntime`` with one ``Subscription`` (its handler inserts one row) consumes the
 events 3a published; the clock runs from the handler's first call until the consumer has
@@ -15,13 +15,13 @@ from pathlib import Path
 
 from tsunagu_servicekit.broker import create_broker
 from tsunagu_servicekit.db import create_db_engine, migrate
-from tsunagu_servicekit.messaging.outbox import UnitOfWorkFactory
 from tsunagu_servicekit.messaging.relay import OutboxRelay
 from tsunagu_servicekit.messaging.streams import ensure_streams
 from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.unit_of_work import UnitOfWorkFactory
 
 from . import benchapp
-from .benchapp import CLOCK, MIGRATIONS, build_runtime, new_pinged, settings_for
+from .benchapp import CLOCK, MIGRATIONS, build_runtime, emit_pinged, settings_for
 from .common import rate, wait_until
 
 RELAY_SERVICE = "benchrelay"
@@ -32,7 +32,7 @@ def _fill_outbox(factory: UnitOfWorkFactory, n: int, chunk: int = 1000) -> None:
     for start in range(0, n, chunk):
         with factory() as uow:
             for i in range(start, min(n, start + chunk)):
-                uow.add_event(new_pinged(i))
+                emit_pinged(uow, i)
             uow.commit()
 
 
@@ -68,7 +68,7 @@ async def relay_throughput(url: str, workdir: Path, n: int) -> dict[str, float]:
     }
 
 
-async def start_consumer_runtime(url: str, workdir: Path) -> ServiceRuntime:
+async def start_consumer_runtime(url: str, workdir: Path) -> ServiceRuntime[None]:
     """The consuming service, migrated before the clock starts; not started yet."""
     settings = settings_for(
         CONSUMER_SERVICE, database_url=f"sqlite:///{workdir / 'consumer.db'}", nats_url=url
@@ -78,7 +78,9 @@ async def start_consumer_runtime(url: str, workdir: Path) -> ServiceRuntime:
     return runtime
 
 
-async def consumer_throughput(runtime: ServiceRuntime, n: int, timeout: float = 300.0) -> dict[str, float]:
+async def consumer_throughput(
+    runtime: ServiceRuntime[None], n: int, timeout: float = 300.0
+) -> dict[str, float]:
     """Start ``runtime`` (one subscription) and wait until it processed ``n`` events."""
     CLOCK.first_call = None
     started = time.perf_counter()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tsunagu_servicekit.logging import configure_logging
 
-from .benchapp import build_runtime, new_pinged, settings_for
+from .benchapp import build_runtime, emit_pinged, settings_for
 from .common import paced
 
 
@@ -28,9 +28,8 @@ async def produce(
     sent: dict[str, int] = {}
 
     def commit_one(i: int) -> tuple[str, int]:
-        event = new_pinged(i)
-        with runtime.uow_factory() as uow:
-            uow.add_event(event)
+        with runtime.units() as uow:
+            event = emit_pinged(uow, i)
             uow.commit()
         return event.id, time.time_ns()
 
@@ -44,7 +43,7 @@ async def produce(
     try:
         await paced(per_second, seconds, send, warmup=warmup)
         for _ in range(600):  # up to 30 s for the relay to drain
-            if not await asyncio.to_thread(runtime.relay.pending_count):
+            if not await asyncio.to_thread(runtime.infra.relay.pending_count):
                 break
             await asyncio.sleep(0.05)
     finally:

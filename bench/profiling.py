@@ -4,7 +4,7 @@ Profiles 3b (the kit consumer on SQLite) with cProfile: the event loop (main thr
 thread that runs ``EventConsumer._process_sync``, printed separately. ``--variants`` then runs the
 same measurement with the handler written three ways, to show what the shape of a handler costs:
 
-- ``staged``: the bench's handler, ``uow.stage(table, row)`` (one ``executemany`` per batch);
+- ``appended``: the bench's handler, ``uow.append(table, row)`` (one ``executemany`` per batch);
 - ``statement per event``: ``uow.session.execute(insert(table).values(...))``, built per event
   (the shape the kit's consumer was first measured with: about 4,000 msg/s);
 - ``prebuilt statement``: one module-level ``insert(table)`` executed with a parameter dict;
@@ -27,14 +27,14 @@ from typing import Any
 import sqlalchemy as sa
 from tsunagu_servicekit.db import migrate
 from tsunagu_servicekit.logging import configure_logging
-from tsunagu_servicekit.messaging.consumer import EventConsumer, Subscription
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.messaging.consumer import EventConsumer, subscribe
 from tsunagu_servicekit.messaging.streams import ensure_streams
 from tsunagu_servicekit.natsserver import NatsServerProcess
-from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from . import benchapp
-from .benchapp import CLOCK, MIGRATIONS, PINGED, REGISTRY, effects, settings_for
+from .benchapp import CLOCK, MIGRATIONS, PINGED, REGISTRY, BenchPinged, effects, settings_for
 from .common import RAW_STREAM, RAW_SUBJECT, connect, ensure_stream, make_payloads, publish_pipelined
 from .faststream_peer import plain_peer
 from .pipeline import consumer_throughput
@@ -57,22 +57,22 @@ def _started() -> None:
         CLOCK.first_call = time.perf_counter()
 
 
-def handle_per_event_statement(uow: UnitOfWork, event: Any) -> None:
+def handle_per_event_statement(_context: None, uow: UnitOfWork, event: Any) -> None:
     _started()
     uow.session.execute(sa.insert(effects).values(**_row(event)))
 
 
-def handle_prebuilt(uow: UnitOfWork, event: Any) -> None:
+def handle_prebuilt(_context: None, uow: UnitOfWork, event: Any) -> None:
     _started()
     uow.session.execute(INSERT_EFFECT, _row(event))
 
 
-def handle_nothing(uow: UnitOfWork, event: Any) -> None:
+def handle_nothing(_context: None, uow: UnitOfWork, event: Any) -> None:
     _started()
 
 
 VARIANTS: dict[str, Callable[..., Any]] = {
-    "staged (bench handler)": benchapp.handle_pinged,
+    "appended (bench handler)": benchapp.handle_pinged,
     "statement per event": handle_per_event_statement,
     "prebuilt statement": handle_prebuilt,
     "no handler (kit floor)": handle_nothing,
@@ -83,10 +83,11 @@ async def _consume(url: str, workdir: Path, n: int, name: str, handler: Any) -> 
     service = f"prof{abs(hash(name)) % 10**6}"
     settings = settings_for(service, database_url=f"sqlite:///{workdir / (service + '.db')}", nats_url=url)
     runtime = ServiceRuntime(
-        settings,
+        Infrastructure(settings),
+        None,
         title="bench profiling",
         migrations=MIGRATIONS,
-        subscriptions=[Subscription(PINGED, handler)],
+        subscriptions=[subscribe(BenchPinged, handler)],
         registry=REGISTRY,
     )
     await asyncio.to_thread(migrate, runtime.engine, service=service, version_locations=[MIGRATIONS])

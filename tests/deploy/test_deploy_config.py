@@ -41,15 +41,15 @@ import yaml
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 from tsunagu_cli.consumers import SUBSCRIPTIONS, apply_consumers, planned_consumers, publish_permissions
-from tsunagu_contracts import STREAMS, EventType
+from tsunagu_contracts import REGISTRY, STREAMS, CloudEvent, EventType
 from tsunagu_contracts.streams import PRODUCERS, stream_name
 from tsunagu_servicekit.broker import inbox_prefix
 from tsunagu_servicekit.messaging.consumer import (
     ConsumerPolicy,
     EventConsumer,
-    Subscription,
     consumer_config,
     consumer_name,
+    subscribe,
 )
 from tsunagu_servicekit.messaging.deadletter import publish_dead_letter
 from tsunagu_servicekit.messaging.pull import PullLoop
@@ -653,6 +653,10 @@ class _RecordingJetStream:
         self.calls.append((stream, config))
 
 
+def _ignore(_context: None, _uow: Any, _event: CloudEvent[Any]) -> None:
+    """A handler that is never run: these tests only create consumers."""
+
+
 async def test_consumers_apply_configures_consumers_as_the_service_kit_would() -> None:
     operator = _RecordingJetStream()
     await apply_consumers(operator)  # type: ignore[arg-type]
@@ -663,11 +667,11 @@ async def test_consumers_apply_configures_consumers_as_the_service_kit_would() -
             js = _RecordingJetStream()
             consumer = EventConsumer(
                 service=service,
-                subscription=Subscription(event_type, lambda uow, event: None),
-                engine=None,  # type: ignore[arg-type]
-                uow_factory=None,  # type: ignore[arg-type]
-                nc=None,  # type: ignore[arg-type]
-                js=js,  # type: ignore[arg-type]
+                subscription=subscribe(REGISTRY.get(event_type), _ignore),
+                context=None,
+                engine=None,  # type: ignore[arg-type]  # ensure() touches only the broker
+                uow_factory=None,  # type: ignore[arg-type]  # ensure() touches only the broker
+                js=js,  # type: ignore[arg-type]  # records what ensure() asks of JetStream
                 policy=ConsumerPolicy(),
             )
             await consumer.ensure()
@@ -859,7 +863,7 @@ async def test_services_cannot_create_consumers_or_read_others(platform: Running
 async def test_service_with_subscriptions_starts_under_production_permissions(
     platform: RunningNats, tmp_path: Path
 ) -> None:
-    from tsunagu_servicekit.runtime import ServiceRuntime
+    from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
     from tsunagu_servicekit.settings import ServiceSettings
 
     settings = ServiceSettings(
@@ -870,9 +874,10 @@ async def test_service_with_subscriptions_starts_under_production_permissions(
         data_dir=tmp_path,
     )
     runtime = ServiceRuntime(
-        settings,
+        Infrastructure(settings),
+        None,
         title="scheduling",
-        subscriptions=[Subscription(et, lambda uow, event: None) for et in SUBSCRIPTIONS["scheduling"]],
+        subscriptions=[subscribe(REGISTRY.get(et), _ignore) for et in SUBSCRIPTIONS["scheduling"]],
     )
     try:
         await asyncio.wait_for(runtime.start(), 20)

@@ -1,8 +1,15 @@
-"""The runtime a service's composition root hands its parts to: database, broker, relay, consumers, HTTP.
+"""What a service runs on, and the runtime that starts and stops it.
 
-``app.py`` of a service builds its adapters and handlers, then a :class:`ServiceRuntime`; the
-service's ``__main__`` calls :func:`run_service`. Tests start the same runtime in-process with
-a temporary database and their own nats-server.
+The composition root of a service (``app.py``) builds three things, in this order:
+
+1. :class:`Infrastructure`: telemetry, the database engine, the unit of work factory, the broker
+   client and the outbox relay. Nothing of the service's domain.
+2. The service's context (a :class:`~tsunagu_servicekit.context.ServiceContext`), from the
+   infrastructure's unit of work factory and the service's own adapters and policies.
+3. A :class:`ServiceRuntime` of both, with the service's subscriptions, routers and timers.
+
+Nothing is patched in afterwards. The service's ``__main__`` calls :func:`run_service`; tests
+start the same runtime in-process with a temporary database and their own nats-server.
 """
 
 from __future__ import annotations
@@ -10,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from sqlalchemy import Engine
 from tsunagu_contracts import PRODUCERS, REGISTRY, STREAMS, EventType, Registry, StreamDefinition
 from tsunagu_contracts.streams import stream_name
 
@@ -24,43 +32,32 @@ from .broker import create_broker
 from .db import create_db_engine, migrate, ping
 from .logging import configure_logging, get_logger
 from .messaging.consumer import ConsumerPolicy, EventConsumer, Subscription
-from .messaging.outbox import UnitOfWorkFactory
 from .messaging.relay import OutboxRelay
 from .messaging.streams import ensure_streams
 from .settings import ServiceSettings
 from .telemetry import setup_telemetry, shutdown_telemetry
+from .timers import PeriodicScan
+from .unit_of_work import Clock, UnitOfWorkFactory, utc_now
+
+__all__ = ["Infrastructure", "ServiceRuntime", "run_service", "serve"]
 
 log = get_logger(__name__)
 
-BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
-"""A service's periodic work (a durable timer's scan, say): runs until the event is set."""
+C = TypeVar("C")
+S = TypeVar("S", bound=ServiceSettings)
 
 
-class ServiceRuntime:
-    """Everything a service runs on, started and stopped in the right order."""
+class Infrastructure:
+    """Telemetry, database, units of work, broker and relay of one service, before its context.
 
-    def __init__(
-        self,
-        settings: ServiceSettings,
-        *,
-        title: str,
-        migrations: Path | None = None,
-        subscriptions: Sequence[Subscription] = (),
-        routers: Sequence[APIRouter] = (),
-        streams: Sequence[StreamDefinition] = STREAMS,
-        registry: Registry = REGISTRY,
-        background: Sequence[tuple[str, BackgroundTask]] = (),
-    ) -> None:
+    Built first by the composition root, so the context is built complete (``units`` is there)
+    and nothing is bound to it later. Connecting happens in :meth:`ServiceRuntime.start`.
+    """
+
+    def __init__(self, settings: ServiceSettings, *, clock: Clock = utc_now) -> None:
         self.settings = settings
-        self.title = title
-        self.migrations = migrations
-        self.subscriptions = list(subscriptions)
-        self.routers = list(routers)
-        self.streams = list(streams)
-        self.registry = registry
-        self._background_work = list(background)
         self.tracer_provider = setup_telemetry(settings)
-        self.engine = create_db_engine(settings.resolved_database_url())
+        self.engine: Engine = create_db_engine(settings.resolved_database_url())
         self.broker = create_broker(settings, self.tracer_provider)
         self.relay = OutboxRelay(
             self.engine,
@@ -69,18 +66,9 @@ class ServiceRuntime:
             batch_size=settings.relay_batch,
             poll_interval=settings.relay_poll_interval,
         )
-        self.uow_factory = UnitOfWorkFactory(self.engine, self.relay.notify)
-        self.consumers: list[EventConsumer] = []
-        self._stop = asyncio.Event()
-        self._relay_task: asyncio.Task[None] | None = None
-        self._background_running: list[asyncio.Task[None]] = []
+        self.units = UnitOfWorkFactory(self.engine, self.relay.notify, clock=clock)
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
-        self._http: FastAPI | None = None
-
-    def add_background(self, name: str, task: BackgroundTask) -> None:
-        """Run ``task`` from start (migrations applied, broker up) until stop (database still there)."""
-        self._background_work.append((name, task))
 
     @property
     def nc(self) -> Client:
@@ -94,44 +82,128 @@ class ServiceRuntime:
             raise RuntimeError("runtime not started")
         return self._js
 
-    # -- lifecycle ----------------------------------------------------------------------------
-    async def start(self) -> None:
-        versions = [self.migrations] if self.migrations else []
-        await asyncio.to_thread(
-            migrate, self.engine, service=self.settings.service_name, version_locations=versions
-        )
+    async def connect(self) -> None:
         await self.broker.connect()
         self._nc = self.broker.connection
         self._js = self._nc.jetstream()
-        if self.settings.manage_streams:
-            await ensure_streams(self._js, self.streams)
-        self.relay.bind_loop(asyncio.get_running_loop())
-        self._stop.clear()
-        self._relay_task = asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")
-        policy = ConsumerPolicy(
-            max_deliveries=self.settings.max_deliveries,
-            retry_base=self.settings.retry_base_delay,
-            retry_cap=self.settings.retry_max_delay,
-            ack_wait=self.settings.ack_wait,
-            batch=self.settings.consumer_batch,
-            manage=self.settings.manage_consumers,
+
+    async def disconnect(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        self._nc = self._js = None
+
+
+class ServiceRuntime(Generic[C]):
+    """A service's infrastructure and context, with what it runs: consumers, timers, HTTP API.
+
+    ``preflight`` checks run before anything else on start (before migrations); one that raises
+    keeps the service from starting (intake refuses a master key it does not know, say).
+    """
+
+    def __init__(
+        self,
+        infra: Infrastructure,
+        context: C,
+        *,
+        title: str,
+        migrations: Path | None = None,
+        subscriptions: Sequence[Subscription[C, Any]] = (),
+        routers: Sequence[APIRouter] = (),
+        timers: Sequence[PeriodicScan[C]] = (),
+        preflight: Sequence[Callable[[], None]] = (),
+        streams: Sequence[StreamDefinition] = STREAMS,
+        registry: Registry = REGISTRY,
+    ) -> None:
+        self.infra = infra
+        self.context = context
+        self.title = title
+        self.migrations = migrations
+        self.subscriptions: tuple[Subscription[C, Any], ...] = tuple(subscriptions)
+        self.routers = tuple(routers)
+        self.timers: tuple[PeriodicScan[C], ...] = tuple(timers)
+        self.preflight = tuple(preflight)
+        self.streams = tuple(streams)
+        self.registry = registry
+        self.consumers: list[EventConsumer[C]] = []
+        self._stop = asyncio.Event()
+        self._relay_task: asyncio.Task[None] | None = None
+        self._timer_tasks: list[asyncio.Task[None]] = []
+        self._http: FastAPI | None = None
+
+    # -- what the infrastructure holds --------------------------------------------------------
+    @property
+    def settings(self) -> ServiceSettings:
+        return self.infra.settings
+
+    @property
+    def engine(self) -> Engine:
+        return self.infra.engine
+
+    @property
+    def units(self) -> UnitOfWorkFactory:
+        return self.infra.units
+
+    @property
+    def nc(self) -> Client:
+        return self.infra.nc
+
+    @property
+    def js(self) -> JetStreamContext:
+        return self.infra.js
+
+    def timer(self, name: str) -> PeriodicScan[C]:
+        return next(t for t in self.timers if t.name == name)
+
+    def consumer_for(self, subscription: Subscription[C, Any]) -> EventConsumer[C]:
+        """The consumer of ``subscription`` under the service's durable name, not connected: its
+        :meth:`~EventConsumer.run_transaction` is what the running consumer runs per batch."""
+        return EventConsumer(
+            service=self.settings.service_name,
+            subscription=subscription,
+            context=self.context,
+            engine=self.engine,
+            uow_factory=self.units,
+            nc=self.infra._nc,
+            js=self.infra._js,
+            policy=self._policy(),
+            registry=self.registry,
         )
+
+    def migrate(self) -> None:
+        """Apply the kit's and the service's migrations (what :meth:`start` does first)."""
+        versions = [self.migrations] if self.migrations else []
+        migrate(self.engine, service=self.settings.service_name, version_locations=versions)
+
+    def _policy(self) -> ConsumerPolicy:
+        s = self.settings
+        return ConsumerPolicy(
+            max_deliveries=s.max_deliveries,
+            retry_base=s.retry_base_delay,
+            retry_cap=s.retry_max_delay,
+            ack_wait=s.ack_wait,
+            batch=s.consumer_batch,
+            manage=s.manage_consumers,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        for check in self.preflight:
+            await asyncio.to_thread(check)
+        await asyncio.to_thread(self.migrate)
+        await self.infra.connect()
+        if self.settings.manage_streams:
+            await ensure_streams(self.js, self.streams)
+        relay = self.infra.relay
+        relay.bind_loop(asyncio.get_running_loop())
+        self._stop.clear()
+        self._relay_task = asyncio.create_task(relay.run(self._stop), name="outbox-relay")
         for subscription in self.subscriptions:
-            consumer = EventConsumer(
-                service=self.settings.service_name,
-                subscription=subscription,
-                engine=self.engine,
-                uow_factory=self.uow_factory,
-                nc=self._nc,
-                js=self._js,
-                policy=policy,
-                registry=self.registry,
-            )
+            consumer = self.consumer_for(subscription)
             await consumer.start()
             self.consumers.append(consumer)
-        # Background work starts last (migrations applied, broker up) and stops first.
-        self._background_running = [
-            asyncio.create_task(task(self._stop), name=name) for name, task in self._background_work
+        # Timers start last (migrations applied, broker up) and stop first.
+        self._timer_tasks = [
+            asyncio.create_task(t.run(self.context, self._stop), name=f"timer:{t.name}") for t in self.timers
         ]
         log.info(
             "service started",
@@ -144,22 +216,20 @@ class ServiceRuntime:
             await consumer.stop()
         self.consumers.clear()
         self._stop.set()
-        for task in self._background_running:
+        for task in self._timer_tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._background_running = []
+        self._timer_tasks = []
         if self._relay_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task
             self._relay_task = None
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
-        self._nc = self._js = None
+        await self.infra.disconnect()
         self.engine.dispose()
         shutdown_telemetry()
         log.info("service stopped", service=self.settings.service_name)
 
-    async def __aenter__(self) -> ServiceRuntime:
+    async def __aenter__(self) -> ServiceRuntime[C]:
         await self.start()
         return self
 
@@ -171,7 +241,8 @@ class ServiceRuntime:
         await asyncio.to_thread(ping, self.engine)
 
     async def check_broker(self) -> None:
-        if self._nc is None or not self._nc.is_connected:
+        nc = self.infra._nc
+        if nc is None or not nc.is_connected:
             raise ConnectionError("broker not connected")
 
     async def check_streams(self) -> None:
@@ -185,6 +256,8 @@ class ServiceRuntime:
     # -- HTTP ---------------------------------------------------------------------------------
     @property
     def http_app(self) -> FastAPI:
+        """The service's API: the kit's app with the service's routers; ``app.state.context`` is
+        the context their dependencies read (:func:`tsunagu_servicekit.http.context_dependency`)."""
         if self._http is None:
             from .http import Authenticator, Readiness, create_http_app
 
@@ -198,13 +271,14 @@ class ServiceRuntime:
                 readiness=readiness,
                 routers=self.routers,
                 authenticator=Authenticator.from_settings(self.settings),
-                tracer_provider=self.tracer_provider,
+                tracer_provider=self.infra.tracer_provider,
             )
+            self._http.state.context = self.context
             self._http.state.runtime = self
         return self._http
 
 
-async def serve(runtime: ServiceRuntime) -> None:
+async def serve(runtime: ServiceRuntime[Any]) -> None:
     """Run the runtime and its HTTP API until SIGINT or SIGTERM."""
     import uvicorn
 
@@ -215,7 +289,8 @@ async def serve(runtime: ServiceRuntime) -> None:
             app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
         )
     )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # Ours stop the runtime too; uvicorn's would stop only the server.
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # replacing a method on purpose
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -233,7 +308,7 @@ async def serve(runtime: ServiceRuntime) -> None:
         await runtime.stop()
 
 
-def run_service(build: Any, settings: ServiceSettings) -> None:
+def run_service(build: Callable[[S], ServiceRuntime[Any]], settings: S) -> None:
     """Entry point of a service's ``__main__``: ``build(settings) -> ServiceRuntime``."""
     configure_logging(settings)
     asyncio.run(serve(build(settings)))

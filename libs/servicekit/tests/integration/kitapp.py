@@ -19,13 +19,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import Field
-from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event, new_event_id
+from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event_id
 from tsunagu_servicekit.logging import configure_logging
-from tsunagu_servicekit.messaging.consumer import Subscription
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
-from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.messaging.consumer import subscribe
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.settings import ServiceSettings
 from tsunagu_servicekit.telemetry import get_tracer
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "kitapp_migrations"
 REGISTRY = Registry()
@@ -52,11 +52,11 @@ effects = sa.Table(
 )
 
 
-def handle_pinged(uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+def handle_pinged(_context: None, uow: UnitOfWork, event: CloudEvent[Pinged]) -> None:
     if event.data.poison:
         raise RuntimeError("this message always fails")
-    # Staged: written with the batch's other rows in one executemany (UnitOfWork.stage).
-    uow.stage(
+    # Appended: written with the batch's other rows in one executemany (UnitOfWork.append).
+    uow.append(
         effects,
         {
             "event_id": event.id,
@@ -77,26 +77,30 @@ def settings_for(service: str, *, database_url: str, nats_url: str, **extra: Any
     )
 
 
-def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime:
-    subs = [Subscription(PINGED, handle_pinged)] if consume else []
+def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime[None]:
+    subs = [subscribe(Pinged, handle_pinged)] if consume else []
     return ServiceRuntime(
-        settings, title="kit test app", migrations=MIGRATIONS, subscriptions=subs, registry=REGISTRY
+        Infrastructure(settings),
+        None,
+        title="kit test app",
+        migrations=MIGRATIONS,
+        subscriptions=subs,
+        registry=REGISTRY,
     )
 
 
-def save_pings(runtime: ServiceRuntime, count: int, *, poison_at: set[int] = frozenset()) -> list[str]:
+def save_pings(runtime: ServiceRuntime[None], count: int, *, poison_at: set[int] = frozenset()) -> list[str]:
     """Save ``count`` events through the outbox in one unit of work, inside a traced span."""
     ids = []
-    with get_tracer("kitapp").start_as_current_span("save pings"), runtime.uow_factory() as uow:
+    with get_tracer("kitapp").start_as_current_span("save pings"), runtime.units() as uow:
         for n in range(count):
-            event = new_event(Pinged(ping_id=new_event_id(), n=n, poison=n in poison_at))
-            uow.add_event(event)
+            event = uow.emit(Pinged(ping_id=new_event_id(), n=n, poison=n in poison_at))
             ids.append(event.id)
         uow.commit()
     return ids
 
 
-def effect_count(runtime: ServiceRuntime) -> int:
+def effect_count(runtime: ServiceRuntime[None]) -> int:
     with runtime.engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(effects)).scalar_one())
 
@@ -112,13 +116,13 @@ async def _produce(args: argparse.Namespace) -> None:
     runtime = build_runtime(settings, consume=False)
     if args.crash_after_publish:
         # Die between the broker's acknowledgement and marking the rows sent.
-        runtime.relay._mark_published = lambda seqs: os.kill(os.getpid(), signal.SIGKILL)  # type: ignore[method-assign]
+        runtime.infra.relay._mark_published = lambda seqs: os.kill(os.getpid(), signal.SIGKILL)  # type: ignore[method-assign]
     await runtime.start()
     try:
         if args.count:
             save_pings(runtime, args.count)
         deadline = time.monotonic() + args.timeout
-        while await asyncio.to_thread(runtime.relay.pending_count) and time.monotonic() < deadline:
+        while await asyncio.to_thread(runtime.infra.relay.pending_count) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
     finally:
         await runtime.stop()

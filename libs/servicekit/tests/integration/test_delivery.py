@@ -297,5 +297,5 @@ async def test_nats_restart_mid_stream_loses_nothing(nats_server, database_url: 
         await wait_for(
             lambda: effect_count(consumer) == 400, timeout=60, message="400 effects across a restart"
         )
-        assert producer.relay.pending_count() == 0
+        assert producer.infra.relay.pending_count() == 0
     assert await stream_messages(nats_server.url, "TSUNAGU_TRAINING") == 400

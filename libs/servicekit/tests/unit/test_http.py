@@ -15,7 +15,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import BaseModel, Field
-from tsunagu_servicekit.errors import Conflict, Forbidden, NotFound, RuleViolation, ServiceError
+from tsunagu_servicekit.errors import Refusal, Rule, ServiceError, refuse
 from tsunagu_servicekit.http import Readiness, create_http_app
 from tsunagu_servicekit.logging import configure_logging
 from tsunagu_servicekit.metrics import REGISTRY
@@ -31,6 +31,11 @@ class Item(BaseModel):
     tags: dict[str, int] = Field(default_factory=dict)
 
 
+ITEM_NOT_FOUND = Rule("item_not_found", 404, "The item does not exist.")
+CLOSURE_DAY = Rule("closure_day", 422, "Reservations cannot be made on closure days.")
+ALREADY_REGISTERED = Rule("already_registered", 409, "The item was already registered.")
+OTHER_MUNICIPALITY = Rule("own_municipality_only", 403, "The case belongs to another municipality.")
+
 router = APIRouter()
 
 
@@ -42,23 +47,23 @@ async def create_item(item: Item) -> dict[str, str]:
 @router.get("/items/{item_id}")
 async def get_item(item_id: str) -> dict[str, str]:
     if item_id == "missing":
-        raise NotFound("The item does not exist.")
+        refuse(ITEM_NOT_FOUND)
     return {"id": item_id}
 
 
 @router.post("/closed")
 async def closed() -> None:
-    raise RuleViolation("Reservations cannot be made on closure days.", rule="closure_day")
+    raise Refusal(CLOSURE_DAY)
 
 
 @router.post("/duplicate")
 async def duplicate() -> None:
-    raise Conflict("The item was already registered.", code="already_registered")
+    raise Refusal(ALREADY_REGISTERED)
 
 
 @router.get("/forbidden")
 async def forbidden() -> None:
-    raise Forbidden("The case belongs to another municipality.")
+    raise Refusal(OTHER_MUNICIPALITY)
 
 
 @router.get("/plain")
@@ -232,13 +237,18 @@ def test_missing_body_field(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "status", "body"),
     [
-        ("GET", "/items/missing", 404, {"error": "not_found", "detail": "The item does not exist."}),
+        (
+            "GET",
+            "/items/missing",
+            404,
+            {"error": "item_not_found", "detail": "The item does not exist.", "rule": "item_not_found"},
+        ),
         (
             "POST",
             "/closed",
             422,
             {
-                "error": "rule_violation",
+                "error": "closure_day",
                 "detail": "Reservations cannot be made on closure days.",
                 "rule": "closure_day",
             },
@@ -247,13 +257,21 @@ def test_missing_body_field(client: TestClient) -> None:
             "POST",
             "/duplicate",
             409,
-            {"error": "already_registered", "detail": "The item was already registered."},
+            {
+                "error": "already_registered",
+                "detail": "The item was already registered.",
+                "rule": "already_registered",
+            },
         ),
         (
             "GET",
             "/forbidden",
             403,
-            {"error": "forbidden", "detail": "The case belongs to another municipality."},
+            {
+                "error": "own_municipality_only",
+                "detail": "The case belongs to another municipality.",
+                "rule": "own_municipality_only",
+            },
         ),
         ("GET", "/plain", 400, {"error": "bad_request", "detail": "The request cannot be handled."}),
         ("GET", "/http-exception", 409, {"error": "conflict", "detail": "Already done."}),

@@ -19,14 +19,14 @@ from tsunagu_servicekit.messaging.consumer import (
     ConsumerPolicy,
     EventConsumer,
     Outcome,
-    Subscription,
     _Item,
     consumer_name,
+    subscribe,
 )
 from tsunagu_servicekit.messaging.inbox import claim
-from tsunagu_servicekit.messaging.outbox import UnitOfWorkFactory
 from tsunagu_servicekit.messaging.relay import OutboxRelay
 from tsunagu_servicekit.messaging.tables import inbox, outbox
+from tsunagu_servicekit.unit_of_work import UnitOfWorkFactory
 
 REGISTRY = Registry()
 
@@ -72,12 +72,11 @@ def test_migrations_apply_twice_without_change(engine) -> None:
 def test_unit_of_work_commits_state_and_events_together(engine) -> None:
     woken = []
     factory = UnitOfWorkFactory(engine, lambda: woken.append(1))
-    event = new_event(Noted(thing_id=new_event_id()))
     with factory() as uow:
         uow.session.execute(
             sa.insert(inbox).values(consumer="state", event_id="x", processed_at=sa.func.now())
         )
-        uow.add_event(event)
+        event = uow.emit(Noted(thing_id=new_event_id()))
         uow.commit()
     (row,) = rows(engine, outbox)
     assert row.event_id == event.id
@@ -94,7 +93,7 @@ def test_unit_of_work_without_commit_writes_nothing(engine) -> None:
         uow.session.execute(
             sa.insert(inbox).values(consumer="state", event_id="x", processed_at=sa.func.now())
         )
-        uow.add_event(new_event(Noted(thing_id=new_event_id())))
+        uow.emit(Noted(thing_id=new_event_id()))
     assert rows(engine, outbox) == []
     assert rows(engine, inbox) == []
 
@@ -119,15 +118,15 @@ def test_inbox_claim_of_a_mixed_batch_returns_exactly_the_new_ids(engine) -> Non
     assert len(rows(engine, inbox)) == 120
 
 
-def test_staged_rows_are_written_with_the_events_and_only_on_commit(engine) -> None:
+def test_appended_rows_are_written_with_the_events_and_only_on_commit(engine) -> None:
     factory = UnitOfWorkFactory(engine)
     with factory() as uow:
-        uow.stage(inbox, {"consumer": "staged", "event_id": "dropped", "processed_at": datetime.now(UTC)})
+        uow.append(inbox, {"consumer": "staged", "event_id": "dropped", "processed_at": datetime.now(UTC)})
     assert rows(engine, inbox) == []
     with factory() as uow:
         for n in range(3):
-            uow.stage(inbox, {"consumer": "staged", "event_id": f"e{n}", "processed_at": datetime.now(UTC)})
-        uow.add_event(new_event(Noted(thing_id=new_event_id())))
+            uow.append(inbox, {"consumer": "staged", "event_id": f"e{n}", "processed_at": datetime.now(UTC)})
+        uow.emit(Noted(thing_id=new_event_id()))
         uow.commit()
     assert sorted(r.event_id for r in rows(engine, inbox)) == ["e0", "e1", "e2"]
     assert len(rows(engine, outbox)) == 1
@@ -161,9 +160,7 @@ class FakeJetStream:
 async def test_relay_publishes_in_order_and_marks_sent(engine) -> None:
     factory = UnitOfWorkFactory(engine)
     with factory() as uow:
-        events = [new_event(Noted(thing_id=new_event_id())) for _ in range(5)]
-        for e in events:
-            uow.add_event(e)
+        events = [uow.emit(Noted(thing_id=new_event_id())) for _ in range(5)]
         uow.commit()
     js = FakeJetStream()
     relay = OutboxRelay(engine, lambda: js, service="unittest")
@@ -176,9 +173,7 @@ async def test_relay_publishes_in_order_and_marks_sent(engine) -> None:
 async def test_relay_failure_keeps_the_rest_pending_and_resumes_there(engine) -> None:
     factory = UnitOfWorkFactory(engine)
     with factory() as uow:
-        events = [new_event(Noted(thing_id=new_event_id())) for _ in range(5)]
-        for e in events:
-            uow.add_event(e)
+        events = [uow.emit(Noted(thing_id=new_event_id())) for _ in range(5)]
         uow.commit()
     js = FakeJetStream(fail_at=2)
     relay = OutboxRelay(engine, lambda: js, service="unittest")
@@ -222,7 +217,7 @@ class FakeMsg:
 
 
 def handler(effects: list[str]):
-    def handle(uow, event) -> None:
+    def handle(_context: None, uow, event) -> None:
         if event.data.fail:
             raise RuntimeError("always fails")
         uow.session.execute(
@@ -236,11 +231,10 @@ def handler(effects: list[str]):
 def consumer(engine, effects: list[str], max_deliveries: int = 3) -> EventConsumer:
     return EventConsumer(
         service="unittest",
-        subscription=Subscription(NOTED, handler(effects)),
+        subscription=subscribe(Noted, handler(effects)),
+        context=None,
         engine=engine,
         uow_factory=UnitOfWorkFactory(engine),
-        nc=None,  # type: ignore[arg-type]
-        js=None,  # type: ignore[arg-type]
         policy=ConsumerPolicy(max_deliveries=max_deliveries),
         registry=REGISTRY,
     )

@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy import create_engine, make_url, text
-from tsunagu_contracts import ID_PATTERN, EventData, EventType, Registry, new_event, new_event_id
+from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event, new_event_id
 from tsunagu_servicekit.eventlog import (
     RAW_KEY,
     EventLogFormatError,
@@ -27,12 +27,11 @@ from tsunagu_servicekit.eventlog import (
     write_jsonl,
 )
 from tsunagu_servicekit.http import Authenticator, AuthError
-from tsunagu_servicekit.messaging.consumer import Subscription, consumer_name
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.messaging.consumer import consumer_name, subscribe
 from tsunagu_servicekit.messaging.streams import ensure_streams
 from tsunagu_servicekit.messaging.tables import inbox
 from tsunagu_servicekit.natsserver import MIN_VERSION, NatsServerProcess
-from tsunagu_servicekit.runtime import ServiceRuntime
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.settings import ServiceSettings
 from tsunagu_servicekit.testing import (
     QUICK_DELIVERY,
@@ -48,6 +47,7 @@ from tsunagu_servicekit.testing import (
     wait_for_sync,
 )
 from tsunagu_servicekit.testing import plugin as tsunagu_plugin
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -429,17 +429,21 @@ ASKED = Asked.event_type.name
 ANSWERED = Answered.event_type.name
 
 
-def answer(uow: UnitOfWork, event: Any) -> None:
-    uow.add_event(new_event(Answered(ask_id=event.data.ask_id)))
+def answer(_context: None, uow: UnitOfWork, event: CloudEvent[Asked]) -> None:
+    uow.emit(Answered(ask_id=event.data.ask_id))
     if event.data.fail:
         raise RuntimeError("the handler failed after staging its answer")
 
 
-class Helper(ServiceUnderTest[ServiceRuntime]):
-    tables = ("tsunagu_inbox", "tsunagu_outbox")
+class Helper(ServiceUnderTest[None]):
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return ("tsunagu_inbox", "tsunagu_outbox")
 
 
-def helper_runtime(database_url: str, tmp_path: Path, nats_url: str = "nats://127.0.0.1:1") -> ServiceRuntime:
+def helper_runtime(
+    database_url: str, tmp_path: Path, nats_url: str = "nats://127.0.0.1:1"
+) -> ServiceRuntime[None]:
     settings = settings_for_tests(
         ServiceSettings,
         database_url,
@@ -450,15 +454,18 @@ def helper_runtime(database_url: str, tmp_path: Path, nats_url: str = "nats://12
         relay_poll_interval=0.05,
     )
     return ServiceRuntime(
-        settings, title="kit helper", subscriptions=[Subscription(ASKED, answer)], registry=HELPER_REGISTRY
+        Infrastructure(settings),
+        None,
+        title="kit helper",
+        subscriptions=[subscribe(Asked, answer)],
+        registry=HELPER_REGISTRY,
     )
 
 
-def ask(runtime: ServiceRuntime, *, fail: bool = False) -> Any:
-    """Stage an ``Asked`` event through the runtime's outbox, as a service's command would."""
-    event = new_event(Asked(ask_id=new_event_id(), fail=fail))
-    with runtime.uow_factory() as uow:
-        uow.add_event(event)
+def ask(runtime: ServiceRuntime[None], *, fail: bool = False) -> Any:
+    """Raise an ``Asked`` event through the runtime's outbox, as a service's command would."""
+    with runtime.units() as uow:
+        event = uow.emit(Asked(ask_id=new_event_id(), fail=fail))
         uow.commit()
     return event
 

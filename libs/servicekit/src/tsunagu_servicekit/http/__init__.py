@@ -9,6 +9,7 @@ from tsunagu_servicekit.http.auth import (
     current_principal,
     require,
 )
+from tsunagu_servicekit.http.context import context_dependency
 from tsunagu_servicekit.http.health import Readiness
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Authenticator",
     "Principal",
     "Readiness",
+    "context_dependency",
     "create_http_app",
     "current_principal",
     "require",

@@ -22,7 +22,7 @@ from opentelemetry.trace import Status, StatusCode, TracerProvider
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tsunagu_servicekit.errors import RuleViolation, ServiceError
+from tsunagu_servicekit.errors import Refusal, ServiceError
 from tsunagu_servicekit.http.auth import Authenticator
 from tsunagu_servicekit.http.health import Readiness
 from tsunagu_servicekit.logging import get_logger
@@ -191,9 +191,10 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
 async def _on_service_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     body: dict[str, Any] = {"error": exc.code, "detail": exc.message}
-    if isinstance(exc, RuleViolation):
-        body["rule"] = exc.rule
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers: dict[str, str] | None = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, Refusal):
+        body["rule"] = exc.rule.name
+        headers = {**(headers or {}), **exc.headers} or None
     _log.info("http.service_error", error=exc.code, status=exc.status_code)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 

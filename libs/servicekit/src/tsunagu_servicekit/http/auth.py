@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
@@ -65,7 +65,7 @@ _JWKS_ALGORITHMS = ("RS256", "ES256")
 class AuthError(ServiceError):
     """A bearer token was refused. ``reason`` is a code (``expired``, ``invalid_signature`` …)."""
 
-    status_code: ClassVar[int] = 401
+    status_code = 401
     code = "unauthorized"
 
     def __init__(

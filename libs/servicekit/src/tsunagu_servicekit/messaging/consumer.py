@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
@@ -30,22 +30,28 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from sqlalchemy import Engine
 from sqlmodel import Session
-from tsunagu_contracts import REGISTRY, CloudEvent, EventParseError, EventType, Registry
+from tsunagu_contracts import REGISTRY, CloudEvent, EventData, EventParseError, EventType, Registry
 
 from ..db import is_unavailable_error, ping
 from ..logging import get_logger
 from ..metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from ..telemetry import extract_context, get_tracer
+from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .backoff import backoff_delay
 from .deadletter import publish_dead_letter
 from .inbox import claim
-from .outbox import UnitOfWork, UnitOfWorkFactory
 from .pull import PullLoop
 
 log = get_logger(__name__)
 
-Handler = Callable[[UnitOfWork, CloudEvent[Any]], None]
-"""A use case run for one event inside the consumer's transaction. It must not commit."""
+C = TypeVar("C")
+D = TypeVar("D", bound=EventData)
+
+Handler = Callable[[C, UnitOfWork, CloudEvent[D]], None]
+"""A use case run for one event inside the consumer's transaction: ``(context, uow, event)``.
+
+It must not commit. Events it emits on ``uow`` are caused by ``event``.
+"""
 
 
 def consumer_name(service: str, event_type: str) -> str:
@@ -55,11 +61,30 @@ def consumer_name(service: str, event_type: str) -> str:
 
 
 @dataclass(frozen=True)
-class Subscription:
-    """A service's handler for one event type (one durable consumer, shared by its replicas)."""
+class Subscription(Generic[C, D]):
+    """A service's handler for one event type (one durable consumer, shared by its replicas).
 
-    event_type: str
-    handler: Handler
+    Built with :func:`subscribe`, which ties the handler's type to the event's data class.
+    """
+
+    data_type: type[D]
+    handler: Callable[[C, UnitOfWork, CloudEvent[D]], None]
+
+    @property
+    def event_type(self) -> str:
+        return self.data_type.event_type.name
+
+
+def subscribe(
+    data_type: type[D], handler: Callable[[C, UnitOfWork, CloudEvent[D]], None]
+) -> Subscription[C, D]:
+    """``subscribe(CaseEscalated, reviews.on_case_escalated)``: the handler receives a validated
+    ``CloudEvent[CaseEscalated]`` (a message whose data is of another class is dead-lettered)."""
+    return Subscription(data_type, handler)
+
+
+class UnexpectedDataError(EventParseError):
+    """The event's data is not of the class the subscription was made for."""
 
 
 class Outcome(Enum):
@@ -113,9 +138,9 @@ class ConsumerMissingError(RuntimeError):
     """The durable consumer does not exist and this service may not create it."""
 
 
-def _sampled(msg: Msg) -> bool:
+def _sampled(headers: dict[str, str] | None) -> bool:
     # Only continue traces the producer sampled: a span per message halves throughput.
-    tp = msg.headers.get("traceparent") if msg.headers else None
+    tp = headers.get("traceparent") if headers else None
     if not tp or len(tp) < 2:
         return False
     try:
@@ -124,23 +149,25 @@ def _sampled(msg: Msg) -> bool:
         return False
 
 
-class EventConsumer:
+class EventConsumer(Generic[C]):
     """One durable pull consumer running one handler, batch by batch."""
 
     def __init__(
         self,
         *,
         service: str,
-        subscription: Subscription,
+        subscription: Subscription[C, Any],
+        context: C,
         engine: Engine,
         uow_factory: UnitOfWorkFactory,
-        nc: Client,
-        js: JetStreamContext,
+        nc: Client | None = None,
+        js: JetStreamContext | None = None,
         policy: ConsumerPolicy = ConsumerPolicy(),
         registry: Registry = REGISTRY,
     ) -> None:
         self.service = service
         self.subscription = subscription
+        self.context = context
         self.name = consumer_name(service, subscription.event_type)
         self.stream = EventType.parse(subscription.event_type).stream
         self._engine = engine
@@ -154,16 +181,22 @@ class EventConsumer:
         self._task: asyncio.Task[None] | None = None
         self.processed = 0
 
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeError("the consumer has no broker (built for run_transaction only)")
+        return self._js
+
     # -- lifecycle --------------------------------------------------------------------------
     async def ensure(self) -> None:
         """Create (or update) the durable consumer, or, where the operator owns consumers, check it exists."""
         if self.policy.manage:
-            await self._js.add_consumer(
+            await self.js.add_consumer(
                 self.stream, consumer_config(self.service, self.subscription.event_type, self.policy)
             )
             return
         try:
-            await self._js.consumer_info(self.stream, self.name)
+            await self.js.consumer_info(self.stream, self.name)
         except NotFoundError:
             raise ConsumerMissingError(
                 f"consumer {self.name} on {self.stream} does not exist; "
@@ -172,6 +205,8 @@ class EventConsumer:
 
     async def start(self) -> None:
         await self.ensure()
+        if self._nc is None:
+            raise RuntimeError("the consumer has no broker (built for run_transaction only)")
         self._pull = PullLoop(self._nc, stream=self.stream, durable=self.name, batch=self.policy.batch)
         await self._pull.start()
         self._task = asyncio.create_task(self._work(), name=f"consumer:{self.name}")
@@ -252,7 +287,7 @@ class EventConsumer:
                 continue
             if item.event is None:
                 try:
-                    item.event = self._registry.parse(item.msg.data)
+                    item.event = self.parse(item.msg.data)
                 except EventParseError as exc:
                     item.outcome, item.error = Outcome.DEAD, type(exc).__name__
                     continue
@@ -292,39 +327,62 @@ class EventConsumer:
             return False
         return True
 
-    def _transaction(self, items: list[_Item]) -> None:
+    def parse(self, payload: bytes) -> CloudEvent[Any]:
+        """The event in ``payload``, validated as the subscription's data class."""
+        event = self._registry.parse(payload)
+        if not isinstance(event.data, self.subscription.data_type):
+            raise UnexpectedDataError("the event's data is not of the subscribed class")
+        return event
+
+    def run_transaction(
+        self, events: Sequence[CloudEvent[Any]], headers: Sequence[dict[str, str] | None] = ()
+    ) -> list[bool]:
+        """Claim ``events`` in the inbox and run the handler for each new one, in one transaction.
+
+        Returns, per event, whether it was processed (False: a duplicate, which changes nothing).
+        ``headers`` are the messages' headers, whose trace context the handler's span continues.
+        An exception rolls the whole transaction back. Tests deliver events through this too.
+        """
+        processed: list[bool] = []
         with Session(self._engine, expire_on_commit=False) as session:
             uow = self._uow_factory(session=session)
-            fresh = claim(session, self.name, [i.event.id for i in items if i.event is not None])
-            done: set[str] = set()
-            for item in items:
-                event = item.event
-                assert event is not None
-                if event.id not in fresh or event.id in done:
-                    item.outcome = Outcome.DUPLICATE
+            fresh = claim(session, self.name, [e.id for e in events])
+            for n, event in enumerate(events):
+                if event.id not in fresh:
+                    processed.append(False)
                     continue
-                done.add(event.id)
-                if _sampled(item.msg):
-                    with self._tracer.start_as_current_span(
-                        f"{event.type} process",
-                        context=extract_context(item.msg.headers),
-                        kind=trace.SpanKind.CONSUMER,
-                        attributes={
-                            "messaging.system": "nats",
-                            "messaging.operation.type": "process",
-                            "messaging.destination.name": event.type,
-                            "messaging.message.id": event.id,
-                            "messaging.consumer.group.name": self.name,
-                        },
-                    ):
-                        self.subscription.handler(uow, event)
-                else:
-                    self.subscription.handler(uow, event)
-                item.outcome = Outcome.PROCESSED
+                fresh.discard(event.id)  # the same id twice in one batch: the second is a duplicate
+                message_headers = headers[n] if n < len(headers) else None
+                with uow.handling(event):
+                    if _sampled(message_headers):
+                        with self._tracer.start_as_current_span(
+                            f"{event.type} process",
+                            context=extract_context(message_headers),
+                            kind=trace.SpanKind.CONSUMER,
+                            attributes={
+                                "messaging.system": "nats",
+                                "messaging.operation.type": "process",
+                                "messaging.destination.name": event.type,
+                                "messaging.message.id": event.id,
+                                "messaging.consumer.group.name": self.name,
+                            },
+                        ):
+                            self.subscription.handler(self.context, uow, event)
+                    else:
+                        self.subscription.handler(self.context, uow, event)
+                processed.append(True)
             uow.flush_events()
             session.commit()
         if uow.events_written and self._uow_factory.on_events_committed is not None:
             self._uow_factory.on_events_committed()
+        return processed
+
+    def _transaction(self, items: list[_Item]) -> None:
+        events = [i.event for i in items if i.event is not None]
+        assert len(events) == len(items)
+        results = self.run_transaction(events, [i.msg.headers for i in items])
+        for item, processed in zip(items, results, strict=True):
+            item.outcome = Outcome.PROCESSED if processed else Outcome.DUPLICATE
 
     # -- settling (event loop) --------------------------------------------------------------
     async def _settle(self, items: list[_Item]) -> None:
@@ -353,7 +411,7 @@ class EventConsumer:
 
     async def _dead_letter(self, item: _Item) -> Outcome:
         try:
-            await publish_dead_letter(self._js, item.msg, consumer=self.name, error_class=item.error)
+            await publish_dead_letter(self.js, item.msg, consumer=self.name, error_class=item.error)
         except Exception as exc:
             log.warning(
                 "dead-letter publish failed; will retry", consumer=self.name, error=type(exc).__name__

@@ -3,8 +3,8 @@
 A service's tests build the runtime through the service's own composition root (with
 :func:`settings_for_tests`) and hand it here; the kit knows nothing of any service::
 
-    class Service(ServiceUnderTest[IntakeRuntime]):
-        tables = ("intake_case", "tsunagu_outbox")
+    class Service(ServiceUnderTest[IntakeContext]):
+        ...  # the service's own shortcuts
 
     clock = SettableClock(datetime(2025, 5, 1, 1, 0, tzinfo=UTC))
     settings = settings_for_tests(IntakeSettings, database_url, tmp_path, jwt_secret=SECRET)
@@ -22,22 +22,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import SQLModel
 from tsunagu_contracts import CloudEvent
 
-from ..db import migrate
 from ..http import Authenticator
-from ..messaging.consumer import consumer_name
-from ..messaging.inbox import claim
 from ..messaging.tables import outbox
 from ..runtime import ServiceRuntime
 from ..settings import ServiceSettings
 
-R = TypeVar("R", bound=ServiceRuntime)
+C = TypeVar("C")
 S = TypeVar("S", bound=ServiceSettings)
 
 QUICK_DELIVERY: dict[str, Any] = {
@@ -90,7 +87,7 @@ def auth_headers(
 
 @asynccontextmanager
 async def http_client(
-    runtime: ServiceRuntime, base_url: str | None = None
+    runtime: ServiceRuntime[Any], base_url: str | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the runtime's app, in-process (no socket). The base URL defaults to
     ``http://<service name>.test``."""
@@ -100,34 +97,40 @@ async def http_client(
         yield client
 
 
+def service_tables(service: str) -> tuple[str, ...]:
+    """The tables of ``service`` (named ``<service>_…`` by convention) in the declared metadata,
+    then the outbox."""
+    prefix = f"{service}_"
+    return (*sorted(t for t in SQLModel.metadata.tables if t.startswith(prefix)), outbox.name)
+
+
 @dataclass
-class ServiceUnderTest(Generic[R]):
+class ServiceUnderTest(Generic[C]):
     """A service built by its composition root, with an HTTP client on its app and the test's clock.
 
-    Subclass it per service for the service's own shortcuts; set :attr:`tables` to what
-    :meth:`counts` reports.
+    Subclass it per service for the service's own shortcuts.
     """
 
-    runtime: R
+    runtime: ServiceRuntime[C]
     client: httpx.AsyncClient
     clock: SettableClock
     events_seen: int = field(default=0)
 
-    tables: ClassVar[tuple[str, ...]] = ("tsunagu_outbox",)
-    """The tables :meth:`counts` counts the rows of."""
+    @property
+    def context(self) -> C:
+        return self.runtime.context
 
     # -- building ---------------------------------------------------------------------------
 
     @classmethod
     @asynccontextmanager
     async def without_broker(
-        cls, runtime: R, clock: SettableClock, *, base_url: str | None = None
+        cls, runtime: ServiceRuntime[C], clock: SettableClock, *, base_url: str | None = None
     ) -> AsyncIterator[Self]:
         """The service with its database migrated and no broker: events stay in the outbox, and
         :meth:`deliver` stands in for the consumers. The engine is disposed of afterwards."""
         try:
-            versions = [runtime.migrations] if runtime.migrations else []
-            migrate(runtime.engine, service=runtime.settings.service_name, version_locations=versions)
+            runtime.migrate()
             async with http_client(runtime, base_url) as client:
                 yield cls(runtime, client, clock)
         finally:
@@ -136,7 +139,7 @@ class ServiceUnderTest(Generic[R]):
     @classmethod
     @asynccontextmanager
     async def running(
-        cls, runtime: R, clock: SettableClock, *, base_url: str | None = None
+        cls, runtime: ServiceRuntime[C], clock: SettableClock, *, base_url: str | None = None
     ) -> AsyncIterator[Self]:
         """The whole service in-process: migrations, broker, relay, consumers, background work, HTTP
         app; stopped afterwards."""
@@ -165,6 +168,11 @@ class ServiceUnderTest(Generic[R]):
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(sa.table(table))).scalar_one())
 
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The service's tables and the outbox: what :meth:`counts` reports."""
+        return service_tables(self.runtime.settings.service_name)
+
     def counts(self) -> dict[str, int]:
         """Rows per table of :attr:`tables`."""
         return {t: self.count(t) for t in self.tables}
@@ -172,20 +180,10 @@ class ServiceUnderTest(Generic[R]):
     # -- consuming --------------------------------------------------------------------------
 
     def deliver(self, event: CloudEvent[Any]) -> bool:
-        """Run the service's handler for ``event`` as the kit's consumer does: the inbox row (under
-        the consumer's durable name) and the handler's effect in one transaction. Returns False for
-        a duplicate, which changes nothing."""
+        """Run the service's handler for ``event`` through the consumer's own transaction code (the
+        inbox row under the consumer's durable name and the handler's effect in one transaction).
+        Returns False for a duplicate, which changes nothing."""
         subscription = next((s for s in self.runtime.subscriptions if s.event_type == event.type), None)
         if subscription is None:
             raise LookupError(f"{self.runtime.settings.service_name} does not subscribe to {event.type}")
-        with Session(self.engine, expire_on_commit=False) as session:
-            uow = self.runtime.uow_factory(session=session)
-            name = consumer_name(self.runtime.settings.service_name, event.type)
-            if event.id not in claim(session, name, [event.id]):
-                return False
-            subscription.handler(uow, event)
-            uow.flush_events()
-            session.commit()
-        if uow.events_written and self.runtime.uow_factory.on_events_committed is not None:
-            self.runtime.uow_factory.on_events_committed()
-        return True
+        return self.runtime.consumer_for(subscription).run_transaction([event])[0]

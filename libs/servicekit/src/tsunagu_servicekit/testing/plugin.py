@@ -25,6 +25,18 @@ kit. Fixtures:
     afterwards. Otherwise ``sqlite:///<tmp_path>/test.db``. Use :func:`is_postgres` to branch.
 ``replay_events``
     ``await replay_events(path)`` replays an exported JSONL file into ``nats_url``.
+``clock_start``, ``clock``
+    A :class:`~tsunagu_servicekit.testing.SettableClock` at ``clock_start`` (Thursday 1 May 2025,
+    10:00 in Tokyo, a business day; a service's ``conftest.py`` overrides ``clock_start``).
+``service``
+    The service under test, built by the factory the service's ``conftest.py`` declares as the
+    ``service_under_test`` fixture (``(database_url, data_dir, clock) -> async context manager``),
+    usually :meth:`~tsunagu_servicekit.testing.ServiceUnderTest.without_broker` on the service's
+    composition root. So a service's ``conftest.py`` says only what is its own::
+
+        @pytest.fixture
+        def service_under_test() -> ServiceFactory:
+            return service_without_broker   # from tsunagu_<service>.testing
 
 ``TSUNAGU_TEST_CONTAINERS=1`` runs the broker and PostgreSQL in containers (testcontainers,
 one of each per session) where neither URL is set. It needs the ``testcontainers`` package and a
@@ -37,7 +49,9 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
@@ -223,3 +237,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         pytest.fail(f"{ENV_DATABASE_URL} must be a PostgreSQL URL (postgresql+psycopg://…)", pytrace=False)
     with temporary_postgres_database(server_url) as url:
         yield url
+
+
+ServiceFactory = Callable[[str, Path, Any], AbstractAsyncContextManager[Any]]
+"""``(database_url, data_dir, clock) -> async context manager of the service under test``."""
+
+THU_2025_05_01_10_JST = datetime(2025, 5, 1, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """Where the test's clock starts; a service's ``conftest.py`` may override it."""
+    return THU_2025_05_01_10_JST
+
+
+@pytest.fixture
+def clock(clock_start: datetime) -> Any:
+    """A settable clock at ``clock_start``: pass it to the composition root."""
+    from .service import SettableClock
+
+    return SettableClock(clock_start)
+
+
+@pytest.fixture
+async def service(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, clock: Any
+) -> AsyncIterator[Any]:
+    """The service under test from the ``service_under_test`` factory its ``conftest.py`` declares."""
+    factory: ServiceFactory = request.getfixturevalue("service_under_test")
+    async with factory(database_url, tmp_path / "data", clock) as svc:
+        yield svc

@@ -99,10 +99,11 @@ class UnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         if not self._external_session:
-            self.rollback()
             if self.read_only:
-                # What was read stays readable after the transaction ends.
+                # What was read stays readable after the transaction ends: detached before the
+                # rollback, which would otherwise expire it (and a detached row cannot reload).
                 self.session.expunge_all()
+            self.rollback()
             self.session.close()
 
     def now(self) -> datetime:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from pydantic import Field
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlmodel import Session
 from tsunagu_contracts import ID_PATTERN, EventData, EventType, Registry, new_event, new_event_id
 from tsunagu_servicekit.db import create_db_engine, migrate
@@ -26,7 +27,7 @@ from tsunagu_servicekit.messaging.consumer import (
 from tsunagu_servicekit.messaging.inbox import claim
 from tsunagu_servicekit.messaging.relay import OutboxRelay
 from tsunagu_servicekit.messaging.tables import inbox, outbox
-from tsunagu_servicekit.unit_of_work import UnitOfWorkFactory
+from tsunagu_servicekit.unit_of_work import ReadOnlyError, UnitOfWorkFactory
 
 REGISTRY = Registry()
 
@@ -130,6 +131,34 @@ def test_appended_rows_are_written_with_the_events_and_only_on_commit(engine) ->
         uow.commit()
     assert sorted(r.event_id for r in rows(engine, inbox)) == ["e0", "e1", "e2"]
     assert len(rows(engine, outbox)) == 1
+
+
+class _Rows(DeclarativeBase):
+    pass
+
+
+class Thing(_Rows):
+    __tablename__ = "unittest_thing"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str]
+
+
+def test_what_a_reading_unit_of_work_loaded_stays_readable_and_it_writes_nothing(engine) -> None:
+    _Rows.metadata.create_all(engine)
+    factory = UnitOfWorkFactory(engine)
+    with factory() as uow:
+        uow.session.add(Thing(id=1, label="one"))
+        uow.commit()
+    with factory.reading() as uow:
+        thing = uow.session.get(Thing, 1)
+    assert thing is not None
+    assert thing.label == "one"  # loaded inside, read after the transaction ended
+    with factory.reading() as uow:
+        with pytest.raises(ReadOnlyError):
+            uow.emit(Noted(thing_id=new_event_id()))
+        with pytest.raises(ReadOnlyError):
+            uow.commit()
+    assert rows(engine, outbox) == []
 
 
 @dataclass

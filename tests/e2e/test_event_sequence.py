@@ -8,23 +8,20 @@ expert team's agenda, a municipality's home-visit request, the team's advice bac
 from __future__ import annotations
 
 import asyncio
-import time
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 import pytest
 from stack import (
-    ServiceProcess,
     advice_on_timeline,
     conclude,
     consumers_settled,
     escalate,
+    intake_and_scheduling,
     open_case,
     request_home_visits,
     review_of,
-    running,
-    second_database,
     stream_events,
     wait_until,
 )
@@ -52,35 +49,31 @@ CAUSES = {
 """What caused each event that has a cause; intake's events here all open or join a flow of their own."""
 
 
+STREAMS = ("TSUNAGU_INTAKE", "TSUNAGU_SCHEDULING")
+INTAKE_CONSUMERS = ["scheduling-intake-case-escalated-v1", "scheduling-intake-home_visit-requested-v1"]
+SCHEDULING_CONSUMERS = ["intake-scheduling-case_review-concluded-v1"]
+
+
 def runs(events: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return [(t, len(list(g))) for t, g in groupby(e["type"] for e in events)]
 
 
 def test_the_scenario_raises_the_recorded_events(nats_url: str, database_url: str, tmp_path: Path) -> None:
-    with second_database(database_url, tmp_path, "scheduling") as scheduling_db:
-        intake = ServiceProcess("intake", nats_url, database_url, tmp_path)
-        scheduling = ServiceProcess("scheduling", nats_url, scheduling_db, tmp_path)
-        with running(intake, scheduling), intake.client() as ic, scheduling.client() as sc:
-            case_id = open_case(ic)
-            escalation_id = escalate(ic, case_id)
-            review = wait_until(lambda: review_of(sc, escalation_id), message="the case on an agenda")
-            request_home_visits(ic)
-            conclude(sc, review["id"])
-            wait_until(lambda: advice_on_timeline(ic, case_id), message="the advice on the timeline")
-            durables = [
-                "intake-scheduling-case_review-concluded-v1",
-                "scheduling-intake-case-escalated-v1",
-                "scheduling-intake-home_visit-requested-v1",
-            ]
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and not (
-                asyncio.run(consumers_settled(nats_url, "TSUNAGU_INTAKE", durables[1:]))
-                and asyncio.run(consumers_settled(nats_url, "TSUNAGU_SCHEDULING", durables[:1]))
-            ):
-                time.sleep(0.2)
-            streams = {
-                s: asyncio.run(stream_events(nats_url, s)) for s in ("TSUNAGU_INTAKE", "TSUNAGU_SCHEDULING")
-            }
+    with intake_and_scheduling(nats_url, database_url, tmp_path) as two:
+        case_id = open_case(two.ic)
+        escalation_id = escalate(two.ic, case_id)
+        review = wait_until(lambda: review_of(two.sc, escalation_id), message="the case on an agenda")
+        request_home_visits(two.ic)
+        conclude(two.sc, review["id"])
+        wait_until(lambda: advice_on_timeline(two.ic, case_id), message="the advice on the timeline")
+        wait_until(
+            lambda: (
+                asyncio.run(consumers_settled(nats_url, "TSUNAGU_INTAKE", INTAKE_CONSUMERS))
+                and asyncio.run(consumers_settled(nats_url, "TSUNAGU_SCHEDULING", SCHEDULING_CONSUMERS))
+            ),
+            message="every consumer settled",
+        )
+        streams = {s: asyncio.run(stream_events(nats_url, s)) for s in STREAMS}
 
     assert runs(streams["TSUNAGU_INTAKE"]) == INTAKE_STREAM
     (meetings, generated), *rest = runs(streams["TSUNAGU_SCHEDULING"])

@@ -149,6 +149,28 @@ def running(*services: ServiceProcess) -> Iterator[None]:
             service.stop()
 
 
+@dataclass
+class TwoServices:
+    """Intake and scheduling running as processes, each on its own database, with an HTTP client each."""
+
+    intake: ServiceProcess
+    scheduling: ServiceProcess
+    ic: httpx.Client
+    sc: httpx.Client
+
+
+@contextmanager
+def intake_and_scheduling(
+    nats_url: str, database_url: str, tmp_path: Path, scheduling_env: dict[str, str] | None = None
+) -> Iterator[TwoServices]:
+    """Both services on ``nats_url`` (scheduling on a second database), stopped afterwards."""
+    with second_database(database_url, tmp_path, "scheduling") as scheduling_db:
+        intake = ServiceProcess("intake", nats_url, database_url, tmp_path)
+        scheduling = ServiceProcess("scheduling", nats_url, scheduling_db, tmp_path, scheduling_env or {})
+        with running(intake, scheduling), intake.client() as ic, scheduling.client() as sc:
+            yield TwoServices(intake, scheduling, ic, sc)
+
+
 def wait_until(
     predicate: Any, *, timeout: float = 30.0, interval: float = 0.2, message: str = "condition"
 ) -> Any:

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 import holidays as _holidays_pkg
+from holidays.countries.japan import Japan as _Japan
 
 __all__ = ["HolidaySource", "JapaneseHolidays"]
 
@@ -45,7 +46,7 @@ class JapaneseHolidays:
     """
 
     def __init__(self, language: str = "ja") -> None:
-        supported = tuple(getattr(_holidays_pkg.JP, "supported_languages", ()))
+        supported = tuple(getattr(_Japan, "supported_languages", ()))
         if supported and language not in supported:
             raise ValueError(f"unsupported holiday-name language {language!r}; choose one of {supported}")
         self._language = language
@@ -59,12 +60,12 @@ class JapaneseHolidays:
     @property
     def first_year(self) -> int:
         """First calendar year the package covers."""
-        return int(_holidays_pkg.JP.start_year)
+        return int(_Japan.start_year)
 
     @property
     def last_year(self) -> int:
         """Last calendar year the package covers."""
-        return int(_holidays_pkg.JP.end_year)
+        return int(_Japan.end_year)
 
     def holidays_in_year(self, year: int) -> Mapping[date, str]:
         """Return a read-only mapping of every national holiday in ``year`` to its name."""

@@ -142,8 +142,8 @@ def new_event(
     """Wrap ``data`` in a new envelope. A flow's first event is its own correlation id."""
     event_type = type(data).event_type
     eid = event_id or new_event_id()
-    envelope_cls: Any = CloudEvent[type(data)]  # type: ignore[misc]
-    return envelope_cls(
+    envelope_cls: Any = CloudEvent[type(data)]  # type: ignore[misc]  # parametrised at run time by the data's class
+    event: CloudEvent[D] = envelope_cls(
         id=eid,
         source=event_type.source,
         type=event_type.name,
@@ -154,6 +154,7 @@ def new_event(
         causationid=causation_id,
         data=data,
     )
+    return event
 
 
 def caused_by(cause: CloudEvent[Any], data: D, *, subject: str | None = None) -> CloudEvent[D]:

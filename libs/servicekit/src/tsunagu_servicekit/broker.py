@@ -29,7 +29,8 @@ def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider | N
         name=f"tsunagu-{settings.service_name}",
         allow_reconnect=True,
         max_reconnect_attempts=-1,
-        reconnect_time_wait=0.5,
+        # nats-py waits a float number of seconds; FastStream's annotation says int.
+        reconnect_time_wait=0.5,  # type: ignore[arg-type]  # FastStream annotates int, nats-py takes float
         connect_timeout=5,
         # Replies (JetStream API answers, pull deliveries, publish acks) arrive under a prefix of
         # this service's own, so NATS permissions can keep one service out of another's inbox.

@@ -290,7 +290,7 @@ async def serve(runtime: ServiceRuntime[Any]) -> None:
         )
     )
     # Ours stop the runtime too; uvicorn's would stop only the server.
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # replacing a method on purpose
+    server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]  # a uvicorn attribute its stubs omit
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, Insert, Table, insert
 from sqlmodel import Session
@@ -26,7 +27,16 @@ from .messaging.outbox import outbox_row
 from .messaging.tables import outbox
 from .telemetry import inject_headers
 
-__all__ = ["Clock", "ReadOnlyError", "UnitOfWork", "UnitOfWorkFactory", "now_from", "utc_now"]
+__all__ = [
+    "Cause",
+    "Clock",
+    "EventRef",
+    "ReadOnlyError",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "now_from",
+    "utc_now",
+]
 
 D = TypeVar("D", bound=EventData)
 
@@ -44,6 +54,25 @@ def now_from(clock: Clock) -> datetime:
     if value.tzinfo is None:
         raise ValueError("the clock must give aware datetimes")
     return value.astimezone(UTC)
+
+
+class Cause(Protocol):
+    """What caused an event: a consumed :class:`CloudEvent`, or an :class:`EventRef` to one."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def correlationid(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """A stored reference to an event handled earlier, so that a later use case (an HTTP request
+    days after, say) can raise what follows from it in the same flow."""
+
+    id: str
+    correlationid: str
 
 
 class ReadOnlyError(RuntimeError):
@@ -90,7 +119,7 @@ class UnitOfWork:
         self.read_only = read_only
         self._outbox_rows: list[dict[str, Any]] = []
         self._rows: dict[Table, list[dict[str, Any]]] = {}
-        self._cause: CloudEvent[Any] | None = None
+        self._cause: Cause | None = None
         self._correlation: str | None = None
         self.events_written = 0
 
@@ -113,8 +142,9 @@ class UnitOfWork:
     # -- events -----------------------------------------------------------------------------
 
     @contextmanager
-    def handling(self, cause: CloudEvent[Any]) -> Iterator[None]:
-        """Events emitted inside the block are caused by ``cause`` (the consumer wraps each handler)."""
+    def handling(self, cause: Cause) -> Iterator[None]:
+        """Events emitted inside the block are caused by ``cause``: the consumer wraps each handler
+        in it; a use case that continues a flow recorded earlier passes an :class:`EventRef`."""
         previous, self._cause = self._cause, cause
         try:
             yield

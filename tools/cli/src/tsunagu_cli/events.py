@@ -183,11 +183,13 @@ def compact_json(value: Any) -> str:
 
 def describe(msg: Msg) -> EventLine:
     meta = msg.metadata
-    base = {"stream": meta.stream, "seq": meta.sequence.stream, "subject": msg.subject}
+    stream, seq, subject = meta.stream, meta.sequence.stream, msg.subject
     try:
         event = REGISTRY.parse(msg.data)
     except EventParseError as exc:
-        return EventLine(time=stored_time(msg), error=type(exc).__name__, **base)
+        return EventLine(
+            time=stored_time(msg), error=type(exc).__name__, stream=stream, seq=seq, subject=subject
+        )
     return EventLine(
         time=event.time,
         type=event.type,
@@ -195,7 +197,9 @@ def describe(msg: Msg) -> EventLine:
         correlation=event.correlationid,
         entity=event.subject,
         data=compact_json(event.data.model_dump(mode="json")),
-        **base,
+        stream=stream,
+        seq=seq,
+        subject=subject,
     )
 
 
@@ -514,7 +518,7 @@ async def events_replay_command(
 
             def on_message(duplicate: bool) -> None:
                 counts["dup" if duplicate else "new"] += 1
-                progress.update(task, advance=1, **counts)
+                progress.update(task, advance=1, new=counts["new"], dup=counts["dup"])
 
             result = await replay_records(js, records, pace=pace, rate=rate, on_message=on_message)
     out.print(

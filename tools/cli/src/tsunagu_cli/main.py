@@ -150,6 +150,35 @@ def services_cmd(
         raise typer.Exit(1) from None
 
 
+@app.command("new-service")
+def new_service_cmd(
+    name: Annotated[
+        str, typer.Argument(help="The service's name: lower-case letters and digits (partners).")
+    ],
+    entity: Annotated[str, typer.Option(help="Its first entity, in the singular (agreement).")] = "item",
+    description: Annotated[str, typer.Option(help="One sentence saying what the service does.")] = (
+        "a new Tsunagu service."
+    ),
+    root: Annotated[
+        Path, typer.Option(help="The workspace to write into (the repository root).", file_okay=False)
+    ] = Path("."),
+) -> None:
+    """Generate a service in the kit's shape: see docs/adding-a-service.md."""
+    from .scaffold import ScaffoldError, ServiceScaffold, new_service, next_port
+
+    try:
+        scaffold = ServiceScaffold(name, entity, description, port=next_port(root))
+        written = new_service(root, scaffold)
+    except ScaffoldError as exc:
+        err_console.print(f"[red]Cannot generate the service:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"Generated [bold]{name}[/] ({len(written)} files written or updated) in {root.resolve()}.")
+    console.print(
+        "Next: [bold]uv lock[/], [bold]./dev test[/] (the deploy tests name the consumer plan and NATS "
+        "permissions the new subscription needs), [bold]./dev docs[/] (schemas, catalogue, AsyncAPI)."
+    )
+
+
 # -- streams -------------------------------------------------------------------------------------------
 
 

@@ -98,7 +98,8 @@ class StreamReader:
             idle_heartbeat=2.0,
         )
         consumer = await self._sub.consumer_info()
-        pending = consumer.num_pending + consumer.delivered.consumer_seq
+        delivered = consumer.delivered.consumer_seq if consumer.delivered is not None else 0
+        pending = (consumer.num_pending or 0) + (delivered or 0)
         if pending == 0:
             self._empty = True
         elif self.subjects or self.since:

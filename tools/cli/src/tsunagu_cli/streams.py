@@ -76,7 +76,9 @@ def _differences(current: StreamConfig, wanted: StreamConfig) -> list[str]:
         elif name == "subjects":
             if sorted(have or []) != sorted(want or []):
                 changed.append(name)
-        elif have != want and not (hasattr(have, "value") and have.value == getattr(want, "value", want)):
+        elif have != want and not (
+            have is not None and getattr(have, "value", have) == getattr(want, "value", want)
+        ):
             changed.append(name)
     return changed
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .common import CliError
 
+if TYPE_CHECKING:
+    from tsunagu_servicekit.settings import ServiceSettings
 
-def _settings(data_dir: Path):  # -> ServiceSettings (imported lazily: it pulls in pydantic-settings)
+
+def _settings(data_dir: Path) -> ServiceSettings:
+    # Imported here: pydantic-settings is slow to import and most commands never need it.
     from tsunagu_servicekit.settings import ServiceSettings
 
     return ServiceSettings(data_dir=data_dir)
@@ -38,7 +43,8 @@ def local_secret(data_dir: Path) -> str | None:
         return None
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
-    return load_or_create_secret(settings.data_dir)
+    secret: str = load_or_create_secret(settings.data_dir)
+    return secret
 
 
 def issue_token(

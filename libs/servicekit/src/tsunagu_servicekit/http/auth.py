@@ -174,15 +174,15 @@ class Authenticator:
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> Authenticator:
-        common = {"issuer": settings.jwt_issuer, "audience": settings.jwt_audience}
+        issuer, audience = settings.jwt_issuer, settings.jwt_audience
         if settings.jwt_jwks_url:
             client = jwt.PyJWKClient(settings.jwt_jwks_url, cache_jwk_set=True, lifespan=300, timeout=5)
-            return cls(jwks_client=client, **common)
+            return cls(jwks_client=client, issuer=issuer, audience=audience)
         if settings.jwt_secret is not None:
-            return cls(secret=settings.jwt_secret.get_secret_value(), **common)
+            return cls(secret=settings.jwt_secret.get_secret_value(), issuer=issuer, audience=audience)
         if settings.environment == "production":
             raise RuntimeError("Production needs jwt_jwks_url (or an explicit jwt_secret); none is set.")
-        return cls(secret=load_or_create_secret(settings.data_dir), **common)
+        return cls(secret=load_or_create_secret(settings.data_dir), issuer=issuer, audience=audience)
 
     @property
     def mode(self) -> str:

@@ -1,27 +1,13 @@
-"""Fixtures of the intake tests. The broker and database fixtures come from the kit's pytest plugin
-(``nats_url``, ``database_url``: SQLite, or PostgreSQL where TSUNAGU_TEST_DATABASE_URL is set)."""
+"""The intake service under test, for the kit's ``service`` fixture (the clock starts at the kit's
+Thursday 1 May 2025, 10:00 in Tokyo: a business day, the phone line open, Golden Week ahead)."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-from tsunagu_servicekit.testing import SettableClock
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from intake_support import THU_2025_05_01_10_JST, Service, service_without_broker
+from tsunagu_intake.testing import service_without_broker
+from tsunagu_servicekit.testing.plugin import ServiceFactory
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(THU_2025_05_01_10_JST)
-
-
-@pytest.fixture
-async def service(database_url: str, tmp_path: Path, clock: SettableClock) -> AsyncIterator[Service]:
-    """The service through its composition root, database migrated, no broker (events stay in the outbox)."""
-    async with service_without_broker(database_url, tmp_path / "data", clock) as svc:
-        yield svc
+def service_under_test() -> ServiceFactory:
+    return service_without_broker

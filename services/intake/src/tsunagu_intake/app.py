@@ -2,61 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from tsunagu_calendar import ServiceCalendar
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
+from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
 from .adapters import reference_data
-from .adapters.keys import master_keys_from_settings
+from .adapters.keys import MasterKeys, master_keys_from_settings
 from .adapters.login_lockout import LoginLockout
-from .adapters.sessions import WebSessions
 from .adapters.vault import Vault, derive_key
-from .api import routers
-from .consumers.case_review import case_review_subscription
-from .handlers.context import IntakeContext, utc_now
-from .runtime import IntakeRuntime
+from .adapters.web_logins import WebLogins
+from .api import ROUTERS
+from .consumers import SUBSCRIPTIONS
+from .handlers.context import IntakeContext
+from .handlers.key_rotation import require_known_master_keys
 from .settings import IntakeSettings
-from .timers.reply_deadlines import ReplyDeadlineTimer
+from .timers import timers
 
 MIGRATIONS = Path(__file__).parent / "adapters" / "migrations" / "versions"
 TITLE = "Tsunagu intake"
 
 
-def build_runtime(settings: IntakeSettings, *, clock: Callable[[], datetime] | None = None) -> IntakeRuntime:
-    """The intake service: runtime, vault, calendar, reference data, consumer, timer and HTTP API."""
+def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> ServiceRuntime[IntakeContext]:
+    """The intake service: vault, calendar, reference data, consumer, timer and HTTP API."""
+    infra = Infrastructure(settings, clock=clock or utc_now)
     keys = master_keys_from_settings(settings)
-    runtime = IntakeRuntime(settings, title=TITLE, migrations=MIGRATIONS, routers=routers())
     ctx = IntakeContext(
-        uow_factory=runtime.uow_factory,
-        vault=Vault(keys.current, key_id=keys.key_id, retired=keys.retired),
+        units=infra.units,
+        vault=vault_of(keys),
         calendar=ServiceCalendar(hours=reference_data.opening_hours(settings)),
         municipalities=reference_data.municipalities(),
         eligibility=reference_data.eligibility_rules(settings),
         triage_words=reference_data.triage_words(settings),
-        web_sessions=WebSessions(
-            derive_key(keys.current, "web-session"),
-            ttl_seconds=settings.client_session_minutes * 60,
-            accepted_keys=[derive_key(key, "web-session") for key in keys.retired.values()],
-        ),
-        reply_business_days=settings.reply_business_days,
-        reply_due_soon=timedelta(hours=settings.reply_due_soon_hours),
-        clock=clock or utc_now,
+        web_logins=web_logins_of(keys, settings),
         login_lockout=LoginLockout(
             max_failures=settings.login_max_failures,
             lockout=timedelta(minutes=settings.login_lockout_minutes),
         ),
+        reply_business_days=settings.reply_business_days,
+        reply_due_soon=timedelta(hours=settings.reply_due_soon_hours),
         publication_min_persons=settings.publication_min_persons,
     )
-    runtime.intake = ctx
-    runtime.subscriptions.append(case_review_subscription(ctx))
-    timer = ReplyDeadlineTimer(ctx, settings.sla_scan_interval)
-    runtime.add_background(timer.name, timer.run)
-    return runtime
+    return ServiceRuntime(
+        infra,
+        ctx,
+        title=TITLE,
+        migrations=MIGRATIONS,
+        subscriptions=SUBSCRIPTIONS,
+        routers=ROUTERS,
+        timers=timers(settings),
+        # Data keys under a master key it was not given: refuse to start, naming the key id.
+        preflight=[partial(require_known_master_keys, infra.engine, ctx.vault)],
+    )
+
+
+def vault_of(keys: MasterKeys) -> Vault:
+    return Vault(keys.current, key_id=keys.key_id, retired=keys.retired)
 
 
 def build_vault(settings: IntakeSettings) -> Vault:
     """The vault with the settings' current and retired master keys (:class:`MasterKeyError` if wrong)."""
-    keys = master_keys_from_settings(settings)
-    return Vault(keys.current, key_id=keys.key_id, retired=keys.retired)
+    return vault_of(master_keys_from_settings(settings))
+
+
+def web_logins_of(keys: MasterKeys, settings: IntakeSettings) -> WebLogins:
+    """Web users' login tokens, signed with a key derived from the current master key; those signed
+    under a retired one still verify, so a rotation logs nobody out."""
+    # The label is part of the key: renaming it would log every web user out.
+    return WebLogins(
+        derive_key(keys.current, "web-session"),
+        ttl_seconds=settings.client_session_minutes * 60,
+        accepted_keys=[derive_key(key, "web-session") for key in keys.retired.values()],
+    )

@@ -1,6 +1,6 @@
 """Write the intake service's AsyncAPI document: ``python -m tsunagu_intake.asyncapi [path]``.
 
-Generated from the code (the contracts' registry and the events this service consumes) into
+Generated from the code (the contracts' registry and the service's subscriptions) into
 ``docs/asyncapi/intake.json`` of the source tree, or the path given.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 from tsunagu_contracts import REGISTRY
 from tsunagu_contracts.asyncapi import asyncapi_document, write_asyncapi
 
-from .consumers.case_review import CASE_REVIEW_CONCLUDED
+from .consumers import SUBSCRIPTIONS
 
 SERVICE = "intake"
-CONSUMED = (CASE_REVIEW_CONCLUDED,)
+CONSUMED = tuple(s.event_type for s in SUBSCRIPTIONS)
 DEFAULT_PATH = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / f"{SERVICE}.json"
 DESCRIPTION = (
     "Intake owns consultations and cases: pseudonymous persons and their encrypted personal data, "
@@ -28,6 +28,7 @@ DESCRIPTION = (
 
 
 def document() -> dict[str, Any]:
+    """The service's AsyncAPI document: what it publishes and what it consumes."""
     return asyncapi_document(
         SERVICE, publishes=REGISTRY.subjects_of(SERVICE), subscribes=CONSUMED, description=DESCRIPTION
     )

@@ -6,21 +6,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from intake_support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
-from tsunagu_intake.handlers.escalations import UnknownCaseError, apply_case_review
+from tsunagu_intake.handlers.escalations import UnknownCaseError
+from tsunagu_intake.testing import COUNSELLOR, EXPERT, SUPERVISOR, IntakeService, new_person_consultation
 from tsunagu_servicekit.testing import SettableClock
 
 
-async def open_case(service: Service) -> dict:
+async def open_case(service: IntakeService) -> dict:
     r = await service.client.post("/consultations", json=new_person_consultation(), headers=COUNSELLOR)
     assert r.status_code == 201
     service.new_events()
     return r.json()
 
 
-async def test_risk_and_flags_with_expiry(service: Service, clock: SettableClock) -> None:
+async def test_risk_and_flags_with_expiry(service: IntakeService, clock: SettableClock) -> None:
     case = await open_case(service)
     expiry = (clock.now + timedelta(days=7)).isoformat()
     r = await service.client.post(
@@ -51,7 +51,7 @@ async def test_risk_and_flags_with_expiry(service: Service, clock: SettableClock
     assert past.json()["rule"] == "flag_expiry_in_past"
 
 
-async def test_a_high_risk_flag_escalates_once_automatically(service: Service) -> None:
+async def test_a_high_risk_flag_escalates_once_automatically(service: IntakeService) -> None:
     case = await open_case(service)
     r = await service.client.post(
         f"/cases/{case['case_id']}/risk",
@@ -79,7 +79,7 @@ async def test_a_high_risk_flag_escalates_once_automatically(service: Service) -
     assert service.types(service.new_events()) == ["tsunagu.intake.case.risk_assessed.v1"]
 
 
-async def test_manual_escalation_brief_for_experts_and_their_advice(service: Service) -> None:
+async def test_manual_escalation_brief_for_experts_and_their_advice(service: IntakeService) -> None:
     case = await open_case(service)
     r = await service.client.post(
         f"/cases/{case['case_id']}/escalations",
@@ -124,10 +124,9 @@ async def test_manual_escalation_brief_for_experts_and_their_advice(service: Ser
             escalation_ids=[escalation_id],
         )
     )
-    ctx = service.runtime.intake
-    with ctx.uow() as uow:
-        apply_case_review(ctx, uow, review)
-        uow.session.commit()
+    assert service.deliver(review) is True
+    assert service.new_events() == []  # advice is recorded, not announced
+    assert service.deliver(review) is False  # a redelivery changes nothing
     timeline = (
         await service.client.get(f"/cases/{case['case_id']}/timeline?purpose=case_work", headers=COUNSELLOR)
     ).json()
@@ -147,7 +146,7 @@ async def test_manual_escalation_brief_for_experts_and_their_advice(service: Ser
     ]
 
 
-async def test_notes_timeline_and_closing(service: Service, clock: SettableClock) -> None:
+async def test_notes_timeline_and_closing(service: IntakeService, clock: SettableClock) -> None:
     case = await open_case(service)
     note = await service.client.post(
         f"/cases/{case['case_id']}/notes", json={"note": "母親と面談。本人は在宅"}, headers=COUNSELLOR
@@ -184,7 +183,7 @@ async def test_notes_timeline_and_closing(service: Service, clock: SettableClock
     assert new.json()["case_opened"] is True  # a closed case is not reopened: a new one starts
 
 
-async def test_cases_are_searched_by_user_number_nickname_status_and_risk(service: Service) -> None:
+async def test_cases_are_searched_by_user_number_nickname_status_and_risk(service: IntakeService) -> None:
     a = await open_case(service)
     await service.client.post(f"/cases/{a['case_id']}/risk", json={"risk_level": "high"}, headers=COUNSELLOR)
     registered = await service.client.post(
@@ -216,7 +215,9 @@ async def test_cases_are_searched_by_user_number_nickname_status_and_risk(servic
     assert "たろう" not in found.text  # summaries carry no personal data
 
 
-def test_a_review_of_an_unknown_case_fails_so_it_is_retried_then_dead_lettered(service: Service) -> None:
+def test_a_review_of_an_unknown_case_fails_so_it_is_retried_then_dead_lettered(
+    service: IntakeService,
+) -> None:
     review = new_event(
         CaseReviewConcluded(
             review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f9",
@@ -226,6 +227,7 @@ def test_a_review_of_an_unknown_case_fails_so_it_is_retried_then_dead_lettered(s
             advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
         )
     )
-    ctx = service.runtime.intake
-    with ctx.uow() as uow, pytest.raises(UnknownCaseError):
-        apply_case_review(ctx, uow, review)
+    before = service.counts()
+    with pytest.raises(UnknownCaseError):
+        service.deliver(review)
+    assert service.counts() == before  # not even the inbox row: the delivery is retried whole

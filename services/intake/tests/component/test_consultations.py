@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from intake_support import (
+from tsunagu_intake.testing import (
     CHIYODA,
     COUNSELLOR,
     SHINJUKU,
     SUPERVISOR,
-    Service,
+    IntakeService,
     municipality_staff,
     new_person_consultation,
 )
@@ -19,7 +19,7 @@ from tsunagu_servicekit.testing import SettableClock
 CANARY = "CANARY-山田太郎-ﾔﾏﾀﾞ"
 
 
-async def test_a_consultation_opens_a_case_and_raises_events(service: Service) -> None:
+async def test_a_consultation_opens_a_case_and_raises_events(service: IntakeService) -> None:
     r = await service.client.post("/consultations", json=new_person_consultation(), headers=COUNSELLOR)
     assert r.status_code == 201, r.text
     body = r.json()
@@ -44,7 +44,7 @@ async def test_a_consultation_opens_a_case_and_raises_events(service: Service) -
     assert received.subject == body["consultation_id"]
 
 
-async def test_a_returning_person_is_recognised_and_joins_the_open_case(service: Service) -> None:
+async def test_a_returning_person_is_recognised_and_joins_the_open_case(service: IntakeService) -> None:
     first = (
         await service.client.post("/consultations", json=new_person_consultation(), headers=COUNSELLOR)
     ).json()
@@ -68,7 +68,9 @@ async def test_a_returning_person_is_recognised_and_joins_the_open_case(service:
     assert events[0].data.returning is True
 
 
-async def test_outside_phone_hours_is_allowed_and_marked(service: Service, clock: SettableClock) -> None:
+async def test_outside_phone_hours_is_allowed_and_marked(
+    service: IntakeService, clock: SettableClock
+) -> None:
     clock.set(datetime(2025, 5, 4, 3, 0, tzinfo=UTC))  # Sunday 12:00 in Tokyo, also a holiday
     r = await service.client.post("/consultations", json=new_person_consultation(), headers=COUNSELLOR)
     assert r.status_code == 201
@@ -84,7 +86,7 @@ async def test_outside_phone_hours_is_allowed_and_marked(service: Service, clock
     ] is False
 
 
-async def test_linking_to_another_persons_case_is_refused(service: Service) -> None:
+async def test_linking_to_another_persons_case_is_refused(service: IntakeService) -> None:
     a = (
         await service.client.post("/consultations", json=new_person_consultation(), headers=COUNSELLOR)
     ).json()
@@ -124,7 +126,7 @@ def _no_echo(text: str) -> None:
     ],
 )
 async def test_bad_input_is_refused_naming_the_rule_without_echo_or_write(
-    service: Service, change: dict[str, object], loc: str, rule: str
+    service: IntakeService, change: dict[str, object], loc: str, rule: str
 ) -> None:
     before = service.counts()
     r = await service.client.post(
@@ -136,7 +138,7 @@ async def test_bad_input_is_refused_naming_the_rule_without_echo_or_write(
     assert service.counts() == before
 
 
-async def test_unknown_municipality_code_names_the_rule(service: Service) -> None:
+async def test_unknown_municipality_code_names_the_rule(service: IntakeService) -> None:
     before = service.counts()
     r = await service.client.post(
         "/consultations", json=new_person_consultation(municipality_code="139999"), headers=COUNSELLOR
@@ -146,7 +148,7 @@ async def test_unknown_municipality_code_names_the_rule(service: Service) -> Non
     assert service.counts() == before
 
 
-async def test_malformed_json_is_refused_without_echo(service: Service) -> None:
+async def test_malformed_json_is_refused_without_echo(service: IntakeService) -> None:
     before = service.counts()
     r = await service.client.post(
         "/consultations",
@@ -159,7 +161,7 @@ async def test_malformed_json_is_refused_without_echo(service: Service) -> None:
     assert service.counts() == before
 
 
-async def test_a_consultation_in_the_future_is_refused(service: Service) -> None:
+async def test_a_consultation_in_the_future_is_refused(service: IntakeService) -> None:
     r = await service.client.post(
         "/consultations",
         json=new_person_consultation(received_at="2025-05-02T10:00:00+09:00"),
@@ -169,7 +171,7 @@ async def test_a_consultation_in_the_future_is_refused(service: Service) -> None
     assert r.json()["rule"] == "received_in_future"
 
 
-async def test_only_counsellors_and_supervisors_record(service: Service) -> None:
+async def test_only_counsellors_and_supervisors_record(service: IntakeService) -> None:
     r = await service.client.post(
         "/consultations", json=new_person_consultation(), headers=municipality_staff(CHIYODA)
     )
@@ -177,7 +179,7 @@ async def test_only_counsellors_and_supervisors_record(service: Service) -> None
     assert (await service.client.post("/consultations", json=new_person_consultation())).status_code == 401
 
 
-async def test_reading_a_consultation_needs_a_purpose_and_is_logged(service: Service) -> None:
+async def test_reading_a_consultation_needs_a_purpose_and_is_logged(service: IntakeService) -> None:
     made = (
         await service.client.post(
             "/consultations",

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from intake_support import COUNSELLOR, EXPERT, SUPERVISOR, Service, new_person_consultation
-from raw_database import raw_database_text, sealed_values_of
 from sqlalchemy import text
 from tsunagu_intake.adapters.vault import PersonKeyMissing
+from tsunagu_intake.testing import (
+    COUNSELLOR,
+    EXPERT,
+    SUPERVISOR,
+    IntakeService,
+    new_person_consultation,
+    raw_database_text,
+    sealed_values_of,
+)
 
 MARKERS = ("CANARY-ERASE-山田太郎", "ｶﾅﾘｱｲﾚｲｽ", "ＣＡＮＡＲＹ－ＥＲＡＳＥ")
 
 
-async def test_erasure_makes_personal_data_unreadable_everywhere(service: Service) -> None:
+async def test_erasure_makes_personal_data_unreadable_everywhere(service: IntakeService) -> None:
     made = (
         await service.client.post(
             "/consultations",
@@ -51,8 +58,8 @@ async def test_erasure_makes_personal_data_unreadable_everywhere(service: Servic
         assert marker not in raw
     sealed = sealed_values_of(service.engine, person_id)
     assert len(sealed) >= 6
-    ctx = service.runtime.intake
-    with ctx.uow() as uow:
+    ctx = service.context
+    with ctx.reading() as uow:
         cipher = ctx.vault.cipher(uow.session, person_id)
         assert cipher.open("name", person_id, sealed[("intake_person", "name_ct", person_id)]) == MARKERS[0]
 
@@ -115,13 +122,13 @@ async def test_erasure_makes_personal_data_unreadable_everywhere(service: Servic
             {"p": person_id},
         ).one()
         assert tuple(row) == (None, None, None)
-    with ctx.uow() as uow, pytest.raises(PersonKeyMissing):
+    with ctx.reading() as uow, pytest.raises(PersonKeyMissing):
         ctx.vault.cipher(uow.session, person_id)
     stats = (await service.client.get("/statistics?fiscal_year=2025", headers=SUPERVISOR)).json()
     assert stats["total"] == {"persons": 1, "consultations": 1}  # pseudonymous counts still add up
 
 
-async def test_a_web_user_cannot_log_in_after_erasure(service: Service) -> None:
+async def test_a_web_user_cannot_log_in_after_erasure(service: IntakeService) -> None:
     number = (await service.client.post("/web/registrations", json={"password": "password-1"})).json()[
         "user_number"
     ]

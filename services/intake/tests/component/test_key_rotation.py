@@ -17,22 +17,22 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from intake_support import (
-    COUNSELLOR,
-    JWT_SECRET,
-    MASTER_KEY,
-    SUPERVISOR,
-    Service,
-    make_settings,
-    new_person_consultation,
-    service_without_broker,
-)
-from raw_database import sealed_values_of
 from tsunagu_intake.adapters.keys import MasterKeyError
 from tsunagu_intake.adapters.vault import Vault
 from tsunagu_intake.app import build_runtime
 from tsunagu_intake.handlers import key_rotation
 from tsunagu_intake.handlers.key_rotation import check_master_keys, pending_by_key_id, rewrap_keys
+from tsunagu_intake.testing import (
+    COUNSELLOR,
+    JWT_SECRET,
+    MASTER_KEY,
+    SUPERVISOR,
+    IntakeService,
+    make_settings,
+    new_person_consultation,
+    sealed_values_of,
+    service_without_broker,
+)
 from tsunagu_servicekit.testing import SettableClock
 
 K1 = MASTER_KEY
@@ -58,7 +58,7 @@ class World:
     erased: str
 
 
-async def write_under_k1(svc: Service, *, extra_people: int = 0) -> World:
+async def write_under_k1(svc: IntakeService, *, extra_people: int = 0) -> World:
     made = (
         await svc.client.post(
             "/consultations",
@@ -121,7 +121,7 @@ async def write_under_k1(svc: Service, *, extra_people: int = 0) -> World:
     )
 
 
-async def assert_readable(svc: Service, world: World) -> None:
+async def assert_readable(svc: IntakeService, world: World) -> None:
     person = await svc.client.get(f"/persons/{world.person}?purpose=case_work", headers=COUNSELLOR)
     assert person.status_code == 200, person.text
     assert (person.json()["name"], person.json()["nickname"], person.json()["phone"]) == (
@@ -156,13 +156,13 @@ async def assert_readable(svc: Service, world: World) -> None:
     ).status_code == 410
 
 
-def key_rows(svc: Service) -> dict[str, tuple[str, bytes]]:
+def key_rows(svc: IntakeService) -> dict[str, tuple[str, bytes]]:
     with svc.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT person_id, key_id, wrapped_key FROM intake_person_key")).all()
     return {r.person_id: (r.key_id, bytes(r.wrapped_key)) for r in rows}
 
 
-def digests(svc: Service, person_id: str) -> tuple[str | None, str | None]:
+def digests(svc: IntakeService, person_id: str) -> tuple[str | None, str | None]:
     with svc.engine.connect() as conn:
         row = conn.execute(
             sa.text("SELECT nickname_digest, phone_digest FROM intake_person WHERE id = :p"), {"p": person_id}
@@ -182,7 +182,7 @@ async def test_rotate_rewrap_and_drop_the_old_key(
 
     # The new key is current, the old one retired: everything still opens, web logins last.
     async with service_without_broker(database_url, data, clock, **ROTATED) as svc:
-        vault = svc.runtime.intake.vault
+        vault = svc.context.vault
         assert check_master_keys(svc.engine, vault) == {"k1"}
         await assert_readable(svc, world)
         old_token = {"Authorization": f"Bearer {world.web_token}"}
@@ -213,7 +213,7 @@ async def test_rotate_rewrap_and_drop_the_old_key(
 
     # The old key is gone from the settings: nothing needed it any more.
     async with service_without_broker(database_url, data, clock, **K2_ONLY) as svc:
-        assert check_master_keys(svc.engine, svc.runtime.intake.vault) == {"k2"}
+        assert check_master_keys(svc.engine, svc.context.vault) == {"k2"}
         await assert_readable(svc, world)
         old_token = {"Authorization": f"Bearer {world.web_token}"}
         assert (await svc.client.get("/web/consultations", headers=old_token)).status_code == 401
@@ -230,7 +230,7 @@ async def test_an_interrupted_rewrap_completes_when_run_again(
     async with service_without_broker(database_url, data, clock, **UNDER_K1) as svc:
         world = await write_under_k1(svc, extra_people=5)  # 7 data keys under k1
     async with service_without_broker(database_url, data, clock, **ROTATED) as svc:
-        vault = svc.runtime.intake.vault
+        vault = svc.context.vault
         real_wrap = Vault.wrap
         calls = 0
 
@@ -266,7 +266,7 @@ async def test_a_key_rewrapped_meanwhile_is_left_as_the_other_run_wrote_it(
     async with service_without_broker(database_url, data, clock, **ROTATED) as svc:
         if svc.engine.dialect.name == "sqlite":
             pytest.skip("SQLite runs one write transaction at a time: nothing can come in between")
-        vault = svc.runtime.intake.vault
+        vault = svc.context.vault
         real_unwrap = Vault.unwrap
         theirs: dict[str, bytes] = {}
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from intake_support import Service, service_without_broker
-from raw_database import raw_database_text
 from tsunagu_intake.domain.identity import luhn_digit
+from tsunagu_intake.domain.rules import LOGIN_LOCKED
 from tsunagu_intake.handlers import web
 from tsunagu_intake.handlers.commands import Login
-from tsunagu_intake.handlers.errors import LoginLocked
+from tsunagu_intake.testing import IntakeService, raw_database_text, service_without_broker
+from tsunagu_servicekit.errors import Refusal
 from tsunagu_servicekit.http import AuthError
 from tsunagu_servicekit.testing import SettableClock
 
@@ -22,13 +22,13 @@ WRONG = "not the password"
 UNKNOWN = "123456789" + str(luhn_digit("123456789"))  # a well-formed number nobody has
 
 
-async def register(service: Service) -> str:
+async def register(service: IntakeService) -> str:
     r = await service.client.post("/web/registrations", json={"password": PASSWORD, "nickname": "ﾊﾅｺ"})
     assert r.status_code == 201, r.text
     return r.json()["user_number"]
 
 
-async def login(service: Service, number: str, password: str) -> httpx.Response:
+async def login(service: IntakeService, number: str, password: str) -> httpx.Response:
     return await service.client.post("/web/sessions", json={"user_number": number, "password": password})
 
 
@@ -36,20 +36,23 @@ def answer(r: httpx.Response) -> tuple[int, dict, str | None]:
     return r.status_code, r.json(), r.headers.get("retry-after")
 
 
-def throttle_rows(service: Service) -> list[sa.Row]:
+def throttle_rows(service: IntakeService) -> list[sa.Row]:
     with service.engine.connect() as conn:
         return list(conn.execute(sa.text("SELECT * FROM intake_login_throttle")).all())
 
 
-async def test_five_failures_lock_the_number_with_retry_after(service: Service, clock: SettableClock) -> None:
+async def test_five_failures_lock_the_number_with_retry_after(
+    service: IntakeService, clock: SettableClock
+) -> None:
     number = await register(service)
     for _ in range(4):
         assert (await login(service, number, WRONG)).status_code == 401
     fifth = await login(service, number, WRONG)
     assert fifth.status_code == 429
     assert fifth.json() == {
-        "error": "too_many_requests",
+        "error": "login_locked",
         "detail": "Too many failed logins. Try again later.",
+        "rule": "login_locked",
     }
     assert fifth.headers["retry-after"] == str(15 * 60)
     # Locked: even the right password is refused, and no password is checked.
@@ -61,7 +64,7 @@ async def test_five_failures_lock_the_number_with_retry_after(service: Service, 
     assert (await login(service, number, PASSWORD)).status_code == 200
 
 
-async def test_a_successful_login_starts_the_count_again(service: Service) -> None:
+async def test_a_successful_login_starts_the_count_again(service: IntakeService) -> None:
     number = await register(service)
     for _ in range(4):
         assert (await login(service, number, WRONG)).status_code == 401
@@ -73,7 +76,7 @@ async def test_a_successful_login_starts_the_count_again(service: Service) -> No
 
 
 async def test_after_the_lock_expires_the_count_starts_from_one(
-    service: Service, clock: SettableClock
+    service: IntakeService, clock: SettableClock
 ) -> None:
     number = await register(service)
     for _ in range(5):
@@ -86,7 +89,7 @@ async def test_after_the_lock_expires_the_count_starts_from_one(
 
 
 async def test_an_unknown_number_gets_exactly_the_same_answers(
-    service: Service, clock: SettableClock
+    service: IntakeService, clock: SettableClock
 ) -> None:
     known = await register(service)
     assert known != UNKNOWN
@@ -107,7 +110,7 @@ async def test_an_unknown_number_gets_exactly_the_same_answers(
     assert [s for s, _, _ in known_story] == [401, 401, 401, 401, 429, 429, 429, 401]
 
 
-async def test_the_table_holds_no_user_number(service: Service) -> None:
+async def test_the_table_holds_no_user_number(service: IntakeService) -> None:
     number = await register(service)
     spaced = f"{number[:4]}-{number[4:]}"
     wide = number.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})  # full-width digits
@@ -144,18 +147,20 @@ async def test_the_limit_and_the_period_are_settings(
         assert (await login(svc, number, PASSWORD)).status_code == 200
 
 
-async def test_parallel_attempts_lose_no_count_and_check_no_more_than_the_limit(service: Service) -> None:
+async def test_parallel_attempts_lose_no_count_and_check_no_more_than_the_limit(
+    service: IntakeService,
+) -> None:
     attempts = 12
     number = await register(service)
-    ctx = service.runtime.intake
+    ctx = service.context
 
     def attempt(_: int) -> str:
         try:
             web.login(ctx, Login(user_number=number, password=WRONG))
         except AuthError:
             return "401"
-        except LoginLocked:
-            return "429"
+        except Refusal as refusal:
+            return "429" if refusal.rule == LOGIN_LOCKED and refusal.headers.get("Retry-After") else "other"
         return "200"
 
     with ThreadPoolExecutor(max_workers=attempts) as pool:

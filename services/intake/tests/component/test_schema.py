@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import tsunagu_intake.adapters.tables  # noqa: F401  (registers the tables)
-from intake_support import Service
+from tsunagu_intake.testing import IntakeService
 from tsunagu_servicekit.testing import schema_drift
 
 
-async def test_migrated_schema_matches_the_tables(service: Service) -> None:
+async def test_migrated_schema_matches_the_tables(service: IntakeService) -> None:
     assert schema_drift(service.engine, "intake_") == []

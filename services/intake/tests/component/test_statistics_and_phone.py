@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from intake_support import (
+from pydantic import ValidationError
+from tsunagu_intake.settings import IntakeSettings
+from tsunagu_intake.testing import (
     AUTH,
     CHIYODA,
     COUNSELLOR,
@@ -15,27 +17,25 @@ from intake_support import (
     NERIMA,
     SHINJUKU,
     SUPERVISOR,
-    Service,
+    IntakeService,
     bearer,
     municipality_staff,
     service_without_broker,
 )
-from pydantic import ValidationError
-from tsunagu_intake.settings import IntakeSettings
 from tsunagu_servicekit.testing import SettableClock
 
 HINOHARA = "133078"  # a village of about 2,000 people
 HIDDEN = {"persons": None, "consultations": None, "suppressed": True}
 
 
-async def consult(service: Service, **body: object) -> dict:
+async def consult(service: IntakeService, **body: object) -> dict:
     r = await service.client.post("/consultations", json=body, headers=COUNSELLOR)
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def test_unique_persons_and_consultations_by_every_dimension(
-    service: Service, clock: SettableClock
+    service: IntakeService, clock: SettableClock
 ) -> None:
     clock.set(datetime(2026, 4, 10, 3, 0, tzinfo=UTC))
     a = await consult(
@@ -103,14 +103,14 @@ async def test_unique_persons_and_consultations_by_every_dimension(
     assert other.status_code == 403
 
 
-async def consult_many(service: Service, count: int, **body: object) -> None:
+async def consult_many(service: IntakeService, count: int, **body: object) -> None:
     for n in range(count):
         await consult(
             service, person={"nickname": f"{body['municipality_code']}-{body['channel']}-{n}"}, **body
         )
 
 
-async def village_and_wards(service: Service, clock: SettableClock) -> None:
+async def village_and_wards(service: IntakeService, clock: SettableClock) -> None:
     """FY2025: one person of Hinohara (a village) twice, 3 of Nerima by phone, 5 of Shinjuku: 3 by e-mail
     (one of them consulted about by someone else), 2 online."""
     clock.set(datetime(2026, 4, 10, 3, 0, tzinfo=UTC))
@@ -149,7 +149,7 @@ async def village_and_wards(service: Service, clock: SettableClock) -> None:
 
 
 async def test_published_statistics_suppress_small_cells_and_their_complements(
-    service: Service, clock: SettableClock
+    service: IntakeService, clock: SettableClock
 ) -> None:
     await village_and_wards(service, clock)
     r = await service.client.get("/statistics/publication?fiscal_year=2025", headers=SUPERVISOR)
@@ -197,7 +197,7 @@ async def test_published_statistics_suppress_small_cells_and_their_complements(
     assert exact["by_channel"]["online"] == {"persons": 2, "consultations": 2}
 
 
-async def test_who_reads_published_statistics(service: Service, clock: SettableClock) -> None:
+async def test_who_reads_published_statistics(service: IntakeService, clock: SettableClock) -> None:
     await village_and_wards(service, clock)
     url = "/statistics/publication?fiscal_year=2025"
     for headers in (SUPERVISOR, COUNSELLOR, EXPERT, bearer("trainer", subject="trainer-1"), bearer("admin")):
@@ -254,7 +254,7 @@ async def test_the_threshold_is_a_setting(database_url: str, tmp_path: Path, clo
     ],
 )
 async def test_phone_line_status(
-    service: Service,
+    service: IntakeService,
     clock: SettableClock,
     now: datetime,
     is_open: bool,
@@ -270,14 +270,14 @@ async def test_phone_line_status(
     assert body["closes_at"] == closes_at
 
 
-async def test_holiday_and_closure_are_named(service: Service, clock: SettableClock) -> None:
+async def test_holiday_and_closure_are_named(service: IntakeService, clock: SettableClock) -> None:
     clock.set(datetime(2025, 5, 6, 2, 0, tzinfo=UTC))
     assert (await service.client.get("/phone/status")).json()["holiday_name"] == "振替休日"
     clock.set(datetime(2025, 12, 30, 2, 0, tzinfo=UTC))
     assert (await service.client.get("/phone/status")).json()["closure_day"] is True
 
 
-async def test_municipalities_are_listed(service: Service) -> None:
+async def test_municipalities_are_listed(service: IntakeService) -> None:
     listed = (await service.client.get("/municipalities")).json()
     assert len(listed) == 62
     assert listed[0] == {

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from intake_support import MASTER_KEY_BYTES
 from sqlmodel import Session
 from tsunagu_intake.adapters.keys import MasterKeyError, load_or_create_key_file, master_key_from_settings
 from tsunagu_intake.adapters.tables import PersonKey
 from tsunagu_intake.adapters.vault import PersonKeyMissing, SealBroken, Vault
 from tsunagu_intake.settings import IntakeSettings
+from tsunagu_intake.testing import MASTER_KEY_BYTES
 from tsunagu_servicekit.db import create_db_engine
 
 P1 = "11111111-1111-4111-8111-111111111111"

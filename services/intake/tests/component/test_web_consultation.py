@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from intake_support import COUNSELLOR, SUPERVISOR, Service, bearer
+from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR, IntakeService, bearer
 from tsunagu_servicekit.testing import SettableClock
 
 PASSWORD = "correct horse battery"
 
 
-async def register_and_login(service: Service, nickname: str = "ﾊﾅｺ") -> tuple[str, dict[str, str]]:
+async def register_and_login(service: IntakeService, nickname: str = "ﾊﾅｺ") -> tuple[str, dict[str, str]]:
     r = await service.client.post("/web/registrations", json={"password": PASSWORD, "nickname": nickname})
     assert r.status_code == 201, r.text
     number = r.json()["user_number"]
@@ -19,14 +19,14 @@ async def register_and_login(service: Service, nickname: str = "ﾊﾅｺ") -> t
     return number, {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
-async def submit(service: Service, user: dict[str, str], body: str, **extra: object) -> dict:
+async def submit(service: IntakeService, user: dict[str, str], body: str, **extra: object) -> dict:
     r = await service.client.post("/web/consultations", json={"body": body, **extra}, headers=user)
     assert r.status_code == 201, r.text
     return r.json()
 
 
 async def test_submission_at_night_is_due_in_three_business_days(
-    service: Service, clock: SettableClock
+    service: IntakeService, clock: SettableClock
 ) -> None:
     _, user = await register_and_login(service)
     clock.set(datetime(2025, 5, 2, 14, 30, tzinfo=UTC))  # Fri 23:30 in Tokyo, Golden Week ahead
@@ -39,7 +39,7 @@ async def test_submission_at_night_is_due_in_three_business_days(
     assert event.data.reply_due_at == datetime(2025, 5, 12, 8, 15, tzinfo=UTC)
 
 
-async def test_staff_reply_and_the_person_reads_it_after_login(service: Service) -> None:
+async def test_staff_reply_and_the_person_reads_it_after_login(service: IntakeService) -> None:
     number, user = await register_and_login(service)
     sent = await submit(service, user, "最近眠れません")
     r = await service.client.post(
@@ -66,7 +66,7 @@ async def test_staff_reply_and_the_person_reads_it_after_login(service: Service)
     assert twice.json()["rule"] == "already_replied"
 
 
-async def test_a_reply_to_a_closed_case_is_refused_and_nothing_is_written(service: Service) -> None:
+async def test_a_reply_to_a_closed_case_is_refused_and_nothing_is_written(service: IntakeService) -> None:
     _, user = await register_and_login(service)
     sent = await submit(service, user, "相談です")
     summary = (
@@ -85,12 +85,12 @@ async def test_a_reply_to_a_closed_case_is_refused_and_nothing_is_written(servic
         headers=COUNSELLOR,
     )
     assert r.status_code == 422
-    assert r.json() == {"error": "rule_violation", "detail": r.json()["detail"], "rule": "case_closed"}
+    assert r.json() == {"error": "case_closed", "detail": "The case is closed.", "rule": "case_closed"}
     assert "CANARY" not in r.text
     assert service.counts() == before
 
 
-async def test_emergencies_get_an_immediate_answer_and_are_flagged(service: Service) -> None:
+async def test_emergencies_get_an_immediate_answer_and_are_flagged(service: IntakeService) -> None:
     _, user = await register_and_login(service)
     sent = await submit(service, user, "もうｼﾆﾀｲです")
     assert sent["triage"] == "emergency"
@@ -105,7 +105,7 @@ async def test_emergencies_get_an_immediate_answer_and_are_flagged(service: Serv
     assert [e.data.triage for e in events] == ["emergency", "diagnosis_request"]
 
 
-async def test_logins_fail_alike_and_tokens_do_not_cross(service: Service) -> None:
+async def test_logins_fail_alike_and_tokens_do_not_cross(service: IntakeService) -> None:
     number, user = await register_and_login(service)
     wrong = await service.client.post(
         "/web/sessions", json={"user_number": number, "password": "wrong password"}
@@ -123,7 +123,7 @@ async def test_logins_fail_alike_and_tokens_do_not_cross(service: Service) -> No
 
 
 async def test_the_queue_is_ordered_by_due_time_for_supervisors(
-    service: Service, clock: SettableClock
+    service: IntakeService, clock: SettableClock
 ) -> None:
     _, user = await register_and_login(service)
     ids = []
@@ -142,25 +142,28 @@ async def test_the_queue_is_ordered_by_due_time_for_supervisors(
     assert (await service.client.get("/email/queue", headers=bearer("expert"))).status_code == 403
 
 
-async def test_the_scan_announces_due_soon_and_overdue_once_each(
-    service: Service, clock: SettableClock
-) -> None:
-    from tsunagu_intake.handlers.email import scan_reply_deadlines
+def scan_at(service: IntakeService, clock: SettableClock, now: datetime) -> int:
+    """One scan of the service's reply-deadline timer at ``now``: how many it announced."""
+    clock.set(now)
+    return service.runtime.timer("reply-deadlines").scan_once(service.context)
 
+
+async def test_the_scan_announces_due_soon_and_overdue_once_each(
+    service: IntakeService, clock: SettableClock
+) -> None:
     _, user = await register_and_login(service)
     sent = await submit(service, user, "相談")  # Thu 5/1 10:00 -> due Thu 5/8 17:15
     other = await submit(service, user, "もう一件")
     await service.client.post(
         f"/consultations/{other['consultation_id']}/replies", json={"body": "返信"}, headers=COUNSELLOR
     )
-    ctx = service.runtime.intake
     service.new_events()
-    assert scan_reply_deadlines(ctx, datetime(2025, 5, 7, 8, 0, tzinfo=UTC)) == 0
+    assert scan_at(service, clock, datetime(2025, 5, 7, 8, 0, tzinfo=UTC)) == 0
     due = datetime(2025, 5, 8, 8, 15, tzinfo=UTC)
-    assert scan_reply_deadlines(ctx, due - timedelta(hours=7)) == 1
-    assert scan_reply_deadlines(ctx, due - timedelta(hours=6)) == 0
-    assert scan_reply_deadlines(ctx, due + timedelta(minutes=1)) == 1
-    assert scan_reply_deadlines(ctx, due + timedelta(days=3)) == 0
+    assert scan_at(service, clock, due - timedelta(hours=7)) == 1
+    assert scan_at(service, clock, due - timedelta(hours=6)) == 0
+    assert scan_at(service, clock, due + timedelta(minutes=1)) == 1
+    assert scan_at(service, clock, due + timedelta(days=3)) == 0
     events = service.new_events()
     assert service.types(events) == [
         "tsunagu.intake.email_reply.due_soon.v1",
@@ -176,3 +179,18 @@ async def test_the_scan_announces_due_soon_and_overdue_once_each(
     )
     assert late.status_code == 201
     assert service.new_events()[-1].data.within_due is False
+
+
+async def test_announcements_of_one_scan_each_start_their_own_flow(
+    service: IntakeService, clock: SettableClock
+) -> None:
+    _, user = await register_and_login(service)
+    first = await submit(service, user, "一件目")
+    second = await submit(service, user, "二件目")  # both due Thu 5/8 17:15
+    service.new_events()
+    assert scan_at(service, clock, datetime(2025, 5, 8, 8, 16, tzinfo=UTC)) == 2  # both overdue at once
+    events = service.new_events()
+    assert service.types(events) == ["tsunagu.intake.email_reply.overdue.v1"] * 2
+    assert {e.data.consultation_id for e in events} == {first["consultation_id"], second["consultation_id"]}
+    assert events[0].correlationid != events[1].correlationid
+    assert all(e.causationid is None for e in events)

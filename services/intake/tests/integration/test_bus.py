@@ -10,9 +10,9 @@ from pathlib import Path
 
 import nats
 import pytest
-from intake_support import COUNSELLOR, new_person_consultation, running_service
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_intake.testing import COUNSELLOR, new_person_consultation, running_service
 from tsunagu_servicekit.testing import BusRecorder, SettableClock, wait_for
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ async def test_consultation_received_exactly_once_with_the_callers_trace(
         )
         assert r.status_code == 201, r.text
         await bus.wait_for_count(1, RECEIVED)
-        await wait_for(lambda: svc.runtime.relay.pending_count() == 0, message="outbox drained")
+        await wait_for(lambda: svc.outbox_pending() == 0, message="outbox drained")
         await asyncio.sleep(0.5)  # a duplicate, if any, would arrive now
         await bus.flush()
         published = [m for m in bus.messages if m.subject == RECEIVED]

@@ -26,7 +26,9 @@ from pathlib import Path
 import httpx
 import nats
 import pytest
-from intake_support import (
+from tsunagu_contracts import new_event
+from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_intake.testing import (
     COUNSELLOR,
     EXPERT,
     JWT_SECRET,
@@ -37,8 +39,6 @@ from intake_support import (
     municipality_staff,
     stream_export,
 )
-from tsunagu_contracts import new_event
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
 from tsunagu_servicekit.eventlog import write_jsonl
 from tsunagu_servicekit.natsserver import free_port
 from tsunagu_servicekit.testing import BusRecorder, replay_jsonl, wait_for

@@ -13,10 +13,17 @@ from pathlib import Path
 import nats
 import pytest
 import sqlalchemy as sa
-from intake_support import COUNSELLOR, SUPERVISOR, new_person_consultation, running_service, stream_export
-from raw_database import raw_database_text, sealed_values_of
 from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_intake.testing import (
+    COUNSELLOR,
+    SUPERVISOR,
+    new_person_consultation,
+    raw_database_text,
+    running_service,
+    sealed_values_of,
+    stream_export,
+)
 from tsunagu_servicekit.eventlog import write_jsonl
 from tsunagu_servicekit.messaging.tables import inbox
 from tsunagu_servicekit.natsserver import NatsServerProcess
@@ -80,7 +87,7 @@ async def test_erasure_before_and_after_through_api_database_and_replay(
         )
         await svc.runtime.js.publish(review.type, review.to_json_bytes(), headers={"Nats-Msg-Id": review.id})
         await wait_for(lambda: advice_count(svc, case_id), message="advice recorded")
-        await wait_for(lambda: svc.runtime.relay.pending_count() == 0, message="outbox drained")
+        await wait_for(lambda: svc.outbox_pending() == 0, message="outbox drained")
 
         # Before erasure
         person = await svc.client.get(f"/persons/{person_id}?purpose=case_work", headers=COUNSELLOR)
@@ -100,7 +107,7 @@ async def test_erasure_before_and_after_through_api_database_and_replay(
             f"/persons/{person_id}/erasure", json={"basis": "person_request"}, headers=SUPERVISOR
         )
         assert erased.status_code == 200
-        await wait_for(lambda: svc.runtime.relay.pending_count() == 0, message="outbox drained")
+        await wait_for(lambda: svc.outbox_pending() == 0, message="outbox drained")
 
         # After erasure
         assert (

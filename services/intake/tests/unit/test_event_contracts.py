@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tsunagu_contracts import REGISTRY
 from tsunagu_contracts.pii import event_personal_data_findings
-from tsunagu_intake.consumers.case_review import CASE_REVIEW_CONCLUDED
+from tsunagu_intake.consumers import SUBSCRIPTIONS
 
 PUBLISHED = {
     "tsunagu.intake.consultation.received.v1",
@@ -24,8 +24,12 @@ def test_intake_publishes_these_subjects() -> None:
     assert set(REGISTRY.subjects_of("intake")) == PUBLISHED
 
 
+CONSUMED = [s.event_type for s in SUBSCRIPTIONS]
+CASE_REVIEW_CONCLUDED = "tsunagu.scheduling.case_review.concluded.v1"
+
+
 def test_intake_consumes_the_expert_teams_conclusion() -> None:
-    assert CASE_REVIEW_CONCLUDED == "tsunagu.scheduling.case_review.concluded.v1"
+    assert CONSUMED == [CASE_REVIEW_CONCLUDED]
     assert CASE_REVIEW_CONCLUDED in REGISTRY
 
 

@@ -15,17 +15,19 @@ still logs in. After the lock expires, the next attempt counts from one again.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
 from tsunagu_servicekit.db import UTCDateTime
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from .tables import LoginThrottle
+from . import tables  # noqa: F401  (declares the table read below)
 
-_TABLE: sa.Table = LoginThrottle.__table__  # type: ignore[attr-defined]
+_TABLE = SQLModel.metadata.tables["intake_login_throttle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +50,12 @@ class LoginAttempt:
         return max(1, math.ceil((self.locked_until - now).total_seconds()))
 
 
-def _insert(dialect: str) -> Any:
+def _upsert(dialect: str) -> Callable[[sa.Table], postgresql.Insert | sqlite.Insert]:
+    """The dialect's ``INSERT … ON CONFLICT`` (both databases we run on have one)."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-
-        return insert
+        return postgresql.insert
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-
-        return insert
+        return sqlite.insert
     raise NotImplementedError(f"login lockout on {dialect}")
 
 
@@ -67,7 +66,7 @@ class LoginLockout:
     max_failures: int = 5
     lockout: timedelta = timedelta(minutes=15)
 
-    def begin_attempt(self, session: Session, subject: str, now: datetime) -> LoginAttempt:
+    def begin_attempt(self, uow: UnitOfWork, subject: str, now: datetime) -> LoginAttempt:
         """Count an attempt for ``subject`` (the digest of a user number) at ``now``."""
         t = _TABLE
         lock_until = sa.literal(now + self.lockout, UTCDateTime())
@@ -75,7 +74,7 @@ class LoginLockout:
         active = t.c.locked_until > now
         failures = sa.case((expired, 1), else_=t.c.failures + 1)
         stmt = (
-            _insert(session.get_bind().dialect.name)(t)
+            _upsert(uow.session.get_bind().dialect.name)(t)
             .values(
                 subject_digest=subject,
                 failures=1,
@@ -96,11 +95,11 @@ class LoginLockout:
             )
             .returning(t.c.failures, t.c.locked_until)
         )
-        count, locked_until = session.execute(stmt).one()
+        count, locked_until = uow.session.execute(stmt).one()
         return LoginAttempt(
             allowed=count <= self.max_failures, failures=int(count), locked_until=locked_until
         )
 
-    def succeeded(self, session: Session, subject: str) -> None:
+    def succeeded(self, uow: UnitOfWork, subject: str) -> None:
         """A successful login: the count starts again."""
-        session.execute(sa.delete(_TABLE).where(_TABLE.c.subject_digest == subject))
+        uow.session.execute(sa.delete(_TABLE).where(_TABLE.c.subject_digest == subject))

@@ -1,20 +1,18 @@
-"""The intake service's HTTP API (FastAPI routers, mounted by the kit's app factory)."""
+"""The intake service's HTTP API: module-level routers, mounted by the kit's runtime."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from . import cases, consultations, escalations, home_visits, persons, reference, statistics, web
 
-def routers() -> list[APIRouter]:
-    from . import cases, consultations, escalations, home_visits, persons, reference, statistics, web
-
-    return [
-        consultations.router,
-        cases.router,
-        escalations.router,
-        persons.router,
-        home_visits.router,
-        statistics.router,
-        reference.router,
-        web.router,
-    ]
+ROUTERS: list[APIRouter] = [
+    consultations.router,
+    cases.router,
+    escalations.router,
+    persons.router,
+    home_visits.router,
+    statistics.router,
+    reference.router,
+    web.router,
+]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, status
 
 from ..handlers import cases, escalations
-from ..handlers.cases import CaseSummary, RiskAssessed, TimelineItem
 from ..handlers.commands import AddNote, AssessRisk, CaseSearch, CloseCase, Escalate
+from ..handlers.views import CaseClosure, CaseSummary, Escalated, NoteAdded, RiskAssessed, TimelineItem
 from .deps import CaseId, CaseReader, Counsellor, Ctx, PurposeQuery
 
 router = APIRouter(tags=["cases"])
@@ -34,8 +32,9 @@ def timeline(case_id: CaseId, purpose: PurposeQuery, ctx: Ctx, actor: Counsellor
 
 
 @router.post("/cases/{case_id}/notes", status_code=status.HTTP_201_CREATED)
-def add_note(case_id: CaseId, command: AddNote, ctx: Ctx, actor: Counsellor) -> dict[str, str]:
-    return {"entry_id": cases.add_note(ctx, actor, case_id, command)}
+def add_note(case_id: CaseId, command: AddNote, ctx: Ctx, actor: Counsellor) -> NoteAdded:
+    """A note on the case's timeline; refused for a closed case (rule ``case_closed``)."""
+    return cases.add_note(ctx, actor, case_id, command)
 
 
 @router.post("/cases/{case_id}/risk")
@@ -45,11 +44,12 @@ def assess_risk(case_id: CaseId, command: AssessRisk, ctx: Ctx, actor: Counsello
 
 
 @router.post("/cases/{case_id}/escalations", status_code=status.HTTP_201_CREATED)
-def escalate(case_id: CaseId, command: Escalate, ctx: Ctx, actor: Counsellor) -> dict[str, str]:
+def escalate(case_id: CaseId, command: Escalate, ctx: Ctx, actor: Counsellor) -> Escalated:
     """Escalate to the expert team with reason codes, urgency and a de-identified brief."""
-    return {"escalation_id": escalations.escalate(ctx, actor, case_id, command)}
+    return escalations.escalate(ctx, actor, case_id, command)
 
 
 @router.post("/cases/{case_id}/close")
-def close_case(case_id: CaseId, command: CloseCase, ctx: Ctx, actor: Counsellor) -> dict[str, datetime]:
-    return {"closed_at": cases.close_case(ctx, actor, case_id, command)}
+def close_case(case_id: CaseId, command: CloseCase, ctx: Ctx, actor: Counsellor) -> CaseClosure:
+    """Close the case with a reason (and a note); announces CaseClosed."""
+    return cases.close_case(ctx, actor, case_id, command)

@@ -6,8 +6,7 @@ from fastapi import APIRouter, status
 
 from ..handlers import consultations, email
 from ..handlers.commands import RecordConsultation, Reply
-from ..handlers.consultations import ConsultationRecorded, ConsultationView
-from ..handlers.email import QueueItem
+from ..handlers.views import ConsultationRecorded, ConsultationView, QueueItem, ReplySent
 from .deps import ConsultationId, Counsellor, Ctx, PurposeQuery
 
 router = APIRouter(tags=["consultations"])
@@ -28,9 +27,9 @@ def read_consultation(
 
 
 @router.post("/consultations/{consultation_id}/replies", status_code=status.HTTP_201_CREATED)
-def reply(consultation_id: ConsultationId, command: Reply, ctx: Ctx, actor: Counsellor) -> dict[str, str]:
+def reply(consultation_id: ConsultationId, command: Reply, ctx: Ctx, actor: Counsellor) -> ReplySent:
     """Reply to a web (e-mail) consultation; refused for a closed case (rule ``case_closed``)."""
-    return {"reply_id": email.reply(ctx, actor, consultation_id, command)}
+    return email.reply(ctx, actor, consultation_id, command)
 
 
 @router.get("/email/queue")

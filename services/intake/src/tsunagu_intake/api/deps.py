@@ -1,15 +1,15 @@
-"""Dependencies shared by the routes: the intake context, staff roles, purposes, web users."""
+"""Dependencies shared by the routes: the intake context, staff roles, purposes, ids, web users."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Query, Request, status
+from fastapi import Depends, HTTPException, Path, Query, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from tsunagu_servicekit.http import AuthError, Principal, require
+from tsunagu_servicekit.http import AuthError, Principal, context_dependency, require
 from tsunagu_servicekit.logging import get_logger
 
-from ..adapters.sessions import WebUser
+from ..adapters.web_logins import WebUser
 from ..domain.codes import Purpose
 from ..handlers.context import IntakeContext
 
@@ -17,13 +17,7 @@ _log = get_logger(__name__)
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
-
-def _intake(request: Request) -> IntakeContext:
-    ctx: IntakeContext = request.app.state.runtime.intake
-    return ctx
-
-
-Ctx = Annotated[IntakeContext, Depends(_intake)]
+Ctx = Annotated[IntakeContext, Depends(context_dependency(IntakeContext))]
 
 Counsellor = Annotated[Principal, Depends(require("counsellor", "supervisor"))]
 Supervisor = Annotated[Principal, Depends(require("supervisor"))]
@@ -53,12 +47,16 @@ ConsultationId = Annotated[str, Path(pattern=UUID_PATTERN, description="Consulta
 EscalationId = Annotated[str, Path(pattern=UUID_PATTERN, description="Escalation id")]
 RequestId = Annotated[str, Path(pattern=UUID_PATTERN, description="Home-visit request id")]
 
-_web_bearer = HTTPBearer(auto_error=False, description="Login token of a web user (POST /web/sessions)")
+# A scheme of its own: a web user's token is not a staff token, and OpenAPI says so.
+_web_bearer = HTTPBearer(
+    scheme_name="WebUserBearer",
+    auto_error=False,
+    description="Login token of a web user (POST /web/sessions)",
+)
 
 
 def _web_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_web_bearer)],
+    ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_web_bearer)]
 ) -> WebUser:
     if credentials is None or not credentials.credentials:
         raise HTTPException(
@@ -67,7 +65,7 @@ def _web_user(
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return _intake(request).web_sessions.verify(credentials.credentials)
+        return ctx.web_logins.verify(credentials.credentials)
     except AuthError as exc:
         _log.info("web.token_rejected", reason=exc.reason)
         raise HTTPException(

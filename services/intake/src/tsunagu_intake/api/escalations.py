@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from ..domain.codes import EscalationStatus
 from ..handlers import escalations
-from ..handlers.escalations import BriefView, EscalationView
+from ..handlers.views import BriefView, EscalationView
 from .deps import Ctx, EscalationId, EscalationReader, Expert, PurposeQuery
 
 router = APIRouter(tags=["escalations"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from ..handlers import home_visits
 from ..handlers.commands import RequestHomeVisit, UpdateHomeVisitStatus
-from ..handlers.home_visits import HomeVisitView
+from ..handlers.views import HomeVisitView
 from .deps import Counsellor, Ctx, HomeVisitReader, MunicipalityStaff, RequestId
 
 router = APIRouter(tags=["home visits"])
@@ -32,6 +32,7 @@ def list_requests(
 
 @router.get("/home-visit-requests/{request_id}")
 def get_request(request_id: RequestId, ctx: Ctx, actor: HomeVisitReader) -> HomeVisitView:
+    """One request and its status; municipality staff get 403 for other municipalities' requests."""
     return home_visits.get_request(ctx, actor, request_id)
 
 
@@ -39,4 +40,5 @@ def get_request(request_id: RequestId, ctx: Ctx, actor: HomeVisitReader) -> Home
 def update_status(
     request_id: RequestId, command: UpdateHomeVisitStatus, ctx: Ctx, actor: Counsellor
 ) -> HomeVisitView:
+    """Move a request along (accepted, scheduled, completed, cancelled)."""
     return home_visits.update_status(ctx, actor, request_id, command)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 
 from ..handlers import access_log, erasure, persons
-from ..handlers.access_log import AccessRecord
 from ..handlers.commands import EraseRequest, PersonLookup
-from ..handlers.persons import PersonCandidate, PersonView
+from ..handlers.views import AccessRecord, ErasureRecorded, PersonCandidate, PersonView
 from .deps import Counsellor, Ctx, PersonId, PurposeQuery, Supervisor
 
 router = APIRouter(tags=["persons"])
@@ -28,12 +25,12 @@ def read_person(person_id: PersonId, purpose: PurposeQuery, ctx: Ctx, actor: Cou
 
 
 @router.post("/persons/{person_id}/erasure")
-def erase(person_id: PersonId, command: EraseRequest, ctx: Ctx, actor: Supervisor) -> dict[str, datetime]:
+def erase(person_id: PersonId, command: EraseRequest, ctx: Ctx, actor: Supervisor) -> ErasureRecorded:
     """Erase the person's personal data (their data key is destroyed); announces PersonErased."""
-    return {"erased_at": erasure.erase_person(ctx, actor, person_id, command)}
+    return erasure.erase_person(ctx, actor, person_id, command)
 
 
 @router.get("/persons/{person_id}/access-log")
 def read_access_log(person_id: PersonId, ctx: Ctx, actor: Supervisor) -> list[AccessRecord]:
     """Who read this person's data, when, which record, for what purpose."""
-    return access_log.reads_of_person(ctx, actor, person_id)
+    return access_log.access_log_of(ctx, actor, person_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..domain.municipalities import Municipality
-from ..handlers.phone import LineStatus, phone_line_status
+from ..handlers import reference
+from ..handlers.views import LineStatus
 from .deps import Ctx
 
 router = APIRouter(tags=["reference"])
@@ -14,10 +15,10 @@ router = APIRouter(tags=["reference"])
 @router.get("/phone/status")
 def phone_status(ctx: Ctx) -> LineStatus:
     """Whether the phone line is open now and, if not, when it next opens (Asia/Tokyo)."""
-    return phone_line_status(ctx)
+    return reference.phone_line_status(ctx)
 
 
 @router.get("/municipalities")
 def municipalities(ctx: Ctx) -> list[Municipality]:
     """The 62 municipalities of Tokyo with their local government codes."""
-    return list(ctx.municipalities)
+    return reference.municipalities(ctx)

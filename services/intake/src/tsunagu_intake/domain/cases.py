@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from tsunagu_servicekit.errors import Rule
+
 from .codes import CaseStatus, Channel
-
-CASE_CLOSED = "case_closed"
-NOT_EMAIL_CONSULTATION = "not_email_consultation"
-ALREADY_REPLIED = "already_replied"
-PERSON_MISMATCH = "case_of_another_person"
-CASE_ALREADY_CLOSED = "case_already_closed"
+from .rules import ALREADY_REPLIED, CASE_ALREADY_CLOSED, CASE_CLOSED, NOT_EMAIL_CONSULTATION
 
 
-def reply_refusal(*, channel: Channel, case_status: CaseStatus, replied: bool) -> str | None:
-    """Why a reply to a consultation is refused (a rule name), or ``None`` when it may be sent."""
+def reply_refusal(*, channel: Channel, case_status: CaseStatus, replied: bool) -> Rule | None:
+    """The rule a reply to a consultation breaks, or ``None`` when it may be sent."""
     if channel is not Channel.EMAIL:
         return NOT_EMAIL_CONSULTATION
     if case_status is CaseStatus.CLOSED:
@@ -22,10 +19,10 @@ def reply_refusal(*, channel: Channel, case_status: CaseStatus, replied: bool) -
     return None
 
 
-def change_refusal(case_status: CaseStatus) -> str | None:
-    """Why a change to a case (note, risk, escalation, linking a consultation) is refused."""
+def change_refusal(case_status: CaseStatus) -> Rule | None:
+    """The rule a change to a case (note, risk, escalation, linking a consultation) breaks, if any."""
     return CASE_CLOSED if case_status is CaseStatus.CLOSED else None
 
 
-def close_refusal(case_status: CaseStatus) -> str | None:
+def close_refusal(case_status: CaseStatus) -> Rule | None:
     return CASE_ALREADY_CLOSED if case_status is CaseStatus.CLOSED else None

@@ -1,63 +1,36 @@
-"""Every read of personal data is logged: who, when, which record, for what purpose."""
+"""Every read of personal data is logged (who, when, which record, for what purpose); supervisors
+read the log of a person."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from sqlmodel import Session, select
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 
-from ..adapters.tables import AccessLogEntry
+from ..adapters.access_log import log_read, reads_of_person
+from ..adapters.persons import find_person
 from ..domain.codes import Purpose
+from ..domain.rules import PERSON_NOT_FOUND
 from .context import IntakeContext
-from .errors import NotFound
+from .views import AccessRecord
 
 
-def record_read(
-    session: Session,
-    *,
-    subject: str,
-    at: datetime,
-    record_type: str,
-    record_id: str,
-    person_id: str | None,
-    purpose: Purpose,
-) -> None:
-    session.add(
-        AccessLogEntry(
-            at=at,
-            subject=subject,
-            record_type=record_type,
-            record_id=record_id,
-            person_id=person_id,
-            purpose=purpose.value,
-        )
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class AccessRecord:
-    at: datetime
-    subject: str
-    record_type: str
-    record_id: str
-    purpose: str
-
-
-def reads_of_person(ctx: IntakeContext, actor: Principal, person_id: str) -> list[AccessRecord]:
-    """The access log of one person's records, oldest first (itself logged as an audit read)."""
-    from ..adapters.tables import Person
-
+def access_log_of(ctx: IntakeContext, actor: Principal, person_id: str) -> list[AccessRecord]:
+    """The reads of one person's records, oldest first; reading them is itself logged (audit)."""
     with ctx.uow() as uow:
-        if uow.session.get(Person, person_id) is None:
-            raise NotFound("No such person.")
-        rows = uow.session.exec(
-            select(AccessLogEntry).where(AccessLogEntry.person_id == person_id).order_by(AccessLogEntry.id)  # type: ignore[arg-type]
-        ).all()
-        result = [AccessRecord(r.at, r.subject, r.record_type, r.record_id, r.purpose) for r in rows]
-        record_read(
-            uow.session,
+        if find_person(uow, person_id) is None:
+            refuse(PERSON_NOT_FOUND)
+        records = [
+            AccessRecord(
+                at=r.at,
+                subject=r.subject,
+                record_type=r.record_type,
+                record_id=r.record_id,
+                purpose=r.purpose,
+            )
+            for r in reads_of_person(uow, person_id)
+        ]
+        log_read(
+            uow,
             subject=actor.subject,
             at=ctx.now(),
             record_type="access_log",
@@ -66,4 +39,4 @@ def reads_of_person(ctx: IntakeContext, actor: Principal, person_id: str) -> lis
             purpose=Purpose.AUDIT,
         )
         uow.commit()
-    return result
+    return records

@@ -1,51 +1,60 @@
-"""Shared steps on cases: finding, opening, linking, timeline entries, flags."""
+"""Steps on cases that several use cases share: finding one, opening one, linking a consultation,
+the flags in force."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlmodel import Session, col, select
-from tsunagu_contracts import new_event_id
 from tsunagu_contracts.events.intake import CaseOpened
+from tsunagu_servicekit.errors import refuse
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters.tables import Case, CaseFlagRow, Escalation, TimelineEntry
-from ..adapters.vault import PersonCipher
-from ..domain.codes import CaseFlag, CaseStatus, Channel, EscalationStatus, RiskLevel, TimelineKind
-from ..domain.flags import FlagState, active_flags
-from .context import new_id
-from .errors import NotFound, RuleViolation
-from .events import EventStager
-
-CASE_OF_ANOTHER_PERSON = "case_of_another_person"
+from ..adapters.cases import add_case, find_case, flag_states, open_case_of
+from ..adapters.tables import Case
+from ..domain.cases import change_refusal
+from ..domain.codes import CaseFlag, CaseStatus, Channel, RiskLevel
+from ..domain.flags import active_flags
+from ..domain.rules import CASE_NOT_FOUND, CASE_OF_ANOTHER_PERSON
+from .context import IntakeContext
 
 
-def get_case(session: Session, case_id: str) -> Case:
-    case = session.get(Case, case_id)
+def get_case(uow: UnitOfWork, case_id: str) -> Case:
+    """The case, or the refusal of an unknown one (404)."""
+    case = find_case(uow, case_id)
     if case is None:
-        raise NotFound("No such case.")
+        refuse(CASE_NOT_FOUND)
     return case
 
 
-def open_case_of(session: Session, person_id: str) -> Case | None:
-    return session.exec(
-        select(Case)
-        .where(Case.person_id == person_id, Case.status == CaseStatus.OPEN.value)
-        .order_by(col(Case.opened_at).desc())
-    ).first()
+def changeable(case: Case) -> Case:
+    """The case, if it may still change (notes, risk, escalation, consultations): else refused."""
+    rule = change_refusal(CaseStatus(case.status))
+    if rule is not None:
+        refuse(rule)
+    return case
+
+
+def changeable_case(uow: UnitOfWork, case_id: str) -> Case:
+    return changeable(get_case(uow, case_id))
+
+
+def current_flags(uow: UnitOfWork, case_id: str, now: datetime) -> list[CaseFlag]:
+    """The distinct flags in force on the case at ``now``."""
+    return active_flags(flag_states(uow, case_id), now)
 
 
 def open_case(
-    session: Session,
-    events: EventStager,
+    ctx: IntakeContext,
+    uow: UnitOfWork,
     *,
     person_id: str,
     channel: Channel,
     municipality_code: str | None,
     now: datetime,
 ) -> Case:
+    """Open a case for the person and announce it (CaseOpened)."""
     case = Case(
-        id=new_id(),
+        id=ctx.new_id(),
         person_id=person_id,
         status=CaseStatus.OPEN.value,
         risk_level=RiskLevel.LOW.value,
@@ -54,8 +63,8 @@ def open_case(
         opened_at=now,
         updated_at=now,
     )
-    session.add(case)
-    events.emit(
+    add_case(uow, case)
+    uow.emit(
         CaseOpened(
             case_id=case.id,
             person_id=person_id,
@@ -71,8 +80,8 @@ def open_case(
 
 
 def case_for_consultation(
-    session: Session,
-    events: EventStager,
+    ctx: IntakeContext,
+    uow: UnitOfWork,
     *,
     person_id: str,
     case_id: str | None,
@@ -80,107 +89,19 @@ def case_for_consultation(
     municipality_code: str | None,
     now: datetime,
 ) -> tuple[Case, bool]:
-    """The case a new consultation joins: the one named, the person's open one, or a new one."""
+    """The case a new consultation joins: the one named (the person's, still open), the person's
+    open one, or a new one; and whether it was opened now."""
     if case_id is not None:
-        case = get_case(session, case_id)
+        case = get_case(uow, case_id)
         if case.person_id != person_id:
-            raise RuleViolation("The case belongs to another person.", rule=CASE_OF_ANOTHER_PERSON)
-        if case.status != CaseStatus.OPEN.value:
-            raise RuleViolation("The case is closed.", rule="case_closed")
-        return case, False
-    existing = open_case_of(session, person_id)
+            refuse(CASE_OF_ANOTHER_PERSON)
+        return changeable(case), False
+    existing = open_case_of(uow, person_id)
     if existing is not None:
         if existing.municipality_code is None and municipality_code is not None:
             existing.municipality_code = municipality_code
-            session.add(existing)
         return existing, False
-    return (
-        open_case(
-            session,
-            events,
-            person_id=person_id,
-            channel=channel,
-            municipality_code=municipality_code,
-            now=now,
-        ),
-        True,
+    opened = open_case(
+        ctx, uow, person_id=person_id, channel=channel, municipality_code=municipality_code, now=now
     )
-
-
-def add_timeline(
-    session: Session,
-    case: Case,
-    *,
-    kind: TimelineKind,
-    author: str,
-    at: datetime,
-    codes: dict[str, Any] | None = None,
-    note: str | None = None,
-    cipher: PersonCipher | None = None,
-) -> TimelineEntry:
-    entry = TimelineEntry(
-        id=new_event_id(),  # time-ordered: entries made in one instant keep their order
-        case_id=case.id,
-        person_id=case.person_id,
-        at=at,
-        kind=kind.value,
-        author=author,
-        codes=codes or {},
-    )
-    if note is not None:
-        if cipher is None:
-            raise ValueError("a note needs the person's cipher")
-        entry.note_ct = cipher.seal("timeline_note", entry.id, note)
-    session.add(entry)
-    return entry
-
-
-def flag_states(session: Session, case_id: str) -> list[FlagState]:
-    rows = session.exec(select(CaseFlagRow).where(CaseFlagRow.case_id == case_id)).all()
-    return [FlagState(CaseFlag(r.flag), r.set_at, r.expires_at, r.cleared_at) for r in rows]
-
-
-def current_flags(session: Session, case_id: str, now: datetime) -> list[CaseFlag]:
-    return active_flags(flag_states(session, case_id), now)
-
-
-def set_flag(
-    session: Session,
-    case_id: str,
-    flag: CaseFlag,
-    *,
-    now: datetime,
-    by: str,
-    expires_at: datetime | None = None,
-) -> None:
-    """Set ``flag`` (again): earlier settings of it are cleared, the new one holds."""
-    clear_flag(session, case_id, flag, now=now)
-    session.add(
-        CaseFlagRow(
-            id=new_id(), case_id=case_id, flag=flag.value, set_at=now, expires_at=expires_at, set_by=by
-        )
-    )
-
-
-def clear_flag(session: Session, case_id: str, flag: CaseFlag, *, now: datetime) -> None:
-    rows = session.exec(
-        select(CaseFlagRow).where(
-            CaseFlagRow.case_id == case_id,
-            CaseFlagRow.flag == flag.value,
-            col(CaseFlagRow.cleared_at).is_(None),
-        )
-    ).all()
-    for row in rows:
-        row.cleared_at = now
-        session.add(row)
-
-
-def has_pending_escalation(session: Session, case_id: str) -> bool:
-    return (
-        session.exec(
-            select(Escalation.id).where(
-                Escalation.case_id == case_id, Escalation.status == EscalationStatus.PENDING.value
-            )
-        ).first()
-        is not None
-    )
+    return opened, True

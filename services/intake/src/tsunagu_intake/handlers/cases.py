@@ -2,99 +2,45 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 from tsunagu_contracts.events.intake import CaseClosed, CaseRiskAssessed
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters.tables import Case, CaseFlagRow, Consultation, Escalation, Person, TimelineEntry
+from ..adapters import cases as case_store
+from ..adapters.access_log import log_read
+from ..adapters.consultations import consultation_count_of_case
+from ..adapters.escalations import escalations_of_case, has_pending_escalation
+from ..adapters.persons import find_person
+from ..adapters.tables import Case
 from ..adapters.vault import PersonCipher, PersonKeyMissing
-from ..domain.cases import change_refusal, close_refusal
-from ..domain.codes import CaseStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
+from ..domain.cases import close_refusal
+from ..domain.codes import CaseFlag, CaseStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
 from ..domain.escalation import automatic_escalation
 from ..domain.identity import normal_user_number
-from .access_log import record_read
-from .case_records import (
-    add_timeline,
-    clear_flag,
-    current_flags,
-    get_case,
-    has_pending_escalation,
-    set_flag,
-)
+from ..domain.rules import CASE_NOT_FOUND, FLAG_EXPIRY_IN_PAST
+from .case_records import changeable_case, current_flags, get_case
 from .commands import AddNote, AssessRisk, CaseSearch, CloseCase
 from .context import IntakeContext
-from .errors import OutOfScope, RuleViolation
 from .escalations import start_escalation
-from .events import EventStager
 from .persons import load_person, nickname_digests
-from .scope import check_visible, municipality_restricted
+from .scope import check_visible, municipality_in_scope
+from .views import (
+    CaseClosure,
+    CaseSummary,
+    EscalationSummary,
+    FlagView,
+    NoteAdded,
+    RiskAssessed,
+    TimelineItem,
+)
 
 
-@dataclass(frozen=True, slots=True)
-class FlagView:
-    flag: str
-    set_at: datetime
-    expires_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationSummary:
-    escalation_id: str
-    escalated_at: datetime
-    trigger: str
-    urgency: str
-    reason_codes: list[str]
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class CaseSummary:
-    """A case without personal data."""
-
-    case_id: str
-    person_id: str
-    status: CaseStatus
-    risk_level: RiskLevel
-    municipality_code: str | None
-    opened_channel: str
-    opened_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None
-    close_reason: str | None
-    person_erased: bool
-    consultations: int
-    flags: list[FlagView] = field(default_factory=list)
-    escalations: list[EscalationSummary] = field(default_factory=list)
-
-
-def _summary(session: Session, case: Case, now: datetime, *, detailed: bool) -> CaseSummary:
-    person = session.get(Person, case.person_id)
-    count = session.exec(
-        select(func.count()).select_from(Consultation).where(Consultation.case_id == case.id)
-    ).one()
-    flags: list[FlagView] = []
-    escalations: list[EscalationSummary] = []
-    if detailed:
-        rows = session.exec(
-            select(CaseFlagRow).where(CaseFlagRow.case_id == case.id).order_by(col(CaseFlagRow.set_at))
-        ).all()
-        active = set(current_flags(session, case.id, now))
-        flags = [
-            FlagView(r.flag, r.set_at, r.expires_at)
-            for r in rows
-            if r.cleared_at is None and r.flag in active and (r.expires_at is None or now < r.expires_at)
-        ]
-        escalations = [
-            EscalationSummary(e.id, e.escalated_at, e.trigger, e.urgency, list(e.reason_codes), e.status)
-            for e in session.exec(
-                select(Escalation).where(Escalation.case_id == case.id).order_by(col(Escalation.escalated_at))
-            ).all()
-        ]
+def _summary(uow: UnitOfWork, case: Case, now: datetime, *, detailed: bool) -> CaseSummary:
+    """The case's summary; ``detailed`` adds its flags in force and its escalations."""
+    person = find_person(uow, case.person_id)
     return CaseSummary(
         case_id=case.id,
         person_id=case.person_id,
@@ -107,87 +53,87 @@ def _summary(session: Session, case: Case, now: datetime, *, detailed: bool) -> 
         closed_at=case.closed_at,
         close_reason=case.close_reason,
         person_erased=person is None or person.erased_at is not None,
-        consultations=int(count),
-        flags=flags,
-        escalations=escalations,
+        consultations=consultation_count_of_case(uow, case.id),
+        flags=_flags_in_force(uow, case.id, now) if detailed else [],
+        escalations=_escalations(uow, case.id) if detailed else [],
     )
 
 
-def _visible_case(session: Session, actor: Principal, case_id: str) -> Case:
-    case = session.get(Case, case_id)
-    check_visible(actor, case.municipality_code if case else None, exists=case is not None)
-    assert case is not None
-    return case
+def _flags_in_force(uow: UnitOfWork, case_id: str, now: datetime) -> list[FlagView]:
+    """Each flag in force by the setting that holds it."""
+    active = set(current_flags(uow, case_id, now))
+    return [
+        FlagView(flag=r.flag, set_at=r.set_at, expires_at=r.expires_at)
+        for r in case_store.flag_rows(uow, case_id)
+        if r.cleared_at is None and r.flag in active and (r.expires_at is None or now < r.expires_at)
+    ]
+
+
+def _escalations(uow: UnitOfWork, case_id: str) -> list[EscalationSummary]:
+    return [
+        EscalationSummary(
+            escalation_id=e.id,
+            escalated_at=e.escalated_at,
+            trigger=e.trigger,
+            urgency=e.urgency,
+            reason_codes=list(e.reason_codes),
+            status=e.status,
+        )
+        for e in escalations_of_case(uow, case_id)
+    ]
 
 
 def case_summary(ctx: IntakeContext, actor: Principal, case_id: str) -> CaseSummary:
-    with ctx.uow() as uow:
-        case = _visible_case(uow.session, actor, case_id)
-        return _summary(uow.session, case, ctx.now(), detailed=True)
+    """A case without personal data; municipality staff see their own municipality's only."""
+    with ctx.reading() as uow:
+        case = case_store.find_case(uow, case_id)
+        check_visible(
+            actor, case.municipality_code if case else None, exists=case is not None, missing=CASE_NOT_FOUND
+        )
+        assert case is not None  # check_visible refuses a missing case
+        return _summary(uow, case, ctx.now(), detailed=True)
 
 
 def search_cases(ctx: IntakeContext, actor: Principal, query: CaseSearch) -> list[CaseSummary]:
     """Cases matching every criterion; municipality staff search only their own municipality."""
-    municipality = query.municipality_code
-    if municipality_restricted(actor):
-        if municipality is not None and municipality != actor.municipality:
-            raise OutOfScope()
-        municipality = actor.municipality
-    with ctx.uow() as uow:
-        session = uow.session
-        stmt = select(Case)
-        if query.user_number or query.nickname:
-            stmt = stmt.join(Person, col(Person.id) == col(Case.person_id))
-            if query.user_number:
-                stmt = stmt.where(Person.user_number == normal_user_number(query.user_number))
-            if query.nickname:
-                stmt = stmt.where(
-                    col(Person.nickname_digest).in_(nickname_digests(ctx.vault, query.nickname))
-                )
-        if municipality is not None:
-            stmt = stmt.where(Case.municipality_code == municipality)
-        if query.status is not None:
-            stmt = stmt.where(Case.status == query.status.value)
-        if query.risk_level is not None:
-            stmt = stmt.where(Case.risk_level == query.risk_level.value)
-        cases = session.exec(stmt.order_by(col(Case.updated_at).desc()).limit(query.limit)).all()
+    municipality = municipality_in_scope(actor, query.municipality_code)
+    with ctx.reading() as uow:
+        cases = case_store.search_cases(
+            uow,
+            user_number=normal_user_number(query.user_number) if query.user_number else None,
+            nickname_digests=nickname_digests(ctx.vault, query.nickname) if query.nickname else None,
+            municipality_code=municipality,
+            status=query.status,
+            risk_level=query.risk_level,
+            limit=query.limit,
+        )
         now = ctx.now()
-        return [_summary(session, c, now, detailed=False) for c in cases]
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineItem:
-    entry_id: str
-    at: datetime
-    kind: str
-    author: str
-    codes: dict[str, Any]
-    note: str | None
-    note_erased: bool
+        return [_summary(uow, c, now, detailed=False) for c in cases]
 
 
 def timeline(ctx: IntakeContext, actor: Principal, case_id: str, purpose: Purpose) -> list[TimelineItem]:
     """The case's timeline, notes decrypted (unless the person was erased); the read is logged."""
     with ctx.uow() as uow:
-        session = uow.session
-        case = get_case(session, case_id)
+        case = get_case(uow, case_id)
         cipher: PersonCipher | None
         try:
-            cipher = ctx.vault.cipher(session, case.person_id)
+            cipher = ctx.vault.cipher(uow.session, case.person_id)
         except PersonKeyMissing:
             cipher = None
-        entries = session.exec(
-            select(TimelineEntry)
-            .where(TimelineEntry.case_id == case.id)
-            .order_by(col(TimelineEntry.at), col(TimelineEntry.id))
-        ).all()
-        items = []
-        for e in entries:
-            erased = e.note_ct is not None and cipher is None
-            note = cipher.open("timeline_note", e.id, e.note_ct) if cipher is not None else None
-            items.append(TimelineItem(e.id, e.at, e.kind, e.author, dict(e.codes), note, erased))
-        record_read(
-            session,
+        items = [
+            TimelineItem(
+                entry_id=e.id,
+                at=e.at,
+                kind=e.kind,
+                author=e.author,
+                codes=dict(e.codes),
+                note=cipher.open("timeline_note", e.id, e.note_ct) if cipher is not None else None,
+                note_erased=e.note_ct is not None and cipher is None,
+            )
+            for e in case_store.timeline_of(uow, case.id)
+        ]
+        log_read(
+            uow,
             subject=actor.subject,
             at=ctx.now(),
             record_type="case_timeline",
@@ -199,133 +145,116 @@ def timeline(ctx: IntakeContext, actor: Principal, case_id: str, purpose: Purpos
     return items
 
 
-def _changeable(case: Case) -> None:
-    refusal = change_refusal(CaseStatus(case.status))
-    if refusal is not None:
-        raise RuleViolation("The case is closed.", rule=refusal)
-
-
-def add_note(ctx: IntakeContext, actor: Principal, case_id: str, command: AddNote) -> str:
+def add_note(ctx: IntakeContext, actor: Principal, case_id: str, command: AddNote) -> NoteAdded:
+    """A note on the case's timeline, sealed with the person's key."""
     now = ctx.now()
     with ctx.uow() as uow:
-        session = uow.session
-        case = get_case(session, case_id)
-        _changeable(case)
-        _, cipher = load_person(ctx, session, case.person_id)
-        entry = add_timeline(
-            session,
-            case,
-            kind=TimelineKind.NOTE,
-            author=actor.subject,
-            at=now,
-            note=command.note,
-            cipher=cipher,
+        case = changeable_case(uow, case_id)
+        _, cipher = load_person(ctx, uow, case.person_id)
+        entry_id = case_store.add_timeline_entry(
+            uow, case, kind=TimelineKind.NOTE, author=actor.subject, at=now, note=command.note, cipher=cipher
         )
         case.updated_at = now
-        session.add(case)
         uow.commit()
-    return entry.id
-
-
-@dataclass(frozen=True, slots=True)
-class RiskAssessed:
-    case_id: str
-    risk_level: RiskLevel
-    flags: list[str]
-    escalation_id: str | None
+    return NoteAdded(entry_id=entry_id)
 
 
 def assess_risk(ctx: IntakeContext, actor: Principal, case_id: str, command: AssessRisk) -> RiskAssessed:
-    """Set risk and flags; a high-risk flag or critical risk escalates the case automatically."""
+    """Set risk and flags; a high-risk flag newly set or critical risk escalates automatically."""
     now = ctx.now()
-    for setting in command.set_flags:
-        if setting.expires_at is not None and setting.expires_at <= now:
-            raise RuleViolation("A flag cannot expire in the past.", rule="flag_expiry_in_past")
+    if any(s.expires_at is not None and s.expires_at <= now for s in command.set_flags):
+        refuse(FLAG_EXPIRY_IN_PAST)
     with ctx.uow() as uow:
-        session = uow.session
-        events = EventStager(uow)
-        case = get_case(session, case_id)
-        _changeable(case)
-        load_person(ctx, session, case.person_id)
-        before = current_flags(session, case.id, now)
+        case = changeable_case(uow, case_id)
+        load_person(ctx, uow, case.person_id)  # refused once the person is erased
+        before = current_flags(uow, case.id, now)
         previous = RiskLevel(case.risk_level)
-        for flag in command.clear_flags:
-            clear_flag(session, case.id, flag, now=now)
-        for setting in command.set_flags:
-            set_flag(session, case.id, setting.flag, now=now, by=actor.subject, expires_at=setting.expires_at)
-        session.flush()
-        after = current_flags(session, case.id, now)
+        after = _apply_flags(ctx, uow, case, command, actor.subject, now)
         case.risk_level = command.risk_level.value
         case.updated_at = now
-        session.add(case)
-        add_timeline(
-            session,
-            case,
-            kind=TimelineKind.RISK_ASSESSED,
-            author=actor.subject,
-            at=now,
-            codes={
-                "risk_level": command.risk_level.value,
-                "previous": previous.value,
-                "flags": [f.value for f in after],
-            },
-        )
-        events.emit(
-            CaseRiskAssessed(
-                case_id=case.id,
-                person_id=case.person_id,
-                assessed_at=now,
-                risk_level=command.risk_level,
-                previous_risk_level=previous,
-                flags=after,
-            ),
-            subject=case.id,
-            time=now,
-        )
+        _record_assessment(uow, case, previous, after, actor.subject, now)
         decision = automatic_escalation(
             previous_risk=previous,
             new_risk=command.risk_level,
             flags_before=before,
             flags_after=after,
-            pending_escalation=has_pending_escalation(session, case.id),
+            pending_escalation=has_pending_escalation(uow, case.id),
         )
         escalation_id = None
         if decision is not None:
-            escalation = start_escalation(
+            escalation_id = start_escalation(
                 ctx,
-                session,
-                events,
+                uow,
                 case=case,
                 decision=decision,
                 trigger=EscalationTrigger.AUTOMATIC,
                 by=actor.subject,
-                brief=None,
-                cipher=None,
                 now=now,
             )
-            escalation_id = escalation.id
         uow.commit()
-    return RiskAssessed(case.id, command.risk_level, [f.value for f in after], escalation_id)
+    return RiskAssessed(
+        case_id=case.id,
+        risk_level=command.risk_level,
+        flags=[f.value for f in after],
+        escalation_id=escalation_id,
+    )
 
 
-def close_case(ctx: IntakeContext, actor: Principal, case_id: str, command: CloseCase) -> datetime:
+def _apply_flags(
+    ctx: IntakeContext, uow: UnitOfWork, case: Case, command: AssessRisk, by: str, now: datetime
+) -> list[CaseFlag]:
+    """Clear, then set, the assessment's flags: the flags in force afterwards."""
+    for flag in command.clear_flags:
+        case_store.clear_flag(uow, case.id, flag, now=now)
+    for setting in command.set_flags:
+        case_store.set_flag(
+            uow, case.id, setting.flag, row_id=ctx.new_id(), now=now, by=by, expires_at=setting.expires_at
+        )
+    return current_flags(uow, case.id, now)
+
+
+def _record_assessment(
+    uow: UnitOfWork, case: Case, previous: RiskLevel, flags: list[CaseFlag], by: str, now: datetime
+) -> None:
+    """The assessment on the timeline, and announced (CaseRiskAssessed)."""
+    risk = RiskLevel(case.risk_level)
+    case_store.add_timeline_entry(
+        uow,
+        case,
+        kind=TimelineKind.RISK_ASSESSED,
+        author=by,
+        at=now,
+        codes={"risk_level": risk.value, "previous": previous.value, "flags": [f.value for f in flags]},
+    )
+    uow.emit(
+        CaseRiskAssessed(
+            case_id=case.id,
+            person_id=case.person_id,
+            assessed_at=now,
+            risk_level=risk,
+            previous_risk_level=previous,
+            flags=flags,
+        ),
+        subject=case.id,
+        time=now,
+    )
+
+
+def close_case(ctx: IntakeContext, actor: Principal, case_id: str, command: CloseCase) -> CaseClosure:
+    """Close the case (with a note, sealed, if given) and announce it (CaseClosed)."""
     now = ctx.now()
     with ctx.uow() as uow:
-        session = uow.session
-        case = get_case(session, case_id)
-        refusal = close_refusal(CaseStatus(case.status))
-        if refusal is not None:
-            raise RuleViolation("The case is already closed.", rule=refusal)
-        cipher: PersonCipher | None = None
-        if command.note is not None:
-            _, cipher = load_person(ctx, session, case.person_id)
+        case = get_case(uow, case_id)
+        rule = close_refusal(CaseStatus(case.status))
+        if rule is not None:
+            refuse(rule)
+        cipher = load_person(ctx, uow, case.person_id)[1] if command.note is not None else None
         case.status = CaseStatus.CLOSED.value
         case.closed_at = now
         case.close_reason = command.reason.value
         case.updated_at = now
-        session.add(case)
-        add_timeline(
-            session,
+        case_store.add_timeline_entry(
+            uow,
             case,
             kind=TimelineKind.CLOSED,
             author=actor.subject,
@@ -334,10 +263,10 @@ def close_case(ctx: IntakeContext, actor: Principal, case_id: str, command: Clos
             note=command.note,
             cipher=cipher,
         )
-        EventStager(uow).emit(
+        uow.emit(
             CaseClosed(case_id=case.id, person_id=case.person_id, closed_at=now, reason=command.reason),
             subject=case.id,
             time=now,
         )
         uow.commit()
-    return now
+    return CaseClosure(closed_at=now)

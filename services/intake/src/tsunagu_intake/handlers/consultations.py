@@ -1,45 +1,33 @@
-"""Recording consultations (staff, any channel) and reading them back."""
+"""Recording consultations (staff, any channel, and the steps every channel shares) and reading them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, select
 from tsunagu_calendar import PHONE, TOKYO, fiscal_year
 from tsunagu_contracts.events.intake import ConsultationReceived
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
+from ..adapters.access_log import log_read
+from ..adapters.cases import add_timeline_entry, set_flag
+from ..adapters.consultations import add_consultation, find_consultation, has_consulted
 from ..adapters.tables import Case, Consultation, Person
 from ..adapters.vault import PersonCipher
 from ..domain.codes import AgeBand, Channel, Consulter, Purpose, TimelineKind, Topic, Triage
+from ..domain.rules import CONSULTATION_NOT_FOUND, RECEIVED_IN_FUTURE, UNKNOWN_MUNICIPALITY
 from ..domain.sla import reply_due_at
 from ..domain.triage import triage_flag
-from .access_log import record_read
-from .case_records import add_timeline, case_for_consultation, set_flag
+from .case_records import case_for_consultation
 from .commands import RecordConsultation
-from .context import IntakeContext, new_id
-from .errors import NotFound, RuleViolation
-from .events import EventStager
+from .context import IntakeContext
 from .persons import create_person, load_person
+from .views import ConsultationRecorded, ConsultationView
 
-UNKNOWN_MUNICIPALITY = "unknown_municipality"
-RECEIVED_IN_FUTURE = "received_in_future"
 _CLOCK_SKEW = timedelta(minutes=5)
-
-
-@dataclass(frozen=True, slots=True)
-class ConsultationRecorded:
-    consultation_id: str
-    person_id: str
-    case_id: str
-    case_opened: bool
-    returning: bool
-    outside_hours: bool
-    received_at: datetime
-    reply_due_at: datetime | None
-    triage: Triage = Triage.NONE
+"""How far ahead of the service's clock a consultation's time may be (the caller's clock runs fast)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,79 +47,76 @@ class NewConsultation:
     case_id: str | None = None
 
 
-def check_municipality(ctx: IntakeContext, code: str | None) -> None:
-    if code is not None and code not in ctx.municipalities:
-        raise RuleViolation(
-            "The municipality code is not one of Tokyo's 62 municipalities.", rule=UNKNOWN_MUNICIPALITY
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A consultation stored, the case it joined, and whether that case was opened for it."""
+
+    consultation: Consultation
+    case: Case
+    case_opened: bool
+
+    def recorded(self) -> ConsultationRecorded:
+        c = self.consultation
+        return ConsultationRecorded(
+            consultation_id=c.id,
+            person_id=c.person_id,
+            case_id=self.case.id,
+            case_opened=self.case_opened,
+            returning=c.is_returning,
+            outside_hours=c.outside_hours,
+            received_at=c.received_at,
+            reply_due_at=c.reply_due_at,
+            triage=Triage(c.triage),
         )
 
 
-def add_consultation(
+def check_municipality(ctx: IntakeContext, code: str | None) -> None:
+    """Refuse a code that is not one of Tokyo's 62 municipalities."""
+    if code is not None and code not in ctx.municipalities:
+        refuse(UNKNOWN_MUNICIPALITY)
+
+
+def receive_consultation(
     ctx: IntakeContext,
-    session: Session,
-    events: EventStager,
+    uow: UnitOfWork,
     *,
     person: Person,
     cipher: PersonCipher,
     new: NewConsultation,
     recorded_by: str,
     now: datetime,
-) -> tuple[Consultation, Case, bool]:
-    """Store one consultation of ``person`` on its case and stage ConsultationReceived (and CaseOpened)."""
+) -> Received:
+    """Store one consultation of ``person`` on its case (the one named, the person's open one, or a
+    new one), put it on the timeline, flag what triage found, and announce it (ConsultationReceived,
+    after CaseOpened for a new case)."""
+    # The municipality of a Tokyo resident, unless the consultation says otherwise.
     municipality = new.municipality_code
     if municipality is None and person.residence_code in ctx.municipalities:
         municipality = person.residence_code
-    returning = (
-        session.exec(
-            select(func.count()).select_from(Consultation).where(Consultation.person_id == person.id)
-        ).one()
-        > 0
-    )
+    returning = has_consulted(uow, person.id)
     case, opened = case_for_consultation(
-        session,
-        events,
+        ctx,
+        uow,
         person_id=person.id,
         case_id=new.case_id,
         channel=new.channel,
         municipality_code=municipality,
         now=now,
     )
-    received = new.received_at
-    outside_hours = new.channel is Channel.PHONE and not ctx.calendar.is_open(PHONE, received)
-    due = (
-        reply_due_at(ctx.calendar, received, ctx.reply_business_days)
-        if new.channel is Channel.EMAIL
-        else None
+    consultation = _stored_consultation(
+        ctx,
+        uow,
+        person,
+        cipher,
+        new,
+        case=case,
+        municipality=municipality,
+        returning=returning,
+        by=recorded_by,
     )
-    consultation = Consultation(
-        id=new_id(),
-        person_id=person.id,
-        case_id=case.id,
-        channel=new.channel.value,
-        consulter=new.consulter.value,
-        received_at=received,
-        fiscal_year=fiscal_year(received),
-        received_month=received.astimezone(TOKYO).strftime("%Y-%m"),
-        municipality_code=municipality,
-        age_band=person.age_band,
-        topics=[t.value for t in new.topics],
-        outside_hours=outside_hours,
-        triage=new.triage.value,
-        is_returning=returning,
-        recorded_by=recorded_by,
-        reply_due_at=due,
-    )
-    consultation.notes_ct = cipher.seal("notes", consultation.id, new.notes)
-    consultation.body_ct = cipher.seal("body", consultation.id, new.body)
-    consultation.consulter_name_ct = cipher.seal("consulter_name", consultation.id, new.consulter_name)
-    consultation.consulter_contact_ct = cipher.seal(
-        "consulter_contact", consultation.id, new.consulter_contact
-    )
-    session.add(consultation)
     case.updated_at = now
-    session.add(case)
-    add_timeline(
-        session,
+    add_timeline_entry(
+        uow,
         case,
         kind=TimelineKind.CONSULTATION,
         author=recorded_by,
@@ -144,28 +129,73 @@ def add_consultation(
     )
     flag = triage_flag(new.triage)
     if flag is not None:
-        set_flag(session, case.id, flag, now=now, by=recorded_by)
-    events.emit(
-        ConsultationReceived(
-            consultation_id=consultation.id,
-            person_id=person.id,
-            case_id=case.id,
-            channel=new.channel,
-            consulter=new.consulter,
-            received_at=received,
-            fiscal_year=consultation.fiscal_year,
-            municipality_code=municipality,
-            age_band=AgeBand(person.age_band),
-            topics=list(dict.fromkeys(new.topics)),
-            outside_hours=outside_hours,
-            triage=new.triage,
-            returning=returning,
-            reply_due_at=due,
-        ),
-        subject=consultation.id,
-        time=now,
+        set_flag(uow, case.id, flag, row_id=ctx.new_id(), now=now, by=recorded_by)
+    uow.emit(_received_event(consultation, new, person), subject=consultation.id, time=now)
+    return Received(consultation, case, opened)
+
+
+def _stored_consultation(
+    ctx: IntakeContext,
+    uow: UnitOfWork,
+    person: Person,
+    cipher: PersonCipher,
+    new: NewConsultation,
+    *,
+    case: Case,
+    municipality: str | None,
+    returning: bool,
+    by: str,
+) -> Consultation:
+    """The consultation row, its personal fields sealed with the person's key, added."""
+    received = new.received_at
+    consultation = Consultation(
+        id=ctx.new_id(),
+        person_id=person.id,
+        case_id=case.id,
+        channel=new.channel.value,
+        consulter=new.consulter.value,
+        received_at=received,
+        fiscal_year=fiscal_year(received),
+        received_month=received.astimezone(TOKYO).strftime("%Y-%m"),
+        municipality_code=municipality,
+        age_band=person.age_band,
+        topics=[t.value for t in new.topics],
+        outside_hours=new.channel is Channel.PHONE and not ctx.calendar.is_open(PHONE, received),
+        triage=new.triage.value,
+        is_returning=returning,
+        recorded_by=by,
+        reply_due_at=reply_due_at(ctx.calendar, received, ctx.reply_business_days)
+        if new.channel is Channel.EMAIL
+        else None,
     )
-    return consultation, case, opened
+    for field, value in (
+        ("notes", new.notes),
+        ("body", new.body),
+        ("consulter_name", new.consulter_name),
+        ("consulter_contact", new.consulter_contact),
+    ):
+        setattr(consultation, f"{field}_ct", cipher.seal(field, consultation.id, value))
+    add_consultation(uow, consultation)
+    return consultation
+
+
+def _received_event(consultation: Consultation, new: NewConsultation, person: Person) -> ConsultationReceived:
+    return ConsultationReceived(
+        consultation_id=consultation.id,
+        person_id=person.id,
+        case_id=consultation.case_id,
+        channel=new.channel,
+        consulter=new.consulter,
+        received_at=consultation.received_at,
+        fiscal_year=consultation.fiscal_year,
+        municipality_code=consultation.municipality_code,
+        age_band=AgeBand(person.age_band),
+        topics=list(dict.fromkeys(new.topics)),
+        outside_hours=consultation.outside_hours,
+        triage=new.triage,
+        returning=consultation.is_returning,
+        reply_due_at=consultation.reply_due_at,
+    )
 
 
 def record_consultation(
@@ -176,18 +206,15 @@ def record_consultation(
     now = ctx.now()
     received = command.received_at or now
     if received > now + _CLOCK_SKEW:
-        raise RuleViolation("A consultation cannot be received in the future.", rule=RECEIVED_IN_FUTURE)
+        refuse(RECEIVED_IN_FUTURE)
     with ctx.uow() as uow:
-        session = uow.session
-        events = EventStager(uow)
         if command.person_id is not None:
-            person, cipher = load_person(ctx, session, command.person_id)
+            person, cipher = load_person(ctx, uow, command.person_id)
         else:
-            person, cipher = create_person(ctx, session, command.person, now)
-        consultation, case, opened = add_consultation(
+            person, cipher = create_person(ctx, uow, command.person, now)
+        received_one = receive_consultation(
             ctx,
-            session,
-            events,
+            uow,
             person=person,
             cipher=cipher,
             new=NewConsultation(
@@ -205,48 +232,18 @@ def record_consultation(
             now=now,
         )
         uow.commit()
-    return ConsultationRecorded(
-        consultation_id=consultation.id,
-        person_id=person.id,
-        case_id=case.id,
-        case_opened=opened,
-        returning=consultation.is_returning,
-        outside_hours=consultation.outside_hours,
-        received_at=received,
-        reply_due_at=consultation.reply_due_at,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ConsultationView:
-    consultation_id: str
-    person_id: str
-    case_id: str
-    channel: Channel
-    consulter: Consulter
-    received_at: datetime
-    municipality_code: str | None
-    topics: list[str]
-    outside_hours: bool
-    triage: Triage
-    returning: bool
-    reply_due_at: datetime | None
-    replied_at: datetime | None
-    notes: str | None
-    body: str | None
-    consulter_name: str | None
-    consulter_contact: str | None
+    return received_one.recorded()
 
 
 def read_consultation(
     ctx: IntakeContext, actor: Principal, consultation_id: str, purpose: Purpose
 ) -> ConsultationView:
+    """One consultation with its personal data, decrypted; the read is logged."""
     with ctx.uow() as uow:
-        session = uow.session
-        row = session.get(Consultation, consultation_id)
+        row = find_consultation(uow, consultation_id)
         if row is None:
-            raise NotFound("No such consultation.")
-        _, cipher = load_person(ctx, session, row.person_id)
+            refuse(CONSULTATION_NOT_FOUND)
+        _, cipher = load_person(ctx, uow, row.person_id)
         view = ConsultationView(
             consultation_id=row.id,
             person_id=row.person_id,
@@ -266,8 +263,8 @@ def read_consultation(
             consulter_name=cipher.open("consulter_name", row.id, row.consulter_name_ct),
             consulter_contact=cipher.open("consulter_contact", row.id, row.consulter_contact_ct),
         )
-        record_read(
-            session,
+        log_read(
+            uow,
             subject=actor.subject,
             at=ctx.now(),
             record_type="consultation",

@@ -2,73 +2,70 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import col, select
 from tsunagu_contracts.events.intake import EmailReplied, EmailReplyDueSoon, EmailReplyOverdue
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 
-from ..adapters.tables import Case, Consultation, EmailReply, Person
+from ..adapters import consultations as consultation_store
+from ..adapters.cases import add_timeline_entry
+from ..adapters.tables import Consultation, EmailReply
 from ..domain.cases import reply_refusal
 from ..domain.codes import CaseStatus, Channel, TimelineKind, Triage
-from ..domain.sla import Announcement, ReplyState, announcements_due, reply_state
-from .case_records import add_timeline, current_flags
+from ..domain.rules import CONSULTATION_NOT_FOUND
+from ..domain.sla import Announcement, announcements_due, reply_state
+from .case_records import current_flags, get_case
 from .commands import Reply
-from .context import IntakeContext, new_id
-from .errors import NotFound, RuleViolation
-from .events import EventStager
+from .context import IntakeContext
 from .persons import load_person
+from .views import QueueItem, ReplySent
 
 log = get_logger(__name__)
 
 
-def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: Reply) -> str:
-    """Send a reply to a web consultation; the person reads it after logging in."""
+def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: Reply) -> ReplySent:
+    """Send a reply to a web consultation (sealed); the person reads it after logging in."""
     now = ctx.now()
     with ctx.uow() as uow:
-        session = uow.session
-        consultation = session.get(Consultation, consultation_id)
+        consultation = consultation_store.find_consultation(uow, consultation_id)
         if consultation is None:
-            raise NotFound("No such consultation.")
-        case = session.get(Case, consultation.case_id)
-        assert case is not None
-        refusal = reply_refusal(
+            refuse(CONSULTATION_NOT_FOUND)
+        case = get_case(uow, consultation.case_id)
+        rule = reply_refusal(
             channel=Channel(consultation.channel),
             case_status=CaseStatus(case.status),
             replied=consultation.replied_at is not None,
         )
-        if refusal is not None:
-            raise RuleViolation("A reply cannot be sent to this consultation.", rule=refusal)
-        _, cipher = load_person(ctx, session, consultation.person_id)
-        reply_row = EmailReply(
-            id=new_id(),
+        if rule is not None:
+            refuse(rule)
+        _, cipher = load_person(ctx, uow, consultation.person_id)
+        row = EmailReply(
+            id=ctx.new_id(),
             consultation_id=consultation.id,
             person_id=consultation.person_id,
             case_id=case.id,
             replied_at=now,
             author=actor.subject,
         )
-        reply_row.body_ct = cipher.seal("reply", reply_row.id, command.body)
-        session.add(reply_row)
+        row.body_ct = cipher.seal("reply", row.id, command.body)
+        consultation_store.add_reply(uow, row)
         consultation.replied_at = now
-        session.add(consultation)
         due = consultation.reply_due_at or now
-        add_timeline(
-            session,
+        add_timeline_entry(
+            uow,
             case,
             kind=TimelineKind.EMAIL_REPLIED,
             author=actor.subject,
             at=now,
-            codes={"consultation_id": consultation.id, "reply_id": reply_row.id, "within_due": now <= due},
+            codes={"consultation_id": consultation.id, "reply_id": row.id, "within_due": now <= due},
         )
-        EventStager(uow).emit(
+        uow.emit(
             EmailReplied(
                 consultation_id=consultation.id,
                 case_id=case.id,
-                reply_id=reply_row.id,
+                reply_id=row.id,
                 replied_at=now,
                 due_at=due,
                 within_due=now <= due,
@@ -77,106 +74,74 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
             time=now,
         )
         uow.commit()
-    return reply_row.id
-
-
-@dataclass(frozen=True, slots=True)
-class QueueItem:
-    consultation_id: str
-    case_id: str
-    received_at: datetime
-    reply_due_at: datetime
-    state: ReplyState
-    triage: Triage
-    flags: list[str]
+    return ReplySent(reply_id=row.id)
 
 
 def reply_queue(ctx: IntakeContext) -> list[QueueItem]:
     """Unanswered web consultations, the earliest due first (emergencies are flagged)."""
     now = ctx.now()
-    with ctx.uow() as uow:
-        session = uow.session
-        rows = session.exec(
-            select(Consultation)
-            .join(Person, col(Person.id) == col(Consultation.person_id))
-            .where(
-                Consultation.channel == Channel.EMAIL.value,
-                col(Consultation.replied_at).is_(None),
-                col(Consultation.reply_due_at).is_not(None),
-                col(Person.erased_at).is_(None),
-            )
-            .order_by(col(Consultation.reply_due_at), col(Consultation.received_at))
-        ).all()
+    with ctx.reading() as uow:
         return [
             QueueItem(
-                consultation_id=r.id,
-                case_id=r.case_id,
-                received_at=r.received_at,
-                reply_due_at=r.reply_due_at,  # type: ignore[arg-type]
-                state=reply_state(r.reply_due_at, now, ctx.reply_due_soon),  # type: ignore[arg-type]
-                triage=Triage(r.triage),
-                flags=[f.value for f in current_flags(session, r.case_id, now)],
+                consultation_id=c.id,
+                case_id=c.case_id,
+                received_at=c.received_at,
+                reply_due_at=c.reply_due_at,
+                state=reply_state(c.reply_due_at, now, ctx.reply_due_soon),
+                triage=Triage(c.triage),
+                flags=[f.value for f in current_flags(uow, c.case_id, now)],
             )
-            for r in rows
+            for c in consultation_store.awaiting_reply(uow)
+            if c.reply_due_at is not None  # always: the query asks for a deadline
         ]
 
 
-def scan_reply_deadlines(ctx: IntakeContext, now: datetime | None = None) -> int:
-    """Announce replies due soon and overdue, each once; returns how many were announced.
+def scan_reply_deadlines(ctx: IntakeContext) -> int:
+    """Announce replies due soon and overdue, each once; how many were announced (a timer's scan).
 
-    The announcement is marked with a conditional update in the same transaction as its outbox
-    row: of two scanners (replicas) racing, only the one whose update changed the row emits.
+    Each announcement is its own unit of work, so each starts its own flow (correlation), and is
+    marked with a conditional update in the same transaction as its outbox row: of two scanners
+    (replicas) racing, only the one whose update changed the row announces.
     """
-    now = now or ctx.now()
-    horizon = now + ctx.reply_due_soon
+    now = ctx.now()
+    with ctx.reading() as uow:
+        candidates = consultation_store.deadline_candidates(uow, now=now, horizon=now + ctx.reply_due_soon)
     announced = 0
-    with ctx.uow() as uow:
-        session = uow.session
-        candidates = session.exec(
-            select(Consultation)
-            .join(Person, col(Person.id) == col(Consultation.person_id))
-            .where(
-                Consultation.channel == Channel.EMAIL.value,
-                col(Consultation.replied_at).is_(None),
-                col(Consultation.reply_due_at).is_not(None),
-                col(Consultation.reply_due_at) <= horizon,
-                col(Consultation.overdue_announced_at).is_(None),
-                col(Person.erased_at).is_(None),
-            )
-            .order_by(col(Consultation.reply_due_at))
-            .limit(500)
-        ).all()
-        for row in candidates:
-            due = row.reply_due_at
-            assert due is not None
-            for item in announcements_due(
-                due,
-                now,
-                ctx.reply_due_soon,
-                replied=False,
-                due_soon_announced=row.due_soon_announced_at is not None,
-                overdue_announced=row.overdue_announced_at is not None,
-            ):
-                column = "overdue_announced_at" if item is Announcement.OVERDUE else "due_soon_announced_at"
-                values = {column: now}
-                if item is Announcement.OVERDUE:
-                    values.setdefault("due_soon_announced_at", row.due_soon_announced_at or now)
-                changed = session.execute(
-                    update(Consultation)
-                    .where(col(Consultation.id) == row.id, col(getattr(Consultation, column)).is_(None))
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                if changed != 1:
-                    continue
-                cls = EmailReplyOverdue if item is Announcement.OVERDUE else EmailReplyDueSoon
-                EventStager(uow).emit(  # each announcement starts its own flow
-                    cls(consultation_id=row.id, case_id=row.case_id, due_at=due, triage=Triage(row.triage)),
-                    subject=row.id,
-                    time=now,
-                )
-                announced += 1
-        uow.commit()
+    for consultation in candidates:
+        assert consultation.reply_due_at is not None  # candidates have a deadline
+        for announcement in announcements_due(
+            consultation.reply_due_at,
+            now,
+            ctx.reply_due_soon,
+            replied=False,
+            due_soon_announced=consultation.due_soon_announced_at is not None,
+            overdue_announced=consultation.overdue_announced_at is not None,
+        ):
+            announced += _announce(ctx, consultation, announcement, now)
     if announced:
         log.info("reply deadlines announced", count=announced)
     return announced
+
+
+def _announce(
+    ctx: IntakeContext, consultation: Consultation, announcement: Announcement, now: datetime
+) -> int:
+    """Mark and announce one deadline (EmailReplyDueSoon or EmailReplyOverdue): 1, or 0 when
+    another scanner did first."""
+    assert consultation.reply_due_at is not None
+    event = EmailReplyOverdue if announcement is Announcement.OVERDUE else EmailReplyDueSoon
+    with ctx.uow() as uow:
+        if not consultation_store.mark_announced(uow, consultation, announcement, now):
+            return 0
+        uow.emit(
+            event(
+                consultation_id=consultation.id,
+                case_id=consultation.case_id,
+                due_at=consultation.reply_due_at,
+                triage=Triage(consultation.triage),
+            ),
+            subject=consultation.id,
+            time=now,
+        )
+        uow.commit()
+    return 1

@@ -9,52 +9,52 @@ pseudonymous: ids, codes, counts, dates, so statistics and other services' recor
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlmodel import select
 from tsunagu_contracts.events.intake import PersonErased
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 
-from ..adapters.tables import Case, Person
+from ..adapters.cases import add_timeline_entry, cases_of_person
+from ..adapters.persons import find_person
 from ..domain.codes import TimelineKind
-from .case_records import add_timeline
+from ..domain.rules import ALREADY_ERASED, PERSON_NOT_FOUND
 from .commands import EraseRequest
 from .context import IntakeContext
-from .errors import Conflict, NotFound
-from .events import EventStager
+from .views import ErasureRecorded
 
 log = get_logger(__name__)
 
 
-def erase_person(ctx: IntakeContext, actor: Principal, person_id: str, command: EraseRequest) -> datetime:
+def erase_person(
+    ctx: IntakeContext, actor: Principal, person_id: str, command: EraseRequest
+) -> ErasureRecorded:
+    """Destroy the person's data key and identifying digests, note it on each of their cases'
+    timelines, and announce it (PersonErased, ids only)."""
     now = ctx.now()
     with ctx.uow() as uow:
-        session = uow.session
-        person = session.get(Person, person_id)
+        person = find_person(uow, person_id)
         if person is None:
-            raise NotFound("No such person.")
+            refuse(PERSON_NOT_FOUND)
         if person.erased_at is not None:
-            raise Conflict("The person's data has already been erased.", code="already_erased")
-        ctx.vault.destroy(session, person.id)
+            refuse(ALREADY_ERASED)
+        ctx.vault.destroy(uow.session, person.id)
         person.erased_at = now
         person.erasure_basis = command.basis.value
         person.nickname_digest = None
         person.phone_digest = None
         person.user_number = None
         person.password_hash = None
-        session.add(person)
-        cases = session.exec(select(Case).where(Case.person_id == person.id).order_by(Case.opened_at)).all()
+        cases = cases_of_person(uow, person.id)
         for case in cases:
-            add_timeline(
-                session,
+            add_timeline_entry(
+                uow,
                 case,
                 kind=TimelineKind.PERSON_ERASED,
                 author=actor.subject,
                 at=now,
                 codes={"basis": command.basis.value},
             )
-        EventStager(uow).emit(
+        uow.emit(
             PersonErased(
                 person_id=person.id, erased_at=now, basis=command.basis, case_ids=[c.id for c in cases]
             ),
@@ -63,4 +63,4 @@ def erase_person(ctx: IntakeContext, actor: Principal, person_id: str, command: 
         )
         uow.commit()
     log.info("person erased", person_id=person_id, cases=len(cases))
-    return now
+    return ErasureRecorded(erased_at=now)

@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import CaseEscalated
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
+from ..adapters import escalations as escalation_store
+from ..adapters.access_log import log_read
+from ..adapters.cases import add_timeline_entry, find_case
 from ..adapters.tables import Case, Escalation
 from ..adapters.vault import PersonCipher
-from ..domain.cases import change_refusal
-from ..domain.codes import CaseStatus, EscalationStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
+from ..domain.codes import EscalationStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
 from ..domain.escalation import EscalationDecision, manual_escalation
-from .access_log import record_read
-from .case_records import add_timeline, get_case
+from ..domain.rules import ESCALATION_NOT_FOUND
+from .case_records import changeable_case
 from .commands import Brief, Escalate
-from .context import IntakeContext, new_id
-from .errors import NotFound, RuleViolation
-from .events import EventStager
+from .context import IntakeContext
 from .persons import load_person
+from .views import BriefView, Escalated, EscalationView
 
 log = get_logger(__name__)
+
+_URGENCY_RANK = {"immediate": 0, "urgent": 1, "routine": 2}
 
 
 class UnknownCaseError(LookupError):
@@ -37,19 +39,20 @@ class UnknownCaseError(LookupError):
 
 def start_escalation(
     ctx: IntakeContext,
-    session: Session,
-    events: EventStager,
+    uow: UnitOfWork,
     *,
     case: Case,
     decision: EscalationDecision,
     trigger: EscalationTrigger,
     by: str,
-    brief: Brief | None,
-    cipher: PersonCipher | None,
     now: datetime,
-) -> Escalation:
+    brief: Brief | None = None,
+    cipher: PersonCipher | None = None,
+) -> str:
+    """Record an escalation of the case (its brief sealed), on the timeline, and announce it
+    (CaseEscalated, codes only); its id."""
     escalation = Escalation(
-        id=new_id(),
+        id=ctx.new_id(),
         case_id=case.id,
         person_id=case.person_id,
         escalated_at=now,
@@ -64,9 +67,9 @@ def start_escalation(
         if cipher is None:
             raise ValueError("a brief needs the person's cipher")
         escalation.brief_ct = cipher.seal("brief", escalation.id, brief.model_dump_json())
-    session.add(escalation)
-    add_timeline(
-        session,
+    escalation_store.add_escalation(uow, escalation)
+    add_timeline_entry(
+        uow,
         case,
         kind=TimelineKind.ESCALATED,
         author=by,
@@ -78,7 +81,7 @@ def start_escalation(
             "reason_codes": escalation.reason_codes,
         },
     )
-    events.emit(
+    uow.emit(
         CaseEscalated(
             escalation_id=escalation.id,
             case_id=case.id,
@@ -100,100 +103,62 @@ def start_escalation(
         trigger=trigger.value,
         urgency=decision.urgency.value,
     )
-    return escalation
+    return escalation.id
 
 
-def escalate(ctx: IntakeContext, actor: Principal, case_id: str, command: Escalate) -> str:
+def escalate(ctx: IntakeContext, actor: Principal, case_id: str, command: Escalate) -> Escalated:
     """A counsellor escalates a case with reason codes, urgency and a de-identified brief."""
     now = ctx.now()
     with ctx.uow() as uow:
-        session = uow.session
-        case = get_case(session, case_id)
-        refusal = change_refusal(CaseStatus(case.status))
-        if refusal is not None:
-            raise RuleViolation("The case is closed.", rule=refusal)
-        _, cipher = load_person(ctx, session, case.person_id)
-        escalation = start_escalation(
+        case = changeable_case(uow, case_id)
+        _, cipher = load_person(ctx, uow, case.person_id)
+        escalation_id = start_escalation(
             ctx,
-            session,
-            EventStager(uow),
+            uow,
             case=case,
             decision=manual_escalation(command.reason_codes, command.urgency),
             trigger=EscalationTrigger.MANUAL,
             by=actor.subject,
+            now=now,
             brief=command.brief,
             cipher=cipher,
-            now=now,
         )
         uow.commit()
-    return escalation.id
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationView:
-    escalation_id: str
-    case_id: str
-    escalated_at: datetime
-    trigger: str
-    urgency: str
-    reason_codes: list[str]
-    risk_level: str
-    status: str
-    has_brief: bool
-    review_id: str | None
-
-
-def _view(e: Escalation) -> EscalationView:
-    return EscalationView(
-        e.id,
-        e.case_id,
-        e.escalated_at,
-        e.trigger,
-        e.urgency,
-        list(e.reason_codes),
-        e.risk_level,
-        e.status,
-        e.brief_ct is not None,
-        e.review_id,
-    )
-
-
-_URGENCY_RANK = {"immediate": 0, "urgent": 1, "routine": 2}
+    return Escalated(escalation_id=escalation_id)
 
 
 def list_escalations(ctx: IntakeContext, status: EscalationStatus | None) -> list[EscalationView]:
     """Escalations for the expert team: most urgent first, then oldest first (ids and codes only)."""
-    with ctx.uow() as uow:
-        stmt = select(Escalation)
-        if status is not None:
-            stmt = stmt.where(Escalation.status == status.value)
-        rows = uow.session.exec(stmt.order_by(col(Escalation.escalated_at))).all()
-        return [_view(e) for e in sorted(rows, key=lambda e: _URGENCY_RANK.get(e.urgency, 9))]
-
-
-@dataclass(frozen=True, slots=True)
-class BriefView:
-    escalation_id: str
-    case_id: str
-    reason_codes: list[str]
-    urgency: str
-    summary: str | None
-    background: str | None
-    question: str | None
+    with ctx.reading() as uow:
+        rows = escalation_store.escalations(uow, status=status)
+    return [
+        EscalationView(
+            escalation_id=e.id,
+            case_id=e.case_id,
+            escalated_at=e.escalated_at,
+            trigger=e.trigger,
+            urgency=e.urgency,
+            reason_codes=list(e.reason_codes),
+            risk_level=e.risk_level,
+            status=e.status,
+            has_brief=e.brief_ct is not None,
+            review_id=e.review_id,
+        )
+        for e in sorted(rows, key=lambda e: _URGENCY_RANK.get(e.urgency, 9))
+    ]
 
 
 def read_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, purpose: Purpose) -> BriefView:
     """The de-identified brief, for expert-team members; the read is logged."""
     with ctx.uow() as uow:
-        session = uow.session
-        escalation = session.get(Escalation, escalation_id)
+        escalation = escalation_store.find_escalation(uow, escalation_id)
         if escalation is None:
-            raise NotFound("No such escalation.")
-        _, cipher = load_person(ctx, session, escalation.person_id)
+            refuse(ESCALATION_NOT_FOUND)
+        _, cipher = load_person(ctx, uow, escalation.person_id)
         text = cipher.open("brief", escalation.id, escalation.brief_ct)
         brief: dict[str, Any] = json.loads(text) if text else {}
-        record_read(
-            session,
+        log_read(
+            uow,
             subject=actor.subject,
             at=ctx.now(),
             record_type="escalation_brief",
@@ -213,32 +178,30 @@ def read_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, purpose
     )
 
 
-def apply_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+def record_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[CaseReviewConcluded]) -> None:
     """Consumer of ``CaseReviewConcluded``: the expert team's advice lands on the case's timeline.
 
-    Runs inside the consumer's transaction (it does not commit). Advice is kept as codes; the
+    Runs inside the consumer's transaction (the consumer commits). Advice is kept as codes; the
     escalations the review answers are marked reviewed. A redelivered event is dropped by the
-    consumer's inbox before it gets here.
+    consumer's inbox before it gets here; a case intake does not know fails the delivery, so it is
+    retried and then dead-lettered.
     """
-    review: CaseReviewConcluded = event.data
-    session = uow.session
-    case = session.get(Case, review.case_id)
+    review = event.data
+    case = find_case(uow, review.case_id)
     if case is None:
         raise UnknownCaseError("the reviewed case is unknown")
     now = ctx.now()
-    pending = session.exec(
-        select(Escalation).where(
-            Escalation.case_id == case.id, Escalation.status == EscalationStatus.PENDING.value
-        )
-    ).all()
-    answered = [e for e in pending if not review.escalation_ids or e.id in review.escalation_ids]
+    answered = [
+        e
+        for e in escalation_store.pending_escalations(uow, case.id)
+        if not review.escalation_ids or e.id in review.escalation_ids
+    ]
     for escalation in answered:
         escalation.status = EscalationStatus.REVIEWED.value
         escalation.review_id = review.review_id
         escalation.reviewed_at = now
-        session.add(escalation)
-    add_timeline(
-        session,
+    add_timeline_entry(
+        uow,
         case,
         kind=TimelineKind.ADVICE,
         author="expert_team",
@@ -255,6 +218,4 @@ def apply_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[Any
         },
     )
     case.updated_at = now
-    session.add(case)
-    uow.commit()
     log.info("case review recorded", case_id=case.id, review_id=review.review_id, escalations=len(answered))

@@ -2,149 +2,61 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 from tsunagu_calendar import TOKYO, fiscal_year
 from tsunagu_contracts.events.intake import HomeVisitRequested
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters.tables import Case, HomeVisitRequest
+from ..adapters import home_visits as request_store
+from ..adapters.cases import add_timeline_entry
+from ..adapters.tables import Case, HomeVisitRequest, Person
+from ..adapters.vault import PersonCipher
 from ..domain.ages import age_band
 from ..domain.codes import AgeBand, Channel, HomeVisitStatus, TimelineKind
-from ..domain.eligibility import Applicant, NoRulesInForce, assess
-from .case_records import add_timeline
+from ..domain.eligibility import Applicant, Assessment, EligibilityRules, NoRulesInForce, assess
+from ..domain.rules import ELIGIBILITY, HOME_VISIT_REQUEST_NOT_FOUND, NO_RULES_IN_FORCE, OWN_MUNICIPALITY_ONLY
 from .commands import PersonDetails, RequestHomeVisit, UpdateHomeVisitStatus
-from .consultations import NewConsultation, add_consultation, check_municipality
-from .context import IntakeContext, new_id
-from .errors import OutOfScope, RuleViolation
-from .events import EventStager
+from .consultations import NewConsultation, check_municipality, receive_consultation
+from .context import IntakeContext
 from .persons import create_person, load_person
-from .scope import check_own_municipality, check_visible, municipality_restricted
+from .scope import check_own_municipality, check_visible, municipality_in_scope
+from .views import HomeVisitView
 
 log = get_logger(__name__)
-
-INELIGIBLE = "ineligible"
-_COUNTED = (
-    HomeVisitStatus.REQUESTED,
-    HomeVisitStatus.ACCEPTED,
-    HomeVisitStatus.SCHEDULED,
-    HomeVisitStatus.COMPLETED,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class HomeVisitView:
-    """A request as the requesting municipality sees it: ids, codes, status."""
-
-    request_id: str
-    person_id: str
-    case_id: str
-    municipality_code: str
-    requested_at: datetime
-    fiscal_year: int
-    visits_requested: int
-    status: HomeVisitStatus
-    rules_version: str
-    updated_at: datetime
 
 
 def _view(r: HomeVisitRequest) -> HomeVisitView:
     return HomeVisitView(
-        r.id,
-        r.person_id,
-        r.case_id,
-        r.municipality_code,
-        r.requested_at,
-        r.fiscal_year,
-        r.visits_requested,
-        HomeVisitStatus(r.status),
-        r.rules_version,
-        r.updated_at,
+        request_id=r.id,
+        person_id=r.person_id,
+        case_id=r.case_id,
+        municipality_code=r.municipality_code,
+        requested_at=r.requested_at,
+        fiscal_year=r.fiscal_year,
+        visits_requested=r.visits_requested,
+        status=HomeVisitStatus(r.status),
+        rules_version=r.rules_version,
+        updated_at=r.updated_at,
     )
 
 
-def _visits_granted(session: Session, person_id: str, fy: int) -> int:
-    total = session.exec(
-        select(func.coalesce(func.sum(HomeVisitRequest.visits_requested), 0)).where(
-            HomeVisitRequest.person_id == person_id,
-            HomeVisitRequest.fiscal_year == fy,
-            col(HomeVisitRequest.status).in_([s.value for s in _COUNTED]),
-        )
-    ).one()
-    return int(total)
-
-
-def _known_to_municipality(session: Session, person_id: str, municipality: str) -> bool:
-    """Whether the municipality may name this person: one of its cases or requests is theirs."""
-    case = session.exec(
-        select(Case.id).where(Case.person_id == person_id, Case.municipality_code == municipality)
-    ).first()
-    if case is not None:
-        return True
-    request = session.exec(
-        select(HomeVisitRequest.id).where(
-            HomeVisitRequest.person_id == person_id, HomeVisitRequest.municipality_code == municipality
-        )
-    ).first()
-    return request is not None
-
-
 def request_home_visit(ctx: IntakeContext, actor: Principal, command: RequestHomeVisit) -> HomeVisitView:
-    """Check scope and the eligibility rules in force, then record the request; all or nothing."""
+    """Check scope and the eligibility rules in force, then record the request on the person's case
+    (a home-visit consultation) and announce it (HomeVisitRequested); all or nothing."""
     check_own_municipality(actor, command.municipality_code)
     check_municipality(ctx, command.municipality_code)
     now = ctx.now()
-    fy = fiscal_year(now)
-    try:
-        rules = ctx.eligibility.in_force(now.astimezone(TOKYO).date())
-    except NoRulesInForce:
-        raise RuleViolation("No eligibility rules are in force today.", rule="no_rules_in_force") from None
+    rules = _rules_in_force(ctx, now.astimezone(TOKYO).date())
     with ctx.uow() as uow:
-        session = uow.session
-        if command.person_id is not None:
-            if not _known_to_municipality(session, command.person_id, command.municipality_code):
-                raise OutOfScope()
-            granted = _visits_granted(session, command.person_id, fy)
-        else:
-            granted = 0
-        assessment = assess(
-            rules,
-            Applicant(
-                residence_code=command.residence_code,
-                age_years=command.age_years,
-                visits_requested=command.visits_requested,
-                visits_granted_this_fiscal_year=granted,
-                withdrawal_months=command.withdrawal_months,
-            ),
-        )
-        if not assessment.eligible:
-            log.info(
-                "home visit refused", rule=assessment.first_broken, rules_version=assessment.rules_version
-            )
-            raise RuleViolation(
-                "The request does not meet the home-visit eligibility rules.",
-                rule=assessment.first_broken or INELIGIBLE,
-                code=INELIGIBLE,
-            )
-        band = age_band(command.age_years)
-        if command.person_id is not None:
-            person, cipher = load_person(ctx, session, command.person_id)
-            person.age_band = band.value
-            person.residence_code = command.residence_code
-            session.add(person)
-        else:
-            details = command.person or PersonDetails()
-            details = details.model_copy(update={"age_band": band, "residence_code": command.residence_code})
-            person, cipher = create_person(ctx, session, details, now)
-        events = EventStager(uow)
-        _, case, _ = add_consultation(
+        assessment = _assess(uow, command, rules, fiscal_year(now))
+        person, cipher = _person_of_request(ctx, uow, command, now)
+        received = receive_consultation(
             ctx,
-            session,
-            events,
+            uow,
             person=person,
             cipher=cipher,
             new=NewConsultation(
@@ -158,69 +70,125 @@ def request_home_visit(ctx: IntakeContext, actor: Principal, command: RequestHom
             recorded_by=actor.subject,
             now=now,
         )
-        request = HomeVisitRequest(
-            id=new_id(),
-            person_id=person.id,
-            case_id=case.id,
-            municipality_code=command.municipality_code,
-            requested_at=now,
-            fiscal_year=fy,
-            visits_requested=command.visits_requested,
-            status=HomeVisitStatus.REQUESTED.value,
-            rules_version=assessment.rules_version,
-            age_band=band.value,
-            requested_by=actor.subject,
-            updated_at=now,
-        )
-        request.notes_ct = cipher.seal("home_visit_notes", request.id, command.notes)
-        session.add(request)
-        add_timeline(
-            session,
-            case,
-            kind=TimelineKind.HOME_VISIT_REQUESTED,
-            author=actor.subject,
-            at=now,
-            codes={"request_id": request.id, "visits_requested": command.visits_requested},
-        )
-        events.emit(
-            HomeVisitRequested(
-                request_id=request.id,
-                person_id=person.id,
-                case_id=case.id,
-                municipality_code=command.municipality_code,
-                requested_at=now,
-                fiscal_year=fy,
-                visits_requested=command.visits_requested,
-                age_band=AgeBand(band),
-                rules_version=assessment.rules_version,
-            ),
-            subject=request.id,
-            time=now,
+        request = _record_request(
+            ctx, uow, command, assessment, person, cipher, received.case, actor.subject, now
         )
         uow.commit()
     return _view(request)
 
 
+def _rules_in_force(ctx: IntakeContext, day: date) -> EligibilityRules:
+    try:
+        return ctx.eligibility.in_force(day)
+    except NoRulesInForce:
+        refuse(NO_RULES_IN_FORCE)
+
+
+def _assess(uow: UnitOfWork, command: RequestHomeVisit, rules: EligibilityRules, fy: int) -> Assessment:
+    """The request against the rules, with the visits the person was granted this fiscal year;
+    refused with the first rule it breaks. A municipality may name only a person it knows."""
+    granted = 0
+    if command.person_id is not None:
+        if not request_store.known_to_municipality(uow, command.person_id, command.municipality_code):
+            refuse(OWN_MUNICIPALITY_ONLY)
+        granted = request_store.visits_granted(uow, command.person_id, fy)
+    assessment = assess(
+        rules,
+        Applicant(
+            residence_code=command.residence_code,
+            age_years=command.age_years,
+            visits_requested=command.visits_requested,
+            visits_granted_this_fiscal_year=granted,
+            withdrawal_months=command.withdrawal_months,
+        ),
+    )
+    if assessment.first_broken is not None:
+        log.info("home visit refused", rule=assessment.first_broken, rules_version=assessment.rules_version)
+        refuse(ELIGIBILITY[assessment.first_broken])
+    return assessment
+
+
+def _person_of_request(
+    ctx: IntakeContext, uow: UnitOfWork, command: RequestHomeVisit, now: datetime
+) -> tuple[Person, PersonCipher]:
+    """The person named (their age band and residence brought up to date) or a new one."""
+    band = age_band(command.age_years)
+    if command.person_id is not None:
+        person, cipher = load_person(ctx, uow, command.person_id)
+        person.age_band = band.value
+        person.residence_code = command.residence_code
+        return person, cipher
+    details = (command.person or PersonDetails()).model_copy(
+        update={"age_band": band, "residence_code": command.residence_code}
+    )
+    return create_person(ctx, uow, details, now)
+
+
+def _record_request(
+    ctx: IntakeContext,
+    uow: UnitOfWork,
+    command: RequestHomeVisit,
+    assessment: Assessment,
+    person: Person,
+    cipher: PersonCipher,
+    case: Case,
+    by: str,
+    now: datetime,
+) -> HomeVisitRequest:
+    """The request (its notes sealed), on the case's timeline, announced."""
+    request = HomeVisitRequest(
+        id=ctx.new_id(),
+        person_id=person.id,
+        case_id=case.id,
+        municipality_code=command.municipality_code,
+        requested_at=now,
+        fiscal_year=fiscal_year(now),
+        visits_requested=command.visits_requested,
+        status=HomeVisitStatus.REQUESTED.value,
+        rules_version=assessment.rules_version,
+        age_band=person.age_band,
+        requested_by=by,
+        updated_at=now,
+    )
+    request.notes_ct = cipher.seal("home_visit_notes", request.id, command.notes)
+    request_store.add_request(uow, request)
+    add_timeline_entry(
+        uow,
+        case,
+        kind=TimelineKind.HOME_VISIT_REQUESTED,
+        author=by,
+        at=now,
+        codes={"request_id": request.id, "visits_requested": command.visits_requested},
+    )
+    uow.emit(
+        HomeVisitRequested(
+            request_id=request.id,
+            person_id=person.id,
+            case_id=case.id,
+            municipality_code=command.municipality_code,
+            requested_at=now,
+            fiscal_year=request.fiscal_year,
+            visits_requested=command.visits_requested,
+            age_band=AgeBand(person.age_band),
+            rules_version=assessment.rules_version,
+        ),
+        subject=request.id,
+        time=now,
+    )
+    return request
+
+
 def list_requests(ctx: IntakeContext, actor: Principal, municipality_code: str | None) -> list[HomeVisitView]:
     """Requests, newest first; municipality staff see only their own municipality's."""
-    if municipality_restricted(actor):
-        if municipality_code is not None and municipality_code != actor.municipality:
-            raise OutOfScope()
-        municipality_code = actor.municipality
-    with ctx.uow() as uow:
-        stmt = select(HomeVisitRequest)
-        if municipality_code is not None:
-            stmt = stmt.where(HomeVisitRequest.municipality_code == municipality_code)
-        rows = uow.session.exec(stmt.order_by(col(HomeVisitRequest.requested_at).desc()).limit(500)).all()
-        return [_view(r) for r in rows]
+    municipality = municipality_in_scope(actor, municipality_code)
+    with ctx.reading() as uow:
+        return [_view(r) for r in request_store.requests(uow, municipality_code=municipality)]
 
 
 def get_request(ctx: IntakeContext, actor: Principal, request_id: str) -> HomeVisitView:
-    with ctx.uow() as uow:
-        row = uow.session.get(HomeVisitRequest, request_id)
-        check_visible(actor, row.municipality_code if row else None, exists=row is not None)
-        assert row is not None
-        return _view(row)
+    """One request; municipality staff see their own municipality's only."""
+    with ctx.reading() as uow:
+        return _view(_visible_request(uow, actor, request_id))
 
 
 def update_status(
@@ -228,11 +196,20 @@ def update_status(
 ) -> HomeVisitView:
     """Staff of the programme move a request along (the scheduling service will take this over)."""
     with ctx.uow() as uow:
-        row = uow.session.get(HomeVisitRequest, request_id)
-        check_visible(actor, row.municipality_code if row else None, exists=row is not None)
-        assert row is not None
-        row.status = command.status.value
-        row.updated_at = ctx.now()
-        uow.session.add(row)
+        request = _visible_request(uow, actor, request_id)
+        request.status = command.status.value
+        request.updated_at = ctx.now()
         uow.commit()
-        return _view(row)
+        return _view(request)
+
+
+def _visible_request(uow: UnitOfWork, actor: Principal, request_id: str) -> HomeVisitRequest:
+    request = request_store.find_request(uow, request_id)
+    check_visible(
+        actor,
+        request.municipality_code if request is not None else None,
+        exists=request is not None,
+        missing=HOME_VISIT_REQUEST_NOT_FOUND,
+    )
+    assert request is not None  # check_visible refuses a missing request
+    return request

@@ -20,31 +20,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy import Engine
 from tsunagu_servicekit.logging import get_logger
 
+from ..adapters import data_keys
+from ..adapters.data_keys import count_by_key_id, stored_key_ids
 from ..adapters.keys import MasterKeyError
-from ..adapters.tables import Person, PersonKey
 from ..adapters.vault import PersonCipher, SealBroken, Vault
 from .persons import nickname_digest, phone_digest
 
-log = get_logger(__name__)
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "RewrapProgress",
+    "check_master_keys",
+    "count_by_key_id",
+    "pending_by_key_id",
+    "require_known_master_keys",
+    "rewrap_keys",
+    "stored_key_ids",
+]
 
-_KEYS: sa.Table = PersonKey.__table__  # type: ignore[attr-defined]
-_PERSONS: sa.Table = Person.__table__  # type: ignore[attr-defined]
+log = get_logger(__name__)
 
 DEFAULT_BATCH_SIZE = 200
 
 
-def stored_key_ids(engine: Engine) -> set[str]:
-    """The master key ids data keys are stored under (``SELECT DISTINCT``; none before migrations)."""
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table(_KEYS.name):
-            return set()
-        return set(conn.execute(sa.select(_KEYS.c.key_id).distinct()).scalars())
-
-
-def check_master_keys(engine: Engine, vault: Vault) -> set[str]:
+def check_master_keys(engine: sa.Engine, vault: Vault) -> set[str]:
     """Refuse (:class:`MasterKeyError`, naming key ids only) when the database holds data keys under
     a master key id the vault does not know, or when the key given for an id does not open a data
     key stored under it (one sample per id). Returns the ids found."""
@@ -59,35 +59,27 @@ def check_master_keys(engine: Engine, vault: Vault) -> set[str]:
             f"({', '.join(repr(k) for k in retired) or 'none'}, TSUNAGU_INTAKE_VAULT_RETIRED_KEYS). "
             "Give that key among the retired keys; without it those persons' data cannot be read."
         )
-    with engine.connect() as conn:
-        for key_id in sorted(found):
-            sample = conn.execute(
-                sa.select(_KEYS.c.person_id, _KEYS.c.wrapped_key).where(_KEYS.c.key_id == key_id).limit(1)
-            ).first()
-            if sample is None:
-                continue
-            try:
-                vault.unwrap(sample.person_id, key_id, sample.wrapped_key)
-            except SealBroken:
-                raise MasterKeyError(
-                    f"The master key given for id {key_id!r} does not open the data keys stored under "
-                    "that id: it is not the key they were wrapped with."
-                ) from None
+    for key_id in sorted(found):
+        sample = data_keys.sample_key(engine, key_id)
+        if sample is None:
+            continue
+        try:
+            vault.unwrap(sample.person_id, key_id, sample.wrapped_key)
+        except SealBroken:
+            raise MasterKeyError(
+                f"The master key given for id {key_id!r} does not open the data keys stored under "
+                "that id: it is not the key they were wrapped with."
+            ) from None
     return found
 
 
-def count_by_key_id(engine: Engine) -> dict[str, int]:
-    """How many data keys are stored under each master key id (none before migrations)."""
-    with engine.connect() as conn:
-        if not sa.inspect(conn).has_table(_KEYS.name):
-            return {}
-        rows = conn.execute(
-            sa.select(_KEYS.c.key_id, sa.func.count()).group_by(_KEYS.c.key_id).order_by(_KEYS.c.key_id)
-        ).all()
-    return {key_id: int(count) for key_id, count in rows}
+def require_known_master_keys(engine: sa.Engine, vault: Vault) -> None:
+    """The service's check before it starts: :func:`check_master_keys`, refusing with
+    :class:`MasterKeyError` (naming the key id) before anything runs."""
+    check_master_keys(engine, vault)
 
 
-def pending_by_key_id(engine: Engine, vault: Vault) -> dict[str, int]:
+def pending_by_key_id(engine: sa.Engine, vault: Vault) -> dict[str, int]:
     """How many data keys are stored under each master key id other than the current one."""
     return {k: n for k, n in count_by_key_id(engine).items() if k != vault.key_id}
 
@@ -111,7 +103,7 @@ class RewrapProgress:
 
 
 def rewrap_keys(
-    engine: Engine,
+    engine: sa.Engine,
     vault: Vault,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -147,55 +139,31 @@ def _rewrap_batch(
     conn: sa.Connection, vault: Vault, after: str, batch_size: int, progress: RewrapProgress
 ) -> str | None:
     """One batch in the caller's transaction; the last person id looked at, ``None`` when none was left."""
-    k, p = _KEYS, _PERSONS
-    rows = conn.execute(
-        sa.select(k.c.person_id, k.c.key_id, k.c.wrapped_key)
-        .where(k.c.key_id != vault.key_id, k.c.person_id > after)
-        .order_by(k.c.person_id)
-        .limit(batch_size)
-    ).all()
-    if not rows:
+    keys = data_keys.keys_not_under(conn, vault.key_id, after=after, limit=batch_size)
+    if not keys:
         return None
-    ids = [r.person_id for r in rows]
-    persons = {
-        r.id: r
-        for r in conn.execute(
-            sa.select(p.c.id, p.c.erased_at, p.c.nickname_ct, p.c.phone_ct)
-            .where(p.c.id.in_(ids))
-            .order_by(p.c.id)
-            .with_for_update()
-        )
-    }
-    for row in rows:
-        person = persons.get(row.person_id)
-        if person is None or person.erased_at is not None:
+    persons = data_keys.lock_persons(conn, [k.person_id for k in keys])
+    for key in keys:
+        person = persons.get(key.person_id)
+        if person is None or person.erased:
             progress.skipped += 1
             continue
         try:
-            data_key = vault.unwrap(row.person_id, row.key_id, row.wrapped_key)
-            cipher = PersonCipher(row.person_id, data_key)
-            nickname = cipher.open("nickname", person.id, person.nickname_ct)
-            phone = cipher.open("phone", person.id, person.phone_ct)
+            data_key = vault.unwrap(key.person_id, key.key_id, key.wrapped_key)
+            cipher = PersonCipher(key.person_id, data_key)
+            nickname = cipher.open("nickname", person.person_id, person.nickname_ct)
+            phone = cipher.open("phone", person.person_id, person.phone_ct)
         except SealBroken:
-            log.warning("vault.rewrap_failed", person_id=row.person_id, key_id=row.key_id)
-            progress.failed.append(row.person_id)
+            log.warning("vault.rewrap_failed", person_id=key.person_id, key_id=key.key_id)
+            progress.failed.append(key.person_id)
             continue
-        swapped = conn.execute(
-            sa.update(k)
-            .where(
-                k.c.person_id == row.person_id,
-                k.c.key_id == row.key_id,
-                k.c.wrapped_key == row.wrapped_key,
-            )
-            .values(key_id=vault.key_id, wrapped_key=vault.wrap(row.person_id, data_key))
-        )
-        if swapped.rowcount != 1:
+        if not data_keys.replace_wrapped_key(
+            conn, key, key_id=vault.key_id, wrapped_key=vault.wrap(key.person_id, data_key)
+        ):
             progress.skipped += 1
             continue
-        conn.execute(
-            sa.update(p)
-            .where(p.c.id == row.person_id)
-            .values(nickname_digest=nickname_digest(vault, nickname), phone_digest=phone_digest(vault, phone))
+        data_keys.set_digests(
+            conn, key.person_id, nickname=nickname_digest(vault, nickname), phone=phone_digest(vault, phone)
         )
         progress.rewrapped += 1
-    return str(rows[-1].person_id)
+    return keys[-1].person_id

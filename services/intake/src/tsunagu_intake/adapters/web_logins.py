@@ -31,7 +31,9 @@ class WebUser:
     person_id: str
 
 
-class WebSessions:
+class WebLogins:
+    """Issues and verifies web users' login tokens."""
+
     def __init__(
         self,
         key: bytes,

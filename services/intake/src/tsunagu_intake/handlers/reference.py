@@ -1,23 +1,14 @@
-"""Whether the phone line is open now, and when it next opens (for the website and the phone system)."""
+"""Public reference: whether the phone line is open and when it next opens, and the municipalities."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from tsunagu_calendar import PHONE, TOKYO, SearchLimitError
 
+from ..domain.municipalities import Municipality
 from .context import IntakeContext
-
-
-@dataclass(frozen=True, slots=True)
-class LineStatus:
-    open: bool
-    now: datetime
-    closes_at: datetime | None
-    next_opening: datetime | None
-    holiday_name: str | None
-    closure_day: bool
+from .views import LineStatus
 
 
 def phone_line_status(ctx: IntakeContext, at: datetime | None = None) -> LineStatus:
@@ -49,3 +40,8 @@ def phone_line_status(ctx: IntakeContext, at: datetime | None = None) -> LineSta
         holiday_name=calendar.holiday_name(today),
         closure_day=calendar.is_closure_day(today),
     )
+
+
+def municipalities(ctx: IntakeContext) -> list[Municipality]:
+    """The 62 municipalities of Tokyo, in code order."""
+    return list(ctx.municipalities)

@@ -1,0 +1,67 @@
+"""Every rule a request to intake can break, as data: its name (the ``rule`` and ``error`` of the
+answer), its HTTP status and a fixed sentence that holds no value from the request (ADR 0004).
+
+Use cases refuse with ``raise Refusal(RULE)``; ``RuleBook.of_module(vars(rules))`` lists them.
+"""
+
+from __future__ import annotations
+
+from tsunagu_servicekit.errors import Rule, RuleBook
+
+from . import eligibility
+
+# -- records that do not exist (404) ---------------------------------------------------------------
+CASE_NOT_FOUND = Rule("case_not_found", 404, "No such case.")
+PERSON_NOT_FOUND = Rule("person_not_found", 404, "No such person.")
+CONSULTATION_NOT_FOUND = Rule("consultation_not_found", 404, "No such consultation.")
+ESCALATION_NOT_FOUND = Rule("escalation_not_found", 404, "No such escalation.")
+HOME_VISIT_REQUEST_NOT_FOUND = Rule("home_visit_request_not_found", 404, "No such home-visit request.")
+
+# -- scope (403) -----------------------------------------------------------------------------------
+OWN_MUNICIPALITY_ONLY = Rule(
+    "own_municipality_only", 403, "Municipality staff may only act for their own municipality."
+)
+"""Said alike whether the record exists or not, so the answer never tells which."""
+
+# -- erasure (409, 410) ----------------------------------------------------------------------------
+ERASED = Rule("erased", 410, "The personal data of this person has been erased.")
+ALREADY_ERASED = Rule("already_erased", 409, "The person's data has already been erased.")
+
+# -- web logins (429) ------------------------------------------------------------------------------
+LOGIN_LOCKED = Rule("login_locked", 429, "Too many failed logins. Try again later.")
+"""Said alike whether the user number exists or not; the answer carries ``Retry-After``."""
+
+# -- consultations and cases (422) -----------------------------------------------------------------
+UNKNOWN_MUNICIPALITY = Rule(
+    "unknown_municipality", 422, "The municipality code is not one of Tokyo's 62 municipalities."
+)
+RECEIVED_IN_FUTURE = Rule("received_in_future", 422, "A consultation cannot be received in the future.")
+CASE_OF_ANOTHER_PERSON = Rule("case_of_another_person", 422, "The case belongs to another person.")
+CASE_CLOSED = Rule("case_closed", 422, "The case is closed.")
+CASE_ALREADY_CLOSED = Rule("case_already_closed", 422, "The case is already closed.")
+FLAG_EXPIRY_IN_PAST = Rule("flag_expiry_in_past", 422, "A flag cannot expire in the past.")
+NOT_EMAIL_CONSULTATION = Rule(
+    "not_email_consultation", 422, "Only web (e-mail) consultations are replied to here."
+)
+ALREADY_REPLIED = Rule("already_replied", 422, "The consultation has already been replied to.")
+
+# -- home-visit eligibility (422): one rule per rule of the data, under the data's names -----------
+NO_RULES_IN_FORCE = Rule("no_rules_in_force", 422, "No eligibility rules are in force today.")
+RESIDENCE_IN_TOKYO = Rule(
+    eligibility.RESIDENCE_IN_TOKYO, 422, "Home visits are for people who live in Tokyo."
+)
+MINIMUM_AGE = Rule(eligibility.MINIMUM_AGE, 422, "The person is younger than the rules allow.")
+MINIMUM_WITHDRAWAL_PERIOD = Rule(
+    eligibility.MINIMUM_WITHDRAWAL_PERIOD, 422, "The person has not been withdrawn as long as the rules ask."
+)
+VISITS_PER_FISCAL_YEAR = Rule(
+    eligibility.VISITS_PER_FISCAL_YEAR, 422, "The visits would exceed those allowed in a fiscal year."
+)
+
+ELIGIBILITY: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (RESIDENCE_IN_TOKYO, MINIMUM_AGE, MINIMUM_WITHDRAWAL_PERIOD, VISITS_PER_FISCAL_YEAR)
+}
+"""The refusal of each eligibility rule, by the rule's name in the data."""
+
+RULES = RuleBook.of_module(globals())

@@ -1,0 +1,304 @@
+"""What the use cases answer with, also the HTTP response bodies.
+
+Views that hold personal data are answered only to reads made with a purpose (and logged); the rest
+carry ids, codes, counts and times. Times are aware: UTC, or Asia/Tokyo where the view says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.codes import AgeBand, CaseStatus, Channel, Consulter, HomeVisitStatus, RiskLevel, Triage
+from ..domain.sla import ReplyState
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# -- cases ---------------------------------------------------------------------------------------
+
+
+class FlagView(View):
+    """A flag in force on a case."""
+
+    flag: str
+    set_at: datetime
+    expires_at: datetime | None
+
+
+class EscalationSummary(View):
+    """An escalation of a case, as its summary lists it (codes only)."""
+
+    escalation_id: str
+    escalated_at: datetime
+    trigger: str
+    urgency: str
+    reason_codes: list[str]
+    status: str
+
+
+class CaseSummary(View):
+    """A case without personal data. ``flags`` and ``escalations`` are listed for one case, not
+    in search results."""
+
+    case_id: str
+    person_id: str
+    status: CaseStatus
+    risk_level: RiskLevel
+    municipality_code: str | None
+    opened_channel: str
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    person_erased: bool
+    consultations: int
+    flags: list[FlagView] = Field(default_factory=list)
+    escalations: list[EscalationSummary] = Field(default_factory=list)
+
+
+class TimelineItem(View):
+    """One entry of a case's timeline; its note decrypted, or ``note_erased`` once the person was."""
+
+    entry_id: str
+    at: datetime
+    kind: str
+    author: str
+    codes: dict[str, Any]
+    note: str | None
+    note_erased: bool
+
+
+class NoteAdded(View):
+    entry_id: str
+
+
+class RiskAssessed(View):
+    """The case's risk and flags after an assessment, and the escalation it started, if any."""
+
+    case_id: str
+    risk_level: RiskLevel
+    flags: list[str]
+    escalation_id: str | None
+
+
+class Escalated(View):
+    escalation_id: str
+
+
+class CaseClosure(View):
+    closed_at: datetime
+
+
+# -- consultations -------------------------------------------------------------------------------
+
+
+class ConsultationRecorded(View):
+    """A consultation recorded, the case it joined (or opened), and its reply deadline (web)."""
+
+    consultation_id: str
+    person_id: str
+    case_id: str
+    case_opened: bool
+    returning: bool
+    outside_hours: bool
+    received_at: datetime
+    reply_due_at: datetime | None
+    triage: Triage = Triage.NONE
+
+
+class ConsultationView(View):
+    """One consultation with its personal data (a logged read)."""
+
+    consultation_id: str
+    person_id: str
+    case_id: str
+    channel: Channel
+    consulter: Consulter
+    received_at: datetime
+    municipality_code: str | None
+    topics: list[str]
+    outside_hours: bool
+    triage: Triage
+    returning: bool
+    reply_due_at: datetime | None
+    replied_at: datetime | None
+    notes: str | None
+    body: str | None
+    consulter_name: str | None
+    consulter_contact: str | None
+
+
+class ReplySent(View):
+    reply_id: str
+
+
+class QueueItem(View):
+    """An unanswered web consultation and where it stands against its deadline (no text)."""
+
+    consultation_id: str
+    case_id: str
+    received_at: datetime
+    reply_due_at: datetime
+    state: ReplyState
+    triage: Triage
+    flags: list[str]
+
+
+# -- escalations ---------------------------------------------------------------------------------
+
+
+class EscalationView(View):
+    """An escalation as the expert team's list shows it: ids and codes."""
+
+    escalation_id: str
+    case_id: str
+    escalated_at: datetime
+    trigger: str
+    urgency: str
+    reason_codes: list[str]
+    risk_level: str
+    status: str
+    has_brief: bool
+    review_id: str | None
+
+
+class BriefView(View):
+    """The de-identified brief of an escalation (a logged read)."""
+
+    escalation_id: str
+    case_id: str
+    reason_codes: list[str]
+    urgency: str
+    summary: str | None
+    background: str | None
+    question: str | None
+
+
+# -- home visits ---------------------------------------------------------------------------------
+
+
+class HomeVisitView(View):
+    """A request as the requesting municipality sees it: ids, codes, status."""
+
+    request_id: str
+    person_id: str
+    case_id: str
+    municipality_code: str
+    requested_at: datetime
+    fiscal_year: int
+    visits_requested: int
+    status: HomeVisitStatus
+    rules_version: str
+    updated_at: datetime
+
+
+# -- persons -------------------------------------------------------------------------------------
+
+
+class PersonCandidate(View):
+    """A possible returning person: ids and counts only."""
+
+    person_id: str
+    open_case_id: str | None
+    consultations: int
+    last_consulted_at: datetime | None
+
+
+class PersonView(View):
+    """A person's personal details (a logged read)."""
+
+    person_id: str
+    user_number: str | None
+    residence_code: str | None
+    age_band: AgeBand
+    created_at: datetime
+    nickname: str | None
+    name: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+
+
+class ErasureRecorded(View):
+    erased_at: datetime
+
+
+class AccessRecord(View):
+    """One read of a person's data: who, when, which record, for what purpose."""
+
+    at: datetime
+    subject: str
+    record_type: str
+    record_id: str
+    purpose: str
+
+
+# -- reference -----------------------------------------------------------------------------------
+
+
+class LineStatus(View):
+    """Whether the phone line is open; times in Asia/Tokyo."""
+
+    open: bool
+    now: datetime
+    closes_at: datetime | None
+    next_opening: datetime | None
+    holiday_name: str | None
+    closure_day: bool
+
+
+# -- web consultation ----------------------------------------------------------------------------
+
+
+class Registered(View):
+    """The user number (利用者番号) the person logs in with."""
+
+    user_number: str
+
+
+class LoginToken(View):
+    """A web user's login token and how many seconds it lasts."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class ImmediateAnswerView(View):
+    """The fixed answer an emergency or a request for diagnosis gets at once."""
+
+    code: str
+    message: str
+
+
+class Submitted(View):
+    """A web consultation received: when its reply is due, and an immediate answer where triage
+    calls for one."""
+
+    consultation_id: str
+    received_at: datetime
+    reply_due_at: datetime | None
+    triage: Triage
+    immediate_answer: ImmediateAnswerView | None = None
+
+
+class ReplyView(View):
+    reply_id: str
+    replied_at: datetime
+    body: str | None
+
+
+class OwnConsultation(View):
+    """One of the web user's own consultations with the replies to it."""
+
+    consultation_id: str
+    received_at: datetime
+    reply_due_at: datetime | None
+    triage: Triage
+    body: str | None
+    replies: list[ReplyView] = Field(default_factory=list)

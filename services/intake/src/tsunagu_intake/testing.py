@@ -1,0 +1,178 @@
+"""Test support of the intake service: its settings for a test, tokens, the service under test,
+request bodies, and reading the database as an attacker with a dump would.
+
+Imported by tests only (it needs the test dependencies); the settable clock and the service-under-test
+machinery come from the kit (:mod:`tsunagu_servicekit.testing`), the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+from contextlib import AbstractAsyncContextManager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from tsunagu_contracts import CloudEvent
+from tsunagu_servicekit.eventlog import ExportedMessage
+from tsunagu_servicekit.http import Authenticator
+from tsunagu_servicekit.testing import ServiceUnderTest, SettableClock, auth_headers, settings_for_tests
+
+from .app import build_runtime
+from .handlers.context import IntakeContext
+from .settings import IntakeSettings
+
+JWT_SECRET = "intake-test-secret-" + "s" * 40
+MASTER_KEY_BYTES = bytes(range(32))
+MASTER_KEY = base64.b64encode(MASTER_KEY_BYTES).decode()
+SHINJUKU = "131041"
+NERIMA = "131202"
+CHIYODA = "131016"
+
+
+def make_settings(
+    database_url: str, data_dir: Path, nats_url: str = "nats://127.0.0.1:4222", **extra: Any
+) -> IntakeSettings:
+    """Intake's settings for a test: the test's secret and master key, and a deadline scan slow enough
+    never to run by itself (tests run it); ``extra`` overrides any."""
+    values = {"jwt_secret": JWT_SECRET, "vault_master_key": MASTER_KEY, "sla_scan_interval": 3600.0, **extra}
+    return settings_for_tests(IntakeSettings, database_url, data_dir, nats_url=nats_url, **values)
+
+
+AUTH = Authenticator(secret=JWT_SECRET, issuer="tsunagu-local", audience="tsunagu")
+bearer = partial(auth_headers, AUTH)
+"""``bearer("supervisor", subject=..., municipality=...)``: the Authorization header of such a token."""
+
+COUNSELLOR = bearer("counsellor", subject="counsellor-1")
+SUPERVISOR = bearer("supervisor", subject="supervisor-1")
+EXPERT = bearer("expert", subject="expert-1")
+
+
+def municipality_staff(code: str, subject: str = "muni-staff-1") -> dict[str, str]:
+    return bearer("municipality_staff", subject=subject, municipality=code)
+
+
+class IntakeService(ServiceUnderTest[IntakeContext]):
+    """The intake service built by its composition root, with an HTTP client on its app."""
+
+    def types(self, events: list[CloudEvent[Any]]) -> list[str]:
+        return [e.type for e in events]
+
+    def outbox_pending(self) -> int:
+        """Events in the outbox the relay has not published yet."""
+        return self.runtime.infra.relay.pending_count()
+
+
+def service_without_broker(
+    database_url: str, data_dir: Path, clock: SettableClock, **extra: Any
+) -> AbstractAsyncContextManager[IntakeService]:
+    """The service with its database migrated and no broker: events stay in the outbox."""
+    settings = make_settings(database_url, data_dir, **extra)
+    return IntakeService.without_broker(build_runtime(settings, clock=clock), clock)
+
+
+def running_service(
+    database_url: str, data_dir: Path, clock: SettableClock, nats_url: str, **extra: Any
+) -> AbstractAsyncContextManager[IntakeService]:
+    """The whole service in-process: migrations, broker, relay, consumer, timer, HTTP app."""
+    settings = make_settings(database_url, data_dir, nats_url=nats_url, **extra)
+    return IntakeService.running(build_runtime(settings, clock=clock), clock)
+
+
+def new_person_consultation(**overrides: Any) -> dict[str, Any]:
+    """The body of a phone consultation about a new person (a family member calls)."""
+    body: dict[str, Any] = {
+        "channel": "phone",
+        "consulter": "family",
+        "person": {"nickname": "たろう", "age_band": "20_29", "residence_code": SHINJUKU},
+        "topics": ["withdrawal"],
+        "notes": "息子が部屋から出てこない",
+    }
+    body.update(overrides)
+    return body
+
+
+def home_visit_request(municipality: str = SHINJUKU, **overrides: Any) -> dict[str, Any]:
+    """The body of a home-visit request by ``municipality`` for a new person."""
+    body: dict[str, Any] = {
+        "municipality_code": municipality,
+        "person": {"nickname": "はなこ", "name": "山田花子", "address": "新宿区西新宿2-8-1"},
+        "residence_code": municipality,
+        "age_years": 24,
+        "visits_requested": 2,
+        "consulter": "family",
+        "notes": "母親から区の窓口に相談",
+    }
+    body.update(overrides)
+    return body
+
+
+async def stream_export(
+    nats_url: str, streams: tuple[str, ...] = ("TSUNAGU_INTAKE", "TSUNAGU_SCHEDULING")
+) -> list[ExportedMessage]:
+    """Every message of the streams as exported event-log lines (what ``tsunagu events export`` writes)."""
+    import nats
+    from nats.js.errors import NotFoundError
+
+    nc = await nats.connect(nats_url)
+    out: list[ExportedMessage] = []
+    try:
+        js = nc.jetstream()
+        for stream in streams:
+            info = await js.stream_info(stream)
+            if not info.state.messages:
+                continue
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                try:
+                    msg = await js.get_msg(stream, seq)
+                except NotFoundError:
+                    continue
+                out.append(ExportedMessage.from_stream_msg(msg))
+    finally:
+        await nc.close()
+    return out
+
+
+# -- the database raw --------------------------------------------------------------------------
+
+
+def raw_database_text(engine: sa.Engine) -> str:
+    """Every value of every table as text (bytes decoded leniently), plus the SQLite files' bytes."""
+    parts: list[str] = []
+    inspector = sa.inspect(engine)
+    with engine.connect() as conn:
+        for table in inspector.get_table_names():
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    if isinstance(value, bytes | bytearray | memoryview):
+                        parts.append(bytes(value).decode("utf-8", errors="replace"))
+                    else:
+                        parts.append(str(value))
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        for suffix in ("", "-wal"):
+            path = Path(engine.url.database + suffix)
+            if path.exists():
+                parts.append(path.read_bytes().decode("utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+def sealed_values_of(engine: sa.Engine, person_id: str) -> dict[tuple[str, str, str], bytes]:
+    """(table, column, row id) -> ciphertext, for every sealed column of one person's rows."""
+    found: dict[tuple[str, str, str], bytes] = {}
+    inspector = sa.inspect(engine)
+    with engine.connect() as conn:
+        for table in inspector.get_table_names():
+            if not table.startswith("intake_"):
+                continue
+            columns = [c["name"] for c in inspector.get_columns(table)]
+            sealed = [c for c in columns if c.endswith("_ct")]
+            if not sealed:
+                continue
+            key = "id" if table == "intake_person" else "person_id"
+            for row in conn.execute(sa.text(f'SELECT * FROM "{table}" WHERE "{key}" = :p'), {"p": person_id}):
+                mapping = row._mapping
+                for column in sealed:
+                    if mapping[column] is not None:
+                        found[(table, column, mapping["id"])] = bytes(mapping[column])
+    return found

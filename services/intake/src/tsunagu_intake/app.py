@@ -32,7 +32,7 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
     keys = master_keys_from_settings(settings)
     ctx = IntakeContext(
         units=infra.units,
-        vault=vault_of(keys),
+        vault=Vault(keys.current, key_id=keys.key_id, retired=keys.retired),
         calendar=ServiceCalendar(hours=reference_data.opening_hours(settings)),
         municipalities=reference_data.municipalities(),
         eligibility=reference_data.eligibility_rules(settings),
@@ -59,13 +59,10 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
     )
 
 
-def vault_of(keys: MasterKeys) -> Vault:
-    return Vault(keys.current, key_id=keys.key_id, retired=keys.retired)
-
-
 def build_vault(settings: IntakeSettings) -> Vault:
     """The vault with the settings' current and retired master keys (:class:`MasterKeyError` if wrong)."""
-    return vault_of(master_keys_from_settings(settings))
+    keys = master_keys_from_settings(settings)
+    return Vault(keys.current, key_id=keys.key_id, retired=keys.retired)
 
 
 def web_logins_of(keys: MasterKeys, settings: IntakeSettings) -> WebLogins:

@@ -114,22 +114,7 @@ def receive_consultation(
         returning=returning,
         by=recorded_by,
     )
-    case.updated_at = now
-    add_timeline_entry(
-        uow,
-        case,
-        kind=TimelineKind.CONSULTATION,
-        author=recorded_by,
-        at=now,
-        codes={
-            "consultation_id": consultation.id,
-            "channel": new.channel.value,
-            "consulter": new.consulter.value,
-        },
-    )
-    flag = triage_flag(new.triage)
-    if flag is not None:
-        set_flag(uow, case.id, flag, row_id=ctx.new_id(), now=now, by=recorded_by)
+    _on_case(ctx, uow, case, consultation, new, by=recorded_by, now=now)
     uow.emit(_received_event(consultation, new, person), subject=consultation.id, time=now)
     return Received(consultation, case, opened)
 
@@ -177,6 +162,35 @@ def _stored_consultation(
         setattr(consultation, f"{field}_ct", cipher.seal(field, consultation.id, value))
     add_consultation(uow, consultation)
     return consultation
+
+
+def _on_case(
+    ctx: IntakeContext,
+    uow: UnitOfWork,
+    case: Case,
+    consultation: Consultation,
+    new: NewConsultation,
+    *,
+    by: str,
+    now: datetime,
+) -> None:
+    """The consultation on its case's timeline, and the flag its triage calls for (if any) set."""
+    case.updated_at = now
+    add_timeline_entry(
+        uow,
+        case,
+        kind=TimelineKind.CONSULTATION,
+        author=by,
+        at=now,
+        codes={
+            "consultation_id": consultation.id,
+            "channel": new.channel.value,
+            "consulter": new.consulter.value,
+        },
+    )
+    flag = triage_flag(new.triage)
+    if flag is not None:
+        set_flag(uow, case.id, flag, row_id=ctx.new_id(), now=now, by=by)
 
 
 def _received_event(consultation: Consultation, new: NewConsultation, person: Person) -> ConsultationReceived:

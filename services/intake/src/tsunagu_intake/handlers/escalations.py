@@ -51,22 +51,7 @@ def start_escalation(
 ) -> str:
     """Record an escalation of the case (its brief sealed), on the timeline, and announce it
     (CaseEscalated, codes only); its id."""
-    escalation = Escalation(
-        id=ctx.new_id(),
-        case_id=case.id,
-        person_id=case.person_id,
-        escalated_at=now,
-        trigger=trigger.value,
-        urgency=decision.urgency.value,
-        reason_codes=[r.value for r in decision.reason_codes],
-        risk_level=case.risk_level,
-        status=EscalationStatus.PENDING.value,
-        escalated_by=by,
-    )
-    if brief is not None:
-        if cipher is None:
-            raise ValueError("a brief needs the person's cipher")
-        escalation.brief_ct = cipher.seal("brief", escalation.id, brief.model_dump_json())
+    escalation = _new_escalation(ctx, case, decision, trigger, by=by, now=now, brief=brief, cipher=cipher)
     escalation_store.add_escalation(uow, escalation)
     add_timeline_entry(
         uow,
@@ -101,9 +86,40 @@ def start_escalation(
         case_id=case.id,
         escalation_id=escalation.id,
         trigger=trigger.value,
-        urgency=decision.urgency.value,
+        urgency=escalation.urgency,
     )
     return escalation.id
+
+
+def _new_escalation(
+    ctx: IntakeContext,
+    case: Case,
+    decision: EscalationDecision,
+    trigger: EscalationTrigger,
+    *,
+    by: str,
+    now: datetime,
+    brief: Brief | None,
+    cipher: PersonCipher | None,
+) -> Escalation:
+    """A pending escalation of the case at its current risk; the brief sealed with the person's key."""
+    escalation = Escalation(
+        id=ctx.new_id(),
+        case_id=case.id,
+        person_id=case.person_id,
+        escalated_at=now,
+        trigger=trigger.value,
+        urgency=decision.urgency.value,
+        reason_codes=[r.value for r in decision.reason_codes],
+        risk_level=case.risk_level,
+        status=EscalationStatus.PENDING.value,
+        escalated_by=by,
+    )
+    if brief is not None:
+        if cipher is None:
+            raise ValueError("a brief needs the person's cipher")
+        escalation.brief_ct = cipher.seal("brief", escalation.id, brief.model_dump_json())
+    return escalation
 
 
 def escalate(ctx: IntakeContext, actor: Principal, case_id: str, command: Escalate) -> Escalated:

@@ -160,22 +160,22 @@ def _record_request(
         at=now,
         codes={"request_id": request.id, "visits_requested": command.visits_requested},
     )
-    uow.emit(
-        HomeVisitRequested(
-            request_id=request.id,
-            person_id=person.id,
-            case_id=case.id,
-            municipality_code=command.municipality_code,
-            requested_at=now,
-            fiscal_year=request.fiscal_year,
-            visits_requested=command.visits_requested,
-            age_band=AgeBand(person.age_band),
-            rules_version=assessment.rules_version,
-        ),
-        subject=request.id,
-        time=now,
-    )
+    uow.emit(_requested_event(request), subject=request.id, time=now)
     return request
+
+
+def _requested_event(request: HomeVisitRequest) -> HomeVisitRequested:
+    return HomeVisitRequested(
+        request_id=request.id,
+        person_id=request.person_id,
+        case_id=request.case_id,
+        municipality_code=request.municipality_code,
+        requested_at=request.requested_at,
+        fiscal_year=request.fiscal_year,
+        visits_requested=request.visits_requested,
+        age_band=AgeBand(request.age_band),
+        rules_version=request.rules_version,
+    )
 
 
 def list_requests(ctx: IntakeContext, actor: Principal, municipality_code: str | None) -> list[HomeVisitView]:

@@ -1,0 +1,17 @@
+"""The OpenAPI document: web users and staff authenticate under distinct, named bearer schemes."""
+
+from __future__ import annotations
+
+from tsunagu_intake.testing import IntakeService
+
+
+async def test_web_users_and_staff_have_distinct_bearer_schemes(service: IntakeService) -> None:
+    doc = (await service.client.get("/openapi.json")).json()
+    assert set(doc["components"]["securitySchemes"]) == {"HTTPBearer", "WebUserBearer"}
+    paths = doc["paths"]
+    for method, path in (("post", "/web/consultations"), ("get", "/web/consultations")):
+        assert paths[path][method]["security"] == [{"WebUserBearer": []}], path
+    for method, path in (("get", "/email/queue"), ("post", "/consultations"), ("get", "/escalations")):
+        assert paths[path][method]["security"] == [{"HTTPBearer": []}], path
+    for method, path in (("post", "/web/sessions"), ("post", "/web/registrations"), ("get", "/phone/status")):
+        assert "security" not in paths[path][method], path

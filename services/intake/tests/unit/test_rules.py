@@ -1,0 +1,51 @@
+"""The rules intake refuses with: declared once, named as the API has always named them."""
+
+from __future__ import annotations
+
+from tsunagu_intake.domain import eligibility, rules
+from tsunagu_intake.domain.cases import change_refusal, close_refusal, reply_refusal
+from tsunagu_intake.domain.codes import CaseStatus, Channel
+
+
+def test_each_eligibility_rule_of_the_data_has_its_refusal_under_the_same_name() -> None:
+    assert set(rules.ELIGIBILITY) == set(eligibility.RULE_NAMES)
+    assert {r.status for r in rules.ELIGIBILITY.values()} == {422}
+    assert all(name in rules.RULES for name in eligibility.RULE_NAMES)
+
+
+def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
+    expected = {
+        "own_municipality_only": 403,
+        "unknown_municipality": 422,
+        "received_in_future": 422,
+        "case_of_another_person": 422,
+        "case_closed": 422,
+        "case_already_closed": 422,
+        "flag_expiry_in_past": 422,
+        "not_email_consultation": 422,
+        "already_replied": 422,
+        "no_rules_in_force": 422,
+        "erased": 410,
+        "already_erased": 409,
+        "login_locked": 429,
+    }
+    assert {name: rules.RULES[name].status for name in expected} == expected
+    assert {r.name for r in rules.RULES.with_status(404)} == {
+        "case_not_found",
+        "person_not_found",
+        "consultation_not_found",
+        "escalation_not_found",
+        "home_visit_request_not_found",
+    }
+
+
+def test_what_may_happen_to_a_case() -> None:
+    assert change_refusal(CaseStatus.OPEN) is None
+    assert change_refusal(CaseStatus.CLOSED) is rules.CASE_CLOSED
+    assert close_refusal(CaseStatus.CLOSED) is rules.CASE_ALREADY_CLOSED
+    assert close_refusal(CaseStatus.OPEN) is None
+    ok = {"channel": Channel.EMAIL, "case_status": CaseStatus.OPEN, "replied": False}
+    assert reply_refusal(**ok) is None
+    assert reply_refusal(**{**ok, "channel": Channel.PHONE}) is rules.NOT_EMAIL_CONSULTATION
+    assert reply_refusal(**{**ok, "case_status": CaseStatus.CLOSED}) is rules.CASE_CLOSED
+    assert reply_refusal(**{**ok, "replied": True}) is rules.ALREADY_REPLIED

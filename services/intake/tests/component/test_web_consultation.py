@@ -194,3 +194,28 @@ async def test_announcements_of_one_scan_each_start_their_own_flow(
     assert {e.data.consultation_id for e in events} == {first["consultation_id"], second["consultation_id"]}
     assert events[0].correlationid != events[1].correlationid
     assert all(e.causationid is None for e in events)
+
+
+async def test_a_reply_made_while_a_scan_runs_stops_its_announcement(
+    service: IntakeService, clock: SettableClock
+) -> None:
+    from tsunagu_intake.adapters.consultations import deadline_candidates, mark_announced
+    from tsunagu_intake.domain.sla import Announcement
+
+    _, user = await register_and_login(service)
+    sent = await submit(service, user, "相談")  # due Thu 5/8 17:15
+    late = datetime(2025, 5, 8, 8, 16, tzinfo=UTC)
+    clock.set(late)
+    with service.context.reading() as uow:  # what a scan reads first
+        [candidate] = deadline_candidates(uow, now=late, horizon=late)
+    assert candidate.id == sent["consultation_id"]
+    replied = await service.client.post(
+        f"/consultations/{sent['consultation_id']}/replies", json={"body": "返信"}, headers=COUNSELLOR
+    )
+    assert replied.status_code == 201
+    service.new_events()
+    with service.context.uow() as uow:
+        assert mark_announced(uow, candidate, Announcement.OVERDUE, late) is False
+        uow.commit()
+    assert scan_at(service, clock, late) == 0
+    assert service.new_events() == []

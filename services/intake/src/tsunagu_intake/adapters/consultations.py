@@ -93,17 +93,23 @@ def deadline_candidates(uow: UnitOfWork, *, now: datetime, horizon: datetime) ->
 def mark_announced(
     uow: UnitOfWork, consultation: Consultation, announcement: Announcement, at: datetime
 ) -> bool:
-    """Record the announcement unless another scanner (a replica) recorded it first, by a conditional
-    update: whether this one did. *Overdue* marks *due soon* made too, so it never follows it."""
+    """Record the announcement unless another scanner (a replica) recorded it first or a reply came
+    meanwhile, by a conditional update: whether this one did. *Overdue* marks *due soon* made too,
+    so it never follows it."""
     name = "overdue_announced_at" if announcement is Announcement.OVERDUE else "due_soon_announced_at"
     values = {name: at}
     if announcement is Announcement.OVERDUE:
         values["due_soon_announced_at"] = consultation.due_soon_announced_at or at
+    # On the session's connection: a Core UPDATE whose result counts the rows it changed.
     changed = (
         uow.session.connection()
         .execute(
             update(Consultation)
-            .where(col(Consultation.id) == consultation.id, col(getattr(Consultation, name)).is_(None))
+            .where(
+                col(Consultation.id) == consultation.id,
+                col(getattr(Consultation, name)).is_(None),
+                col(Consultation.replied_at).is_(None),
+            )
             .values(**values)
         )
         .rowcount

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from pydantic import create_model
-from tsunagu_contracts import EventData, EventType, Registry, new_event
+from tsunagu_contracts import REGISTRY, EventData, EventType, Registry, new_event
 from tsunagu_contracts.asyncapi import asyncapi_document, component_key, durable_name, write_asyncapi
 
 HAPPENED = "tsunagu.selftest.sample.happened.v1"
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CLI = ROOT / "tools" / "cli" / "src" / "tsunagu_cli"
 OUTBOX = ROOT / "libs" / "servicekit" / "src" / "tsunagu_servicekit" / "messaging" / "outbox.py"
 TELEMETRY = ROOT / "libs" / "servicekit" / "src" / "tsunagu_servicekit" / "telemetry.py"
+COMMITTED_DOCUMENTS = sorted((ROOT / "docs" / "asyncapi").glob("*.json"))
 
 # Fields AsyncAPI 3.0.0 defines for these objects (specification extensions aside).
 SERVER_FIELDS = {
@@ -327,3 +328,33 @@ def test_durable_names():
         durable_name("scheduling", "tsunagu.intake.case.escalated.v1")
         == "scheduling-intake-case-escalated-v1"
     )
+
+
+# --- the committed documents ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", COMMITTED_DOCUMENTS, ids=lambda path: path.name)
+def test_committed_documents_are_what_the_generator_makes_today(path):
+    """Each service's document, regenerated from what it says the service publishes and consumes.
+
+    The services' own modules pass ``REGISTRY.subjects_of(service)`` and their consumed types; the
+    contracts cannot import them, so the lists are read back from the document.
+    """
+    committed = json.loads(path.read_text(encoding="utf-8"))
+    service = committed["info"]["title"].removeprefix("tsunagu-")
+    operations = committed["operations"].values()
+    publishes = [
+        resolve(committed, op["channel"]["$ref"])["address"] for op in operations if op["action"] == "send"
+    ]
+    subscribes = [
+        resolve(committed, op["channel"]["$ref"])["address"] for op in operations if op["action"] == "receive"
+    ]
+    assert publishes == REGISTRY.subjects_of(service)
+    regenerated = asyncapi_document(
+        service,
+        publishes=publishes,
+        subscribes=subscribes,
+        version=committed["info"]["version"],
+        description=committed["info"]["description"],
+    )
+    assert committed == regenerated, f"regenerate {path.name} (./dev docs)"

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CLI = ROOT / "tools" / "cli" / "src" / "tsunagu_cli"
 OUTBOX = ROOT / "libs" / "servicekit" / "src" / "tsunagu_servicekit" / "messaging" / "outbox.py"
 TELEMETRY = ROOT / "libs" / "servicekit" / "src" / "tsunagu_servicekit" / "telemetry.py"
+DLQ_RETRY = CLI / "dlq.py"
 COMMITTED_DOCUMENTS = sorted((ROOT / "docs" / "asyncapi").glob("*.json"))
 
 # Fields AsyncAPI 3.0.0 defines for these objects (specification extensions aside).
@@ -176,8 +177,15 @@ def test_every_message_declares_its_nats_headers(doc):
     for message in doc["components"]["messages"].values():
         headers = resolve(doc, message["headers"]["$ref"])
         assert headers["type"] == "object"
-        assert set(headers["properties"]) == {"Content-Type", "Nats-Msg-Id", "traceparent", "tracestate"}
-        assert headers["required"] == ["Content-Type", "Nats-Msg-Id"]  # trace context is optional
+        assert set(headers["properties"]) == {
+            "Content-Type",
+            "Nats-Msg-Id",
+            "traceparent",
+            "tracestate",
+            "Tsunagu-Dlq-Retry-Of",
+        }
+        # always present; Content-Type too except on a retried dead letter, trace context when traced
+        assert headers["required"] == ["Nats-Msg-Id"]
         for header in headers["properties"].values():
             assert header["type"] == "string"
             assert header["description"]
@@ -186,28 +194,45 @@ def test_every_message_declares_its_nats_headers(doc):
         assert "event id" in headers["properties"]["Nats-Msg-Id"]["description"]
 
 
-def test_the_headers_are_those_the_outbox_publishes(doc):
-    """The chassis' outbox sets ``Nats-Msg-Id`` and ``Content-Type``; telemetry adds W3C trace context."""
-    outbox = ast.parse(OUTBOX.read_text(encoding="utf-8"))
-    published = {
+def _dict_keys(tree: ast.AST) -> set[str]:
+    return {
         key.value
-        for node in ast.walk(outbox)
+        for node in ast.walk(tree)
         if isinstance(node, ast.Dict)
         for key in node.keys
         if isinstance(key, ast.Constant) and isinstance(key.value, str)
     }
-    assert {"Nats-Msg-Id", "Content-Type"} <= published
-    assert "TraceContextTextMapPropagator()" in TELEMETRY.read_text(encoding="utf-8")
 
+
+def test_the_headers_are_those_the_outbox_publishes(doc):
+    """The chassis' outbox sets ``Nats-Msg-Id`` and ``Content-Type``; telemetry adds W3C trace context."""
+    assert {"Nats-Msg-Id", "Content-Type"} <= _dict_keys(ast.parse(OUTBOX.read_text(encoding="utf-8")))
+    assert "TraceContextTextMapPropagator()" in TELEMETRY.read_text(encoding="utf-8")
     headers = doc["components"]["schemas"]["TsunaguEventHeaders"]["properties"]
     assert headers["Content-Type"]["const"] == _module_constant(OUTBOX, "CONTENT_TYPE")
+
+
+def test_the_headers_allow_for_a_retried_dead_letter(doc):
+    """``tsunagu dlq retry`` republishes with ``Nats-Msg-Id: retry-<seq>`` and ``Tsunagu-Dlq-Retry-Of``."""
+    source = DLQ_RETRY.read_text(encoding="utf-8")
+    assert 'headers["Nats-Msg-Id"] = f"retry-{seq}"' in source
+    # the retry drops Content-Type; once it carries it, Content-Type can become required
+    assert _module_constant(DLQ_RETRY, "_CARRIED") == ("traceparent", "tracestate")
+    retry_of = _module_constant(DLQ_RETRY, "RETRY_OF_HEADER")
+    headers = doc["components"]["schemas"]["TsunaguEventHeaders"]
+    assert retry_of in headers["properties"]
+    assert "Content-Type" not in headers["required"]
+    assert re.search(headers["properties"]["Nats-Msg-Id"]["pattern"], "retry-42")
+    assert re.search(headers["properties"][retry_of]["pattern"], "42")
 
 
 def test_header_patterns_match_real_values_and_nothing_else(doc, data):
     headers = doc["components"]["schemas"]["TsunaguEventHeaders"]["properties"]
     event = new_event(data)
-    assert re.search(headers["Nats-Msg-Id"]["pattern"], event.id)
-    assert not re.search(headers["Nats-Msg-Id"]["pattern"], f"dlq-{event.id}")
+    msg_id = headers["Nats-Msg-Id"]["pattern"]
+    assert re.search(msg_id, event.id)
+    for value in (f"dlq-{event.id}", f"{event.id}x", "retry-", "retry-0", "retry-1x"):
+        assert not re.search(msg_id, value), value
     traceparent = headers["traceparent"]["pattern"]
     assert re.search(traceparent, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
     for value in (
@@ -216,6 +241,9 @@ def test_header_patterns_match_real_values_and_nothing_else(doc, data):
         "4bf92f3577b34da6a3ce929d0e0e4736",
     ):
         assert not re.search(traceparent, value), value
+
+
+# --- channels, operations, messages -----------------------------------------------------------
 
 
 def test_one_channel_per_event_type_addressed_by_its_subject(doc):

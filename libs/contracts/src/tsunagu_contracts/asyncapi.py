@@ -73,31 +73,42 @@ TRACEPARENT_PATTERN = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 id, flags, in lower-case hex."""
 
 
+RETRIED_MSG_ID_PATTERN = r"^retry-[1-9][0-9]*$"
+"""``Nats-Msg-Id`` of a dead letter republished by ``tsunagu dlq retry``: ``retry-<dead-letter sequence>``."""
+
+
 def headers_schema() -> dict[str, Any]:
     """The NATS headers of every Tsunagu event message, as an AsyncAPI (JSON) Schema object.
 
-    ``Content-Type`` and ``Nats-Msg-Id`` are always set; ``traceparent`` and ``tracestate`` carry
-    the W3C trace context when the publisher was tracing. Names are spelled as they are published.
+    The publishing service's outbox sets ``Content-Type`` and ``Nats-Msg-Id`` (the event id), and
+    ``traceparent``/``tracestate`` when it was tracing. A dead letter republished by ``tsunagu dlq
+    retry`` is the exception: it keeps only the trace context and carries ``Nats-Msg-Id``
+    ``retry-<sequence>`` and ``Tsunagu-Dlq-Retry-Of``, so ``Content-Type`` is not required. Names
+    are spelled as they are published.
     """
     return {
         "type": "object",
         "title": "NATS headers of a Tsunagu event",
         "description": (
-            "Set by the publishing service's outbox relay. The event itself is the payload "
-            "(CloudEvents structured mode), so no ce- headers are used."
+            "The event itself is the payload (CloudEvents structured mode), so no ce- headers are "
+            "used. Consumers key their inbox on the payload's id, never on a header."
         ),
         "properties": {
             "Content-Type": {
                 "type": "string",
                 "const": CONTENT_TYPE_HEADER,
-                "description": "The payload is a CloudEvent in the JSON event format, UTF-8.",
+                "description": (
+                    "The payload is a CloudEvent in the JSON event format, UTF-8. Set on every "
+                    "publication; absent only on a dead letter republished by tsunagu dlq retry."
+                ),
             },
             "Nats-Msg-Id": {
                 "type": "string",
-                "pattern": ID_PATTERN,
+                "pattern": f"{ID_PATTERN}|{RETRIED_MSG_ID_PATTERN}",
                 "description": (
                     "The event id (the payload's id, a UUIDv7): JetStream drops a repeated publish "
-                    "within the stream's duplicate window, and consumers key their inbox on it."
+                    "within the stream's duplicate window. A dead letter republished by tsunagu dlq "
+                    "retry carries retry-<dead-letter sequence> instead, as its event id was used."
                 ),
             },
             "traceparent": {
@@ -112,8 +123,16 @@ def headers_schema() -> dict[str, Any]:
                     "(optional; present only when a vendor set some)."
                 ),
             },
+            "Tsunagu-Dlq-Retry-Of": {
+                "type": "string",
+                "pattern": r"^[1-9][0-9]*$",
+                "description": (
+                    "Only on a dead letter republished by tsunagu dlq retry: its sequence in "
+                    "TSUNAGU_DLQ (for tracing, not for logic)."
+                ),
+            },
         },
-        "required": ["Content-Type", "Nats-Msg-Id"],
+        "required": ["Nats-Msg-Id"],
     }
 
 

@@ -101,7 +101,12 @@ def test_schema_uris_resolve_to_committed_files():
     assert schema_file(data_schema_uri(name)) == COMMITTED / "data" / f"{name}.json"
     assert schema_file(envelope_schema_uri(name)) == COMMITTED / f"{name}.json"
     assert schema_file(data_schema_uri(name), Path("elsewhere")) == Path("elsewhere/data") / f"{name}.json"
-    for uri in ("https://example.org/x.json", "urn:tsunagu:dataschema:../../etc/passwd", "urn:other:x"):
+    for uri in (
+        "https://example.org/x.json",
+        "urn:tsunagu:dataschema:../../etc/passwd",
+        "urn:other:x",
+        data_schema_uri(name) + "\n",
+    ):
         with pytest.raises(ValueError):
             schema_file(uri)
 

@@ -72,9 +72,9 @@ def schema_file(uri: str, directory: Path = SCHEMAS_DIR) -> Path:
     envelope, and the ``dataschema`` of events written before it named the data schema) is
     ``<type>.json``. A :class:`ValueError` says when ``uri`` is neither.
     """
-    if re.match(DATA_SCHEMA_PATTERN, uri):
+    if re.fullmatch(DATA_SCHEMA_PATTERN, uri):
         return directory / data_schema_filename(uri.removeprefix(_DATA_PREFIX))
-    if re.match(LEGACY_DATA_SCHEMA_PATTERN, uri):
+    if re.fullmatch(LEGACY_DATA_SCHEMA_PATTERN, uri):
         return directory / schema_filename(uri.removeprefix(_ENVELOPE_PREFIX))
     raise ValueError("not the URI of a Tsunagu event schema")
 

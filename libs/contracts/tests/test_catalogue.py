@@ -9,22 +9,22 @@ from tsunagu_contracts.catalogue import catalogue_markdown, main
 def test_catalogue_has_a_row_per_event(registry):
     text = catalogue_markdown(registry)
     lines = text.splitlines()
-    assert lines[0] == "| Type | Version | Stream | Description | Schema |"
+    assert lines[0] == "| Type | Version | Stream | Description | Schemas |"
     assert len(lines) == 2 + len(registry)
     row = next(line for line in lines if "sample.happened" in line)
     assert row == (
         "| `tsunagu.selftest.sample.happened.v1` | v1 | `TSUNAGU_SELFTEST` "
         "| A sample consultation was received. "
-        "| [tsunagu.selftest.sample.happened.v1.json]"
-        "(libs/contracts/schemas/tsunagu.selftest.sample.happened.v1.json) |"
+        "| [data](libs/contracts/schemas/data/tsunagu.selftest.sample.happened.v1.json), "
+        "[envelope](libs/contracts/schemas/tsunagu.selftest.sample.happened.v1.json) |"
     )
     assert text.endswith("\n")
 
 
 def test_catalogue_link_base_is_configurable(registry):
-    assert "(https://example.org/s/tsunagu.selftest.sample.closed.v1.json)" in catalogue_markdown(
-        registry, schema_base="https://example.org/s/"
-    )
+    text = catalogue_markdown(registry, schema_base="https://example.org/s/")
+    assert "[data](https://example.org/s/data/tsunagu.selftest.sample.closed.v1.json)" in text
+    assert "[envelope](https://example.org/s/tsunagu.selftest.sample.closed.v1.json)" in text
 
 
 def test_empty_catalogue():

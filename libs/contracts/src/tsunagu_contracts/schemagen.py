@@ -1,8 +1,13 @@
-"""Generate the JSON Schema of every registered event into ``libs/contracts/schemas/``.
+"""Generate the JSON Schemas of every registered event into ``libs/contracts/schemas/``.
 
-Each file is the full envelope ``CloudEvent[<data class>]`` of one event type and version, named
-``<type>.json``, with ``$id`` ``urn:tsunagu:schema:<type>`` (the envelope's ``dataschema``). The
-files are committed: they are the published contracts, and a test fails when the code and the
+Two files per event type and major version:
+
+- ``data/<type>.json``: the schema of the event's ``data``, ``$id``
+  ``urn:tsunagu:dataschema:<type>``, which is what the envelope's ``dataschema`` says;
+- ``<type>.json``: the schema of the whole CloudEvents envelope ``CloudEvent[<data class>]``,
+  ``$id`` ``urn:tsunagu:schema:<type>`` (the AsyncAPI message payload).
+
+The files are committed: they are the published contracts, and a test fails when the code and the
 committed files disagree, or when a published schema changes in any way other than gaining
 optional fields.
 
@@ -21,28 +26,57 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .compat import breaking_changes
-from .envelope import CloudEvent, EventData
+from .envelope import (
+    DATA_SCHEMA_PATTERN,
+    LEGACY_DATA_SCHEMA_PATTERN,
+    CloudEvent,
+    EventData,
+    data_schema_uri,
+    envelope_schema_uri,
+)
 from .registry import REGISTRY, Registry
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 """``libs/contracts/schemas`` of the source tree this package was loaded from."""
 
+DATA_SUBDIR = "data"
+"""Folder of the data schemas, inside the schemas folder."""
+
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
-
-def schema_id(type_name: str) -> str:
-    """``$id`` of an event type's schema; also the envelope's ``dataschema``."""
-    return f"urn:tsunagu:schema:{type_name}"
+_DATA_PREFIX = data_schema_uri("")
+_ENVELOPE_PREFIX = envelope_schema_uri("")
 
 
 def schema_filename(type_name: str) -> str:
+    """File of the envelope schema of ``type_name``, relative to the schemas folder."""
     return f"{type_name}.json"
+
+
+def data_schema_filename(type_name: str) -> str:
+    """File of the data schema of ``type_name``, relative to the schemas folder."""
+    return f"{DATA_SUBDIR}/{type_name}.json"
+
+
+def schema_file(uri: str, directory: Path = SCHEMAS_DIR) -> Path:
+    """Where the schema whose ``$id`` is ``uri`` is committed (whether or not the file exists).
+
+    ``urn:tsunagu:dataschema:<type>`` is ``data/<type>.json``; ``urn:tsunagu:schema:<type>`` (the
+    envelope, and the ``dataschema`` of events written before it named the data schema) is
+    ``<type>.json``. A :class:`ValueError` says when ``uri`` is neither.
+    """
+    if re.fullmatch(DATA_SCHEMA_PATTERN, uri):
+        return directory / data_schema_filename(uri.removeprefix(_DATA_PREFIX))
+    if re.fullmatch(LEGACY_DATA_SCHEMA_PATTERN, uri):
+        return directory / schema_filename(uri.removeprefix(_ENVELOPE_PREFIX))
+    raise ValueError("not the URI of a Tsunagu event schema")
 
 
 def docstring(cls: type[EventData]) -> str:
@@ -60,10 +94,10 @@ def summary(cls: type[EventData]) -> str:
 def event_schema(cls: type[EventData]) -> dict[str, Any]:
     """The JSON Schema of the full envelope of one registered event class."""
     name = cls.event_type.name
-    envelope: Any = CloudEvent[cls]  # type: ignore[valid-type]
+    envelope: Any = CloudEvent[cls]  # type: ignore[valid-type]  # a class known only at run time
     schema: dict[str, Any] = envelope.model_json_schema()
     schema["$schema"] = JSON_SCHEMA_DIALECT
-    schema["$id"] = schema_id(name)
+    schema["$id"] = envelope_schema_uri(name)
     schema["title"] = summary(cls)
     schema["description"] = docstring(cls) or name
     # The generic envelope accepts any Tsunagu type; this document describes exactly one.
@@ -71,9 +105,29 @@ def event_schema(cls: type[EventData]) -> dict[str, Any]:
     return schema
 
 
+def data_schema(cls: type[EventData]) -> dict[str, Any]:
+    """The JSON Schema of the ``data`` of one registered event class: what ``dataschema`` names.
+
+    It leaves ``additionalProperties`` open, as readers are tolerant: an event carrying optional
+    fields added later in its major version still validates against an earlier revision.
+    """
+    name = cls.event_type.name
+    schema: dict[str, Any] = cls.model_json_schema()
+    schema["$schema"] = JSON_SCHEMA_DIALECT
+    schema["$id"] = data_schema_uri(name)
+    schema["title"] = summary(cls)
+    schema["description"] = docstring(cls) or name
+    return schema
+
+
 def generate(registry: Registry = REGISTRY) -> dict[str, dict[str, Any]]:
-    """File name -> schema, for every event of ``registry``."""
-    return {schema_filename(cls.event_type.name): event_schema(cls) for cls in registry}
+    """Path relative to the schemas folder -> schema: the data and envelope schemas of every event."""
+    out: dict[str, dict[str, Any]] = {}
+    for cls in registry:
+        name = cls.event_type.name
+        out[data_schema_filename(name)] = data_schema(cls)
+        out[schema_filename(name)] = event_schema(cls)
+    return out
 
 
 def render(schema: dict[str, Any]) -> str:
@@ -81,17 +135,25 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def load_committed(directory: Path) -> dict[str, dict[str, Any]]:
-    """File name -> schema of every ``*.json`` in ``directory`` (none when it does not exist)."""
+def _committed_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
-        return {}
-    return {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.json"))}
+        return []
+    return sorted([*directory.glob("*.json"), *directory.glob(f"{DATA_SUBDIR}/*.json")])
+
+
+def load_committed(directory: Path) -> dict[str, dict[str, Any]]:
+    """Relative path -> schema of every committed schema file (none when ``directory`` does not exist)."""
+    return {
+        p.relative_to(directory).as_posix(): json.loads(p.read_text(encoding="utf-8"))
+        for p in _committed_files(directory)
+    }
 
 
 def _committed_texts(directory: Path) -> dict[str, str]:
-    if not directory.is_dir():
-        return {}
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.json"))}
+    return {
+        p.relative_to(directory).as_posix(): p.read_text(encoding="utf-8")
+        for p in _committed_files(directory)
+    }
 
 
 def check(directory: Path = SCHEMAS_DIR, registry: Registry = REGISTRY) -> list[str]:
@@ -149,12 +211,12 @@ def write(
     if breaking and not allow_breaking:
         raise BreakingChangeError(breaking)
 
-    directory.mkdir(parents=True, exist_ok=True)
     done: list[str] = []
     for name, schema in sorted(generated.items()):
         text = render(schema)
         if committed_texts.get(name) == text:
             continue
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(text, encoding="utf-8")
         done.append(f"{'updated' if name in committed_texts else 'added'}: {name}")
     for name in sorted(committed_texts.keys() - generated.keys()):
@@ -166,7 +228,7 @@ def write(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="tsunagu-contracts-schemas",
-        description="Generate (or check) the committed JSON Schemas of every registered event.",
+        description="Generate (or check) the committed data and envelope schemas of every registered event.",
     )
     parser.add_argument("--check", action="store_true", help="verify only; exit 1 when anything differs")
     parser.add_argument("--out", type=Path, default=SCHEMAS_DIR, help="schemas folder (default: %(default)s)")
@@ -186,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  {line}", file=sys.stderr)
             print("run tsunagu-contracts-schemas to regenerate them", file=sys.stderr)
             return 1
-        print(f"{out}: {len(REGISTRY)} schema(s) up to date")
+        print(f"{out}: the schemas of {len(REGISTRY)} event type(s) are up to date")
         return 0
 
     try:
@@ -197,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     for line in done:
         print(line)
-    print(f"{out}: {len(REGISTRY)} schema(s), {len(done)} change(s)")
+    print(f"{out}: the schemas of {len(REGISTRY)} event type(s), {len(done)} change(s)")
     return 0
 
 

@@ -9,6 +9,8 @@ the producer's trace, and events raised by a timer carry the timer scan's trace.
 Correlation and causation are the unit of work's business, not the use case's: an event raised
 while a consumed event is handled is caused by it (same correlation id, causation id = its id);
 otherwise the first event raised opens a flow and the others of the same unit of work join it.
+A use case that answers an event it recorded long ago continues that event's flow explicitly
+(:meth:`UnitOfWork.continuing`).
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ class UnitOfWork:
         self.read_only = read_only
         self._outbox_rows: list[dict[str, Any]] = []
         self._rows: dict[Table, list[dict[str, Any]]] = {}
-        self._cause: CloudEvent[Any] | None = None
+        self._flow: tuple[str, str] | None = None
+        """``(correlation id, causation id)`` of the events emitted now, while handling a cause."""
         self._correlation: str | None = None
         self.events_written = 0
 
@@ -114,11 +117,23 @@ class UnitOfWork:
     @contextmanager
     def handling(self, cause: CloudEvent[Any]) -> Iterator[None]:
         """Events emitted inside the block are caused by ``cause`` (the consumer wraps each handler)."""
-        previous, self._cause = self._cause, cause
+        with self.continuing(correlation_id=cause.correlationid, causation_id=cause.id):
+            yield
+
+    @contextmanager
+    def continuing(self, *, correlation_id: str, causation_id: str) -> Iterator[None]:
+        """Events emitted inside the block continue a flow recorded earlier: they carry its
+        ``correlation_id`` and are caused by the event ``causation_id``.
+
+        For a use case that answers, long after, an event it consumed and recorded (the expert
+        team's advice, months after the escalation that asked for it): the answer belongs to the
+        flow of the question, not to the request that happens to carry it.
+        """
+        previous, self._flow = self._flow, (correlation_id, causation_id)
         try:
             yield
         finally:
-            self._cause = previous
+            self._flow = previous
 
     def emit(self, data: D, *, subject: str | None = None, time: datetime | None = None) -> CloudEvent[D]:
         """Raise an event: it is published if, and only if, this unit of work commits.
@@ -127,15 +142,15 @@ class UnitOfWork:
         happened, if not now.
         """
         self._writable()
-        cause = self._cause
+        flow = self._flow
         event = new_event(
             data,
             subject=subject,
-            correlation_id=cause.correlationid if cause is not None else self._correlation,
-            causation_id=cause.id if cause is not None else None,
+            correlation_id=flow[0] if flow is not None else self._correlation,
+            causation_id=flow[1] if flow is not None else None,
             time=time or self.now(),
         )
-        if cause is None and self._correlation is None:
+        if flow is None and self._correlation is None:
             self._correlation = event.id
         self._outbox_rows.append(outbox_row(event, inject_headers()))
         return event

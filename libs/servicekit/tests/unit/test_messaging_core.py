@@ -98,6 +98,20 @@ def test_unit_of_work_without_commit_writes_nothing(engine) -> None:
     assert rows(engine, inbox) == []
 
 
+def test_events_of_a_unit_of_work_share_a_flow_or_continue_the_one_they_answer(engine) -> None:
+    factory = UnitOfWorkFactory(engine)
+    question = new_event(Noted(thing_id=new_event_id()))
+    with factory() as uow:
+        opened, joined = (uow.emit(Noted(thing_id=new_event_id())) for _ in range(2))
+        with uow.continuing(correlation_id=question.correlationid, causation_id=question.id):
+            answer = uow.emit(Noted(thing_id=new_event_id()))
+        after = uow.emit(Noted(thing_id=new_event_id()))
+    assert (opened.correlationid, opened.causationid) == (opened.id, None)
+    assert (joined.correlationid, joined.causationid) == (opened.id, None)
+    assert (answer.correlationid, answer.causationid) == (question.correlationid, question.id)
+    assert (after.correlationid, after.causationid) == (opened.id, None)
+
+
 def test_inbox_claim_returns_only_new_ids(engine) -> None:
     a, b = new_event_id(), new_event_id()
     with engine.begin() as conn:

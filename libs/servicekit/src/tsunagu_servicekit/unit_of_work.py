@@ -102,10 +102,11 @@ class UnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         if not self._external_session:
-            self.rollback()
             if self.read_only:
-                # What was read stays readable after the transaction ends.
+                # What was read stays readable after the transaction ends: detached before the
+                # rollback, which expires every object still in the session.
                 self.session.expunge_all()
+            self.rollback()
             self.session.close()
 
     def now(self) -> datetime:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from pydantic import Field
+from sqlalchemy.orm import DeclarativeBase
 from sqlmodel import Session
 from tsunagu_contracts import ID_PATTERN, EventData, EventType, Registry, new_event, new_event_id
 from tsunagu_servicekit.db import create_db_engine, migrate
@@ -110,6 +111,26 @@ def test_events_of_a_unit_of_work_share_a_flow_or_continue_the_one_they_answer(e
     assert (joined.correlationid, joined.causationid) == (opened.id, None)
     assert (answer.correlationid, answer.causationid) == (question.correlationid, question.id)
     assert (after.correlationid, after.causationid) == (opened.id, None)
+
+
+class _Mapped(DeclarativeBase):
+    pass
+
+
+class InboxRow(_Mapped):
+    """The inbox table as ORM objects, which a session's rollback expires."""
+
+    __table__ = inbox
+
+
+def test_what_a_reading_unit_of_work_loaded_stays_readable(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.insert(inbox).values(consumer="c1", event_id="e1", processed_at=sa.func.now()))
+    factory = UnitOfWorkFactory(engine)
+    with factory.reading() as uow:
+        row = uow.session.get(InboxRow, ("c1", "e1"))
+    assert row is not None
+    assert (row.consumer, row.event_id) == ("c1", "e1")
 
 
 def test_inbox_claim_returns_only_new_ids(engine) -> None:

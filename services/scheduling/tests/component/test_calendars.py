@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduling_support import COUNSELLOR, TRAINER, Service, new_uuid, tokyo
+from tsunagu_scheduling.testing import COUNSELLOR, TRAINER, Service, new_uuid, tokyo
 
 CRLF_SPACE = "\r\n "
 

@@ -15,7 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from tsunagu_contracts import CloudEvent, new_event, new_event_id
-from tsunagu_contracts.events.intake import CaseClosed, CaseEscalated, HomeVisitRequested, PersonErased
+from tsunagu_contracts.events.intake import (
+    AgeBand,
+    CaseClosed,
+    CaseEscalated,
+    CloseReason,
+    ErasureBasis,
+    EscalationReason,
+    EscalationTrigger,
+    HomeVisitRequested,
+    PersonErased,
+    RiskLevel,
+    Urgency,
+)
 from tsunagu_servicekit.http import Authenticator
 from tsunagu_servicekit.testing import ServiceUnderTest, SettableClock, auth_headers, settings_for_tests
 
@@ -121,10 +133,10 @@ def case_escalated(
             case_id=case_id or new_uuid(),
             person_id=person_id or new_uuid(),
             escalated_at=escalated_at,
-            trigger="manual",
-            urgency=urgency,
-            reason_codes=["long_term_withdrawal"],
-            risk_level="medium",
+            trigger=EscalationTrigger.MANUAL,
+            urgency=Urgency(urgency),
+            reason_codes=[EscalationReason.LONG_TERM_WITHDRAWAL],
+            risk_level=RiskLevel.MEDIUM,
             municipality_code=SHINJUKU,
         )
     )
@@ -149,7 +161,7 @@ def home_visit_requested(
             requested_at=requested_at,
             fiscal_year=fiscal_year,
             visits_requested=visits,
-            age_band=age_band,
+            age_band=AgeBand(age_band),
             rules_version="2025-04",
         )
     )
@@ -159,7 +171,12 @@ def case_closed(
     case_id: str, *, closed_at: datetime, person_id: str | None = None, reason: str = "resolved"
 ) -> CloudEvent[Any]:
     return new_event(
-        CaseClosed(case_id=case_id, person_id=person_id or new_uuid(), closed_at=closed_at, reason=reason)
+        CaseClosed(
+            case_id=case_id,
+            person_id=person_id or new_uuid(),
+            closed_at=closed_at,
+            reason=CloseReason(reason),
+        )
     )
 
 
@@ -168,6 +185,9 @@ def person_erased(
 ) -> CloudEvent[Any]:
     return new_event(
         PersonErased(
-            person_id=person_id, erased_at=erased_at, basis="person_request", case_ids=case_ids or []
+            person_id=person_id,
+            erased_at=erased_at,
+            basis=ErasureBasis.PERSON_REQUEST,
+            case_ids=case_ids or [],
         )
     )

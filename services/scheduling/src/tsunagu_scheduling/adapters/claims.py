@@ -65,7 +65,7 @@ def clashing_kind(
     """The kind (``person``, ``staff``, ``room``) of the first claimant whose slots are held."""
     keys = slot_keys(span)
     for kind, rid in claimants:
-        query = sa.select(SlotClaim.holder_id).where(
+        query = sa.select(col(SlotClaim.holder_id)).where(
             col(SlotClaim.resource_kind) == kind,
             col(SlotClaim.resource_id) == rid,
             col(SlotClaim.slot_minute).in_(keys),

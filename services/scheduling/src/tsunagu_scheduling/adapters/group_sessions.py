@@ -142,7 +142,7 @@ def counts(session: Session, group_session_ids: Sequence[str]) -> dict[str, dict
     if not group_session_ids:
         return {}
     rows = session.execute(
-        sa.select(Registration.group_session_id, Registration.status, sa.func.count())
+        sa.select(col(Registration.group_session_id), col(Registration.status), sa.func.count())
         .where(col(Registration.group_session_id).in_(group_session_ids))
         .group_by(col(Registration.group_session_id), col(Registration.status))
     ).all()

@@ -20,7 +20,7 @@ def on_agenda() -> sa.ColumnElement[bool]:
     return col(Review.status) != ReviewStatus.WITHDRAWN.value
 
 
-def agenda_counts() -> sa.Select[tuple[str, int]]:
+def agenda_counts() -> sa.Select[str, int]:
     """The statement of ``(meeting_id, n)``: how many cases each meeting's agenda holds (withdrawn
     ones do not count)."""
     return (

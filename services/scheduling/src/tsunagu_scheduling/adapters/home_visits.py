@@ -55,17 +55,18 @@ def open_visits(
 ) -> list[tuple[HomeVisit, datetime]]:
     """The visits to schedule or scheduled of a case, a person or a request (one of them), with
     when their request was made, in the order of their numbers."""
-    (column, value), *others = [
-        (c, v)
-        for c, v in (
+    whose = [
+        (column, value)
+        for column, value in (
             (HomeVisit.case_id, case_id),
             (HomeVisit.person_id, person_id),
             (HomeVisit.request_id, request_id),
         )
-        if v is not None
+        if value is not None
     ]
-    if others:
+    if len(whose) != 1:
         raise ValueError("open visits of one case, person or request")
+    ((column, value),) = whose
     return list(
         session.exec(
             select(HomeVisit, HomeVisitRequest.requested_at)

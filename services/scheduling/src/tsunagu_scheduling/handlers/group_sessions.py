@@ -26,7 +26,7 @@ from tsunagu_servicekit.unit_of_work import UnitOfWork
 from ..adapters import claims, group_sessions
 from ..adapters.tables import GroupSession, Registration
 from ..domain import rules
-from ..domain.codes import CancellationReason, RegistrationStatus, SessionKind, channel_of_session
+from ..domain.codes import CancellationReason, RegistrationStatus, SessionKind, channel_of_group_session
 from ..domain.seats import Full, Seat, decide, next_in_line
 from ..domain.slots import Span, at_tokyo, booking_problem, weekly_dates
 from .booking import check_available, check_time, hold, load_room
@@ -88,12 +88,12 @@ def _check_room(
     if room.capacity is not None and room.capacity < cmd.capacity:
         refuse(rules.ROOM_TOO_SMALL)
     for span in spans:
-        check_available(ctx, uow.session, room, channel_of_session(cmd.kind), span)
+        check_available(ctx, uow.session, room, channel_of_group_session(cmd.kind), span)
 
 
 def create(ctx: SchedulingContext, cmd: CreateGroupSession) -> GroupSessionView:
     span = Span.of(cmd.starts_at, cmd.minutes)
-    check_time(ctx, channel_of_session(cmd.kind), span, max_minutes=ctx.max_group_session_minutes)
+    check_time(ctx, channel_of_group_session(cmd.kind), span, max_minutes=ctx.max_group_session_minutes)
     with ctx.uow() as uow:
         _check_room(ctx, uow, cmd, [span])
         group_session = _create_in(ctx, uow, cmd, span)
@@ -105,7 +105,7 @@ def create_weekly(ctx: SchedulingContext, cmd: CreateWeeklyGroupSessions) -> Wee
     """One session a week from ``first_day`` to ``last_day``; closed days are skipped and reported."""
     if cmd.last_day - cmd.first_day > MAX_WEEKLY_RANGE:
         refuse(rules.RANGE_TOO_LONG)
-    channel = channel_of_session(cmd.kind)
+    channel = channel_of_group_session(cmd.kind)
     spans: list[Span] = []
     skipped: list[dict[str, str]] = []
     now = ctx.now()

@@ -1,27 +1,23 @@
-"""Fixtures of the scheduling tests. The broker and database fixtures come from the kit's pytest
-plugin (``nats_url``, ``database_url``: SQLite, or PostgreSQL where TSUNAGU_TEST_DATABASE_URL is set)."""
+"""What the scheduling tests run on: the service through its composition root, database migrated,
+no broker (events stay in the outbox), on a clock that starts on Monday 6 April 2026, 09:00 in
+Tokyo. The kit's pytest plugin builds the ``service`` fixture from these; the broker and database
+fixtures (``nats_url``, ``database_url``: SQLite, or PostgreSQL where TSUNAGU_TEST_DATABASE_URL is
+set) come from it too."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
+from datetime import datetime
 
 import pytest
-from tsunagu_servicekit.testing import SettableClock
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from scheduling_support import MON_2026_04_06_09_JST, Service, service_without_broker
+from tsunagu_scheduling.testing import MON_2026_04_06_09_JST, service_without_broker
+from tsunagu_servicekit.testing.plugin import ServiceFactory
 
 
 @pytest.fixture
-def clock() -> SettableClock:
-    return SettableClock(MON_2026_04_06_09_JST)
+def clock_start() -> datetime:
+    return MON_2026_04_06_09_JST
 
 
 @pytest.fixture
-async def service(database_url: str, tmp_path: Path, clock: SettableClock) -> AsyncIterator[Service]:
-    """The service through its composition root, database migrated, no broker (events stay in the outbox)."""
-    async with service_without_broker(database_url, tmp_path / "data", clock) as svc:
-        yield svc
+def service_under_test() -> ServiceFactory:
+    return service_without_broker

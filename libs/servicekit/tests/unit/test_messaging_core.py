@@ -27,7 +27,7 @@ from tsunagu_servicekit.messaging.consumer import (
 from tsunagu_servicekit.messaging.inbox import claim
 from tsunagu_servicekit.messaging.relay import OutboxRelay
 from tsunagu_servicekit.messaging.tables import inbox, outbox
-from tsunagu_servicekit.unit_of_work import ReadOnlyError, UnitOfWorkFactory
+from tsunagu_servicekit.unit_of_work import EventRef, ReadOnlyError, UnitOfWorkFactory
 
 REGISTRY = Registry()
 
@@ -97,6 +97,40 @@ def test_unit_of_work_without_commit_writes_nothing(engine) -> None:
         uow.emit(Noted(thing_id=new_event_id()))
     assert rows(engine, outbox) == []
     assert rows(engine, inbox) == []
+
+
+def test_events_of_a_unit_of_work_share_a_flow_or_continue_the_one_they_answer(engine) -> None:
+    factory = UnitOfWorkFactory(engine)
+    question = new_event(Noted(thing_id=new_event_id()))
+    with factory() as uow:
+        opened, joined = (uow.emit(Noted(thing_id=new_event_id())) for _ in range(2))
+        with uow.handling(EventRef(id=question.id, correlationid=question.correlationid)):
+            answer = uow.emit(Noted(thing_id=new_event_id()))
+        after = uow.emit(Noted(thing_id=new_event_id()))
+    assert (opened.correlationid, opened.causationid) == (opened.id, None)
+    assert (joined.correlationid, joined.causationid) == (opened.id, None)
+    assert (answer.correlationid, answer.causationid) == (question.correlationid, question.id)
+    assert (after.correlationid, after.causationid) == (opened.id, None)
+
+
+class _Mapped(DeclarativeBase):
+    pass
+
+
+class InboxRow(_Mapped):
+    """The inbox table as ORM objects, which a session's rollback expires."""
+
+    __table__ = inbox
+
+
+def test_what_a_reading_unit_of_work_loaded_stays_readable(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.insert(inbox).values(consumer="c1", event_id="e1", processed_at=sa.func.now()))
+    factory = UnitOfWorkFactory(engine)
+    with factory.reading() as uow:
+        row = uow.session.get(InboxRow, ("c1", "e1"))
+    assert row is not None
+    assert (row.consumer, row.event_id) == ("c1", "e1")
 
 
 def test_inbox_claim_returns_only_new_ids(engine) -> None:

@@ -1,6 +1,6 @@
 """Write the scheduling service's AsyncAPI document: ``python -m tsunagu_scheduling.asyncapi``.
 
-Generated from the code (the contracts' registry and the consumers this service subscribes), into
+Generated from the code (the contracts' registry and the service's subscriptions), into
 ``docs/asyncapi/scheduling.json`` of the source tree, or the path given.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from tsunagu_contracts import REGISTRY
 from tsunagu_contracts.asyncapi import asyncapi_document, write_asyncapi
 
-from .consumers import CONSUMED
+from .consumers import SUBSCRIPTIONS
 
 SERVICE = "scheduling"
 DEFAULT_PATH = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / f"{SERVICE}.json"
@@ -29,7 +29,7 @@ def document() -> dict[str, Any]:
     return asyncapi_document(
         SERVICE,
         publishes=REGISTRY.subjects_of(SERVICE),
-        subscribes=CONSUMED,
+        subscribes=[s.event_type for s in SUBSCRIPTIONS],
         description=DESCRIPTION,
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from scheduling_support import COUNSELLOR, EXPERT, SUPERVISOR, TRAINER, Service, new_uuid, tokyo
+from tsunagu_scheduling.testing import COUNSELLOR, EXPERT, SUPERVISOR, TRAINER, Service, new_uuid, tokyo
 
 
 async def setup(service: Service) -> tuple[str, str, str]:
@@ -38,8 +38,8 @@ async def test_booking_an_in_person_consultation(service: Service) -> None:
     assert [e.type for e in events] == ["tsunagu.scheduling.appointment.booked.v1"]
     assert events[0].data.staff_ids == [counsellor]
     assert events[0].data.room_id == room
-    assert service.count("sched_slot_claim") == 6  # 2 slots x (person, counsellor, room)
-    assert service.count("sched_reminder") == 1
+    assert service.count("scheduling_slot_claim") == 6  # 2 slots x (person, counsellor, room)
+    assert service.count("scheduling_reminder") == 1
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ async def test_a_room_that_does_not_exist(service: Service) -> None:
     )
     assert response.status_code == 404
     assert response.json() == {
-        "error": "not_found",
+        "error": "room_not_found",
         "detail": "The room does not exist.",
         "rule": "room_not_found",
     }
@@ -193,7 +193,7 @@ async def test_reschedule_frees_the_old_slots_and_takes_the_new(service: Service
     await service.post(
         "/appointments", booking(counsellor, room, new_uuid(), tokyo(2026, 4, 8, 10)), COUNSELLOR
     )
-    assert service.count("sched_slot_claim") == 12
+    assert service.count("scheduling_slot_claim") == 12
 
 
 async def test_a_reschedule_into_a_taken_slot_keeps_the_old_booking(service: Service) -> None:
@@ -228,8 +228,8 @@ async def test_cancel_frees_the_slots(service: Service) -> None:
     )
     assert cancelled["status"] == "cancelled"
     assert [e.type for e in service.new_events()] == ["tsunagu.scheduling.appointment.cancelled.v1"]
-    assert service.count("sched_slot_claim") == 0
-    assert service.count("sched_reminder") == 0
+    assert service.count("scheduling_slot_claim") == 0
+    assert service.count("scheduling_reminder") == 0
     response = await service.client.post(f"/appointments/{first['id']}/cancel", json={}, headers=COUNSELLOR)
     assert response.status_code == 409
     assert response.json()["rule"] == "appointment_not_active"

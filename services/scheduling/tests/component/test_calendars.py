@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduling_support import COUNSELLOR, TRAINER, Service, new_uuid, tokyo
+from tsunagu_scheduling.testing import COUNSELLOR, TRAINER, Service, new_uuid, tokyo
 
 CRLF_SPACE = "\r\n "
 
@@ -60,3 +60,18 @@ async def test_private_links_work_without_a_bearer_token(service: Service) -> No
     assert wrong.json()["rule"] == "feed_token_invalid"
     assert (await service.client.get(f"/calendars/{counsellor}.ics")).status_code == 401
     assert (await service.client.get(f"/calendars/{counsellor}.ics", headers=TRAINER)).status_code == 403
+
+
+async def test_a_malformed_link_token_is_refused_like_any_bad_parameter(service: Service) -> None:
+    counsellor = await service.resource("counsellor", "C-01")
+    for token, rule in [
+        ("", "string_pattern_mismatch"),
+        ("トークン", "string_pattern_mismatch"),
+        ("t" * 65, "string_too_long"),
+    ]:
+        response = await service.client.get(f"/calendars/{counsellor}.ics", params={"token": token})
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": "validation_failed",
+            "problems": [{"loc": "query.token", "rule": rule}],
+        }

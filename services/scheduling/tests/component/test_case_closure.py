@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from scheduling_support import (
+from tsunagu_scheduling.testing import (
     COUNSELLOR,
     EXPERT,
     Service,
@@ -17,10 +17,10 @@ from scheduling_support import (
     new_uuid,
     tokyo,
 )
-from scheduling_support import (
+from tsunagu_scheduling.testing import (
     MON_2026_04_06_09_JST as APRIL_6,
 )
-from scheduling_support import (
+from tsunagu_scheduling.testing import (
     TUE_2026_04_07_15_JST as APRIL_7,
 )
 
@@ -154,7 +154,7 @@ async def test_a_closure_delivered_twice_does_one_thing(service: Service) -> Non
     assert service.deliver(closed.model_copy(update={"id": new_uuid()}))  # the same closure, republished
     assert (service.counts(), len(service.new_events())) == (once[0], 0)
     assert once[1] == 2
-    assert service.count("sched_closed_case") == 1
+    assert service.count("scheduling_closed_case") == 1
 
 
 async def test_a_closure_that_overtakes_the_escalation_still_takes_the_case_off(service: Service) -> None:

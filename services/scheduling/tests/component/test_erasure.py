@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from scheduling_support import (
+from tsunagu_scheduling.testing import (
     COUNSELLOR,
     EXPERT,
     Service,
@@ -23,10 +23,10 @@ from scheduling_support import (
     service_without_broker,
     tokyo,
 )
-from scheduling_support import (
+from tsunagu_scheduling.testing import (
     MON_2026_04_06_09_JST as APRIL_6,
 )
-from scheduling_support import (
+from tsunagu_scheduling.testing import (
     TUE_2026_04_07_15_JST as APRIL_7,
 )
 from tsunagu_servicekit.testing import SettableClock
@@ -110,7 +110,7 @@ async def test_erasure_lets_go_of_the_persons_future_bookings(service: Service) 
     )
     assert response.status_code == 409
     assert response.json()["rule"] == "review_withdrawn"
-    assert service.count("sched_slot_claim") == 6  # only the past appointment still holds its slots
+    assert service.count("scheduling_slot_claim") == 6  # only the past appointment still holds its slots
 
 
 # -- an erasure that overtakes the escalation or the request of the person ----------------------
@@ -143,7 +143,7 @@ def tables(service: Service) -> dict[str, list[tuple[Any, ...]]]:
         return {
             name: sorted(tuple(map(repr, row)) for row in conn.execute(sa.select(table)))
             for name, table in meta.tables.items()
-            if name.startswith("sched_")
+            if name.startswith("scheduling_")
         }
 
 
@@ -226,7 +226,7 @@ async def test_an_erasure_delivered_twice_does_one_thing(service: Service) -> No
     assert service.deliver(later)
     assert (service.counts(), len(service.new_events())) == (once[0], 0)
     assert once[1] == 2
-    assert service.count("sched_erased_person") == 1
+    assert service.count("scheduling_erased_person") == 1
 
 
 async def test_what_intake_does_for_a_person_after_the_erasure_is_not_the_erasures(service: Service) -> None:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from scheduling_support import COUNSELLOR, SHINJUKU, Service, bearer, home_visit_requested, new_uuid, tokyo
+from tsunagu_scheduling.testing import (
+    COUNSELLOR,
+    SHINJUKU,
+    Service,
+    bearer,
+    home_visit_requested,
+    new_uuid,
+    tokyo,
+)
 
 
 async def visitors(service: Service) -> tuple[str, str, str]:
@@ -28,7 +36,7 @@ async def test_the_same_request_again_creates_nothing(service: Service) -> None:
     again = event.model_copy(update={"id": new_uuid()})  # the same request under another event id
     assert service.deliver(again)
     assert not service.deliver(event)  # the very same event: the inbox drops it
-    assert service.count("sched_home_visit") == 2
+    assert service.count("scheduling_home_visit") == 2
 
 
 async def test_visits_count_against_the_cap_per_fiscal_year(service: Service) -> None:
@@ -36,7 +44,7 @@ async def test_visits_count_against_the_cap_per_fiscal_year(service: Service) ->
     service.deliver(home_visit_requested(person_id=person, visits=3))
     capped = home_visit_requested(person_id=person, visits=4)
     service.deliver(capped)
-    assert service.count("sched_home_visit") == 5
+    assert service.count("scheduling_home_visit") == 5
     (event,) = service.new_events()
     assert event.type == "tsunagu.scheduling.home_visit.cap_reached.v1"
     assert (event.data.cap, event.data.visits_requested, event.data.visits_granted) == (5, 4, 2)
@@ -44,7 +52,7 @@ async def test_visits_count_against_the_cap_per_fiscal_year(service: Service) ->
     assert event.causationid == capped.id
     # Another fiscal year has its own cap.
     service.deliver(home_visit_requested(person_id=person, visits=1, fiscal_year=2027))
-    assert service.count("sched_home_visit") == 6
+    assert service.count("scheduling_home_visit") == 6
 
 
 async def test_scheduling_a_first_visit_needs_two_qualified_staff(service: Service) -> None:

@@ -17,7 +17,9 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from scheduling_support import (
+from tsunagu_scheduling.handlers import appointments, group_sessions
+from tsunagu_scheduling.handlers.commands import BookAppointment, CancelBooking, CreateGroupSession, Register
+from tsunagu_scheduling.testing import (
     Service,
     case_closed,
     case_escalated,
@@ -25,9 +27,7 @@ from scheduling_support import (
     new_uuid,
     person_erased,
 )
-from tsunagu_scheduling.handlers import appointments, sessions
-from tsunagu_scheduling.handlers.commands import BookAppointment, CreateSession, Register
-from tsunagu_servicekit.errors import ServiceError
+from tsunagu_servicekit.errors import Refusal, ServiceError
 
 RACERS = 50
 pytestmark = pytest.mark.slow
@@ -72,7 +72,11 @@ def deliver_racing(service: Service, events: list[Any]) -> None:
 
 
 def rules_of(results: list[Any]) -> Counter[str]:
-    return Counter(getattr(r, "rule", type(r).__name__) for r in results if isinstance(r, ServiceError))
+    return Counter(
+        r.rule.name if isinstance(r, Refusal) else type(r).__name__
+        for r in results
+        if isinstance(r, ServiceError)
+    )
 
 
 async def test_fifty_requests_for_the_last_slot_make_one_booking(service: Service) -> None:
@@ -89,15 +93,15 @@ async def test_fifty_requests_for_the_last_slot_make_one_booking(service: Servic
             starts_at=start,
             minutes=60,
         )
-        return appointments.book(service.ctx, cmd, booked_by=f"racer-{i}")
+        return appointments.book(service.context, cmd, booked_by=f"racer-{i}")
 
     before = service.count("tsunagu_outbox")
     results = race(RACERS, attempt)
     booked = [r for r in results if not isinstance(r, ServiceError)]
     assert len(booked) == 1, rules_of(results)
     assert rules_of(results) == Counter({"staff_double_booked": RACERS - 1})
-    assert service.count("sched_appointment") == 1
-    assert service.count("sched_slot_claim") == 6
+    assert service.count("scheduling_appointment") == 1
+    assert service.count("scheduling_slot_claim") == 6
     assert service.count("tsunagu_outbox") == before + 1
 
 
@@ -108,7 +112,7 @@ async def test_fifty_requests_for_the_same_person_make_one_booking(service: Serv
 
     def attempt(i: int) -> Any:
         cmd = BookAppointment(kind="online", person_id=person, staff_id=staff[i], starts_at=start, minutes=30)
-        return appointments.book(service.ctx, cmd, booked_by="racer")
+        return appointments.book(service.context, cmd, booked_by="racer")
 
     results = race(RACERS, attempt)
     assert len([r for r in results if not isinstance(r, ServiceError)]) == 1
@@ -116,14 +120,14 @@ async def test_fifty_requests_for_the_same_person_make_one_booking(service: Serv
 
 
 def _session(service: Service, capacity: int, waitlist: bool) -> str:
-    cmd = CreateSession(
+    cmd = CreateGroupSession(
         kind="family_seminar",
         starts_at=datetime.fromisoformat("2026-04-18T14:00:00+09:00"),
         minutes=120,
         capacity=capacity,
         waitlist=waitlist,
     )
-    return sessions.create(service.ctx, cmd).id
+    return group_sessions.create(service.context, cmd).id
 
 
 async def test_fifty_requests_for_the_last_seat_seat_one_and_queue_the_rest_in_order(
@@ -131,20 +135,20 @@ async def test_fifty_requests_for_the_last_seat_seat_one_and_queue_the_rest_in_o
 ) -> None:
     session_id = _session(service, capacity=3, waitlist=True)
     for _ in range(2):
-        sessions.register(service.ctx, session_id, Register(person_id=new_uuid()))
+        group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
 
     results = race(
-        RACERS, lambda i: sessions.register(service.ctx, session_id, Register(person_id=new_uuid()))
+        RACERS, lambda i: group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
     )
     assert not rules_of(results), rules_of(results)
-    seated = [r for r in results if r.position is None]
-    queued = sorted((r for r in results if r.position is not None), key=lambda r: r.position)
+    seated = [r for r in results if r.waitlist_position is None]
+    queued = sorted(
+        (r for r in results if r.waitlist_position is not None), key=lambda r: r.waitlist_position
+    )
     assert len(seated) == 1
-    assert seated[0].registration.seat_no == 3
-    assert [r.position for r in queued] == list(range(1, RACERS))
-    assert [r.registration.id for r in queued] == sorted(
-        r.registration.id for r in queued
-    )  # queue order = id order
+    assert seated[0].seat_no == 3
+    assert [r.waitlist_position for r in queued] == list(range(1, RACERS))
+    assert [r.id for r in queued] == sorted(r.id for r in queued)  # queue order = id order
     listing = await service.get(f"/sessions/{session_id}")
     assert (listing["seats_taken"], listing["waitlisted"]) == (3, RACERS - 1)
 
@@ -152,29 +156,33 @@ async def test_fifty_requests_for_the_last_seat_seat_one_and_queue_the_rest_in_o
 async def test_fifty_requests_for_the_last_seat_without_waitlist(service: Service) -> None:
     session_id = _session(service, capacity=1, waitlist=False)
     results = race(
-        RACERS, lambda i: sessions.register(service.ctx, session_id, Register(person_id=new_uuid()))
+        RACERS, lambda i: group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
     )
     assert len([r for r in results if not isinstance(r, ServiceError)]) == 1
     assert rules_of(results) == Counter({"session_full": RACERS - 1})
-    assert service.count("sched_registration") == 1
+    assert service.count("scheduling_registration") == 1
 
 
 async def test_cancellations_racing_promote_each_waiting_person_once(service: Service) -> None:
     session_id = _session(service, capacity=10, waitlist=True)
-    seated = [sessions.register(service.ctx, session_id, Register(person_id=new_uuid())) for _ in range(10)]
-    waiting = [sessions.register(service.ctx, session_id, Register(person_id=new_uuid())) for _ in range(10)]
-    from tsunagu_scheduling.handlers.commands import CancelBooking
-
+    seated = [
+        group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
+        for _ in range(10)
+    ]
+    waiting = [
+        group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
+        for _ in range(10)
+    ]
     results = race(
         10,
-        lambda i: sessions.cancel_registration(
-            service.ctx, session_id, seated[i].registration.id, CancelBooking()
+        lambda i: group_sessions.cancel_registration(
+            service.context, session_id, seated[i].id, CancelBooking()
         ),
     )
     assert not rules_of(results)
     rows = await service.get(f"/sessions/{session_id}/registrations")
     now_seated = {r["id"]: r["seat_no"] for r in rows if r["status"] == "registered"}
-    assert set(now_seated) == {w.registration.id for w in waiting}
+    assert set(now_seated) == {w.id for w in waiting}
     assert sorted(now_seated.values()) == list(range(1, 11))
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from scheduling_support import COUNSELLOR, Service, new_uuid, tokyo
-from tsunagu_scheduling.handlers.reminders import fire_due
+from tsunagu_scheduling.testing import COUNSELLOR, Service, new_uuid, tokyo
 from tsunagu_servicekit.testing import SettableClock
 
 
@@ -29,22 +28,22 @@ def reminders(service: Service) -> list:
 async def test_a_reminder_fires_once_a_day_ahead(service: Service) -> None:
     appointment = await book(service, tokyo(2026, 4, 8, 10))  # Wednesday 10:00
     service.new_events()
-    assert fire_due(service.ctx) == 0
+    assert service.scan_reminders() == 0
     service.clock.advance(days=1, minutes=59)  # Tuesday 09:59
-    assert fire_due(service.ctx) == 0
+    assert service.scan_reminders() == 0
     service.clock.advance(minutes=1)  # Tuesday 10:00: 24 hours ahead
-    assert fire_due(service.ctx) == 1
+    assert service.scan_reminders() == 1
     (event,) = reminders(service)
     assert event.data.appointment_id == appointment["id"]
     assert event.data.lead_minutes == 24 * 60
-    assert fire_due(service.ctx) == 0  # never twice
+    assert service.scan_reminders() == 0  # never twice
     service.clock.advance(hours=2)
-    assert fire_due(service.ctx) == 0
+    assert service.scan_reminders() == 0
 
 
 async def test_a_late_booking_is_reminded_at_once(service: Service) -> None:
     await book(service, tokyo(2026, 4, 6, 14))  # the same day
-    assert fire_due(service.ctx) == 1
+    assert service.scan_reminders() == 1
 
 
 async def test_rescheduling_re_arms_and_cancelling_disarms(service: Service) -> None:
@@ -56,9 +55,9 @@ async def test_rescheduling_re_arms_and_cancelling_disarms(service: Service) -> 
     )
     await service.post(f"/appointments/{cancelled['id']}/cancel", {}, COUNSELLOR)
     service.new_events()
-    assert fire_due(service.ctx) == 0
+    assert service.scan_reminders() == 0
     service.clock.advance(days=2)
-    assert fire_due(service.ctx) == 1
+    assert service.scan_reminders() == 1
     (event,) = reminders(service)
     assert event.data.appointment_id == moved["id"]
 
@@ -66,13 +65,13 @@ async def test_rescheduling_re_arms_and_cancelling_disarms(service: Service) -> 
 async def test_a_restart_loses_no_reminder(service: Service, database_url: str, tmp_path) -> None:
     await book(service, tokyo(2026, 4, 8, 10))
     service.clock.advance(days=3)  # the process was down when it came due
-    from scheduling_support import service_without_broker
+    from tsunagu_scheduling.testing import service_without_broker
 
     async with service_without_broker(
         database_url, tmp_path / "again", SettableClock(service.clock.now)
     ) as restarted:
-        assert fire_due(restarted.ctx) == 1
-        assert fire_due(restarted.ctx) == 0
+        assert restarted.scan_reminders() == 1
+        assert restarted.scan_reminders() == 0
 
 
 async def test_concurrent_scans_fire_each_reminder_once(service: Service) -> None:
@@ -85,7 +84,7 @@ async def test_concurrent_scans_fire_each_reminder_once(service: Service) -> Non
 
     def scan() -> None:
         barrier.wait()
-        results.append(fire_due(service.ctx))
+        results.append(service.scan_reminders())
 
     threads = [threading.Thread(target=scan) for _ in range(4)]
     for t in threads:

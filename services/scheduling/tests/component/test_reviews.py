@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scheduling_support import COUNSELLOR, EXPERT, Service, case_escalated
-from scheduling_support import MON_2026_04_06_09_JST as APRIL_6
+from tsunagu_scheduling.testing import COUNSELLOR, EXPERT, Service, case_escalated
+from tsunagu_scheduling.testing import MON_2026_04_06_09_JST as APRIL_6
 
 MAY_1 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)  # Friday before the Golden Week holidays
 
@@ -57,7 +57,7 @@ async def test_the_same_escalation_twice_is_placed_once(service: Service) -> Non
     event = case_escalated(escalated_at=APRIL_6)
     service.deliver(event)
     service.deliver(event.model_copy(update={"id": "0193a1b2-0000-7000-8000-00000000abcd"}))
-    assert service.count("sched_review") == 1
+    assert service.count("scheduling_review") == 1
 
 
 async def test_concluding_sends_the_advice_as_codes_in_the_same_flow(service: Service) -> None:
@@ -129,7 +129,7 @@ async def test_generating_a_year_and_exchange_meetings(service: Service) -> None
         f"/meetings/{exchange['id']}/participants", json={"participants": participants}, headers={**EXPERT}
     )
     assert response.status_code == 403
-    from scheduling_support import SUPERVISOR
+    from tsunagu_scheduling.testing import SUPERVISOR
 
     response = await service.client.put(
         f"/meetings/{exchange['id']}/participants", json={"participants": participants}, headers=SUPERVISOR

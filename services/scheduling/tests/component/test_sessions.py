@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduling_support import COUNSELLOR, SUPERVISOR, Service, new_uuid, tokyo
+from tsunagu_scheduling.testing import COUNSELLOR, SUPERVISOR, Service, new_uuid, tokyo
 
 
 async def seminar(service: Service, capacity: int = 2, waitlist: bool = True, room: str | None = None) -> str:

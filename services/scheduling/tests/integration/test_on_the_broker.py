@@ -8,7 +8,8 @@ from typing import Any
 
 import nats
 import pytest
-from scheduling_support import (
+from tsunagu_contracts import REGISTRY, CloudEvent
+from tsunagu_scheduling.testing import (
     COUNSELLOR,
     EXPERT,
     case_closed,
@@ -17,7 +18,6 @@ from scheduling_support import (
     new_uuid,
     running_service,
 )
-from tsunagu_contracts import REGISTRY, CloudEvent
 from tsunagu_servicekit.testing import SettableClock, wait_for
 
 pytestmark = pytest.mark.slow
@@ -125,9 +125,9 @@ async def test_the_reminder_timer_runs_with_the_service(
 
         (event,) = await wait_for(reminded, timeout=20, message="the reminder on the stream")
         assert event.data.appointment_id == appointment["id"]
-        assert service.runtime.reminder_timer.fired == 1  # type: ignore[attr-defined]
+        timer = service.runtime.timer("reminders")
+        assert timer.handled == 1
         clock.advance(hours=1)
-        timer = service.runtime.reminder_timer  # type: ignore[attr-defined]
         scans = timer.scans
         await wait_for(lambda: timer.scans >= scans + 3, timeout=10, message="three more scans")
         assert len(await reminded()) == 1  # fired once, however often the timer scans

@@ -1,9 +1,9 @@
 """Slot claims: the rows that make double booking impossible (see :mod:`..domain.slots`).
 
 :func:`claim` inserts one row per slot and resource in the caller's transaction; a slot someone
-already holds makes the insert fail with ``IntegrityError`` (on PostgreSQL the second insert waits
-for the first transaction and fails when it commits). The caller rolls back and asks
-:func:`clashing_kind` which resource clashed, to name the rule.
+already holds makes the insert fail (on PostgreSQL the second insert waits for the first
+transaction and fails when it commits), and :func:`claim` says so. The caller then rolls back and
+asks :func:`clashing_kind` which resource clashed, to name the rule.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 
 from ..domain.slots import Span, slot_keys
 from .tables import SlotClaim
@@ -23,13 +24,12 @@ ROOM = "room"
 Claimant = tuple[str, str]
 """``(resource_kind, resource_id)``: ``person``/``staff``/``room`` and the id."""
 
-_claims = SlotClaim.__table__  # type: ignore[attr-defined]
-
 
 def claim(
     session: Session, holder_kind: str, holder_id: str, claimants: Sequence[Claimant], span: Span
-) -> None:
-    """Hold every slot of ``span`` for each claimant; ``IntegrityError`` when one is taken."""
+) -> bool:
+    """Hold every slot of ``span`` for each claimant; False when one is taken (the transaction is
+    then unusable until rolled back)."""
     rows = [
         {
             "resource_kind": kind,
@@ -41,13 +41,22 @@ def claim(
         for kind, rid in dict.fromkeys(claimants)
         for key in slot_keys(span)
     ]
-    if rows:
-        session.execute(sa.insert(_claims), rows)
+    if not rows:
+        return True
+    try:
+        session.execute(sa.insert(SlotClaim), rows)
+    except IntegrityError:
+        return False
+    return True
 
 
 def release(session: Session, holder_id: str) -> None:
     """Free every slot ``holder_id`` holds."""
-    session.execute(sa.delete(_claims).where(_claims.c.holder_id == holder_id))
+    session.execute(
+        sa.delete(SlotClaim)
+        .where(col(SlotClaim.holder_id) == holder_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def clashing_kind(
@@ -56,13 +65,13 @@ def clashing_kind(
     """The kind (``person``, ``staff``, ``room``) of the first claimant whose slots are held."""
     keys = slot_keys(span)
     for kind, rid in claimants:
-        query = sa.select(_claims.c.holder_id).where(
-            _claims.c.resource_kind == kind,
-            _claims.c.resource_id == rid,
-            _claims.c.slot_minute.in_(keys),
+        query = sa.select(col(SlotClaim.holder_id)).where(
+            col(SlotClaim.resource_kind) == kind,
+            col(SlotClaim.resource_id) == rid,
+            col(SlotClaim.slot_minute).in_(keys),
         )
         if ignore_holder is not None:
-            query = query.where(_claims.c.holder_id != ignore_holder)
+            query = query.where(col(SlotClaim.holder_id) != ignore_holder)
         if session.execute(query.limit(1)).first() is not None:
             return kind
     return None

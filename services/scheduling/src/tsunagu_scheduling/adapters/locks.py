@@ -11,7 +11,7 @@ from ``BEGIN IMMEDIATE`` (see :mod:`tsunagu_servicekit.db`), so there is nothing
 One lock for every case and person, not one per case: a batch of messages is one transaction, and
 a batch of closures and a batch of escalations taking per-case locks in different orders could
 deadlock. Closures, erasures, escalations and home-visit requests are a few a day. No HTTP request
-takes the lock, so the row locks an erasure takes after it (sessions, bookings) cannot close a
+takes the lock, so the row locks an erasure takes after it (group sessions, bookings) cannot close a
 cycle with it.
 """
 

@@ -3,15 +3,15 @@ in ``adapters/migrations/versions``; these definitions must match them (a test c
 
 Double booking is prevented by constraints, not by checks in code:
 
-* ``sched_slot_claim``: primary key ``(resource_kind, resource_id, slot_minute)`` — one holder per
+* ``scheduling_slot_claim``: primary key ``(resource_kind, resource_id, slot_minute)`` — one holder per
   30-minute slot of each person, staff member and room;
-* ``sched_registration``: ``UNIQUE (session_id, seat_no)`` — one person per seat; and one active
-  registration per person and session (partial unique index);
-* ``sched_home_visit``: ``UNIQUE (person_id, fiscal_year, quota_no)`` — the yearly cap;
-* ``sched_review``: ``UNIQUE (escalation_id)`` and ``UNIQUE (meeting_id, position)`` — one agenda
+* ``scheduling_registration``: ``UNIQUE (group_session_id, seat_no)`` — one person per seat; and one
+  active registration per person and group session (partial unique index);
+* ``scheduling_home_visit``: ``UNIQUE (person_id, fiscal_year, quota_no)`` — the yearly cap;
+* ``scheduling_review``: ``UNIQUE (escalation_id)`` and ``UNIQUE (meeting_id, position)`` — one agenda
   item per escalation, no more items than places;
-* ``sched_closed_case``: primary key ``case_id`` — a closure is recorded once;
-* ``sched_erased_person``: primary key ``person_id`` — an erasure is recorded once.
+* ``scheduling_closed_case``: primary key ``case_id`` — a closure is recorded once;
+* ``scheduling_erased_person``: primary key ``person_id`` — an erasure is recorded once.
 
 Persons and cases are intake's pseudonymous ids; nothing here names anyone. Times are UTC.
 """
@@ -41,7 +41,7 @@ def _when(**kw: Any) -> Any:
 class Resource(SQLModel, table=True):
     """A counsellor, a peer supporter or a room. ``label`` is a room's name or a staff code."""
 
-    __tablename__ = "sched_resource"
+    __tablename__ = "scheduling_resource"
 
     id: str = _id(primary_key=True)
     kind: str = _code(16, index=True)
@@ -54,7 +54,7 @@ class Resource(SQLModel, table=True):
 
 
 class WeeklyWindowRow(SQLModel, table=True):
-    __tablename__ = "sched_weekly_window"
+    __tablename__ = "scheduling_weekly_window"
 
     id: str = _id(primary_key=True)
     resource_id: str = _id(index=True)
@@ -66,7 +66,7 @@ class WeeklyWindowRow(SQLModel, table=True):
 
 
 class ExceptionRow(SQLModel, table=True):
-    __tablename__ = "sched_availability_exception"
+    __tablename__ = "scheduling_availability_exception"
 
     id: str = _id(primary_key=True)
     resource_id: str = _id(index=True)
@@ -80,7 +80,7 @@ class ExceptionRow(SQLModel, table=True):
 class Appointment(SQLModel, table=True):
     """A booked time of a person with staff (and a room): consultation or home visit."""
 
-    __tablename__ = "sched_appointment"
+    __tablename__ = "scheduling_appointment"
 
     id: str = _id(primary_key=True)
     kind: str = _code(16)
@@ -102,9 +102,9 @@ class Appointment(SQLModel, table=True):
 
 
 class SlotClaim(SQLModel, table=True):
-    """One 30-minute slot of one resource, held by one appointment, session or meeting."""
+    """One 30-minute slot of one resource, held by one appointment, group session or meeting."""
 
-    __tablename__ = "sched_slot_claim"
+    __tablename__ = "scheduling_slot_claim"
 
     resource_kind: str = _code(16, primary_key=True)
     resource_id: str = _id(primary_key=True)
@@ -118,17 +118,18 @@ class SlotClaim(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """The durable timer of an appointment's reminder (one per appointment)."""
 
-    __tablename__ = "sched_reminder"
+    __tablename__ = "scheduling_reminder"
 
     appointment_id: str = _id(primary_key=True)
     due_at: datetime = _when(index=True)
     fired_at: datetime | None = _when(default=None)
 
 
-class ProgrammeSession(SQLModel, table=True):
-    """A session or event with registration."""
+class GroupSession(SQLModel, table=True):
+    """A seminar, consultation day, briefing, lecture or peer session that people register for
+    (called a "session" in the API; "group session" here, where a session is the database's)."""
 
-    __tablename__ = "sched_session"
+    __tablename__ = "scheduling_group_session"
 
     id: str = _id(primary_key=True)
     kind: str = _code(32, index=True)
@@ -142,14 +143,15 @@ class ProgrammeSession(SQLModel, table=True):
 
 
 class Registration(SQLModel, table=True):
-    """A person's seat at (or waitlist place for) a session. Ids are UUIDv7: they order the waitlist."""
+    """A person's seat at (or waitlist place for) a group session. Ids are UUIDv7: they order the
+    waitlist."""
 
-    __tablename__ = "sched_registration"
+    __tablename__ = "scheduling_registration"
     __table_args__ = (
-        sa.UniqueConstraint("session_id", "seat_no", name="uq_sched_registration_seat"),
+        sa.UniqueConstraint("group_session_id", "seat_no", name="uq_scheduling_registration_seat"),
         sa.Index(
-            "uq_sched_registration_active_person",
-            "session_id",
+            "uq_scheduling_registration_active_person",
+            "group_session_id",
             "person_id",
             unique=True,
             sqlite_where=sa.text("status != 'cancelled'"),
@@ -158,7 +160,7 @@ class Registration(SQLModel, table=True):
     )
 
     id: str = _id(primary_key=True)
-    session_id: str = _id(index=True)
+    group_session_id: str = _id(index=True)
     person_id: str = _id(index=True)
     case_id: str | None = _id(default=None)
     status: str = _code(16)
@@ -170,7 +172,7 @@ class Registration(SQLModel, table=True):
 class HomeVisitRequest(SQLModel, table=True):
     """A municipality's request for home visits, as intake published it."""
 
-    __tablename__ = "sched_home_visit_request"
+    __tablename__ = "scheduling_home_visit_request"
 
     id: str = _id(primary_key=True)
     person_id: str = _id(index=True)
@@ -187,9 +189,9 @@ class HomeVisitRequest(SQLModel, table=True):
 class HomeVisit(SQLModel, table=True):
     """One visit of a request; ``quota_no`` is its place under the person's yearly cap."""
 
-    __tablename__ = "sched_home_visit"
+    __tablename__ = "scheduling_home_visit"
     __table_args__ = (
-        sa.UniqueConstraint("person_id", "fiscal_year", "quota_no", name="uq_sched_home_visit_quota"),
+        sa.UniqueConstraint("person_id", "fiscal_year", "quota_no", name="uq_scheduling_home_visit_quota"),
     )
 
     id: str = _id(primary_key=True)
@@ -213,8 +215,8 @@ class HomeVisit(SQLModel, table=True):
 class Meeting(SQLModel, table=True):
     """A case review meeting (regular or extra), a supporter exchange or a council meeting."""
 
-    __tablename__ = "sched_meeting"
-    __table_args__ = (sa.UniqueConstraint("kind", "extra", "meeting_date", name="uq_sched_meeting_day"),)
+    __tablename__ = "scheduling_meeting"
+    __table_args__ = (sa.UniqueConstraint("kind", "extra", "meeting_date", name="uq_scheduling_meeting_day"),)
 
     id: str = _id(primary_key=True)
     kind: str = _code(32, index=True)
@@ -231,7 +233,7 @@ class Meeting(SQLModel, table=True):
 class MeetingParticipant(SQLModel, table=True):
     """An organisation taking part in a meeting, with how many attend."""
 
-    __tablename__ = "sched_meeting_participant"
+    __tablename__ = "scheduling_meeting_participant"
 
     meeting_id: str = _id(primary_key=True)
     organisation_type: str = _code(32, primary_key=True)
@@ -242,8 +244,8 @@ class MeetingParticipant(SQLModel, table=True):
 class Review(SQLModel, table=True):
     """A case on an expert-team agenda, from escalation to the team's advice."""
 
-    __tablename__ = "sched_review"
-    __table_args__ = (sa.UniqueConstraint("meeting_id", "position", name="uq_sched_review_position"),)
+    __tablename__ = "scheduling_review"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "position", name="uq_scheduling_review_position"),)
 
     id: str = _id(primary_key=True)
     escalation_id: str = _id(unique=True)
@@ -277,7 +279,7 @@ class ClosedCase(SQLModel, table=True):
     """A case intake closed, kept so that an escalation or a home-visit request of the case that
     arrives after the closure (another consumer, another order) is let go of as well."""
 
-    __tablename__ = "sched_closed_case"
+    __tablename__ = "scheduling_closed_case"
 
     case_id: str = _id(primary_key=True)
     closed_at: datetime = _when()
@@ -290,7 +292,7 @@ class ErasedPerson(SQLModel, table=True):
     arrives after the erasure (another consumer, another order) is let go of as well. The id and
     the time only: the pseudonymous id is all scheduling ever had of them."""
 
-    __tablename__ = "sched_erased_person"
+    __tablename__ = "scheduling_erased_person"
 
     person_id: str = _id(primary_key=True)
     erased_at: datetime = _when()

@@ -1,20 +1,17 @@
-"""The scheduling service's HTTP API (FastAPI routers, each built around the use-case context)."""
+"""The scheduling service's HTTP API: one router per resource, mounted by the runtime."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from ..handlers.context import SchedulingContext
-from . import appointments, calendars, home_visits, meetings, resources, reviews, sessions
+from . import appointments, calendars, group_sessions, home_visits, meetings, resources, reviews
 
-
-def routers(ctx: SchedulingContext) -> list[APIRouter]:
-    return [
-        resources.router(ctx),
-        appointments.router(ctx),
-        home_visits.router(ctx),
-        sessions.router(ctx),
-        meetings.router(ctx),
-        reviews.router(ctx),
-        calendars.router(ctx),
-    ]
+ROUTERS: list[APIRouter] = [
+    resources.router,
+    appointments.router,
+    home_visits.router,
+    group_sessions.router,
+    meetings.router,
+    reviews.router,
+    calendars.router,
+]

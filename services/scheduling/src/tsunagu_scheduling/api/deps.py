@@ -1,11 +1,17 @@
-"""Who may call what: role groups of the scheduling API (``admin`` passes every check)."""
+"""What routes depend on: the scheduling context, and who may call what (role groups of the
+scheduling API; ``admin`` passes every check)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends
-from tsunagu_servicekit.http import Principal, require
+from tsunagu_servicekit.http import Principal, context_dependency, require
+
+from ..handlers.context import SchedulingContext
+
+Ctx = Annotated[SchedulingContext, Depends(context_dependency(SchedulingContext))]
+"""The context the runtime built (``app.state.context``)."""
 
 STAFF = ("counsellor", "supervisor")
 """Book and change appointments, visits and registrations for people."""

@@ -42,7 +42,7 @@ __all__ = [
     "Urgency",
     "VisitStatus",
     "channel_of_appointment",
-    "channel_of_session",
+    "channel_of_group_session",
 ]
 
 
@@ -121,5 +121,5 @@ def channel_of_appointment(kind: AppointmentKind) -> Channel:
     return _APPOINTMENT_CHANNELS[kind]
 
 
-def channel_of_session(kind: SessionKind) -> Channel:
+def channel_of_group_session(kind: SessionKind) -> Channel:
     return Channel.PEER_ONLINE if kind is SessionKind.PEER_ONLINE else Channel.EVENTS

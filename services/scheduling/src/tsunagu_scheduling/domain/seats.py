@@ -1,11 +1,11 @@
-"""Seats and waitlists of sessions with registration.
+"""Seats and waitlists of group sessions (seminars, consultation days, lectures…) with registration.
 
-A session has ``capacity`` numbered seats. A registration takes the lowest free seat number; the
-database holds ``UNIQUE (session_id, seat_no)``, so two registrations racing for the last seat
-cannot both get it — the loser tries again, finds no seat and goes on the waitlist (or is refused
-with ``session_full`` when the session keeps no waitlist). Waitlisted registrations have no seat
-and queue in the order they were made (their UUIDv7 ids sort by creation). When a seat holder
-cancels, the first on the waitlist gets that very seat in the same transaction.
+A group session has ``capacity`` numbered seats. A registration takes the lowest free seat number;
+the database holds ``UNIQUE (group_session_id, seat_no)``, so two registrations racing for the last
+seat cannot both get it — the loser tries again, finds no seat and goes on the waitlist (or is
+refused with ``session_full`` when the group session keeps no waitlist). Waitlisted registrations
+have no seat and queue in the order they were made (their UUIDv7 ids sort by creation). When a
+seat holder cancels, the first on the waitlist gets that very seat in the same transaction.
 """
 
 from __future__ import annotations

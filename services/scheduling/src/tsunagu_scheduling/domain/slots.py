@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from tsunagu_calendar import TOKYO, ServiceCalendar
+from tsunagu_servicekit.errors import Rule
 
 from . import rules
 
@@ -85,7 +86,7 @@ def slot_keys(span: Span) -> list[int]:
     return list(range(first, last, SLOT_MINUTES))
 
 
-def grid_problem(span: Span, *, max_minutes: int) -> str | None:
+def grid_problem(span: Span, *, max_minutes: int) -> Rule | None:
     """``not_aligned_to_slot`` / ``invalid_duration`` when ``span`` is off the grid or too long."""
     if not is_aligned(span.start):
         return rules.NOT_ALIGNED_TO_SLOT
@@ -98,8 +99,8 @@ def _minute_of_day(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
-def calendar_problem(calendar: ServiceCalendar, channel: str, span: Span) -> str | None:
-    """Why the channel is not open for the whole of ``span`` (a rule name), or ``None``."""
+def calendar_problem(calendar: ServiceCalendar, channel: str, span: Span) -> Rule | None:
+    """Why the channel is not open for the whole of ``span`` (the rule), or ``None``."""
     start, end = span.in_tokyo()
     day = start.date()
     end_is_midnight = end.time() == time(0) and end.date() == day + timedelta(days=1)
@@ -124,7 +125,7 @@ def calendar_problem(calendar: ServiceCalendar, channel: str, span: Span) -> str
 
 def booking_problem(
     calendar: ServiceCalendar, channel: str, span: Span, *, now: datetime, max_minutes: int
-) -> str | None:
+) -> Rule | None:
     """The first rule a new booking of ``span`` on ``channel`` breaks, or ``None`` (see module doc)."""
     if span.start <= now:
         return rules.IN_THE_PAST

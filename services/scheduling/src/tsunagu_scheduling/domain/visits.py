@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from tsunagu_servicekit.errors import Rule
+
 from . import rules
 from .codes import AgeBand
 
@@ -51,8 +53,8 @@ def staff_problem(
     all_qualified: bool,
     first_visit: bool,
     age_band: AgeBand,
-) -> str | None:
-    """Why these visitors may not go (a rule name), or ``None``."""
+) -> Rule | None:
+    """Why these visitors may not go (the rule), or ``None``."""
     if not all_qualified:
         return rules.NOT_QUALIFIED_FOR_HOME_VISITS
     if staff_count < 2 and needs_two_staff(policy, first_visit=first_visit, age_band=age_band):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tsunagu_contracts import CloudEvent, new_event
 from tsunagu_contracts.events.scheduling import (
     AppointmentAttended,
     AppointmentBooked,
@@ -18,24 +17,32 @@ from tsunagu_contracts.events.scheduling import (
     AppointmentMissed,
     AppointmentRescheduled,
 )
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.errors import refuse
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import claims
+from ..adapters import appointments, claims, reminders
 from ..adapters.tables import Appointment
 from ..domain import rules
-from ..domain.codes import AppointmentKind, AppointmentStatus, ResourceKind, channel_of_appointment
+from ..domain.codes import (
+    AppointmentKind,
+    AppointmentStatus,
+    CancellationReason,
+    ResourceKind,
+    channel_of_appointment,
+)
 from ..domain.slots import Span
-from .booking import check_available, check_time, drop_reminder, hold, load_room, load_staff, set_reminder
+from .booking import check_available, check_time, hold, load_room, load_staff, set_reminder
 from .commands import BookAppointment, CancelBooking, RescheduleAppointment
-from .context import SchedulingContext, new_id
-from .errors import refuse
-from .events import stage
+from .context import SchedulingContext
+from .views import AppointmentView
 
 HOLDER = "appointment"
 _STAFF_KINDS = {
     AppointmentKind.IN_PERSON: (ResourceKind.COUNSELLOR,),
     AppointmentKind.ONLINE: (ResourceKind.COUNSELLOR, ResourceKind.PEER_SUPPORTER),
 }
+
+# -- what consultations and home visits share -----------------------------------------------
 
 
 def claimants(appointment: Appointment) -> list[claims.Claimant]:
@@ -74,7 +81,7 @@ def hold_slots(
     reminder for its time."""
     span = span_of(appointment)
     hold(uow, HOLDER, appointment.id, claimants, span)
-    uow.session.add(appointment)
+    appointments.save(uow.session, appointment)
     set_reminder(ctx, uow.session, appointment.id, span)
 
 
@@ -105,8 +112,28 @@ def record_outcome_in(
         refuse(rules.NOT_STARTED_YET)
     appointment.status = status.value
     appointment.updated_at = now
-    drop_reminder(uow.session, appointment.id)
-    uow.session.add(appointment)
+    reminders.drop(uow.session, appointment.id)
+    appointments.save(uow.session, appointment)
+
+
+def cancel_in(
+    ctx: SchedulingContext, uow: UnitOfWork, appointment: Appointment, reason: CancellationReason
+) -> None:
+    """Cancel inside the caller's unit of work (also for home visits, erasure): slots and reminder go."""
+    now = ctx.now()
+    claims.release(uow.session, appointment.id)
+    reminders.drop(uow.session, appointment.id)
+    appointment.status = AppointmentStatus.CANCELLED.value
+    appointment.cancel_reason = reason.value
+    appointment.updated_at = now
+    appointments.save(uow.session, appointment)
+    uow.emit(
+        AppointmentCancelled(**event_fields(appointment), reason=reason, cancelled_at=now),
+        subject=appointment.id,
+    )
+
+
+# -- consultations ---------------------------------------------------------------------------
 
 
 def _check_room(kind: AppointmentKind, room_id: str | None) -> None:
@@ -132,7 +159,27 @@ def _check_resources(
         check_available(ctx, uow.session, room, channel, span)
 
 
-def book(ctx: SchedulingContext, cmd: BookAppointment, *, booked_by: str) -> Appointment:
+def _new_appointment(
+    ctx: SchedulingContext, cmd: BookAppointment, span: Span, *, booked_by: str, now: datetime
+) -> Appointment:
+    return Appointment(
+        id=ctx.new_id(),
+        kind=cmd.kind.value,
+        status=AppointmentStatus.BOOKED.value,
+        person_id=cmd.person_id,
+        case_id=cmd.case_id,
+        staff_id=cmd.staff_id,
+        room_id=cmd.room_id,
+        starts_at=span.start,
+        ends_at=span.end,
+        requested_via=cmd.requested_via.value,
+        booked_by=booked_by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def book(ctx: SchedulingContext, cmd: BookAppointment, *, booked_by: str) -> AppointmentView:
     """Book a consultation; 409 naming who is double booked when a slot is taken."""
     if cmd.kind is AppointmentKind.HOME_VISIT:
         refuse(rules.USE_HOME_VISIT_ENDPOINTS)
@@ -142,57 +189,41 @@ def book(ctx: SchedulingContext, cmd: BookAppointment, *, booked_by: str) -> App
     now = ctx.now()
     with ctx.uow() as uow:
         _check_resources(ctx, uow, cmd.kind, cmd.staff_id, cmd.room_id, span)
-        appointment = Appointment(
-            id=new_id(),
-            kind=cmd.kind.value,
-            status=AppointmentStatus.BOOKED.value,
-            person_id=cmd.person_id,
-            case_id=cmd.case_id,
-            staff_id=cmd.staff_id,
-            room_id=cmd.room_id,
-            starts_at=span.start,
-            ends_at=span.end,
-            requested_via=cmd.requested_via.value,
-            booked_by=booked_by,
-            created_at=now,
-            updated_at=now,
-        )
+        appointment = _new_appointment(ctx, cmd, span, booked_by=booked_by, now=now)
         hold_slots(ctx, uow, appointment, claimants(appointment))
-        uow.add_event(
-            new_event(
-                AppointmentBooked(
-                    **event_fields(appointment),
-                    staff_ids=staff_ids(appointment),
-                    room_id=appointment.room_id,
-                    requested_via=cmd.requested_via,
-                    booked_at=now,
-                ),
-                subject=appointment.id,
-            )
+        uow.emit(
+            AppointmentBooked(
+                **event_fields(appointment),
+                staff_ids=staff_ids(appointment),
+                room_id=appointment.room_id,
+                requested_via=cmd.requested_via,
+                booked_at=now,
+            ),
+            subject=appointment.id,
         )
         uow.commit()
-    return appointment
+    return AppointmentView.model_validate(appointment)
 
 
-def _active(uow: UnitOfWork, appointment_id: str, *, visits_allowed: bool = False) -> Appointment:
-    appointment = uow.session.get(Appointment, appointment_id)
+def _booked(uow: UnitOfWork, appointment_id: str) -> Appointment:
+    """A booked consultation; refused when it is missing, a home visit, or no longer booked."""
+    appointment = appointments.get(uow.session, appointment_id)
     if appointment is None:
         refuse(rules.APPOINTMENT_NOT_FOUND)
-    if appointment.kind == AppointmentKind.HOME_VISIT and not visits_allowed:
+    if appointment.kind == AppointmentKind.HOME_VISIT:
         refuse(rules.USE_HOME_VISIT_ENDPOINTS)
     if appointment.status != AppointmentStatus.BOOKED:
         refuse(rules.APPOINTMENT_NOT_ACTIVE)
     return appointment
 
 
-def reschedule(ctx: SchedulingContext, appointment_id: str, cmd: RescheduleAppointment) -> Appointment:
+def reschedule(ctx: SchedulingContext, appointment_id: str, cmd: RescheduleAppointment) -> AppointmentView:
     """Move a booked consultation (and optionally change staff or room); the old slots are freed."""
     now = ctx.now()
     with ctx.uow() as uow:
-        appointment = _active(uow, appointment_id)
+        appointment = _booked(uow, appointment_id)
         kind = AppointmentKind(appointment.kind)
-        minutes = cmd.minutes or span_of(appointment).minutes
-        span = Span.of(cmd.starts_at, minutes)
+        span = Span.of(cmd.starts_at, cmd.minutes or span_of(appointment).minutes)
         room_id = cmd.room_id or appointment.room_id
         staff_id = cmd.staff_id or appointment.staff_id
         _check_room(kind, room_id)
@@ -201,70 +232,70 @@ def reschedule(ctx: SchedulingContext, appointment_id: str, cmd: RescheduleAppoi
         previous = appointment.starts_at
         appointment.staff_id, appointment.room_id = staff_id, room_id
         move_in(ctx, uow, appointment, span, claimants(appointment), now)
-        uow.add_event(
-            new_event(
-                AppointmentRescheduled(
-                    **event_fields(appointment),
-                    previous_starts_at=previous,
-                    staff_ids=staff_ids(appointment),
-                    room_id=appointment.room_id,
-                    sequence=appointment.sequence,
-                    rescheduled_at=now,
-                ),
-                subject=appointment.id,
-            )
+        uow.emit(
+            AppointmentRescheduled(
+                **event_fields(appointment),
+                previous_starts_at=previous,
+                staff_ids=staff_ids(appointment),
+                room_id=appointment.room_id,
+                sequence=appointment.sequence,
+                rescheduled_at=now,
+            ),
+            subject=appointment.id,
         )
         uow.commit()
-    return appointment
+    return AppointmentView.model_validate(appointment)
 
 
-def cancel_in(
-    uow: UnitOfWork,
-    ctx: SchedulingContext,
-    appointment: Appointment,
-    cmd: CancelBooking,
-    cause: CloudEvent[Any] | None = None,
-) -> None:
-    """Cancel inside the caller's unit of work (also for home visits, erasure): slots and reminder go."""
-    now = ctx.now()
-    claims.release(uow.session, appointment.id)
-    drop_reminder(uow.session, appointment.id)
-    appointment.status = AppointmentStatus.CANCELLED.value
-    appointment.cancel_reason = cmd.reason.value
-    appointment.updated_at = now
-    uow.session.add(appointment)
-    stage(
-        uow,
-        AppointmentCancelled(
-            **event_fields(appointment),
-            reason=cmd.reason,
-            cancelled_at=now,
-        ),
-        subject=appointment.id,
-        cause=cause,
-    )
-
-
-def cancel(ctx: SchedulingContext, appointment_id: str, cmd: CancelBooking) -> Appointment:
+def cancel(ctx: SchedulingContext, appointment_id: str, cmd: CancelBooking) -> AppointmentView:
+    """Cancel a booked consultation before it starts; its slots and reminder go."""
     with ctx.uow() as uow:
-        appointment = _active(uow, appointment_id)
+        appointment = _booked(uow, appointment_id)
         if appointment.starts_at <= ctx.now():
             refuse(rules.IN_THE_PAST)
-        cancel_in(uow, ctx, appointment, cmd)
+        cancel_in(ctx, uow, appointment, cmd.reason)
         uow.commit()
-    return appointment
+    return AppointmentView.model_validate(appointment)
 
 
-def record_outcome(ctx: SchedulingContext, appointment_id: str, *, attended: bool) -> Appointment:
+def record_outcome(ctx: SchedulingContext, appointment_id: str, *, attended: bool) -> AppointmentView:
     """Record that the person came (``attended``) or did not (no-show), once the appointment began."""
     now = ctx.now()
     with ctx.uow() as uow:
-        appointment = _active(uow, appointment_id)
+        appointment = _booked(uow, appointment_id)
         status = AppointmentStatus.ATTENDED if attended else AppointmentStatus.MISSED
         record_outcome_in(uow, appointment, status, now)
-        data_cls = AppointmentAttended if attended else AppointmentMissed
-        uow.add_event(
-            new_event(data_cls(**event_fields(appointment), recorded_at=now), subject=appointment.id)
-        )
+        data_class = AppointmentAttended if attended else AppointmentMissed
+        uow.emit(data_class(**event_fields(appointment), recorded_at=now), subject=appointment.id)
         uow.commit()
-    return appointment
+    return AppointmentView.model_validate(appointment)
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+def get(ctx: SchedulingContext, appointment_id: str) -> AppointmentView:
+    with ctx.reading() as uow:
+        appointment = appointments.get(uow.session, appointment_id)
+        if appointment is None:
+            refuse(rules.APPOINTMENT_NOT_FOUND)
+        return AppointmentView.model_validate(appointment)
+
+
+def listing(
+    ctx: SchedulingContext,
+    *,
+    person_id: str | None,
+    resource_id: str | None,
+    starts_from: datetime | None,
+    starts_before: datetime | None,
+) -> list[AppointmentView]:
+    with ctx.reading() as uow:
+        found = appointments.listing(
+            uow.session,
+            person_id=person_id,
+            resource_id=resource_id,
+            starts_from=starts_from,
+            starts_before=starts_before,
+        )
+        return [AppointmentView.model_validate(a) for a in found]

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.errors import refuse
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import claims
+from ..adapters import claims, reminders, resources
 from ..adapters.availability import available_windows
-from ..adapters.tables import Reminder, Resource
+from ..adapters.tables import Resource
 from ..domain import rules
 from ..domain.availability import Window, covers
 from ..domain.codes import ResourceKind
 from ..domain.reminders import reminder_due_at
 from ..domain.slots import Span, booking_problem
 from .context import SchedulingContext
-from .errors import refuse
 
 _CLASH_RULES = {
     claims.PERSON: rules.PERSON_DOUBLE_BOOKED,
@@ -35,7 +33,7 @@ def check_time(ctx: SchedulingContext, channel: str, span: Span, *, max_minutes:
 
 
 def load_room(session: Session, room_id: str) -> Resource:
-    room = session.get(Resource, room_id)
+    room = resources.get(session, room_id)
     if room is None or room.kind != ResourceKind.ROOM:
         refuse(rules.ROOM_NOT_FOUND)
     if not room.active:
@@ -44,7 +42,7 @@ def load_room(session: Session, room_id: str) -> Resource:
 
 
 def load_staff(session: Session, staff_id: str, kinds: Sequence[ResourceKind] | None = None) -> Resource:
-    staff = session.get(Resource, staff_id)
+    staff = resources.get(session, staff_id)
     if staff is None or not ResourceKind(staff.kind).is_staff:
         refuse(rules.STAFF_NOT_FOUND)
     if not staff.active:
@@ -78,9 +76,7 @@ def hold(
     uow: UnitOfWork, holder_kind: str, holder_id: str, claimants: Sequence[claims.Claimant], span: Span
 ) -> None:
     """Claim the slots; when one is taken, roll back and refuse naming who was double booked (409)."""
-    try:
-        claims.claim(uow.session, holder_kind, holder_id, claimants, span)
-    except IntegrityError:
+    if not claims.claim(uow.session, holder_kind, holder_id, claimants, span):
         uow.rollback()
         clash = claims.clashing_kind(uow.session, claimants, span, ignore_holder=holder_id)
         refuse(_CLASH_RULES.get(clash or "", rules.SLOT_TAKEN))
@@ -88,13 +84,8 @@ def hold(
 
 def set_reminder(ctx: SchedulingContext, session: Session, appointment_id: str, span: Span) -> None:
     """(Re)arm the appointment's durable reminder; none when it starts too soon to matter."""
-    drop_reminder(session, appointment_id)
     due = reminder_due_at(span.start, ctx.reminder_lead, ctx.now())
-    if due is not None:
-        session.execute(
-            sa.insert(Reminder.__table__).values(appointment_id=appointment_id, due_at=due, fired_at=None)  # type: ignore[attr-defined]
-        )
-
-
-def drop_reminder(session: Session, appointment_id: str) -> None:
-    session.execute(sa.delete(Reminder).where(Reminder.appointment_id == appointment_id))  # type: ignore[arg-type]
+    if due is None:
+        reminders.drop(session, appointment_id)
+    else:
+        reminders.arm(session, appointment_id, due)

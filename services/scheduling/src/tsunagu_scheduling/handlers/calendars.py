@@ -12,17 +12,16 @@ import base64
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, select
+from tsunagu_servicekit.errors import refuse
 
-from ..adapters.tables import Appointment, Meeting, ProgrammeSession, Resource
+from ..adapters import appointments, group_sessions, meetings, resources
+from ..adapters.tables import Appointment, GroupSession, Meeting
 from ..domain import rules
 from ..domain.codes import AppointmentStatus, ResourceKind
 from ..domain.ics import CalendarEntry, render_calendar
 from .context import SchedulingContext
-from .errors import refuse
+from .views import FeedLinkView
 
 PAST = timedelta(days=31)
 FUTURE = timedelta(days=366)
@@ -32,7 +31,7 @@ APPOINTMENT_TITLES = {
     "online": "オンライン相談 Online consultation",
     "home_visit": "訪問相談 Home visit",
 }
-SESSION_TITLES = {
+GROUP_SESSION_TITLES = {
     "peer_online": "ピアオンライン相談 Peer online session",
     "family_seminar": "家族セミナー Family seminar",
     "individual_consultation": "個別相談会 Individual consultation session",
@@ -51,13 +50,15 @@ def feed_token(key: bytes, resource_id: str) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
 
 
-def token_for(ctx: SchedulingContext, resource_id: str) -> str:
+def link(ctx: SchedulingContext, resource_id: str) -> FeedLinkView:
+    """The private feed link of a staff member or room, to paste into a calendar program."""
     if ctx.feed_key is None:
         refuse(rules.FEEDS_DISABLED)
-    return feed_token(ctx.feed_key, resource_id)
+    return FeedLinkView(path=f"/calendars/{resource_id}.ics?token={feed_token(ctx.feed_key, resource_id)}")
 
 
 def check_token(ctx: SchedulingContext, resource_id: str, token: str) -> None:
+    """Refuse a private link's token that is not the one of ``resource_id``."""
     if ctx.feed_key is None:
         refuse(rules.FEEDS_DISABLED)
     if not hmac.compare_digest(feed_token(ctx.feed_key, resource_id), token):
@@ -69,7 +70,12 @@ def _ref(uid: str) -> str:
 
 
 def _entry(
-    row: Appointment | ProgrammeSession | Meeting, titles: dict[str, str], *, stamp: datetime, **more: Any
+    row: Appointment | GroupSession | Meeting,
+    titles: dict[str, str],
+    *,
+    stamp: datetime,
+    status: str = "CONFIRMED",
+    sequence: int = 0,
 ) -> CalendarEntry:
     """The feed entry of a booking: its kind's title and a short reference, never a person."""
     return CalendarEntry(
@@ -78,24 +84,21 @@ def _entry(
         ends_at=row.ends_at,
         summary=f"{titles.get(row.kind, row.kind)} [{_ref(row.id)}]",
         stamp=stamp,
+        status=status,
+        sequence=sequence,
         categories=(row.kind,),
-        **more,
     )
 
 
-def _room_entries(
-    session: Session,
-    table: type[ProgrammeSession] | type[Meeting],
-    titles: dict[str, str],
-    room_id: str,
-    start: datetime,
-    end: datetime,
-) -> list[CalendarEntry]:
-    """The sessions or meetings held in a room that start in ``[start, end)``."""
-    rows = session.exec(
-        select(table).where(table.room_id == room_id, table.starts_at >= start, table.starts_at < end)
-    ).all()
-    return [_entry(row, titles, stamp=row.created_at) for row in rows]
+def _appointment_entry(appointment: Appointment) -> CalendarEntry:
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    return _entry(
+        appointment,
+        APPOINTMENT_TITLES,
+        stamp=appointment.updated_at,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        sequence=appointment.sequence,
+    )
 
 
 def feed(ctx: SchedulingContext, resource_id: str) -> str:
@@ -103,29 +106,19 @@ def feed(ctx: SchedulingContext, resource_id: str) -> str:
     now = ctx.now()
     start, end = now - PAST, now + FUTURE
     with ctx.reading() as uow:
-        resource = uow.session.get(Resource, resource_id)
+        resource = resources.get(uow.session, resource_id)
         if resource is None:
             refuse(rules.STAFF_NOT_FOUND)
         is_room = resource.kind == ResourceKind.ROOM
-        holder = (
-            Appointment.room_id == resource_id
-            if is_room
-            else sa.or_(Appointment.staff_id == resource_id, Appointment.second_staff_id == resource_id)
-        )
-        appointments = uow.session.exec(
-            select(Appointment).where(holder, Appointment.starts_at >= start, Appointment.starts_at < end)
-        ).all()
-        entries = [
-            _entry(
-                a,
-                APPOINTMENT_TITLES,
-                stamp=a.updated_at,
-                status="CANCELLED" if a.status == AppointmentStatus.CANCELLED else "CONFIRMED",
-                sequence=a.sequence,
-            )
-            for a in appointments
-        ]
+        held = appointments.of_resource(uow.session, resource_id, room=is_room, start=start, end=end)
+        entries = [_appointment_entry(a) for a in held]
         if is_room:
-            entries += _room_entries(uow.session, ProgrammeSession, SESSION_TITLES, resource_id, start, end)
-            entries += _room_entries(uow.session, Meeting, MEETING_TITLES, resource_id, start, end)
+            entries += [
+                _entry(g, GROUP_SESSION_TITLES, stamp=g.created_at)
+                for g in group_sessions.in_room(uow.session, resource_id, start, end)
+            ]
+            entries += [
+                _entry(m, MEETING_TITLES, stamp=m.created_at)
+                for m in meetings.in_room(uow.session, resource_id, start, end)
+            ]
     return render_calendar(f"Tsunagu {resource.kind} {resource.label}", entries)

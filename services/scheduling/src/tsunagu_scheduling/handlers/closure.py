@@ -6,7 +6,7 @@ to schedule are cancelled (``HomeVisitCancelled``, places under the cap given ba
 appointments, scheduled visits included, stay: staff decide about them.
 
 The closure is recorded, so that an escalation or a home-visit request of the case that arrives
-after it (each event type has its own consumer) is let go of in turn (``handlers.endings``; an
+after it (each event type has its own consumer) is let go of in turn (``adapters.endings``; an
 erasure does the same); and the lock of ``adapters.locks`` makes a closure and such an event
 handled at the same moment take turns.
 Delivered again, under the same or another message id, a closure finds nothing left to do.
@@ -14,34 +14,21 @@ Delivered again, under the same or another message id, a closure finds nothing l
 
 from __future__ import annotations
 
-from typing import Any
-
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import CaseClosed
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import locks
-from ..adapters.tables import ClosedCase, HomeVisit, Review
+from ..adapters import endings, locks
 from ..domain.endings import closure
 from .context import SchedulingContext
 from .home_visits import cancel_ended
 from .reviews import withdraw_ended
 
 
-def on_case_closed(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
-    data: CaseClosed = event.data
-    session = uow.session
-    locks.hold(session, locks.ENDINGS)
-    if session.get(ClosedCase, data.case_id) is None:
-        session.add(
-            ClosedCase(
-                case_id=data.case_id,
-                closed_at=data.closed_at,
-                reason=data.reason.value,
-                recorded_at=ctx.now(),
-            )
-        )
-        session.flush()
+def on_case_closed(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[CaseClosed]) -> None:
+    data = event.data
+    locks.hold(uow.session, locks.ENDINGS)
+    endings.record_closure(uow.session, data.case_id, data.closed_at, data.reason.value, ctx.now())
     ending = closure(data.closed_at)
-    withdraw_ended(ctx, uow, ending, Review.case_id == data.case_id)
-    cancel_ended(ctx, uow, ending, HomeVisit.case_id == data.case_id, event)
+    withdraw_ended(ctx, uow, ending, case_id=data.case_id)
+    cancel_ended(ctx, uow, ending, case_id=data.case_id)

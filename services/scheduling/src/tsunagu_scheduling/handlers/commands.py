@@ -1,4 +1,4 @@
-"""What callers ask of the use cases: validated models, also the HTTP request bodies.
+"""What callers ask of the use cases: validated models, the HTTP request bodies.
 
 Unknown fields are refused; validation errors name the field and the rule, never the value
 (ADR 0004). Nothing here takes free text about a person: persons and cases are intake's
@@ -153,10 +153,12 @@ class CompleteHomeVisit(Command):
     outcome: HomeVisitOutcome
 
 
-# -- sessions --------------------------------------------------------------------------------
+# -- group sessions (the API's "sessions") ---------------------------------------------------
 
 
-class CreateSession(Command):
+class CreateGroupSession(Command):
+    """A family seminar, an individual consultation day, a joint briefing, a lecture, a peer session."""
+
     kind: SessionKind
     starts_at: AwareDatetime
     minutes: Minutes = 90
@@ -165,7 +167,7 @@ class CreateSession(Command):
     room_id: Uuid | None = None
 
 
-class CreateWeeklySessions(Command):
+class CreateWeeklyGroupSessions(Command):
     """One session a week (the weekly peer online session), skipping days the channel is closed."""
 
     kind: SessionKind = SessionKind.PEER_ONLINE
@@ -179,7 +181,7 @@ class CreateWeeklySessions(Command):
     room_id: Uuid | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> CreateWeeklySessions:
+    def _ordered(self) -> CreateWeeklyGroupSessions:
         if self.last_day < self.first_day:
             raise ValueError("last_day must not be before first_day")
         return self

@@ -12,71 +12,39 @@ Reviews and visits come from intake's escalations and home-visit requests, which
 of their own and may arrive after the erasure. So the erasure is recorded (the person's id and
 ``erased_at``, nothing else), in the transaction of its effects and under the lock of
 ``adapters.locks`` that those handlers take too: what arrives late for the person is let go of at
-once by the same rules (``domain.endings``, ``handlers.endings``), as a closure's late arrivals
+once by the same rules (``domain.endings``, ``adapters.endings``), as a closure's late arrivals
 are. Delivered again, under the same or another message id, an erasure finds nothing left to do.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-from sqlmodel import select
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import PersonErased
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import locks
-from ..adapters.tables import Appointment, ErasedPerson, HomeVisit, ProgrammeSession, Registration, Review
-from ..domain.codes import (
-    AppointmentKind,
-    AppointmentStatus,
-    CancellationReason,
-    RegistrationStatus,
-)
+from ..adapters import appointments, endings, group_sessions, locks
+from ..domain.codes import CancellationReason
 from ..domain.endings import erasure
 from .appointments import cancel_in
-from .commands import CancelBooking
 from .context import SchedulingContext
+from .group_sessions import cancel_registration_in
 from .home_visits import cancel_ended
 from .reviews import withdraw_ended
-from .sessions import cancel_registration_in, lock
 
-ERASED = CancelBooking(reason=CancellationReason.PERSON_ERASED)
+ERASED = CancellationReason.PERSON_ERASED
 
 
-def on_person_erased(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
-    data: PersonErased = event.data
-    session = uow.session
-    locks.hold(session, locks.ENDINGS)
-    if session.get(ErasedPerson, data.person_id) is None:
-        session.add(ErasedPerson(person_id=data.person_id, erased_at=data.erased_at))
-        session.flush()
+def on_person_erased(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[PersonErased]) -> None:
+    data = event.data
+    locks.hold(uow.session, locks.ENDINGS)
+    endings.record_erasure(uow.session, data.person_id, data.erased_at)
     ending = erasure(data.erased_at)
-    cancel_ended(ctx, uow, ending, HomeVisit.person_id == data.person_id, event)
-    appointments = session.exec(
-        select(Appointment).where(
-            Appointment.person_id == data.person_id,
-            Appointment.status == AppointmentStatus.BOOKED.value,
-            Appointment.kind != AppointmentKind.HOME_VISIT.value,
-            Appointment.starts_at > data.erased_at,
-        )
-    ).all()
-    for appointment in appointments:
-        cancel_in(uow, ctx, appointment, ERASED, event)
-    registrations = session.exec(
-        select(Registration, ProgrammeSession)
-        .join(ProgrammeSession, ProgrammeSession.id == Registration.session_id)  # type: ignore[arg-type]
-        .where(
-            Registration.person_id == data.person_id,
-            Registration.status != RegistrationStatus.CANCELLED.value,
-            ProgrammeSession.starts_at > data.erased_at,
-        )
-    ).all()
-    for registration, row in registrations:
-        lock(uow, row.id)
-        cancel_registration_in(uow, ctx, row, registration, ERASED, event)
-    person_or_cases = Review.person_id == data.person_id
-    if data.case_ids:
-        person_or_cases = sa.or_(person_or_cases, Review.case_id.in_(data.case_ids))  # type: ignore[attr-defined]
-    withdraw_ended(ctx, uow, ending, person_or_cases)
+    cancel_ended(ctx, uow, ending, person_id=data.person_id)
+    for appointment in appointments.consultations_after(uow.session, data.person_id, data.erased_at):
+        cancel_in(ctx, uow, appointment, ERASED)
+    for registration, group_session in group_sessions.active_after(
+        uow.session, data.person_id, data.erased_at
+    ):
+        group_sessions.lock(uow.session, group_session.id)
+        cancel_registration_in(ctx, uow, group_session, registration, ERASED)
+    withdraw_ended(ctx, uow, ending, person_id=data.person_id, case_ids=data.case_ids)

@@ -3,12 +3,11 @@ cancel them. See :mod:`..domain.visits` for the cap and the staffing rules."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import select
 from tsunagu_calendar import TOKYO, fiscal_year
-from tsunagu_contracts import CloudEvent, caused_by, new_event
+from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import HomeVisitRequested
 from tsunagu_contracts.events.scheduling import (
     HomeVisitCancelled,
@@ -16,9 +15,11 @@ from tsunagu_contracts.events.scheduling import (
     HomeVisitCompleted,
     HomeVisitScheduled,
 )
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.errors import refuse
+from tsunagu_servicekit.http import Principal
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import claims, locks
+from ..adapters import appointments, claims, endings, home_visits, locks
 from ..adapters.tables import Appointment, HomeVisit, HomeVisitRequest
 from ..domain import rules
 from ..domain.codes import (
@@ -26,6 +27,7 @@ from ..domain.codes import (
     AppointmentKind,
     AppointmentStatus,
     BookingChannel,
+    CancellationReason,
     Channel,
     ResourceKind,
     VisitStatus,
@@ -37,133 +39,137 @@ from ..domain.visits import free_places, staff_problem
 from .appointments import cancel_in, hold_slots, move_in, record_outcome_in, span_of, staff_ids
 from .booking import check_available, check_time, load_staff
 from .commands import CancelBooking, CompleteHomeVisit, RescheduleHomeVisit, ScheduleHomeVisit
-from .context import SchedulingContext, new_id
-from .endings import recorded
-from .errors import refuse
-from .events import stage
+from .context import SchedulingContext
+from .views import HomeVisitView
 
 _STAFF_KINDS = (ResourceKind.COUNSELLOR, ResourceKind.PEER_SUPPORTER)
-_OPEN = (VisitStatus.TO_SCHEDULE.value, VisitStatus.SCHEDULED.value)
+_SEE_EVERY_MUNICIPALITY = frozenset({"counsellor", "supervisor", "admin"})
+
+# -- requests from intake --------------------------------------------------------------------
 
 
-def on_home_visit_requested(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
+def on_home_visit_requested(
+    ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[HomeVisitRequested]
+) -> None:
     """Create the visits to schedule of a request, within the person's cap for the fiscal year.
 
     When the case was closed or the person erased already (that consumer got there first), the
     new visits are cancelled at once, as the closure or the erasure would have cancelled them had
     the events come in order.
     """
-    data: HomeVisitRequested = event.data
+    data = event.data
     locks.hold(uow.session, locks.ENDINGS)
-    if uow.session.get(HomeVisitRequest, data.request_id) is not None:
+    if home_visits.get_request(uow.session, data.request_id) is not None:
         return  # already taken in (a replay with other message ids)
     cap = ctx.visit_policy.cap_per_fiscal_year
-    taken = set(
-        uow.session.exec(
-            select(HomeVisit.quota_no).where(
-                HomeVisit.person_id == data.person_id,
-                HomeVisit.fiscal_year == data.fiscal_year,
-                HomeVisit.quota_no.is_not(None),  # type: ignore[union-attr]
-            )
-        ).all()
+    places = free_places(
+        cap, home_visits.taken_places(uow.session, data.person_id, data.fiscal_year), data.visits_requested
     )
-    places = free_places(cap, taken, data.visits_requested)
+    home_visits.add_request(uow.session, _request(data, granted=len(places)), _visits(ctx, data, places))
+    if len(places) < data.visits_requested:
+        uow.emit(_cap_reached(data, cap=cap, granted=len(places)), subject=data.request_id)
+    ending = ending_visits(endings.recorded(uow.session, data.case_id, data.person_id), data.requested_at)
+    if ending is not None:
+        cancel_ended(ctx, uow, ending, request_id=data.request_id)
+
+
+def _request(data: HomeVisitRequested, *, granted: int) -> HomeVisitRequest:
+    return HomeVisitRequest(
+        id=data.request_id,
+        person_id=data.person_id,
+        case_id=data.case_id,
+        municipality_code=data.municipality_code,
+        fiscal_year=data.fiscal_year,
+        visits_requested=data.visits_requested,
+        visits_granted=granted,
+        age_band=data.age_band.value,
+        rules_version=data.rules_version,
+        requested_at=data.requested_at,
+    )
+
+
+def _visits(ctx: SchedulingContext, data: HomeVisitRequested, places: list[int]) -> list[HomeVisit]:
+    """One visit to schedule per place granted under the cap; their ids derive from the request."""
     now = ctx.now()
-    uow.session.add(
-        HomeVisitRequest(
-            id=data.request_id,
+    return [
+        HomeVisit(
+            id=derived_id("home-visit", data.request_id, n),
+            request_id=data.request_id,
             person_id=data.person_id,
             case_id=data.case_id,
             municipality_code=data.municipality_code,
             fiscal_year=data.fiscal_year,
-            visits_requested=data.visits_requested,
-            visits_granted=len(places),
             age_band=data.age_band.value,
-            rules_version=data.rules_version,
-            requested_at=data.requested_at,
+            visit_number=place,
+            quota_no=place,
+            status=VisitStatus.TO_SCHEDULE.value,
+            created_at=now,
+            updated_at=now,
         )
+        for n, place in enumerate(places, start=1)
+    ]
+
+
+def _cap_reached(data: HomeVisitRequested, *, cap: int, granted: int) -> HomeVisitCapReached:
+    return HomeVisitCapReached(
+        request_id=data.request_id,
+        person_id=data.person_id,
+        case_id=data.case_id,
+        municipality_code=data.municipality_code,
+        fiscal_year=data.fiscal_year,
+        cap=cap,
+        visits_requested=data.visits_requested,
+        visits_granted=granted,
     )
-    for n, place in enumerate(places, start=1):
-        uow.session.add(
-            HomeVisit(
-                id=derived_id("home-visit", data.request_id, n),
-                request_id=data.request_id,
-                person_id=data.person_id,
-                case_id=data.case_id,
-                municipality_code=data.municipality_code,
-                fiscal_year=data.fiscal_year,
-                age_band=data.age_band.value,
-                visit_number=place,
-                quota_no=place,
-                status=VisitStatus.TO_SCHEDULE.value,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    uow.session.flush()
-    if len(places) < data.visits_requested:
-        uow.add_event(
-            caused_by(
-                event,
-                HomeVisitCapReached(
-                    request_id=data.request_id,
-                    person_id=data.person_id,
-                    case_id=data.case_id,
-                    municipality_code=data.municipality_code,
-                    fiscal_year=data.fiscal_year,
-                    cap=cap,
-                    visits_requested=data.visits_requested,
-                    visits_granted=len(places),
-                ),
-                subject=data.request_id,
-            )
-        )
-    ending = ending_visits(recorded(uow.session, data.case_id, data.person_id), data.requested_at)
-    if ending is not None:
-        cancel_ended(ctx, uow, ending, HomeVisit.request_id == data.request_id, event)
 
 
 def cancel_ended(
-    ctx: SchedulingContext, uow: UnitOfWork, ending: Ending, whose: Any, cause: CloudEvent[Any]
+    ctx: SchedulingContext,
+    uow: UnitOfWork,
+    ending: Ending,
+    *,
+    case_id: str | None = None,
+    person_id: str | None = None,
+    request_id: str | None = None,
 ) -> int:
-    """Cancel the open visits that ``whose`` selects (a case's, a person's, a request's) and that
-    the case's closure or the person's erasure cancels (``domain.endings``; reason the ending's,
-    places under the cap given back, a scheduled visit's appointment with it). Returns how many."""
-    rows = uow.session.exec(
-        select(HomeVisit, HomeVisitRequest.requested_at)
-        .join(HomeVisitRequest, HomeVisitRequest.id == HomeVisit.request_id)  # type: ignore[arg-type]
-        .where(whose, HomeVisit.status.in_(_OPEN))  # type: ignore[attr-defined]
-        .order_by(HomeVisit.visit_number, HomeVisit.id)  # type: ignore[arg-type]
-    ).all()
-    cmd = CancelBooking(reason=ending.reason)
+    """Cancel the open visits of a case, a person or a request that the case's closure or the
+    person's erasure cancels (``domain.endings``; reason the ending's, places under the cap given
+    back, a scheduled visit's appointment with it). Returns how many."""
+    open_visits = home_visits.open_visits(
+        uow.session, case_id=case_id, person_id=person_id, request_id=request_id
+    )
     cancelled = 0
-    for visit, requested_at in rows:
+    for visit, requested_at in open_visits:
         if cancels_visit(ending, VisitStatus(visit.status), requested_at):
-            cancel_visit_in(uow, ctx, visit, cmd, cause)
+            cancel_visit_in(ctx, uow, visit, ending.reason)
             cancelled += 1
     return cancelled
 
 
+def cancel_visit_in(
+    ctx: SchedulingContext, uow: UnitOfWork, visit: HomeVisit, reason: CancellationReason
+) -> None:
+    """Cancel an open visit inside the caller's unit of work (its appointment too, if any)."""
+    now = ctx.now()
+    if visit.status == VisitStatus.SCHEDULED and visit.appointment_id is not None:
+        appointment = appointments.get(uow.session, visit.appointment_id)
+        if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
+            cancel_in(ctx, uow, appointment, reason)
+    visit.status = VisitStatus.CANCELLED.value
+    visit.quota_no = None
+    visit.updated_at = now
+    home_visits.save(uow.session, visit)
+    uow.emit(HomeVisitCancelled(**_event_fields(visit), reason=reason, cancelled_at=now), subject=visit.id)
+
+
+# -- staff schedule, move, complete and cancel visits ----------------------------------------
+
+
 def _visit(uow: UnitOfWork, visit_id: str) -> HomeVisit:
-    visit = uow.session.get(HomeVisit, visit_id)
+    visit = home_visits.get(uow.session, visit_id)
     if visit is None:
         refuse(rules.VISIT_NOT_FOUND)
     return visit
-
-
-def _is_first_visit(uow: UnitOfWork, visit: HomeVisit) -> bool:
-    """No other visit of the person this fiscal year has taken place or been scheduled before."""
-    earlier = uow.session.exec(
-        select(sa.func.count())
-        .select_from(HomeVisit)
-        .where(
-            HomeVisit.person_id == visit.person_id,
-            HomeVisit.fiscal_year == visit.fiscal_year,
-            HomeVisit.id != visit.id,
-            HomeVisit.status.in_([VisitStatus.COMPLETED.value, VisitStatus.SCHEDULED.value]),  # type: ignore[attr-defined]
-        )
-    ).one()
-    return earlier == 0
 
 
 def _check_staff(
@@ -176,7 +182,7 @@ def _check_staff(
         ctx.visit_policy,
         staff_count=len(staff),
         all_qualified=all(s.home_visit_qualified for s in staff),
-        first_visit=_is_first_visit(uow, visit),
+        first_visit=home_visits.others_under_way(uow.session, visit) == 0,
         age_band=AgeBand(visit.age_band),
     )
     if problem is not None:
@@ -219,40 +225,55 @@ def _claimants(visit: HomeVisit, staff_ids: list[str]) -> list[claims.Claimant]:
     return [(claims.PERSON, visit.person_id), *((claims.STAFF, s) for s in staff_ids)]
 
 
-def schedule(ctx: SchedulingContext, visit_id: str, cmd: ScheduleHomeVisit, *, booked_by: str) -> HomeVisit:
+def _appointment_of(
+    ctx: SchedulingContext,
+    visit: HomeVisit,
+    span: Span,
+    visitors: list[str],
+    *,
+    booked_by: str,
+    now: datetime,
+) -> Appointment:
+    return Appointment(
+        id=ctx.new_id(),
+        kind=AppointmentKind.HOME_VISIT.value,
+        status=AppointmentStatus.BOOKED.value,
+        person_id=visit.person_id,
+        case_id=visit.case_id,
+        staff_id=visitors[0],
+        second_staff_id=visitors[1] if len(visitors) > 1 else None,
+        visit_id=visit.id,
+        starts_at=span.start,
+        ends_at=span.end,
+        requested_via=BookingChannel.MUNICIPALITY.value,
+        booked_by=booked_by,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def schedule(
+    ctx: SchedulingContext, visit_id: str, cmd: ScheduleHomeVisit, *, booked_by: str
+) -> HomeVisitView:
     """Give a visit to schedule its time and visitors (qualified; two where policy asks)."""
     span = Span.of(cmd.starts_at, cmd.minutes)
+    visitors = list(cmd.staff_ids)
     now = ctx.now()
     with ctx.uow() as uow:
         visit = _visit(uow, visit_id)
         if visit.status != VisitStatus.TO_SCHEDULE:
             refuse(rules.VISIT_NOT_SCHEDULABLE)
         _check_span(ctx, visit, span)
-        _check_staff(ctx, uow, visit, list(cmd.staff_ids), span)
-        appointment = Appointment(
-            id=new_id(),
-            kind=AppointmentKind.HOME_VISIT.value,
-            status=AppointmentStatus.BOOKED.value,
-            person_id=visit.person_id,
-            case_id=visit.case_id,
-            staff_id=cmd.staff_ids[0],
-            second_staff_id=cmd.staff_ids[1] if len(cmd.staff_ids) > 1 else None,
-            visit_id=visit.id,
-            starts_at=span.start,
-            ends_at=span.end,
-            requested_via=BookingChannel.MUNICIPALITY.value,
-            booked_by=booked_by,
-            created_at=now,
-            updated_at=now,
-        )
+        _check_staff(ctx, uow, visit, visitors, span)
+        appointment = _appointment_of(ctx, visit, span, visitors, booked_by=booked_by, now=now)
         visit.status = VisitStatus.SCHEDULED.value
         visit.appointment_id = appointment.id
         visit.updated_at = now
-        uow.session.add(visit)
-        hold_slots(ctx, uow, appointment, _claimants(visit, list(cmd.staff_ids)))
-        uow.add_event(new_event(_scheduled_event(visit, appointment), subject=visit.id))
+        home_visits.save(uow.session, visit)
+        hold_slots(ctx, uow, appointment, _claimants(visit, visitors))
+        uow.emit(_scheduled_event(visit, appointment), subject=visit.id)
         uow.commit()
-    return visit
+    return HomeVisitView.model_validate(visit)
 
 
 def _scheduled_visit(uow: UnitOfWork, visit_id: str) -> tuple[HomeVisit, Appointment]:
@@ -260,13 +281,14 @@ def _scheduled_visit(uow: UnitOfWork, visit_id: str) -> tuple[HomeVisit, Appoint
     visit = _visit(uow, visit_id)
     if visit.status != VisitStatus.SCHEDULED or visit.appointment_id is None:
         refuse(rules.VISIT_NOT_SCHEDULED)
-    appointment = uow.session.get(Appointment, visit.appointment_id)
+    appointment = appointments.get(uow.session, visit.appointment_id)
     if appointment is None or appointment.status != AppointmentStatus.BOOKED:
         refuse(rules.VISIT_NOT_SCHEDULED)
     return visit, appointment
 
 
-def reschedule(ctx: SchedulingContext, visit_id: str, cmd: RescheduleHomeVisit) -> HomeVisit:
+def reschedule(ctx: SchedulingContext, visit_id: str, cmd: RescheduleHomeVisit) -> HomeVisitView:
+    """Move a scheduled visit (and optionally change who goes); its old slots are freed."""
     now = ctx.now()
     with ctx.uow() as uow:
         visit, appointment = _scheduled_visit(uow, visit_id)
@@ -278,14 +300,14 @@ def reschedule(ctx: SchedulingContext, visit_id: str, cmd: RescheduleHomeVisit) 
         appointment.second_staff_id = visitors[1] if len(visitors) > 1 else None
         visit.sequence += 1
         visit.updated_at = now
-        uow.session.add(visit)
+        home_visits.save(uow.session, visit)
         move_in(ctx, uow, appointment, span, _claimants(visit, visitors), now)
-        uow.add_event(new_event(_scheduled_event(visit, appointment), subject=visit.id))
+        uow.emit(_scheduled_event(visit, appointment), subject=visit.id)
         uow.commit()
-    return visit
+    return HomeVisitView.model_validate(visit)
 
 
-def complete(ctx: SchedulingContext, visit_id: str, cmd: CompleteHomeVisit) -> HomeVisit:
+def complete(ctx: SchedulingContext, visit_id: str, cmd: CompleteHomeVisit) -> HomeVisitView:
     """Record that the visit took place (it keeps its place under the cap, whatever the outcome)."""
     now = ctx.now()
     with ctx.uow() as uow:
@@ -295,57 +317,59 @@ def complete(ctx: SchedulingContext, visit_id: str, cmd: CompleteHomeVisit) -> H
         visit.outcome = cmd.outcome.value
         visit.visited_at = appointment.starts_at
         visit.updated_at = now
-        uow.session.add(visit)
-        uow.add_event(
-            new_event(
-                HomeVisitCompleted(
-                    **_event_fields(visit),
-                    outcome=cmd.outcome,
-                    visited_at=appointment.starts_at,
-                    staff_count=2 if appointment.second_staff_id else 1,
-                ),
-                subject=visit.id,
-            )
+        home_visits.save(uow.session, visit)
+        uow.emit(
+            HomeVisitCompleted(
+                **_event_fields(visit),
+                outcome=cmd.outcome,
+                visited_at=appointment.starts_at,
+                staff_count=2 if appointment.second_staff_id else 1,
+            ),
+            subject=visit.id,
         )
         uow.commit()
-    return visit
+    return HomeVisitView.model_validate(visit)
 
 
-def cancel(ctx: SchedulingContext, visit_id: str, cmd: CancelBooking) -> HomeVisit:
+def cancel(ctx: SchedulingContext, visit_id: str, cmd: CancelBooking) -> HomeVisitView:
     """Cancel a visit to schedule or a scheduled one; its place under the cap is given back."""
     with ctx.uow() as uow:
         visit = _visit(uow, visit_id)
         if visit.status not in (VisitStatus.TO_SCHEDULE, VisitStatus.SCHEDULED):
             refuse(rules.VISIT_NOT_SCHEDULABLE)
-        cancel_visit_in(uow, ctx, visit, cmd)
+        cancel_visit_in(ctx, uow, visit, cmd.reason)
         uow.commit()
-    return visit
+    return HomeVisitView.model_validate(visit)
 
 
-def cancel_visit_in(
-    uow: UnitOfWork,
+# -- reads -----------------------------------------------------------------------------------
+
+
+def get(ctx: SchedulingContext, visit_id: str) -> HomeVisitView:
+    with ctx.reading() as uow:
+        return HomeVisitView.model_validate(_visit(uow, visit_id))
+
+
+def listing(
     ctx: SchedulingContext,
-    visit: HomeVisit,
-    cmd: CancelBooking,
-    cause: CloudEvent[Any] | None = None,
-) -> None:
-    """Cancel an open visit inside the caller's unit of work (its appointment too, if any)."""
-    now = ctx.now()
-    if visit.status == VisitStatus.SCHEDULED and visit.appointment_id is not None:
-        appointment = uow.session.get(Appointment, visit.appointment_id)
-        if appointment is not None and appointment.status == AppointmentStatus.BOOKED:
-            cancel_in(uow, ctx, appointment, cmd, cause)
-    visit.status = VisitStatus.CANCELLED.value
-    visit.quota_no = None
-    visit.updated_at = now
-    uow.session.add(visit)
-    stage(
-        uow,
-        HomeVisitCancelled(
-            **_event_fields(visit),
-            reason=cmd.reason,
-            cancelled_at=now,
-        ),
-        subject=visit.id,
-        cause=cause,
-    )
+    viewer: Principal,
+    *,
+    status: VisitStatus | None,
+    municipality_code: str | None,
+    person_id: str | None,
+    request_id: str | None,
+) -> list[HomeVisitView]:
+    """Visits (those waiting to be scheduled, say); municipality staff see their municipality's only."""
+    if viewer.has_role("municipality_staff") and not viewer.roles & _SEE_EVERY_MUNICIPALITY:
+        if municipality_code not in (None, viewer.municipality):
+            refuse(rules.OWN_MUNICIPALITY_ONLY)
+        municipality_code = viewer.municipality
+    with ctx.reading() as uow:
+        found = home_visits.listing(
+            uow.session,
+            status=status.value if status else None,
+            municipality_code=municipality_code,
+            person_id=person_id,
+            request_id=request_id,
+        )
+        return [HomeVisitView.model_validate(v) for v in found]

@@ -4,28 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 from tsunagu_calendar import TOKYO, fiscal_year
-from tsunagu_contracts import CloudEvent, new_event
 from tsunagu_contracts.events.scheduling import MeetingScheduled
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.errors import Refusal, refuse
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
+from ..adapters import claims, meetings, reviews
 from ..adapters.tables import Meeting, MeetingParticipant
 from ..domain import rules
-from ..domain.codes import Channel, MeetingKind
+from ..domain.codes import Channel, MeetingKind, ReviewStatus
 from ..domain.meetings import meeting_id, rule_dates
 from ..domain.slots import Span, at_tokyo
 from .booking import check_available, check_time, hold, load_room
 from .commands import CreateMeeting, GenerateMeetings, SetParticipants
 from .context import SchedulingContext
-from .errors import refuse
-from .events import stage
+from .views import MeetingView, ParticipantView, ReviewView
 
 HOLDER = "meeting"
+GENERATION_ATTEMPTS = 3
+"""A consumer may be generating the same year at the same moment: the loser reads again."""
 
 
 def _scheduled(meeting: Meeting) -> MeetingScheduled:
@@ -49,7 +47,6 @@ def add_meeting(
     *,
     extra: bool,
     agenda_capacity: int | None,
-    cause: CloudEvent[Any] | None = None,
 ) -> Meeting:
     """Add a meeting on ``day`` at the rule's time; its id is derived, so adding it twice fails."""
     rule = ctx.meeting_rules[kind]
@@ -65,60 +62,47 @@ def add_meeting(
         agenda_capacity=agenda_capacity,
         created_at=ctx.now(),
     )
-    uow.session.add(meeting)
-    uow.session.flush()
-    stage(uow, _scheduled(meeting), subject=meeting.id, cause=cause)
+    if not meetings.add(uow.session, meeting):
+        # Added meanwhile by another transaction: this one cannot go on (generate tries again).
+        refuse(rules.MEETING_EXISTS)
+    uow.emit(_scheduled(meeting), subject=meeting.id)
     return meeting
 
 
 def ensure_year(
-    ctx: SchedulingContext,
-    uow: UnitOfWork,
-    fy: int,
-    kinds: Iterable[MeetingKind],
-    *,
-    cause: CloudEvent[Any] | None = None,
+    ctx: SchedulingContext, uow: UnitOfWork, fy: int, kinds: Iterable[MeetingKind]
 ) -> list[Meeting]:
     """Make sure the fiscal year's regular meetings of ``kinds`` exist; returns them by date."""
     kinds = [k for k in kinds if k in ctx.meeting_rules]
-    existing = {
-        m.id: m
-        for m in uow.session.exec(
-            select(Meeting).where(
-                Meeting.fiscal_year == fy,
-                Meeting.extra.is_(False),  # type: ignore[attr-defined]
-                Meeting.kind.in_([k.value for k in kinds]),  # type: ignore[attr-defined]
-            )
-        ).all()
-    }
+    existing = {m.id: m for m in meetings.regular_of_year(uow.session, fy, kinds)}
     for kind in kinds:
         rule = ctx.meeting_rules[kind]
         for day in rule_dates(rule, fy, ctx.calendar):
             if meeting_id(kind, day) not in existing:
-                meeting = add_meeting(
-                    ctx, uow, kind, day, extra=False, agenda_capacity=rule.agenda_capacity, cause=cause
-                )
+                meeting = add_meeting(ctx, uow, kind, day, extra=False, agenda_capacity=rule.agenda_capacity)
                 existing[meeting.id] = meeting
     return sorted(existing.values(), key=lambda m: (m.starts_at, m.kind))
 
 
-def generate(ctx: SchedulingContext, cmd: GenerateMeetings) -> list[Meeting]:
+def generate(ctx: SchedulingContext, cmd: GenerateMeetings) -> list[MeetingView]:
     """Generate a fiscal year's meetings from the rules (idempotent)."""
-    for _ in range(3):  # a consumer may be generating the same year right now
+    for _ in range(GENERATION_ATTEMPTS):
         with ctx.uow() as uow:
             try:
-                meetings = ensure_year(ctx, uow, cmd.fiscal_year, cmd.kinds)
+                generated = ensure_year(ctx, uow, cmd.fiscal_year, cmd.kinds)
                 uow.commit()
-            except IntegrityError:
+            except Refusal as refusal:
+                if refusal.rule is not rules.MEETING_EXISTS:
+                    raise
                 continue
-            return meetings
+            return [MeetingView.model_validate(m) for m in generated]
     refuse(rules.MEETING_EXISTS)
 
 
-def create(ctx: SchedulingContext, cmd: CreateMeeting) -> Meeting:
+def create(ctx: SchedulingContext, cmd: CreateMeeting) -> MeetingView:
     """An ad-hoc meeting: an extra case review consultation, an extra exchange or council meeting."""
     span = Span.of(cmd.starts_at, cmd.minutes)
-    check_time(ctx, Channel.MEETINGS, span, max_minutes=8 * 60)
+    check_time(ctx, Channel.MEETINGS, span, max_minutes=ctx.max_meeting_minutes)
     day = span.start.astimezone(TOKYO).date()
     capacity = cmd.agenda_capacity
     if cmd.kind is MeetingKind.CASE_REVIEW and capacity is None:
@@ -136,44 +120,78 @@ def create(ctx: SchedulingContext, cmd: CreateMeeting) -> Meeting:
             room_id=cmd.room_id,
             created_at=ctx.now(),
         )
-        if uow.session.get(Meeting, meeting.id) is not None:
+        if meetings.get(uow.session, meeting.id) is not None:
             refuse(rules.MEETING_EXISTS)
         if cmd.room_id is not None:
             room = load_room(uow.session, cmd.room_id)
             check_available(ctx, uow.session, room, Channel.MEETINGS, span)
-            hold(uow, HOLDER, meeting.id, [("room", cmd.room_id)], span)
-        uow.session.add(meeting)
-        try:
-            uow.session.flush()
-        except IntegrityError:
+            hold(uow, HOLDER, meeting.id, [(claims.ROOM, cmd.room_id)], span)
+        if not meetings.add(uow.session, meeting):
             uow.rollback()
             refuse(rules.MEETING_EXISTS)
-        uow.add_event(new_event(_scheduled(meeting), subject=meeting.id))
+        uow.emit(_scheduled(meeting), subject=meeting.id)
         uow.commit()
-    return meeting
+    return MeetingView.model_validate(meeting)
 
 
-def set_participants(
-    ctx: SchedulingContext, meeting_id_: str, cmd: SetParticipants
-) -> list[MeetingParticipant]:
+def set_participants(ctx: SchedulingContext, meeting_id: str, cmd: SetParticipants) -> list[ParticipantView]:
     """Replace the organisations taking part in a supporter exchange or council meeting."""
+    merged: dict[tuple[str, str], int] = {}
+    for p in cmd.participants:
+        key = (p.organisation_type.value, p.organisation_code)
+        merged[key] = merged.get(key, 0) + p.attendees
     with ctx.uow() as uow:
-        meeting = uow.session.get(Meeting, meeting_id_)
-        if meeting is None:
-            refuse(rules.MEETING_NOT_FOUND)
+        meeting = _meeting(uow, meeting_id)
         if meeting.kind == MeetingKind.CASE_REVIEW:
             refuse(rules.PARTICIPANTS_NOT_RECORDED)
-        table = MeetingParticipant.__table__  # type: ignore[attr-defined]
-        uow.session.execute(sa.delete(table).where(table.c.meeting_id == meeting.id))
-        merged: dict[tuple[str, str], int] = {}
-        for p in cmd.participants:
-            key = (p.organisation_type.value, p.organisation_code)
-            merged[key] = merged.get(key, 0) + p.attendees
         rows = [
             MeetingParticipant(meeting_id=meeting.id, organisation_type=t, organisation_code=c, attendees=n)
             for (t, c), n in sorted(merged.items())
         ]
-        for row in rows:
-            uow.session.add(row)
+        meetings.replace_participants(uow.session, meeting.id, rows)
         uow.commit()
-    return rows
+    return [ParticipantView.model_validate(p) for p in rows]
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+def _meeting(uow: UnitOfWork, meeting_id: str) -> Meeting:
+    meeting = meetings.get(uow.session, meeting_id)
+    if meeting is None:
+        refuse(rules.MEETING_NOT_FOUND)
+    return meeting
+
+
+def listing(
+    ctx: SchedulingContext, *, kind: MeetingKind | None, fiscal_year: int | None
+) -> list[MeetingView]:
+    with ctx.reading() as uow:
+        found = meetings.listing(uow.session, kind=kind.value if kind else None, fiscal_year=fiscal_year)
+        return [MeetingView.of(m, used) for m, used in found]
+
+
+def get(ctx: SchedulingContext, meeting_id: str) -> MeetingView:
+    """The meeting with how many cases its agenda holds (withdrawn ones do not count)."""
+    with ctx.reading() as uow:
+        meeting = _meeting(uow, meeting_id)
+        items = reviews.of_meeting(uow.session, meeting.id) if meeting.kind == MeetingKind.CASE_REVIEW else []
+        return MeetingView.of(meeting, sum(1 for r in items if r.status != ReviewStatus.WITHDRAWN))
+
+
+def agenda(ctx: SchedulingContext, meeting_id: str) -> list[ReviewView]:
+    """The cases on a case review meeting's agenda, in order (withdrawn ones keep their position)."""
+    with ctx.reading() as uow:
+        meeting = _meeting(uow, meeting_id)
+        if meeting.kind != MeetingKind.CASE_REVIEW:
+            return []
+        return [ReviewView.model_validate(r) for r in reviews.of_meeting(uow.session, meeting.id)]
+
+
+def participants(ctx: SchedulingContext, meeting_id: str) -> list[ParticipantView]:
+    """The organisations taking part in an exchange or council meeting (none for case reviews)."""
+    with ctx.reading() as uow:
+        meeting = _meeting(uow, meeting_id)
+        if meeting.kind == MeetingKind.CASE_REVIEW:
+            return []
+        return [ParticipantView.model_validate(p) for p in meetings.participants(uow.session, meeting.id)]

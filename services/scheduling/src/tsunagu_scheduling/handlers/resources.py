@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time
 
-import sqlalchemy as sa
-from sqlmodel import select
+from tsunagu_servicekit.errors import refuse
+from tsunagu_servicekit.unit_of_work import UnitOfWork
 
+from ..adapters import resources
 from ..adapters.tables import ExceptionRow, Resource, WeeklyWindowRow
 from ..domain import rules
 from ..domain.codes import ResourceKind
 from .commands import AddException, CreateResource, SetWeeklyAvailability, UpdateResource
-from .context import SchedulingContext, new_id
-from .errors import refuse
-from .queries import read_one
+from .context import SchedulingContext
+from .views import AvailabilityView, ExceptionView, ResourceView, WindowView
 
 
-def _minute(t: object) -> int:
-    return t.hour * 60 + t.minute  # type: ignore[attr-defined]
+def _minute(t: time) -> int:
+    return t.hour * 60 + t.minute
 
 
-def create(ctx: SchedulingContext, cmd: CreateResource) -> Resource:
+def _resource(uow: UnitOfWork, resource_id: str) -> Resource:
+    resource = resources.get(uow.session, resource_id)
+    if resource is None:
+        refuse(rules.STAFF_NOT_FOUND)
+    return resource
+
+
+def create(ctx: SchedulingContext, cmd: CreateResource) -> ResourceView:
     resource = Resource(
-        id=new_id(),
+        id=ctx.new_id(),
         kind=cmd.kind.value,
         label=cmd.label,
         home_visit_qualified=cmd.home_visit_qualified and cmd.kind.is_staff,
@@ -31,104 +38,88 @@ def create(ctx: SchedulingContext, cmd: CreateResource) -> Resource:
         created_at=ctx.now(),
     )
     with ctx.uow() as uow:
-        uow.session.add(resource)
+        resources.save(uow.session, resource)
         uow.commit()
-    return resource
+    return ResourceView.model_validate(resource)
 
 
-def get(ctx: SchedulingContext, resource_id: str) -> Resource:
-    return read_one(ctx, Resource, resource_id, rules.STAFF_NOT_FOUND)
-
-
-def update(ctx: SchedulingContext, resource_id: str, cmd: UpdateResource) -> Resource:
+def update(ctx: SchedulingContext, resource_id: str, cmd: UpdateResource) -> ResourceView:
     with ctx.uow() as uow:
-        resource = uow.session.get(Resource, resource_id)
-        if resource is None:
-            refuse(rules.STAFF_NOT_FOUND)
+        resource = _resource(uow, resource_id)
         for field, value in cmd.model_dump(exclude_none=True).items():
             setattr(resource, field, value)
-        uow.session.add(resource)
+        resources.save(uow.session, resource)
         uow.commit()
-    return resource
+    return ResourceView.model_validate(resource)
 
 
-def set_weekly(ctx: SchedulingContext, resource_id: str, cmd: SetWeeklyAvailability) -> list[WeeklyWindowRow]:
+def set_weekly(ctx: SchedulingContext, resource_id: str, cmd: SetWeeklyAvailability) -> list[WindowView]:
     """The pattern from ``effective_from``: earlier windows end the day before, later ones are replaced."""
-    with ctx.uow() as uow:
-        if uow.session.get(Resource, resource_id) is None:
-            refuse(rules.STAFF_NOT_FOUND)
-        table = WeeklyWindowRow.__table__  # type: ignore[attr-defined]
-        uow.session.execute(
-            sa.delete(table).where(
-                table.c.resource_id == resource_id, table.c.effective_from >= cmd.effective_from
-            )
-        )
-        uow.session.execute(
-            sa.update(table)
-            .where(
-                table.c.resource_id == resource_id,
-                sa.or_(table.c.effective_to.is_(None), table.c.effective_to >= cmd.effective_from),
-            )
-            .values(effective_to=cmd.effective_from - timedelta(days=1))
-        )
-        rows = [
-            WeeklyWindowRow(
-                id=new_id(),
-                resource_id=resource_id,
-                weekday=w.weekday,
-                start_minute=_minute(w.start),
-                end_minute=_minute(w.end),
-                effective_from=cmd.effective_from,
-            )
-            for w in cmd.windows
-        ]
-        for row in rows:
-            uow.session.add(row)
-        uow.commit()
-    return rows
-
-
-def add_exception(ctx: SchedulingContext, resource_id: str, cmd: AddException) -> ExceptionRow:
-    with ctx.uow() as uow:
-        if uow.session.get(Resource, resource_id) is None:
-            refuse(rules.STAFF_NOT_FOUND)
-        row = ExceptionRow(
-            id=new_id(),
+    windows = [
+        WeeklyWindowRow(
+            id=ctx.new_id(),
             resource_id=resource_id,
-            day=cmd.day,
-            available=cmd.available,
-            start_minute=_minute(cmd.start) if cmd.start else None,
-            end_minute=_minute(cmd.end) if cmd.end else None,
-            created_at=ctx.now(),
+            weekday=w.weekday,
+            start_minute=_minute(w.start),
+            end_minute=_minute(w.end),
+            effective_from=cmd.effective_from,
         )
-        uow.session.add(row)
+        for w in cmd.windows
+    ]
+    with ctx.uow() as uow:
+        _resource(uow, resource_id)
+        resources.replace_weekly_from(uow.session, resource_id, cmd.effective_from, windows)
         uow.commit()
-    return row
+    return [WindowView.model_validate(w) for w in windows]
+
+
+def add_exception(ctx: SchedulingContext, resource_id: str, cmd: AddException) -> ExceptionView:
+    """Leave, a blocked hour, or an extra window on one date."""
+    row = ExceptionRow(
+        id=ctx.new_id(),
+        resource_id=resource_id,
+        day=cmd.day,
+        available=cmd.available,
+        start_minute=_minute(cmd.start) if cmd.start else None,
+        end_minute=_minute(cmd.end) if cmd.end else None,
+        created_at=ctx.now(),
+    )
+    with ctx.uow() as uow:
+        _resource(uow, resource_id)
+        resources.add_exception(uow.session, row)
+        uow.commit()
+    return ExceptionView.model_validate(row)
 
 
 def remove_exception(ctx: SchedulingContext, resource_id: str, exception_id: str) -> None:
     with ctx.uow() as uow:
-        row = uow.session.get(ExceptionRow, exception_id)
+        row = resources.get_exception(uow.session, exception_id)
         if row is None or row.resource_id != resource_id:
             refuse(rules.STAFF_NOT_FOUND)
-        uow.session.delete(row)
+        resources.remove_exception(uow.session, row)
         uow.commit()
 
 
-def weekly_of(ctx: SchedulingContext, resource_id: str) -> tuple[list[WeeklyWindowRow], list[ExceptionRow]]:
+# -- reads -----------------------------------------------------------------------------------
+
+
+def get(ctx: SchedulingContext, resource_id: str) -> ResourceView:
     with ctx.reading() as uow:
-        weekly = list(
-            uow.session.exec(
-                select(WeeklyWindowRow)
-                .where(WeeklyWindowRow.resource_id == resource_id)
-                .order_by(
-                    WeeklyWindowRow.effective_from, WeeklyWindowRow.weekday, WeeklyWindowRow.start_minute
-                )
-            ).all()
+        return ResourceView.model_validate(_resource(uow, resource_id))
+
+
+def listing(ctx: SchedulingContext, kind: ResourceKind | None) -> list[ResourceView]:
+    with ctx.reading() as uow:
+        found = resources.listing(uow.session, kind=kind.value if kind else None)
+        return [ResourceView.model_validate(r) for r in found]
+
+
+def availability(ctx: SchedulingContext, resource_id: str) -> AvailabilityView:
+    """The resource's weekly patterns (past ones too) and its dated exceptions."""
+    with ctx.reading() as uow:
+        return AvailabilityView(
+            weekly=[WindowView.model_validate(w) for w in resources.weekly_windows(uow.session, resource_id)],
+            exceptions=[
+                ExceptionView.model_validate(e) for e in resources.exceptions(uow.session, resource_id)
+            ],
         )
-        exceptions = list(
-            uow.session.exec(
-                select(ExceptionRow).where(ExceptionRow.resource_id == resource_id).order_by(ExceptionRow.day)
-            ).all()
-        )
-    return weekly, exceptions

@@ -4,34 +4,34 @@ The trace of a case spans the whole flow although the advice is recorded months 
 HTTP request: the consumer stores the trace context of the escalation with the agenda item, and
 the span that records the conclusion starts with that context as its *parent* (the request's own
 span is linked to it), so intake's escalation, scheduling's consumer, the conclusion and intake's
-consumer of ``CaseReviewConcluded`` share one trace id.
+consumer of ``CaseReviewConcluded`` share one trace id. The conclusion continues the escalation's
+flow too (its correlation id; the escalation event as its cause).
 
 A review leaves its agenda (``withdraw``) when the case is closed or the person erased: it keeps
 its row and its position number, and no longer counts against the meeting's capacity. A closure
 or an erasure handled before the escalation it follows (each event type has its own consumer) is
-found recorded (``handlers.endings``): the case is placed and withdrawn at once.
+found recorded (``adapters.endings``): the case is placed and withdrawn at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import sqlalchemy as sa
 from opentelemetry import trace
-from sqlmodel import select
+from opentelemetry.context import Context
 from tsunagu_calendar import TOKYO, fiscal_year
-from tsunagu_contracts import CloudEvent, caused_by, new_event
+from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import CaseEscalated
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, CaseReviewScheduled
 from tsunagu_contracts.events.scheduling import DisciplineAdvice as AdviceData
-from tsunagu_servicekit.messaging.outbox import UnitOfWork
+from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.telemetry import extract_context, get_tracer, inject_headers
+from tsunagu_servicekit.unit_of_work import EventRef, UnitOfWork
 
-from ..adapters import locks
+from ..adapters import endings, locks, meetings, reviews
 from ..adapters.tables import Meeting, Review
 from ..domain import rules
-from ..domain.agenda import MeetingLoad, NoMeetingAhead, Placement, place
+from ..domain.agenda import NoMeetingAhead, Placement, place
 from ..domain.codes import (
     CancellationReason,
     MeetingKind,
@@ -43,10 +43,9 @@ from ..domain.codes import (
 from ..domain.endings import Ending, ending_review, withdraws_review
 from ..domain.meetings import derived_id
 from .commands import ConcludeReview
-from .context import SchedulingContext, new_id
-from .endings import recorded
-from .errors import refuse
+from .context import SchedulingContext
 from .meetings import add_meeting, ensure_year
+from .views import ReviewView
 
 _tracer = get_tracer("tsunagu.scheduling.reviews")
 
@@ -55,38 +54,43 @@ def review_id_of(escalation_id: str) -> str:
     return derived_id("review", escalation_id)
 
 
-def on_agenda() -> Any:
-    """Reviews that take a place on their agenda: all but the withdrawn."""
-    return Review.status != ReviewStatus.WITHDRAWN.value
+# -- escalations onto agendas ----------------------------------------------------------------
 
 
-def meeting_loads(uow: UnitOfWork, after: Any) -> list[MeetingLoad]:
-    """Case review meetings after a date, with how many cases each agenda holds."""
-    used = (
-        select(Review.meeting_id, sa.func.count().label("n"))  # type: ignore[arg-type]
-        .where(on_agenda())
-        .group_by(Review.meeting_id)
-        .subquery()
+def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[CaseEscalated]) -> None:
+    """Put an escalated case on the agenda of the next meeting with room (or an extra consultation)."""
+    data = event.data
+    locks.hold(uow.session, locks.ENDINGS)
+    if reviews.get(uow.session, review_id_of(data.escalation_id)) is not None:
+        return  # already on an agenda (the same escalation replayed under other message ids)
+    placement = _placement(ctx, uow, data)
+    meeting = _meeting_of(ctx, uow, placement)
+    review = _review(ctx, event, meeting, placement, position=reviews.next_position(uow.session, meeting.id))
+    reviews.add(uow.session, review)
+    ending = ending_review(
+        endings.recorded(uow.session, data.case_id, data.person_id), data.escalated_at, meeting.starts_at
     )
-    rows = uow.session.execute(
-        sa.select(Meeting.id, Meeting.meeting_date, Meeting.extra, Meeting.agenda_capacity, used.c.n)
-        .outerjoin(used, used.c.meeting_id == Meeting.id)
-        .where(Meeting.kind == MeetingKind.CASE_REVIEW.value, Meeting.meeting_date > after)
-    ).all()
-    return [MeetingLoad(r[0], r[1], bool(r[2]), int(r[3] or 0), int(r[4] or 0)) for r in rows]
+    if ending is not None:
+        # The case's closure or the person's erasure arrived first (another consumer): the case
+        # leaves the agenda as it would have had the events come in order. Nothing is announced
+        # for a place already given up.
+        withdraw(ctx, uow, [review], ending.reason)
+        return
+    uow.emit(_review_scheduled(review, meeting), subject=review.case_id)
 
 
-def _placement(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> Placement:
-    data: CaseEscalated = event.data
+def _placement(ctx: SchedulingContext, uow: UnitOfWork, data: CaseEscalated) -> Placement:
+    """Where the case goes, among the meetings of the escalation's fiscal year and the next
+    (generated first if they are not yet)."""
     escalated_on = data.escalated_at.astimezone(TOKYO).date()
     fy = fiscal_year(escalated_on)
     for year in (fy, fy + 1):
-        ensure_year(ctx, uow, year, [MeetingKind.CASE_REVIEW], cause=event)
+        ensure_year(ctx, uow, year, [MeetingKind.CASE_REVIEW])
         try:
             return place(
                 Urgency(data.urgency.value),
                 escalated_on,
-                meeting_loads(uow, escalated_on),
+                meetings.case_review_loads(uow.session, escalated_on),
                 ctx.review_policy,
                 ctx.calendar,
             )
@@ -95,33 +99,36 @@ def _placement(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) 
     raise NoMeetingAhead("every regular meeting of two fiscal years is full")
 
 
-def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[Any]) -> None:
-    """Put an escalated case on the agenda of the next meeting with room (or an extra consultation)."""
-    data: CaseEscalated = event.data
-    locks.hold(uow.session, locks.ENDINGS)
-    review_id = review_id_of(data.escalation_id)
-    if uow.session.get(Review, review_id) is not None:
-        return  # already on an agenda (the same escalation replayed under other message ids)
-    placement = _placement(ctx, uow, event)
+def _meeting_of(ctx: SchedulingContext, uow: UnitOfWork, placement: Placement) -> Meeting:
+    """The meeting the placement names, or the extra consultation it asks for."""
     if placement.meeting_id is None:
-        meeting = add_meeting(
+        return add_meeting(
             ctx,
             uow,
             MeetingKind.CASE_REVIEW,
             placement.day,
             extra=True,
             agenda_capacity=ctx.review_policy.extra_agenda_capacity,
-            cause=event,
         )
-    else:
-        found = uow.session.get(Meeting, placement.meeting_id)
-        assert found is not None
-        meeting = found
-    last = uow.session.exec(select(sa.func.max(Review.position)).where(Review.meeting_id == meeting.id)).one()
-    position = int(last or 0) + 1
+    meeting = meetings.get(uow.session, placement.meeting_id)
+    if meeting is None:
+        raise LookupError("the placement names a meeting that is not there")
+    return meeting
+
+
+def _review(
+    ctx: SchedulingContext,
+    event: CloudEvent[CaseEscalated],
+    meeting: Meeting,
+    placement: Placement,
+    *,
+    position: int,
+) -> Review:
+    """The agenda item of the escalation, with the flow and the trace the conclusion continues."""
+    data = event.data
     carrier = inject_headers()
-    review = Review(
-        id=review_id,
+    return Review(
+        id=review_id_of(data.escalation_id),
         escalation_id=data.escalation_id,
         case_id=data.case_id,
         person_id=data.person_id,
@@ -140,82 +147,63 @@ def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent
         tracestate=carrier.get("tracestate"),
         created_at=ctx.now(),
     )
-    uow.session.add(review)
-    uow.session.flush()
-    ending = ending_review(
-        recorded(uow.session, data.case_id, data.person_id), data.escalated_at, meeting.starts_at
+
+
+def _review_scheduled(review: Review, meeting: Meeting) -> CaseReviewScheduled:
+    return CaseReviewScheduled(
+        review_id=review.id,
+        case_id=review.case_id,
+        person_id=review.person_id,
+        escalation_id=review.escalation_id,
+        meeting_id=meeting.id,
+        meeting_date=meeting.meeting_date,
+        meeting_starts_at=meeting.starts_at,
+        urgency=ReviewUrgency(review.urgency),
+        placement=ReviewPlacement(review.placement),
+        agenda_position=review.position,
     )
-    if ending is not None:
-        # The case's closure or the person's erasure arrived first (another consumer): the case
-        # leaves the agenda as it would have had the events come in order. Nothing is announced
-        # for a place already given up.
-        withdraw(ctx, uow, [review], ending.reason)
-        return
-    uow.add_event(
-        caused_by(
-            event,
-            CaseReviewScheduled(
-                review_id=review.id,
-                case_id=review.case_id,
-                person_id=review.person_id,
-                escalation_id=review.escalation_id,
-                meeting_id=meeting.id,
-                meeting_date=meeting.meeting_date,
-                meeting_starts_at=meeting.starts_at,
-                urgency=ReviewUrgency(review.urgency),
-                placement=ReviewPlacement(review.placement),
-                agenda_position=position,
-            ),
-            subject=review.case_id,
-        )
-    )
+
+
+# -- leaving the agenda ----------------------------------------------------------------------
 
 
 def withdraw(
-    ctx: SchedulingContext, uow: UnitOfWork, reviews: Sequence[Review], reason: CancellationReason
+    ctx: SchedulingContext, uow: UnitOfWork, leaving: Sequence[Review], reason: CancellationReason
 ) -> int:
     """Take reviews still scheduled off their agendas (the case closed, the person erased).
 
     Each keeps its row and position number as history and frees its place: capacity counts only
-    reviews on the agenda (``on_agenda``), and the next case placed on the meeting takes the next
-    number, so the positions of the others never change. The stored trace context is dropped (no
-    conclusion will continue the trace). A review concluded meanwhile is left alone (conditional
-    update). Returns how many were withdrawn.
+    reviews on the agenda, and the next case placed on the meeting takes the next number, so the
+    positions of the others never change. The stored trace context is dropped (no conclusion will
+    continue the trace). A review concluded meanwhile is left alone. Returns how many were withdrawn.
     """
-    ids = [r.id for r in reviews]
-    if not ids:
-        return 0
-    result = uow.session.execute(
-        sa.update(Review)
-        .where(Review.id.in_(ids), Review.status == ReviewStatus.SCHEDULED.value)  # type: ignore[attr-defined]
-        .values(
-            status=ReviewStatus.WITHDRAWN.value,
-            withdrawn_reason=reason.value,
-            withdrawn_at=ctx.now(),
-            traceparent=None,
-            tracestate=None,
-        )
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return reviews.withdraw(uow.session, [r.id for r in leaving], reason, ctx.now())
 
 
-def withdraw_ended(ctx: SchedulingContext, uow: UnitOfWork, ending: Ending, whose: Any) -> int:
-    """Withdraw the reviews still scheduled that ``whose`` selects (a case's, a person's) and that
+def withdraw_ended(
+    ctx: SchedulingContext,
+    uow: UnitOfWork,
+    ending: Ending,
+    *,
+    case_id: str | None = None,
+    person_id: str | None = None,
+    case_ids: Sequence[str] = (),
+) -> int:
+    """Withdraw the reviews still scheduled of a case (or of a person and their ``case_ids``) that
     the case's closure or the person's erasure takes off their agendas (``domain.endings``)."""
-    rows = uow.session.exec(
-        select(Review, Meeting.starts_at)
-        .join(Meeting, Meeting.id == Review.meeting_id)  # type: ignore[arg-type]
-        .where(whose, Review.status == ReviewStatus.SCHEDULED.value)
-    ).all()
+    scheduled = reviews.scheduled_of(uow.session, case_id=case_id, person_id=person_id, case_ids=case_ids)
     leaving = [
         review
-        for review, starts_at in rows
+        for review, starts_at in scheduled
         if withdraws_review(ending, ReviewStatus(review.status), review.escalated_at, starts_at)
     ]
     return withdraw(ctx, uow, leaving, ending.reason)
 
 
-def _parent_context(review: Review) -> Any:
+# -- the expert team's advice ----------------------------------------------------------------
+
+
+def _parent_context(review: Review) -> Context | None:
     if not review.traceparent:
         return None
     carrier = {"traceparent": review.traceparent}
@@ -224,70 +212,84 @@ def _parent_context(review: Review) -> Any:
     return extract_context(carrier)
 
 
-def conclude(ctx: SchedulingContext, review_id: str, cmd: ConcludeReview, *, by: str) -> Review:
+def _concluded(review: Review, meeting: Meeting, cmd: ConcludeReview, reference: str) -> CaseReviewConcluded:
+    return CaseReviewConcluded(
+        review_id=review.id,
+        case_id=review.case_id,
+        meeting_date=meeting.meeting_date,
+        advice=[AdviceData(discipline=a.discipline, advice_codes=list(a.advice_codes)) for a in cmd.advice],
+        advice_reference_id=reference,
+        escalation_ids=[review.escalation_id],
+        recommended_risk_level=cmd.recommended_risk_level,
+    )
+
+
+def _open_review(uow: UnitOfWork, review_id: str) -> tuple[Review, Meeting]:
+    """A review that may still be concluded, and its meeting."""
+    review = reviews.get(uow.session, review_id)
+    if review is None:
+        refuse(rules.REVIEW_NOT_FOUND)
+    if review.status == ReviewStatus.WITHDRAWN:
+        refuse(rules.REVIEW_WITHDRAWN)
+    meeting = meetings.get(uow.session, review.meeting_id)
+    if meeting is None:
+        raise LookupError("a review's meeting is not there")
+    return review, meeting
+
+
+def conclude(ctx: SchedulingContext, review_id: str, cmd: ConcludeReview, *, by: str) -> ReviewView:
     """Record the expert team's advice and send it to intake as codes and a reference."""
     disciplines = [a.discipline for a in cmd.advice]
     if len(set(disciplines)) != len(disciplines):
         refuse(rules.DISCIPLINE_TWICE)
-    now = ctx.now()
-    request_span = trace.get_current_span()
+    request_span = trace.get_current_span().get_span_context()
+    reference = ctx.new_id()
     with ctx.uow() as uow:
-        review = uow.session.get(Review, review_id)
+        review, meeting = _open_review(uow, review_id)
+        concluded = reviews.conclude(
+            uow.session,
+            review,
+            advice=[
+                {"discipline": a.discipline.value, "advice_codes": [c.value for c in a.advice_codes]}
+                for a in cmd.advice
+            ],
+            recommended_risk=cmd.recommended_risk_level.value if cmd.recommended_risk_level else None,
+            advice_reference_id=reference,
+            concluded_at=ctx.now(),
+            concluded_by=by,
+        )
+        if not concluded:
+            refuse(rules.REVIEW_ALREADY_CONCLUDED)
+        with (
+            _tracer.start_as_current_span(
+                "case_review conclude",
+                context=_parent_context(review),
+                links=[trace.Link(request_span)] if request_span.is_valid else [],
+                attributes={"tsunagu.review_id": review.id, "tsunagu.meeting_id": meeting.id},
+            ),
+            uow.handling(EventRef(id=review.escalation_event_id, correlationid=review.correlation_id)),
+        ):
+            uow.emit(_concluded(review, meeting, cmd, reference), subject=review.case_id)
+        uow.commit()
+    return ReviewView.model_validate(review)
+
+
+# -- reads -----------------------------------------------------------------------------------
+
+
+def get(ctx: SchedulingContext, review_id: str) -> ReviewView:
+    with ctx.reading() as uow:
+        review = reviews.get(uow.session, review_id)
         if review is None:
             refuse(rules.REVIEW_NOT_FOUND)
-        if review.status == ReviewStatus.WITHDRAWN:
-            refuse(rules.REVIEW_WITHDRAWN)
-        meeting = uow.session.get(Meeting, review.meeting_id)
-        assert meeting is not None
-        advice = [
-            {"discipline": a.discipline.value, "advice_codes": [c.value for c in a.advice_codes]}
-            for a in cmd.advice
-        ]
-        reference = new_id()
-        table = Review.__table__  # type: ignore[attr-defined]
-        changed = uow.session.execute(
-            sa.update(table)
-            .where(table.c.id == review.id, table.c.status == ReviewStatus.SCHEDULED.value)
-            .values(
-                status=ReviewStatus.CONCLUDED.value,
-                advice=advice,
-                recommended_risk=cmd.recommended_risk_level.value if cmd.recommended_risk_level else None,
-                advice_reference_id=reference,
-                concluded_at=now,
-                concluded_by=by,
-            )
+        return ReviewView.model_validate(review)
+
+
+def listing(
+    ctx: SchedulingContext, *, case_id: str | None, status: ReviewStatus | None, escalation_id: str | None
+) -> list[ReviewView]:
+    with ctx.reading() as uow:
+        found = reviews.listing(
+            uow.session, case_id=case_id, status=status.value if status else None, escalation_id=escalation_id
         )
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
-            refuse(rules.REVIEW_ALREADY_CONCLUDED)
-        links = (
-            [trace.Link(request_span.get_span_context())] if request_span.get_span_context().is_valid else []
-        )
-        with _tracer.start_as_current_span(
-            "case_review conclude",
-            context=_parent_context(review),
-            links=links,
-            attributes={"tsunagu.review_id": review.id, "tsunagu.meeting_id": meeting.id},
-        ):
-            uow.add_event(
-                new_event(
-                    CaseReviewConcluded(
-                        review_id=review.id,
-                        case_id=review.case_id,
-                        meeting_date=meeting.meeting_date,
-                        advice=[
-                            AdviceData(discipline=a.discipline, advice_codes=list(a.advice_codes))
-                            for a in cmd.advice
-                        ],
-                        advice_reference_id=reference,
-                        escalation_ids=[review.escalation_id],
-                        recommended_risk_level=cmd.recommended_risk_level,
-                    ),
-                    subject=review.case_id,
-                    correlation_id=review.correlation_id,
-                    causation_id=review.escalation_event_id,
-                )
-            )
-        uow.commit()
-        uow.session.refresh(review)
-        uow.session.expunge(review)
-    return review
+        return [ReviewView.model_validate(r) for r in found]

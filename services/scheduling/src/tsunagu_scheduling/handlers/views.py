@@ -1,4 +1,5 @@
-"""What the API answers with: ids, codes and times (no person is named anywhere in scheduling)."""
+"""What the use cases answer with, and the API with them: ids, codes and times (no person is
+named anywhere in scheduling)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from ..adapters.tables import GroupSession, Meeting, Registration
 
 
 class View(BaseModel):
@@ -76,7 +79,9 @@ class HomeVisitView(View):
     visited_at: datetime | None
 
 
-class SessionView(View):
+class GroupSessionView(View):
+    """A seminar, consultation day, briefing, lecture or peer session, with how full it is."""
+
     id: str
     kind: str
     status: str
@@ -88,20 +93,43 @@ class SessionView(View):
     seats_taken: int = 0
     waitlisted: int = 0
 
+    @classmethod
+    def of(cls, row: GroupSession, counts: dict[str, int] | None = None) -> GroupSessionView:
+        """The view of ``row`` with its registrations counted by status (none when not given)."""
+        counts = counts or {}
+        return cls.model_validate(row).model_copy(
+            update={"seats_taken": counts.get("registered", 0), "waitlisted": counts.get("waitlisted", 0)}
+        )
 
-class RegistrationView(View):
+
+class RegistrationView(BaseModel):
     id: str
     session_id: str
+    """The group session's id."""
     person_id: str
     case_id: str | None
     status: str
     seat_no: int | None
     waitlist_position: int | None = None
+    """Place on the waitlist (1 = next); none with a seat."""
+
+    @classmethod
+    def of(cls, row: Registration, waitlist_position: int | None = None) -> RegistrationView:
+        return cls(
+            id=row.id,
+            session_id=row.group_session_id,
+            person_id=row.person_id,
+            case_id=row.case_id,
+            status=row.status,
+            seat_no=row.seat_no,
+            waitlist_position=waitlist_position,
+        )
 
 
-class WeeklySessionsView(BaseModel):
-    created: list[SessionView]
+class WeeklyGroupSessionsView(BaseModel):
+    created: list[GroupSessionView]
     skipped: list[dict[str, str]]
+    """``{"date", "rule"}`` of each week the channel is closed (a holiday, the closure)."""
 
 
 class MeetingView(View):
@@ -115,6 +143,11 @@ class MeetingView(View):
     agenda_capacity: int | None
     room_id: str | None
     agenda_used: int | None = None
+
+    @classmethod
+    def of(cls, row: Meeting, agenda_used: int) -> MeetingView:
+        """The view of ``row`` with how many cases its agenda holds."""
+        return cls.model_validate(row).model_copy(update={"agenda_used": agenda_used})
 
 
 class ParticipantView(View):
@@ -144,11 +177,6 @@ class ReviewView(View):
     withdrawn_reason: str | None = None
     """Why the review left its agenda: ``case_closed`` or ``person_erased``."""
     withdrawn_at: datetime | None = None
-
-
-class AgendaView(BaseModel):
-    meeting: MeetingView
-    items: list[ReviewView]
 
 
 class FeedLinkView(BaseModel):

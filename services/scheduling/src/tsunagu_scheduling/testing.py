@@ -1,7 +1,10 @@
-"""Helpers of the scheduling tests: settings, tokens, the service under test, intake's events.
+"""Test support of the scheduling service: settings, tokens, the service under test, intake's events.
 
-The settable clock and the service-under-test machinery (``deliver`` included) come from the kit
-(:mod:`tsunagu_servicekit.testing`)."""
+Used by the service's tests (and by anyone testing against scheduling in-process), as the kit's
+:mod:`tsunagu_servicekit.testing` is. The settable clock and the service-under-test machinery
+(``deliver``, ``counts`` over the ``scheduling_`` tables included) come from the kit. Needs the
+test dependencies (``httpx``).
+"""
 
 from __future__ import annotations
 
@@ -12,19 +15,33 @@ from pathlib import Path
 from typing import Any
 
 from tsunagu_contracts import CloudEvent, new_event, new_event_id
-from tsunagu_contracts.events.intake import CaseClosed, CaseEscalated, HomeVisitRequested
-from tsunagu_scheduling.app import build_runtime
-from tsunagu_scheduling.handlers.context import SchedulingContext
-from tsunagu_scheduling.settings import SchedulingSettings
+from tsunagu_contracts.events.intake import (
+    AgeBand,
+    CaseClosed,
+    CaseEscalated,
+    CloseReason,
+    ErasureBasis,
+    EscalationReason,
+    EscalationTrigger,
+    HomeVisitRequested,
+    PersonErased,
+    RiskLevel,
+    Urgency,
+)
 from tsunagu_servicekit.http import Authenticator
-from tsunagu_servicekit.runtime import ServiceRuntime
 from tsunagu_servicekit.testing import ServiceUnderTest, SettableClock, auth_headers, settings_for_tests
+
+from .app import build_runtime
+from .handlers.context import SchedulingContext
+from .settings import SchedulingSettings
+from .timers import REMINDERS
 
 JWT_SECRET = "scheduling-test-secret-" + "s" * 40
 SHINJUKU = "131041"
 NERIMA = "131202"
 
 # Monday 6 April 2026, 09:00 in Tokyo: FY2026 has just begun; the first case review is on 15 April.
+# Where the tests' clock starts.
 MON_2026_04_06_09_JST = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)
 # Tuesday 7 April 2026, 15:00 in Tokyo: after an escalation on the 6th, before the meeting on the 15th.
 TUE_2026_04_07_15_JST = datetime(2026, 4, 7, 6, 0, tzinfo=UTC)
@@ -56,27 +73,12 @@ EXPERT = bearer("expert", subject="expert-1")
 TRAINER = bearer("trainer", subject="trainer-1")
 
 
-class Service(ServiceUnderTest[ServiceRuntime]):
+class Service(ServiceUnderTest[SchedulingContext]):
     """The scheduling service built by its composition root, with an HTTP client on its app."""
 
-    tables = (
-        "sched_appointment",
-        "sched_slot_claim",
-        "sched_reminder",
-        "sched_session",
-        "sched_registration",
-        "sched_home_visit",
-        "sched_home_visit_request",
-        "sched_meeting",
-        "sched_review",
-        "sched_closed_case",
-        "sched_erased_person",
-        "tsunagu_outbox",
-    )
-
-    @property
-    def ctx(self) -> SchedulingContext:
-        return self.runtime.scheduling  # type: ignore[attr-defined,no-any-return]
+    def scan_reminders(self) -> int:
+        """One scan of the reminder timer, as the running service makes it: how many it fired."""
+        return self.runtime.timer(REMINDERS).scan_once(self.context)
 
     # -- API shortcuts -----------------------------------------------------------------------
 
@@ -131,10 +133,10 @@ def case_escalated(
             case_id=case_id or new_uuid(),
             person_id=person_id or new_uuid(),
             escalated_at=escalated_at,
-            trigger="manual",
-            urgency=urgency,
-            reason_codes=["long_term_withdrawal"],
-            risk_level="medium",
+            trigger=EscalationTrigger.MANUAL,
+            urgency=Urgency(urgency),
+            reason_codes=[EscalationReason.LONG_TERM_WITHDRAWAL],
+            risk_level=RiskLevel.MEDIUM,
             municipality_code=SHINJUKU,
         )
     )
@@ -159,7 +161,7 @@ def home_visit_requested(
             requested_at=requested_at,
             fiscal_year=fiscal_year,
             visits_requested=visits,
-            age_band=age_band,
+            age_band=AgeBand(age_band),
             rules_version="2025-04",
         )
     )
@@ -169,17 +171,23 @@ def case_closed(
     case_id: str, *, closed_at: datetime, person_id: str | None = None, reason: str = "resolved"
 ) -> CloudEvent[Any]:
     return new_event(
-        CaseClosed(case_id=case_id, person_id=person_id or new_uuid(), closed_at=closed_at, reason=reason)
+        CaseClosed(
+            case_id=case_id,
+            person_id=person_id or new_uuid(),
+            closed_at=closed_at,
+            reason=CloseReason(reason),
+        )
     )
 
 
 def person_erased(
     person_id: str, *, erased_at: datetime, case_ids: list[str] | None = None
 ) -> CloudEvent[Any]:
-    from tsunagu_contracts.events.intake import PersonErased
-
     return new_event(
         PersonErased(
-            person_id=person_id, erased_at=erased_at, basis="person_request", case_ids=case_ids or []
+            person_id=person_id,
+            erased_at=erased_at,
+            basis=ErasureBasis.PERSON_REQUEST,
+            case_ids=case_ids or [],
         )
     )

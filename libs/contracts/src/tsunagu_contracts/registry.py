@@ -81,7 +81,7 @@ class Registry:
         cls.event_type = event_type
         self._by_name[event_type.name] = cls
         self._families.setdefault(event_type.family, set()).add(event_type.version)
-        self._envelopes[event_type.name] = CloudEvent[cls]  # type: ignore[valid-type]
+        self._envelopes[event_type.name] = CloudEvent[cls]  # type: ignore[valid-type]  # a data class known only at run time
 
     def unregister(self, name: str) -> None:
         """Forget an event type (tests that register an event for their own duration)."""

@@ -188,7 +188,7 @@ class _ServiceAdder:
         return event_dict
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic in the stubs, not at run time
     """Writes to whatever ``sys.stderr`` is at the time of the record (pytest capture, redirects)."""
 
     def __init__(self) -> None:

@@ -278,18 +278,16 @@ class NatsServerProcess:
         self._close_log()
         self._log = open(self.log_file, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self._log_offset = self._log.tell()
-        kwargs: dict[str, object] = {}
-        if os.name == "nt":  # pragma: no cover - POSIX is what we run on
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-        else:
-            kwargs["start_new_session"] = True
+        windows = os.name == "nt"
         self._proc = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             close_fds=True,
-            **kwargs,  # type: ignore[call-overload]
+            # Its own process group, so a Ctrl-C meant for the tests does not stop the broker first.
+            start_new_session=not windows,
+            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0) if windows else 0,
         )
         _live.add(self)
 

@@ -45,7 +45,7 @@ def discover_services(only: Sequence[str] = ()) -> list[ServiceEntry]:
         name = ep.name.strip().lower()
         if not _NAME_RE.match(name) or name in found:
             continue
-        dist = ep.dist.name if getattr(ep, "dist", None) is not None else None  # type: ignore[union-attr]
+        dist = ep.dist.name if ep.dist is not None else None
         found[name] = ServiceEntry(name=name, module=ep.module, distribution=dist)
     entries = [
         ServiceEntry(name=e.name, module=e.module, distribution=e.distribution, index=i)

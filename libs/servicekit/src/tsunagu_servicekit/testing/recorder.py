@@ -107,7 +107,7 @@ class BusRecorder:
     async def flush(self, timeout: float = 5.0) -> None:
         """Round trip to the server: everything it routed to us before is then recorded."""
         if self._nc is not None:
-            await self._nc.flush(timeout=timeout)  # type: ignore[arg-type]
+            await self._nc.flush(timeout=timeout)  # type: ignore[arg-type]  # nats-py annotates int, takes seconds as float
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -15,13 +15,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import BaseModel, ConfigDict, Field
-from tsunagu_servicekit.datetimes import IsoDateTime
 from tsunagu_servicekit.errors import Refusal, Rule, ServiceError, refuse
 from tsunagu_servicekit.http import Readiness, create_http_app
 from tsunagu_servicekit.logging import configure_logging
 from tsunagu_servicekit.metrics import REGISTRY
 from tsunagu_servicekit.settings import ServiceSettings
 from tsunagu_servicekit.telemetry import build_tracer_provider
+from tsunagu_servicekit.wire import IsoDateTime
 
 CANARY = "CANARY-太郎-0123"
 

@@ -284,6 +284,8 @@ def _document_operation(
         elif declared:
             doc(status).rules.update(declared)
             del responses[key]
+        else:
+            doc(status)  # every error answer is a problem, whatever a hand-written entry says
 
     parameters = operation.get("parameters") or []
     has_body = "requestBody" in operation

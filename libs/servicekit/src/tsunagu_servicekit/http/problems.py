@@ -263,7 +263,12 @@ def _operation_of(request: Request) -> tuple[Mapping[str, Any], Mapping[str, Any
     path = getattr(route, "path_format", None)
     if path is None or not getattr(route, "include_in_schema", False):
         return {}, None
-    openapi = request.app.openapi()
+    try:
+        openapi = request.app.openapi()
+    except Exception as exc:
+        # Without the document every location is masked: the answer must not depend on it.
+        _log.error("http.openapi_unavailable", error_class=type(exc).__name__)
+        return {}, None
     operation = openapi.get("paths", {}).get(path, {}).get(request.method.lower())
     return openapi, operation
 

@@ -32,6 +32,7 @@ PLANTED = 5
 SLOT_TAKEN = Rule("slot_taken", 409, "The room has too few free seats at that time.")
 CLOSURE_DAY = Rule("closure_day", 422, "Rooms cannot be booked on Sundays.")
 BOOKING_NOT_FOUND = Rule("booking_not_found", 404, "The booking does not exist.")
+ROOM_CLOSED = Rule("room_closed", 409, "The room is closed at that time.")
 
 
 class Room(StrEnum):
@@ -49,7 +50,7 @@ def _at_most_ten(seats: int) -> int:
 def _sample_app(
     tmp_path: Path,
     *,
-    document_slot_taken: bool = True,
+    declared: tuple[Rule, ...] = (),
     date_type: object = IsoDateTime,
     seats_as_documented: bool = True,
 ) -> tuple[FastAPI, list[asyncio.AbstractEventLoop]]:
@@ -70,7 +71,7 @@ def _sample_app(
         id: int
 
     router = APIRouter()
-    book_refusals = (SLOT_TAKEN, CLOSURE_DAY) if document_slot_taken else (CLOSURE_DAY,)
+    book_refusals = declared or (SLOT_TAKEN, CLOSURE_DAY)
 
     @router.post("/bookings", status_code=201, responses=refusals(*book_refusals))
     async def book(
@@ -142,7 +143,7 @@ async def test_the_same_seed_gives_the_same_run(tmp_path: Path) -> None:
 
 
 async def test_an_undocumented_refusal_is_found_and_passes_once_documented(tmp_path: Path) -> None:
-    undocumented, _ = _sample_app(tmp_path, document_slot_taken=False)
+    undocumented, _ = _sample_app(tmp_path, declared=(CLOSURE_DAY,))
     report = await check_http_contract(
         undocumented, auth=_auth("counsellor"), max_examples=PLANTED, seed=SEED
     )
@@ -159,6 +160,14 @@ async def test_an_undocumented_refusal_is_found_and_passes_once_documented(tmp_p
     assert (
         await check_http_contract(documented, auth=_auth("counsellor"), max_examples=PLANTED, seed=SEED)
     ).failures == []
+
+
+async def test_a_refusal_by_an_undeclared_rule_at_a_documented_status_is_found(tmp_path: Path) -> None:
+    other_rule, _ = _sample_app(tmp_path, declared=(ROOM_CLOSED, CLOSURE_DAY))
+    report = await check_http_contract(other_rule, auth=_auth("counsellor"), max_examples=PLANTED, seed=SEED)
+
+    found = {(f.operation, f.check, f.status, f.hint) for f in report.failures}
+    assert found == {("POST /bookings", "response_schema_conformance", 409, "at /rule, keyword enum")}
 
 
 async def test_a_lax_date_time_is_found(tmp_path: Path) -> None:

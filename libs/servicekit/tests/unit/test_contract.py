@@ -198,5 +198,6 @@ async def test_missing_credentials_are_an_error_not_a_pass(tmp_path: Path) -> No
     assert report.errors == [
         "POST /bookings: no credentials in auth for any of the roles counsellor, supervisor"
     ]
+    assert report.untested == ["POST /bookings"]
     with pytest.raises(ValueError, match="max_examples"):
         await check_http_contract(app, max_examples=0)

@@ -76,6 +76,7 @@ _METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 _BASE_URL = "http://contract.test"
 _HOP_BY_HOP = frozenset({b"host", b"content-length", b"transfer-encoding", b"connection"})
 _ADMIN = "admin"
+_AUTH_REFUSALS = frozenset({401, 403})
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,14 @@ class ContractFailure:
 
 @dataclass(frozen=True)
 class ContractReport:
-    """The figures of a contract run. ``ok`` when nothing failed, errored or went untested."""
+    """The figures of a contract run. ``ok`` when nothing failed, errored or went untested.
+
+    ``cases`` counts the cases schemathesis generated (as ``st run`` does), ``requests`` what
+    reached the app (checks send some of their own), ``statuses`` how many answers had each status.
+    ``untested`` lists operations that answered valid data with nothing but 401 or 403 (or not at
+    all): their guard was all that ran, which usually means ``auth`` holds no token with the roles or
+    scopes they need.
+    """
 
     operations: int
     cases: int
@@ -319,7 +327,7 @@ class _Collected:
             label = node.value.operation.label
             interaction = recorder.interactions.get(case_id)
             response = interaction.response if interaction is not None else None
-            if response is not None:
+            if response is not None and _past_the_guard(node.value, response.status_code):
                 self.tested.add(label)
             status = response.status_code if response is not None else None
             for check in recorder.checks.get(case_id, []):
@@ -347,6 +355,19 @@ class _Collected:
         except ValueError:
             return False
         return isinstance(body, dict) and body.get("type") == problem_type(VALIDATION_FAILED)
+
+
+def _past_the_guard(case: Any, status: int) -> bool:
+    """Whether valid data got further than authentication: an operation that only ever refused
+    the caller was not tested beyond its guard (malformed bodies fail before it, so they do not count)."""
+    meta = case.meta
+    if (
+        meta is None
+        or not meta.generation.mode.is_positive
+        or coverage_scenario(case) in REQUEST_SHAPE_PROBES
+    ):
+        return False
+    return status not in _AUTH_REFUSALS
 
 
 def _hint(failure: Failure) -> str:

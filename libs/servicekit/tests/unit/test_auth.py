@@ -224,16 +224,34 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_missing_or_invalid_token_is_401(client: TestClient, auth: Authenticator) -> None:
-    for headers in ({}, {"Authorization": "Basic dXNlcjpwdw=="}, _bearer("garbage")):
+def test_missing_or_invalid_token_is_a_401_problem(client: TestClient, auth: Authenticator) -> None:
+    for headers, rule, challenge in (
+        ({}, "authentication_required", "Bearer"),
+        ({"Authorization": "Basic dXNlcjpwdw=="}, "authentication_required", "Bearer"),
+        (_bearer("garbage"), "token_invalid", 'Bearer error="invalid_token"'),
+        (
+            _bearer(Authenticator(secret="x" * 40, issuer=ISSUER, audience=AUDIENCE).issue("u1", ["admin"])),
+            "token_invalid",
+            'Bearer error="invalid_token"',
+        ),
+    ):
         response = client.get("/me", headers=headers)
         assert response.status_code == 401
-        assert response.headers["www-authenticate"].startswith("Bearer")
-        assert response.json()["error"] == "unauthorized"
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.headers["www-authenticate"] == challenge
+        body = response.json()
+        assert body["rule"] == rule
+        assert body["type"] == f"urn:tsunagu:problem:{rule}"
     expired = auth.issue("u1", ["counsellor"], ttl_seconds=-3600)
     response = client.get("/cases", headers=_bearer(expired))
     assert response.status_code == 401
-    assert response.json() == {"error": "unauthorized", "detail": "The bearer token has expired."}
+    assert response.json() == {
+        "type": "urn:tsunagu:problem:token_expired",
+        "title": "Token expired",
+        "status": 401,
+        "detail": "The bearer token has expired.",
+        "rule": "token_expired",
+    }
 
 
 def test_current_principal(client: TestClient, auth: Authenticator) -> None:
@@ -250,7 +268,14 @@ def test_roles_are_checked(client: TestClient, auth: Authenticator) -> None:
     assert client.get("/cases", headers=_bearer(counsellor)).status_code == 200
     response = client.get("/cases", headers=_bearer(trainer))
     assert response.status_code == 403
-    assert response.json()["error"] == "forbidden"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:tsunagu:problem:role_required",
+        "title": "Role required",
+        "status": 403,
+        "detail": "The caller lacks a required role.",
+        "rule": "role_required",
+    }
 
 
 def test_scopes_are_checked(client: TestClient, auth: Authenticator) -> None:
@@ -258,9 +283,13 @@ def test_scopes_are_checked(client: TestClient, auth: Authenticator) -> None:
     with_scope = auth.issue("m1", ["municipality_staff"], ["reports:read"], municipality="131016")
     wrong_role = auth.issue("c1", ["counsellor"], ["reports:read"])
 
-    assert client.get("/reports", headers=_bearer(without)).status_code == 403
+    response = client.get("/reports", headers=_bearer(without))
+    assert response.status_code == 403
+    assert response.json()["rule"] == "scope_required"
     assert client.get("/reports", headers=_bearer(with_scope)).status_code == 200
-    assert client.get("/reports", headers=_bearer(wrong_role)).status_code == 403
+    response = client.get("/reports", headers=_bearer(wrong_role))
+    assert response.status_code == 403
+    assert response.json()["rule"] == "role_required"
     assert (
         client.get("/signed-in", headers=_bearer(auth.issue("x", ["expert"], ["profile"]))).status_code == 200
     )
@@ -409,3 +438,12 @@ def test_jwks_unavailable_is_401_not_500(tmp_path: Path) -> None:
     with pytest.raises(AuthError) as caught:
         auth.verify(_idp_token(key, "rsa-1", "RS256"))
     assert caught.value.reason == "jwks_unavailable"
+
+    app = create_http_app(
+        settings=ServiceSettings(data_dir=tmp_path), title="Prod", routers=[router], authenticator=auth
+    )
+    with TestClient(app) as c:
+        response = c.get("/cases", headers=_bearer(_idp_token(key, "rsa-1", "RS256")))
+    assert response.status_code == 401
+    assert response.json()["rule"] == "token_unverifiable"
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'

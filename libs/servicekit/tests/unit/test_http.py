@@ -5,38 +5,55 @@ import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from tsunagu_servicekit.errors import Refusal, Rule, ServiceError, refuse
 from tsunagu_servicekit.http import Readiness, create_http_app
 from tsunagu_servicekit.logging import configure_logging
 from tsunagu_servicekit.metrics import REGISTRY
 from tsunagu_servicekit.settings import ServiceSettings
 from tsunagu_servicekit.telemetry import build_tracer_provider
+from tsunagu_servicekit.wire import IsoDateTime
 
 CANARY = "CANARY-太郎-0123"
 
 
+class Part(BaseModel):
+    name: str = Field(max_length=5)
+
+
 class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     title: str = Field(max_length=10)
     count: int = 0
     tags: dict[str, int] = Field(default_factory=dict)
+    parts: list[Part] = Field(default_factory=list)
 
 
 ITEM_NOT_FOUND = Rule("item_not_found", 404, "The item does not exist.")
 CLOSURE_DAY = Rule("closure_day", 422, "Reservations cannot be made on closure days.")
 ALREADY_REGISTERED = Rule("already_registered", 409, "The item was already registered.")
 OTHER_MUNICIPALITY = Rule("own_municipality_only", 403, "The case belongs to another municipality.")
+LOCKED_OUT = Rule("locked_out", 429, "Too many failed sign-ins; try again later.")
+SIGN_IN_FAILED = Rule("sign_in_failed", 401, "The sign-in failed.")
 
 router = APIRouter()
+# A second router on a path of the first: 405 must name the methods of both.
+other_router = APIRouter()
+
+
+@other_router.delete("/items/{item_id}", status_code=204)
+async def delete_item(item_id: str) -> None:
+    return None
 
 
 @router.post("/items", status_code=201)
@@ -71,9 +88,32 @@ async def plain() -> None:
     raise ServiceError("The request cannot be handled.")
 
 
+@router.get("/locked")
+async def locked() -> None:
+    raise Refusal(LOCKED_OUT, headers={"Retry-After": "60"})
+
+
+@router.post("/sign-in")
+async def sign_in() -> None:
+    raise Refusal(SIGN_IN_FAILED)
+
+
 @router.get("/http-exception")
 async def http_exception() -> None:
     raise HTTPException(status_code=409, detail="Already done.")
+
+
+@router.get("/http-exception-with-data")
+async def http_exception_with_data() -> None:
+    raise HTTPException(status_code=400, detail={"field": CANARY})
+
+
+@router.get("/sessions")
+async def sessions(
+    starts_from: Annotated[IsoDateTime | None, Query()] = None,
+    x_request_id: Annotated[str | None, Header(max_length=8)] = None,
+) -> dict[str, str | None]:
+    return {"starts_from": starts_from.isoformat() if starts_from else None}
 
 
 @router.get("/boom")
@@ -91,9 +131,18 @@ def settings(tmp_path: Path) -> ServiceSettings:
 
 @pytest.fixture
 def client(settings: ServiceSettings) -> Iterator[TestClient]:
-    app = create_http_app(settings=settings, title="Test", routers=[router])
+    app = create_http_app(settings=settings, title="Test", routers=[router, other_router])
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert isinstance(body, dict)
+    assert body["status"] == status
+    return body
 
 
 @pytest.fixture
@@ -193,19 +242,28 @@ def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
     assert "tsunagu_http_requests_total" in response.text
 
 
-def test_validation_error_never_echoes_the_input(client: TestClient) -> None:
+@pytest.mark.usefixtures("_restore_logging")
+def test_validation_error_is_a_problem_that_never_echoes_the_input(
+    settings: ServiceSettings, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(settings)
+    capsys.readouterr()
+
     response = client.post("/items", json={"title": CANARY * 3, "count": CANARY})
 
-    assert response.status_code == 422
-    assert CANARY not in response.text
-    assert "太郎" not in response.content.decode("utf-8")
-    assert response.json() == {
-        "error": "validation_failed",
-        "problems": [
-            {"loc": "body.title", "rule": "string_too_long"},
-            {"loc": "body.count", "rule": "int_parsing"},
+    assert _problem(response, 422) == {
+        "type": "urn:tsunagu:problem:validation_failed",
+        "title": "Validation failed",
+        "status": 422,
+        "detail": "The request does not match the operation's schema; errors says where.",
+        "errors": [
+            {"loc": "body.title", "type": "string_too_long"},
+            {"loc": "body.count", "type": "int_parsing"},
         ],
     }
+    assert CANARY not in response.text
+    assert "太郎" not in response.content.decode("utf-8")
+    assert CANARY not in capsys.readouterr().err
 
 
 def test_malformed_json_never_echoes_the_input(client: TestClient) -> None:
@@ -213,25 +271,75 @@ def test_malformed_json_never_echoes_the_input(client: TestClient) -> None:
         "/items", content=f'{{"title": "{CANARY}", '.encode(), headers={"content-type": "application/json"}
     )
 
-    assert response.status_code == 422
+    body = _problem(response, 422)
     assert CANARY not in response.text
-    body = response.json()
-    assert body["error"] == "validation_failed"
-    assert [p["rule"] for p in body["problems"]] == ["json_invalid"]
+    assert body["type"] == "urn:tsunagu:problem:validation_failed"
+    assert [e["type"] for e in body["errors"]] == ["json_invalid"]
+
+
+def test_unreadable_body_is_a_400_problem(client: TestClient) -> None:
+    body = b'{"title": "' + CANARY.encode() + b'\xff"}'  # not UTF-8: the body cannot even be decoded
+    response = client.post("/items", content=body, headers={"content-type": "application/json"})
+
+    problem = _problem(response, 400)
+    assert problem["type"] == "about:blank"
+    assert problem["title"] == "Bad Request"
+    assert CANARY not in response.text
 
 
 def test_keys_of_free_form_input_are_masked_in_locations(client: TestClient) -> None:
-    response = client.post("/items", json={"title": "ok", "tags": {CANARY: "not a number"}})
+    # Identifier-shaped keys are personal data too: masking follows the schema, not the key's shape.
+    response = client.post(
+        "/items", json={"title": "ok", "tags": {CANARY: "not a number", "yamada_taro": "x"}}
+    )
 
-    assert response.status_code == 422
+    body = _problem(response, 422)
     assert CANARY not in response.text
-    assert response.json()["problems"] == [{"loc": "body.tags.*", "rule": "int_parsing"}]
+    assert "yamada" not in response.text
+    assert body["errors"] == [
+        {"loc": "body.tags.*", "type": "int_parsing"},
+        {"loc": "body.tags.*", "type": "int_parsing"},
+    ]
+
+
+def test_unknown_keys_are_masked_in_locations(client: TestClient) -> None:
+    response = client.post(
+        "/items", json={"title": "ok", "yamada_hanako": 1, CANARY: 2, "parts": [{"nme": 3}]}
+    )
+
+    body = _problem(response, 422)
+    assert "yamada" not in response.text
+    assert CANARY not in response.text
+    assert "nme" not in response.text
+    assert sorted((e["loc"], e["type"]) for e in body["errors"]) == [
+        ("body.*", "extra_forbidden"),
+        ("body.*", "extra_forbidden"),
+        ("body.parts.0.name", "missing"),
+    ]
+
+
+def test_nested_locations_name_fields_and_indices(client: TestClient) -> None:
+    response = client.post("/items", json={"title": "ok", "parts": [{"name": "ok"}, {"name": CANARY}]})
+
+    assert _problem(response, 422)["errors"] == [{"loc": "body.parts.1.name", "type": "string_too_long"}]
+    assert CANARY not in response.text
 
 
 def test_missing_body_field(client: TestClient) -> None:
     response = client.post("/items", json={})
-    assert response.status_code == 422
-    assert response.json()["problems"] == [{"loc": "body.title", "rule": "missing"}]
+    assert _problem(response, 422)["errors"] == [{"loc": "body.title", "type": "missing"}]
+
+
+def test_query_and_header_parameters_are_located_by_name(client: TestClient) -> None:
+    ascii_canary = "CANARY-0123456789"
+    response = client.get("/sessions", params={"starts_from": "0.5"}, headers={"x-request-id": ascii_canary})
+
+    assert sorted((e["loc"], e["type"]) for e in _problem(response, 422)["errors"]) == [
+        ("header.x-request-id", "string_too_long"),
+        ("query.starts_from", "datetime_parsing"),
+    ]
+    assert ascii_canary not in response.text
+    assert "0.5" not in response.text
 
 
 @pytest.mark.parametrize(
@@ -241,14 +349,22 @@ def test_missing_body_field(client: TestClient) -> None:
             "GET",
             "/items/missing",
             404,
-            {"error": "item_not_found", "detail": "The item does not exist.", "rule": "item_not_found"},
+            {
+                "type": "urn:tsunagu:problem:item_not_found",
+                "title": "Item not found",
+                "status": 404,
+                "detail": "The item does not exist.",
+                "rule": "item_not_found",
+            },
         ),
         (
             "POST",
             "/closed",
             422,
             {
-                "error": "closure_day",
+                "type": "urn:tsunagu:problem:closure_day",
+                "title": "Closure day",
+                "status": 422,
                 "detail": "Reservations cannot be made on closure days.",
                 "rule": "closure_day",
             },
@@ -258,7 +374,9 @@ def test_missing_body_field(client: TestClient) -> None:
             "/duplicate",
             409,
             {
-                "error": "already_registered",
+                "type": "urn:tsunagu:problem:already_registered",
+                "title": "Already registered",
+                "status": 409,
                 "detail": "The item was already registered.",
                 "rule": "already_registered",
             },
@@ -268,22 +386,89 @@ def test_missing_body_field(client: TestClient) -> None:
             "/forbidden",
             403,
             {
-                "error": "own_municipality_only",
+                "type": "urn:tsunagu:problem:own_municipality_only",
+                "title": "Own municipality only",
+                "status": 403,
                 "detail": "The case belongs to another municipality.",
                 "rule": "own_municipality_only",
             },
         ),
-        ("GET", "/plain", 400, {"error": "bad_request", "detail": "The request cannot be handled."}),
-        ("GET", "/http-exception", 409, {"error": "conflict", "detail": "Already done."}),
-        ("DELETE", "/items/x", 405, {"error": "method_not_allowed", "detail": "Method Not Allowed"}),
+        (
+            "GET",
+            "/plain",
+            400,
+            {
+                "type": "urn:tsunagu:problem:bad_request",
+                "title": "Bad request",
+                "status": 400,
+                "detail": "The request cannot be handled.",
+            },
+        ),
+        (
+            "GET",
+            "/http-exception",
+            409,
+            {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "Already done."},
+        ),
+        (
+            "GET",
+            "/http-exception-with-data",
+            400,
+            {
+                "type": "about:blank",
+                "title": "Bad Request",
+                "status": 400,
+                "detail": "The request is malformed.",
+            },
+        ),
+        (
+            "GET",
+            f"/nowhere/{CANARY}",
+            404,
+            {
+                "type": "about:blank",
+                "title": "Not Found",
+                "status": 404,
+                "detail": "No resource lives at this path.",
+            },
+        ),
     ],
 )
-def test_errors_map_to_status_and_code(
+def test_errors_are_problem_details(
     client: TestClient, method: str, path: str, status: int, body: dict[str, str]
 ) -> None:
     response = client.request(method, path)
-    assert response.status_code == status
-    assert response.json() == body
+    assert _problem(response, status) == body
+    assert CANARY not in response.text
+
+
+def test_refusal_headers_are_sent(client: TestClient) -> None:
+    response = client.get("/locked")
+    assert _problem(response, 429)["rule"] == "locked_out"
+    assert response.headers["retry-after"] == "60"
+
+
+def test_a_401_refusal_names_the_scheme(client: TestClient) -> None:
+    response = client.post("/sign-in")
+    assert _problem(response, 401)["rule"] == "sign_in_failed"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_method_not_allowed_lists_every_method_of_the_path(client: TestClient) -> None:
+    assert client.delete("/items/x").status_code == 204  # the second router's route
+
+    response = client.put("/items/x")
+
+    assert _problem(response, 405) == {
+        "type": "about:blank",
+        "title": "Method Not Allowed",
+        "status": 405,
+        "detail": "The resource does not support this method; the Allow header lists those it does.",
+    }
+    assert response.headers["allow"] == "DELETE, GET"
+    other = client.put("/items")
+    assert _problem(other, 405)["title"] == "Method Not Allowed"
+    assert other.headers["allow"] == "POST"
 
 
 @pytest.mark.usefixtures("_restore_logging")
@@ -295,8 +480,12 @@ def test_unhandled_exception_is_a_bare_500_and_logs_only_the_class(
 
     response = client.get("/boom")
 
-    assert response.status_code == 500
-    assert response.json() == {"error": "internal_error"}
+    assert _problem(response, 500) == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The server failed to handle the request.",
+    }
     err = capsys.readouterr().err
     assert CANARY not in err
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
@@ -314,8 +503,8 @@ async def test_works_over_asgi_transport(settings: ServiceSettings) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         assert (await http.get("/livez")).json() == {"status": "alive"}
         response = await http.get("/boom")
-    assert response.status_code == 500
-    assert response.json() == {"error": "internal_error"}
+    assert _problem(response, 500)["detail"] == "The server failed to handle the request."
+    assert CANARY not in response.text
 
 
 def test_openapi_lists_the_routers_but_not_the_operational_endpoints(client: TestClient) -> None:
@@ -376,12 +565,17 @@ def test_authenticator_is_kept_on_the_app_state(settings: ServiceSettings) -> No
 def test_a_body_over_the_limit_is_refused_before_parsing(tmp_path: Path) -> None:
     settings = ServiceSettings(service_name=SERVICE, data_dir=tmp_path, http_max_body_bytes=1024)
     app = create_http_app(settings=settings, title="Test", routers=[router])
+    too_large = {
+        "type": "about:blank",
+        "title": "Content Too Large",
+        "status": 413,
+        "detail": "The request body is larger than 1024 bytes.",
+    }
     with TestClient(app, raise_server_exceptions=False) as c:
         small = c.post("/items", json={"title": "ok"})
         assert small.status_code == 201
         big = c.post("/items", json={"title": "ok", "tags": {f"{CANARY}{n}": n for n in range(100)}})
-        assert big.status_code == 413
-        assert big.json()["error"] == "content_too_large"
+        assert _problem(big, 413) == too_large
         assert CANARY not in big.text
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
@@ -391,5 +585,5 @@ def test_a_body_over_the_limit_is_refused_before_parsing(tmp_path: Path) -> None
             yield b'"x": 1}}'
 
         streamed = c.post("/items", content=chunks(), headers={"Content-Type": "application/json"})
-        assert streamed.status_code == 413
+        assert _problem(streamed, 413) == too_large
         assert CANARY not in streamed.text

@@ -1,8 +1,9 @@
-"""HTTP chassis: the FastAPI app factory, readiness checks and bearer-JWT auth."""
+"""HTTP chassis: the FastAPI app factory, problem details, readiness checks and bearer-JWT auth."""
 
 from tsunagu_servicekit.http.app import create_http_app
 from tsunagu_servicekit.http.auth import (
     ROLES,
+    STAFF_BEARER,
     Authenticator,
     AuthError,
     Principal,
@@ -11,9 +12,13 @@ from tsunagu_servicekit.http.auth import (
 )
 from tsunagu_servicekit.http.context import context_dependency
 from tsunagu_servicekit.http.health import Readiness
+from tsunagu_servicekit.http.openapi import documents_refusals, refusals
+from tsunagu_servicekit.http.problems import PROBLEM_MEDIA_TYPE, problem_type
 
 __all__ = [
+    "PROBLEM_MEDIA_TYPE",
     "ROLES",
+    "STAFF_BEARER",
     "AuthError",
     "Authenticator",
     "Principal",
@@ -21,5 +26,8 @@ __all__ = [
     "context_dependency",
     "create_http_app",
     "current_principal",
+    "documents_refusals",
+    "problem_type",
+    "refusals",
     "require",
 ]

@@ -2,7 +2,9 @@
 
 :func:`create_http_app` adds what every service needs and nothing of any domain: health
 endpoints, Prometheus metrics, OpenTelemetry server spans, request counting by route template,
-and error answers that never echo input (architecture §3: error messages hold no personal data).
+and error answers as RFC 9457 problem details that never echo input (architecture §3: error
+messages hold no personal data), each documented on the operations that can give it
+(:mod:`tsunagu_servicekit.http.problems`, :mod:`tsunagu_servicekit.http.openapi`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -22,9 +23,17 @@ from opentelemetry.trace import Status, StatusCode, TracerProvider
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tsunagu_servicekit.errors import Refusal, ServiceError
+from tsunagu_servicekit.errors import ServiceError
 from tsunagu_servicekit.http.auth import Authenticator
 from tsunagu_servicekit.http.health import Readiness
+from tsunagu_servicekit.http.openapi import document_problems
+from tsunagu_servicekit.http.problems import (
+    internal_error_response,
+    on_http_exception,
+    on_service_error,
+    on_validation_error,
+    problem_response,
+)
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS, render_metrics
 from tsunagu_servicekit.settings import ServiceSettings
@@ -36,31 +45,6 @@ _log = get_logger(__name__)
 OPERATIONAL_PATHS = ("/livez", "/readyz", "/metrics")
 UNMATCHED_ROUTE = "unmatched"
 READINESS_TIMEOUT_SECONDS = 2.0
-
-# A location element is shown only when it is a field name of the code (or a list index);
-# anything else (a key of a free-form dict in the input, say) is masked.
-_SAFE_LOC = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-
-# RFC 9110's names, which Python's HTTPStatus took only in 3.13: codes must not change with Python.
-_RENAMED = {413: "content_too_large", 416: "range_not_satisfiable", 422: "unprocessable_content"}
-
-
-def _error_code(status_code: int) -> str:
-    if status_code in _RENAMED:
-        return _RENAMED[status_code]
-    try:
-        phrase = HTTPStatus(status_code).phrase
-    except ValueError:
-        return "http_error"
-    return re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
-
-
-def _loc(loc: Sequence[Any]) -> str:
-    parts = [
-        str(p) if isinstance(p, int) or (isinstance(p, str) and _SAFE_LOC.match(p)) else "*" for p in loc
-    ]
-    return ".".join(parts)
 
 
 def _route_template(scope: Scope) -> str:
@@ -74,10 +58,6 @@ def _route_template(scope: Scope) -> str:
 def _exception_class(exc: BaseException) -> str:
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _internal_error_response() -> JSONResponse:
-    return JSONResponse({"error": "internal_error"}, status_code=500)
 
 
 def _log_unhandled(exc: BaseException, scope: Scope) -> None:
@@ -123,7 +103,7 @@ class _RequestObservabilityMiddleware:
             _log_unhandled(exc, scope)
             if response_started:
                 raise  # too late for an answer: let the server close the connection
-            await _internal_error_response()(scope, receive, send)
+            await internal_error_response()(scope, receive, send)
         finally:
             elapsed = time.perf_counter() - started
             method = str(scope.get("method", ""))
@@ -177,43 +157,29 @@ class _BodySizeLimitMiddleware:
         return f"The request body is larger than {self.limit} bytes."
 
     def _refuse(self) -> JSONResponse:
-        return JSONResponse({"error": _error_code(413), "detail": self._detail()}, status_code=413)
-
-
-async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    problems = [
-        {"loc": _loc(err.get("loc", ())), "rule": str(err.get("type", "invalid"))} for err in exc.errors()
-    ]
-    return JSONResponse({"error": "validation_failed", "problems": problems}, status_code=422)
-
-
-async def _on_service_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    body: dict[str, Any] = {"error": exc.code, "detail": exc.message}
-    headers: dict[str, str] | None = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    if isinstance(exc, Refusal):
-        body["rule"] = exc.rule.name
-        headers = {**(headers or {}), **exc.headers} or None
-    _log.info("http.service_error", error=exc.code, status=exc.status_code)
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
-
-
-async def _on_http_exception(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
-    headers = getattr(exc, "headers", None)
-    if exc.status_code in (204, 304):
-        return Response(status_code=exc.status_code, headers=headers)
-    return JSONResponse(
-        {"error": _error_code(exc.status_code), "detail": exc.detail},
-        status_code=exc.status_code,
-        headers=headers,
-    )
+        return problem_response(413, detail=self._detail())
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
     _log_unhandled(exc, request.scope)
-    return _internal_error_response()
+    return internal_error_response()
+
+
+class _ServiceApp(FastAPI):
+    """FastAPI whose generated OpenAPI document is rewritten to document problem details."""
+
+    def __init__(self, *, max_body_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_body_bytes = max_body_bytes
+        self._documented: dict[str, Any] | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        # FastAPI regenerates the document when routes change and returns the cached one otherwise.
+        schema = super().openapi()
+        if schema is not self._documented:
+            document_problems(schema, self.routes, max_body_bytes=self.max_body_bytes)
+            self._documented = schema
+        return schema
 
 
 def _operational_router(readiness: Readiness) -> APIRouter:
@@ -249,21 +215,22 @@ def create_http_app(
     authenticator: Authenticator | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
-    """A FastAPI app with health, metrics, tracing, request metrics and value-free error bodies.
+    """A FastAPI app with health, metrics, tracing, request metrics and value-free error bodies
+    (problem details), whose OpenAPI document lists every error answer of every operation.
 
     ``authenticator`` is kept in ``app.state.authenticator``; when it is ``None`` the auth
     dependencies build one from ``settings`` on first use. ``tracer_provider`` defaults to the
     global one (see :func:`tsunagu_servicekit.telemetry.setup_telemetry`).
     """
-    app = FastAPI(title=title, version=version)
+    app = _ServiceApp(title=title, version=version, max_body_bytes=settings.http_max_body_bytes)
     readiness = readiness if readiness is not None else Readiness()
     app.state.settings = settings
     app.state.readiness = readiness
     app.state.authenticator = authenticator
 
-    app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(ServiceError, _on_service_error)
-    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(ServiceError, on_service_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
     app.add_exception_handler(Exception, _on_unhandled)
     # Added first, so it runs inside the observability middleware: a 413 is counted and logged.
     app.add_middleware(_BodySizeLimitMiddleware, limit=settings.http_max_body_bytes)

@@ -11,6 +11,11 @@ Two modes, chosen by :meth:`Authenticator.from_settings`:
 Claims read: ``sub``, ``roles`` (list of :data:`ROLES`), ``scope`` (space-separated, OAuth 2.0),
 ``municipality`` (code of the one municipality of municipality staff), ``partner`` (id of the one
 partner organisation of partner staff). ``exp``, ``iss`` and ``aud`` are always checked.
+
+Over HTTP a refused caller gets a refusal (problem details with a ``rule``): 401 with one of
+:data:`AUTHENTICATION_RULES` and ``WWW-Authenticate``, or 403 with :data:`ROLE_REQUIRED` or
+:data:`SCOPE_REQUIRED`. Operations that depend on :func:`current_principal` or :func:`require`
+document those answers in OpenAPI on their own, under the security scheme :data:`STAFF_BEARER`.
 """
 
 from __future__ import annotations
@@ -27,16 +32,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from tsunagu_servicekit.errors import ServiceError
+from tsunagu_servicekit.errors import Refusal, Rule, ServiceError
+from tsunagu_servicekit.http.openapi import (
+    REFUSALS_ATTRIBUTE,
+    ROLES_ATTRIBUTE,
+    SCOPES_ATTRIBUTE,
+    documents_refusals,
+)
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.settings import ServiceSettings
 
 __all__ = [
+    "AUTHENTICATION_REQUIRED",
+    "AUTHENTICATION_RULES",
     "ROLES",
+    "ROLE_REQUIRED",
+    "SCOPE_REQUIRED",
+    "STAFF_BEARER",
+    "TOKEN_EXPIRED",
+    "TOKEN_INVALID",
+    "TOKEN_UNVERIFIABLE",
     "AuthError",
     "Authenticator",
     "Principal",
@@ -282,9 +301,27 @@ class Authenticator:
 # --------------------------------------------------------------------------------------------
 # FastAPI dependencies
 
-_bearer = HTTPBearer(auto_error=False, description="JWT with roles and scopes (see docs)")
+STAFF_BEARER = "StaffBearer"
+"""The OpenAPI security scheme of staff tokens; other kinds of callers get schemes of their own."""
 
-_UNAUTHENTICATED = "Authentication with a bearer token is required."
+AUTHENTICATION_REQUIRED = Rule(
+    "authentication_required", 401, "Authentication with a bearer token is required."
+)
+TOKEN_INVALID = Rule("token_invalid", 401, "The bearer token is not valid.")
+TOKEN_EXPIRED = Rule("token_expired", 401, "The bearer token has expired.")
+TOKEN_UNVERIFIABLE = Rule("token_unverifiable", 401, "The token's signing keys are unavailable.")
+AUTHENTICATION_RULES = (AUTHENTICATION_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_UNVERIFIABLE)
+ROLE_REQUIRED = Rule("role_required", 403, "The caller lacks a required role.")
+SCOPE_REQUIRED = Rule("scope_required", 403, "The caller lacks a required scope.")
+
+# The finer reasons (wrong audience, bad signature …) are logged, never told to the caller.
+_RULE_OF_REASON = {"expired": TOKEN_EXPIRED, "jwks_unavailable": TOKEN_UNVERIFIABLE}
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name=STAFF_BEARER,
+    description="A staff member's JWT: roles and scopes as claims (see ADR 0004).",
+)
 
 
 def _authenticator(request: Request) -> Authenticator:
@@ -298,15 +335,14 @@ def _authenticator(request: Request) -> Authenticator:
     return authenticator
 
 
+@documents_refusals(*AUTHENTICATION_RULES)
 async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Dependency: the authenticated caller, or 401 with ``WWW-Authenticate: Bearer``."""
+    """Dependency: the authenticated caller, or a 401 refusal with ``WWW-Authenticate``."""
     if credentials is None or not credentials.credentials:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, detail=_UNAUTHENTICATED, headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise Refusal(AUTHENTICATION_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
     authenticator = _authenticator(request)
     try:
         if authenticator.verifies_remotely:
@@ -315,9 +351,8 @@ async def current_principal(
             principal = authenticator.verify(credentials.credentials)
     except AuthError as exc:
         _log.info("auth.token_rejected", reason=exc.reason)
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=exc.message,
+        raise Refusal(
+            _RULE_OF_REASON.get(exc.reason, TOKEN_INVALID),
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ) from None
     request.state.principal = principal
@@ -326,25 +361,33 @@ async def current_principal(
 
 def require(*roles: str, scopes: Sequence[str] = ()) -> Callable[..., Awaitable[Principal]]:
     """Dependency factory: the caller must hold one of ``roles`` (any role when none given) and
-    every scope in ``scopes``; ``admin`` passes every check. Otherwise 403 ``forbidden``.
+    every scope in ``scopes``; ``admin`` passes every check. Otherwise a 403 refusal
+    (``role_required`` or ``scope_required``).
 
     ``principal: Annotated[Principal, Depends(require("counsellor", "supervisor"))]``
+
+    The dependency carries its roles, scopes and refusals as attributes, which the OpenAPI rewrite
+    reads to document its 401 and 403 answers (and ``x-tsunagu-roles``) on every operation using it.
     """
     _check_roles(roles)
     if isinstance(scopes, str):
         raise TypeError("scopes must be a sequence of scope names, not one string")
-    needed_roles = frozenset(roles)
-    needed_scopes = tuple(scopes)
+    needed_roles = tuple(dict.fromkeys(roles))
+    needed_scopes = tuple(dict.fromkeys(scopes))
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.is_admin:
             return principal
-        if needed_roles and not (needed_roles & principal.roles):
+        if needed_roles and not (set(needed_roles) & principal.roles):
             _log.info("auth.forbidden", missing="role")
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="The caller lacks a required role.")
+            raise Refusal(ROLE_REQUIRED)
         if not all(s in principal.scopes for s in needed_scopes):
             _log.info("auth.forbidden", missing="scope")
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="The caller lacks a required scope.")
+            raise Refusal(SCOPE_REQUIRED)
         return principal
 
+    refusals = (ROLE_REQUIRED,) * bool(needed_roles) + (SCOPE_REQUIRED,) * bool(needed_scopes)
+    setattr(dependency, REFUSALS_ATTRIBUTE, refusals)
+    setattr(dependency, ROLES_ATTRIBUTE, needed_roles)
+    setattr(dependency, SCOPES_ATTRIBUTE, needed_scopes)
     return dependency

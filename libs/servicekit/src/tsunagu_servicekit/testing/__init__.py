@@ -1,5 +1,6 @@
 """Test helpers of the service kit: waiting, recording the bus, replaying exported events, databases,
-a service under test (its runtime, an HTTP client, a settable clock, its outbox, delivering events).
+a service under test (its runtime, an HTTP client, a settable clock, its outbox, delivering events),
+and the HTTP contract test (:func:`check_http_contract`, schemathesis against the OpenAPI document).
 
 The fixtures (``nats_server``, ``nats_url``, ``database_url``, ``replay_events``…) live in
 :mod:`tsunagu_servicekit.testing.plugin`, loaded by pytest automatically. The broker process
@@ -14,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .contract import ContractFailure, ContractReport, check_http_contract
     from .databases import is_postgres, is_sqlite, schema_drift, temporary_postgres_database
     from .recorder import BusRecorder, RecordedMessage
     from .replay import replay_jsonl
@@ -30,10 +32,13 @@ if TYPE_CHECKING:
 __all__ = [
     "QUICK_DELIVERY",
     "BusRecorder",
+    "ContractFailure",
+    "ContractReport",
     "RecordedMessage",
     "ServiceUnderTest",
     "SettableClock",
     "auth_headers",
+    "check_http_contract",
     "http_client",
     "is_postgres",
     "is_sqlite",
@@ -46,6 +51,9 @@ __all__ = [
 ]
 
 _WHERE = {
+    "ContractFailure": ".contract",
+    "ContractReport": ".contract",
+    "check_http_contract": ".contract",
     "BusRecorder": ".recorder",
     "RecordedMessage": ".recorder",
     "is_postgres": ".databases",

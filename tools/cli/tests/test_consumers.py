@@ -21,9 +21,9 @@ from tsunagu_contracts import PRODUCERS, EventType
 from tsunagu_servicekit.messaging.consumer import (
     ConsumerMissingError,
     ConsumerPolicy,
-    Subscription,
     consumer_config,
     consumer_name,
+    subscribe,
 )
 from tsunagu_servicekit.messaging.streams import ensure_streams
 from typer.testing import CliRunner
@@ -215,10 +215,14 @@ async def test_a_service_that_may_not_create_consumers_starts_on_the_applied_one
     js: JetStreamContext, nats_url: str, tmp_path: Path
 ) -> None:
     """The kit's runtime with manage_consumers off needs apply; with it on, apply finds nothing to change."""
-    from tsunagu_servicekit.runtime import ServiceRuntime
+    from tsunagu_contracts import REGISTRY
+    from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
     from tsunagu_servicekit.settings import ServiceSettings
 
-    def runtime(manage: bool, data_dir: Path) -> ServiceRuntime:
+    def ignore(_context: None, _uow: object, _event: object) -> None:
+        """Never runs: the test only starts consumers."""
+
+    def runtime(manage: bool, data_dir: Path) -> ServiceRuntime[None]:
         settings = ServiceSettings(
             service_name="scheduling",
             environment="test",
@@ -227,8 +231,8 @@ async def test_a_service_that_may_not_create_consumers_starts_on_the_applied_one
             manage_consumers=manage,
             data_dir=data_dir,
         )
-        subscriptions = [Subscription(et, lambda uow, event: None) for et in SUBSCRIPTIONS["scheduling"]]
-        return ServiceRuntime(settings, title="scheduling", subscriptions=subscriptions)
+        subscriptions = [subscribe(REGISTRY.get(et), ignore) for et in SUBSCRIPTIONS["scheduling"]]
+        return ServiceRuntime(Infrastructure(settings), None, title="scheduling", subscriptions=subscriptions)
 
     operated = runtime(False, tmp_path / "operated")
     with pytest.raises(ConsumerMissingError, match="tsunagu consumers apply"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -129,6 +130,44 @@ class ServiceRuntime(Generic[C]):
         self._relay_task: asyncio.Task[None] | None = None
         self._timer_tasks: list[asyncio.Task[None]] = []
         self._http: FastAPI | None = None
+
+    @classmethod
+    def of_package(
+        cls,
+        package: str,
+        infra: Infrastructure,
+        context: C,
+        *,
+        preflight: Sequence[Callable[[], None]] = (),
+    ) -> ServiceRuntime[C]:
+        """The runtime of the service in ``package``, assembled from the shape every service has:
+
+        - ``<package>.consumers.SUBSCRIPTIONS``: what it consumes;
+        - ``<package>.api.ROUTERS``: its HTTP API;
+        - ``<package>.timers.timers(settings)``: its durable timers;
+        - ``<package>/adapters/migrations/versions``: its migrations;
+        - the title ``Tsunagu <service name>``.
+
+        So a service's ``app.py`` says only what is its own: how its context is built, and its
+        ``preflight`` checks. The parts are still plain module attributes a reader can open.
+        """
+        consumers = importlib.import_module(f"{package}.consumers")
+        api = importlib.import_module(f"{package}.api")
+        timers = importlib.import_module(f"{package}.timers")
+        root = importlib.import_module(package).__file__
+        if root is None:
+            raise ValueError(f"{package} is not a regular package")
+        migrations = Path(root).parent / "adapters" / "migrations" / "versions"
+        return cls(
+            infra,
+            context,
+            title=f"Tsunagu {infra.settings.service_name}",
+            migrations=migrations if migrations.is_dir() else None,
+            subscriptions=consumers.SUBSCRIPTIONS,
+            routers=api.ROUTERS,
+            timers=timers.timers(infra.settings),
+            preflight=preflight,
+        )
 
     # -- what the infrastructure holds --------------------------------------------------------
     @property

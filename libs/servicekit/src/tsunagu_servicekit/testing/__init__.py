@@ -20,16 +20,21 @@ if TYPE_CHECKING:
     from .recorder import BusRecorder, RecordedMessage
     from .replay import replay_jsonl
     from .service import (
+        LOCAL_AUDIENCE,
+        LOCAL_ISSUER,
         QUICK_DELIVERY,
         ServiceUnderTest,
         SettableClock,
         auth_headers,
         http_client,
+        role_headers,
         settings_for_tests,
     )
     from .waiting import wait_for, wait_for_sync
 
 __all__ = [
+    "LOCAL_AUDIENCE",
+    "LOCAL_ISSUER",
     "QUICK_DELIVERY",
     "BusRecorder",
     "ContractFailure",
@@ -43,6 +48,7 @@ __all__ = [
     "is_postgres",
     "is_sqlite",
     "replay_jsonl",
+    "role_headers",
     "schema_drift",
     "settings_for_tests",
     "temporary_postgres_database",
@@ -67,6 +73,9 @@ _WHERE = {
     "http_client": ".service",
     "settings_for_tests": ".service",
     "QUICK_DELIVERY": ".service",
+    "LOCAL_ISSUER": ".service",
+    "LOCAL_AUDIENCE": ".service",
+    "role_headers": ".service",
     "wait_for": ".waiting",
     "wait_for_sync": ".waiting",
 }

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 from tsunagu_contracts import CloudEvent
 
-from ..http import Authenticator
+from ..http import ROLES, Authenticator
 from ..messaging.tables import outbox
 from ..runtime import ServiceRuntime
 from ..settings import ServiceSettings
@@ -77,11 +77,43 @@ class SettableClock:
         self.now = self.now + timedelta(**delta)
 
 
+LOCAL_ISSUER = "tsunagu-local"
+LOCAL_AUDIENCE = "tsunagu"
+
+
+SHINJUKU = "131041"
+TEST_PARTNER_ID = "00000000-0000-4000-8000-000000000001"
+
+
+def role_headers(
+    secret: str, *, municipality: str = SHINJUKU, partner: str = TEST_PARTNER_ID
+) -> dict[str, dict[str, str]]:
+    """For every role of :data:`~tsunagu_servicekit.http.auth.ROLES`, the ``Authorization`` header of
+    a local token for that role alone (subject ``<role>-1``): the staff of a service's tests and the
+    credentials of its HTTP contract test. Municipality staff belong to ``municipality``, partner
+    staff to ``partner``."""
+    authenticator = Authenticator(secret=secret, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE)
+    return {
+        role: auth_headers(
+            authenticator,
+            role,
+            subject=f"{role}-1",
+            municipality=municipality if role == "municipality_staff" else None,
+            partner=partner if role == "partner_staff" else None,
+        )
+        for role in ROLES
+    }
+
+
 def auth_headers(
-    authenticator: Authenticator, *roles: str, subject: str = "staff-1", municipality: str | None = None
+    authenticator: Authenticator,
+    *roles: str,
+    subject: str = "staff-1",
+    municipality: str | None = None,
+    partner: str | None = None,
 ) -> dict[str, str]:
     """The ``Authorization`` header of a token ``authenticator`` (local mode) issues for ``roles``."""
-    token = authenticator.issue(subject, roles, municipality=municipality)
+    token = authenticator.issue(subject, roles, municipality=municipality, partner=partner)
     return {"Authorization": f"Bearer {token}"}
 
 

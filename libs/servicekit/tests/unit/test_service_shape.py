@@ -1,0 +1,112 @@
+"""The kit's conventions of a service's shape: a runtime assembled from a package, test tokens per
+role, the AsyncAPI document of a service."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tsunagu_servicekit.asyncapi import main as write_asyncapi_main
+from tsunagu_servicekit.asyncapi import service_document
+from tsunagu_servicekit.http import ROLES, Authenticator
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
+from tsunagu_servicekit.settings import ServiceSettings
+from tsunagu_servicekit.testing import LOCAL_AUDIENCE, LOCAL_ISSUER, role_headers
+
+PACKAGE = "kitshape_service"
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Iterator[Path]:
+    """A service package of the kit's shape, importable for the test."""
+    root = tmp_path / "src" / PACKAGE
+    files = {
+        "__init__.py": "",
+        "consumers/__init__.py": "SUBSCRIPTIONS = []\n",
+        "api/__init__.py": """
+            from fastapi import APIRouter
+
+            router = APIRouter()
+
+            @router.get("/ping")
+            def ping() -> dict[str, str]:
+                return {"pong": "yes"}
+
+            ROUTERS = (router,)
+        """,
+        "timers/__init__.py": """
+            from tsunagu_servicekit.timers import PeriodicScan
+
+            def timers(settings):
+                return [PeriodicScan("sweep", settings.relay_poll_interval, lambda ctx: 0)]
+        """,
+        "adapters/__init__.py": "",
+        "adapters/migrations/versions/.keep": "",
+    }
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    sys.path.insert(0, str(root.parent))
+    try:
+        yield root
+    finally:
+        sys.path.remove(str(root.parent))
+        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(f"{PACKAGE}.")]:
+            del sys.modules[name]
+
+
+def test_a_runtime_is_assembled_from_the_parts_of_its_package(package: Path, tmp_path: Path) -> None:
+    settings = ServiceSettings(
+        service_name="kitshape", environment="test", data_dir=tmp_path, relay_poll_interval=7.0
+    )
+    context = object()
+    runtime = ServiceRuntime.of_package(PACKAGE, Infrastructure(settings), context)
+    try:
+        assert runtime.context is context
+        assert runtime.title == "Tsunagu kitshape"
+        assert runtime.migrations == package / "adapters" / "migrations" / "versions"
+        assert runtime.subscriptions == ()
+        assert [r.routes[0].path for r in runtime.routers] == ["/ping"]  # type: ignore[attr-defined]
+        assert [(t.name, t.interval) for t in runtime.timers] == [("sweep", 7.0)]
+    finally:
+        runtime.engine.dispose()
+
+
+def test_a_package_without_the_shape_is_refused(tmp_path: Path) -> None:
+    settings = ServiceSettings(service_name="kitshape", environment="test", data_dir=tmp_path)
+    with pytest.raises(ModuleNotFoundError):
+        ServiceRuntime.of_package("kitshape_nothing_here", Infrastructure(settings), None)
+
+
+def test_role_headers_hold_one_local_token_per_role() -> None:
+    secret = "kit-shape-secret-" + "s" * 40
+    headers = role_headers(secret, municipality="131041")
+    assert set(headers) == set(ROLES)
+    verifier = Authenticator(secret=secret, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE)
+    for role, header in headers.items():
+        principal = verifier.verify(header["Authorization"].removeprefix("Bearer "))
+        assert principal.roles == frozenset({role})
+        assert principal.subject == f"{role}-1"
+        assert principal.municipality == ("131041" if role == "municipality_staff" else None)
+        assert (principal.partner is not None) == (role == "partner_staff")
+
+
+def test_a_service_document_lists_what_it_publishes_and_consumes(tmp_path: Path) -> None:
+    from tsunagu_contracts.events.intake import CaseEscalated
+    from tsunagu_servicekit.messaging.consumer import subscribe
+
+    def handle(_ctx: None, _uow: object, _event: object) -> None:
+        """Never runs: only the subscription's type matters here."""
+
+    document = service_document("scheduling", [subscribe(CaseEscalated, handle)], "Time.")
+    assert document["info"]["description"] == "Time."
+    channels = json.dumps(document["channels"])
+    assert "tsunagu.intake.case.escalated.v1" in channels
+    assert "tsunagu.scheduling.appointment.booked.v1" in channels
+    written = write_asyncapi_main("scheduling", document, __file__, [str(tmp_path / "out.json")])
+    assert json.loads(written.read_text()) == document

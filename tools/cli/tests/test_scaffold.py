@@ -125,7 +125,7 @@ def test_a_generated_service_passes_its_tests_and_runs_under_up(tmp_path: Path) 
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     passed = re.search(r"(\d+) passed", tests.stdout)
     assert passed, tests.stdout[-2000:]
-    assert int(passed.group(1)) >= 8, tests.stdout[-2000:]
+    assert int(passed.group(1)) >= 9, tests.stdout[-2000:]
     assert "skipped" not in tests.stdout.splitlines()[-1]
 
     lint = subprocess.run(

@@ -110,3 +110,52 @@ def test_a_service_document_lists_what_it_publishes_and_consumes(tmp_path: Path)
     assert "tsunagu.scheduling.appointment.booked.v1" in channels
     written = write_asyncapi_main("scheduling", document, __file__, [str(tmp_path / "out.json")])
     assert json.loads(written.read_text()) == document
+
+
+def test_events_a_timer_raises_carry_the_trace_of_their_scan(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from opentelemetry import trace
+    from tsunagu_contracts import new_event_id
+    from tsunagu_contracts.events.intake import CaseClosed, CloseReason
+    from tsunagu_servicekit.messaging.tables import outbox
+    from tsunagu_servicekit.timers import PeriodicScan
+
+    settings = ServiceSettings(
+        service_name="kittimer",
+        environment="test",
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path}/t.db",
+    )
+    infra = Infrastructure(settings)
+    runtime = ServiceRuntime(infra, infra.units, title="timer test")
+    runtime.migrate()
+    outer = trace.get_tracer("test").start_span("a request that happens to be running")
+
+    def scan(units: object) -> int:
+        assert units is infra.units
+        with infra.units() as uow:
+            closed = CaseClosed(
+                case_id=new_event_id(),
+                person_id=new_event_id(),
+                closed_at=datetime.now(UTC),
+                reason=next(iter(CloseReason)),
+            )
+            uow.emit(closed)
+            uow.commit()
+        return 1
+
+    timer = PeriodicScan("closing", 60.0, scan)
+    try:
+        with trace.use_span(outer):
+            timer.scan_once(infra.units)
+            timer.scan_once(infra.units)
+        with infra.engine.connect() as conn:
+            headers = [row.headers for row in conn.execute(outbox.select().order_by(outbox.c.seq))]
+    finally:
+        outer.end()
+        infra.engine.dispose()
+    trace_ids = [h["traceparent"].split("-")[1] for h in headers]
+    assert len(trace_ids) == 2
+    assert trace_ids[0] != trace_ids[1]  # each scan is a root of its own
+    assert format(outer.get_span_context().trace_id, "032x") not in trace_ids

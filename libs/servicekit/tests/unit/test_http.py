@@ -9,12 +9,15 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException, Query, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyQuery
 from fastapi.testclient import TestClient
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import HTTPConnection
 from tsunagu_servicekit.errors import Refusal, Rule, ServiceError, refuse
 from tsunagu_servicekit.http import Readiness, create_http_app
 from tsunagu_servicekit.logging import configure_logging
@@ -66,6 +69,23 @@ async def get_item(item_id: str) -> dict[str, str]:
     if item_id == "missing":
         refuse(ITEM_NOT_FOUND)
     return {"id": item_id}
+
+
+class ShortKey(APIKeyQuery):
+    """An API key in the query whose format is checked: a malformed key is a validation error."""
+
+    async def __call__(self, request: HTTPConnection) -> str | None:
+        key = request.query_params.get(self.model.name)
+        if key is not None and len(key) > 8:
+            raise RequestValidationError([{"type": "string_too_long", "loc": ("query", self.model.name)}])
+        return key
+
+
+@router.get("/feeds/{feed_id}")
+async def feed(
+    feed_id: str, key: Annotated[str | None, Security(ShortKey(name="key", auto_error=False))]
+) -> None:
+    return None
 
 
 @router.post("/closed")
@@ -587,3 +607,10 @@ def test_a_body_over_the_limit_is_refused_before_parsing(tmp_path: Path) -> None
         streamed = c.post("/items", content=chunks(), headers={"Content-Type": "application/json"})
         assert _problem(streamed, 413) == too_large
         assert CANARY not in streamed.text
+
+
+def test_an_api_key_parameter_is_named_in_locations(client: TestClient) -> None:
+    # The key is declared by the operation's security scheme rather than as a parameter.
+    response = client.get("/feeds/f1", params={"key": CANARY})
+    assert _problem(response, 422)["errors"] == [{"loc": "query.key", "type": "string_too_long"}]
+    assert CANARY not in response.text

@@ -133,7 +133,7 @@ async def test_bad_input_is_refused_naming_the_rule_without_echo_or_write(
         "/consultations", json=new_person_consultation(**change), headers=COUNSELLOR
     )
     assert r.status_code == 422
-    assert {"loc": loc, "rule": rule} in r.json()["problems"]
+    assert {"loc": loc, "type": rule} in r.json()["errors"]
     _no_echo(r.text)
     assert service.counts() == before
 
@@ -156,7 +156,7 @@ async def test_malformed_json_is_refused_without_echo(service: IntakeService) ->
         headers={**COUNSELLOR, "content-type": "application/json"},
     )
     assert r.status_code == 422
-    assert r.json()["problems"][0]["rule"] == "json_invalid"
+    assert r.json()["errors"][0]["type"] == "json_invalid"
     _no_echo(r.text)
     assert service.counts() == before
 
@@ -189,7 +189,7 @@ async def test_reading_a_consultation_needs_a_purpose_and_is_logged(service: Int
     ).json()
     missing = await service.client.get(f"/consultations/{made['consultation_id']}", headers=COUNSELLOR)
     assert missing.status_code == 422
-    assert missing.json()["problems"] == [{"loc": "query.purpose", "rule": "missing"}]
+    assert missing.json()["errors"] == [{"loc": "query.purpose", "type": "missing"}]
     r = await service.client.get(
         f"/consultations/{made['consultation_id']}?purpose=case_work", headers=COUNSELLOR
     )

@@ -91,7 +91,8 @@ async def test_ineligible_requests_name_the_rule_and_write_nothing(
         "/home-visit-requests", json=home_visit_request(**change), headers=SHINJUKU_STAFF
     )
     assert r.status_code == 422
-    assert r.json()["error"] == r.json()["rule"] == rule
+    assert r.json()["rule"] == rule
+    assert r.json()["type"] == f"urn:tsunagu:problem:{rule}"
     assert "山田" not in r.text
     assert service.counts() == before
 

@@ -50,7 +50,9 @@ async def test_five_failures_lock_the_number_with_retry_after(
     fifth = await login(service, number, WRONG)
     assert fifth.status_code == 429
     assert fifth.json() == {
-        "error": "login_locked",
+        "type": "urn:tsunagu:problem:login_locked",
+        "title": "Login locked",
+        "status": 429,
         "detail": "Too many failed logins. Try again later.",
         "rule": "login_locked",
     }

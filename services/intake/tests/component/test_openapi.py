@@ -7,11 +7,11 @@ from tsunagu_intake.testing import IntakeService
 
 async def test_web_users_and_staff_have_distinct_bearer_schemes(service: IntakeService) -> None:
     doc = (await service.client.get("/openapi.json")).json()
-    assert set(doc["components"]["securitySchemes"]) == {"HTTPBearer", "WebUserBearer"}
+    assert set(doc["components"]["securitySchemes"]) == {"StaffBearer", "WebUserBearer"}
     paths = doc["paths"]
     for method, path in (("post", "/web/consultations"), ("get", "/web/consultations")):
         assert paths[path][method]["security"] == [{"WebUserBearer": []}], path
     for method, path in (("get", "/email/queue"), ("post", "/consultations"), ("get", "/escalations")):
-        assert paths[path][method]["security"] == [{"HTTPBearer": []}], path
+        assert paths[path][method]["security"] == [{"StaffBearer": []}], path
     for method, path in (("post", "/web/sessions"), ("post", "/web/registrations"), ("get", "/phone/status")):
         assert "security" not in paths[path][method], path

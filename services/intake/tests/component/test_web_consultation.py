@@ -85,7 +85,13 @@ async def test_a_reply_to_a_closed_case_is_refused_and_nothing_is_written(servic
         headers=COUNSELLOR,
     )
     assert r.status_code == 422
-    assert r.json() == {"error": "case_closed", "detail": "The case is closed.", "rule": "case_closed"}
+    assert r.json() == {
+        "type": "urn:tsunagu:problem:case_closed",
+        "title": "Case closed",
+        "status": 422,
+        "detail": "The case is closed.",
+        "rule": "case_closed",
+    }
     assert "CANARY" not in r.text
     assert service.counts() == before
 

@@ -78,7 +78,9 @@ async def test_a_room_that_does_not_exist(service: Service) -> None:
     )
     assert response.status_code == 404
     assert response.json() == {
-        "error": "room_not_found",
+        "type": "urn:tsunagu:problem:room_not_found",
+        "title": "Room not found",
+        "status": 404,
         "detail": "The room does not exist.",
         "rule": "room_not_found",
     }
@@ -273,4 +275,4 @@ async def test_validation_errors_do_not_echo_input(service: Service) -> None:
     response = await service.client.post("/appointments", json=body, headers=COUNSELLOR)
     assert response.status_code == 422
     assert "山田" not in response.text
-    assert response.json()["problems"][0]["loc"] == "body.person_id"
+    assert response.json()["errors"][0]["loc"] == "body.person_id"

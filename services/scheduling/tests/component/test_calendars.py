@@ -72,6 +72,9 @@ async def test_a_malformed_link_token_is_refused_like_any_bad_parameter(service:
         response = await service.client.get(f"/calendars/{counsellor}.ics", params={"token": token})
         assert response.status_code == 422
         assert response.json() == {
-            "error": "validation_failed",
-            "problems": [{"loc": "query.token", "rule": rule}],
+            "type": "urn:tsunagu:problem:validation_failed",
+            "title": "Validation failed",
+            "status": 422,
+            "detail": "The request does not match the operation's schema; errors says where.",
+            "errors": [{"loc": "query.token", "type": rule}],
         }

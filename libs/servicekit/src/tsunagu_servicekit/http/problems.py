@@ -149,7 +149,9 @@ class _SchemaWalker:
     elements the schema declares and masking the rest."""
 
     def __init__(self, openapi: Mapping[str, Any], operation: Mapping[str, Any] | None) -> None:
-        self._components: Mapping[str, Any] = openapi.get("components", {}).get("schemas", {})
+        components = openapi.get("components", {})
+        self._components: Mapping[str, Any] = components.get("schemas", {})
+        self._schemes: Mapping[str, Any] = components.get("securitySchemes", {})
         self._operation = operation
 
     def mask(self, loc: Sequence[Any]) -> str:
@@ -195,13 +197,24 @@ class _SchemaWalker:
     def _parameter(self, where: str, name: object) -> Mapping[str, Any] | None:
         if self._operation is None or not isinstance(name, str):
             return None
-        for parameter in self._operation.get("parameters", []):
+        for parameter in [*self._operation.get("parameters", []), *self._api_keys()]:
             if parameter.get("in") != where:
                 continue
             declared = str(parameter.get("name", ""))
             if declared == name or (where == "header" and declared.lower() == name.lower()):
                 return dict(parameter)
         return None
+
+    def _api_keys(self) -> list[Mapping[str, Any]]:
+        """The operation's API-key security schemes: their parameter names are declared too (a
+        calendar feed's ``token`` query parameter), though not as ``parameters``."""
+        assert self._operation is not None
+        names = {name for requirement in self._operation.get("security", []) for name in requirement}
+        return [
+            scheme
+            for name, scheme in self._schemes.items()
+            if name in names and isinstance(scheme, Mapping) and scheme.get("type") == "apiKey"
+        ]
 
     def _resolve(self, schema: Any) -> Any:
         for _ in range(_MAX_DEPTH):

@@ -17,7 +17,7 @@ from tsunagu_contracts.asyncapi import asyncapi_document, write_asyncapi
 
 from .messaging.consumer import Subscription
 
-__all__ = ["main", "service_document"]
+__all__ = ["default_path", "main", "service_document"]
 
 
 def service_document(
@@ -32,12 +32,16 @@ def service_document(
     )
 
 
+def default_path(service: str, source_file: str) -> Path:
+    """``docs/asyncapi/<service>.json`` of the source tree that holds ``source_file`` (a service's
+    ``asyncapi.py``, in ``services/<s>/src/<package>/``): where the committed document lives."""
+    return Path(source_file).resolve().parents[4] / "docs" / "asyncapi" / f"{service}.json"
+
+
 def main(service: str, document: dict[str, Any], source_file: str, argv: Sequence[str] | None = None) -> Path:
-    """Write ``document`` to the path in ``argv``, or to ``docs/asyncapi/<service>.json`` of the source
-    tree that holds ``source_file`` (a service's ``asyncapi.py``, in ``services/<s>/src/<package>/``)."""
+    """Write ``document`` to the path in ``argv``, or to :func:`default_path`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    tree = Path(source_file).resolve().parents[4]
-    path = Path(args[0]) if args else tree / "docs" / "asyncapi" / f"{service}.json"
+    path = Path(args[0]) if args else default_path(service, source_file)
     written = write_asyncapi(document, path)
     print(written)
     return written

@@ -40,7 +40,7 @@ from .telemetry import setup_telemetry, shutdown_telemetry
 from .timers import PeriodicScan
 from .unit_of_work import Clock, UnitOfWorkFactory, utc_now
 
-__all__ = ["Infrastructure", "ServiceRuntime", "run_service", "serve"]
+__all__ = ["Infrastructure", "ServiceRuntime", "package_migrations", "run_service", "serve"]
 
 log = get_logger(__name__)
 
@@ -92,6 +92,16 @@ class Infrastructure:
         with contextlib.suppress(Exception):
             await self.broker.stop()
         self._nc = self._js = None
+
+
+def package_migrations(package: str) -> Path | None:
+    """Where the service in ``package`` keeps its migrations (``adapters/migrations/versions``),
+    or ``None`` when it has none."""
+    root = importlib.import_module(package).__file__
+    if root is None:
+        raise ValueError(f"{package} is not a regular package")
+    migrations = Path(root).parent / "adapters" / "migrations" / "versions"
+    return migrations if migrations.is_dir() else None
 
 
 class ServiceRuntime(Generic[C]):
@@ -154,15 +164,11 @@ class ServiceRuntime(Generic[C]):
         consumers = importlib.import_module(f"{package}.consumers")
         api = importlib.import_module(f"{package}.api")
         timers = importlib.import_module(f"{package}.timers")
-        root = importlib.import_module(package).__file__
-        if root is None:
-            raise ValueError(f"{package} is not a regular package")
-        migrations = Path(root).parent / "adapters" / "migrations" / "versions"
         return cls(
             infra,
             context,
             title=f"Tsunagu {infra.settings.service_name}",
-            migrations=migrations if migrations.is_dir() else None,
+            migrations=package_migrations(package),
             subscriptions=consumers.SUBSCRIPTIONS,
             routers=api.ROUTERS,
             timers=timers.timers(infra.settings),

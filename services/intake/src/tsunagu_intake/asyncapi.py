@@ -1,23 +1,15 @@
-"""Write the intake service's AsyncAPI document: ``python -m tsunagu_intake.asyncapi [path]``.
-
-Generated from the code (the contracts' registry and the service's subscriptions) into
-``docs/asyncapi/intake.json`` of the source tree, or the path given.
-"""
+"""Write the intake service's AsyncAPI document: ``python -m tsunagu_intake.asyncapi [path]``
+(default ``docs/asyncapi/intake.json`` of the source tree)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-from tsunagu_contracts import REGISTRY
-from tsunagu_contracts.asyncapi import asyncapi_document, write_asyncapi
+from tsunagu_servicekit import asyncapi
 
 from .consumers import SUBSCRIPTIONS
 
-SERVICE = "intake"
-CONSUMED = tuple(s.event_type for s in SUBSCRIPTIONS)
-DEFAULT_PATH = Path(__file__).resolve().parents[4] / "docs" / "asyncapi" / f"{SERVICE}.json"
+DEFAULT_PATH = asyncapi.default_path("intake", __file__)
 DESCRIPTION = (
     "Intake owns consultations and cases: pseudonymous persons and their encrypted personal data, "
     "risk and flags, escalation to the multidisciplinary expert team, web (e-mail) consultation "
@@ -28,17 +20,8 @@ DESCRIPTION = (
 
 
 def document() -> dict[str, Any]:
-    """The service's AsyncAPI document: what it publishes and what it consumes."""
-    return asyncapi_document(
-        SERVICE, publishes=REGISTRY.subjects_of(SERVICE), subscribes=CONSUMED, description=DESCRIPTION
-    )
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DEFAULT_PATH
-    print(write_asyncapi(document(), path))
+    return asyncapi.service_document("intake", SUBSCRIPTIONS, DESCRIPTION)
 
 
 if __name__ == "__main__":
-    main()
+    asyncapi.main("intake", document(), __file__)

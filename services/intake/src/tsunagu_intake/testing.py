@@ -16,8 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from tsunagu_contracts import CloudEvent
 from tsunagu_servicekit.eventlog import ExportedMessage
-from tsunagu_servicekit.http import Authenticator
-from tsunagu_servicekit.testing import ServiceUnderTest, SettableClock, auth_headers, settings_for_tests
+from tsunagu_servicekit.testing import (
+    ServiceUnderTest,
+    SettableClock,
+    auth_headers,
+    local_authenticator,
+    role_headers,
+    settings_for_tests,
+)
 
 from .app import build_runtime
 from .handlers.context import IntakeContext
@@ -40,13 +46,15 @@ def make_settings(
     return settings_for_tests(IntakeSettings, database_url, data_dir, nats_url=nats_url, **values)
 
 
-AUTH = Authenticator(secret=JWT_SECRET, issuer="tsunagu-local", audience="tsunagu")
+AUTH = local_authenticator(JWT_SECRET)
 bearer = partial(auth_headers, AUTH)
 """``bearer("supervisor", subject=..., municipality=...)``: the Authorization header of such a token."""
 
-COUNSELLOR = bearer("counsellor", subject="counsellor-1")
-SUPERVISOR = bearer("supervisor", subject="supervisor-1")
-EXPERT = bearer("expert", subject="expert-1")
+STAFF = role_headers(JWT_SECRET)
+"""The ``Authorization`` header of a local token per role (subject ``<role>-1``): ``STAFF["supervisor"]``."""
+COUNSELLOR = STAFF["counsellor"]
+SUPERVISOR = STAFF["supervisor"]
+EXPERT = STAFF["expert"]
 
 
 def municipality_staff(code: str, subject: str = "muni-staff-1") -> dict[str, str]:

@@ -1,11 +1,15 @@
-"""Composition root of the scheduling service: the only place that builds adapters and wires them."""
+"""Composition root of the scheduling service: the only place that builds adapters and wires them.
+
+The infrastructure comes first, then the context from it, then the runtime, which takes the
+service's subscriptions, routers, timers and migrations from where every service keeps them
+(``ServiceRuntime.of_package``).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from datetime import timedelta
-from pathlib import Path
 
 from tsunagu_calendar import ServiceCalendar
 from tsunagu_servicekit.http.auth import load_or_create_secret
@@ -13,22 +17,16 @@ from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
 from .adapters import reference_data
-from .api import ROUTERS
-from .consumers import SUBSCRIPTIONS
 from .domain.agenda import ReviewPolicy
 from .domain.visits import HomeVisitPolicy
 from .handlers.context import SchedulingContext
 from .settings import SchedulingSettings
-from .timers import timers
-
-MIGRATIONS = Path(__file__).parent / "adapters" / "migrations" / "versions"
-TITLE = "Tsunagu scheduling"
 
 
 def build_runtime(
     settings: SchedulingSettings, *, clock: Clock | None = None
 ) -> ServiceRuntime[SchedulingContext]:
-    """The scheduling service: its calendar and policies, consumers, reminder timer and HTTP API."""
+    """The scheduling service: infrastructure, then its context, then what runs on them."""
     infra = Infrastructure(settings, clock=clock or utc_now)
     ctx = SchedulingContext(
         units=infra.units,
@@ -42,15 +40,7 @@ def build_runtime(
         max_appointment_minutes=settings.max_appointment_minutes,
         feed_key=feed_key(settings),
     )
-    return ServiceRuntime(
-        infra,
-        ctx,
-        title=TITLE,
-        migrations=MIGRATIONS,
-        subscriptions=SUBSCRIPTIONS,
-        routers=ROUTERS,
-        timers=timers(settings),
-    )
+    return ServiceRuntime.of_package("tsunagu_scheduling", infra, ctx)
 
 
 def review_policy(settings: SchedulingSettings) -> ReviewPolicy:

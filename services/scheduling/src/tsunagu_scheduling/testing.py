@@ -28,8 +28,14 @@ from tsunagu_contracts.events.intake import (
     RiskLevel,
     Urgency,
 )
-from tsunagu_servicekit.http import Authenticator
-from tsunagu_servicekit.testing import ServiceUnderTest, SettableClock, auth_headers, settings_for_tests
+from tsunagu_servicekit.testing import (
+    ServiceUnderTest,
+    SettableClock,
+    auth_headers,
+    local_authenticator,
+    role_headers,
+    settings_for_tests,
+)
 
 from .app import build_runtime
 from .handlers.context import SchedulingContext
@@ -63,14 +69,16 @@ def make_settings(
     return settings_for_tests(SchedulingSettings, database_url, data_dir, nats_url=nats_url, **values)
 
 
-AUTH = Authenticator(secret=JWT_SECRET, issuer="tsunagu-local", audience="tsunagu")
+AUTH = local_authenticator(JWT_SECRET)
 bearer = partial(auth_headers, AUTH)
 """``bearer("supervisor", subject=..., municipality=...)``: the Authorization header of such a token."""
 
-COUNSELLOR = bearer("counsellor", subject="counsellor-1")
-SUPERVISOR = bearer("supervisor", subject="supervisor-1")
-EXPERT = bearer("expert", subject="expert-1")
-TRAINER = bearer("trainer", subject="trainer-1")
+STAFF = role_headers(JWT_SECRET)
+"""The ``Authorization`` header of a local token per role (subject ``<role>-1``): ``STAFF["supervisor"]``."""
+COUNSELLOR = STAFF["counsellor"]
+SUPERVISOR = STAFF["supervisor"]
+EXPERT = STAFF["expert"]
+TRAINER = STAFF["trainer"]
 
 
 class Service(ServiceUnderTest[SchedulingContext]):

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 import tsunagu_scheduling.adapters.tables  # noqa: F401  (registers the tables)
 from alembic import command
 from alembic.config import Config
-from tsunagu_scheduling.app import MIGRATIONS
 from tsunagu_scheduling.testing import new_uuid, service_without_broker
 from tsunagu_servicekit.db import MIGRATIONS_DIR, create_db_engine
+from tsunagu_servicekit.runtime import package_migrations
 from tsunagu_servicekit.testing import SettableClock, schema_drift
 
 BEFORE = "scheduling_0003"
+MIGRATIONS = package_migrations("tsunagu_scheduling")
 GROUP_SESSION, REGISTRATION, PERSON, ROOM = new_uuid(), new_uuid(), new_uuid(), new_uuid()
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         SettableClock,
         auth_headers,
         http_client,
+        local_authenticator,
         role_headers,
         settings_for_tests,
     )
@@ -47,6 +48,7 @@ __all__ = [
     "http_client",
     "is_postgres",
     "is_sqlite",
+    "local_authenticator",
     "replay_jsonl",
     "role_headers",
     "schema_drift",
@@ -76,6 +78,7 @@ _WHERE = {
     "LOCAL_ISSUER": ".service",
     "LOCAL_AUDIENCE": ".service",
     "role_headers": ".service",
+    "local_authenticator": ".service",
     "wait_for": ".waiting",
     "wait_for_sync": ".waiting",
 }

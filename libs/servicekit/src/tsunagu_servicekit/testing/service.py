@@ -85,6 +85,12 @@ SHINJUKU = "131041"
 TEST_PARTNER_ID = "00000000-0000-4000-8000-000000000001"
 
 
+def local_authenticator(secret: str) -> Authenticator:
+    """The authenticator of a local (shared-secret) deployment, as ``tsunagu up`` and the tests
+    configure it: issuer ``tsunagu-local``, audience ``tsunagu``."""
+    return Authenticator(secret=secret, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE)
+
+
 def role_headers(
     secret: str, *, municipality: str = SHINJUKU, partner: str = TEST_PARTNER_ID
 ) -> dict[str, dict[str, str]]:
@@ -92,7 +98,7 @@ def role_headers(
     a local token for that role alone (subject ``<role>-1``): the staff of a service's tests and the
     credentials of its HTTP contract test. Municipality staff belong to ``municipality``, partner
     staff to ``partner``."""
-    authenticator = Authenticator(secret=secret, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE)
+    authenticator = local_authenticator(secret)
     return {
         role: auth_headers(
             authenticator,

@@ -1,14 +1,17 @@
 """A service's AsyncAPI document, from what it publishes (the registry) and consumes (its subscriptions).
 
-Each service's ``asyncapi.py`` names its description and calls :func:`main`, so
-``python -m tsunagu_<service>.asyncapi [path]`` writes ``docs/asyncapi/<service>.json`` of the
-source tree (or ``path``); ``./dev docs`` runs it for every service.
+No service writes code for it: ``python -m tsunagu_servicekit.asyncapi SERVICE [PATH]`` imports
+``tsunagu_<service>.consumers.SUBSCRIPTIONS``, takes the description from the package's metadata
+(the ``description`` of its ``pyproject.toml``) and writes ``docs/asyncapi/<service>.json`` of the
+source tree, or ``PATH``. ``./dev docs`` runs it for every service.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from tsunagu_contracts.asyncapi import asyncapi_document, write_asyncapi
 
 from .messaging.consumer import Subscription
 
-__all__ = ["default_path", "main", "service_document"]
+__all__ = ["document_path", "main", "package_document", "service_document"]
 
 
 def service_document(
@@ -32,16 +35,37 @@ def service_document(
     )
 
 
-def default_path(service: str, source_file: str) -> Path:
-    """``docs/asyncapi/<service>.json`` of the source tree that holds ``source_file`` (a service's
-    ``asyncapi.py``, in ``services/<s>/src/<package>/``): where the committed document lives."""
-    return Path(source_file).resolve().parents[4] / "docs" / "asyncapi" / f"{service}.json"
+def package_document(service: str) -> dict[str, Any]:
+    """The AsyncAPI document of the service in package ``tsunagu_<service>``: its subscriptions from
+    ``consumers.SUBSCRIPTIONS``, its description from the distribution ``tsunagu-<service>``."""
+    consumers = importlib.import_module(f"tsunagu_{service}.consumers")
+    try:
+        description = metadata(f"tsunagu-{service}")["Summary"] or ""
+    except PackageNotFoundError:
+        description = ""
+    return service_document(service, consumers.SUBSCRIPTIONS, description)
 
 
-def main(service: str, document: dict[str, Any], source_file: str, argv: Sequence[str] | None = None) -> Path:
-    """Write ``document`` to the path in ``argv``, or to :func:`default_path`."""
+def document_path(service: str) -> Path:
+    """``docs/asyncapi/<service>.json`` of the source tree that holds package ``tsunagu_<service>``
+    (in ``services/<service>/src/``): where the committed document lives."""
+    package = importlib.import_module(f"tsunagu_{service}")
+    if package.__file__ is None:
+        raise ValueError(f"tsunagu_{service} is not a regular package")
+    return Path(package.__file__).resolve().parents[4] / "docs" / "asyncapi" / f"{service}.json"
+
+
+def main(argv: Sequence[str] | None = None) -> Path:
+    """``SERVICE [PATH]``: write the service's document to ``PATH`` or to :func:`document_path`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    path = Path(args[0]) if args else default_path(service, source_file)
-    written = write_asyncapi(document, path)
+    if not args or len(args) > 2:
+        raise SystemExit("usage: python -m tsunagu_servicekit.asyncapi SERVICE [PATH]")
+    service = args[0]
+    path = Path(args[1]) if len(args) > 1 else document_path(service)
+    written = write_asyncapi(package_document(service), path)
     print(written)
     return written
+
+
+if __name__ == "__main__":
+    main()

@@ -10,20 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tsunagu_servicekit.asyncapi import main as write_asyncapi_main
-from tsunagu_servicekit.asyncapi import service_document
+from tsunagu_servicekit.asyncapi import document_path, main, service_document
 from tsunagu_servicekit.http import ROLES, Authenticator
 from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.settings import ServiceSettings
 from tsunagu_servicekit.testing import LOCAL_AUDIENCE, LOCAL_ISSUER, role_headers
 
-PACKAGE = "kitshape_service"
+PACKAGE = "tsunagu_kitshape"
 
 
 @pytest.fixture
 def package(tmp_path: Path) -> Iterator[Path]:
-    """A service package of the kit's shape, importable for the test."""
-    root = tmp_path / "src" / PACKAGE
+    """A service package of the kit's shape, where a source tree keeps it, importable for the test."""
+    root = tmp_path / "services" / "kitshape" / "src" / PACKAGE
     files = {
         "__init__.py": "",
         "consumers/__init__.py": "SUBSCRIPTIONS = []\n",
@@ -108,8 +107,20 @@ def test_a_service_document_lists_what_it_publishes_and_consumes(tmp_path: Path)
     channels = json.dumps(document["channels"])
     assert "tsunagu.intake.case.escalated.v1" in channels
     assert "tsunagu.scheduling.appointment.booked.v1" in channels
-    written = write_asyncapi_main("scheduling", document, __file__, [str(tmp_path / "out.json")])
-    assert json.loads(written.read_text()) == document
+
+
+def test_a_package_s_document_is_written_where_the_source_tree_keeps_it(
+    package: Path, tmp_path: Path
+) -> None:
+    assert document_path("kitshape") == tmp_path / "docs" / "asyncapi" / "kitshape.json"
+    written = main(["kitshape"])
+    assert written == tmp_path / "docs" / "asyncapi" / "kitshape.json"
+    document = json.loads(written.read_text())
+    assert document["operations"] == {}  # it publishes and consumes nothing yet
+    elsewhere = main(["kitshape", str(tmp_path / "out.json")])
+    assert json.loads(elsewhere.read_text()) == document
+    with pytest.raises(SystemExit):
+        main([])
 
 
 def test_events_a_timer_raises_carry_the_trace_of_their_scan(tmp_path: Path) -> None:

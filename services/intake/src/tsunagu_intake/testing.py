@@ -8,8 +8,6 @@ machinery come from the kit (:mod:`tsunagu_servicekit.testing`), the same way.
 from __future__ import annotations
 
 import base64
-from contextlib import AbstractAsyncContextManager
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +15,10 @@ import sqlalchemy as sa
 from tsunagu_contracts import CloudEvent
 from tsunagu_servicekit.eventlog import ExportedMessage
 from tsunagu_servicekit.testing import (
+    ServiceRecipe,
     ServiceUnderTest,
-    SettableClock,
-    auth_headers,
-    local_authenticator,
+    local_bearer,
     role_headers,
-    settings_for_tests,
 )
 
 from .app import build_runtime
@@ -37,21 +33,8 @@ NERIMA = "131202"
 CHIYODA = "131016"
 
 
-def make_settings(
-    database_url: str, data_dir: Path, nats_url: str = "nats://127.0.0.1:4222", **extra: Any
-) -> IntakeSettings:
-    """Intake's settings for a test: the test's secret and master key, and a deadline scan slow enough
-    never to run by itself (tests run it); ``extra`` overrides any."""
-    values = {"jwt_secret": JWT_SECRET, "vault_master_key": MASTER_KEY, "sla_scan_interval": 3600.0, **extra}
-    return settings_for_tests(IntakeSettings, database_url, data_dir, nats_url=nats_url, **values)
-
-
-AUTH = local_authenticator(JWT_SECRET)
-bearer = partial(auth_headers, AUTH)
-"""``bearer("supervisor", subject=..., municipality=...)``: the Authorization header of such a token."""
-
+bearer = local_bearer(JWT_SECRET)
 STAFF = role_headers(JWT_SECRET)
-"""The ``Authorization`` header of a local token per role (subject ``<role>-1``): ``STAFF["supervisor"]``."""
 COUNSELLOR = STAFF["counsellor"]
 SUPERVISOR = STAFF["supervisor"]
 EXPERT = STAFF["expert"]
@@ -72,20 +55,14 @@ class IntakeService(ServiceUnderTest[IntakeContext]):
         return self.runtime.infra.relay.pending_count()
 
 
-def service_without_broker(
-    database_url: str, data_dir: Path, clock: SettableClock, **extra: Any
-) -> AbstractAsyncContextManager[IntakeService]:
-    """The service with its database migrated and no broker: events stay in the outbox."""
-    settings = make_settings(database_url, data_dir, **extra)
-    return IntakeService.without_broker(build_runtime(settings, clock=clock), clock)
-
-
-def running_service(
-    database_url: str, data_dir: Path, clock: SettableClock, nats_url: str, **extra: Any
-) -> AbstractAsyncContextManager[IntakeService]:
-    """The whole service in-process: migrations, broker, relay, consumer, timer, HTTP app."""
-    settings = make_settings(database_url, data_dir, nats_url=nats_url, **extra)
-    return IntakeService.running(build_runtime(settings, clock=clock), clock)
+RECIPE = ServiceRecipe(
+    IntakeService,
+    IntakeSettings,
+    build_runtime,
+    # The test's secret and master key, and a deadline scan slow enough never to run by itself.
+    defaults={"jwt_secret": JWT_SECRET, "vault_master_key": MASTER_KEY, "sla_scan_interval": 3600.0},
+)
+make_settings, service_without_broker, running_service = RECIPE.parts
 
 
 def new_person_consultation(**overrides: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from tsunagu_intake.domain import rules
 from tsunagu_intake.domain.identity import luhn_digit
 from tsunagu_intake.domain.rules import LOGIN_LOCKED
 from tsunagu_intake.handlers import web
@@ -15,7 +16,7 @@ from tsunagu_intake.handlers.commands import Login
 from tsunagu_intake.testing import IntakeService, raw_database_text, service_without_broker
 from tsunagu_servicekit.errors import Refusal
 from tsunagu_servicekit.http import AuthError
-from tsunagu_servicekit.testing import SettableClock
+from tsunagu_servicekit.testing import SettableClock, problem_of
 
 PASSWORD = "correct horse battery"
 WRONG = "not the password"
@@ -49,13 +50,7 @@ async def test_five_failures_lock_the_number_with_retry_after(
         assert (await login(service, number, WRONG)).status_code == 401
     fifth = await login(service, number, WRONG)
     assert fifth.status_code == 429
-    assert fifth.json() == {
-        "type": "urn:tsunagu:problem:login_locked",
-        "title": "Login locked",
-        "status": 429,
-        "detail": "Too many failed logins. Try again later.",
-        "rule": "login_locked",
-    }
+    assert fifth.json() == problem_of(rules.LOGIN_LOCKED)
     assert fifth.headers["retry-after"] == str(15 * 60)
     # Locked: even the right password is refused, and no password is checked.
     right = await login(service, number, PASSWORD)

@@ -10,7 +10,6 @@ import pytest
 from pydantic import ValidationError
 from tsunagu_intake.settings import IntakeSettings
 from tsunagu_intake.testing import (
-    AUTH,
     CHIYODA,
     COUNSELLOR,
     EXPERT,
@@ -205,7 +204,7 @@ async def test_who_reads_published_statistics(service: IntakeService, clock: Set
         assert r.status_code == 200, r.text
         assert r.json()["by_municipality"][HINOHARA] == HIDDEN
     assert (await service.client.get("/statistics?fiscal_year=2025", headers=EXPERT)).status_code == 403
-    partner = {"Authorization": "Bearer " + AUTH.issue("partner-1", ["partner_staff"], partner="npo-1")}
+    partner = bearer("partner_staff", subject="partner-1", partner="npo-1")
     assert (await service.client.get(url, headers=partner)).status_code == 403
     assert (await service.client.get(url)).status_code == 401
 

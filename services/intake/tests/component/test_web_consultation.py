@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tsunagu_intake.domain import rules
 from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR, IntakeService, bearer
-from tsunagu_servicekit.testing import SettableClock
+from tsunagu_servicekit.testing import SettableClock, problem_of
 
 PASSWORD = "correct horse battery"
 
@@ -85,13 +86,7 @@ async def test_a_reply_to_a_closed_case_is_refused_and_nothing_is_written(servic
         headers=COUNSELLOR,
     )
     assert r.status_code == 422
-    assert r.json() == {
-        "type": "urn:tsunagu:problem:case_closed",
-        "title": "Case closed",
-        "status": 422,
-        "detail": "The case is closed.",
-        "rule": "case_closed",
-    }
+    assert r.json() == problem_of(rules.CASE_CLOSED)
     assert "CANARY" not in r.text
     assert service.counts() == before
 

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from tsunagu_intake.asyncapi import DEFAULT_PATH, document
+from tsunagu_servicekit.asyncapi import document_path, package_document
 
 
 def test_committed_asyncapi_document_is_current() -> None:
-    if not DEFAULT_PATH.exists():
+    if not document_path("intake").exists():
         pytest.skip("not running from the source tree")
-    committed = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    assert committed == json.loads(json.dumps(document())), "run python -m tsunagu_intake.asyncapi"
+    committed = json.loads(document_path("intake").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(package_document("intake"))), "run ./dev docs"
 
 
 def test_the_document_lists_what_intake_publishes_and_consumes() -> None:
-    doc = document()
+    doc = package_document("intake")
     sends = {op["channel"]["$ref"] for op in doc["operations"].values() if op["action"] == "send"}
     receives = [op for op in doc["operations"].values() if op["action"] == "receive"]
     assert len(sends) == 10

@@ -8,10 +8,7 @@ test dependencies (``httpx``).
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 from tsunagu_contracts import CloudEvent, new_event, new_event_id
@@ -29,12 +26,10 @@ from tsunagu_contracts.events.intake import (
     Urgency,
 )
 from tsunagu_servicekit.testing import (
+    ServiceRecipe,
     ServiceUnderTest,
-    SettableClock,
-    auth_headers,
-    local_authenticator,
+    local_bearer,
     role_headers,
-    settings_for_tests,
 )
 
 from .app import build_runtime
@@ -62,19 +57,8 @@ def new_uuid() -> str:
     return new_event_id()
 
 
-def make_settings(
-    database_url: str, data_dir: Path, nats_url: str = "nats://127.0.0.1:4222", **extra: Any
-) -> SchedulingSettings:
-    values = {"jwt_secret": JWT_SECRET, "reminder_scan_interval": 3600.0, **extra}
-    return settings_for_tests(SchedulingSettings, database_url, data_dir, nats_url=nats_url, **values)
-
-
-AUTH = local_authenticator(JWT_SECRET)
-bearer = partial(auth_headers, AUTH)
-"""``bearer("supervisor", subject=..., municipality=...)``: the Authorization header of such a token."""
-
+bearer = local_bearer(JWT_SECRET)
 STAFF = role_headers(JWT_SECRET)
-"""The ``Authorization`` header of a local token per role (subject ``<role>-1``): ``STAFF["supervisor"]``."""
 COUNSELLOR = STAFF["counsellor"]
 SUPERVISOR = STAFF["supervisor"]
 EXPERT = STAFF["expert"]
@@ -107,21 +91,14 @@ class Service(ServiceUnderTest[SchedulingContext]):
         return str(body["id"])
 
 
-def service_without_broker(
-    database_url: str, data_dir: Path, clock: SettableClock, **extra: Any
-) -> AbstractAsyncContextManager[Service]:
-    """The service with its database migrated and no broker: events stay in the outbox."""
-    settings = make_settings(database_url, data_dir, **extra)
-    return Service.without_broker(build_runtime(settings, clock=clock), clock)
-
-
-def running_service(
-    database_url: str, data_dir: Path, nats_url: str, clock: SettableClock | None = None, **extra: Any
-) -> AbstractAsyncContextManager[Service]:
-    """The whole service in-process on a real broker: consumers, relay, timer, HTTP app."""
-    clock = clock or SettableClock(datetime.now(UTC))
-    settings = make_settings(database_url, data_dir, nats_url, **extra)
-    return Service.running(build_runtime(settings, clock=clock), clock)
+RECIPE = ServiceRecipe(
+    Service,
+    SchedulingSettings,
+    build_runtime,
+    # The reminder scan is slow enough never to run by itself: tests run it.
+    defaults={"jwt_secret": JWT_SECRET, "reminder_scan_interval": 3600.0},
+)
+make_settings, service_without_broker, running_service = RECIPE.parts
 
 
 # -- intake's events, as intake would publish them ---------------------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tsunagu_scheduling.domain import rules
 from tsunagu_scheduling.testing import COUNSELLOR, EXPERT, SUPERVISOR, TRAINER, Service, new_uuid, tokyo
+from tsunagu_servicekit.testing import problem_of
 
 
 async def setup(service: Service) -> tuple[str, str, str]:
@@ -77,13 +79,7 @@ async def test_a_room_that_does_not_exist(service: Service) -> None:
         headers=COUNSELLOR,
     )
     assert response.status_code == 404
-    assert response.json() == {
-        "type": "urn:tsunagu:problem:room_not_found",
-        "title": "Room not found",
-        "status": 404,
-        "detail": "The room does not exist.",
-        "rule": "room_not_found",
-    }
+    assert response.json() == problem_of(rules.ROOM_NOT_FOUND)
     assert service.counts() == before
 
 

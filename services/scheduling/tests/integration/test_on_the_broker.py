@@ -50,7 +50,9 @@ async def publish(nats_url: str, event: CloudEvent[Any]) -> None:
 async def test_escalation_to_advice_and_home_visits_over_the_broker(
     nats_url: str, database_url: str, tmp_path: Path
 ) -> None:
-    async with running_service(database_url, tmp_path / "data", nats_url) as service:
+    async with running_service(
+        database_url, tmp_path / "data", SettableClock(datetime.now(UTC)), nats_url
+    ) as service:
         escalation = case_escalated(escalated_at=datetime.now(UTC))
         request = home_visit_requested(fiscal_year=2026)
         await publish(nats_url, escalation)
@@ -82,7 +84,9 @@ async def test_escalation_to_advice_and_home_visits_over_the_broker(
 async def test_a_case_closed_in_intake_leaves_the_agenda(
     nats_url: str, database_url: str, tmp_path: Path
 ) -> None:
-    async with running_service(database_url, tmp_path / "data", nats_url) as service:
+    async with running_service(
+        database_url, tmp_path / "data", SettableClock(datetime.now(UTC)), nats_url
+    ) as service:
         escalation = case_escalated(escalated_at=datetime.now(UTC))
         await publish(nats_url, escalation)
 
@@ -108,7 +112,7 @@ async def test_the_reminder_timer_runs_with_the_service(
 ) -> None:
     clock = SettableClock(datetime(2026, 4, 6, 0, 0, tzinfo=UTC))
     async with running_service(
-        database_url, tmp_path / "data", nats_url, clock=clock, reminder_scan_interval=0.1
+        database_url, tmp_path / "data", clock, nats_url, reminder_scan_interval=0.1
     ) as service:
         counsellor = await service.resource("counsellor", "C-01")
         body = {

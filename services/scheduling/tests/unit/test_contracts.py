@@ -7,7 +7,7 @@ import json
 import pytest
 from tsunagu_contracts import REGISTRY
 from tsunagu_contracts.pii import event_personal_data_findings
-from tsunagu_scheduling.asyncapi import DEFAULT_PATH, document
+from tsunagu_servicekit.asyncapi import document_path, package_document
 
 SCHEDULING_EVENTS = [REGISTRY.get(name) for name in REGISTRY.subjects_of("scheduling")]
 
@@ -36,7 +36,7 @@ def test_the_issue_s_events_exist() -> None:
 
 
 def test_committed_asyncapi_document_is_current() -> None:
-    if not DEFAULT_PATH.exists():
+    if not document_path("scheduling").exists():
         pytest.skip("not running from the source tree")
-    committed = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    assert committed == json.loads(json.dumps(document())), "run python -m tsunagu_scheduling.asyncapi"
+    committed = json.loads(document_path("scheduling").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(package_document("scheduling"))), "run ./dev docs"

@@ -17,10 +17,11 @@ A service's tests build the runtime through the service's own composition root (
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
@@ -29,7 +30,9 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 from tsunagu_contracts import CloudEvent
 
+from ..errors import Rule
 from ..http import ROLES, Authenticator
+from ..http.problems import problem_title, problem_type
 from ..messaging.tables import outbox
 from ..runtime import ServiceRuntime
 from ..settings import ServiceSettings
@@ -89,6 +92,23 @@ def local_authenticator(secret: str) -> Authenticator:
     """The authenticator of a local (shared-secret) deployment, as ``tsunagu up`` and the tests
     configure it: issuer ``tsunagu-local``, audience ``tsunagu``."""
     return Authenticator(secret=secret, issuer=LOCAL_ISSUER, audience=LOCAL_AUDIENCE)
+
+
+def problem_of(rule: Rule) -> dict[str, Any]:
+    """The problem-details body of a refusal by ``rule``: what a test expects to read back."""
+    return {
+        "type": problem_type(rule.name),
+        "title": problem_title(rule.name),
+        "status": rule.status,
+        "detail": rule.message,
+        "rule": rule.name,
+    }
+
+
+def local_bearer(secret: str) -> Callable[..., dict[str, str]]:
+    """``bearer("supervisor", subject=..., municipality=...)``: the ``Authorization`` header of a
+    local token for those roles (:func:`auth_headers` with :func:`local_authenticator`)."""
+    return partial(auth_headers, local_authenticator(secret))
 
 
 def role_headers(
@@ -225,3 +245,59 @@ class ServiceUnderTest(Generic[C]):
         if subscription is None:
             raise LookupError(f"{self.runtime.settings.service_name} does not subscribe to {event.type}")
         return self.runtime.consumer_for(subscription).run_transaction([event])[0]
+
+
+T = TypeVar("T", bound=ServiceUnderTest[Any])
+
+
+@dataclass(frozen=True)
+class ServiceRecipe(Generic[S, T]):
+    """How a service's tests build it: its settings class with the values every test gives it, its
+    composition root, and the :class:`ServiceUnderTest` subclass that wraps it. A service's
+    ``testing.py`` declares one and exports what its tests start it with::
+
+        RECIPE = ServiceRecipe(
+            IntakeService, IntakeSettings, build_runtime, defaults={"jwt_secret": JWT_SECRET}
+        )
+        make_settings, service_without_broker, running_service = RECIPE.parts
+    """
+
+    service: type[T]
+    settings_class: type[S]
+    build: Callable[..., ServiceRuntime[Any]]
+    """The composition root: ``build(settings, clock=clock)``."""
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    """Settings every test of the service starts from (its secrets, slow scans); ``extra`` overrides."""
+
+    def settings(
+        self, database_url: str, data_dir: Path, nats_url: str = "nats://127.0.0.1:4222", **extra: Any
+    ) -> S:
+        """The service's settings for a test (:func:`settings_for_tests`), ``defaults`` and ``extra``."""
+        values = {**self.defaults, **extra}
+        return settings_for_tests(self.settings_class, database_url, data_dir, nats_url=nats_url, **values)
+
+    def without_broker(
+        self, database_url: str, data_dir: Path, clock: SettableClock, **extra: Any
+    ) -> AbstractAsyncContextManager[T]:
+        """The service with its database migrated and no broker: events stay in the outbox."""
+        runtime = self.build(self.settings(database_url, data_dir, **extra), clock=clock)
+        return self.service.without_broker(runtime, clock)
+
+    def running(
+        self, database_url: str, data_dir: Path, clock: SettableClock, nats_url: str, **extra: Any
+    ) -> AbstractAsyncContextManager[T]:
+        """The whole service in-process on a real broker: migrations, relay, consumers, timers,
+        HTTP app; stopped afterwards."""
+        runtime = self.build(self.settings(database_url, data_dir, nats_url=nats_url, **extra), clock=clock)
+        return self.service.running(runtime, clock)
+
+    @property
+    def parts(
+        self,
+    ) -> tuple[
+        Callable[..., S],
+        Callable[..., AbstractAsyncContextManager[T]],
+        Callable[..., AbstractAsyncContextManager[T]],
+    ]:
+        """``settings``, ``without_broker`` and ``running``, to export under a service's own names."""
+        return self.settings, self.without_broker, self.running

@@ -343,12 +343,7 @@ class _Collected:
         validation problem is still a rejection of valid data."""
         if 422 not in self.plan.refusal_statuses.get(label, ()) or response.status_code != 422:
             return False
-        meta = case.meta
-        if (
-            meta is None
-            or not meta.generation.mode.is_positive
-            or coverage_scenario(case) in REQUEST_SHAPE_PROBES
-        ):
+        if not _valid_data(case):
             return False
         try:
             body = json.loads(response.content)
@@ -360,14 +355,17 @@ class _Collected:
 def _past_the_guard(case: Any, status: int) -> bool:
     """Whether valid data got further than authentication: an operation that only ever refused
     the caller was not tested beyond its guard (malformed bodies fail before it, so they do not count)."""
+    return _valid_data(case) and status not in _AUTH_REFUSALS
+
+
+def _valid_data(case: Any) -> bool:
+    """Whether ``case`` was generated as valid data (positive mode, not a probe of the request's shape)."""
     meta = case.meta
-    if (
+    return not (
         meta is None
         or not meta.generation.mode.is_positive
         or coverage_scenario(case) in REQUEST_SHAPE_PROBES
-    ):
-        return False
-    return status not in _AUTH_REFUSALS
+    )
 
 
 def _hint(failure: Failure) -> str:

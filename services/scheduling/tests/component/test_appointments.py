@@ -272,3 +272,56 @@ async def test_validation_errors_do_not_echo_input(service: Service) -> None:
     assert response.status_code == 422
     assert "山田" not in response.text
     assert response.json()["errors"][0]["loc"] == "body.person_id"
+
+
+VALIDATION_FAILED = "urn:tsunagu:problem:validation_failed"
+
+
+@pytest.mark.parametrize(
+    ("extra", "loc", "check"),
+    [
+        ({"minutes": 45}, "body.minutes", "multiple_of"),
+        ({"minutes": 0}, "body.minutes", "greater_than_equal"),
+        ({"minutes": "60"}, "body.minutes", "int_type"),
+        ({"starts_at": 0.5}, "body.starts_at", "datetime_type"),
+        ({"starts_at": "2026-04-08T10:00:00"}, "body.starts_at", "timezone_aware"),
+    ],
+)
+async def test_what_the_schema_says_is_refused_as_validation(
+    service: Service, extra: dict, loc: str, check: str
+) -> None:
+    """Lengths in 30-minute steps and ISO date-times are in the schema: a request breaking them is
+    a validation problem naming the field and the check, never the value."""
+    counsellor, room, person = await setup(service)
+    before = service.counts()
+    body = booking(counsellor, room, person, tokyo(2026, 4, 8, 10), **extra)
+    response = await service.client.post("/appointments", json=body, headers=COUNSELLOR)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == VALIDATION_FAILED
+    assert problem["errors"] == [{"loc": loc, "type": check}]
+    assert service.counts() == before
+
+
+@pytest.mark.parametrize("value", ["0.5", "1775606400", "2026-04-08"])
+async def test_a_listing_takes_iso_date_times_only(service: Service, value: str) -> None:
+    response = await service.client.get("/appointments", params={"starts_from": value}, headers=COUNSELLOR)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == "query.starts_from"
+    assert value not in response.text
+
+
+async def test_the_document_states_the_grid_and_every_refusal(service: Service) -> None:
+    document = (await service.client.get("/openapi.json")).json()
+    minutes = document["components"]["schemas"]["BookAppointment"]["properties"]["minutes"]
+    assert (minutes["minimum"], minutes["maximum"], minutes["multipleOf"]) == (30, 600, 30)
+    responses = document["paths"]["/appointments"]["post"]["responses"]
+    conflicts = responses["409"]["content"]["application/problem+json"]["schema"]["properties"]["rule"][
+        "enum"
+    ]
+    assert set(conflicts) == {
+        "person_double_booked",
+        "staff_double_booked",
+        "room_double_booked",
+        "slot_taken",
+    }

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
+from tsunagu_servicekit.http.openapi import refusals
+from tsunagu_servicekit.wire import IsoDateTime
 
+from ..domain import rules
 from ..handlers import appointments
 from ..handlers.commands import BookAppointment, CancelBooking, RescheduleAppointment, Uuid
 from ..handlers.views import AppointmentView
+from . import refusals as groups
 from .deps import Ctx, Reader, Staff
 
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=refusals(*groups.APPOINTMENT_BOOKING))
 def book(ctx: Ctx, body: BookAppointment, principal: Staff) -> AppointmentView:
     """Book a consultation. 422 names the calendar or availability rule a time breaks; 409 names
     who would be double booked (the database decides a race: exactly one booking wins)."""
@@ -28,8 +31,8 @@ def list_appointments(
     _: Reader,
     person_id: Annotated[Uuid | None, Query()] = None,
     resource_id: Annotated[Uuid | None, Query()] = None,
-    starts_from: Annotated[AwareDatetime | None, Query()] = None,
-    starts_before: Annotated[AwareDatetime | None, Query()] = None,
+    starts_from: Annotated[IsoDateTime | None, Query()] = None,
+    starts_before: Annotated[IsoDateTime | None, Query()] = None,
 ) -> list[AppointmentView]:
     return appointments.listing(
         ctx,
@@ -40,26 +43,33 @@ def list_appointments(
     )
 
 
-@router.get("/{appointment_id}")
+@router.get("/{appointment_id}", responses=refusals(rules.APPOINTMENT_NOT_FOUND))
 def get_appointment(ctx: Ctx, appointment_id: Uuid, _: Reader) -> AppointmentView:
     return appointments.get(ctx, appointment_id)
 
 
-@router.post("/{appointment_id}/reschedule")
+@router.post(
+    "/{appointment_id}/reschedule",
+    responses=refusals(*groups.BOOKED_APPOINTMENT, *groups.APPOINTMENT_BOOKING),
+)
 def reschedule(ctx: Ctx, appointment_id: Uuid, body: RescheduleAppointment, _: Staff) -> AppointmentView:
     return appointments.reschedule(ctx, appointment_id, body)
 
 
-@router.post("/{appointment_id}/cancel")
+@router.post("/{appointment_id}/cancel", responses=refusals(*groups.BOOKED_APPOINTMENT, rules.IN_THE_PAST))
 def cancel(ctx: Ctx, appointment_id: Uuid, body: CancelBooking, _: Staff) -> AppointmentView:
     return appointments.cancel(ctx, appointment_id, body)
 
 
-@router.post("/{appointment_id}/attended")
+@router.post(
+    "/{appointment_id}/attended", responses=refusals(*groups.BOOKED_APPOINTMENT, rules.NOT_STARTED_YET)
+)
 def attended(ctx: Ctx, appointment_id: Uuid, _: Staff) -> AppointmentView:
     return appointments.record_outcome(ctx, appointment_id, attended=True)
 
 
-@router.post("/{appointment_id}/no-show")
+@router.post(
+    "/{appointment_id}/no-show", responses=refusals(*groups.BOOKED_APPOINTMENT, rules.NOT_STARTED_YET)
+)
 def no_show(ctx: Ctx, appointment_id: Uuid, _: Staff) -> AppointmentView:
     return appointments.record_outcome(ctx, appointment_id, attended=False)

@@ -6,24 +6,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
+from tsunagu_servicekit.http.openapi import refusals
+from tsunagu_servicekit.wire import IsoDateTime
 
+from ..domain import rules
 from ..domain.codes import SessionKind
 from ..handlers import group_sessions
 from ..handlers.commands import CancelBooking, CreateGroupSession, CreateWeeklyGroupSessions, Register, Uuid
 from ..handlers.views import GroupSessionView, RegistrationView, WeeklyGroupSessionsView
-from .deps import Ctx, Manager, Reader, Staff
+from . import refusals as groups
+from .deps import SESSION_ID, Ctx, Manager, Reader, Staff
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=refusals(*groups.TIME, *groups.SESSION_ROOM))
 def create(ctx: Ctx, body: CreateGroupSession, _: Manager) -> GroupSessionView:
     """A family seminar, an individual consultation day, a joint briefing, a lecture, a peer session."""
     return group_sessions.create(ctx, body)
 
 
-@router.post("/weekly", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/weekly",
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(rules.LAST_DAY_BEFORE_FIRST_DAY, rules.RANGE_TOO_LONG, *groups.SESSION_ROOM),
+)
 def create_weekly(ctx: Ctx, body: CreateWeeklyGroupSessions, _: Manager) -> WeeklyGroupSessionsView:
     """One session a week (the weekly peer online session); weeks the channel is closed are skipped."""
     return group_sessions.create_weekly(ctx, body)
@@ -34,29 +41,36 @@ def list_sessions(
     ctx: Ctx,
     _: Reader,
     kind: Annotated[SessionKind | None, Query()] = None,
-    starts_from: Annotated[AwareDatetime | None, Query()] = None,
-    starts_before: Annotated[AwareDatetime | None, Query()] = None,
+    starts_from: Annotated[IsoDateTime | None, Query()] = None,
+    starts_before: Annotated[IsoDateTime | None, Query()] = None,
 ) -> list[GroupSessionView]:
     return group_sessions.listing(ctx, kind=kind, starts_from=starts_from, starts_before=starts_before)
 
 
-@router.get("/{session_id}")
+@router.get(f"/{SESSION_ID}", responses=refusals(rules.GROUP_SESSION_NOT_FOUND))
 def get_session(ctx: Ctx, session_id: Uuid, _: Reader) -> GroupSessionView:
     return group_sessions.get(ctx, session_id)
 
 
-@router.post("/{session_id}/registrations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    f"/{SESSION_ID}/registrations",
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(*groups.OPEN_SESSION, rules.ALREADY_REGISTERED, rules.GROUP_SESSION_FULL),
+)
 def register(ctx: Ctx, session_id: Uuid, body: Register, _: Staff) -> RegistrationView:
     """A seat if one is free, else a place on the waitlist (``waitlist_position``)."""
     return group_sessions.register(ctx, session_id, body)
 
 
-@router.get("/{session_id}/registrations")
+@router.get(f"/{SESSION_ID}/registrations", responses=refusals(rules.GROUP_SESSION_NOT_FOUND))
 def list_registrations(ctx: Ctx, session_id: Uuid, _: Reader) -> list[RegistrationView]:
     return group_sessions.registrations(ctx, session_id)
 
 
-@router.post("/{session_id}/registrations/{registration_id}/cancel")
+@router.post(
+    f"/{SESSION_ID}/registrations/{{registration_id}}/cancel",
+    responses=refusals(*groups.OPEN_SESSION, rules.REGISTRATION_NOT_FOUND, rules.REGISTRATION_NOT_ACTIVE),
+)
 def cancel_registration(
     ctx: Ctx, session_id: Uuid, registration_id: Uuid, body: CancelBooking, _: Staff
 ) -> RegistrationView:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from tsunagu_servicekit.http.openapi import refusals
 
+from ..domain import rules
 from ..domain.codes import VisitStatus
 from ..handlers import home_visits
 from ..handlers.commands import CancelBooking, CompleteHomeVisit, RescheduleHomeVisit, ScheduleHomeVisit, Uuid
 from ..handlers.views import HomeVisitView
+from . import refusals as groups
 from .deps import Ctx, Staff, VisitReader
 
 router = APIRouter(prefix="/home-visits", tags=["home visits"])
 
 
-@router.get("")
+@router.get("", responses=refusals(rules.OWN_MUNICIPALITY_ONLY))
 def list_visits(
     ctx: Ctx,
     principal: VisitReader,
@@ -35,28 +38,37 @@ def list_visits(
     )
 
 
-@router.get("/{visit_id}")
+@router.get("/{visit_id}", responses=refusals(rules.VISIT_NOT_FOUND))
 def get_visit(ctx: Ctx, visit_id: Uuid, _: Staff) -> HomeVisitView:
     return home_visits.get(ctx, visit_id)
 
 
-@router.post("/{visit_id}/schedule")
+@router.post(
+    "/{visit_id}/schedule",
+    responses=refusals(rules.VISIT_NOT_FOUND, rules.VISIT_NOT_SCHEDULABLE, *groups.VISIT_STAFFING),
+)
 def schedule(ctx: Ctx, visit_id: Uuid, body: ScheduleHomeVisit, principal: Staff) -> HomeVisitView:
     """Give the visit its time and visitors: qualified for home visits, two where policy asks."""
     return home_visits.schedule(ctx, visit_id, body, booked_by=principal.subject)
 
 
-@router.post("/{visit_id}/reschedule")
+@router.post(
+    "/{visit_id}/reschedule",
+    responses=refusals(rules.VISIT_NOT_FOUND, rules.VISIT_NOT_SCHEDULED, *groups.VISIT_STAFFING),
+)
 def reschedule(ctx: Ctx, visit_id: Uuid, body: RescheduleHomeVisit, _: Staff) -> HomeVisitView:
     return home_visits.reschedule(ctx, visit_id, body)
 
 
-@router.post("/{visit_id}/complete")
+@router.post(
+    "/{visit_id}/complete",
+    responses=refusals(rules.VISIT_NOT_FOUND, rules.VISIT_NOT_SCHEDULED, rules.NOT_STARTED_YET),
+)
 def complete(ctx: Ctx, visit_id: Uuid, body: CompleteHomeVisit, _: Staff) -> HomeVisitView:
     return home_visits.complete(ctx, visit_id, body)
 
 
-@router.post("/{visit_id}/cancel")
+@router.post("/{visit_id}/cancel", responses=refusals(rules.VISIT_NOT_FOUND, rules.VISIT_NOT_SCHEDULABLE))
 def cancel(ctx: Ctx, visit_id: Uuid, body: CancelBooking, _: Staff) -> HomeVisitView:
     """Cancel the visit; it no longer counts against the person's cap."""
     return home_visits.cancel(ctx, visit_id, body)

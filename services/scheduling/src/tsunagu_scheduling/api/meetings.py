@@ -5,24 +5,31 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from tsunagu_servicekit.http.openapi import refusals
 
+from ..domain import rules
 from ..domain.codes import MeetingKind
 from ..handlers import meetings
 from ..handlers.commands import CreateMeeting, GenerateMeetings, SetParticipants, Uuid
 from ..handlers.views import MeetingView, ParticipantView, ReviewView
-from .deps import Ctx, Manager, Reader
+from . import refusals as groups
+from .deps import MEETING_ID, Ctx, Manager, Reader
 
 router = APIRouter(prefix="/meetings", tags=["meetings"])
 
 
-@router.post("/generate")
+@router.post("/generate", responses=refusals(rules.MEETING_EXISTS))
 def generate(ctx: Ctx, body: GenerateMeetings, _: Manager) -> list[MeetingView]:
     """Generate a fiscal year's meetings from the rules (expert team every two months, moved to
     the next business day where needed; exchanges twice a year; the council). Idempotent."""
     return meetings.generate(ctx, body)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(*groups.TIME, rules.MEETING_EXISTS, *groups.ROOM, *groups.CLAIMS),
+)
 def create(ctx: Ctx, body: CreateMeeting, _: Manager) -> MeetingView:
     """An ad-hoc meeting, such as an extra case review consultation."""
     return meetings.create(ctx, body)
@@ -38,23 +45,26 @@ def list_meetings(
     return meetings.listing(ctx, kind=kind, fiscal_year=fiscal_year)
 
 
-@router.get("/{meeting_id}")
+@router.get(f"/{MEETING_ID}", responses=refusals(rules.MEETING_NOT_FOUND))
 def get_meeting(ctx: Ctx, meeting_id: Uuid, _: Reader) -> MeetingView:
     return meetings.get(ctx, meeting_id)
 
 
-@router.get("/{meeting_id}/agenda")
+@router.get(f"/{MEETING_ID}/agenda", responses=refusals(rules.MEETING_NOT_FOUND))
 def agenda(ctx: Ctx, meeting_id: Uuid, _: Reader) -> list[ReviewView]:
     """The cases on a case review meeting's agenda, in order (withdrawn ones keep their position)."""
     return meetings.agenda(ctx, meeting_id)
 
 
-@router.get("/{meeting_id}/participants")
+@router.get(f"/{MEETING_ID}/participants", responses=refusals(rules.MEETING_NOT_FOUND))
 def participants(ctx: Ctx, meeting_id: Uuid, _: Reader) -> list[ParticipantView]:
     return meetings.participants(ctx, meeting_id)
 
 
-@router.put("/{meeting_id}/participants")
+@router.put(
+    f"/{MEETING_ID}/participants",
+    responses=refusals(rules.MEETING_NOT_FOUND, rules.PARTICIPANTS_NOT_RECORDED),
+)
 def set_participants(ctx: Ctx, meeting_id: Uuid, body: SetParticipants, _: Manager) -> list[ParticipantView]:
     """The organisations taking part in an exchange or council meeting, with how many attend."""
     return meetings.set_participants(ctx, meeting_id, body)

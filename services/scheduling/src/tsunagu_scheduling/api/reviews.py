@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from tsunagu_servicekit.http.openapi import refusals
 
+from ..domain import rules
 from ..domain.codes import ReviewStatus
 from ..handlers import reviews
 from ..handlers.commands import ConcludeReview, Uuid
@@ -26,12 +28,17 @@ def list_reviews(
     return reviews.listing(ctx, case_id=case_id, status=status, escalation_id=escalation_id)
 
 
-@router.get("/{review_id}")
+@router.get("/{review_id}", responses=refusals(rules.REVIEW_NOT_FOUND))
 def get_review(ctx: Ctx, review_id: Uuid, _: Reader) -> ReviewView:
     return reviews.get(ctx, review_id)
 
 
-@router.post("/{review_id}/conclusion")
+@router.post(
+    "/{review_id}/conclusion",
+    responses=refusals(
+        rules.DISCIPLINE_TWICE, rules.REVIEW_NOT_FOUND, rules.REVIEW_WITHDRAWN, rules.REVIEW_ALREADY_CONCLUDED
+    ),
+)
 def conclude(ctx: Ctx, review_id: Uuid, body: ConcludeReview, principal: Reviewer) -> ReviewView:
     """Record the advice per discipline (codes); ``CaseReviewConcluded`` carries it to intake."""
     return reviews.conclude(ctx, review_id, body, by=principal.subject)

@@ -22,6 +22,12 @@ YEAR_END_CLOSURE = Rule("year_end_closure", 422, "The programme is closed from 2
 OUTSIDE_OPENING_HOURS = Rule(
     "outside_opening_hours", 422, "The time is outside the opening hours of this kind of booking."
 )
+END_NOT_AFTER_START = Rule("end_not_after_start", 422, "A time window ends after it starts.")
+TIMES_INCOMPLETE = Rule("times_incomplete", 422, "A time window has both a start and an end, or neither.")
+EXTRA_WINDOW_NEEDS_TIMES = Rule(
+    "extra_window_needs_times", 422, "An extra availability needs a start and an end."
+)
+LAST_DAY_BEFORE_FIRST_DAY = Rule("last_day_before_first_day", 422, "The last day lies before the first day.")
 STAFF_UNAVAILABLE = Rule("staff_unavailable", 422, "The staff member is not available at that time.")
 ROOM_UNAVAILABLE = Rule("room_unavailable", 422, "The room is not available at that time.")
 
@@ -95,9 +101,6 @@ PARTICIPANTS_NOT_RECORDED = Rule(
     "participants_not_recorded_for_case_reviews",
     422,
     "Participants are recorded for exchange and council meetings.",
-)
-FISCAL_YEAR_OUT_OF_RANGE = Rule(
-    "fiscal_year_out_of_range", 422, "Meetings are generated for fiscal years 2000 to 2098."
 )
 
 # -- calendars ---------------------------------------------------------------------------------

@@ -7,11 +7,16 @@ pseudonymous ids, reasons and advice are codes.
 
 from __future__ import annotations
 
-from datetime import date, time
-from typing import Annotated
+import re
+from datetime import time
+from typing import Annotated, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
+from tsunagu_servicekit.errors import Rule
+from tsunagu_servicekit.wire import IsoDate, IsoDateTime, JsonBool, JsonInt
 
+from ..domain import rules
 from ..domain.codes import (
     AdviceCode,
     AppointmentKind,
@@ -33,9 +38,53 @@ Uuid = Annotated[
         to_lower=True,
     ),
 ]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+_UNICODE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+Label = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, strip_whitespace=True, pattern=f"[^{_UNICODE_SPACE}]"),
+]
+"""Stored stripped of surrounding white space (Unicode's), so it holds a character that is not."""
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Minutes = Annotated[int, Field(ge=30, le=600, description="Whole 30-minute slots")]
+_JSON_INTEGER = get_args(JsonInt)[1]
+"""The kit's check that a body integer is a JSON number. Bounds laid over it (``Annotated[JsonInt,
+Field(ge=1)]``, ``JsonInt | None = Field(ge=1)``) reach the JSON Schema as ``ge``/``le``, which no
+client reads, so constrained integers put their bounds on ``int`` first and the check after."""
+
+Minutes = Annotated[
+    int,
+    Field(ge=30, le=600, multiple_of=30, description="A length in minutes: whole 30-minute slots"),
+    _JSON_INTEGER,
+]
+"""A booking's length: the 30-minute grid is in the schema (a lower maximum may apply per kind)."""
+Capacity = Annotated[int, Field(ge=1, le=500), _JSON_INTEGER]
+AgendaCapacity = Annotated[int, Field(ge=1, le=50), _JSON_INTEGER]
+
+_WALL_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
+
+
+def _wall_time_string(value: object) -> object:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("time_type", "Input should be a time string")
+    if not _WALL_TIME.fullmatch(value):
+        raise PydanticCustomError("time_parsing", "Input should be a wall-clock time HH:MM[:SS]")
+    return value
+
+
+WallTime = Annotated[
+    time,
+    BeforeValidator(_wall_time_string),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^" + _WALL_TIME.pattern + "$",
+            "description": "A wall-clock time in Tokyo, HH:MM or HH:MM:SS (no offset).",
+            "examples": ["09:30"],
+        }
+    ),
+]
+"""A time of day in Tokyo as staff read it on a clock: never a number, never with an offset."""
 OrganisationCode = Annotated[
     str,
     StringConstraints(
@@ -57,54 +106,52 @@ class CreateResource(Command):
 
     kind: ResourceKind
     label: Label
-    home_visit_qualified: bool = False
-    capacity: int | None = Field(default=None, ge=1, le=500, description="Rooms: how many people fit")
+    home_visit_qualified: JsonBool = False
+    capacity: Capacity | None = Field(default=None, description="Rooms: how many people fit")
     subject: Subject | None = Field(default=None, description="Staff: the `sub` of their bearer token")
 
 
 class UpdateResource(Command):
     label: Label | None = None
-    active: bool | None = None
-    home_visit_qualified: bool | None = None
-    capacity: int | None = Field(default=None, ge=1, le=500)
+    active: JsonBool | None = None
+    home_visit_qualified: JsonBool | None = None
+    capacity: Capacity | None = None
 
 
 class Window(Command):
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: time
-    end: time
+    weekday: JsonInt = Field(ge=0, le=6, description="0 = Monday")
+    start: WallTime
+    end: WallTime
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Window:
-        if self.end <= self.start:
-            raise ValueError("end must be after start")
-        return self
+    def problem(self) -> Rule | None:
+        """The rule the window breaks (its end not after its start), if any."""
+        return rules.END_NOT_AFTER_START if self.end <= self.start else None
 
 
 class SetWeeklyAvailability(Command):
     """The weekly pattern from ``effective_from`` on; it ends the pattern before it (history stays)."""
 
-    effective_from: date
+    effective_from: IsoDate
     windows: list[Window] = Field(max_length=70)
 
 
 class AddException(Command):
     """Unavailable (``available=false``; whole day without times) or extra availability on one date."""
 
-    day: date
-    available: bool = False
-    start: time | None = None
-    end: time | None = None
+    day: IsoDate
+    available: JsonBool = False
+    start: WallTime | None = None
+    end: WallTime | None = None
 
-    @model_validator(mode="after")
-    def _times(self) -> AddException:
+    def problem(self) -> Rule | None:
+        """The rule the exception breaks, if any (the schema cannot say how the fields go together)."""
         if (self.start is None) != (self.end is None):
-            raise ValueError("give both start and end, or neither")
+            return rules.TIMES_INCOMPLETE
         if self.start is not None and self.end is not None and self.end <= self.start:
-            raise ValueError("end must be after start")
+            return rules.END_NOT_AFTER_START
         if self.available and self.start is None:
-            raise ValueError("an extra availability needs start and end")
-        return self
+            return rules.EXTRA_WINDOW_NEEDS_TIMES
+        return None
 
 
 # -- appointments ----------------------------------------------------------------------------
@@ -118,13 +165,13 @@ class BookAppointment(Command):
     case_id: Uuid | None = None
     staff_id: Uuid
     room_id: Uuid | None = None
-    starts_at: AwareDatetime
+    starts_at: IsoDateTime
     minutes: Minutes = 60
     requested_via: BookingChannel = BookingChannel.PHONE
 
 
 class RescheduleAppointment(Command):
-    starts_at: AwareDatetime
+    starts_at: IsoDateTime
     minutes: Minutes | None = None
     staff_id: Uuid | None = None
     room_id: Uuid | None = None
@@ -138,13 +185,13 @@ class CancelBooking(Command):
 
 
 class ScheduleHomeVisit(Command):
-    starts_at: AwareDatetime
+    starts_at: IsoDateTime
     minutes: Minutes = 90
     staff_ids: list[Uuid] = Field(min_length=1, max_length=2)
 
 
 class RescheduleHomeVisit(Command):
-    starts_at: AwareDatetime
+    starts_at: IsoDateTime
     minutes: Minutes | None = None
     staff_ids: list[Uuid] | None = Field(default=None, min_length=1, max_length=2)
 
@@ -160,10 +207,10 @@ class CreateGroupSession(Command):
     """A family seminar, an individual consultation day, a joint briefing, a lecture, a peer session."""
 
     kind: SessionKind
-    starts_at: AwareDatetime
+    starts_at: IsoDateTime
     minutes: Minutes = 90
-    capacity: int = Field(ge=1, le=500)
-    waitlist: bool = True
+    capacity: JsonInt = Field(ge=1, le=500)
+    waitlist: JsonBool = True
     room_id: Uuid | None = None
 
 
@@ -171,20 +218,18 @@ class CreateWeeklyGroupSessions(Command):
     """One session a week (the weekly peer online session), skipping days the channel is closed."""
 
     kind: SessionKind = SessionKind.PEER_ONLINE
-    weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start: time
+    weekday: JsonInt = Field(ge=0, le=6, description="0 = Monday")
+    start: WallTime
     minutes: Minutes = 90
-    first_day: date
-    last_day: date
-    capacity: int = Field(ge=1, le=500)
-    waitlist: bool = True
+    first_day: IsoDate
+    last_day: IsoDate
+    capacity: JsonInt = Field(ge=1, le=500)
+    waitlist: JsonBool = True
     room_id: Uuid | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> CreateWeeklyGroupSessions:
-        if self.last_day < self.first_day:
-            raise ValueError("last_day must not be before first_day")
-        return self
+    def problem(self) -> Rule | None:
+        """``last_day_before_first_day`` when the range is reversed."""
+        return rules.LAST_DAY_BEFORE_FIRST_DAY if self.last_day < self.first_day else None
 
 
 class Register(Command):
@@ -196,22 +241,22 @@ class Register(Command):
 
 
 class GenerateMeetings(Command):
-    fiscal_year: int = Field(ge=2000, le=2098)
+    fiscal_year: JsonInt = Field(ge=2000, le=2098)
     kinds: list[MeetingKind] = Field(default_factory=lambda: list(MeetingKind), min_length=1)
 
 
 class CreateMeeting(Command):
     kind: MeetingKind
-    starts_at: AwareDatetime
+    starts_at: IsoDateTime
     minutes: Minutes = 120
     room_id: Uuid | None = None
-    agenda_capacity: int | None = Field(default=None, ge=1, le=50)
+    agenda_capacity: AgendaCapacity | None = None
 
 
 class Participant(Command):
     organisation_type: OrganisationType
     organisation_code: OrganisationCode
-    attendees: int = Field(ge=1, le=100)
+    attendees: JsonInt = Field(ge=1, le=100)
 
 
 class SetParticipants(Command):

@@ -103,6 +103,8 @@ def create(ctx: SchedulingContext, cmd: CreateGroupSession) -> GroupSessionView:
 
 def create_weekly(ctx: SchedulingContext, cmd: CreateWeeklyGroupSessions) -> WeeklyGroupSessionsView:
     """One session a week from ``first_day`` to ``last_day``; closed days are skipped and reported."""
+    if (problem := cmd.problem()) is not None:
+        refuse(problem)
     if cmd.last_day - cmd.first_day > MAX_WEEKLY_RANGE:
         refuse(rules.RANGE_TOO_LONG)
     channel = channel_of_group_session(cmd.kind)

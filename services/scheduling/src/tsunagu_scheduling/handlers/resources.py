@@ -55,6 +55,9 @@ def update(ctx: SchedulingContext, resource_id: str, cmd: UpdateResource) -> Res
 
 def set_weekly(ctx: SchedulingContext, resource_id: str, cmd: SetWeeklyAvailability) -> list[WindowView]:
     """The pattern from ``effective_from``: earlier windows end the day before, later ones are replaced."""
+    for window in cmd.windows:
+        if (problem := window.problem()) is not None:
+            refuse(problem)
     windows = [
         WeeklyWindowRow(
             id=ctx.new_id(),
@@ -75,6 +78,8 @@ def set_weekly(ctx: SchedulingContext, resource_id: str, cmd: SetWeeklyAvailabil
 
 def add_exception(ctx: SchedulingContext, resource_id: str, cmd: AddException) -> ExceptionView:
     """Leave, a blocked hour, or an extra window on one date."""
+    if (problem := cmd.problem()) is not None:
+        refuse(problem)
     row = ExceptionRow(
         id=ctx.new_id(),
         resource_id=resource_id,

@@ -138,13 +138,14 @@ async def test_bad_input_is_refused_naming_the_rule_without_echo_or_write(
     assert service.counts() == before
 
 
-async def test_unknown_municipality_code_names_the_rule(service: IntakeService) -> None:
+async def test_a_code_that_is_none_of_the_62_municipalities_fails_validation(service: IntakeService) -> None:
+    """The schema lists the 62 codes of the reference data, and validation keeps to the schema."""
     before = service.counts()
     r = await service.client.post(
         "/consultations", json=new_person_consultation(municipality_code="139999"), headers=COUNSELLOR
     )
     assert r.status_code == 422
-    assert r.json()["rule"] == "unknown_municipality"
+    assert r.json()["errors"] == [{"loc": "body.municipality_code", "type": "enum"}]
     assert service.counts() == before
 
 
@@ -169,6 +170,46 @@ async def test_a_consultation_in_the_future_is_refused(service: IntakeService) -
     )
     assert r.status_code == 422
     assert r.json()["rule"] == "received_in_future"
+
+
+async def test_a_consultation_before_the_records_begin_is_refused(service: IntakeService) -> None:
+    """Fiscal year 2000 is the first the records and the events hold."""
+    before = service.counts()
+    r = await service.client.post(
+        "/consultations",
+        json=new_person_consultation(received_at="2000-03-31T23:59:00+09:00"),
+        headers=COUNSELLOR,
+    )
+    assert r.status_code == 422
+    assert r.json()["rule"] == "received_before_records"
+    assert service.counts() == before
+    r = await service.client.post(
+        "/consultations",
+        json=new_person_consultation(received_at="2000-04-01T00:00:00+09:00"),
+        headers=COUNSELLOR,
+    )
+    assert r.status_code == 201, r.text
+
+
+async def test_exactly_one_of_person_and_person_id_is_in_the_schema(service: IntakeService) -> None:
+    doc = (await service.client.get("/openapi.json")).json()
+    for name in ("RecordConsultation", "RequestHomeVisit"):
+        branches = doc["components"]["schemas"][name]["oneOf"]
+        assert [b["allOf"][0]["required"] for b in branches] == [["person_id"], ["person"]]
+    both = new_person_consultation(person_id="00000000-0000-4000-8000-000000000001")
+    neither = {k: v for k, v in new_person_consultation().items() if k != "person"}
+    for body in (both, neither):
+        r = await service.client.post("/consultations", json=body, headers=COUNSELLOR)
+        assert r.status_code == 422
+        assert r.json()["type"] == "urn:tsunagu:problem:validation_failed"
+
+
+async def test_a_number_is_not_a_date_time(service: IntakeService) -> None:
+    r = await service.client.post(
+        "/consultations", json=new_person_consultation(received_at=1746000000), headers=COUNSELLOR
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"loc": "body.received_at", "type": "datetime_type"}]
 
 
 async def test_only_counsellors_and_supervisors_record(service: IntakeService) -> None:

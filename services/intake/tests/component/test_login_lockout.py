@@ -10,12 +10,11 @@ import httpx
 import sqlalchemy as sa
 from tsunagu_intake.domain import rules
 from tsunagu_intake.domain.identity import luhn_digit
-from tsunagu_intake.domain.rules import LOGIN_LOCKED
+from tsunagu_intake.domain.rules import LOGIN_FAILED, LOGIN_LOCKED
 from tsunagu_intake.handlers import web
 from tsunagu_intake.handlers.commands import Login
 from tsunagu_intake.testing import IntakeService, raw_database_text, service_without_broker
 from tsunagu_servicekit.errors import Refusal
-from tsunagu_servicekit.http import AuthError
 from tsunagu_servicekit.testing import SettableClock, problem_of
 
 PASSWORD = "correct horse battery"
@@ -50,7 +49,7 @@ async def test_five_failures_lock_the_number_with_retry_after(
         assert (await login(service, number, WRONG)).status_code == 401
     fifth = await login(service, number, WRONG)
     assert fifth.status_code == 429
-    assert fifth.json() == problem_of(rules.LOGIN_LOCKED)
+    assert fifth.json() == problem_of(LOGIN_LOCKED)
     assert fifth.headers["retry-after"] == str(15 * 60)
     # Locked: even the right password is refused, and no password is checked.
     right = await login(service, number, PASSWORD)
@@ -90,7 +89,7 @@ async def test_an_unknown_number_gets_exactly_the_same_answers(
 ) -> None:
     known = await register(service)
     assert known != UNKNOWN
-    malformed = "12345"  # not even a user number: counted all the same
+    mistyped = known[:9] + str((int(known[9]) + 1) % 10)  # well-formed, wrong check digit
 
     async def story(number: str) -> list[tuple[int, dict, str | None]]:
         answers = [answer(await login(service, number, WRONG)) for _ in range(7)]
@@ -101,10 +100,20 @@ async def test_an_unknown_number_gets_exactly_the_same_answers(
     start = clock.now
     known_story = await story(known)
     clock.set(start)
-    for other in (UNKNOWN, malformed):
+    for other in (UNKNOWN, mistyped):
         assert await story(other) == known_story
         clock.set(start)
     assert [s for s, _, _ in known_story] == [401, 401, 401, 401, 429, 429, 429, 401]
+
+
+async def test_a_number_not_in_the_user_number_format_fails_validation_and_counts_nothing(
+    service: IntakeService,
+) -> None:
+    for typed in ("12345", "1234567890123", "12345678９x"):
+        r = await login(service, typed, WRONG)
+        assert r.status_code == 422
+        assert [e["loc"] for e in r.json()["errors"]] == ["body.user_number"]
+    assert throttle_rows(service) == []
 
 
 async def test_the_table_holds_no_user_number(service: IntakeService) -> None:
@@ -154,9 +163,9 @@ async def test_parallel_attempts_lose_no_count_and_check_no_more_than_the_limit(
     def attempt(_: int) -> str:
         try:
             web.login(ctx, Login(user_number=number, password=WRONG))
-        except AuthError:
-            return "401"
         except Refusal as refusal:
+            if refusal.rule == LOGIN_FAILED:
+                return "401"
             return "429" if refusal.rule == LOGIN_LOCKED and refusal.headers.get("Retry-After") else "other"
         return "200"
 

@@ -116,11 +116,18 @@ async def test_logins_fail_alike_and_tokens_do_not_cross(service: IntakeService)
     )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
+    assert wrong.json()["rule"] == "login_failed"
     assert (
         await service.client.get("/email/queue", headers=user)
     ).status_code == 401  # web token, staff route
-    assert (await service.client.get("/web/consultations", headers=COUNSELLOR)).status_code == 401
-    assert (await service.client.get("/web/consultations")).status_code == 401
+    staff_token = await service.client.get("/web/consultations", headers=COUNSELLOR)
+    assert staff_token.status_code == 401
+    assert staff_token.json()["rule"] == "web_login_invalid"
+    assert staff_token.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    none = await service.client.get("/web/consultations")
+    assert none.status_code == 401
+    assert none.json()["rule"] == "web_login_required"
+    assert none.headers["www-authenticate"] == "Bearer"
 
 
 async def test_the_queue_is_ordered_by_due_time_for_supervisors(

@@ -313,7 +313,7 @@ async def scenario(run: Run, nats_url: str, tmp_path: Path) -> None:
         "POST", f"/consultations/{late_id}/replies", 422, json={"body": bad}, headers=COUNSELLOR
     )
     assert refused.json()["rule"] == "case_closed"
-    await run.call("GET", "/cases/not-a-uuid", 422, headers=COUNSELLOR)
+    await run.call("GET", "/cases/not-a-uuid", 404, headers=COUNSELLOR)  # an id that is not one: no route
     await run.call("GET", f"/cases/{people[5][1]}", 403, headers=municipality_staff("131016"))
 
     # Erasure of ten people; reading them afterwards fails.

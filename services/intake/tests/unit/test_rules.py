@@ -16,8 +16,8 @@ def test_each_eligibility_rule_of_the_data_has_its_refusal_under_the_same_name()
 def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
     expected = {
         "own_municipality_only": 403,
-        "unknown_municipality": 422,
         "received_in_future": 422,
+        "received_before_records": 422,
         "case_of_another_person": 422,
         "case_closed": 422,
         "case_already_closed": 422,
@@ -27,7 +27,11 @@ def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
         "no_rules_in_force": 422,
         "erased": 410,
         "already_erased": 409,
+        "login_failed": 401,
         "login_locked": 429,
+        "web_login_required": 401,
+        "web_login_invalid": 401,
+        "web_login_expired": 401,
     }
     assert {name: rules.RULES[name].status for name in expected} == expected
     assert {r.name for r in rules.RULES.with_status(404)} == {

@@ -4,18 +4,41 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Query, status
+from fastapi import Depends, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from tsunagu_servicekit.http import AuthError, Principal, context_dependency, require
+from starlette.convertors import Convertor, register_url_convertor
+from tsunagu_servicekit.errors import Refusal
+from tsunagu_servicekit.http import AuthError, Principal, context_dependency, documents_refusals, require
 from tsunagu_servicekit.logging import get_logger
 
 from ..adapters.web_logins import WebUser
 from ..domain.codes import Purpose
+from ..domain.rules import WEB_LOGIN_EXPIRED, WEB_LOGIN_INVALID, WEB_LOGIN_REQUIRED, WEB_USER_RULES
 from ..handlers.context import IntakeContext
 
 _log = get_logger(__name__)
 
-UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+UUID_PATTERN = f"^{_UUID}$"
+
+
+class _IdConvertor(Convertor[str]):
+    """A path segment that is an id (a lowercase UUID), kept as text. A segment that is not one
+    matches no route, so ``GET /cases/search`` is a method ``/cases/search`` does not allow (405),
+    not a case id that fails validation."""
+
+    regex = _UUID
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+ID = "intake_id"
+"""The path convertor of ids: ``/cases/{case_id:intake_id}``."""
+register_url_convertor(ID, _IdConvertor())
 
 Ctx = Annotated[IntakeContext, Depends(context_dependency(IntakeContext))]
 
@@ -55,24 +78,18 @@ _web_bearer = HTTPBearer(
 )
 
 
+@documents_refusals(*WEB_USER_RULES)
 def _web_user(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_web_bearer)]
 ) -> WebUser:
     if credentials is None or not credentials.credentials:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="Log in with your user number first.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Refusal(WEB_LOGIN_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
     try:
         return ctx.web_logins.verify(credentials.credentials)
     except AuthError as exc:
         _log.info("web.token_rejected", reason=exc.reason)
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail=exc.message,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        ) from None
+        rule = WEB_LOGIN_EXPIRED if exc.reason == "expired" else WEB_LOGIN_INVALID
+        raise Refusal(rule, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
 
 
 WebUserDep = Annotated[WebUser, Depends(_web_user)]

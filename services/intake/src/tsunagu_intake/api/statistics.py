@@ -11,18 +11,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from tsunagu_servicekit.http import refusals
 
+from ..domain.rules import OWN_MUNICIPALITY_ONLY
 from ..domain.statistics import PublishedReport, StatisticsReport
 from ..handlers import statistics
+from ..handlers.commands import TokyoCode
 from .deps import Ctx, PublicationReader, StatisticsReader
 
 router = APIRouter(tags=["statistics"])
 
 FiscalYear = Annotated[int, Query(ge=2000, le=2099, description="Fiscal year by its first year")]
-MunicipalityCode = Annotated[str | None, Query(pattern=r"^13[0-9]{4}$")]
+MunicipalityCode = Annotated[TokyoCode | None, Query()]
 
 
-@router.get("/statistics")
+@router.get("/statistics", responses=refusals(OWN_MUNICIPALITY_ONLY))
 def report(
     ctx: Ctx,
     actor: StatisticsReader,
@@ -33,7 +36,7 @@ def report(
     return statistics.report(ctx, actor, fiscal_year, municipality_code)
 
 
-@router.get("/statistics/publication")
+@router.get("/statistics/publication", responses=refusals(OWN_MUNICIPALITY_ONLY))
 def publication(
     ctx: Ctx,
     actor: PublicationReader,

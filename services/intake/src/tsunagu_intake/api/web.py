@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from tsunagu_servicekit.http import refusals
 
+from ..domain.rules import ERASED, LOGIN_FAILED, LOGIN_LOCKED
 from ..handlers import web
 from ..handlers.commands import Login, Register, WebConsultation
 from ..handlers.views import LoginToken, OwnConsultation, Registered, Submitted
@@ -18,13 +20,7 @@ def register(command: Register, ctx: Ctx) -> Registered:
     return web.register(ctx, command)
 
 
-@router.post(
-    "/sessions",
-    responses={
-        401: {"description": "The user number or password is not correct"},
-        429: {"description": "Too many failed logins in a row: wait the seconds in `Retry-After`"},
-    },
-)
+@router.post("/sessions", responses=refusals(LOGIN_FAILED, LOGIN_LOCKED))
 def login(command: Login, ctx: Ctx) -> LoginToken:
     """Log in with user number and password. After too many failed logins in a row the user number
     is locked for a while (429, rule ``login_locked``, with `Retry-After`), said alike whether the
@@ -32,14 +28,14 @@ def login(command: Login, ctx: Ctx) -> LoginToken:
     return web.login(ctx, command)
 
 
-@router.post("/consultations", status_code=status.HTTP_201_CREATED)
+@router.post("/consultations", status_code=status.HTTP_201_CREATED, responses=refusals(ERASED))
 def submit(command: WebConsultation, ctx: Ctx, user: WebUserDep) -> Submitted:
     """Send a consultation (any hour). The reply is due in 3 business days; emergencies and requests
     for diagnosis get an immediate answer pointing to emergency services or medical care."""
     return web.submit(ctx, user, command)
 
 
-@router.get("/consultations")
+@router.get("/consultations", responses=refusals(ERASED))
 def own_consultations(ctx: Ctx, user: WebUserDep) -> list[OwnConsultation]:
     """Your consultations and the replies to them."""
     return web.own_consultations(ctx, user)

@@ -27,15 +27,25 @@ OWN_MUNICIPALITY_ONLY = Rule(
 ERASED = Rule("erased", 410, "The personal data of this person has been erased.")
 ALREADY_ERASED = Rule("already_erased", 409, "The person's data has already been erased.")
 
-# -- web logins (429) ------------------------------------------------------------------------------
+# -- web logins (401, 429) -------------------------------------------------------------------------
+LOGIN_FAILED = Rule("login_failed", 401, "The user number or password is not correct.")
+"""Said alike whatever was wrong: an unknown user number or a wrong password."""
 LOGIN_LOCKED = Rule("login_locked", 429, "Too many failed logins. Try again later.")
 """Said alike whether the user number exists or not; the answer carries ``Retry-After``."""
+WEB_LOGIN_REQUIRED = Rule("web_login_required", 401, "Log in with your user number first.")
+WEB_LOGIN_INVALID = Rule("web_login_invalid", 401, "The login token is not valid.")
+WEB_LOGIN_EXPIRED = Rule("web_login_expired", 401, "The login has expired.")
+WEB_USER_RULES = (WEB_LOGIN_REQUIRED, WEB_LOGIN_INVALID, WEB_LOGIN_EXPIRED)
+"""The refusals of a web user's login token (scheme ``WebUserBearer``), with ``WWW-Authenticate``."""
 
 # -- consultations and cases (422) -----------------------------------------------------------------
-UNKNOWN_MUNICIPALITY = Rule(
-    "unknown_municipality", 422, "The municipality code is not one of Tokyo's 62 municipalities."
-)
+# (A municipality code that is not one of Tokyo's 62 is refused by the schema, which lists them.)
 RECEIVED_IN_FUTURE = Rule("received_in_future", 422, "A consultation cannot be received in the future.")
+FIRST_FISCAL_YEAR = 2000
+"""The first fiscal year the records (and the events, ``FiscalYear``) hold."""
+RECEIVED_BEFORE_RECORDS = Rule(
+    "received_before_records", 422, "A consultation cannot be received before fiscal year 2000."
+)
 CASE_OF_ANOTHER_PERSON = Rule("case_of_another_person", 422, "The case belongs to another person.")
 CASE_CLOSED = Rule("case_closed", 422, "The case is closed.")
 CASE_ALREADY_CLOSED = Rule("case_already_closed", 422, "The case is already closed.")

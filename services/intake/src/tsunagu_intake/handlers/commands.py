@@ -2,14 +2,30 @@
 
 Every text field has a documented size limit (:mod:`tsunagu_intake.domain.limits`); unknown fields
 are refused. Validation errors name the field and the rule, never the value (ADR 0004).
+
+Every rule the schema can express is in the schema, so that the OpenAPI document says what is
+accepted: the kit's strict wire types (a date-time is an ISO 8601 string, an integer a JSON
+integer), Tokyo municipality codes as the list of the reference data, the user number's format as
+a pattern, and "exactly one of ``person`` and ``person_id``" as a ``oneOf``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from tsunagu_servicekit.wire import IsoDateTime, JsonInt
 
+from ..adapters.reference_data import municipalities
 from ..domain import limits
 from ..domain.codes import (
     AgeBand,
@@ -34,8 +50,29 @@ Uuid = Annotated[
         to_lower=True,
     ),
 ]
-TokyoCode = Annotated[str, StringConstraints(pattern=r"^13[0-9]{4}$")]
-"""A Tokyo municipality's local government code; also one of the 62 (rule ``unknown_municipality``)."""
+TOKYO_CODES: tuple[str, ...] = tuple(m.code for m in municipalities())
+"""The codes of Tokyo's 62 municipalities, from the reference data, in code order."""
+
+
+def _tokyo_code(code: str) -> str:
+    if code not in TOKYO_CODES:
+        raise PydanticCustomError("enum", "Input should be the code of one of Tokyo's municipalities")
+    return code
+
+
+TokyoCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^13[0-9]{4}$"),
+    AfterValidator(_tokyo_code),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(TOKYO_CODES),
+            "description": "The code of one of Tokyo's 62 municipalities (GET /municipalities)",
+        }
+    ),
+]
+"""A Tokyo municipality's local government code: one of the 62 of the reference data."""
 AnyMunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 """Any Japanese local government code (a residence may lie outside Tokyo)."""
 
@@ -49,7 +86,10 @@ Note = Annotated[str, StringConstraints(min_length=1, max_length=limits.NOTE_MAX
 BriefText = Annotated[str, StringConstraints(min_length=1, max_length=limits.BRIEF_FIELD_MAX)]
 ReplyText = Annotated[str, StringConstraints(min_length=1, max_length=limits.REPLY_MAX)]
 WebText = Annotated[str, StringConstraints(min_length=1, max_length=limits.WEB_BODY_MAX)]
-UserNumber = Annotated[str, StringConstraints(min_length=1, max_length=20)]
+_SEPARATORS = " \u3000－-"
+USER_NUMBER_PATTERN = f"^[{_SEPARATORS}]*(?:[0-9０-９][{_SEPARATORS}]*){{10}}$"
+"""Ten digits, half- or full-width, with spaces and hyphens between them forgiven (as typed)."""
+UserNumber = Annotated[str, StringConstraints(min_length=10, max_length=20, pattern=USER_NUMBER_PATTERN)]
 NewPassword = Annotated[
     str, StringConstraints(min_length=limits.PASSWORD_MIN, max_length=limits.PASSWORD_MAX)
 ]
@@ -58,6 +98,24 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=limits.PASS
 
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _given(field: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of an object in which ``field`` is present and matches ``schema``."""
+    return {"required": [field], "properties": {field: schema}}
+
+
+def _absent_or_null(field: str) -> dict[str, Any]:
+    return {"properties": {field: {"type": "null"}}}
+
+
+_ONE_PERSON: dict[str, Any] = {
+    "oneOf": [
+        {"allOf": [_given("person_id", {"type": "string"}), _absent_or_null("person")]},
+        {"allOf": [_given("person", {"type": "object"}), _absent_or_null("person_id")]},
+    ]
+}
+"""Exactly one of ``person_id`` (a known person) and ``person`` (a new one), as the schema says it."""
 
 
 class PersonDetails(Command):
@@ -80,9 +138,11 @@ class RecordConsultation(Command):
     new case is opened.
     """
 
+    model_config = ConfigDict(json_schema_extra=_ONE_PERSON)
+
     channel: Channel
     consulter: Consulter
-    received_at: AwareDatetime | None = None
+    received_at: IsoDateTime | None = None
     person_id: Uuid | None = None
     person: PersonDetails | None = None
     case_id: Uuid | None = None
@@ -101,6 +161,12 @@ class RecordConsultation(Command):
 
 class PersonLookup(Command):
     """Recognise a returning person by user number, nickname or phone number (any one or more)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [_given(field, {"type": "string"}) for field in ("user_number", "nickname", "phone")]
+        }
+    )
 
     user_number: UserNumber | None = None
     nickname: Nickname | None = None
@@ -121,7 +187,7 @@ class CaseSearch(Command):
     municipality_code: TokyoCode | None = None
     status: CaseStatus | None = None
     risk_level: RiskLevel | None = None
-    limit: int = Field(default=50, ge=1, le=limits.SEARCH_RESULTS_MAX)
+    limit: JsonInt = Field(default=50, ge=1, le=limits.SEARCH_RESULTS_MAX)
 
 
 class AddNote(Command):
@@ -130,7 +196,7 @@ class AddNote(Command):
 
 class FlagSetting(Command):
     flag: CaseFlag
-    expires_at: AwareDatetime | None = None
+    expires_at: IsoDateTime | None = None
 
 
 class AssessRisk(Command):
@@ -195,15 +261,18 @@ class WebConsultation(Command):
 
 
 class RequestHomeVisit(Command):
-    """A municipality's request for home visits (訪問相談) for one person."""
+    """A municipality's request for home visits (訪問相談) for one person: give ``person_id`` for a
+    person the municipality knows, or ``person`` for a new one."""
+
+    model_config = ConfigDict(json_schema_extra=_ONE_PERSON)
 
     municipality_code: TokyoCode
     person_id: Uuid | None = None
     person: PersonDetails | None = None
     residence_code: AnyMunicipalityCode
-    age_years: int = Field(ge=0, le=130)
-    withdrawal_months: int | None = Field(default=None, ge=0, le=1200)
-    visits_requested: int = Field(default=1, ge=1, le=12)
+    age_years: JsonInt = Field(ge=0, le=130)
+    withdrawal_months: JsonInt | None = Field(default=None, ge=0, le=1200)
+    visits_requested: JsonInt = Field(default=1, ge=1, le=12)
     consulter: Consulter = Consulter.OTHER
     topics: list[Topic] = Field(default_factory=list, max_length=limits.TOPICS_MAX)
     notes: Note | None = None

@@ -17,7 +17,12 @@ from ..adapters.consultations import add_consultation, find_consultation, has_co
 from ..adapters.tables import Case, Consultation, Person
 from ..adapters.vault import PersonCipher
 from ..domain.codes import AgeBand, Channel, Consulter, Purpose, TimelineKind, Topic, Triage
-from ..domain.rules import CONSULTATION_NOT_FOUND, RECEIVED_IN_FUTURE, UNKNOWN_MUNICIPALITY
+from ..domain.rules import (
+    CONSULTATION_NOT_FOUND,
+    FIRST_FISCAL_YEAR,
+    RECEIVED_BEFORE_RECORDS,
+    RECEIVED_IN_FUTURE,
+)
 from ..domain.sla import reply_due_at
 from ..domain.triage import triage_flag
 from .case_records import case_for_consultation
@@ -68,12 +73,6 @@ class Received:
             reply_due_at=c.reply_due_at,
             triage=Triage(c.triage),
         )
-
-
-def check_municipality(ctx: IntakeContext, code: str | None) -> None:
-    """Refuse a code that is not one of Tokyo's 62 municipalities."""
-    if code is not None and code not in ctx.municipalities:
-        refuse(UNKNOWN_MUNICIPALITY)
 
 
 def receive_consultation(
@@ -216,11 +215,12 @@ def record_consultation(
     ctx: IntakeContext, actor: Principal, command: RecordConsultation
 ) -> ConsultationRecorded:
     """Staff record a consultation from any channel, for a new or a returning person."""
-    check_municipality(ctx, command.municipality_code)
     now = ctx.now()
     received = command.received_at or now
     if received > now + _CLOCK_SKEW:
         refuse(RECEIVED_IN_FUTURE)
+    if fiscal_year(received) < FIRST_FISCAL_YEAR:
+        refuse(RECEIVED_BEFORE_RECORDS)
     with ctx.uow() as uow:
         if command.person_id is not None:
             person, cipher = load_person(ctx, uow, command.person_id)

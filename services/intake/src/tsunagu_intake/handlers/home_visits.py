@@ -20,7 +20,7 @@ from ..domain.codes import AgeBand, Channel, HomeVisitStatus, TimelineKind
 from ..domain.eligibility import Applicant, Assessment, EligibilityRules, NoRulesInForce, assess
 from ..domain.rules import ELIGIBILITY, HOME_VISIT_REQUEST_NOT_FOUND, NO_RULES_IN_FORCE, OWN_MUNICIPALITY_ONLY
 from .commands import PersonDetails, RequestHomeVisit, UpdateHomeVisitStatus
-from .consultations import NewConsultation, check_municipality, receive_consultation
+from .consultations import NewConsultation, receive_consultation
 from .context import IntakeContext
 from .persons import create_person, load_person
 from .scope import check_own_municipality, check_visible, municipality_in_scope
@@ -48,7 +48,6 @@ def request_home_visit(ctx: IntakeContext, actor: Principal, command: RequestHom
     """Check scope and the eligibility rules in force, then record the request on the person's case
     (a home-visit consultation) and announce it (HomeVisitRequested); all or nothing."""
     check_own_municipality(actor, command.municipality_code)
-    check_municipality(ctx, command.municipality_code)
     now = ctx.now()
     rules = _rules_in_force(ctx, now.astimezone(TOKYO).date())
     with ctx.uow() as uow:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from tsunagu_servicekit.errors import Refusal
-from tsunagu_servicekit.http import AuthError
+from tsunagu_servicekit.errors import Refusal, refuse
 from tsunagu_servicekit.logging import get_logger
 
 from ..adapters.access_log import log_read
@@ -17,7 +16,7 @@ from ..adapters.persons import person_with_user_number
 from ..adapters.web_logins import WebUser
 from ..domain.codes import Channel, Purpose, Triage
 from ..domain.identity import is_valid_user_number, new_user_number, normal_user_number
-from ..domain.rules import LOGIN_LOCKED
+from ..domain.rules import LOGIN_FAILED, LOGIN_LOCKED
 from ..domain.triage import immediate_answer, triage
 from .commands import Login, PersonDetails, Register, WebConsultation
 from .consultations import NewConsultation, receive_consultation
@@ -56,7 +55,8 @@ def register(ctx: IntakeContext, command: Register) -> Registered:
 
 
 def login(ctx: IntakeContext, command: Login) -> LoginToken:
-    """A login token for the web user, or 401 (the same answer whatever was wrong).
+    """A login token for the web user, or 401 (rule ``login_failed``, the same answer whatever was
+    wrong).
 
     Every attempt is counted against the user number as typed (normalised), whether it exists or
     not; after ``max_failures`` in a row the number is locked: 429 with the seconds to wait, and no
@@ -80,7 +80,7 @@ def login(ctx: IntakeContext, command: Login) -> LoginToken:
     if not verify_password(command.password, stored) or person_id is None:
         if attempt.locks_on_failure:
             raise _locked(attempt, now)
-        raise AuthError("The user number or password is not correct.", reason="bad_credentials")
+        refuse(LOGIN_FAILED)  # with WWW-Authenticate, as every 401
     with ctx.uow() as uow:
         ctx.login_lockout.succeeded(uow, subject)
         uow.commit()

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 from tsunagu_servicekit.errors import Refusal, Rule, ServiceError, refuse
 from tsunagu_servicekit.http import Readiness, create_http_app
+from tsunagu_servicekit.http.paths import ID
 from tsunagu_servicekit.logging import configure_logging
 from tsunagu_servicekit.metrics import REGISTRY
 from tsunagu_servicekit.settings import ServiceSettings
@@ -86,6 +87,16 @@ async def feed(
     feed_id: str, key: Annotated[str | None, Security(ShortKey(name="key", auto_error=False))]
 ) -> None:
     return None
+
+
+@router.post("/things/search")
+async def search_things() -> list[str]:
+    return []
+
+
+@router.get(f"/things/{{thing_id:{ID}}}")
+async def get_thing(thing_id: str) -> dict[str, str]:
+    return {"id": thing_id}
 
 
 @router.post("/closed")
@@ -614,3 +625,13 @@ def test_an_api_key_parameter_is_named_in_locations(client: TestClient) -> None:
     response = client.get("/feeds/f1", params={"key": CANARY})
     assert _problem(response, 422)["errors"] == [{"loc": "query.key", "type": "string_too_long"}]
     assert CANARY not in response.text
+
+
+def test_an_id_segment_matches_only_an_id(client: TestClient) -> None:
+    thing = "0190a6f2-7b3c-7def-8abc-0123456789ab"
+    assert client.get(f"/things/{thing}").json() == {"id": thing}
+    # The literal route beside it is not taken for an id: another method there is a 405.
+    assert _problem(client.get("/things/search"), 405)
+    assert client.get("/things/search").headers["allow"] == "POST"
+    assert CANARY not in _problem(client.get(f"/things/{CANARY}"), 404)["detail"]
+    assert "/things/{thing_id}" in client.get("/openapi.json").json()["paths"]

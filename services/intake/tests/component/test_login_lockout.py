@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from tsunagu_intake.domain import rules
 from tsunagu_intake.domain.identity import luhn_digit
 from tsunagu_intake.domain.rules import LOGIN_FAILED, LOGIN_LOCKED
 from tsunagu_intake.handlers import web

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from tsunagu_servicekit.http import refusals
+from tsunagu_servicekit.http.paths import ID
 
 from ..domain.rules import (
     CASE_ALREADY_CLOSED,
@@ -16,7 +17,7 @@ from ..domain.rules import (
 from ..handlers import cases, escalations
 from ..handlers.commands import AddNote, AssessRisk, CaseSearch, CloseCase, Escalate
 from ..handlers.views import CaseClosure, CaseSummary, Escalated, NoteAdded, RiskAssessed, TimelineItem
-from .deps import ID, CaseId, CaseReader, Counsellor, Ctx, PurposeQuery
+from .deps import CaseId, CaseReader, Counsellor, Ctx, PurposeQuery
 
 router = APIRouter(tags=["cases"])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from tsunagu_servicekit.http import refusals
+from tsunagu_servicekit.http.paths import ID
 
 from ..domain.rules import (
     ALREADY_REPLIED,
@@ -20,7 +21,7 @@ from ..domain.rules import (
 from ..handlers import consultations, email
 from ..handlers.commands import RecordConsultation, Reply
 from ..handlers.views import ConsultationRecorded, ConsultationView, QueueItem, ReplySent
-from .deps import ID, ConsultationId, Counsellor, Ctx, PurposeQuery
+from .deps import ConsultationId, Counsellor, Ctx, PurposeQuery
 
 router = APIRouter(tags=["consultations"])
 

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.convertors import Convertor, register_url_convertor
 from tsunagu_servicekit.errors import Refusal
 from tsunagu_servicekit.http import AuthError, Principal, context_dependency, documents_refusals, require
 from tsunagu_servicekit.logging import get_logger
@@ -21,24 +20,6 @@ _log = get_logger(__name__)
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 UUID_PATTERN = f"^{_UUID}$"
 
-
-class _IdConvertor(Convertor[str]):
-    """A path segment that is an id (a lowercase UUID), kept as text. A segment that is not one
-    matches no route, so ``GET /cases/search`` is a method ``/cases/search`` does not allow (405),
-    not a case id that fails validation."""
-
-    regex = _UUID
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-ID = "intake_id"
-"""The path convertor of ids: ``/cases/{case_id:intake_id}``."""
-register_url_convertor(ID, _IdConvertor())
 
 Ctx = Annotated[IntakeContext, Depends(context_dependency(IntakeContext))]
 

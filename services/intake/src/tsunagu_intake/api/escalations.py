@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from tsunagu_servicekit.http import refusals
+from tsunagu_servicekit.http.paths import ID
 
 from ..domain.codes import EscalationStatus
 from ..domain.rules import ERASED, ESCALATION_NOT_FOUND
 from ..handlers import escalations
 from ..handlers.views import BriefView, EscalationView
-from .deps import ID, Ctx, EscalationId, EscalationReader, Expert, PurposeQuery
+from .deps import Ctx, EscalationId, EscalationReader, Expert, PurposeQuery
 
 router = APIRouter(tags=["escalations"])
 

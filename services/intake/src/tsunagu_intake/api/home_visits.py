@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from tsunagu_servicekit.http import refusals
+from tsunagu_servicekit.http.paths import ID
 
 from ..domain.rules import (
     ELIGIBILITY,
@@ -17,7 +18,7 @@ from ..domain.rules import (
 from ..handlers import home_visits
 from ..handlers.commands import RequestHomeVisit, TokyoCode, UpdateHomeVisitStatus
 from ..handlers.views import HomeVisitView
-from .deps import ID, Counsellor, Ctx, HomeVisitReader, MunicipalityStaff, RequestId
+from .deps import Counsellor, Ctx, HomeVisitReader, MunicipalityStaff, RequestId
 
 router = APIRouter(tags=["home visits"])
 

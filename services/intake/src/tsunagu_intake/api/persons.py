@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from tsunagu_servicekit.http import refusals
+from tsunagu_servicekit.http.paths import ID
 
 from ..domain.rules import ALREADY_ERASED, ERASED, PERSON_NOT_FOUND
 from ..handlers import access_log, erasure, persons
 from ..handlers.commands import EraseRequest, PersonLookup
 from ..handlers.views import AccessRecord, ErasureRecorded, PersonCandidate, PersonView
-from .deps import ID, Counsellor, Ctx, PersonId, PurposeQuery, Supervisor
+from .deps import Counsellor, Ctx, PersonId, PurposeQuery, Supervisor
 
 router = APIRouter(tags=["persons"])
 

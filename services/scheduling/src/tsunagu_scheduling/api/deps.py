@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from starlette.convertors import Convertor, register_url_convertor
 from tsunagu_servicekit.http import Principal, context_dependency, require
+from tsunagu_servicekit.http.paths import ID
 
 from ..handlers.context import SchedulingContext
 
@@ -30,25 +30,8 @@ Reviewer = Annotated[Principal, Depends(require(*REVIEWERS))]
 VisitReader = Annotated[Principal, Depends(require(*STAFF, "municipality_staff"))]
 
 
-class _UuidSegment(Convertor[str]):
-    """A path segment that is a UUID (any case), kept as the string: the handler's ``Uuid``
-    parameter still validates it, and a route beside it (``/meetings/generate``) is not taken
-    for an id."""
-
-    regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-UUID_SEGMENT = "scheduling_uuid"
-register_url_convertor(UUID_SEGMENT, _UuidSegment())
-
-MEETING_ID = f"{{meeting_id:{UUID_SEGMENT}}}"
+MEETING_ID = f"{{meeting_id:{ID}}}"
 """The ``{meeting_id}`` of ``/meetings/...`` paths: only a UUID, so ``POST /meetings/generate`` is
 the only operation at ``/meetings/generate`` (any other method there is a 405, not a bad id)."""
-SESSION_ID = f"{{session_id:{UUID_SEGMENT}}}"
+SESSION_ID = f"{{session_id:{ID}}}"
 """The ``{session_id}`` of ``/sessions/...`` paths, beside ``/sessions/weekly`` likewise."""

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from tsunagu_servicekit.errors import Refusal, Rule
 from tsunagu_servicekit.http import Principal, create_http_app, current_principal, require
 from tsunagu_servicekit.http.openapi import documents_refusals, refusals
 from tsunagu_servicekit.settings import ServiceSettings
+from tsunagu_servicekit.wire import JsonInt
 
 SLOT_TAKEN = Rule("slot_taken", 409, "The time was taken by another booking.")
 CLOSURE_DAY = Rule("closure_day", 422, "Reservations cannot be made on closure days.")
@@ -22,6 +23,14 @@ PROBLEM = "application/problem+json"
 
 class Booking(BaseModel):
     room: str
+
+
+Seats = Annotated[JsonInt, Field(ge=1, le=40, multiple_of=2)]
+
+
+class Bounded(BaseModel):
+    seats: Seats = 2
+    spare: JsonInt | None = Field(default=None, gt=0, lt=10)
 
 
 async def web_user() -> str:
@@ -63,6 +72,11 @@ async def signed_in(principal: Annotated[Principal, Depends(require())]) -> dict
 @router.get("/my-bookings", responses={409: {"description": "Hand-written words."}})
 async def my_bookings(user: Annotated[str, Depends(documented_web_user)], page: int = 1) -> list[str]:
     return []
+
+
+@router.post("/bounded", status_code=204)
+async def bounded(body: Bounded) -> None:
+    return None
 
 
 @pytest.fixture
@@ -236,3 +250,15 @@ def test_a_service_schema_named_like_a_problem_schema_is_refused(tmp_path: Path)
         response = c.post("/clash", json={"mine": "yamada_taro"})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"loc": "body.*", "type": "int_parsing"}]
+
+
+def test_bounds_over_validated_numbers_keep_their_json_schema_names(openapi: dict[str, Any]) -> None:
+    properties = openapi["components"]["schemas"]["Bounded"]["properties"]
+    assert {k: properties["seats"][k] for k in ("minimum", "maximum", "multipleOf")} == {
+        "minimum": 1,
+        "maximum": 40,
+        "multipleOf": 2,
+    }
+    integer = next(b for b in properties["spare"]["anyOf"] if b.get("type") == "integer")
+    assert (integer["exclusiveMinimum"], integer["exclusiveMaximum"]) == (0, 10)
+    assert not {"ge", "le", "gt", "lt", "multiple_of"} & set(json.dumps(openapi).replace('"', " ").split())

@@ -353,3 +353,29 @@ def document_problems(
         schemas[name] = schema
     if _refers_to_fastapi_validation(openapi):
         raise RuntimeError("FastAPI's HTTPValidationError is still referred to in the OpenAPI document")
+    _name_numeric_bounds(openapi)
+
+
+# Pydantic names a numeric bound it cannot lay on the type itself (a bound over a validated type
+# such as the kit's JsonInt, through an alias or under ``| None``) by its Python keyword, which no
+# JSON Schema reader knows; the bound is still enforced, so only its name in the document is wrong.
+_JSON_SCHEMA_BOUNDS = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+    "multiple_of": "multipleOf",
+}
+
+
+def _name_numeric_bounds(node: Any) -> None:
+    if isinstance(node, MutableMapping):
+        if node.get("type") in ("integer", "number"):
+            for python_name, json_name in _JSON_SCHEMA_BOUNDS.items():
+                if python_name in node:
+                    node[json_name] = node.pop(python_name)
+        for value in node.values():
+            _name_numeric_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _name_numeric_bounds(value)

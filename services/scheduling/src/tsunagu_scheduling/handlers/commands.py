@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated, get_args
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -45,19 +45,12 @@ Label = Annotated[
 ]
 """Stored stripped of surrounding white space (Unicode's), so it holds a character that is not."""
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-_JSON_INTEGER = get_args(JsonInt)[1]
-"""The kit's check that a body integer is a JSON number. Bounds laid over it (``Annotated[JsonInt,
-Field(ge=1)]``, ``JsonInt | None = Field(ge=1)``) reach the JSON Schema as ``ge``/``le``, which no
-client reads, so constrained integers put their bounds on ``int`` first and the check after."""
-
 Minutes = Annotated[
-    int,
-    Field(ge=30, le=600, multiple_of=30, description="A length in minutes: whole 30-minute slots"),
-    _JSON_INTEGER,
+    JsonInt, Field(ge=30, le=600, multiple_of=30, description="A length in minutes: whole 30-minute slots")
 ]
 """A booking's length: the 30-minute grid is in the schema (a lower maximum may apply per kind)."""
-Capacity = Annotated[int, Field(ge=1, le=500), _JSON_INTEGER]
-AgendaCapacity = Annotated[int, Field(ge=1, le=50), _JSON_INTEGER]
+Capacity = Annotated[JsonInt, Field(ge=1, le=500)]
+AgendaCapacity = Annotated[JsonInt, Field(ge=1, le=50)]
 
 _WALL_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
 

@@ -68,9 +68,7 @@ def test_escalation_to_agenda_to_advice_on_the_timeline_in_one_trace(
     escalation_span = one(
         "intake",
         lambda s: (
-            # The route as declared, with the kit's id convertor (tsunagu_servicekit.http.paths).
-            s["kind"] == "SERVER"
-            and s["attributes"].get("http.route") == "/cases/{case_id:tsunagu_id}/escalations"
+            s["kind"] == "SERVER" and s["attributes"].get("http.route") == "/cases/{case_id}/escalations"
         ),
     )
     placed = one("scheduling", lambda s: s["name"] == "tsunagu.intake.case.escalated.v1 process")

@@ -55,6 +55,16 @@ def _route_template(scope: Scope) -> str:
     return str(template) if template else UNMATCHED_ROUTE
 
 
+def _name_server_span(method: str, route: str) -> None:
+    """Give the server span the route template the metrics and logs use. The instrumentation names
+    it by the route's declared path, which keeps path convertors (``{case_id:tsunagu_id}``); the
+    semantic conventions want the template alone, and one name per route across signals."""
+    span = trace.get_current_span()
+    if route != UNMATCHED_ROUTE and span.is_recording():
+        span.set_attribute("http.route", route)
+        span.update_name(f"{method} {route}")
+
+
 def _exception_class(exc: BaseException) -> str:
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
@@ -94,6 +104,8 @@ class _RequestObservabilityMiddleware:
             if message["type"] == "http.response.start":
                 status_code = message["status"]
                 response_started = True
+                # Before the answer goes out: the server span ends with its last byte.
+                _name_server_span(str(scope.get("method", "")), _route_template(scope))
             await send(message)
 
         try:

@@ -22,8 +22,10 @@ __all__ = [
     "HTTP_REQUESTS",
     "HTTP_REQUEST_SECONDS",
     "MESSAGES_CONSUMED",
+    "OUTBOX_OLDEST_PENDING_SECONDS",
     "OUTBOX_PENDING",
     "OUTBOX_PUBLISHED",
+    "OUTBOX_QUARANTINED",
     "REGISTRY",
     "render_metrics",
 ]
@@ -50,7 +52,19 @@ OUTBOX_PUBLISHED = Counter(
 )
 OUTBOX_PENDING = Gauge(
     "tsunagu_outbox_pending",
-    "Outbox rows not yet acknowledged by the broker",
+    "Outbox rows not yet acknowledged by the broker (quarantined rows not included)",
+    ["service"],
+    registry=REGISTRY,
+)
+OUTBOX_QUARANTINED = Gauge(
+    "tsunagu_outbox_quarantined",
+    "Outbox rows the broker refused for good, set aside until an operator retries or discards them",
+    ["service"],
+    registry=REGISTRY,
+)
+OUTBOX_OLDEST_PENDING_SECONDS = Gauge(
+    "tsunagu_outbox_oldest_pending_seconds",
+    "Age of the oldest pending outbox row (0 when none is pending)",
     ["service"],
     registry=REGISTRY,
 )

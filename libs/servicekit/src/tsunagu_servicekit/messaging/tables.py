@@ -21,8 +21,10 @@ outbox = sa.Table(
     sa.Column("headers", sa.JSON(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+    # Failed publishes of the row, not publishes: what quarantine counts.
     sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("last_error", sa.String(200), nullable=True),
+    sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=True),
 )
 
 inbox = sa.Table(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -26,10 +27,13 @@ from .common import (
     run,
 )
 
+if TYPE_CHECKING:
+    from .services import ServiceEntry
+
 app = typer.Typer(
     name="tsunagu",
-    help="Tsunagu: run the local platform; look into streams, consumers, events and dead letters; "
-    "mint local tokens.",
+    help="Tsunagu: run the local platform; look into streams, consumers, events, dead letters and the "
+    "services' outboxes; mint local tokens.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -45,10 +49,18 @@ consumers_app = typer.Typer(
     help="The services' durable consumers: apply the platform's plan, list their state.", no_args_is_help=True
 )
 dlq_app = typer.Typer(help="Dead letters: list, inspect, retry.", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="A service's outbox: the rows the relay quarantined (the broker refused them for good); "
+    "list, inspect, retry, discard.",
+    no_args_is_help=True,
+)
 app.add_typer(streams_app, name="streams")
 app.add_typer(consumers_app, name="consumers")
 app.add_typer(events_app, name="events")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(outbox_app, name="outbox")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -405,6 +417,157 @@ def dlq_retry(
         raise typer.Exit(2)
     outcomes = run(lambda: dlq_mod.dlq_retry_command(url, None if all_ else list(seqs or []), consumer))
     if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+# -- outbox --------------------------------------------------------------------------------------------
+# The outbox module loads the service kit's database machinery (SQLAlchemy): only when used.
+
+_OUTBOX_DB = (
+    "\n\nThe database: --database-url if given, else the environment variable "
+    "TSUNAGU_<SERVICE>_DATABASE_URL, else the SQLite file `tsunagu up` gives the service, "
+    "<data-dir>/<service>/<service>.db (--data-dir, default .tsunagu); that file must exist. "
+    "Payloads are never printed, only their sizes."
+)
+ServiceArgument = Annotated[
+    str, typer.Argument(help="The service whose outbox to use (see `tsunagu services`), e.g. intake.")
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="The service's SQLAlchemy database URL (default: TSUNAGU_<SERVICE>_DATABASE_URL, else "
+        "<data-dir>/<service>/<service>.db).",
+    ),
+]
+OutboxDataDirOption = Annotated[
+    Path,
+    typer.Option(
+        "--data-dir",
+        help="The local stack's data directory: the service's SQLite file is "
+        "<data-dir>/<service>/<service>.db.",
+    ),
+]
+EventIdsArgument = Annotated[list[str] | None, typer.Argument(help="Event ids of quarantined rows.")]
+
+
+def _sync(body: Callable[[], T]) -> T:
+    """Run a synchronous command; a :class:`CliError` becomes a red message and exit code 1."""
+    try:
+        return body()
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+
+
+def _ids_or_all(event_ids: list[str] | None, all_: bool) -> list[str] | None:
+    """The chosen event ids (``None``: all); exit 2 unless exactly one of ids and --all is given."""
+    if bool(event_ids) == all_:
+        err_console.print("[bold red]error:[/] give event id(s) or --all (not both)")
+        raise typer.Exit(2)
+    return None if all_ else list(event_ids or [])
+
+
+def _outbox_target(service: str, database_url: str | None, data_dir: Path) -> tuple[ServiceEntry, str]:
+    """The installed service and its database URL, or exit 1 with the reason."""
+    from .outbox import find_service, resolve_database_url
+
+    def body() -> tuple[ServiceEntry, str]:
+        entry = find_service(service)
+        return entry, resolve_database_url(entry, database_url, data_dir)
+
+    return _sync(body)
+
+
+@outbox_app.command(
+    "list",
+    help="A service's quarantined outbox rows (with --pending: the rows waiting for the relay): seq, "
+    "event id, subject, failed publishes, last error, time (Tokyo), payload size." + _OUTBOX_DB,
+)
+def outbox_list(
+    service: ServiceArgument,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="List the rows waiting for the relay instead.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows (the oldest).")] = 100,
+    database_url: DatabaseUrlOption = None,
+    data_dir: OutboxDataDirOption = Path(DEFAULT_DATA_DIR),
+) -> None:
+    from .outbox import outbox_list_command
+
+    entry, url = _outbox_target(service, database_url, data_dir)
+    _sync(lambda: outbox_list_command(entry, url, "pending" if pending else "quarantined", limit))
+
+
+@outbox_app.command(
+    "show",
+    help="One unpublished outbox row of a service (pending or quarantined): every field and the "
+    "payload's size; exit 1 if there is none with that event id." + _OUTBOX_DB,
+)
+def outbox_show(
+    service: ServiceArgument,
+    event_id: Annotated[str, typer.Argument(help="The row's event id.")],
+    database_url: DatabaseUrlOption = None,
+    data_dir: OutboxDataDirOption = Path(DEFAULT_DATA_DIR),
+) -> None:
+    from .outbox import outbox_show_command
+
+    entry, url = _outbox_target(service, database_url, data_dir)
+    _sync(lambda: outbox_show_command(entry, url, event_id))
+
+
+@outbox_app.command(
+    "retry",
+    help="Put quarantined rows (the given event ids, or --all) back in the relay's way, their failure "
+    "count reset: the relay publishes them after the rows pending now. Exit 1 if some given ids are "
+    "not quarantined rows." + _OUTBOX_DB,
+)
+def outbox_retry(
+    service: ServiceArgument,
+    event_ids: EventIdsArgument = None,
+    all_: Annotated[bool, typer.Option("--all", help="Retry every quarantined row.")] = False,
+    database_url: DatabaseUrlOption = None,
+    data_dir: OutboxDataDirOption = Path(DEFAULT_DATA_DIR),
+) -> None:
+    from .outbox import outbox_retry_command
+
+    ids = _ids_or_all(event_ids, all_)
+    entry, url = _outbox_target(service, database_url, data_dir)
+    if _sync(lambda: outbox_retry_command(entry, url, ids)).missing:
+        raise typer.Exit(1)
+
+
+@outbox_app.command(
+    "discard",
+    help="Delete quarantined rows (the given event ids, or --all): their events are never published. "
+    "Asks first unless --yes; only quarantined rows are deleted. Exit 1 if some given ids are not "
+    "quarantined rows, or if the question is answered no." + _OUTBOX_DB,
+)
+def outbox_discard(
+    service: ServiceArgument,
+    event_ids: EventIdsArgument = None,
+    all_: Annotated[bool, typer.Option("--all", help="Discard every quarantined row.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    database_url: DatabaseUrlOption = None,
+    data_dir: OutboxDataDirOption = Path(DEFAULT_DATA_DIR),
+) -> None:
+    from .outbox import outbox_discard_command, quarantined_count
+
+    ids = _ids_or_all(event_ids, all_)
+    entry, url = _outbox_target(service, database_url, data_dir)
+    if not yes:
+        if ids is None:
+            count = _sync(lambda: quarantined_count(entry, url))
+            if not count:
+                console.print(f"No quarantined row of {entry.name} to discard.")
+                return
+            question = f"Discard all {count} quarantined row(s) of {entry.name}?"
+        else:
+            question = f"Discard the quarantined rows of {len(set(ids))} event id(s) of {entry.name}?"
+        if not typer.confirm(question + " Their events will never be published", default=False):
+            err_console.print("Nothing discarded.")
+            raise typer.Exit(1)
+    if _sync(lambda: outbox_discard_command(entry, url, ids)).missing:
         raise typer.Exit(1)
 
 

@@ -66,6 +66,7 @@ class Infrastructure:
             service=settings.service_name,
             batch_size=settings.relay_batch,
             poll_interval=settings.relay_poll_interval,
+            quarantine_after=settings.relay_quarantine_after,
         )
         self.units = UnitOfWorkFactory(self.engine, self.relay.notify, clock=clock)
         self._nc: Client | None = None

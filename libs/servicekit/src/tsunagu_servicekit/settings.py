@@ -54,6 +54,12 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval: float = Field(
         default=1.0, gt=0, description="Safety poll; commits wake the relay at once"
     )
+    relay_quarantine_after: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed publishes the broker blames on the row itself before the row is quarantined",
+    )
 
     # HTTP
     http_host: str = "127.0.0.1"

@@ -116,7 +116,7 @@ async def _produce(args: argparse.Namespace) -> None:
     runtime = build_runtime(settings, consume=False)
     if args.crash_after_publish:
         # Die between the broker's acknowledgement and marking the rows sent.
-        runtime.infra.relay._mark_published = lambda seqs: os.kill(os.getpid(), signal.SIGKILL)  # type: ignore[method-assign]
+        runtime.infra.relay._record = lambda published, failures: os.kill(os.getpid(), signal.SIGKILL)  # type: ignore[method-assign]
     await runtime.start()
     try:
         if args.count:

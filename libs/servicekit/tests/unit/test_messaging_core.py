@@ -25,7 +25,7 @@ from tsunagu_servicekit.messaging.consumer import (
     subscribe,
 )
 from tsunagu_servicekit.messaging.inbox import claim
-from tsunagu_servicekit.messaging.relay import OutboxRelay
+from tsunagu_servicekit.messaging.relay import OutboxRelay, PublishFailed
 from tsunagu_servicekit.messaging.tables import inbox, outbox
 from tsunagu_servicekit.unit_of_work import EventRef, ReadOnlyError, UnitOfWorkFactory
 
@@ -233,21 +233,23 @@ async def test_relay_publishes_in_order_and_marks_sent(engine) -> None:
     assert await relay.publish_pending() == 0
 
 
-async def test_relay_failure_keeps_the_rest_pending_and_resumes_there(engine) -> None:
+async def test_a_failed_row_is_recorded_and_retried_and_the_acknowledged_ones_are_marked(engine) -> None:
     factory = UnitOfWorkFactory(engine)
     with factory() as uow:
         events = [uow.emit(Noted(thing_id=new_event_id())) for _ in range(5)]
         uow.commit()
     js = FakeJetStream(fail_at=2)
     relay = OutboxRelay(engine, lambda: js, service="unittest")
-    with pytest.raises(TimeoutError):
+    with pytest.raises(PublishFailed):
         await relay.publish_pending()
-    assert relay.pending_count() == 3
-    failed = [r for r in rows(engine, outbox) if r.last_error]
-    assert [r.last_error for r in failed] == ["TimeoutError"]
+    # Acknowledged rows behind the failed one are marked: a later pass does not send them again.
+    assert relay.pending_count() == 1
+    (failed,) = [r for r in rows(engine, outbox) if r.last_error]
+    assert (failed.event_id, failed.last_error) == (events[2].id, "TimeoutError")
+    assert failed.attempts == 0  # an error the broker did not blame on the row spends nothing
     js.published.clear()
-    assert await relay.publish_pending() == 3
-    assert [h["Nats-Msg-Id"] for _, h in js.published] == [e.id for e in events[2:]]
+    assert await relay.publish_pending() == 1
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == [events[2].id]
 
 
 def test_backoff_grows_and_is_capped() -> None:

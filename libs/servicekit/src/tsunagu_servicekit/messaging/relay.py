@@ -1,34 +1,89 @@
-"""The outbox relay: publishes pending outbox rows to JetStream in order, then marks them sent.
+"""The outbox relay: publishes pending outbox rows to JetStream, then marks them sent.
 
 - Publishes are pipelined (``publish_async``) and each carries ``Nats-Msg-Id`` = event id, so a
   row published again after a crash between publish and mark is dropped by the stream's
   de-duplication window (and, past it, by every consumer's inbox).
 - A commit that wrote events wakes the relay at once (:meth:`OutboxRelay.notify`, thread-safe);
   a slow poll catches rows from other processes and crash leftovers.
-- Failures (broker down, no ack) leave rows pending and retry with a growing delay.
+- Every acknowledged row of a pass is marked, whatever failed beside it, so nothing acknowledged
+  is published again.
+- A failure is recorded on its row (``last_error``, the exception class). It counts against the
+  row (``attempts``) only when the broker blames the row itself: the payload is too large, no
+  stream captures its subject (asked of the broker, not guessed), the stream refuses the message,
+  or its acknowledgement did not come while others of the same pass did. At
+  ``quarantine_after`` such failures (at once for a payload the client refuses) the row is
+  quarantined: set aside with its error, out of the relay's way, until an operator retries or
+  discards it (``tsunagu outbox``). An outage (no connection, no acknowledgement at all) blames
+  no row: the relay backs off and tries again, for as long as it takes.
+- Order: rows are published in commit order, and the stream holds them so, except around a
+  failure: rows already in flight behind a failed row (at most one batch) are acknowledged before
+  it, and a row released from quarantine comes after what was committed before its release. With
+  the default backoff a row the broker keeps refusing delays the rows committed after it by about
+  3 s (its 5 failures) before it is quarantined.
 - With several replicas on PostgreSQL, one relay leads, by a session advisory lock; the others
-  wait. That keeps the stream in commit order. SQLite means one process per database file.
+  wait. SQLite means one process per database file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import nats.errors
+import nats.js.errors
 from nats.js import JetStreamContext
-from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy import Connection, Engine, case, func, select, text, update
 
 from ..logging import get_logger
-from ..metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from ..metrics import OUTBOX_OLDEST_PENDING_SECONDS, OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_QUARANTINED
 from .backoff import backoff_delay
+from .outbox import PENDING, outbox_stats
 from .tables import outbox
 
 log = get_logger(__name__)
 
 JetStreamProvider = Callable[[], JetStreamContext]
+
+# The broker as a whole is out of reach: no row is to blame.
+_OUTAGE: tuple[type[BaseException], ...] = (
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionDrainingError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.NoServersError,
+    nats.errors.OutboundBufferLimitError,
+    nats.errors.StaleConnectionError,
+    nats.js.errors.TooManyStalledMsgsError,
+)
+# The client refuses the row as it is: no retry can publish it.
+_REFUSED_BY_CLIENT: tuple[type[BaseException], ...] = (
+    nats.errors.MaxPayloadError,
+    nats.errors.BadSubjectError,
+    nats.errors.BadHeaderError,
+)
+# JetStream error codes that concern the message itself, not its stream's state.
+_MESSAGE_ERROR_CODES = frozenset({10054})  # message size exceeds the stream's maximum
+_STATS_INTERVAL = 1.0  # seconds between refreshes of the outbox gauges
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    seq: int
+    error: str
+    blames_row: bool
+    quarantine_now: bool = False
+
+
+class PublishFailed(Exception):
+    """A pass published some rows and failed others (recorded on them); the relay backs off."""
+
+    def __init__(self, failures: Sequence[_Failure]) -> None:
+        super().__init__(f"{len(failures)} row(s) not published: {sorted({f.error for f in failures})}")
+        self.failures = tuple(failures)
 
 
 class OutboxRelay:
@@ -45,6 +100,7 @@ class OutboxRelay:
         ack_timeout: float = 5.0,
         retry_base: float = 0.2,
         retry_cap: float = 10.0,
+        quarantine_after: int = 5,
     ) -> None:
         self._engine = engine
         self._js = jetstream
@@ -54,6 +110,8 @@ class OutboxRelay:
         self.ack_timeout = ack_timeout
         self.retry_base = retry_base
         self.retry_cap = retry_cap
+        self.quarantine_after = quarantine_after
+        self._stats_at = 0.0
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._leader_conn: Connection | None = None
@@ -82,73 +140,127 @@ class OutboxRelay:
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(outbox.c.seq, outbox.c.subject, outbox.c.payload, outbox.c.headers)
-                .where(outbox.c.published_at.is_(None))
+                .where(PENDING)
                 .order_by(outbox.c.seq)
                 .limit(self.batch_size)
             ).all()
         return list(rows)
 
-    def _mark_published(self, seqs: list[int]) -> None:
-        if not seqs:
+    def _record(self, published: list[int], failures: Sequence[_Failure]) -> None:
+        """Mark the acknowledged rows and record the failures, in one transaction."""
+        if not published and not failures:
             return
         now = datetime.now(UTC)
         with self._engine.begin() as conn:
-            for start in range(0, len(seqs), 900):
-                chunk = seqs[start : start + 900]
+            for start in range(0, len(published), 900):
+                chunk = published[start : start + 900]
+                conn.execute(update(outbox).where(outbox.c.seq.in_(chunk)).values(published_at=now))
+            for failure in failures:
+                counted = outbox.c.attempts + (1 if failure.blames_row else 0)
+                quarantined_at: Any = None
+                if failure.quarantine_now:
+                    quarantined_at = now
+                elif failure.blames_row:
+                    quarantined_at = case((counted >= self.quarantine_after, now), else_=None)
                 conn.execute(
                     update(outbox)
-                    .where(outbox.c.seq.in_(chunk))
-                    .values(published_at=now, attempts=outbox.c.attempts + 1)
+                    .where(outbox.c.seq == failure.seq)
+                    .values(attempts=counted, last_error=failure.error[:200], quarantined_at=quarantined_at)
                 )
 
-    def _mark_failed(self, seq: int, error: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(outbox)
-                .where(outbox.c.seq == seq)
-                .values(attempts=outbox.c.attempts + 1, last_error=error[:200])
-            )
-
     def pending_count(self) -> int:
+        """Rows waiting to be published (quarantined rows are not)."""
         with self._engine.connect() as conn:
-            return int(
-                conn.execute(
-                    select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-                ).scalar_one()
-            )
+            return int(conn.execute(select(func.count()).select_from(outbox).where(PENDING)).scalar_one())
 
     async def publish_pending(self) -> int:
         """Publish one batch of pending rows; returns how many were acknowledged.
 
-        Raises when the broker failed to acknowledge a row; the acknowledged prefix is marked
-        first, so the next pass resumes at the failed row.
+        Every acknowledged row is marked. Raises :class:`PublishFailed` (after recording each
+        failure on its row) when any row was not acknowledged, or an outage error when the
+        broker could not be reached at all.
         """
         rows = await asyncio.to_thread(self._pending)
         if not rows:
             return 0
         js = self._js()
-        futures: list[asyncio.Future[Any]] = []
+        sent: list[tuple[Any, asyncio.Future[Any]]] = []
+        failures: list[_Failure] = []
+        outage: BaseException | None = None
         for row in rows:
-            futures.append(await js.publish_async(row.subject, row.payload, headers=dict(row.headers)))
-        done: list[int] = []
-        failure: BaseException | None = None
-        for row, future in zip(rows, futures, strict=True):
-            if failure is not None:
-                future.cancel()
-                continue
             try:
-                await asyncio.wait_for(future, timeout=self.ack_timeout)
-            except Exception as exc:  # broker error or timeout: stop here, keep order
-                failure = exc
-                await asyncio.to_thread(self._mark_failed, row.seq, type(exc).__name__)
+                future = await js.publish_async(row.subject, row.payload, headers=dict(row.headers))
+            except _OUTAGE as exc:
+                outage = exc  # the rest stay pending, untouched
+                break
+            except _REFUSED_BY_CLIENT as exc:
+                failures.append(_Failure(row.seq, type(exc).__name__, blames_row=True, quarantine_now=True))
                 continue
-            done.append(row.seq)
-        await asyncio.to_thread(self._mark_published, done)
-        self.published_total += len(done)
-        OUTBOX_PUBLISHED.labels(service=self.service).inc(len(done))
-        if failure is not None:
-            raise failure
-        return len(done)
+            sent.append((row, future))
+        if sent:
+            await asyncio.wait([f for _, f in sent], timeout=self.ack_timeout)
+        published = [row.seq for row, f in sent if _acknowledged(f)]
+        someone_acked = bool(published)
+        no_stream: dict[str, bool] = {}
+        for row, future in sent:
+            if _acknowledged(future):
+                continue
+            refusal = future.exception() if future.done() and not future.cancelled() else None
+            if refusal is None:
+                future.cancel()
+                # Silence from the broker blames the row only if the broker answered others.
+                failures.append(_Failure(row.seq, "TimeoutError", blames_row=someone_acked))
+                continue
+            blamed = await self._blames(js, row, refusal, no_stream)
+            failures.append(_Failure(row.seq, type(refusal).__name__, blamed))
+        await asyncio.to_thread(self._record, published, failures)
+        self.published_total += len(published)
+        OUTBOX_PUBLISHED.labels(service=self.service).inc(len(published))
+        if failures:
+            quarantinable = [f for f in failures if f.blames_row]
+            log.warning(
+                "outbox rows not published",
+                failed=len(failures),
+                blamed_on_row=len(quarantinable),
+                errors=sorted({f.error for f in failures}),
+            )
+            raise PublishFailed(failures)
+        if outage is not None:
+            raise outage
+        return len(published)
+
+    async def _blames(
+        self, js: JetStreamContext, row: Any, exc: BaseException, no_stream: dict[str, bool]
+    ) -> bool:
+        """Whether the broker's refusal of ``row`` is the row's own fault."""
+        if isinstance(exc, nats.js.errors.NoStreamResponseError):
+            # No responder: no stream captures the subject, or JetStream is not there at all. Ask.
+            if row.subject not in no_stream:
+                no_stream[row.subject] = await self._stream_missing(js, row.subject)
+            return no_stream[row.subject]
+        if isinstance(exc, nats.js.errors.APIError):
+            return exc.err_code in _MESSAGE_ERROR_CODES
+        return False
+
+    async def _stream_missing(self, js: JetStreamContext, subject: str) -> bool:
+        try:
+            await asyncio.wait_for(js.find_stream_name_by_subject(subject), timeout=self.ack_timeout)
+        except nats.js.errors.NotFoundError:
+            return True
+        except Exception:
+            return False  # the broker did not answer: an outage, not the row
+        return False
+
+    async def refresh_gauges(self, *, force: bool = False) -> None:
+        """Set the pending, quarantined and oldest-pending gauges (at most once a second)."""
+        moment = time.monotonic()
+        if not force and moment - self._stats_at < _STATS_INTERVAL:
+            return
+        self._stats_at = moment
+        stats = await asyncio.to_thread(outbox_stats, self._engine, datetime.now(UTC))
+        OUTBOX_PENDING.labels(service=self.service).set(stats.pending)
+        OUTBOX_QUARANTINED.labels(service=self.service).set(stats.quarantined)
+        OUTBOX_OLDEST_PENDING_SECONDS.labels(service=self.service).set(stats.oldest_pending_seconds)
 
     # -- leadership ---------------------------------------------------------------------------
     def _try_lead(self) -> bool:
@@ -196,10 +308,16 @@ class OutboxRelay:
                     failures = 0
                     if published >= self.batch_size:
                         continue  # more may be waiting: no sleep between full batches
-                    if published:
-                        OUTBOX_PENDING.labels(service=self.service).set(0)
+                    await self.refresh_gauges()
                 except asyncio.CancelledError:
                     raise
+                except PublishFailed:
+                    # Recorded on the rows; the broker answered, so the lead is still ours.
+                    failures += 1
+                    await self._refresh_quietly()
+                    delay = backoff_delay(failures, base=self.retry_base, cap=self.retry_cap)
+                    await _wait_either(stop, None, delay)
+                    continue
                 except Exception as exc:
                     failures += 1
                     self._release_lead()
@@ -212,6 +330,16 @@ class OutboxRelay:
                 await _wait_either(stop, self._wake, self.poll_interval)
         finally:
             await asyncio.to_thread(self._release_lead)
+
+    async def _refresh_quietly(self) -> None:
+        try:
+            await self.refresh_gauges()
+        except Exception as exc:  # the gauges must never stop the relay
+            log.warning("outbox gauges not refreshed", error=type(exc).__name__)
+
+
+def _acknowledged(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
 
 
 async def _wait_either(stop: asyncio.Event, wake: asyncio.Event | None, timeout: float) -> None:

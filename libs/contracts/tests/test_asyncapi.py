@@ -213,16 +213,15 @@ def test_the_headers_are_those_the_outbox_publishes(doc):
 
 
 def test_the_headers_allow_for_a_retried_dead_letter(doc):
-    """``tsunagu dlq retry`` republishes with ``Nats-Msg-Id: retry-<seq>`` and ``Tsunagu-Dlq-Retry-Of``."""
+    """``tsunagu dlq retry`` republishes with ``Nats-Msg-Id: retry-<seq>-<attempt>`` and
+    ``Tsunagu-Dlq-Retry-Of``."""
     source = DLQ_RETRY.read_text(encoding="utf-8")
-    assert 'headers["Nats-Msg-Id"] = f"retry-{seq}"' in source
-    # the retry drops Content-Type; once it carries it, Content-Type can become required
-    assert _module_constant(DLQ_RETRY, "_CARRIED") == ("traceparent", "tracestate")
+    assert 'headers["Nats-Msg-Id"] = f"retry-{seq}-{uuid.uuid4().hex}"' in source
     retry_of = _module_constant(DLQ_RETRY, "RETRY_OF_HEADER")
     headers = doc["components"]["schemas"]["TsunaguEventHeaders"]
     assert retry_of in headers["properties"]
     assert "Content-Type" not in headers["required"]
-    assert re.search(headers["properties"]["Nats-Msg-Id"]["pattern"], "retry-42")
+    assert re.search(headers["properties"]["Nats-Msg-Id"]["pattern"], "retry-42-" + "a0" * 16)
     assert re.search(headers["properties"][retry_of]["pattern"], "42")
 
 
@@ -231,7 +230,7 @@ def test_header_patterns_match_real_values_and_nothing_else(doc, data):
     event = new_event(data)
     msg_id = headers["Nats-Msg-Id"]["pattern"]
     assert re.search(msg_id, event.id)
-    for value in (f"dlq-{event.id}", f"{event.id}x", "retry-", "retry-0", "retry-1x"):
+    for value in (f"dlq-{event.id}", f"{event.id}x", "retry-", "retry-0", "retry-1x", "retry-42"):
         assert not re.search(msg_id, value), value
     traceparent = headers["traceparent"]["pattern"]
     assert re.search(traceparent, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from typing import Literal
 
@@ -98,7 +99,7 @@ async def test_list_show_and_retry(js: JetStreamContext) -> None:
     republished = await js.get_msg("TSUNAGU_INTAKE", 3)
     assert republished.data == bad
     assert republished.headers is not None
-    assert republished.headers["Nats-Msg-Id"] == f"retry-{first}"
+    assert re.fullmatch(rf"retry-{first}-[0-9a-f]{{32}}", republished.headers["Nats-Msg-Id"])
     assert republished.headers["Tsunagu-Dlq-Retry-Of"] == str(first)
     assert [x.seq for x in await list_dead_letters(js)] == [second]
 
@@ -112,14 +113,49 @@ async def test_retry_all_of_one_consumer_leaves_the_others(js: JetStreamContext)
     assert (await js.stream_info("TSUNAGU_INTAKE")).state.messages == 4 + 3
 
 
-async def test_a_retry_whose_republish_already_happened_is_deduplicated(js: JetStreamContext) -> None:
+async def test_a_retry_is_never_dropped_as_another_s_duplicate(js: JetStreamContext) -> None:
     seq = await dead_letter_for(js, good_payload())
-    # As if an earlier retry had republished but died before deleting the dead letter.
-    await js.publish(CliTestFlagged.event_type.name, good_payload(), headers={"Nats-Msg-Id": f"retry-{seq}"})
-    outcome = await retry_dead_letter(js, seq)
-    assert outcome.status == "duplicate"
+    first = await retry_dead_letter(js, seq)
+    assert first.status == "retried"
+    # The dead-letter stream is recreated: its sequences start again, and a new dead letter has
+    # the sequence of the one retried. Its retry is republished, not dropped as a duplicate.
+    await js.delete_stream(DLQ_STREAM.name)
+    await ensure_streams(js, [DLQ_STREAM])
+    again = await dead_letter_for(js, good_payload())
+    assert again == seq
+    second = await retry_dead_letter(js, again)
+    assert second.status == "retried"
     assert await list_dead_letters(js) == []
-    assert (await js.stream_info("TSUNAGU_INTAKE")).state.messages == 2
+    assert (await js.stream_info("TSUNAGU_INTAKE")).state.messages == 4  # 2 originals, 2 republished
+
+
+async def test_a_retry_restores_the_original_headers(js: JetStreamContext) -> None:
+    subject = CliTestFlagged.event_type.name
+    payload = good_payload()
+    original = await js.publish(subject, payload, headers={"Content-Type": "application/cloudevents+json"})
+    seq = (
+        await js.publish(
+            dlq_subject(CONSUMER),
+            payload,
+            headers={
+                "Tsunagu-Dlq-Subject": subject,
+                "Tsunagu-Dlq-Stream": original.stream,
+                "Tsunagu-Dlq-Sequence": str(original.seq),
+                "Tsunagu-Dlq-Consumer": CONSUMER,
+                "Tsunagu-Dlq-Error": "RuntimeError",
+                "Tsunagu-Dlq-Original-Msg-Id": "0190a6f2-7b3c-7def-8abc-0123456789ab",
+                "Content-Type": "application/cloudevents+json",
+                "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "Nats-Msg-Id": "dlq-test-1",
+            },
+        )
+    ).seq
+    assert (await retry_dead_letter(js, seq)).status == "retried"
+    republished = await js.get_msg("TSUNAGU_INTAKE", original.seq + 1)
+    headers = dict(republished.headers or {})
+    assert headers["Content-Type"] == "application/cloudevents+json"
+    assert headers["traceparent"].startswith("00-4bf92f")
+    assert not [h for h in headers if h.startswith("Tsunagu-Dlq-") and h != "Tsunagu-Dlq-Retry-Of"]
 
 
 async def test_a_dead_letter_without_its_origin_is_not_retried(js: JetStreamContext) -> None:

@@ -73,8 +73,9 @@ TRACEPARENT_PATTERN = r"^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 id, flags, in lower-case hex."""
 
 
-RETRIED_MSG_ID_PATTERN = r"^retry-[1-9][0-9]*$"
-"""``Nats-Msg-Id`` of a dead letter republished by ``tsunagu dlq retry``: ``retry-<dead-letter sequence>``."""
+RETRIED_MSG_ID_PATTERN = r"^retry-[1-9][0-9]*-[0-9a-f]{32}$"
+"""``Nats-Msg-Id`` of a dead letter republished by ``tsunagu dlq retry``: ``retry-<dead-letter
+sequence>-<a fresh random id per attempt>``, so no retry is ever taken for another's duplicate."""
 
 
 def headers_schema() -> dict[str, Any]:
@@ -82,9 +83,9 @@ def headers_schema() -> dict[str, Any]:
 
     The publishing service's outbox sets ``Content-Type`` and ``Nats-Msg-Id`` (the event id), and
     ``traceparent``/``tracestate`` when it was tracing. A dead letter republished by ``tsunagu dlq
-    retry`` is the exception: it keeps only the trace context and carries ``Nats-Msg-Id``
-    ``retry-<sequence>`` and ``Tsunagu-Dlq-Retry-Of``, so ``Content-Type`` is not required. Names
-    are spelled as they are published.
+    retry`` keeps the original's headers and carries ``Nats-Msg-Id`` ``retry-<sequence>-<attempt>``
+    and ``Tsunagu-Dlq-Retry-Of``; one republished by an older version kept only the trace context,
+    so ``Content-Type`` is not required. Names are spelled as they are published.
     """
     return {
         "type": "object",
@@ -99,7 +100,8 @@ def headers_schema() -> dict[str, Any]:
                 "const": CONTENT_TYPE_HEADER,
                 "description": (
                     "The payload is a CloudEvent in the JSON event format, UTF-8. Set on every "
-                    "publication; absent only on a dead letter republished by tsunagu dlq retry."
+                    "publication; absent only on a dead letter republished by an older tsunagu dlq "
+                    "retry."
                 ),
             },
             "Nats-Msg-Id": {
@@ -108,7 +110,8 @@ def headers_schema() -> dict[str, Any]:
                 "description": (
                     "The event id (the payload's id, a UUIDv7): JetStream drops a repeated publish "
                     "within the stream's duplicate window. A dead letter republished by tsunagu dlq "
-                    "retry carries retry-<dead-letter sequence> instead, as its event id was used."
+                    "retry carries retry-<dead-letter sequence>-<attempt> instead, as its event id "
+                    "was used; the attempt part is fresh each time."
                 ),
             },
             "traceparent": {

@@ -380,3 +380,46 @@ def test_database_gone_marks_the_batch_unavailable_not_failed(tmp_path) -> None:
     batch = items(FakeMsg(event.to_json_bytes(), num_delivered=3))
     consumer(engine, [], max_deliveries=3)._process_sync(batch)
     assert batch[0].outcome is Outcome.UNAVAILABLE  # not dead-lettered although at the bound
+
+
+def _delivered(headers: dict[str, str] | None, *, seq: int = 7, data: bytes = b"{}") -> Any:
+    from types import SimpleNamespace
+
+    metadata = SimpleNamespace(stream="TSUNAGU_INTAKE", sequence=SimpleNamespace(stream=seq), num_delivered=5)
+    return SimpleNamespace(
+        subject="tsunagu.intake.case.opened.v1", headers=headers, data=data, metadata=metadata
+    )
+
+
+def test_a_dead_letter_keeps_every_original_header_and_a_unique_id() -> None:
+    from tsunagu_servicekit.messaging.deadletter import H_ERROR, dead_letter_headers
+
+    original = {
+        "Nats-Msg-Id": "0190a6f2-7b3c-7def-8abc-0123456789ab",
+        "Nats-Expected-Stream": "TSUNAGU_INTAKE",
+        "Content-Type": "application/cloudevents+json; charset=utf-8",
+        "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "tracestate": "vendor=1",
+        "Tsunagu-Dlq-Retry-Of": "3",
+    }
+    headers = dead_letter_headers(_delivered(original), consumer="scheduling-x", error_class="RuntimeError")
+    # The broker's directives are kept under another name, so they do not act on the DLQ stream.
+    assert headers["Tsunagu-Dlq-Original-Msg-Id"] == original["Nats-Msg-Id"]
+    assert headers["Tsunagu-Dlq-Original-Nats-Expected-Stream"] == "TSUNAGU_INTAKE"
+    assert "Nats-Expected-Stream" not in headers
+    for name in ("Content-Type", "traceparent", "tracestate", "Tsunagu-Dlq-Retry-Of"):
+        assert headers[name] == original[name]
+    assert headers[H_ERROR] == "RuntimeError"
+    # Unique by consumer, original message and stream sequence: a recreated stream that repeats
+    # sequence 7 with another message gives another id.
+    assert headers["Nats-Msg-Id"] == f"dlq-scheduling-x-{original['Nats-Msg-Id']}-7"
+    other = dead_letter_headers(
+        _delivered({"Nats-Msg-Id": "0190a6f2-0000-7def-8abc-0123456789ab"}),
+        consumer="scheduling-x",
+        error_class="E",
+    )
+    assert other["Nats-Msg-Id"] != headers["Nats-Msg-Id"]
+    # Without an id of its own, a message is known by a digest of its bytes.
+    bare_a = dead_letter_headers(_delivered(None, data=b"a"), consumer="c", error_class="E")
+    bare_b = dead_letter_headers(_delivered(None, data=b"b"), consumer="c", error_class="E")
+    assert bare_a["Nats-Msg-Id"] != bare_b["Nats-Msg-Id"]

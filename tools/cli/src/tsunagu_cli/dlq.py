@@ -4,15 +4,18 @@ A dead letter is a message on ``tsunagu.dlq.<consumer>`` in ``TSUNAGU_DLQ``: the
 unchanged, with headers saying where it came from and why it failed (error class, attempts). A
 payload that failed to parse may hold personal data, so it is shown only on request.
 
-Retrying republishes the original payload to the original subject with a fresh ``Nats-Msg-Id``
-(``retry-<dlq seq>``), then deletes the dead letter. Every consumer of that subject receives the
-message again; those that had processed it already drop it in their inbox (keyed by event id).
+Retrying republishes the original payload with the original headers to the original subject,
+with a ``Nats-Msg-Id`` fresh for each attempt (``retry-<dlq seq>-<random>``), then deletes the dead
+letter; a republish the broker calls a duplicate keeps the dead letter. Every consumer of that
+subject receives the message again; those that had processed it already drop it in their inbox
+(keyed by event id).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,7 +42,6 @@ DLQ_PREFIX = dlq_subject("")
 """``tsunagu.dlq.``"""
 RETRY_OF_HEADER = "Tsunagu-Dlq-Retry-Of"
 """Set on a retried message: the dead-letter sequence it came from (for tracing, not for logic)."""
-_CARRIED = ("traceparent", "tracestate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,7 @@ async def get_dead_letter(js: JetStreamContext, seq: int) -> tuple[DeadLetter, b
 class RetryOutcome:
     seq: int
     status: str
-    """``retried``, ``duplicate`` (republished before; dead letter now removed) or ``failed``."""
+    """``retried`` (republished, dead letter removed) or ``failed`` (kept; ``reason`` says why)."""
     subject: str | None = None
     reason: str | None = None
 
@@ -135,17 +137,32 @@ async def retry_dead_letter(js: JetStreamContext, seq: int) -> RetryOutcome:
         return RetryOutcome(seq, "failed", None, f"no {H_SUBJECT} header: cannot tell where it came from")
     if subject.startswith(DLQ_PREFIX):
         return RetryOutcome(seq, "failed", subject, "original subject is itself a dead-letter subject")
-    headers = {k: v for k, v in letter.headers.items() if k.lower() in _CARRIED}
+    headers = restored_headers(letter.headers)
     headers[RETRY_OF_HEADER] = str(seq)
-    headers["Nats-Msg-Id"] = f"retry-{seq}"
+    # Fresh per attempt: a retry is never dropped as the duplicate of another (a recreated
+    # dead-letter stream repeats sequences). Republishing twice is harmless: consumers' inboxes
+    # key on the event's own id.
+    headers["Nats-Msg-Id"] = f"retry-{seq}-{uuid.uuid4().hex}"
     try:
         ack = await js.publish(subject, payload, headers=headers)
     except nats.js.errors.NoStreamResponseError:
         return RetryOutcome(seq, "failed", subject, "no stream captures the original subject")
+    if ack.duplicate:
+        return RetryOutcome(seq, "failed", subject, "the broker dropped the republish as a duplicate; kept")
     # NotFound: removed meanwhile by another retry, whose republish is the one that counts
     with contextlib.suppress(nats.js.errors.NotFoundError):
         await js.delete_msg(DLQ_STREAM.name, seq)
-    return RetryOutcome(seq, "duplicate" if ack.duplicate else "retried", subject)
+    return RetryOutcome(seq, "retried", subject)
+
+
+def restored_headers(letter_headers: dict[str, str]) -> dict[str, str]:
+    """The original message's headers, from a dead letter's: those it kept as they were (the
+    kit's own ``Tsunagu-Dlq-*`` and the broker's directives left out)."""
+    return {
+        name: value
+        for name, value in letter_headers.items()
+        if not name.startswith("Tsunagu-Dlq-") and not name.lower().startswith("nats-")
+    }
 
 
 async def retry_dead_letters(
@@ -248,8 +265,7 @@ async def dlq_retry_command(
         if o.status == "failed":
             console.print(f"[red]failed[/]    #{o.seq} {escape(_opt(o.subject))}: {escape(o.reason or '')}")
         else:
-            note = " (already republished before; dead letter removed)" if o.status == "duplicate" else ""
-            console.print(f"[green]retried[/]   #{o.seq} -> {escape(_opt(o.subject))}{note}")
+            console.print(f"[green]retried[/]   #{o.seq} -> {escape(_opt(o.subject))}")
     retried = sum(1 for o in outcomes if o.status != "failed")
     failed = len(outcomes) - retried
     console.print(f"{retried} retried, {failed} failed" + ("" if outcomes else " (no dead letters)") + ".")

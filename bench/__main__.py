@@ -93,9 +93,10 @@ async def _measure(url: str, workdir: Path, sizes: Sizes) -> dict[str, dict[str,
         _say(f"4  rebuild fast path into SQLite, {sizes.replay:,}")
         rebuild_db = _projection_engine(workdir / "rebuild.db")
         started = time.perf_counter()
-        count = await rebuild_projection(
+        rebuilt = await rebuild_projection(
             nc, RAW_STREAM, subject_filter=RAW_SUBJECT, apply_batch=projection_writer(rebuild_db)
         )
+        count = rebuilt.applied
         seconds = time.perf_counter() - started
         figures["rebuild"] = {
             "count": count,

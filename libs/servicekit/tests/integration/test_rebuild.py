@@ -8,7 +8,10 @@ from typing import Any
 import nats
 import pytest
 from nats.js.api import StreamConfig
+from tsunagu_contracts import DLQ_STREAM
 from tsunagu_servicekit.messaging import rebuild
+from tsunagu_servicekit.messaging.deadletter import H_CONSUMER, H_ERROR, H_SEQUENCE, H_SUBJECT
+from tsunagu_servicekit.messaging.streams import ensure_streams
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +30,12 @@ async def _rebuild(url: str, subject: str, batch: int = 500) -> list[dict[str, A
     nc = await nats.connect(url, allow_reconnect=False)
     seen: list[dict[str, Any]] = []
     try:
-        n = await rebuild.rebuild_projection(
+        rebuilt = await rebuild.rebuild_projection(
             nc, STREAM, subject_filter=subject, apply_batch=seen.extend, batch=batch
         )
     finally:
         await nc.close()
-    assert n == len(seen)
+    assert rebuilt == rebuild.Rebuilt(applied=len(seen), dead_lettered=0)
     return seen
 
 
@@ -80,3 +83,37 @@ async def test_a_dropped_delivery_restarts_after_the_last_applied_event(
 async def test_a_filter_that_matches_nothing_rebuilds_nothing(nats_url: str) -> None:
     await _publish(nats_url, 10)
     assert await _rebuild(nats_url, "test.rebuild.nothing") == []
+
+
+async def test_a_message_that_is_not_json_is_counted_and_dead_lettered_not_skipped(nats_url: str) -> None:
+    nc = await nats.connect(nats_url, allow_reconnect=False)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, [DLQ_STREAM])
+        await js.add_stream(StreamConfig(name=STREAM, subjects=["test.rebuild.>"]))
+        for n in range(3):
+            await js.publish(SUBJECT, json.dumps({"data": {"n": n}}).encode())
+        await js.publish(
+            SUBJECT, b'{"data": {"n": "CANARY-\xe5\xb1\xb1\xe7\x94\xb0', headers={"Nats-Msg-Id": "bad-1"}
+        )
+        await js.publish(SUBJECT, b"\xff\xfe not even text")
+        for n in range(3, 5):
+            await js.publish(SUBJECT, json.dumps({"data": {"n": n}}).encode())
+        seen: list[dict[str, Any]] = []
+        rebuilt = await rebuild.rebuild_projection(
+            nc, STREAM, subject_filter=SUBJECT, apply_batch=seen.extend, dead_letter_as="rebuild-test"
+        )
+        assert rebuilt == rebuild.Rebuilt(applied=5, dead_lettered=2)
+        assert [e["data"]["n"] for e in seen] == list(range(5))
+        info = await js.stream_info(DLQ_STREAM.name)
+        assert info.state.messages == 2
+        letters = [
+            await js.get_msg(DLQ_STREAM.name, seq) for seq in (info.state.first_seq, info.state.last_seq)
+        ]
+        for letter in letters:
+            headers = letter.headers or {}
+            assert (headers[H_CONSUMER], headers[H_ERROR]) == ("rebuild-test", "MalformedEventError")
+            assert headers[H_SUBJECT] == SUBJECT
+        assert [int((m.headers or {})[H_SEQUENCE]) for m in letters] == [4, 5]
+    finally:
+        await nc.close()

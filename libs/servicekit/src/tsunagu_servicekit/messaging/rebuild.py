@@ -18,6 +18,10 @@ Order and completeness: messages are applied in stream order; the consumer seque
 gap (a gap — a message the server dropped on a slow connection — restarts the consumer just
 after the last stream sequence applied, as an ordered consumer does). The rebuild ends when a
 message reports no more pending: it replays what the stream held when it reached the end.
+
+A message that is not JSON is not skipped: it is counted and copied to the dead-letter stream
+(``tsunagu.dlq.<dead_letter_as>``, error ``MalformedEventError``), as the durable consumer does, and
+the rebuild goes on. A dead letter the broker does not take stops the rebuild.
 """
 
 from __future__ import annotations
@@ -27,17 +31,33 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from ..aio import wait_set
+from ..logging import get_logger
+from ..metrics import DEAD_LETTERS
+from .deadletter import publish_dead_letter
 
 ApplyBatch = Callable[[list[dict[str, Any]]], None]
+UNPARSEABLE = "MalformedEventError"
+
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuilt:
+    """What a rebuild did: messages applied, and messages dead-lettered because they were not JSON."""
+
+    applied: int
+    dead_lettered: int = 0
 
 
 MAX_RESTARTS = 5
@@ -69,6 +89,7 @@ class _Replay:
         self.open: deque[list[Any]] = deque()
         self.rid = 0
         self.buffer: list[dict[str, Any]] = []
+        self.unparseable: list[Msg] = []
         self.last_sseq = 0
         self.last_cseq = 0
         self.finished = False
@@ -106,7 +127,10 @@ class _Replay:
             return
         self.last_cseq = cseq
         self.last_sseq = sseq
-        self.buffer.append(json.loads(msg.data))
+        try:
+            self.buffer.append(json.loads(msg.data))
+        except ValueError:  # not JSON (nor UTF-8): dead-lettered by the loop, never skipped
+            self.unparseable.append(msg)
         if self.open:
             head = self.open[0]
             head[1] -= 1
@@ -181,29 +205,33 @@ async def rebuild_projection(
     subject_filter: str,
     apply_batch: ApplyBatch,
     batch: int = 1000,
-) -> int:
+    dead_letter_as: str = "rebuild",
+) -> Rebuilt:
     """Replay every message of ``stream`` matching ``subject_filter`` into ``apply_batch``.
 
     ``apply_batch`` receives the parsed JSON documents in stream order, a list of ``batch`` to
     ``4 * batch`` at a time, in a worker thread; it should write them in one transaction
-    (SQLAlchemy Core ``executemany``) and must be idempotent if a rebuild can be retried.
-    Returns how many messages were applied; raises ``RuntimeError`` if consumers keep failing
-    before delivering anything.
+    (SQLAlchemy Core ``executemany``) and must be idempotent if a rebuild can be retried. A
+    message that is not JSON goes to the dead-letter stream as ``dead_letter_as``'s. Raises
+    ``RuntimeError`` if consumers keep failing before delivering anything.
     """
     applied = 0
+    dead = 0
     start_seq = 1
     fruitless = 0
+    js = nc.jetstream()
     while True:
         name, pending = await _create_consumer(nc, stream, subject_filter, start_seq)
         if pending == 0:
             await _delete_consumer(nc, stream, name)
-            return applied
+            return Rebuilt(applied, dead)
         replay = _Replay(nc, stream, name, batch, max_buffered=4 * batch)
         await replay.start()
         try:
             while True:
                 await replay.request_more()
                 replay.changed.clear()
+                dead += await _dead_letter(js, replay, dead_letter_as)
                 if replay.buffer and (len(replay.buffer) >= batch or replay.finished or replay.gap):
                     chunk, replay.buffer = replay.buffer, []
                     await asyncio.to_thread(apply_batch, chunk)
@@ -214,13 +242,24 @@ async def rebuild_projection(
                 idle = not await wait_set(replay.changed, 0.5)
                 if idle and time.monotonic() - replay.last_activity > replay.expires + 2.0:
                     await _check_idle(nc, stream, name, replay)
+            dead += await _dead_letter(js, replay, dead_letter_as)
         finally:
             await replay.stop()
             await _delete_consumer(nc, stream, name)
         if replay.finished:
-            return applied
+            return Rebuilt(applied, dead)
         # A gap or a lost consumer: carry on just after the last applied message.
         fruitless = 0 if replay.last_sseq else fruitless + 1
         if fruitless >= MAX_RESTARTS:
             raise RuntimeError(f"rebuild of {stream} made no progress after {MAX_RESTARTS} consumer restarts")
         start_seq = replay.last_sseq + 1 if replay.last_sseq else start_seq
+
+
+async def _dead_letter(js: JetStreamContext, replay: _Replay, consumer: str) -> int:
+    """Copy the messages that were not JSON to the dead-letter stream; how many."""
+    letters, replay.unparseable = replay.unparseable, []
+    for msg in letters:
+        await publish_dead_letter(js, msg, consumer=consumer, error_class=UNPARSEABLE)
+        DEAD_LETTERS.labels(consumer=consumer, error_class=UNPARSEABLE).inc()
+        _log.warning("rebuild dead-lettered a message", consumer=consumer, error=UNPARSEABLE)
+    return len(letters)

@@ -15,7 +15,7 @@ does not exist is an error, never a new empty database.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -243,10 +243,7 @@ def outbox_show_command(service: ServiceEntry, url: str, event_id: str) -> Outbo
 
 
 def outbox_retry_command(service: ServiceEntry, url: str, event_ids: Sequence[str] | None) -> Outcome:
-    ids = None if event_ids is None else _unique(event_ids)
-    with open_outbox(service, url) as engine:
-        missing = _not_quarantined(engine, ids) if ids else []
-        released = release_quarantined(engine, ids)
+    released, missing = _on_quarantined(service, url, event_ids, release_quarantined)
     console.print(
         f"{released} quarantined row(s) of {service.name} released: the relay publishes them again "
         f"(after the rows pending now)."
@@ -263,15 +260,26 @@ def quarantined_count(service: ServiceEntry, url: str) -> int:
 
 
 def outbox_discard_command(service: ServiceEntry, url: str, event_ids: Sequence[str] | None) -> Outcome:
-    ids = None if event_ids is None else _unique(event_ids)
-    with open_outbox(service, url) as engine:
-        missing = _not_quarantined(engine, ids) if ids else []
-        discarded = discard_quarantined(engine, ids)
+    discarded, missing = _on_quarantined(service, url, event_ids, discard_quarantined)
     console.print(
         f"{discarded} quarantined row(s) of {service.name} discarded: their events will never be published."
     )
     _report_missing(service, missing)
     return Outcome(discarded, missing)
+
+
+def _on_quarantined(
+    service: ServiceEntry,
+    url: str,
+    event_ids: Sequence[str] | None,
+    act: Callable[[sa.Engine, Sequence[str] | None], int],
+) -> tuple[int, list[str]]:
+    """Apply ``act`` to the chosen quarantined rows (``None``: all): how many, and the given ids
+    that are not quarantined rows."""
+    ids = None if event_ids is None else _unique(event_ids)
+    with open_outbox(service, url) as engine:
+        missing = _not_quarantined(engine, ids) if ids else []
+        return act(engine, ids), missing
 
 
 def _report_missing(service: ServiceEntry, missing: Sequence[str]) -> None:

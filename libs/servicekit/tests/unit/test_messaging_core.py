@@ -344,6 +344,20 @@ def test_delivery_past_the_bound_is_dead_lettered_without_running_the_handler(en
     assert effects == []
 
 
+def test_delivery_past_the_bound_of_an_event_already_processed_is_acked_not_dead_lettered(engine) -> None:
+    # The effect was committed but the ack was lost (a slow batch past AckWait, a crash before
+    # the ack): however often it comes back, the inbox has it.
+    effects: list[str] = []
+    event = new_event(Noted(thing_id=new_event_id()))
+    c = consumer(engine, effects, max_deliveries=3)
+    first = items(FakeMsg(event.to_json_bytes()))
+    c._process_sync(first)
+    again = items(FakeMsg(event.to_json_bytes(), num_delivered=9))
+    c._process_sync(again)
+    assert [i.outcome for i in first + again] == [Outcome.PROCESSED, Outcome.DUPLICATE]
+    assert effects == [event.id]
+
+
 def test_invalid_messages_are_dead_on_first_delivery(engine) -> None:
     batch = items(FakeMsg(b"{not json"), FakeMsg(b'{"type": "tsunagu.training.unittest.noted.v7"}'))
     consumer(engine, [])._process_sync(batch)

@@ -5,6 +5,8 @@ Failure policy (architecture §4):
   dead-lettered and terminated on first delivery;
 - a handler that raises is retried with a growing delay (``nak`` with delay, never a bare nak);
   at the ``max_deliveries``-th failing delivery the message is dead-lettered and terminated;
+- a message delivered past that bound without a verdict is looked up in the inbox first: one
+  whose effect is committed (its ack was lost) is acked as a duplicate, never dead-lettered;
 - the database out of reach is not the message's fault: the batch is held (``in_progress`` keeps
   it ours), the database probed with a growing delay, and the batch processed once it answers;
   no delivery is spent and nothing is dead-lettered;
@@ -39,7 +41,7 @@ from ..telemetry import extract_context, get_tracer
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .backoff import backoff_delay
 from .deadletter import publish_dead_letter
-from .inbox import claim
+from .inbox import already_processed, claim
 from .pull import PullLoop
 
 log = get_logger(__name__)
@@ -278,12 +280,9 @@ class EventConsumer(Generic[C]):
     # -- synchronous part (worker thread) ---------------------------------------------------
     def _process_sync(self, items: list[_Item]) -> None:
         todo: list[_Item] = []
+        past_bound: list[_Item] = []
         for item in items:
             if item.outcome is not None:
-                continue
-            if item.attempts > self.policy.max_deliveries:
-                # Delivered past the bound without a verdict (the process died mid-way): stop here.
-                item.outcome, item.error = Outcome.DEAD, "MaxDeliveriesExceeded"
                 continue
             if item.event is None:
                 try:
@@ -291,7 +290,9 @@ class EventConsumer(Generic[C]):
                 except EventParseError as exc:
                     item.outcome, item.error = Outcome.DEAD, type(exc).__name__
                     continue
-            todo.append(item)
+            (past_bound if item.attempts > self.policy.max_deliveries else todo).append(item)
+        if past_bound:
+            self._settle_past_bound(past_bound)
         if not todo:
             return
         try:
@@ -315,6 +316,25 @@ class EventConsumer(Generic[C]):
                         rest.outcome = Outcome.UNAVAILABLE
                     return
                 self._failed(item, exc)
+
+    def _settle_past_bound(self, items: list[_Item]) -> None:
+        """Delivered past the bound without a verdict (a process died mid-way, or an ack was lost).
+        The inbox decides first: a message whose effect is committed is a duplicate, acked; only
+        one without an effect is dead-lettered, its handler not run again."""
+        try:
+            done = already_processed(self._engine, self.name, [i.event.id for i in items if i.event])
+        except Exception as exc:
+            if is_unavailable_error(exc) and not self._database_answers():
+                for item in items:
+                    item.outcome = Outcome.UNAVAILABLE
+                return
+            raise
+        for item in items:
+            assert item.event is not None
+            if item.event.id in done:
+                item.outcome = Outcome.DUPLICATE
+            else:
+                item.outcome, item.error = Outcome.DEAD, "MaxDeliveriesExceeded"
 
     def _failed(self, item: _Item, exc: BaseException) -> None:
         item.error = type(exc).__name__

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -39,3 +39,13 @@ def claim(session: Session | Connection, consumer: str, event_ids: Sequence[str]
     now = datetime.now(UTC)
     rows = [{"consumer": consumer, "event_id": eid, "processed_at": now} for eid in unique]
     return set(session.execute(stmt, rows).scalars())
+
+
+def already_processed(engine: Engine, consumer: str, event_ids: Sequence[str]) -> set[str]:
+    """Those of ``event_ids`` whose effect ``consumer`` has committed (their inbox rows exist)."""
+    unique = list(dict.fromkeys(event_ids))
+    if not unique:
+        return set()
+    with engine.connect() as conn:
+        query = select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id.in_(unique))
+        return {str(event_id) for event_id in conn.execute(query).scalars()}

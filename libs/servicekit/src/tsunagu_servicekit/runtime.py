@@ -238,7 +238,7 @@ class ServiceRuntime(Generic[C]):
         await asyncio.to_thread(self.migrate)
         await self.infra.connect()
         if self.settings.manage_streams:
-            await ensure_streams(self.js, self.streams)
+            await ensure_streams(self.js, self.streams, replicas=self.settings.stream_replicas)
         relay = self.infra.relay
         relay.bind_loop(asyncio.get_running_loop())
         self._stop.clear()

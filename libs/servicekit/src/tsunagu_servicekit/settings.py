@@ -34,6 +34,13 @@ class ServiceSettings(BaseSettings):
     manage_streams: bool = Field(
         default=True, description="Create/update the streams on start; off where operators manage them"
     )
+    stream_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        description="Replicas of the streams this service creates or updates (3 on a NATS cluster); "
+        "unset: an existing stream keeps its own, a new one gets 1",
+    )
     manage_consumers: bool = Field(
         default=True,
         description="Create this service's durable consumers on start; off where the operator owns them "

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from nats.js.api import StreamConfig
 from pydantic import Field
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlmodel import Session
@@ -437,3 +438,38 @@ def test_a_dead_letter_keeps_every_original_header_and_a_unique_id() -> None:
     bare_a = dead_letter_headers(_delivered(None, data=b"a"), consumer="c", error_class="E")
     bare_b = dead_letter_headers(_delivered(None, data=b"b"), consumer="c", error_class="E")
     assert bare_a["Nats-Msg-Id"] != bare_b["Nats-Msg-Id"]
+
+
+class _StreamsJetStream:
+    """Stands where JetStream would for ``ensure_streams``: one existing stream at R3."""
+
+    def __init__(self, existing: dict[str, int]) -> None:
+        self.existing = existing
+        self.written: dict[str, int] = {}
+
+    async def stream_info(self, name: str) -> Any:
+        from types import SimpleNamespace
+
+        from nats.js.errors import NotFoundError
+
+        if name not in self.existing:
+            raise NotFoundError
+        return SimpleNamespace(config=StreamConfig(name=name, num_replicas=self.existing[name]))
+
+    async def add_stream(self, config: StreamConfig) -> None:
+        self.written[str(config.name)] = int(config.num_replicas or 0)
+
+    update_stream = add_stream
+
+
+async def test_stream_replicas_are_configuration_and_an_operator_s_choice_is_kept() -> None:
+    from tsunagu_contracts.streams import producer_stream
+    from tsunagu_servicekit.messaging.streams import ensure_streams
+
+    intake, scheduling = producer_stream("intake"), producer_stream("scheduling")
+    js = _StreamsJetStream({intake.name: 3})
+    await ensure_streams(js, [intake, scheduling])  # type: ignore[arg-type]
+    # Unset: the existing R3 stream stays R3, the new one gets the definition's 1.
+    assert js.written == {intake.name: 3, scheduling.name: 1}
+    await ensure_streams(js, [intake, scheduling], replicas=3)  # type: ignore[arg-type]
+    assert js.written == {intake.name: 3, scheduling.name: 3}

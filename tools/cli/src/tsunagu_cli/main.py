@@ -202,10 +202,22 @@ def streams_list(ctx: typer.Context, nats_url: NatsUrlOption = None) -> None:
 
 
 @streams_app.command("apply")
-def streams_apply(ctx: typer.Context, nats_url: NatsUrlOption = None) -> None:
+def streams_apply(
+    ctx: typer.Context,
+    replicas: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=5,
+            help="Replicas of every stream (3 on a NATS cluster). Unset: an existing stream keeps its "
+            "own, a new one gets 1.",
+        ),
+    ] = None,
+    nats_url: NatsUrlOption = None,
+) -> None:
     """Create or update the platform's streams from the event contracts."""
     url = _url(ctx, nats_url)
-    run(lambda: streams_mod.streams_apply_command(url))
+    run(lambda: streams_mod.streams_apply_command(url, replicas))
 
 
 # -- consumers -----------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from rich.table import Table
 from tsunagu_contracts import STREAMS, StreamDefinition
-from tsunagu_servicekit.messaging.streams import ensure_streams, stream_config
+from tsunagu_servicekit.messaging.streams import applied_config, ensure_streams
 
 from .common import connect, console, display_url, human_bytes
 
@@ -84,9 +84,10 @@ def _differences(current: StreamConfig, wanted: StreamConfig) -> list[str]:
 
 
 async def apply_streams(
-    js: JetStreamContext, definitions: Iterable[StreamDefinition] = STREAMS
+    js: JetStreamContext, definitions: Iterable[StreamDefinition] = STREAMS, *, replicas: int | None = None
 ) -> list[AppliedStream]:
-    """Create or update the platform's streams (the service kit's ``ensure_streams``) and say what changed."""
+    """Create or update the platform's streams (the service kit's ``ensure_streams``) and say what
+    changed. Without ``replicas`` an existing stream keeps its own."""
     definitions = tuple(definitions)
     plan: list[AppliedStream] = []
     for definition in definitions:
@@ -95,9 +96,9 @@ async def apply_streams(
         except nats.js.errors.NotFoundError:
             plan.append(AppliedStream(definition.name, "created"))
             continue
-        changes = _differences(info.config, stream_config(definition))
+        changes = _differences(info.config, applied_config(definition, info.config, replicas))
         plan.append(AppliedStream(definition.name, "updated" if changes else "unchanged", changes))
-    await ensure_streams(js, definitions)
+    await ensure_streams(js, definitions, replicas=replicas)
     return plan
 
 
@@ -132,9 +133,9 @@ async def streams_list_command(nats_url: str) -> list[StreamRow]:
     return rows
 
 
-async def streams_apply_command(nats_url: str) -> list[AppliedStream]:
+async def streams_apply_command(nats_url: str, replicas: int | None = None) -> list[AppliedStream]:
     async with connect(nats_url) as (_nc, js):
-        applied = await apply_streams(js)
+        applied = await apply_streams(js, replicas=replicas)
     styles = {"created": "green", "updated": "yellow", "unchanged": "dim"}
     for a in applied:
         detail = f" ({', '.join(a.changes)})" if a.changes else ""

@@ -195,6 +195,23 @@ def ping(engine: Engine) -> None:
         conn.execute(text("SELECT 1"))
 
 
+# PostgreSQL's serialization_failure and deadlock_detected: the transaction lost a race, and
+# running it again is the documented remedy.
+_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+# SQLite's busy/locked answers once its busy timeout has run out.
+_SQLITE_CONFLICTS = ("database is locked", "database table is locked")
+
+
+def is_transient_conflict(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lost race (deadlock, serialization failure, a locked SQLite file) that
+    the same transaction would most likely not meet again: retried in place, never the message's fault."""
+    if not isinstance(exc, DBAPIError) or exc.orig is None:
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and str(exc.orig).startswith(_SQLITE_CONFLICTS)
+
+
 def is_unavailable_error(exc: BaseException) -> bool:
     """Whether an exception looks like the database being out of reach (not a bad statement)."""
     if isinstance(exc, DisconnectionError | PoolTimeoutError | InterfaceError):

@@ -223,7 +223,9 @@ class ServiceRuntime(Generic[C]):
     def _policy(self) -> ConsumerPolicy:
         s = self.settings
         return ConsumerPolicy(
-            max_deliveries=s.max_deliveries,
+            max_failures=s.max_failures,
+            delivery_limit=s.delivery_limit,
+            stop_grace=s.stop_grace,
             retry_base=s.retry_base_delay,
             retry_cap=s.retry_max_delay,
             ack_wait=s.ack_wait,

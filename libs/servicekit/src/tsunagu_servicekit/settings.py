@@ -48,14 +48,29 @@ class ServiceSettings(BaseSettings):
     )
 
     # Delivery policy
-    max_deliveries: int = Field(
-        default=5, ge=1, description="Deliveries before a failing message is dead-lettered"
+    max_failures: int = Field(
+        default=5, ge=1, le=100, description="Handler failures before a message is dead-lettered"
+    )
+    delivery_limit: int = Field(
+        default=50,
+        ge=2,
+        le=10_000,
+        description="Deliveries before a message is dead-lettered unprocessed: for one that kills its "
+        "process before a failure can be counted (redeliveries after AckWait, restarts or outages "
+        "spend no failures, only deliveries)",
     )
     retry_base_delay: float = Field(default=1.0, gt=0, description="First redelivery delay, seconds")
     retry_max_delay: float = Field(
         default=60.0, gt=0, description="Cap of the growing redelivery delay, seconds"
     )
-    ack_wait: float = Field(default=30.0, gt=0)
+    ack_wait: float = Field(
+        default=30.0, gt=0, description="Seconds a delivered message may go unacknowledged and unrenewed"
+    )
+    stop_grace: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds a stop lets the batch in hand finish before handing it back",
+    )
     consumer_batch: int = Field(default=100, ge=1, le=1000)
     relay_batch: int = Field(default=500, ge=1, le=5000)
     relay_poll_interval: float = Field(

@@ -11,8 +11,10 @@ import argparse
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,10 @@ class Pinged(EventData):
     ping_id: str = Field(pattern=ID_PATTERN)
     n: int = 0
     poison: bool = False
+    sleep_ms: int = 0
+    """The handler takes this long (a slow handler)."""
+    conflicts: int = 0
+    """The handler loses this many races (a deadlock) before it succeeds."""
 
 
 REGISTRY.register(Pinged, EventType("training", "kittest", "pinged", 1))
@@ -52,9 +58,26 @@ effects = sa.Table(
 )
 
 
+CONFLICTS_RAISED: Counter[str] = Counter()
+
+
+def _lose_a_race(uow: UnitOfWork) -> None:
+    if uow.session.get_bind().dialect.name == "postgresql":
+        # A real server error with deadlock_detected's SQLSTATE, through the real driver.
+        uow.session.execute(
+            sa.text("DO $$ BEGIN RAISE EXCEPTION 'lost a race' USING ERRCODE = '40P01'; END $$")
+        )
+    raise sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+
+
 def handle_pinged(_context: None, uow: UnitOfWork, event: CloudEvent[Pinged]) -> None:
     if event.data.poison:
         raise RuntimeError("this message always fails")
+    if event.data.sleep_ms:
+        time.sleep(event.data.sleep_ms / 1000)
+    if CONFLICTS_RAISED[event.id] < event.data.conflicts:
+        CONFLICTS_RAISED[event.id] += 1
+        _lose_a_race(uow)
     # Appended: written with the batch's other rows in one executemany (UnitOfWork.append).
     uow.append(
         effects,

@@ -29,7 +29,7 @@ def fast_settings(service: str, database_url: str, nats_url: str, **extra):
     defaults = {
         "retry_base_delay": 0.05,
         "retry_max_delay": 0.2,
-        "max_deliveries": 3,
+        "max_failures": 3,
         "relay_poll_interval": 0.2,
     }
     return settings_for(service, database_url=database_url, nats_url=nats_url, **{**defaults, **extra})
@@ -183,7 +183,7 @@ async def test_poison_message_dead_lettered_after_n_deliveries_while_1000_others
     nats_url: str, database_url: str
 ) -> None:
     runtime = build_runtime(
-        fast_settings("kitconsumer", database_url, nats_url, max_deliveries=3), consume=True
+        fast_settings("kitconsumer", database_url, nats_url, max_failures=3), consume=True
     )
     async with runtime:
         ids = save_pings(runtime, 1001, poison_at={0})
@@ -256,7 +256,7 @@ async def test_database_unreachable_for_a_while_then_everything_processed(
     nats_url: str, database_url: str
 ) -> None:
     runtime = build_runtime(
-        fast_settings("kitconsumer", database_url, nats_url, max_deliveries=2), consume=True
+        fast_settings("kitconsumer", database_url, nats_url, max_failures=2), consume=True
     )
     down = {"on": False}
 

@@ -294,14 +294,14 @@ def handler(effects: list[str]):
     return handle
 
 
-def consumer(engine, effects: list[str], max_deliveries: int = 3) -> EventConsumer:
+def consumer(engine, effects: list[str], max_failures: int = 3, delivery_limit: int = 50) -> EventConsumer:
     return EventConsumer(
         service="unittest",
         subscription=subscribe(Noted, handler(effects)),
         context=None,
         engine=engine,
         uow_factory=UnitOfWorkFactory(engine),
-        policy=ConsumerPolicy(max_deliveries=max_deliveries),
+        policy=ConsumerPolicy(max_failures=max_failures, delivery_limit=delivery_limit),
         registry=REGISTRY,
     )
 
@@ -328,20 +328,47 @@ def test_batch_outcomes_isolate_a_poison_message(engine) -> None:
     assert len([r for r in rows(engine, inbox) if r.consumer == "effect"]) == 3
 
 
-def test_failure_on_the_last_allowed_delivery_dead_letters(engine) -> None:
+def test_the_failure_budget_counts_failures_not_deliveries(engine) -> None:
+    # Deliveries 1, 7 and 20: only the failures count, so the third failure is the last.
     bad = new_event(Noted(thing_id=new_event_id(), fail=True))
-    batch = items(FakeMsg(bad.to_json_bytes(), num_delivered=3))
-    consumer(engine, [], max_deliveries=3)._process_sync(batch)
-    assert batch[0].outcome is Outcome.DEAD
+    c = consumer(engine, [], max_failures=3)
+    outcomes = []
+    for delivery in (1, 7, 20):
+        batch = items(FakeMsg(bad.to_json_bytes(), num_delivered=delivery))
+        c._process_sync(batch)
+        outcomes.append((batch[0].outcome, batch[0].failures))
+    assert outcomes == [(Outcome.RETRY, 1), (Outcome.RETRY, 2), (Outcome.DEAD, 3)]
 
 
-def test_delivery_past_the_bound_is_dead_lettered_without_running_the_handler(engine) -> None:
+def test_a_redelivery_without_failures_spends_nothing_and_clears_the_count(engine) -> None:
     effects: list[str] = []
     event = new_event(Noted(thing_id=new_event_id()))
-    batch = items(FakeMsg(event.to_json_bytes(), num_delivered=4))
-    consumer(engine, effects, max_deliveries=3)._process_sync(batch)
+    c = consumer(engine, effects, max_failures=1)
+    batch = items(FakeMsg(event.to_json_bytes(), num_delivered=9))  # 8 deliveries came to nothing
+    c._process_sync(batch)
+    assert batch[0].outcome is Outcome.PROCESSED
+    assert effects == [event.id]
+
+
+def test_failure_counts_go_with_the_commit_that_settles_the_message(engine) -> None:
+    from tsunagu_servicekit.messaging.inbox import record_failure
+    from tsunagu_servicekit.messaging.tables import consumer_failures
+
+    event = new_event(Noted(thing_id=new_event_id()))
+    c = consumer(engine, [], max_failures=3)
+    record_failure(engine, c.name, event.id, "RuntimeError")
+    assert len(rows(engine, consumer_failures)) == 1
+    c._process_sync(items(FakeMsg(event.to_json_bytes(), num_delivered=2)))
+    assert rows(engine, consumer_failures) == []
+
+
+def test_delivery_past_the_limit_is_dead_lettered_without_running_the_handler(engine) -> None:
+    effects: list[str] = []
+    event = new_event(Noted(thing_id=new_event_id()))
+    batch = items(FakeMsg(event.to_json_bytes(), num_delivered=11))
+    consumer(engine, effects, max_failures=3, delivery_limit=10)._process_sync(batch)
     assert batch[0].outcome is Outcome.DEAD
-    assert batch[0].error == "MaxDeliveriesExceeded"
+    assert batch[0].error == "DeliveryLimitExceeded"
     assert effects == []
 
 
@@ -350,10 +377,10 @@ def test_delivery_past_the_bound_of_an_event_already_processed_is_acked_not_dead
     # the ack): however often it comes back, the inbox has it.
     effects: list[str] = []
     event = new_event(Noted(thing_id=new_event_id()))
-    c = consumer(engine, effects, max_deliveries=3)
+    c = consumer(engine, effects, max_failures=3)
     first = items(FakeMsg(event.to_json_bytes()))
     c._process_sync(first)
-    again = items(FakeMsg(event.to_json_bytes(), num_delivered=9))
+    again = items(FakeMsg(event.to_json_bytes(), num_delivered=99))
     c._process_sync(again)
     assert [i.outcome for i in first + again] == [Outcome.PROCESSED, Outcome.DUPLICATE]
     assert effects == [event.id]
@@ -393,7 +420,7 @@ def test_database_gone_marks_the_batch_unavailable_not_failed(tmp_path) -> None:
     engine.dispose()
     event = new_event(Noted(thing_id=new_event_id()))
     batch = items(FakeMsg(event.to_json_bytes(), num_delivered=3))
-    consumer(engine, [], max_deliveries=3)._process_sync(batch)
+    consumer(engine, [], max_failures=3)._process_sync(batch)
     assert batch[0].outcome is Outcome.UNAVAILABLE  # not dead-lettered although at the bound
 
 

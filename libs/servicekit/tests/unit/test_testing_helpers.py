@@ -479,11 +479,11 @@ def test_settings_for_tests_are_quick_and_take_overrides(tmp_path: Path) -> None
         "nats://127.0.0.1:4222",
     )
     assert {k: getattr(settings, k) for k in QUICK_DELIVERY} == QUICK_DELIVERY
-    assert settings.max_deliveries < ServiceSettings().max_deliveries
+    assert settings.max_failures < ServiceSettings().max_failures
     tuned = settings_for_tests(
-        ServiceSettings, "sqlite:///x.db", tmp_path, nats_url="nats://broker:4222", max_deliveries=7
+        ServiceSettings, "sqlite:///x.db", tmp_path, nats_url="nats://broker:4222", max_failures=7
     )
-    assert (tuned.nats_url, tuned.max_deliveries, tuned.retry_base_delay) == ("nats://broker:4222", 7, 0.05)
+    assert (tuned.nats_url, tuned.max_failures, tuned.retry_base_delay) == ("nats://broker:4222", 7, 0.05)
 
 
 def test_settable_clock_sets_and_advances() -> None:

@@ -107,7 +107,7 @@ def service_env(database_url: str, nats_url: str, port: int, tmp_path: Path) -> 
             "TSUNAGU_INTAKE_VAULT_MASTER_KEY": MASTER_KEY,
             "TSUNAGU_INTAKE_TRACES_FILE": str(tmp_path / "spans.jsonl"),
             "TSUNAGU_INTAKE_LOG_LEVEL": "DEBUG",
-            "TSUNAGU_INTAKE_MAX_DELIVERIES": "2",
+            "TSUNAGU_INTAKE_MAX_FAILURES": "2",
             "TSUNAGU_INTAKE_RETRY_BASE_DELAY": "0.05",
             "TSUNAGU_INTAKE_RETRY_MAX_DELAY": "0.1",
             "TSUNAGU_INTAKE_RELAY_POLL_INTERVAL": "0.2",

@@ -1,23 +1,32 @@
 """Durable event consumers: parse, inbox, effect, commit, ack — one transaction per fetched batch.
 
-Failure policy (architecture §4):
+Failure policy (architecture §4, ADR 0001):
 - a message that cannot be valid (bad JSON, unknown type or version, invalid data) is
   dead-lettered and terminated on first delivery;
-- a handler that raises is retried with a growing delay (``nak`` with delay, never a bare nak);
-  at the ``max_deliveries``-th failing delivery the message is dead-lettered and terminated;
-- a message delivered past that bound without a verdict is looked up in the inbox first: one
-  whose effect is committed (its ack was lost) is acked as a duplicate, never dead-lettered;
-- the database out of reach is not the message's fault: the batch is held (``in_progress`` keeps
-  it ours), the database probed with a growing delay, and the batch processed once it answers;
-  no delivery is spent and nothing is dead-lettered;
+- a handler that raises is retried with a growing delay (``nak`` with delay, never a bare nak).
+  The budget counts *failures*, recorded per event in their own transaction: at the
+  ``max_failures``-th the message is dead-lettered and terminated. A redelivery that no failure
+  caused (AckWait, a restart, a stop, an outage) spends nothing;
+- a lost race (deadlock, serialization failure, a locked SQLite file) is not a failure: the
+  transaction is run again in place, a few times, then the message handed back unspent;
+- the database out of reach is not the message's fault either: the batch is held, the database
+  probed with a growing delay, and the batch processed once it answers;
+- deliveries are bounded too, far above the failure budget (``delivery_limit``), for a message
+  that kills its process before a failure can be recorded. Past it the inbox decides first: a
+  message whose effect is committed is acked as a duplicate, never dead-lettered;
 - a batch that fails is retried message by message, so one poison message does not hold back
   the good ones around it.
+Every message from arrival to settlement is kept alive with ``in_progress`` by the pull loop, and
+prefetch is bounded to one batch, so none runs out of AckWait in our hands. A stop ends the pull
+requests first, hands back what was not started, gives the batch in hand ``stop_grace`` to finish
+and hands it back with a delay if it does not.
 Nothing is acked before its effect is committed; nothing is dropped without a dead letter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,14 +43,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from tsunagu_contracts import REGISTRY, CloudEvent, EventData, EventParseError, EventType, Registry
 
-from ..db import is_unavailable_error, ping
+from ..db import is_transient_conflict, is_unavailable_error, ping
 from ..logging import get_logger
 from ..metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from ..telemetry import extract_context, get_tracer
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .backoff import backoff_delay
 from .deadletter import publish_dead_letter
-from .inbox import already_processed, claim
+from .inbox import already_processed, claim, forget_failures, record_failure
 from .pull import PullLoop
 
 log = get_logger(__name__)
@@ -101,6 +110,9 @@ class Outcome(Enum):
 class _Item:
     msg: Msg
     attempts: int
+    """Deliveries so far, this one included (the broker's count)."""
+    failures: int = 0
+    """Handler failures recorded so far, this delivery's included."""
     event: CloudEvent[Any] | None = None
     outcome: Outcome | None = None
     error: str = ""
@@ -109,13 +121,21 @@ class _Item:
 
 @dataclass(frozen=True)
 class ConsumerPolicy:
-    max_deliveries: int = 5
+    max_failures: int = 5
+    """Handler failures of one message before it is dead-lettered."""
+    delivery_limit: int = 50
+    """Deliveries of one message before it is dead-lettered unprocessed (a message that kills its
+    process each time never records a failure)."""
     retry_base: float = 1.0
     retry_cap: float = 60.0
     ack_wait: float = 30.0
     batch: int = 100
     manage: bool = True
     """Create the durable on start; off where the operator owns consumers (production permissions)."""
+    stop_grace: float = 10.0
+    """How long a stop lets the batch in hand finish before handing it back."""
+    conflict_retries: int = 5
+    """Runs of a transaction that lost a race (deadlock, serialization failure) before handing back."""
 
 
 def consumer_config(
@@ -181,6 +201,7 @@ class EventConsumer(Generic[C]):
         self._tracer = get_tracer("tsunagu.consumer")
         self._pull: PullLoop | None = None
         self._task: asyncio.Task[None] | None = None
+        self._current: asyncio.Task[None] | None = None
         self.processed = 0
 
     @property
@@ -209,55 +230,75 @@ class EventConsumer(Generic[C]):
         await self.ensure()
         if self._nc is None:
             raise RuntimeError("the consumer has no broker (built for run_transaction only)")
-        self._pull = PullLoop(self._nc, stream=self.stream, durable=self.name, batch=self.policy.batch)
+        self._pull = PullLoop(
+            self._nc,
+            stream=self.stream,
+            durable=self.name,
+            batch=self.policy.batch,
+            keepalive=self.policy.ack_wait / 3,
+        )
         await self._pull.start()
         self._task = asyncio.create_task(self._work(), name=f"consumer:{self.name}")
 
     async def stop(self) -> None:
+        """End the pull requests, hand back what was not started, let the batch in hand finish
+        (or hand it back after ``stop_grace``), then stop keeping messages alive."""
+        pull, self._pull = self._pull, None
+        if pull is not None:
+            await pull.stop()
+            # Not started: another replica takes these at once (our requests are closed).
+            while not pull.queue.empty():
+                msg = pull.queue.get_nowait()
+                try:
+                    await msg.nak()
+                except Exception:
+                    pass
+                pull.release(msg)
         if self._task is not None:
+            current = self._current
+            if current is not None and not current.done():
+                await asyncio.wait({current}, timeout=self.policy.stop_grace)
             self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
                 pass
             self._task = None
-        if self._pull is not None:
-            # Hand back what was fetched but not processed, so another replica can take it now.
-            while not self._pull.queue.empty():
-                msg = self._pull.queue.get_nowait()
-                try:
-                    await msg.nak()
-                except Exception:
-                    pass
-            await self._pull.stop()
-            self._pull = None
+        if pull is not None:
+            await pull.close()
 
     # -- the loop ---------------------------------------------------------------------------
     async def _work(self) -> None:
-        assert self._pull is not None
-        queue = self._pull.queue
+        pull = self._pull
+        assert pull is not None
+        queue = pull.queue
         while True:
             batch = [await queue.get()]
             while len(batch) < self.policy.batch and not queue.empty():
                 batch.append(queue.get_nowait())
+            pull.wake()  # room for the next batch while this one is processed
+            self._current = asyncio.create_task(self.process(batch), name=f"batch:{self.name}")
             try:
-                await self.process(batch)
+                await asyncio.shield(self._current)
             except asyncio.CancelledError:
-                for msg in batch:  # not processed: redeliver soon
-                    try:
-                        await msg.nak()
-                    except Exception:
-                        pass
+                # Stopped past the grace: the worker thread may still commit, so the batch comes
+                # back after a delay, and the inbox sees any effect that did land as a duplicate.
+                self._current.cancel()
+                await self._hand_back(pull, batch, delay=self.policy.retry_base)
                 raise
             except Exception as exc:  # a bug in the loop itself: never ack, let them come back
                 log.error("consumer batch failed", consumer=self.name, error=type(exc).__name__)
-                for msg in batch:
-                    try:
-                        await msg.nak(delay=self.policy.retry_base)
-                    except Exception:
-                        pass
-            if queue.qsize() < self.policy.batch:
-                self._pull.wake()
+                await self._hand_back(pull, batch, delay=self.policy.retry_base)
+            finally:
+                self._current = None
+
+    async def _hand_back(self, pull: PullLoop, msgs: list[Msg], *, delay: float) -> None:
+        for msg in msgs:
+            try:
+                await msg.nak(delay=delay)
+            except Exception:  # disconnected: it comes back after AckWait
+                pass
+            pull.release(msg)
 
     async def process(self, msgs: list[Msg]) -> None:
         """Process a batch of delivered messages to the end: each acked, naked or dead-lettered."""
@@ -290,7 +331,7 @@ class EventConsumer(Generic[C]):
                 except EventParseError as exc:
                     item.outcome, item.error = Outcome.DEAD, type(exc).__name__
                     continue
-            (past_bound if item.attempts > self.policy.max_deliveries else todo).append(item)
+            (past_bound if item.attempts > self.policy.delivery_limit else todo).append(item)
         if past_bound:
             self._settle_past_bound(past_bound)
         if not todo:
@@ -334,11 +375,24 @@ class EventConsumer(Generic[C]):
             if item.event.id in done:
                 item.outcome = Outcome.DUPLICATE
             else:
-                item.outcome, item.error = Outcome.DEAD, "MaxDeliveriesExceeded"
+                item.outcome, item.error = Outcome.DEAD, "DeliveryLimitExceeded"
 
     def _failed(self, item: _Item, exc: BaseException) -> None:
+        """The handler failed on ``item`` alone: count the failure, and retry or dead-letter."""
         item.error = type(exc).__name__
-        item.outcome = Outcome.DEAD if item.attempts >= self.policy.max_deliveries else Outcome.RETRY
+        if is_transient_conflict(exc):
+            # Lost a race again and again: hand it back, unspent, to meet other company.
+            item.outcome = Outcome.RETRY
+            return
+        assert item.event is not None
+        try:
+            item.failures = record_failure(self._engine, self.name, item.event.id, item.error)
+        except Exception as record_exc:
+            if is_unavailable_error(record_exc) and not self._database_answers():
+                item.outcome = Outcome.UNAVAILABLE
+                return
+            raise
+        item.outcome = Outcome.DEAD if item.failures >= self.policy.max_failures else Outcome.RETRY
 
     def _database_answers(self) -> bool:
         try:
@@ -355,12 +409,17 @@ class EventConsumer(Generic[C]):
         return event
 
     def run_transaction(
-        self, events: Sequence[CloudEvent[Any]], headers: Sequence[dict[str, str] | None] = ()
+        self,
+        events: Sequence[CloudEvent[Any]],
+        headers: Sequence[dict[str, str] | None] = (),
+        *,
+        redelivered: Sequence[str] = (),
     ) -> list[bool]:
         """Claim ``events`` in the inbox and run the handler for each new one, in one transaction.
 
         Returns, per event, whether it was processed (False: a duplicate, which changes nothing).
-        ``headers`` are the messages' headers, whose trace context the handler's span continues.
+        ``headers`` are the messages' headers, whose trace context the handler's span continues;
+        ``redelivered`` the ids whose failure counts go with this commit.
         An exception rolls the whole transaction back. Tests deliver events through this too.
         """
         processed: list[bool] = []
@@ -391,6 +450,7 @@ class EventConsumer(Generic[C]):
                     else:
                         self.subscription.handler(self.context, uow, event)
                 processed.append(True)
+            forget_failures(session, self.name, redelivered)
             uow.flush_events()
             session.commit()
         if uow.events_written and self._uow_factory.on_events_committed is not None:
@@ -398,9 +458,23 @@ class EventConsumer(Generic[C]):
         return processed
 
     def _transaction(self, items: list[_Item]) -> None:
+        """Run the batch's transaction; a lost race (deadlock, serialization failure) runs it again
+        in place after a short random pause, and is raised only when it keeps losing."""
         events = [i.event for i in items if i.event is not None]
         assert len(events) == len(items)
-        results = self.run_transaction(events, [i.msg.headers for i in items])
+        # Only a redelivered message can have failures counted (the first delivery has none).
+        redelivered = [i.event.id for i in items if i.event is not None and i.attempts > 1]
+        for run in range(1, self.policy.conflict_retries + 1):
+            try:
+                results = self.run_transaction(
+                    events, [i.msg.headers for i in items], redelivered=redelivered
+                )
+                break
+            except Exception as exc:
+                if not is_transient_conflict(exc) or run == self.policy.conflict_retries:
+                    raise
+                log.info("transaction lost a race; running it again", consumer=self.name, run=run)
+                time.sleep(random.uniform(0, 0.02 * 2**run))
         for item, processed in zip(items, results, strict=True):
             item.outcome = Outcome.PROCESSED if processed else Outcome.DUPLICATE
 
@@ -413,17 +487,22 @@ class EventConsumer(Generic[C]):
             if outcome in (Outcome.PROCESSED, Outcome.DUPLICATE):
                 await item.msg.ack()
             elif outcome is Outcome.RETRY:
-                delay = backoff_delay(item.attempts, base=self.policy.retry_base, cap=self.policy.retry_cap)
+                delay = backoff_delay(
+                    max(item.failures, 1), base=self.policy.retry_base, cap=self.policy.retry_cap
+                )
                 log.warning(
                     "handler failed; will retry",
                     consumer=self.name,
                     error=item.error,
-                    attempt=item.attempts,
+                    failures=item.failures,
+                    delivery=item.attempts,
                     stream_seq=item.msg.metadata.sequence.stream,
                 )
                 await item.msg.nak(delay=delay)
             elif outcome is Outcome.DEAD:
                 outcome = await self._dead_letter(item)
+            if self._pull is not None:
+                self._pull.release(item.msg)
             counts[outcome.value] = counts.get(outcome.value, 0) + 1
         for value, n in counts.items():
             MESSAGES_CONSUMED.labels(consumer=self.name, outcome=value).inc(n)
@@ -431,7 +510,9 @@ class EventConsumer(Generic[C]):
 
     async def _dead_letter(self, item: _Item) -> Outcome:
         try:
-            await publish_dead_letter(self.js, item.msg, consumer=self.name, error_class=item.error)
+            await publish_dead_letter(
+                self.js, item.msg, consumer=self.name, error_class=item.error, failures=item.failures
+            )
         except Exception as exc:
             log.warning(
                 "dead-letter publish failed; will retry", consumer=self.name, error=type(exc).__name__
@@ -444,26 +525,29 @@ class EventConsumer(Generic[C]):
             "message dead-lettered",
             consumer=self.name,
             error=item.error,
-            attempts=item.attempts,
+            failures=item.failures,
+            deliveries=item.attempts,
             stream_seq=item.msg.metadata.sequence.stream,
         )
+        if item.failures and item.event is not None:
+            # A later `dlq retry` starts with a fresh budget; pruning sweeps what this misses.
+            try:
+                await asyncio.to_thread(self._forget_failures, item.event.id)
+            except Exception:
+                pass
         return Outcome.DEAD
 
+    def _forget_failures(self, event_id: str) -> None:
+        with self._engine.begin() as conn:
+            forget_failures(conn, self.name, [event_id])
+
     async def _wait_for_database(self, items: list[_Item], round_: int) -> None:
-        """Hold the messages (``in_progress``) until the database answers again."""
+        """Hold the messages until the database answers again (the pull loop keeps them alive)."""
         log.warning("database unavailable; holding messages", consumer=self.name, held=len(items))
-        last_progress = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
             await asyncio.sleep(backoff_delay(attempt, base=0.2, cap=5.0))
-            if time.monotonic() - last_progress > self.policy.ack_wait / 3:
-                for item in items:
-                    try:
-                        await item.msg.in_progress()
-                    except Exception:
-                        pass
-                last_progress = time.monotonic()
             if await asyncio.to_thread(self._database_answers):
                 log.info("database reachable again", consumer=self.name, after_rounds=round_)
                 return

@@ -29,6 +29,9 @@ H_SEQUENCE = "Tsunagu-Dlq-Sequence"
 H_CONSUMER = "Tsunagu-Dlq-Consumer"
 H_ERROR = "Tsunagu-Dlq-Error"
 H_ATTEMPTS = "Tsunagu-Dlq-Attempts"
+"""Deliveries of the original message, the last included."""
+H_FAILURES = "Tsunagu-Dlq-Failures"
+"""Handler failures recorded for it (0: it never reached its handler, or never failed there)."""
 H_TIME = "Tsunagu-Dlq-Time"
 
 H_ORIGINAL_PREFIX = "Tsunagu-Dlq-Original-"
@@ -55,7 +58,7 @@ def dead_letter_id(msg: Msg, consumer: str) -> str:
     return f"dlq-{consumer}-{original}-{msg.metadata.sequence.stream}"
 
 
-def dead_letter_headers(msg: Msg, *, consumer: str, error_class: str) -> dict[str, str]:
+def dead_letter_headers(msg: Msg, *, consumer: str, error_class: str, failures: int = 0) -> dict[str, str]:
     md = msg.metadata
     headers = _original_headers(msg)
     headers |= {
@@ -65,18 +68,21 @@ def dead_letter_headers(msg: Msg, *, consumer: str, error_class: str) -> dict[st
         H_CONSUMER: consumer,
         H_ERROR: error_class,
         H_ATTEMPTS: str(md.num_delivered),
+        H_FAILURES: str(failures),
         H_TIME: datetime.now(UTC).isoformat(),
         "Nats-Msg-Id": dead_letter_id(msg, consumer),
     }
     return headers
 
 
-async def publish_dead_letter(js: JetStreamContext, msg: Msg, *, consumer: str, error_class: str) -> None:
+async def publish_dead_letter(
+    js: JetStreamContext, msg: Msg, *, consumer: str, error_class: str, failures: int = 0
+) -> None:
     """Copy ``msg`` to the dead-letter stream; raises if the broker does not acknowledge it."""
     ack = await js.publish(
         dlq_subject(consumer),
         msg.data,
-        headers=dead_letter_headers(msg, consumer=consumer, error_class=error_class),
+        headers=dead_letter_headers(msg, consumer=consumer, error_class=error_class, failures=failures),
     )
     if ack.duplicate:
         # Only this same dead letter has this id: stored by an earlier try whose termination failed.

@@ -7,6 +7,17 @@ until AckWait). This loop keeps up to ``max_requests`` pull requests open, each 
 never waits for a full batch. The server serves pull requests first in, first out, which lets
 the loop know when a request is used up; a request that is never answered (a server restart
 loses it) expires by deadline and is replaced.
+
+Two bounds keep AckWait from running out on messages that are ours but not yet settled:
+- prefetch is bounded: what is queued plus what open requests may still bring never exceeds
+  ``max_buffered`` (one batch by default), so at most one batch waits while one is processed;
+- every message is *held* from arrival until the consumer settles it (:meth:`PullLoop.release`),
+  and a held message is kept alive with ``in_progress`` every ``keepalive`` seconds (a third of
+  AckWait), however long the handler or a database outage takes.
+
+:meth:`PullLoop.stop` ends the pull requests first: it drains the inbox subscription (the server
+stops serving the requests; messages already on their way are still queued, not lost), so what
+the consumer hands back afterwards goes to another replica at once.
 """
 
 from __future__ import annotations
@@ -23,6 +34,12 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from ..aio import wait_set
+
+
+@dataclass
+class _Held:
+    msg: Msg
+    touched: float
 
 
 @dataclass
@@ -46,40 +63,60 @@ class PullLoop:
         expires: float = 5.0,
         max_requests: int = 2,
         max_buffered: int | None = None,
+        keepalive: float = 10.0,
     ) -> None:
         self._nc = nc
         self._next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
         self.batch = batch
         self.expires = expires
         self.max_requests = max_requests
-        self.max_buffered = max_buffered if max_buffered is not None else batch * 4
+        self.max_buffered = max_buffered if max_buffered is not None else batch
+        self.keepalive = keepalive
         self.queue: asyncio.Queue[Msg] = asyncio.Queue()
+        self._held: dict[int, _Held] = {}
         self._open: deque[_Request] = deque()
         self._ids = itertools.count()
         self._prefix = ""
         self._sub: Subscription | None = None
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._keepalive_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self._prefix = self._nc.new_inbox()
         self._sub = await self._nc.subscribe(f"{self._prefix}.*", cb=self._on_msg, pending_msgs_limit=-1)
         self._task = asyncio.create_task(self._request_loop(), name=f"pull:{self._next_subject}")
+        self._keepalive_task = asyncio.create_task(
+            self._keepalive_loop(), name=f"keepalive:{self._next_subject}"
+        )
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        """End the pull requests; messages already sent to us are still queued. Held messages stay
+        alive until :meth:`close`."""
+        await _cancel(self._task)
+        self._task = None
         if self._sub is not None:
             try:
-                await self._sub.unsubscribe()
-            except Exception:  # connection already closed: nothing to undo
+                await self._sub.drain()  # type: ignore[no-untyped-call]  # nats-py leaves it unannotated
+            except Exception:  # connection closed or closing: the server ends our requests itself
                 pass
             self._sub = None
+        self._open.clear()
+
+    async def close(self) -> None:
+        """Stop keeping held messages alive (after the consumer settled or handed them back)."""
+        await self.stop()
+        await _cancel(self._keepalive_task)
+        self._keepalive_task = None
+        self._held.clear()
+
+    def release(self, msg: Msg) -> None:
+        """``msg`` is settled (acked, naked or terminated): stop keeping it alive."""
+        self._held.pop(id(msg), None)
+
+    @property
+    def held(self) -> int:
+        return len(self._held)
 
     def wake(self) -> None:
         """Ask for more now (called when the consumer drained its queue)."""
@@ -95,6 +132,7 @@ class PullLoop:
                     break
             self._changed.set()
             return
+        self._held[id(msg)] = _Held(msg, time.monotonic())
         self.queue.put_nowait(msg)
         if self._open:
             head = self._open[0]
@@ -108,14 +146,15 @@ class PullLoop:
             now = time.monotonic()
             while self._open and self._open[0].deadline < now:
                 self._open.popleft()  # lost (server restart) or never answered
-            while (
-                len(self._open) < self.max_requests
-                and self.queue.qsize() < self.max_buffered
-                and self._nc.is_connected
-            ):
+            while len(self._open) < self.max_requests and self._nc.is_connected:
+                # Never ask for more than fits: queued plus still expected stays within the bound.
+                expected = sum(r.batch - r.received for r in self._open)
+                room = min(self.batch, self.max_buffered - self.queue.qsize() - expected)
+                if room <= 0:
+                    break
                 rid = str(next(self._ids))
-                req = _Request(rid=rid, batch=self.batch, deadline=now + self.expires + 2.0)
-                payload = json.dumps({"batch": self.batch, "expires": int(self.expires * 1e9)}).encode()
+                req = _Request(rid=rid, batch=room, deadline=now + self.expires + 2.0)
+                payload = json.dumps({"batch": room, "expires": int(self.expires * 1e9)}).encode()
                 try:
                     await self._nc.publish(self._next_subject, payload, reply=f"{self._prefix}.{rid}")
                 except Exception:
@@ -123,3 +162,25 @@ class PullLoop:
                 self._open.append(req)
             self._changed.clear()
             await wait_set(self._changed, 0.5)
+
+    async def _keepalive_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.keepalive / 2)
+            due = time.monotonic() - self.keepalive
+            for held in [h for h in self._held.values() if h.touched <= due]:
+                try:
+                    await held.msg.in_progress()
+                except (
+                    Exception
+                ):  # disconnected: the message comes back after AckWait, and the inbox knows it
+                    continue
+                held.touched = time.monotonic()
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass

@@ -34,3 +34,15 @@ inbox = sa.Table(
     sa.Column("event_id", sa.String(36), primary_key=True),
     sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# A message's handler failures, kept apart from its deliveries: a redelivery after AckWait, a
+# restart or an outage spends nothing (ADR 0001). The row goes when the message is settled.
+consumer_failures = sa.Table(
+    "tsunagu_consumer_failures",
+    metadata,
+    sa.Column("consumer", sa.String(200), primary_key=True),
+    sa.Column("event_id", sa.String(36), primary_key=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("last_error", sa.String(200), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)

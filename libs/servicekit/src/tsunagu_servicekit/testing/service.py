@@ -44,7 +44,7 @@ QUICK_DELIVERY: dict[str, Any] = {
     "relay_poll_interval": 0.2,
     "retry_base_delay": 0.05,
     "retry_max_delay": 0.2,
-    "max_deliveries": 3,
+    "max_failures": 3,
 }
 """The relay and redelivery settings of a test: a failing message is dead-lettered within a second."""
 

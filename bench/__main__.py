@@ -19,11 +19,12 @@ from tsunagu_servicekit.logging import configure_logging
 from tsunagu_servicekit.messaging.rebuild import rebuild_projection
 from tsunagu_servicekit.natsserver import NatsServerProcess, nats_server_binary, nats_server_version
 
-from . import faststream_peer, latency, pipeline, raw, report
+from . import faststream_peer, httppath, latency, pipeline, raw, report
 from .benchapp import metadata, projection, projection_count, projection_writer, settings_for
 from .common import (
     RAW_STREAM,
     RAW_SUBJECT,
+    Databases,
     Sizes,
     connect,
     ensure_stream,
@@ -45,8 +46,10 @@ def _projection_engine(path: Path) -> sa.Engine:
     return engine
 
 
-async def _measure(url: str, workdir: Path, sizes: Sizes) -> dict[str, dict[str, Any]]:
+async def _measure(url: str, workdir: Path, sizes: Sizes, postgres: str | None) -> dict[str, dict[str, Any]]:
     figures: dict[str, dict[str, Any]] = {}
+    sqlite = Databases(workdir)
+    pg = Databases(workdir, postgres) if postgres else None
     nc = await connect(url, "bench-raw")
     js = nc.jetstream()
     try:
@@ -57,7 +60,10 @@ async def _measure(url: str, workdir: Path, sizes: Sizes) -> dict[str, dict[str,
         _say(f"1a raw pipelined publish of {sizes.publish:,} events")
         figures["raw_publish"] = await raw.publish_ceiling(js, make_payloads(sizes.publish), sizes.window)
         _say(f"3a kit relay, {sizes.relay:,} outbox rows")
-        figures["relay"] = await pipeline.relay_throughput(url, workdir, sizes.relay)
+        figures["relay"] = await pipeline.relay_throughput(url, sqlite, sizes.relay)
+        if pg:
+            _say(f"3a kit relay on PostgreSQL, {sizes.relay:,} outbox rows")
+            figures["relay_pg"] = await pipeline.relay_throughput(url, pg, sizes.relay, name="relay_pg")
 
         rest = make_payloads(sizes.replay - sizes.publish, start=sizes.publish)
         await publish_pipelined(js, RAW_SUBJECT, rest, sizes.window)
@@ -68,18 +74,44 @@ async def _measure(url: str, workdir: Path, sizes: Sizes) -> dict[str, dict[str,
         _say(f"2a FastStream one-message pull subscriber, {sizes.peer_plain:,}")
         figures["faststream_plain"] = await faststream_peer.plain_peer(url, sizes.peer_plain)
         _say(f"3b kit consumer, the {sizes.relay:,} events 3a published")
-        consumer = await pipeline.start_consumer_runtime(url, workdir)
+        consumer = await pipeline.start_consumer_runtime(url, sqlite)
         try:
             figures["consumer"] = await pipeline.consumer_throughput(consumer, sizes.relay)
             _say(f"3c hop latency at {sizes.latency_rate:g}/s for {sizes.latency_seconds:g} s: kit, then raw")
             figures["latency_pipeline"] = await latency.pipeline_latency(
-                url, consumer, workdir, sizes.latency_rate, sizes.latency_seconds, sizes.latency_warmup
+                url,
+                consumer,
+                workdir,
+                sqlite.fresh("producer"),
+                sizes.latency_rate,
+                sizes.latency_seconds,
+                sizes.latency_warmup,
             )
         finally:
             await consumer.stop()
         figures["latency_raw"] = await latency.raw_latency(
             js, sizes.latency_rate, sizes.latency_seconds, sizes.latency_warmup
         )
+        if pg:
+            # The consumer's durable has consumed 3a's events: a fresh name reads them again.
+            _say(f"3b kit consumer on PostgreSQL, the {sizes.relay:,} events 3a published")
+            consumer = await pipeline.start_consumer_runtime(
+                url, pg, name="consumer_pg", service="benchconsumerpg"
+            )
+            try:
+                figures["consumer_pg"] = await pipeline.consumer_throughput(consumer, sizes.relay)
+                _say("3c hop latency on PostgreSQL")
+                figures["latency_pipeline_pg"] = await latency.pipeline_latency(
+                    url,
+                    consumer,
+                    workdir,
+                    pg.fresh("producer_pg"),
+                    sizes.latency_rate,
+                    sizes.latency_seconds,
+                    sizes.latency_warmup,
+                )
+            finally:
+                await consumer.stop()
 
         _say(f"1c raw fetch(1000), no ack, of {sizes.replay:,}")
         figures["raw_fetch_noack"] = await raw.fetch_noack_ceiling(js, sizes.replay)
@@ -106,6 +138,23 @@ async def _measure(url: str, workdir: Path, sizes: Sizes) -> dict[str, dict[str,
             "rows": projection_count(rebuild_db),
         }
         rebuild_db.dispose()
+
+        for concurrency in sizes.http_concurrency:
+            _say(f"5  HTTP path, {sizes.http_requests:,} commands from {concurrency} clients: kit, then peer")
+            figures[f"http_kit_c{concurrency}"] = await httppath.kit_path(
+                url, sqlite, sizes.http_requests, concurrency, traced=False
+            )
+            figures[f"http_peer_c{concurrency}"] = await httppath.peer_path(
+                sqlite, sizes.http_requests, concurrency
+            )
+        traced_at = sizes.http_concurrency[len(sizes.http_concurrency) // 2]
+        _say(f"6  tracing at the default sampling, {traced_at} clients")
+        figures["http_kit_traced"] = await httppath.kit_path(
+            url, sqlite, sizes.http_requests, traced_at, traced=True
+        )
+        figures["http_kit_untraced"] = await httppath.kit_path(
+            url, sqlite, sizes.http_requests, traced_at, traced=False
+        )
     finally:
         await nc.close()
     return figures
@@ -123,16 +172,23 @@ def _completeness(figures: dict[str, dict[str, Any]], sizes: Sizes) -> list[str]
         "consumer": sizes.relay,
         "rebuild": sizes.replay,
     }
+    for name in ("relay_pg", "consumer_pg"):
+        if name in figures:
+            expected[name] = sizes.relay
+    for name in figures:
+        if name.startswith("http_"):
+            expected[name] = sizes.http_requests
     for name, n in expected.items():
         fig = figures[name]
         if fig["count"] < n:
             problems.append(f"{name}: {fig['count']} of {n} messages within the time allowed")
         if "rows" in fig and fig["rows"] != n:
             problems.append(f"{name}: {fig['rows']} projection rows, expected {n}")
-    if figures["consumer"]["effects"] != sizes.relay:
-        problems.append(f"consumer: {figures['consumer']['effects']} effect rows, expected {sizes.relay}")
-    for name in ("latency_pipeline", "latency_raw"):
-        if figures[name]["lost"]:
+    for name in ("consumer", "consumer_pg"):
+        if name in figures and figures[name]["effects"] != sizes.relay:
+            problems.append(f"{name}: {figures[name]['effects']} effect rows, expected {sizes.relay}")
+    for name in ("latency_pipeline", "latency_raw", "latency_pipeline_pg"):
+        if name in figures and figures[name]["lost"]:
             problems.append(f"{name}: {figures[name]['lost']} events never arrived")
     return problems
 
@@ -148,6 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-rate", type=float, help="3c: events per second (default 200)")
     parser.add_argument("--latency-seconds", type=float, help="3c: seconds measured per side (default 10)")
     parser.add_argument("--latency-warmup", type=float, help="3c: seconds of warm-up per side (default 2)")
+    parser.add_argument("--http-requests", type=int, help="5: commands per HTTP run (default 2,000)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("TSUNAGU_BENCH_DATABASE_URL") or os.environ.get("TSUNAGU_TEST_DATABASE_URL"),
+        help="PostgreSQL server URL for the relay, consumer and latency on PostgreSQL (a database is "
+        "created per measurement); default: TSUNAGU_BENCH_DATABASE_URL or TSUNAGU_TEST_DATABASE_URL",
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL figures")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON result path")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
@@ -162,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency_rate": args.latency_rate,
         "latency_seconds": args.latency_seconds,
         "latency_warmup": args.latency_warmup,
+        "http_requests": args.http_requests,
     }
     sizes = Sizes(**{**base.as_dict(), **{k: v for k, v in overrides.items() if v is not None}})
     if sizes.replay < sizes.publish or sizes.ack_consume > sizes.replay:
@@ -183,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tsunagu-bench-") as tmp:
         workdir = Path(tmp)
         with NatsServerProcess(store_dir=workdir / "nats", log_file=workdir / "nats-server.log") as server:
-            figures = asyncio.run(_measure(server.url, workdir, sizes))
+            postgres = None if args.no_postgres else args.postgres
+            figures = asyncio.run(_measure(server.url, workdir, sizes, postgres))
     total = time.perf_counter() - started
     env["loadavg_1m_after"] = os.getloadavg()[0]
 

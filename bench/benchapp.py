@@ -9,11 +9,13 @@ the raw and peer measurements come from :func:`payload`, a fast template of the 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi import APIRouter
 from pydantic import Field
 from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event, new_event_id
 from tsunagu_servicekit.messaging.consumer import subscribe
@@ -48,6 +50,16 @@ effects = sa.Table(
     sa.Column("n", sa.Integer(), nullable=False),
     sa.Column("handled_ns", sa.BigInteger(), nullable=False),
 )
+
+commands = sa.Table(
+    "bench_commands",
+    metadata,
+    sa.Column("command_id", sa.String(36), primary_key=True),
+    sa.Column("n", sa.Integer(), nullable=False),
+    sa.Column("note", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""What an HTTP command writes (5): the kit's path adds its event to the outbox, the peer does not."""
 
 projection = sa.Table(
     "bench_projection",
@@ -126,18 +138,19 @@ def handle_pinged(_context: None, uow: UnitOfWork, event: CloudEvent[BenchPinged
 
 
 def settings_for(service: str, *, database_url: str, nats_url: str, **extra: Any) -> ServiceSettings:
+    defaults: dict[str, Any] = {"log_level": "WARNING", "trace_sample_ratio": 0.0}
     return ServiceSettings(
         service_name=service,
         database_url=database_url,
         nats_url=nats_url,
         environment="test",
-        log_level="WARNING",
-        trace_sample_ratio=0.0,
-        **extra,
+        **(defaults | extra),
     )
 
 
-def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime[None]:
+def build_runtime(
+    settings: ServiceSettings, *, consume: bool, routers: Sequence[APIRouter] = ()
+) -> ServiceRuntime[None]:
     subs = [subscribe(BenchPinged, handle_pinged)] if consume else []
     return ServiceRuntime(
         Infrastructure(settings),
@@ -145,6 +158,7 @@ def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime
         title="bench app",
         migrations=MIGRATIONS,
         subscriptions=subs,
+        routers=routers,
         registry=REGISTRY,
     )
 

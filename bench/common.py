@@ -6,8 +6,11 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import nats
+import sqlalchemy as sa
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
@@ -40,6 +43,10 @@ class Sizes:
     """3c: seconds at the same rate before measuring (each side)."""
     window: int = 1000
     """Pipelined publish window of the raw ceiling."""
+    http_requests: int = 2000
+    """5/6: commands sent per HTTP run."""
+    http_concurrency: tuple[int, ...] = (1, 8, 32)
+    """5: clients sending at once; 6 (tracing) runs at the middle one."""
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -53,9 +60,11 @@ class Sizes:
             latency_seconds=1.5,
             latency_warmup=0.5,
             window=1000,
+            http_requests=100,
+            http_concurrency=(1, 8),
         )
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -111,6 +120,34 @@ async def paced(per_second: float, seconds: float, send, warmup: float) -> None:
         if delay > 0:
             await asyncio.sleep(delay)
         await send(i, i >= warmup * per_second)
+
+
+class Databases:
+    """Fresh databases for the measurements: SQLite files in the work directory, or, given a
+    PostgreSQL server URL, a new database on it per name (dropped first if a run left it)."""
+
+    def __init__(self, workdir: Path, postgres_url: str | None = None) -> None:
+        self.workdir = workdir
+        self.postgres = sa.make_url(postgres_url) if postgres_url else None
+
+    @property
+    def kind(self) -> str:
+        return "postgresql" if self.postgres else "sqlite"
+
+    def fresh(self, name: str) -> str:
+        if self.postgres is None:
+            path = self.workdir / f"{name}.db"
+            path.unlink(missing_ok=True)
+            return f"sqlite:///{path}"
+        database = f"tsunagu_bench_{name}"
+        admin = sa.create_engine(self.postgres.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        finally:
+            admin.dispose()
+        return self.postgres.set(database=database).render_as_string(hide_password=False)
 
 
 def rate(count: int, seconds: float) -> float:

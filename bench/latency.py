@@ -65,7 +65,13 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 
 async def pipeline_latency(
-    url: str, consumer: ServiceRuntime, workdir: Path, per_second: float, seconds: float, warmup: float
+    url: str,
+    consumer: ServiceRuntime,
+    workdir: Path,
+    producer_db: str,
+    per_second: float,
+    seconds: float,
+    warmup: float,
 ) -> dict[str, float]:
     """``consumer`` started (its subscription is the bench handler); the producer is a subprocess."""
     COMMITTED.clear()
@@ -80,7 +86,7 @@ async def pipeline_latency(
             "--nats",
             url,
             "--db",
-            str(workdir / "producer.db"),
+            producer_db,
             "--rate",
             str(per_second),
             "--seconds",

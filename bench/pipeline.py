@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 from tsunagu_servicekit.broker import create_broker
 from tsunagu_servicekit.db import create_db_engine, migrate
@@ -22,7 +21,7 @@ from tsunagu_servicekit.unit_of_work import UnitOfWorkFactory
 
 from . import benchapp
 from .benchapp import CLOCK, MIGRATIONS, build_runtime, emit_pinged, settings_for
-from .common import rate, wait_until
+from .common import Databases, rate, wait_until
 
 RELAY_SERVICE = "benchrelay"
 CONSUMER_SERVICE = "benchconsumer"
@@ -36,8 +35,8 @@ def _fill_outbox(factory: UnitOfWorkFactory, n: int, chunk: int = 1000) -> None:
             uow.commit()
 
 
-async def relay_throughput(url: str, workdir: Path, n: int) -> dict[str, float]:
-    settings = settings_for(RELAY_SERVICE, database_url=f"sqlite:///{workdir / 'relay.db'}", nats_url=url)
+async def relay_throughput(url: str, databases: Databases, n: int, name: str = "relay") -> dict[str, float]:
+    settings = settings_for(RELAY_SERVICE, database_url=databases.fresh(name), nats_url=url)
     engine = create_db_engine(settings.resolved_database_url())
     broker = create_broker(settings)
     try:
@@ -68,13 +67,14 @@ async def relay_throughput(url: str, workdir: Path, n: int) -> dict[str, float]:
     }
 
 
-async def start_consumer_runtime(url: str, workdir: Path) -> ServiceRuntime[None]:
-    """The consuming service, migrated before the clock starts; not started yet."""
-    settings = settings_for(
-        CONSUMER_SERVICE, database_url=f"sqlite:///{workdir / 'consumer.db'}", nats_url=url
-    )
+async def start_consumer_runtime(
+    url: str, databases: Databases, name: str = "consumer", service: str = CONSUMER_SERVICE
+) -> ServiceRuntime[None]:
+    """The consuming service, migrated before the clock starts; not started yet. Another
+    ``service`` name is another durable, which reads the stream from its start again."""
+    settings = settings_for(service, database_url=databases.fresh(name), nats_url=url)
     runtime = build_runtime(settings, consume=True)
-    await asyncio.to_thread(migrate, runtime.engine, service=CONSUMER_SERVICE, version_locations=[MIGRATIONS])
+    await asyncio.to_thread(migrate, runtime.engine, service=service, version_locations=[MIGRATIONS])
     return runtime
 
 

@@ -21,9 +21,9 @@ from .common import paced
 
 
 async def produce(
-    url: str, database: Path, per_second: float, seconds: float, warmup: float
+    url: str, database_url: str, per_second: float, seconds: float, warmup: float
 ) -> dict[str, int]:
-    settings = settings_for("benchproducer", database_url=f"sqlite:///{database}", nats_url=url)
+    settings = settings_for("benchproducer", database_url=database_url, nats_url=url)
     runtime = build_runtime(settings, consume=False)
     sent: dict[str, int] = {}
 
@@ -54,7 +54,7 @@ async def produce(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nats", required=True)
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", required=True, help="SQLAlchemy URL of the producer's database")
     parser.add_argument("--rate", type=float, required=True)
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--warmup", type=float, default=2.0)

@@ -34,3 +34,14 @@ inbox = sa.Table(
     sa.Column("event_id", sa.String(36), primary_key=True),
     sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Which relay may publish this database's outbox (PostgreSQL; SQLite is one process per file).
+relay_lease = sa.Table(
+    "tsunagu_relay_lease",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    # The fencing token: +1 each time the lease changes hands, never on a renewal.
+    sa.Column("token", sa.BigInteger(), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)

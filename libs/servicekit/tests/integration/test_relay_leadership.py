@@ -75,7 +75,9 @@ class _Recording:
 
 
 def relay_runtime(database_url: str, nats_url: str, **extra: Any) -> ServiceRuntime[None]:
-    settings = settings_for(SERVICE, database_url=database_url, nats_url=nats_url, relay_poll_interval=0.1, **extra)
+    settings = settings_for(
+        SERVICE, database_url=database_url, nats_url=nats_url, relay_poll_interval=0.1, **extra
+    )
     return build_runtime(settings, consume=False)
 
 
@@ -93,13 +95,15 @@ def admin(pg_url: str) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
-def terminate_sessions(admin: sa.Engine, *, application_name: str | None = None, user: str | None = None) -> int:
+def terminate_sessions(
+    admin: sa.Engine, *, application_name: str | None = None, user: str | None = None
+) -> int:
     """``pg_terminate_backend`` every session of one relay; returns how many were ended."""
     column, value = ("application_name", application_name) if application_name else ("usename", user)
     with admin.connect() as conn:
         ended = conn.execute(
             sa.text(
-                f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "  # noqa: S608 - fixed column
+                f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                 f"WHERE {column} = :v AND datname = current_database() AND pid <> pg_backend_pid()"
             ),
             {"v": value},
@@ -107,7 +111,9 @@ def terminate_sessions(admin: sa.Engine, *, application_name: str | None = None,
     return int(ended)
 
 
-async def commit_steadily(writer: ServiceRuntime[None], relays: list[ServiceRuntime[None]], count: int) -> list[str]:
+async def commit_steadily(
+    writer: ServiceRuntime[None], relays: list[ServiceRuntime[None]], count: int
+) -> list[str]:
     """``count`` events committed one by one, 50 ms apart, waking every relay after each."""
     ids: list[str] = []
     for _ in range(count):
@@ -171,7 +177,9 @@ async def test_a_relay_cut_off_from_the_database_stops_publishing_before_another
                     conn.execute(sa.text(f'ALTER ROLE "{role}" NOLOGIN'))
                 terminate_sessions(admin, user=role)
                 ids += await commit_steadily(b, [a, b], 60)
-                await wait_for(lambda: b.infra.relay.pending_count() == 0, timeout=30, message="all published")
+                await wait_for(
+                    lambda: b.infra.relay.pending_count() == 0, timeout=30, message="all published"
+                )
                 await wait_for(lambda: log.of("b"), timeout=30, message="relay B took over")
     finally:
         with admin.connect() as conn:

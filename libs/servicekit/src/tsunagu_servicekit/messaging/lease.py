@@ -42,7 +42,8 @@ _CLAIM = text(
     """
 )
 _RELEASE = text(
-    "UPDATE tsunagu_relay_lease SET expires_at = now() WHERE name = :name AND holder = :holder AND token = :token"
+    "UPDATE tsunagu_relay_lease SET expires_at = now()"
+    " WHERE name = :name AND holder = :holder AND token = :token"
 )
 
 PUBLISH_SHARE = 2 / 3

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from tsunagu_servicekit.db import create_db_engine
-from tsunagu_servicekit.messaging.lease import RelayLease
+import pytest
+import sqlalchemy as sa
+from pydantic import Field
+from tsunagu_contracts import ID_PATTERN, EventData, EventType, Registry, new_event, new_event_id
+from tsunagu_servicekit.db import create_db_engine, migrate
+from tsunagu_servicekit.messaging.lease import PUBLISH_SHARE, RelayLease
+from tsunagu_servicekit.messaging.outbox import outbox_entries, outbox_row
 from tsunagu_servicekit.messaging.relay import OutboxRelay
+from tsunagu_servicekit.messaging.tables import outbox
+from tsunagu_servicekit.testing.databases import is_postgres
+
+
+class Noted(EventData):
+    """A test event of this module's own registry."""
+
+    thing_id: str = Field(pattern=ID_PATTERN)
+
+
+Registry().register(Noted, EventType("training", "leasetest", "noted", 1))
 
 
 def test_the_holder_publishes_for_two_thirds_of_the_term_counted_from_when_the_renewal_was_sent() -> None:
@@ -47,3 +68,83 @@ def test_on_sqlite_the_relay_holds_no_lease_one_process_owns_the_file(tmp_path: 
         assert relay._may_publish()
     finally:
         engine.dispose()
+
+
+# -- on PostgreSQL: two relays on one database, a fake broker -------------------------------------
+
+
+@dataclass
+class ClockJumpingJetStream:
+    """Acknowledges every publish; after ``jump_after`` of them, the holder's lease time runs out
+    (as if the pass had stalled), which the relay must notice before its next publish."""
+
+    relay: OutboxRelay | None = None
+    jump_after: int | None = None
+    published: list[str] = field(default_factory=list)
+
+    async def publish_async(
+        self, subject: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[Any]:
+        self.published.append(headers["Nats-Msg-Id"])
+        if self.relay is not None and len(self.published) == self.jump_after:
+            lease = self.relay._lease
+            assert lease is not None
+            lease.settle(lease.token, time.monotonic() - lease.ttl * PUBLISH_SHARE)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future.set_result(SimpleNamespace(seq=len(self.published), duplicate=False))
+        return future
+
+
+@pytest.fixture
+def pg_engine(database_url: str) -> Iterator[sa.Engine]:
+    if not is_postgres(database_url):
+        pytest.skip("the relay lease is PostgreSQL's (SQLite is one process per database file)")
+    engine = create_db_engine(database_url)
+    migrate(engine, service="leasetest")
+    yield engine
+    engine.dispose()
+
+
+def stage(engine: sa.Engine, count: int) -> list[str]:
+    ids = []
+    with engine.begin() as conn:
+        for _ in range(count):
+            row = outbox_row(new_event(Noted(thing_id=new_event_id())), {})
+            conn.execute(sa.insert(outbox).values(**row))
+            ids.append(str(row["event_id"]))
+    return ids
+
+
+async def test_a_pass_stops_before_the_first_message_its_lease_no_longer_covers(pg_engine: sa.Engine) -> None:
+    ids = stage(pg_engine, 5)
+    js = ClockJumpingJetStream(jump_after=3)
+    relay = OutboxRelay(pg_engine, lambda: js, service="leasetest")  # type: ignore[arg-type,return-value]
+    js.relay = relay
+    assert await relay.publish_pending() == 3
+    assert js.published == ids[:3]
+    assert relay.pending_count() == 2  # untouched: no failure recorded
+    assert [(e.attempts, e.last_error) for e in outbox_entries(pg_engine, "pending")] == [(0, None)] * 2
+    # The marking transaction renewed the lease (the same token): the rest go out next pass.
+    assert await relay.publish_pending() == 2
+    assert js.published == ids
+
+
+async def test_a_relay_publishes_nothing_while_another_holds_the_lease_and_takes_over_when_released(
+    pg_engine: sa.Engine,
+) -> None:
+    first_js, second_js = ClockJumpingJetStream(), ClockJumpingJetStream()
+    first = OutboxRelay(pg_engine, lambda: first_js, service="leasetest")  # type: ignore[arg-type,return-value]
+    second = OutboxRelay(pg_engine, lambda: second_js, service="leasetest")  # type: ignore[arg-type,return-value]
+    assert await first.publish_pending() == 0  # takes the lease; nothing to publish yet
+    stage(pg_engine, 2)
+    assert await second.publish_pending() == 0
+    assert second_js.published == []
+    assert await first.publish_pending() == 2
+    token = first._lease.token if first._lease else None
+    await asyncio.to_thread(first._release_lead)
+    later = stage(pg_engine, 1)
+    assert await second.publish_pending() == 1
+    assert second_js.published == later
+    assert second._lease is not None
+    assert token is not None
+    assert second._lease.token == token + 1  # a takeover raises the fencing token

@@ -196,8 +196,11 @@ class OutboxRelay:
 
         Every acknowledged row is marked. Raises :class:`PublishFailed` (after recording each
         failure on its row) when any row was not acknowledged, or an outage error when the
-        broker could not be reached at all.
+        broker could not be reached at all. On PostgreSQL it publishes only while this relay
+        holds the lease (taking or renewing it when due): 0 when another replica leads.
         """
+        if not await self._lead():
+            return 0
         rows = await asyncio.to_thread(self._pending)
         if not rows:
             return 0

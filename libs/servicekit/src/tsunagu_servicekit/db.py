@@ -223,19 +223,19 @@ def is_unavailable_error(exc: BaseException) -> bool:
 
 @contextmanager
 def _migration_lock(engine: Engine, name: str) -> Iterator[Any]:
-    """Serialise migrations of replicas starting together (PostgreSQL advisory lock)."""
+    """Serialise migrations of replicas starting together (PostgreSQL advisory lock).
+
+    The lock is the transaction's (``pg_advisory_xact_lock``) and the migrations run in that same
+    transaction (Alembic joins a transaction it finds open; PostgreSQL's DDL is transactional), so
+    the commit applies them and releases the lock together. A session lock taken and released in
+    separate transactions would, behind PgBouncer in transaction mode, be taken on one server
+    session and "released" on another, and stay held.
+    """
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             key = zlib.crc32(f"tsunagu-migrations:{name}".encode())
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-            conn.commit()
-            try:
-                yield conn
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
-        else:
-            yield conn
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        yield conn
 
 
 def migrate(engine: Engine, *, service: str, version_locations: Sequence[Path] = ()) -> None:

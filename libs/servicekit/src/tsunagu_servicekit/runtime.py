@@ -67,6 +67,7 @@ class Infrastructure:
             batch_size=settings.relay_batch,
             poll_interval=settings.relay_poll_interval,
             quarantine_after=settings.relay_quarantine_after,
+            lease_seconds=settings.relay_lease_seconds,
         )
         self.units = UnitOfWorkFactory(self.engine, self.relay.notify, clock=clock)
         self._nc: Client | None = None

@@ -82,6 +82,13 @@ class ServiceSettings(BaseSettings):
         le=100,
         description="Failed publishes the broker blames on the row itself before the row is quarantined",
     )
+    relay_lease_seconds: float = Field(
+        default=15.0,
+        ge=1.0,
+        le=600.0,
+        description="PostgreSQL: how long a relay's lease lasts; it publishes in the first two thirds, "
+        "renews after one third, and a replica that died without releasing it is replaced after this",
+    )
 
     # HTTP
     http_host: str = "127.0.0.1"

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import nats
 import sqlalchemy as sa
 from pydantic import Field
 from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event_id
@@ -126,6 +127,23 @@ def save_pings(runtime: ServiceRuntime[None], count: int, *, poison_at: set[int]
 def effect_count(runtime: ServiceRuntime[None]) -> int:
     with runtime.engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(effects)).scalar_one())
+
+
+async def stream_ids(nats_url: str, stream: str) -> list[str]:
+    """Event ids in the stream, in stream order (``Nats-Msg-Id`` of each message)."""
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        info = await js.stream_info(stream)
+        ids = []
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            if info.state.messages == 0:
+                break
+            msg = await js.get_msg(stream, seq)
+            ids.append((msg.headers or {})["Nats-Msg-Id"])
+        return ids
+    finally:
+        await nc.close()
 
 
 async def _produce(args: argparse.Namespace) -> None:

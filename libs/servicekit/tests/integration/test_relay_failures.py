@@ -9,7 +9,7 @@ import asyncio
 import nats
 import pytest
 import sqlalchemy as sa
-from kitapp import Pinged, build_runtime, save_pings, settings_for
+from kitapp import Pinged, build_runtime, save_pings, settings_for, stream_ids
 from nats.js.api import StreamConfig
 from tsunagu_contracts import new_event, new_event_id
 from tsunagu_servicekit.messaging.outbox import outbox_entries, outbox_row, release_quarantined
@@ -57,23 +57,6 @@ def published_ids(runtime: ServiceRuntime[None]) -> set[str]:
                 sa.select(outbox.c.event_id).where(outbox.c.published_at.is_not(None))
             ).scalars()
         }
-
-
-async def stream_ids(nats_url: str, stream: str) -> list[str]:
-    """Event ids in the stream, in stream order."""
-    nc = await nats.connect(nats_url)
-    try:
-        js = nc.jetstream()
-        info = await js.stream_info(stream)
-        ids = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1):
-            if info.state.messages == 0:
-                break
-            msg = await js.get_msg(stream, seq)
-            ids.append((msg.headers or {})["Nats-Msg-Id"])
-        return ids
-    finally:
-        await nc.close()
 
 
 async def test_a_row_no_stream_captures_is_quarantined_and_the_rows_around_it_published_once_in_order(

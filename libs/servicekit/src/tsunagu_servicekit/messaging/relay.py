@@ -20,15 +20,16 @@
   it, and a row released from quarantine comes after what was committed before its release. With
   the default backoff a row the broker keeps refusing delays the rows committed after it by about
   3 s (its 5 failures) before it is quarantined.
-- With several replicas on PostgreSQL, one relay leads, by a session advisory lock; the others
-  wait. SQLite means one process per database file.
+- With several replicas on PostgreSQL, one relay leads, by a lease with a fencing token
+  (:mod:`.lease`), re-validated before every message it publishes: a relay whose lease may have
+  run out stops before another may take it, so two relays never publish at once. SQLite means one
+  process per database file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,11 +38,12 @@ from typing import Any
 import nats.errors
 import nats.js.errors
 from nats.js import JetStreamContext
-from sqlalchemy import Connection, Engine, case, func, select, text, update
+from sqlalchemy import Engine, case, func, select, update
 
 from ..logging import get_logger
 from ..metrics import OUTBOX_OLDEST_PENDING_SECONDS, OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_QUARANTINED
 from .backoff import backoff_delay
+from .lease import RelayLease
 from .outbox import PENDING, outbox_stats
 from .tables import outbox
 
@@ -101,6 +103,7 @@ class OutboxRelay:
         retry_base: float = 0.2,
         retry_cap: float = 10.0,
         quarantine_after: int = 5,
+        lease_seconds: float = 15.0,
     ) -> None:
         self._engine = engine
         self._js = jetstream
@@ -114,7 +117,12 @@ class OutboxRelay:
         self._stats_at = 0.0
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._leader_conn: Connection | None = None
+        # SQLite: one process per database file, so no lease to hold.
+        self._lease = (
+            RelayLease(f"outbox-relay:{service}", lease_seconds)
+            if engine.dialect.name == "postgresql"
+            else None
+        )
         self.published_total = 0
 
     # -- waking -------------------------------------------------------------------------------
@@ -151,11 +159,19 @@ class OutboxRelay:
         if not published and not failures:
             return
         now = datetime.now(UTC)
+        lease = self._lease
+        sent_at = time.monotonic()
         with self._engine.begin() as conn:
+            # The fencing check, in the transaction that records the pass; renewing here keeps a
+            # busy relay's lease fresh without a transaction of its own.
+            token = lease.claim_in(conn) if lease is not None else None
+            ours = lease is None or token is not None
             for start in range(0, len(published), 900):
                 chunk = published[start : start + 900]
                 conn.execute(update(outbox).where(outbox.c.seq.in_(chunk)).values(published_at=now))
-            for failure in failures:
+            # Acknowledged rows are facts, whoever leads now; the failures are judgements (attempts,
+            # quarantine), left to the relay that holds the lease.
+            for failure in failures if ours else ():
                 counted = outbox.c.attempts + (1 if failure.blames_row else 0)
                 quarantined_at: Any = None
                 if failure.quarantine_now:
@@ -167,6 +183,8 @@ class OutboxRelay:
                     .where(outbox.c.seq == failure.seq)
                     .values(attempts=counted, last_error=failure.error[:200], quarantined_at=quarantined_at)
                 )
+        if lease is not None:
+            lease.settle(token, sent_at)
 
     def pending_count(self) -> int:
         """Rows waiting to be published (quarantined rows are not)."""
@@ -178,8 +196,11 @@ class OutboxRelay:
 
         Every acknowledged row is marked. Raises :class:`PublishFailed` (after recording each
         failure on its row) when any row was not acknowledged, or an outage error when the
-        broker could not be reached at all.
+        broker could not be reached at all. On PostgreSQL it publishes only while this relay
+        holds the lease (taking or renewing it when due): 0 when another replica leads.
         """
+        if not await self._lead():
+            return 0
         rows = await asyncio.to_thread(self._pending)
         if not rows:
             return 0
@@ -188,6 +209,8 @@ class OutboxRelay:
         failures: list[_Failure] = []
         outage: BaseException | None = None
         for row in rows:
+            if not self._may_publish():
+                break  # the lease needs renewing first: the rest stay pending, untouched
             try:
                 future = await js.publish_async(row.subject, row.payload, headers=dict(row.headers))
             except _OUTAGE as exc:
@@ -263,34 +286,29 @@ class OutboxRelay:
         OUTBOX_OLDEST_PENDING_SECONDS.labels(service=self.service).set(stats.oldest_pending_seconds)
 
     # -- leadership ---------------------------------------------------------------------------
-    def _try_lead(self) -> bool:
-        if self._engine.dialect.name != "postgresql":
-            return True
-        if self._leader_conn is not None:
-            return True
-        conn = self._engine.connect()
-        key = zlib.crc32(f"tsunagu-relay:{self.service}".encode())
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one())
-        conn.commit()
-        if got:
-            self._leader_conn = conn
-        else:
-            conn.close()
-        return got
+    def _may_publish(self) -> bool:
+        return self._lease is None or self._lease.may_publish()
 
     async def _lead(self) -> bool:
-        # Only PostgreSQL (advisory lock) or an unheld lock needs I/O; otherwise skip the
-        # thread hop, which is on every event's path from commit to the bus.
-        if self._engine.dialect.name != "postgresql" or self._leader_conn is not None:
+        """Whether this relay leads now, renewing or taking the lease when that is due."""
+        lease = self._lease
+        # A lease with time to spare is proof enough (nobody else can hold it before it expires):
+        # no I/O and no thread hop, which would be on every event's path from commit to the bus.
+        if lease is None or not lease.renewal_due():
             return True
-        return await asyncio.to_thread(self._try_lead)
+        return await asyncio.to_thread(lease.renew, self._engine)
+
+    def _suspend_lead(self) -> None:
+        if self._lease is not None:
+            self._lease.suspend()
 
     def _release_lead(self) -> None:
-        if self._leader_conn is not None:
-            try:
-                self._leader_conn.close()  # closing the session releases the advisory lock
-            finally:
-                self._leader_conn = None
+        if self._lease is None:
+            return
+        try:
+            self._lease.release(self._engine)
+        except Exception as exc:  # the database is gone: the lease simply expires
+            log.warning("outbox relay lease not released", error=type(exc).__name__)
 
     # -- the loop -----------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
@@ -302,17 +320,18 @@ class OutboxRelay:
                 self._wake.clear()
                 try:
                     if not await self._lead():
-                        await _wait_either(stop, self._wake, self.poll_interval)
+                        # Another replica leads: try again at the poll, not at each of our commits.
+                        await _wait_either(stop, None, self.poll_interval)
                         continue
                     published = await self.publish_pending()
                     failures = 0
-                    if published >= self.batch_size:
-                        continue  # more may be waiting: no sleep between full batches
+                    if published >= self.batch_size or not self._may_publish():
+                        continue  # more may be waiting, or the lease is due: no sleep
                     await self.refresh_gauges()
                 except asyncio.CancelledError:
                     raise
                 except PublishFailed:
-                    # Recorded on the rows; the broker answered, so the lead is still ours.
+                    # Recorded on the rows (the lease checked in that transaction).
                     failures += 1
                     await self._refresh_quietly()
                     delay = backoff_delay(failures, base=self.retry_base, cap=self.retry_cap)
@@ -320,7 +339,7 @@ class OutboxRelay:
                     continue
                 except Exception as exc:
                     failures += 1
-                    self._release_lead()
+                    self._suspend_lead()  # the lease may be gone with the database: publish nothing
                     delay = backoff_delay(failures, base=self.retry_base, cap=self.retry_cap)
                     log.warning(
                         "outbox relay failed; retrying", error=type(exc).__name__, delay=round(delay, 3)

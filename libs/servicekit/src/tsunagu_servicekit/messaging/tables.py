@@ -46,3 +46,14 @@ consumer_failures = sa.Table(
     sa.Column("last_error", sa.String(200), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Which relay may publish this database's outbox (PostgreSQL; SQLite is one process per file).
+relay_lease = sa.Table(
+    "tsunagu_relay_lease",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    # The fencing token: +1 each time the lease changes hands, never on a renewal.
+    sa.Column("token", sa.BigInteger(), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)

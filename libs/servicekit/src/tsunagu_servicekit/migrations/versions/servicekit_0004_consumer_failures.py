@@ -1,7 +1,7 @@
 """Handler failures per consumer and event: the failure budget counts failures, not deliveries.
 
 Revision ID: servicekit_0004
-Revises: servicekit_0002
+Revises: servicekit_0003_relay_lease
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "servicekit_0004"
-down_revision = "servicekit_0002"
+down_revision = "servicekit_0003_relay_lease"
 branch_labels = None
 depends_on = None
 

@@ -396,6 +396,7 @@ def test_services_connect_as_their_own_nats_user() -> None:
         assert env["NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == service
         assert env[f"{prefix}NATS_URL"]["value"] == f"nats://{service}:$(NATS_PASSWORD)@nats:4222"
         assert env[f"{prefix}MANAGE_STREAMS"]["value"] == "false"
+        assert env[f"{prefix}MANAGE_CONSUMERS"]["value"] == "false", "the streams job creates them"
         assert env[f"{prefix}HTTP_HOST"]["value"] == "0.0.0.0"
 
 
@@ -491,6 +492,7 @@ def test_compose_services() -> None:
         assert all(k.startswith(prefix) for k in env), f"{name}: settings outside {prefix}"
         assert env[f"{prefix}NATS_URL"].startswith(f"nats://{name}:")
         assert env[f"{prefix}MANAGE_STREAMS"] == "false"
+        assert env[f"{prefix}MANAGE_CONSUMERS"] == "false", "the streams one-shot creates them"
         assert env[f"{prefix}HTTP_HOST"] == "0.0.0.0"
         assert env[f"{prefix}DATABASE_URL"].endswith(f"@postgres:5432/tsunagu_{name}")
     assert "profiles" not in services["intake"]
@@ -705,17 +707,15 @@ def _local_copy(text: str, store: Path, port: int, monitor: int) -> str:
     return text
 
 
-@pytest.fixture(scope="module")
-def production_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNats]:
-    """The production configuration on loopback ports, with a temporary store."""
-    store = tmp_path_factory.mktemp("nats-production")
+@contextlib.contextmanager
+def running_production_nats(store: Path, env: dict[str, str]) -> Iterator[int]:
+    """nats-server with the production configuration, its passwords from ``env``, on a loopback
+    port with its store in ``store``; yields the client port once the server is healthy."""
     port, monitor = free_port(), free_port()
     conf = store / "nats-server.conf"
     conf.write_text(
         _local_copy(NATS_CONF.read_text(encoding="utf-8"), store, port, monitor), encoding="utf-8"
     )
-    passwords = {user: secrets.token_hex(24) for user in ("admin", *SERVICES)}
-    env = nats_env(**{f"NATS_{u.upper()}_PASSWORD": pw for u, pw in passwords.items()})
     log = (store / "nats-server.log").open("wb")
     proc = subprocess.Popen(
         [str(nats_server_binary()), "-c", str(conf)],
@@ -737,7 +737,7 @@ def production_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
                 pass
             assert time.monotonic() < deadline, "nats-server did not become healthy"
             time.sleep(0.1)
-        yield RunningNats(port=port, passwords=passwords)
+        yield port
     finally:
         proc.terminate()
         try:
@@ -746,6 +746,16 @@ def production_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def production_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningNats]:
+    """The production configuration on loopback ports, with a temporary store."""
+    store = tmp_path_factory.mktemp("nats-production")
+    passwords = {user: secrets.token_hex(24) for user in ("admin", *SERVICES)}
+    env = nats_env(**{f"NATS_{u.upper()}_PASSWORD": pw for u, pw in passwords.items()})
+    with running_production_nats(store, env) as port:
+        yield RunningNats(port=port, passwords=passwords)
 
 
 @dataclass

@@ -214,7 +214,8 @@ def test_list_subjects_needs_no_broker() -> None:
 async def test_a_service_that_may_not_create_consumers_starts_on_the_applied_ones(
     js: JetStreamContext, nats_url: str, tmp_path: Path
 ) -> None:
-    """The kit's runtime with manage_consumers off needs apply; with it on, apply finds nothing to change."""
+    """The kit's runtime with manage_consumers off needs apply (and waits a bounded while for it,
+    the operator's job may be running at the same time); with it on, apply finds nothing to change."""
     from tsunagu_contracts import REGISTRY
     from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
     from tsunagu_servicekit.settings import ServiceSettings
@@ -222,13 +223,14 @@ async def test_a_service_that_may_not_create_consumers_starts_on_the_applied_one
     def ignore(_context: None, _uow: object, _event: object) -> None:
         """Never runs: the test only starts consumers."""
 
-    def runtime(manage: bool, data_dir: Path) -> ServiceRuntime[None]:
+    def runtime(manage: bool, data_dir: Path, missing_wait: float = 0.0) -> ServiceRuntime[None]:
         settings = ServiceSettings(
             service_name="scheduling",
             environment="test",
             nats_url=nats_url,
             manage_streams=False,
             manage_consumers=manage,
+            missing_consumer_wait=missing_wait,
             data_dir=data_dir,
         )
         subscriptions = [subscribe(REGISTRY.get(et), ignore) for et in SUBSCRIPTIONS["scheduling"]]
@@ -239,14 +241,19 @@ async def test_a_service_that_may_not_create_consumers_starts_on_the_applied_one
         await operated.start()
     await operated.stop()
 
-    await apply_consumers(js)
-    operated = runtime(False, tmp_path / "operated")
+    operated = runtime(False, tmp_path / "operated", missing_wait=60)
+    starting = asyncio.create_task(operated.start())
     try:
-        await asyncio.wait_for(operated.start(), 20)
+        await asyncio.sleep(1.5)
+        assert not starting.done(), "start-up did not wait for the operator's consumers"
+        await apply_consumers(js)
+        await asyncio.wait_for(starting, 30)
         assert sorted(c.name for c in operated.consumers) == sorted(
             p.name for p in PLAN if p.service == "scheduling"
         )
     finally:
+        if not starting.done():
+            starting.cancel()
         await operated.stop()
 
     # A runtime that manages its consumers writes the kit's configuration over them: had apply

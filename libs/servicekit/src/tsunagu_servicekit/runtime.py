@@ -34,6 +34,12 @@ from .db import create_db_engine, migrate, ping
 from .logging import configure_logging, get_logger
 from .messaging.consumer import ConsumerPolicy, EventConsumer, Subscription
 from .messaging.relay import OutboxRelay
+from .messaging.startup import (
+    BrokerPermissionError,
+    ConsumerMissingError,
+    PermissionRefusals,
+    until_answered,
+)
 from .messaging.streams import ensure_streams
 from .settings import ServiceSettings
 from .telemetry import setup_telemetry, shutdown_telemetry
@@ -59,7 +65,10 @@ class Infrastructure:
         self.settings = settings
         self.tracer_provider = setup_telemetry(settings)
         self.engine: Engine = create_db_engine(settings.resolved_database_url())
-        self.broker = create_broker(settings, self.tracer_provider)
+        # Permissions violations the server reports: what tells a refused start-up request from
+        # a broker that is only slow to answer (both time out).
+        self.refusals = PermissionRefusals()
+        self.broker = create_broker(settings, self.tracer_provider, error_cb=self.refusals)
         self.relay = OutboxRelay(
             self.engine,
             lambda: self.js,
@@ -111,6 +120,9 @@ class ServiceRuntime(Generic[C]):
 
     ``preflight`` checks run before anything else on start (before migrations); one that raises
     keeps the service from starting (intake refuses a master key it does not know, say).
+
+    Start-up waits out a broker that is down or restarting (see
+    :mod:`tsunagu_servicekit.messaging.startup`); readiness is false until it has finished.
     """
 
     def __init__(
@@ -142,6 +154,8 @@ class ServiceRuntime(Generic[C]):
         self._relay_task: asyncio.Task[None] | None = None
         self._timer_tasks: list[asyncio.Task[None]] = []
         self._http: FastAPI | None = None
+        self._prepared = False
+        self._started = False
 
     @classmethod
     def of_package(
@@ -214,6 +228,7 @@ class ServiceRuntime(Generic[C]):
             js=self.infra._js,
             policy=self._policy(),
             registry=self.registry,
+            refusals=self.infra.refusals,
         )
 
     def migrate(self) -> None:
@@ -232,16 +247,33 @@ class ServiceRuntime(Generic[C]):
             ack_wait=s.ack_wait,
             batch=s.consumer_batch,
             manage=s.manage_consumers,
+            missing_wait=s.missing_consumer_wait,
         )
 
     # -- lifecycle ----------------------------------------------------------------------------
-    async def start(self) -> None:
+    async def prepare(self) -> None:
+        """Preflight checks, then migrations: what must hold before the service serves anything.
+        :meth:`start` does it first unless it was done."""
         for check in self.preflight:
             await asyncio.to_thread(check)
         await asyncio.to_thread(self.migrate)
+        self._prepared = True
+
+    async def start(self) -> None:
+        """Prepare, connect, ensure streams and consumers, then run the relay, consumers and timers.
+
+        A broker that is down or restarting is waited for (logged, readiness false), however long;
+        a permanent refusal (permissions, a consumer the operator never created) raises."""
+        if not self._prepared:
+            await self.prepare()
         await self.infra.connect()
         if self.settings.manage_streams:
-            await ensure_streams(self.js, self.streams, replicas=self.settings.stream_replicas)
+            replicas = self.settings.stream_replicas
+            await until_answered(
+                "streams",
+                lambda: ensure_streams(self.js, self.streams, replicas=replicas),
+                refusals=self.infra.refusals,
+            )
         relay = self.infra.relay
         relay.bind_loop(asyncio.get_running_loop())
         self._stop.clear()
@@ -254,6 +286,7 @@ class ServiceRuntime(Generic[C]):
         self._timer_tasks = [
             asyncio.create_task(t.run(self.context, self._stop), name=f"timer:{t.name}") for t in self.timers
         ]
+        self._started = True
         log.info(
             "service started",
             service=self.settings.service_name,
@@ -261,6 +294,7 @@ class ServiceRuntime(Generic[C]):
         )
 
     async def stop(self) -> None:
+        self._started = self._prepared = False
         for consumer in self.consumers:
             await consumer.stop()
         self.consumers.clear()
@@ -286,6 +320,10 @@ class ServiceRuntime(Generic[C]):
         await self.stop()
 
     # -- readiness ----------------------------------------------------------------------------
+    async def check_started(self) -> None:
+        if not self._started:
+            raise RuntimeError("start-up not finished (waiting for the broker?)")
+
     async def check_database(self) -> None:
         await asyncio.to_thread(ping, self.engine)
 
@@ -311,6 +349,7 @@ class ServiceRuntime(Generic[C]):
             from .http import Authenticator, Readiness, create_http_app
 
             readiness = Readiness()
+            readiness.add("started", self.check_started)
             readiness.add("database", self.check_database)
             readiness.add("broker", self.check_broker)
             readiness.add("streams", self.check_streams)
@@ -328,7 +367,12 @@ class ServiceRuntime(Generic[C]):
 
 
 async def serve(runtime: ServiceRuntime[Any]) -> None:
-    """Run the runtime and its HTTP API until SIGINT or SIGTERM."""
+    """Run the runtime and its HTTP API until SIGINT or SIGTERM.
+
+    Preflight and migrations come first (a failure there exits before anything is served); the
+    HTTP server then starts while the runtime connects, so ``/livez`` answers and ``/readyz`` says
+    "not ready" for as long as start-up waits for the broker. A signal stops a start-up that is
+    still waiting; a start-up that fails stops the service (its error is logged, then raised)."""
     import uvicorn
 
     settings = runtime.settings
@@ -344,13 +388,35 @@ async def serve(runtime: ServiceRuntime[Any]) -> None:
     stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    await runtime.start()
-    server_task = asyncio.create_task(server.serve())
+    await runtime.prepare()
+    server_task = asyncio.create_task(server.serve(), name="http")
+    start_task = asyncio.create_task(runtime.start(), name="start")
+    stop_task = asyncio.create_task(stopping.wait(), name="signal")
     try:
-        await asyncio.wait(
-            [server_task, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED
+        done, _ = await asyncio.wait(
+            [server_task, start_task, stop_task], return_when=asyncio.FIRST_COMPLETED
         )
+        if start_task in done:
+            if (error := start_task.exception()) is not None:
+                # The kit's own refusals say what to do; other errors are named by class only
+                # (a driver's message may hold connection details).
+                said = (
+                    str(error) if isinstance(error, (BrokerPermissionError, ConsumerMissingError)) else None
+                )
+                log.error(
+                    "service start failed",
+                    service=settings.service_name,
+                    error=type(error).__name__,
+                    detail=said,
+                )
+                raise error
+            await asyncio.wait([server_task, stop_task], return_when=asyncio.FIRST_COMPLETED)
     finally:
+        if not start_task.done():
+            start_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await start_task
+        stop_task.cancel()
         server.should_exit = True
         with contextlib.suppress(Exception):
             await server_task

@@ -46,6 +46,13 @@ class ServiceSettings(BaseSettings):
         description="Create this service's durable consumers on start; off where the operator owns them "
         "(production NATS permissions forbid services to create consumers)",
     )
+    missing_consumer_wait: float = Field(
+        default=300.0,
+        ge=0,
+        description="Where the operator owns consumers (manage_consumers off): how long start-up waits "
+        "for a consumer that does not exist yet (the operator's job may run at the same time) before "
+        "the service fails; 0: fail at once",
+    )
 
     # Delivery policy
     max_failures: int = Field(

@@ -52,6 +52,8 @@ from .backoff import backoff_delay
 from .deadletter import publish_dead_letter
 from .inbox import already_processed, claim, forget_failures, record_failure
 from .pull import PullLoop
+from .startup import ConsumerMissingError as ConsumerMissingError  # re-exported: its home before
+from .startup import PermissionRefusals, until_answered
 
 log = get_logger(__name__)
 
@@ -136,6 +138,9 @@ class ConsumerPolicy:
     """How long a stop lets the batch in hand finish before handing it back."""
     conflict_retries: int = 5
     """Runs of a transaction that lost a race (deadlock, serialization failure) before handing back."""
+    missing_wait: float = 0.0
+    """Where the operator owns consumers: how long start waits for a missing durable (the operator's
+    job may be running at the same moment) before it fails with :class:`ConsumerMissingError`."""
 
 
 def consumer_config(
@@ -154,10 +159,6 @@ def consumer_config(
         max_deliver=-1,
         max_ack_pending=max(1000, policy.batch * 10),
     )
-
-
-class ConsumerMissingError(RuntimeError):
-    """The durable consumer does not exist and this service may not create it."""
 
 
 def _sampled(headers: dict[str, str] | None) -> bool:
@@ -186,6 +187,7 @@ class EventConsumer(Generic[C]):
         js: JetStreamContext | None = None,
         policy: ConsumerPolicy = ConsumerPolicy(),
         registry: Registry = REGISTRY,
+        refusals: PermissionRefusals | None = None,
     ) -> None:
         self.service = service
         self.subscription = subscription
@@ -198,6 +200,7 @@ class EventConsumer(Generic[C]):
         self._js = js
         self.policy = policy
         self._registry = registry
+        self._refusals = refusals
         self._tracer = get_tracer("tsunagu.consumer")
         self._pull: PullLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -227,7 +230,14 @@ class EventConsumer(Generic[C]):
             ) from None
 
     async def start(self) -> None:
-        await self.ensure()
+        """Ensure the durable, waiting out a broker that does not answer yet (and, where the operator
+        owns consumers, a missing durable for ``policy.missing_wait``), then start pulling."""
+        await until_answered(
+            f"consumer {self.name}",
+            self.ensure,
+            refusals=self._refusals,
+            missing_wait=0.0 if self.policy.manage else self.policy.missing_wait,
+        )
         if self._nc is None:
             raise RuntimeError("the consumer has no broker (built for run_transaction only)")
         self._pull = PullLoop(

@@ -1,0 +1,358 @@
+"""Shipped manifests boot: each service, with the environment its rendered manifests give it,
+starts against the production NATS configuration once the operator's step has run, and is ready.
+
+Table-driven: ``BOOTED`` lists the services, ``DEPLOYMENTS`` where their environment comes from:
+
+- ``compose``: ``deploy/compose/compose.yaml``, its ``${VAR}`` references filled from a test
+  ``.env`` (every key of ``.env.example``: its value where it has one, a generated secret where
+  it is empty), the way ``docker compose`` interpolates them;
+- ``k8s-local`` and ``k8s-production``: the overlay rendered by ``kubectl kustomize``, each
+  container's ``env`` resolved as the kubelet does (``value`` with ``$(VAR)`` references,
+  ConfigMap and Secret keys from the rendering; Secrets the overlay expects to exist beforehand
+  from test values; optional references that resolve to nothing left out).
+
+Per deployment: nats-server with the production configuration and the NATS container's rendered
+environment (its passwords), then the operator's step, the command of the compose ``streams``
+one-shot or of the ``tsunagu-streams`` Job, with its rendered environment; then each service as
+``python -m tsunagu_<service>`` (the image's command) with its rendered environment, until
+``/readyz`` answers 200.
+
+What the test replaces is this machine's addresses and nothing else: the NATS host and port (the
+user and password stay), the database (a temporary SQLite file, or a fresh PostgreSQL database
+where ``TSUNAGU_TEST_DATABASE_URL`` is set; a manifest without a database URL keeps the SQLite
+default), the data directory, the HTTP host and port, and addresses outside this machine (the
+trace collector is dropped, the JWKS URL, never fetched at start, points at the loopback).
+``ENVIRONMENT``, ``MANAGE_STREAMS``, ``MANAGE_CONSUMERS``, vault keys, token settings and the
+rest are the manifest's own.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_deploy_config import COMPOSE, SERVICES, built_overlay, compose, nats_env, running_production_nats
+from tsunagu_servicekit.natsserver import free_port
+from tsunagu_servicekit.testing.databases import temporary_postgres_database
+
+pytestmark = pytest.mark.slow
+
+BOOTED: tuple[str, ...] = ("intake", "scheduling")
+"""The services booted from the manifests (the deployment issue extends this to all of them)."""
+
+NATS_HOST = "nats:4222"
+"""Where the manifests' services and operator step reach the broker (compose and Kubernetes)."""
+
+READY_WITHIN = 90.0
+OPERATOR_STEP_WITHIN = 60.0
+LOOPBACK = "127.0.0.1"
+LOOPBACK_JWKS = f"http://{LOOPBACK}:9/.well-known/jwks.json"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What one deployment's manifests give each container: resolved environments and commands."""
+
+    nats_env: dict[str, str]
+    operator_command: list[str]
+    operator_env: dict[str, str]
+    service_env: dict[str, dict[str, str]]
+
+
+# -- compose -----------------------------------------------------------------------------------
+
+_COMPOSE_VAR = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:[-?])(?P<arg>[^}]*))?\}")
+
+
+def filled_dotenv() -> dict[str, str]:
+    """A filled-in ``.env``: every key of ``.env.example`` with its value, and a generated secret
+    for each empty one compose requires (``${X:?...}``); optional empty ones stay empty."""
+    required = {
+        m["name"] for m in _COMPOSE_VAR.finditer(COMPOSE.read_text(encoding="utf-8")) if m["op"] == ":?"
+    }
+    values: dict[str, str] = {}
+    for line in (COMPOSE.parent / ".env.example").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        if value or key not in required:
+            values[key] = value
+        elif key == "INTAKE_VAULT_MASTER_KEY":
+            values[key] = base64.b64encode(secrets.token_bytes(32)).decode()
+        else:
+            values[key] = secrets.token_hex(32)
+    missing = required - set(values)
+    assert not missing, f"compose requires {sorted(missing)}, which .env.example does not list"
+    return values
+
+
+def interpolate(text: str, variables: Mapping[str, str]) -> str:
+    """Compose's interpolation of ``${X}``, ``${X:-default}`` and ``${X:?error}``."""
+
+    def one(match: re.Match[str]) -> str:
+        value = variables.get(match["name"], "")
+        if match["op"] == ":-":
+            return value or match["arg"]
+        if match["op"] == ":?":
+            assert value, f"compose would refuse to start: {match['arg']}"
+        return value
+
+    return _COMPOSE_VAR.sub(one, text)
+
+
+def render_compose() -> Rendered:
+    dotenv = filled_dotenv()
+    services = compose()["services"]
+
+    def env_of(name: str) -> dict[str, str]:
+        return {k: interpolate(str(v), dotenv) for k, v in services[name]["environment"].items()}
+
+    return Rendered(
+        nats_env=env_of("nats"),
+        operator_command=list(services["streams"]["command"]),
+        operator_env=env_of("streams"),
+        service_env={name: env_of(name) for name in BOOTED},
+    )
+
+
+# -- Kubernetes --------------------------------------------------------------------------------
+
+_K8S_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def external_secrets() -> dict[str, dict[str, str]]:
+    """Secrets an overlay expects to exist in the namespace beforehand (docs/deploy.md), with test
+    values. ``tsunagu-<service>-db`` holds a placeholder: the database is always the test's."""
+    return {
+        "tsunagu-nats-auth": {user: secrets.token_hex(32) for user in ("admin", *SERVICES)},
+        "tsunagu-intake-vault": {"master-key": base64.b64encode(secrets.token_bytes(32)).decode()},
+        **{f"tsunagu-{s}-db": {"url": "postgresql+psycopg://replaced-by-the-test"} for s in SERVICES},
+    }
+
+
+def resolve_container_env(
+    env: list[dict[str, Any]],
+    config_maps: Mapping[str, Mapping[str, str]],
+    secret_values: Mapping[str, Mapping[str, str]],
+) -> dict[str, str]:
+    """A container's environment as the kubelet builds it: in order, ``$(VAR)`` expanded from the
+    variables before it, references to ConfigMap and Secret keys looked up, a missing optional
+    reference left out, a missing required one an error (the pod would not start)."""
+    resolved: dict[str, str] = {}
+    for entry in env:
+        name = entry["name"]
+        if "value" in entry:
+            resolved[name] = _K8S_REF.sub(lambda m: resolved.get(m[1], m[0]), str(entry["value"]))
+            continue
+        source = entry["valueFrom"]
+        if "resourceFieldRef" in source or "fieldRef" in source:
+            continue  # filled from the pod itself (GOMEMLIMIT): nothing a local process needs
+        ref_kind, table = (
+            ("configMapKeyRef", config_maps)
+            if "configMapKeyRef" in source
+            else ("secretKeyRef", secret_values)
+        )
+        ref = source[ref_kind]
+        value = table.get(ref["name"], {}).get(ref["key"])
+        if value is None:
+            assert ref.get("optional"), f"{name}: {ref_kind} {ref['name']}/{ref['key']} does not exist"
+            continue
+        resolved[name] = value
+    return resolved
+
+
+def render_k8s(overlay: str) -> Rendered:
+    objects = built_overlay(overlay)
+    config_maps = {o["metadata"]["name"]: o.get("data", {}) for o in objects if o["kind"] == "ConfigMap"}
+    secret_values: dict[str, dict[str, str]] = external_secrets()
+    for o in objects:
+        if o["kind"] == "Secret":
+            decoded = {k: base64.b64decode(v).decode() for k, v in o.get("data", {}).items()}
+            secret_values[o["metadata"]["name"]] = {**decoded, **o.get("stringData", {})}
+
+    def container(kind: str, name: str) -> dict[str, Any]:
+        [obj] = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
+        first: dict[str, Any] = obj["spec"]["template"]["spec"]["containers"][0]
+        return first
+
+    def env_of(kind: str, name: str) -> dict[str, str]:
+        return resolve_container_env(container(kind, name).get("env", []), config_maps, secret_values)
+
+    return Rendered(
+        nats_env=env_of("StatefulSet", "nats"),
+        operator_command=list(container("Job", "tsunagu-streams")["command"]),
+        operator_env=env_of("Job", "tsunagu-streams"),
+        service_env={name: env_of("Deployment", name) for name in BOOTED},
+    )
+
+
+DEPLOYMENTS: dict[str, Callable[[], Rendered]] = {
+    "compose": render_compose,
+    "k8s-local": lambda: render_k8s("local"),
+    "k8s-production": lambda: render_k8s("production"),
+}
+
+
+# -- this machine's addresses ------------------------------------------------------------------
+
+
+def on_loopback(url: str, port: int) -> str:
+    assert url.count(f"@{NATS_HOST}") == 1, (
+        f"the broker is no longer reached at {NATS_HOST}: update this test"
+    )
+    return url.replace(f"@{NATS_HOST}", f"@{LOOPBACK}:{port}")
+
+
+def site_values(
+    service: str, env: Mapping[str, str], *, nats_port: int, database_url: str, data_dir: Path, http_port: int
+) -> dict[str, str]:
+    """``env`` with this machine's addresses in place of the cluster's (see the module docstring)."""
+    prefix = f"TSUNAGU_{service.upper()}_"
+    out = dict(env)
+    out[f"{prefix}NATS_URL"] = on_loopback(env[f"{prefix}NATS_URL"], nats_port)
+    if f"{prefix}DATABASE_URL" in env:
+        out[f"{prefix}DATABASE_URL"] = database_url
+    out[f"{prefix}DATA_DIR"] = str(data_dir)
+    out[f"{prefix}HTTP_HOST"] = LOOPBACK
+    out[f"{prefix}HTTP_PORT"] = str(http_port)
+    out.pop(f"{prefix}OTLP_ENDPOINT", None)
+    if f"{prefix}JWT_JWKS_URL" in env:
+        out[f"{prefix}JWT_JWKS_URL"] = LOOPBACK_JWKS
+    for key, value in out.items():
+        if key.endswith("_JWT_ISSUER"):
+            continue  # a name compared with tokens' `iss`, never contacted
+        for host in re.findall(r"://(?:[^@/\s]*@)?([^:/\s]+)", value):
+            assert host == LOOPBACK or value == database_url, f"{key} still points at {host}"
+    return out
+
+
+def process_env(env: Mapping[str, str]) -> dict[str, str]:
+    """A clean process environment: the manifest's variables, nothing of this shell's TSUNAGU_*."""
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    # The image's console scripts (`tsunagu`) are beside its Python.
+    base["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", "")])
+    return {**base, **env, "PYTHONUNBUFFERED": "1"}
+
+
+@contextlib.contextmanager
+def service_database(tmp_path: Path, service: str) -> Iterator[str]:
+    server_url = os.environ.get("TSUNAGU_TEST_DATABASE_URL", "").strip()
+    if not server_url:
+        yield f"sqlite:///{(tmp_path / f'{service}.db').as_posix()}"
+        return
+    with temporary_postgres_database(server_url) as url:
+        yield url
+
+
+# -- processes ---------------------------------------------------------------------------------
+
+
+def run_operator_step(rendered: Rendered, nats_port: int, workdir: Path) -> None:
+    env = dict(rendered.operator_env)
+    env["TSUNAGU_NATS_URL"] = on_loopback(env["TSUNAGU_NATS_URL"], nats_port)
+    done = subprocess.run(
+        rendered.operator_command,
+        env=process_env(env),
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=OPERATOR_STEP_WITHIN,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, f"the operator's step failed:\n{done.stdout}\n{done.stderr}"
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{LOOPBACK}:{port}/readyz", timeout=2) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def service_process(
+    service: str, env: Mapping[str, str], log_file: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log_file.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", f"tsunagu_{service}"],
+            env=process_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+# -- the test ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Platform:
+    rendered: Rendered
+    nats_port: int
+
+
+@pytest.fixture(scope="module", params=list(DEPLOYMENTS))
+def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """One deployment's broker, with the production configuration, after the operator's step."""
+    rendered = DEPLOYMENTS[request.param]()
+    store = tmp_path_factory.mktemp(f"nats-{request.param}")
+    with running_production_nats(store, nats_env(**rendered.nats_env)) as port:
+        run_operator_step(rendered, port, store)
+        yield Platform(rendered, port)
+
+
+@pytest.mark.parametrize("service", BOOTED)
+def test_the_service_boots_ready_from_its_rendered_manifests(
+    platform: Platform, service: str, tmp_path: Path
+) -> None:
+    with service_database(tmp_path, service) as database_url:
+        env = site_values(
+            service,
+            platform.rendered.service_env[service],
+            nats_port=platform.nats_port,
+            database_url=database_url,
+            data_dir=tmp_path / "data",
+            http_port=(http_port := free_port()),
+        )
+        (tmp_path / "data").mkdir()  # the container's volume
+        log_file = tmp_path / f"{service}.log"
+        with service_process(service, env, log_file) as proc:
+            deadline = time.monotonic() + READY_WITHIN
+            while not ready(http_port):
+                assert proc.poll() is None, f"{service} exited with {proc.returncode}:\n{log_tail(log_file)}"
+                assert time.monotonic() < deadline, (
+                    f"{service} not ready in {READY_WITHIN}s:\n{log_tail(log_file)}"
+                )
+                time.sleep(0.2)

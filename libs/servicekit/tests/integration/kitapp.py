@@ -13,13 +13,23 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from pydantic import Field
-from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event_id
+from tsunagu_contracts import (
+    ID_PATTERN,
+    STREAMS,
+    CloudEvent,
+    EventData,
+    EventType,
+    Registry,
+    StreamDefinition,
+    new_event_id,
+)
 from tsunagu_servicekit.logging import configure_logging
 from tsunagu_servicekit.messaging.consumer import subscribe
 from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
@@ -77,7 +87,9 @@ def settings_for(service: str, *, database_url: str, nats_url: str, **extra: Any
     )
 
 
-def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime[None]:
+def build_runtime(
+    settings: ServiceSettings, *, consume: bool, streams: Sequence[StreamDefinition] = STREAMS
+) -> ServiceRuntime[None]:
     subs = [subscribe(Pinged, handle_pinged)] if consume else []
     return ServiceRuntime(
         Infrastructure(settings),
@@ -86,6 +98,7 @@ def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime
         migrations=MIGRATIONS,
         subscriptions=subs,
         registry=REGISTRY,
+        streams=streams,
     )
 
 

@@ -11,7 +11,8 @@ Failure policy (architecture §4):
   it ours), the database probed with a growing delay, and the batch processed once it answers;
   no delivery is spent and nothing is dead-lettered;
 - a batch that fails is retried message by message, so one poison message does not hold back
-  the good ones around it.
+  the good ones around it;
+- a dead letter retried for another consumer (``Tsunagu-Dlq-Retry-For``) is acknowledged unread.
 Nothing is acked before its effect is committed; nothing is dropped without a dead letter.
 """
 
@@ -40,7 +41,7 @@ from ..metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from ..telemetry import extract_context, get_tracer
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .backoff import backoff_delay
-from .deadletter import publish_dead_letter
+from .deadletter import H_RETRY_FOR, publish_dead_letter
 from .inbox import already_processed, claim
 from .pull import PullLoop
 
@@ -95,6 +96,8 @@ class Outcome(Enum):
     RETRY = "retried"
     DEAD = "dead_lettered"
     UNAVAILABLE = "unavailable"
+    OTHERS_RETRY = "others_retry"
+    """A dead letter retried for another consumer: acknowledged, not handled."""
 
 
 @dataclass
@@ -284,6 +287,10 @@ class EventConsumer(Generic[C]):
         for item in items:
             if item.outcome is not None:
                 continue
+            retry_for = (item.msg.headers or {}).get(H_RETRY_FOR)
+            if retry_for is not None and retry_for != self.name:
+                item.outcome = Outcome.OTHERS_RETRY
+                continue
             if item.event is None:
                 try:
                     item.event = self.parse(item.msg.data)
@@ -410,7 +417,7 @@ class EventConsumer(Generic[C]):
         for item in items:
             outcome = item.outcome
             assert outcome is not None
-            if outcome in (Outcome.PROCESSED, Outcome.DUPLICATE):
+            if outcome in (Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.OTHERS_RETRY):
                 await item.msg.ack()
             elif outcome is Outcome.RETRY:
                 delay = backoff_delay(item.attempts, base=self.policy.retry_base, cap=self.policy.retry_cap)

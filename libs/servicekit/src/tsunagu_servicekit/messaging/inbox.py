@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,3 +49,23 @@ def already_processed(engine: Engine, consumer: str, event_ids: Sequence[str]) -
     with engine.connect() as conn:
         query = select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id.in_(unique))
         return {str(event_id) for event_id in conn.execute(query).scalars()}
+
+
+def prune_inbox(engine: Engine, before: datetime, *, batch: int) -> int:
+    """Delete at most ``batch`` inbox rows processed before ``before``, in one short transaction;
+    returns how many. ``before`` must leave every row a redelivery could still need
+    (:mod:`.retention`)."""
+    with engine.begin() as conn:
+        keys = [
+            (row.consumer, row.event_id)
+            for row in conn.execute(
+                select(inbox.c.consumer, inbox.c.event_id)
+                .where(inbox.c.processed_at < before)
+                .order_by(inbox.c.processed_at)
+                .limit(batch)
+            )
+        ]
+        if not keys:
+            return 0
+        result = conn.execute(delete(inbox).where(tuple_(inbox.c.consumer, inbox.c.event_id).in_(keys)))
+        return int(result.rowcount or 0)

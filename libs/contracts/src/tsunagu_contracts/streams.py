@@ -76,7 +76,7 @@ DLQ_STREAM = StreamDefinition(
     # A dead letter leaves only when an operator retries or removes it: never by age, and at the
     # size limit new dead letters are refused (the consumer keeps the message and tries again).
     max_age_seconds=0,
-    max_bytes=4 * GIB,
+    max_bytes=2 * GIB,
 )
 
 STREAMS: tuple[StreamDefinition, ...] = (*(producer_stream(p) for p in PRODUCERS), DLQ_STREAM)

@@ -11,9 +11,9 @@ import dataclasses
 import nats
 import nats.js.errors
 import pytest
-from kitapp import PINGED, build_runtime, save_pings, settings_for
+from kitapp import PINGED, Pinged, build_runtime, save_pings, settings_for
 from nats.js.api import DiscardPolicy
-from tsunagu_contracts import DLQ_STREAM, STREAMS, dlq_subject
+from tsunagu_contracts import DLQ_STREAM, STREAMS, dlq_subject, new_event, new_event_id
 from tsunagu_contracts.streams import stream_name
 from tsunagu_servicekit.messaging.consumer import ConsumerPolicy, consumer_config, consumer_name
 from tsunagu_servicekit.messaging.monitor import BrokerMonitor, WatchedConsumer
@@ -23,6 +23,7 @@ from tsunagu_servicekit.metrics import (
     CONSUMER_ACK_PENDING,
     CONSUMER_LAG,
     CONSUMER_PENDING,
+    MESSAGES_CONSUMED,
     STREAM_BYTES,
     STREAM_FULLNESS,
     STREAM_MAX_BYTES,
@@ -194,3 +195,51 @@ async def test_the_metrics_show_stream_fullness_and_consumer_lag(nats_url: str, 
         body, _ = render_metrics()
         assert f'tsunagu_stream_fullness_ratio{{stream="{TRAINING.name}"}}'.encode() in body
         assert f'tsunagu_consumer_lag{{consumer="{durable}",stream="{TRAINING.name}"}} 10.0'.encode() in body
+
+
+async def test_a_dead_letter_the_full_dead_letter_stream_refuses_is_kept_and_stored_once_there_is_room(
+    nats_url: str, database_url: str
+) -> None:
+    settings = settings_for(
+        "kitdlqfull", database_url=database_url, nats_url=nats_url, max_deliveries=1, retry_base_delay=0.2
+    )
+    small_dlq = dataclasses.replace(DLQ_STREAM, max_bytes=SMALL)
+    runtime = build_runtime(settings, consume=True, streams=[TRAINING, small_dlq])
+    durable = consumer_name("kitdlqfull", PINGED)
+    async with runtime:
+        js = runtime.js
+        stored, full = 0, False
+        for filler in range(200):  # fill the dead-letter stream (room for about SMALL / 500)
+            try:
+                await js.publish(
+                    dlq_subject("kit-filler"), b"x" * 500, headers={"Nats-Msg-Id": f"filler-{filler}"}
+                )
+            except nats.js.errors.APIError:
+                full = True
+                break
+            stored += 1
+        assert full, "the dead-letter stream took 200 fillers without refusing one"
+        poison = new_event(Pinged(ping_id=new_event_id(), poison=True))
+        await js.publish(PINGED, poison.to_json_bytes(), headers={"Nats-Msg-Id": poison.id})
+
+        # The handler fails, the dead letter is refused: the message stays the consumer's, unacked.
+        lag = {"stream": TRAINING.name, "consumer": durable}
+        await wait_for(lambda: consumed(durable, "retried") >= 3, timeout=20, message="dead letter retried")
+        assert consumed(durable, "dead_lettered") == 0
+        await runtime.monitor.refresh()
+        assert CONSUMER_LAG.labels(**lag)._value.get() == 1
+        assert (await js.stream_info(DLQ_STREAM.name)).state.messages == stored  # nothing evicted
+
+        # The operator makes room: the dead letter is stored, the message terminated.
+        await js.purge_stream(DLQ_STREAM.name)
+        await wait_for(lambda: consumed(durable, "dead_lettered") == 1, timeout=20, message="dead-lettered")
+        info = await js.stream_info(DLQ_STREAM.name)
+        assert info.state.messages == 1
+        letter = await js.get_msg(DLQ_STREAM.name, info.state.last_seq)
+        assert (letter.headers or {})["Tsunagu-Dlq-Original-Msg-Id"] == poison.id
+        await runtime.monitor.refresh()
+        assert CONSUMER_LAG.labels(**lag)._value.get() == 0
+
+
+def consumed(consumer: str, outcome: str) -> float:
+    return MESSAGES_CONSUMED.labels(consumer=consumer, outcome=outcome)._value.get()

@@ -183,6 +183,7 @@ def test_every_message_declares_its_nats_headers(doc):
             "traceparent",
             "tracestate",
             "Tsunagu-Dlq-Retry-Of",
+            "Tsunagu-Dlq-Retry-For",
         }
         # always present; Content-Type too except on a retried dead letter, trace context when traced
         assert headers["required"] == ["Nats-Msg-Id"]

@@ -43,10 +43,18 @@ def test_stream_for_subject():
 
 def test_limits():
     for stream in STREAMS:
-        assert stream.max_age_seconds >= 365 * 24 * 60 * 60  # a fiscal year can be replayed
+        # A fiscal year can be replayed (0: kept until an operator removes it).
+        assert stream.max_age_seconds == 0 or stream.max_age_seconds >= 365 * 24 * 60 * 60
         assert stream.duplicate_window_seconds > 0
-        assert stream.max_bytes > 0
+        assert stream.max_bytes >= 1024**3
         assert stream.replicas >= 1
+
+
+def test_no_stream_evicts_silently():
+    # At its size limit a stream refuses new messages rather than deleting unconsumed ones.
+    assert {s.discard for s in STREAMS} == {"new"}
+    # A dead letter never expires: only an operator removes it.
+    assert DLQ_STREAM.max_age_seconds == 0
 
 
 def test_every_registered_event_lands_in_its_producers_stream():

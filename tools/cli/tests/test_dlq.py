@@ -101,6 +101,8 @@ async def test_list_show_and_retry(js: JetStreamContext) -> None:
     assert republished.headers is not None
     assert re.fullmatch(rf"retry-{first}-[0-9a-f]{{32}}", republished.headers["Nats-Msg-Id"])
     assert republished.headers["Tsunagu-Dlq-Retry-Of"] == str(first)
+    # Addressed to the consumer that dead-lettered it: the others acknowledge it unread.
+    assert republished.headers["Tsunagu-Dlq-Retry-For"] == CONSUMER
     assert [x.seq for x in await list_dead_letters(js)] == [second]
 
 
@@ -155,7 +157,11 @@ async def test_a_retry_restores_the_original_headers(js: JetStreamContext) -> No
     headers = dict(republished.headers or {})
     assert headers["Content-Type"] == "application/cloudevents+json"
     assert headers["traceparent"].startswith("00-4bf92f")
-    assert not [h for h in headers if h.startswith("Tsunagu-Dlq-") and h != "Tsunagu-Dlq-Retry-Of"]
+    assert not [
+        h
+        for h in headers
+        if h.startswith("Tsunagu-Dlq-") and h not in ("Tsunagu-Dlq-Retry-Of", "Tsunagu-Dlq-Retry-For")
+    ]
 
 
 async def test_a_dead_letter_without_its_origin_is_not_retried(js: JetStreamContext) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nats
+from nats.js.api import DiscardPolicy
 from tsunagu_cli.common import display_url
 from tsunagu_cli.main import app
 from tsunagu_cli.streams import apply_streams, list_streams
@@ -51,6 +52,28 @@ async def test_apply_reports_a_drifted_stream_as_updated(nats_url: str) -> None:
         assert applied["TSUNAGU_TRAINING"].changes == ["max_bytes"]
         restored = await js.stream_info("TSUNAGU_TRAINING")
         assert restored.config.max_bytes == BY_NAME["TSUNAGU_TRAINING"].max_bytes
+    finally:
+        await nc.close()
+
+
+async def test_apply_makes_a_stream_that_evicted_when_full_refuse_instead(nats_url: str) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        await apply_streams(js)
+        # As an older version created them: the oldest messages evicted at the limit.
+        info = await js.stream_info("TSUNAGU_DLQ")
+        info.config.discard = DiscardPolicy.OLD
+        info.config.max_age = 400 * 24 * 3600.0
+        info.config.max_bytes = 1024**3
+        await js.update_stream(info.config)
+
+        applied = {a.name: a for a in await apply_streams(js)}
+        assert applied["TSUNAGU_DLQ"].action == "updated"
+        assert applied["TSUNAGU_DLQ"].changes == ["discard", "max_age", "max_bytes"]
+        updated = (await js.stream_info("TSUNAGU_DLQ")).config
+        assert updated.discard == DiscardPolicy.NEW
+        assert (updated.max_age, updated.max_bytes) == (0, BY_NAME["TSUNAGU_DLQ"].max_bytes)
     finally:
         await nc.close()
 

@@ -83,9 +83,9 @@ def headers_schema() -> dict[str, Any]:
 
     The publishing service's outbox sets ``Content-Type`` and ``Nats-Msg-Id`` (the event id), and
     ``traceparent``/``tracestate`` when it was tracing. A dead letter republished by ``tsunagu dlq
-    retry`` keeps the original's headers and carries ``Nats-Msg-Id`` ``retry-<sequence>-<attempt>``
-    and ``Tsunagu-Dlq-Retry-Of``; one republished by an older version kept only the trace context,
-    so ``Content-Type`` is not required. Names are spelled as they are published.
+    retry`` keeps the original's headers and carries ``Nats-Msg-Id`` ``retry-<sequence>-<attempt>``,
+    ``Tsunagu-Dlq-Retry-Of`` and ``Tsunagu-Dlq-Retry-For``; one republished by an older version
+    kept only the trace context, so ``Content-Type`` is not required. Names are spelled as they are published.
     """
     return {
         "type": "object",
@@ -132,6 +132,14 @@ def headers_schema() -> dict[str, Any]:
                 "description": (
                     "Only on a dead letter republished by tsunagu dlq retry: its sequence in "
                     "TSUNAGU_DLQ (for tracing, not for logic)."
+                ),
+            },
+            "Tsunagu-Dlq-Retry-For": {
+                "type": "string",
+                "description": (
+                    "Only on a dead letter republished by tsunagu dlq retry: the durable consumer it "
+                    "is retried for, the one that dead-lettered it. Every other consumer "
+                    "acknowledges the message without handling it."
                 ),
             },
         },

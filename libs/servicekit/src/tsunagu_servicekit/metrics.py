@@ -17,6 +17,9 @@ from prometheus_client import (
 )
 
 __all__ = [
+    "CONSUMER_ACK_PENDING",
+    "CONSUMER_LAG",
+    "CONSUMER_PENDING",
     "DEAD_LETTERS",
     "HANDLER_SECONDS",
     "HTTP_REQUESTS",
@@ -27,6 +30,11 @@ __all__ = [
     "OUTBOX_PUBLISHED",
     "OUTBOX_QUARANTINED",
     "REGISTRY",
+    "ROWS_PRUNED",
+    "STREAM_BYTES",
+    "STREAM_FULLNESS",
+    "STREAM_MAX_BYTES",
+    "STREAM_MESSAGES",
     "render_metrics",
 ]
 
@@ -34,7 +42,8 @@ REGISTRY = CollectorRegistry()
 
 MESSAGES_CONSUMED = Counter(
     "tsunagu_messages_consumed_total",
-    "Messages handled by a consumer, by outcome: processed, duplicate, retried, dead_lettered",
+    "Messages handled by a consumer, by outcome: processed, duplicate, retried, dead_lettered, "
+    "others_retry (a dead letter retried for another consumer, acknowledged unread)",
     ["consumer", "outcome"],
     registry=REGISTRY,
 )
@@ -66,6 +75,44 @@ OUTBOX_OLDEST_PENDING_SECONDS = Gauge(
     "tsunagu_outbox_oldest_pending_seconds",
     "Age of the oldest pending outbox row (0 when none is pending)",
     ["service"],
+    registry=REGISTRY,
+)
+ROWS_PRUNED = Counter(
+    "tsunagu_rows_pruned_total",
+    "Rows deleted past their horizon: published outbox rows and inbox rows (table: outbox, inbox)",
+    ["service", "table"],
+    registry=REGISTRY,
+)
+# Streams and consumers as the broker reports them, refreshed by each service for the streams and
+# durable consumers it uses (stream and durable names are ids of code).
+STREAM_MESSAGES = Gauge("tsunagu_stream_messages", "Messages held by a stream", ["stream"], registry=REGISTRY)
+STREAM_BYTES = Gauge("tsunagu_stream_bytes", "Bytes held by a stream", ["stream"], registry=REGISTRY)
+STREAM_MAX_BYTES = Gauge(
+    "tsunagu_stream_max_bytes", "A stream's size limit in bytes (-1: none)", ["stream"], registry=REGISTRY
+)
+STREAM_FULLNESS = Gauge(
+    "tsunagu_stream_fullness_ratio",
+    "How full a stream is against its limits (bytes, and messages when limited): 1 means it "
+    "refuses new messages",
+    ["stream"],
+    registry=REGISTRY,
+)
+CONSUMER_PENDING = Gauge(
+    "tsunagu_consumer_pending",
+    "Messages of a durable consumer not delivered yet",
+    ["stream", "consumer"],
+    registry=REGISTRY,
+)
+CONSUMER_ACK_PENDING = Gauge(
+    "tsunagu_consumer_ack_pending",
+    "Messages delivered to a durable consumer and not acknowledged yet",
+    ["stream", "consumer"],
+    registry=REGISTRY,
+)
+CONSUMER_LAG = Gauge(
+    "tsunagu_consumer_lag",
+    "Messages a durable consumer has not finished: pending plus awaiting acknowledgement",
+    ["stream", "consumer"],
     registry=REGISTRY,
 )
 HANDLER_SECONDS = Histogram(

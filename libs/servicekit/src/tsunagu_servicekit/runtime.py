@@ -26,14 +26,17 @@ from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy import Engine
-from tsunagu_contracts import PRODUCERS, REGISTRY, STREAMS, EventType, Registry, StreamDefinition
+from tsunagu_contracts import DLQ_STREAM, PRODUCERS, REGISTRY, STREAMS, EventType, Registry, StreamDefinition
 from tsunagu_contracts.streams import stream_name
 
 from .broker import create_broker
 from .db import create_db_engine, migrate, ping
 from .logging import configure_logging, get_logger
-from .messaging.consumer import ConsumerPolicy, EventConsumer, Subscription
+from .messaging.consumer import ConsumerPolicy, EventConsumer, Subscription, consumer_name
+from .messaging.monitor import BrokerMonitor, WatchedConsumer
+from .messaging.publish import JetStreamPublisher
 from .messaging.relay import OutboxRelay
+from .messaging.retention import prune_timers
 from .messaging.startup import (
     BrokerPermissionError,
     ConsumerMissingError,
@@ -77,10 +80,12 @@ class Infrastructure:
             poll_interval=settings.relay_poll_interval,
             quarantine_after=settings.relay_quarantine_after,
             lease_seconds=settings.relay_lease_seconds,
+            publisher=lambda: self.publisher,
         )
         self.units = UnitOfWorkFactory(self.engine, self.relay.notify, clock=clock)
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        self._publisher: JetStreamPublisher | None = None
 
     @property
     def nc(self) -> Client:
@@ -94,15 +99,27 @@ class Infrastructure:
             raise RuntimeError("runtime not started")
         return self._js
 
+    @property
+    def publisher(self) -> JetStreamPublisher:
+        """The relay's pipelined publisher on this connection."""
+        if self._publisher is None:
+            raise RuntimeError("runtime not started")
+        return self._publisher
+
     async def connect(self) -> None:
         await self.broker.connect()
         self._nc = self.broker.connection
         self._js = self._nc.jetstream()
+        self._publisher = JetStreamPublisher(self._nc)
 
     async def disconnect(self) -> None:
+        if self._publisher is not None:
+            with contextlib.suppress(Exception):
+                await self._publisher.close()
         with contextlib.suppress(Exception):
             await self.broker.stop()
         self._nc = self._js = None
+        self._publisher = None
 
 
 def package_migrations(package: str) -> Path | None:
@@ -150,6 +167,30 @@ class ServiceRuntime(Generic[C]):
         self.streams = tuple(streams)
         self.registry = registry
         self.consumers: list[EventConsumer[C]] = []
+        s = infra.settings
+        self.kit_timers: tuple[PeriodicScan[Engine], ...] = tuple(
+            prune_timers(
+                service=s.service_name,
+                inbox_horizon=s.inbox_horizon,
+                outbox_horizon=s.outbox_horizon,
+                batch=s.prune_batch,
+                interval=s.prune_interval,
+            )
+        )
+        """The kit's own timers (pruning), run with the engine as their context."""
+        self.monitor = BrokerMonitor(
+            lambda: self.js,
+            streams=self.used_streams(),
+            consumers=[
+                WatchedConsumer(
+                    EventType.parse(sub.event_type).stream, consumer_name(s.service_name, sub.event_type)
+                )
+                for sub in self.subscriptions
+            ],
+            interval=s.broker_metrics_interval,
+        )
+        """Stream fullness and consumer lag of what this service uses, in its metrics."""
+        self._monitor_task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._relay_task: asyncio.Task[None] | None = None
         self._timer_tasks: list[asyncio.Task[None]] = []
@@ -214,6 +255,19 @@ class ServiceRuntime(Generic[C]):
 
     def timer(self, name: str) -> PeriodicScan[C]:
         return next(t for t in self.timers if t.name == name)
+
+    def kit_timer(self, name: str) -> PeriodicScan[Engine]:
+        return next(t for t in self.kit_timers if t.name == name)
+
+    def used_streams(self) -> list[str]:
+        """The streams this service publishes to or consumes from, and the dead-letter stream
+        when it has consumers, sorted."""
+        used = {EventType.parse(s.event_type).stream for s in self.subscriptions}
+        if self.settings.service_name in PRODUCERS:
+            used.add(stream_name(self.settings.service_name))
+        if self.subscriptions:
+            used.add(DLQ_STREAM.name)
+        return sorted(used)
 
     def consumer_for(self, subscription: Subscription[C, Any]) -> EventConsumer[C]:
         """The consumer of ``subscription`` under the service's durable name, not connected: its
@@ -285,8 +339,12 @@ class ServiceRuntime(Generic[C]):
         # Timers start last (migrations applied, broker up) and stop first.
         self._timer_tasks = [
             asyncio.create_task(t.run(self.context, self._stop), name=f"timer:{t.name}") for t in self.timers
+        ] + [
+            asyncio.create_task(t.run(self.engine, self._stop), name=f"timer:{t.name}")
+            for t in self.kit_timers
         ]
         self._started = True
+        self._monitor_task = asyncio.create_task(self.monitor.run(self._stop), name="broker-monitor")
         log.info(
             "service started",
             service=self.settings.service_name,
@@ -303,6 +361,10 @@ class ServiceRuntime(Generic[C]):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._timer_tasks = []
+        if self._monitor_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monitor_task
+            self._monitor_task = None
         if self._relay_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._relay_task

@@ -6,11 +6,14 @@ the shared names below then read e.g. ``TSUNAGU_INTAKE_NATS_URL``. ``tsunagu up`
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .messaging.horizons import minimum_inbox_horizon, minimum_outbox_horizon
 
 
 class ServiceSettings(BaseSettings):
@@ -97,6 +100,25 @@ class ServiceSettings(BaseSettings):
         "renews after one third, and a replica that died without releasing it is replaced after this",
     )
 
+    # Retention (messaging/horizons.py says why these bounds)
+    inbox_horizon: timedelta = Field(
+        default=timedelta(days=7),
+        description="Inbox rows older than this are pruned (seconds or ISO 8601, e.g. P7D); at least "
+        "the streams' duplicate window plus delivery_limit × (ack_wait + retry_max_delay)",
+    )
+    outbox_horizon: timedelta = Field(
+        default=timedelta(days=1),
+        description="Published outbox rows older than this are pruned; at least the streams' "
+        "duplicate window. Pending and quarantined rows are never pruned",
+    )
+    prune_batch: int = Field(default=1000, ge=1, le=10_000, description="Rows deleted per transaction")
+    prune_interval: float = Field(
+        default=300.0, gt=0, description="Seconds between pruning runs (the first one after one interval)"
+    )
+    broker_metrics_interval: float = Field(
+        default=30.0, gt=0, description="Seconds between refreshes of the stream and consumer gauges"
+    )
+
     # HTTP
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
@@ -123,6 +145,25 @@ class ServiceSettings(BaseSettings):
     traces_file: Path | None = Field(
         default=None, description="Write finished spans as JSON lines (tests, debugging)"
     )
+
+    @model_validator(mode="after")
+    def _horizons_outlive_redelivery(self) -> Self:
+        inbox_minimum = minimum_inbox_horizon(
+            delivery_limit=self.delivery_limit, ack_wait=self.ack_wait, retry_max_delay=self.retry_max_delay
+        )
+        if self.inbox_horizon < inbox_minimum:
+            raise ValueError(
+                f"inbox_horizon {self.inbox_horizon} is shorter than {inbox_minimum}: the streams' "
+                "duplicate window plus delivery_limit × (ack_wait + retry_max_delay), within which a "
+                "processed event can still be delivered again and must be recognised as a duplicate"
+            )
+        outbox_minimum = minimum_outbox_horizon()
+        if self.outbox_horizon < outbox_minimum:
+            raise ValueError(
+                f"outbox_horizon {self.outbox_horizon} is shorter than the streams' duplicate window "
+                f"({outbox_minimum})"
+            )
+        return self
 
     def resolved_database_url(self) -> str:
         if self.database_url:

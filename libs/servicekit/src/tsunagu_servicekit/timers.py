@@ -40,6 +40,8 @@ class PeriodicScan(Generic[C]):
     name: str
     interval: float
     scan: Callable[[C], int]
+    first_delay: float = 0.0
+    """Seconds before the first scan (0: at once)."""
     scans: int = field(default=0, init=False)
     """Scans run so far (tests wait on it)."""
     handled: int = field(default=0, init=False)
@@ -55,6 +57,8 @@ class PeriodicScan(Generic[C]):
             return n
 
     async def run(self, context: C, stop: asyncio.Event) -> None:
+        if self.first_delay > 0:
+            await wait_set(stop, self.first_delay)
         while not stop.is_set():
             try:
                 while (n := await asyncio.to_thread(self.scan_once, context)) > 0:

@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,16 @@ from typing import Any
 import nats
 import sqlalchemy as sa
 from pydantic import Field
-from tsunagu_contracts import ID_PATTERN, CloudEvent, EventData, EventType, Registry, new_event_id
+from tsunagu_contracts import (
+    ID_PATTERN,
+    STREAMS,
+    CloudEvent,
+    EventData,
+    EventType,
+    Registry,
+    StreamDefinition,
+    new_event_id,
+)
 from tsunagu_servicekit.logging import configure_logging
 from tsunagu_servicekit.messaging.consumer import subscribe
 from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
@@ -101,7 +111,9 @@ def settings_for(service: str, *, database_url: str, nats_url: str, **extra: Any
     )
 
 
-def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime[None]:
+def build_runtime(
+    settings: ServiceSettings, *, consume: bool, streams: Sequence[StreamDefinition] = STREAMS
+) -> ServiceRuntime[None]:
     subs = [subscribe(Pinged, handle_pinged)] if consume else []
     return ServiceRuntime(
         Infrastructure(settings),
@@ -110,6 +122,7 @@ def build_runtime(settings: ServiceSettings, *, consume: bool) -> ServiceRuntime
         migrations=MIGRATIONS,
         subscriptions=subs,
         registry=REGISTRY,
+        streams=streams,
     )
 
 

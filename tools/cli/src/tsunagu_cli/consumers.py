@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig
 from rich.markup import escape
 from rich.table import Table
-from tsunagu_contracts import EventType, dlq_subject
+from tsunagu_contracts import DLQ_STREAM, EventType, dlq_subject
 from tsunagu_contracts.streams import stream_name
 from tsunagu_servicekit.broker import inbox_prefix
 from tsunagu_servicekit.messaging.consumer import ConsumerPolicy, consumer_config, consumer_name
@@ -109,6 +109,8 @@ def publish_permissions(service: str, subscriptions: dict[str, tuple[str, ...]] 
         stream, name = planned.stream, planned.name
         allowed |= {
             f"$JS.API.STREAM.INFO.{stream}",
+            # The dead-letter stream's fullness, in the service's metrics (it publishes there).
+            f"$JS.API.STREAM.INFO.{DLQ_STREAM.name}",
             f"$JS.API.CONSUMER.INFO.{stream}.{name}",
             f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{name}",
             f"$JS.ACK.{stream}.{name}.>",

@@ -6,9 +6,10 @@ payload that failed to parse may hold personal data, so it is shown only on requ
 
 Retrying republishes the original payload with the original headers to the original subject,
 with a ``Nats-Msg-Id`` fresh for each attempt (``retry-<dlq seq>-<random>``), then deletes the dead
-letter; a republish the broker calls a duplicate keeps the dead letter. Every consumer of that
-subject receives the message again; those that had processed it already drop it in their inbox
-(keyed by event id).
+letter; a republish the broker calls a duplicate keeps the dead letter. The republish is addressed
+to the consumer that dead-lettered it (``Tsunagu-Dlq-Retry-For``): every other consumer of the
+subject receives it too and acknowledges it unread, since it had its own verdict on the event and
+its inbox, pruned past a horizon, may no longer remember it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tsunagu_servicekit.messaging.deadletter import (
     H_ATTEMPTS,
     H_CONSUMER,
     H_ERROR,
+    H_RETRY_FOR,
     H_SEQUENCE,
     H_STREAM,
     H_SUBJECT,
@@ -139,6 +141,7 @@ async def retry_dead_letter(js: JetStreamContext, seq: int) -> RetryOutcome:
         return RetryOutcome(seq, "failed", subject, "original subject is itself a dead-letter subject")
     headers = restored_headers(letter.headers)
     headers[RETRY_OF_HEADER] = str(seq)
+    headers[H_RETRY_FOR] = letter.consumer
     # Fresh per attempt: a retry is never dropped as the duplicate of another (a recreated
     # dead-letter stream repeats sequences). Republishing twice is harmless: consumers' inboxes
     # key on the event's own id.

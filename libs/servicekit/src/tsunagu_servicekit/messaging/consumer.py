@@ -15,7 +15,8 @@ Failure policy (architecture §4, ADR 0001):
   that kills its process before a failure can be recorded. Past it the inbox decides first: a
   message whose effect is committed is acked as a duplicate, never dead-lettered;
 - a batch that fails is retried message by message, so one poison message does not hold back
-  the good ones around it.
+  the good ones around it;
+- a dead letter retried for another consumer (``Tsunagu-Dlq-Retry-For``) is acknowledged unread.
 Every message from arrival to settlement is kept alive with ``in_progress`` by the pull loop, and
 prefetch is bounded to one batch, so none runs out of AckWait in our hands. A stop ends the pull
 requests first, hands back what was not started, gives the batch in hand ``stop_grace`` to finish
@@ -49,7 +50,7 @@ from ..metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from ..telemetry import extract_context, get_tracer
 from ..unit_of_work import UnitOfWork, UnitOfWorkFactory
 from .backoff import backoff_delay
-from .deadletter import publish_dead_letter
+from .deadletter import H_RETRY_FOR, publish_dead_letter
 from .inbox import already_processed, claim, forget_failures, record_failure
 from .pull import PullLoop
 from .startup import ConsumerMissingError as ConsumerMissingError  # re-exported: its home before
@@ -106,6 +107,8 @@ class Outcome(Enum):
     RETRY = "retried"
     DEAD = "dead_lettered"
     UNAVAILABLE = "unavailable"
+    OTHERS_RETRY = "others_retry"
+    """A dead letter retried for another consumer: acknowledged, not handled."""
 
 
 @dataclass
@@ -335,6 +338,10 @@ class EventConsumer(Generic[C]):
         for item in items:
             if item.outcome is not None:
                 continue
+            retry_for = (item.msg.headers or {}).get(H_RETRY_FOR)
+            if retry_for is not None and retry_for != self.name:
+                item.outcome = Outcome.OTHERS_RETRY
+                continue
             if item.event is None:
                 try:
                     item.event = self.parse(item.msg.data)
@@ -494,7 +501,7 @@ class EventConsumer(Generic[C]):
         for item in items:
             outcome = item.outcome
             assert outcome is not None
-            if outcome in (Outcome.PROCESSED, Outcome.DUPLICATE):
+            if outcome in (Outcome.PROCESSED, Outcome.DUPLICATE, Outcome.OTHERS_RETRY):
                 await item.msg.ack()
             elif outcome is Outcome.RETRY:
                 delay = backoff_delay(

@@ -34,6 +34,11 @@ H_FAILURES = "Tsunagu-Dlq-Failures"
 """Handler failures recorded for it (0: it never reached its handler, or never failed there)."""
 H_TIME = "Tsunagu-Dlq-Time"
 
+H_RETRY_FOR = "Tsunagu-Dlq-Retry-For"
+"""On a dead letter republished by ``tsunagu dlq retry``: the consumer it is retried for. Every other
+consumer of the subject acknowledges it without handling it: it had its own verdict on the event
+long ago, and its inbox may no longer remember it (:mod:`.horizons`)."""
+
 H_ORIGINAL_PREFIX = "Tsunagu-Dlq-Original-"
 H_ORIGINAL_MSG_ID = "Tsunagu-Dlq-Original-Msg-Id"
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Column, Connection, Engine, Table, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -86,3 +86,30 @@ def forget_failures(bind: Session | Connection, consumer: str, event_ids: Sequen
                 consumer_failures.c.consumer == consumer, consumer_failures.c.event_id.in_(set(event_ids))
             )
         )
+
+
+def prune_inbox(engine: Engine, before: datetime, *, batch: int) -> int:
+    """Delete at most ``batch`` inbox rows processed before ``before``, in one short transaction;
+    returns how many. ``before`` must leave every row a redelivery could still need
+    (:mod:`.retention`)."""
+    return _prune_by_key(engine, inbox, inbox.c.processed_at, before, batch)
+
+
+def prune_failures(engine: Engine, before: datetime, *, batch: int) -> int:
+    """Delete at most ``batch`` failure counts last touched before ``before``: left by a message
+    settled where its count could not be dropped (a dead letter whose clean-up failed)."""
+    return _prune_by_key(engine, consumer_failures, consumer_failures.c.updated_at, before, batch)
+
+
+def _prune_by_key(engine: Engine, table: Table, stamp: Column[Any], before: datetime, batch: int) -> int:
+    with engine.begin() as conn:
+        keys = [
+            (row.consumer, row.event_id)
+            for row in conn.execute(
+                select(table.c.consumer, table.c.event_id).where(stamp < before).order_by(stamp).limit(batch)
+            )
+        ]
+        if not keys:
+            return 0
+        result = conn.execute(delete(table).where(tuple_(table.c.consumer, table.c.event_id).in_(keys)))
+        return int(result.rowcount or 0)

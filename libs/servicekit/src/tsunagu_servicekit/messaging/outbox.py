@@ -143,6 +143,23 @@ def _rowcount(result: sa.CursorResult[Any]) -> int:
     return int(result.rowcount or 0)
 
 
+def prune_published(engine: sa.Engine, before: datetime, *, batch: int) -> int:
+    """Delete at most ``batch`` rows published before ``before``, in one short transaction;
+    returns how many. Pending and quarantined rows (``published_at`` unset) are never touched."""
+    with engine.begin() as conn:
+        seqs = list(
+            conn.execute(
+                sa.select(outbox.c.seq)
+                .where(outbox.c.published_at.is_not(None), outbox.c.published_at < before)
+                .order_by(outbox.c.published_at)
+                .limit(batch)
+            ).scalars()
+        )
+        if not seqs:
+            return 0
+        return _rowcount(conn.execute(sa.delete(outbox).where(outbox.c.seq.in_(seqs))))
+
+
 def outbox_stats(engine: sa.Engine, now: datetime) -> OutboxStats:
     """How many rows are pending and quarantined, and the age of the oldest pending one."""
     with engine.connect() as conn:

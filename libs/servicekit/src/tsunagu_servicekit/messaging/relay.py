@@ -1,6 +1,7 @@
 """The outbox relay: publishes pending outbox rows to JetStream, then marks them sent.
 
-- Publishes are pipelined (``publish_async``) and each carries ``Nats-Msg-Id`` = event id, so a
+- Publishes are pipelined (:class:`~.publish.JetStreamPublisher`, whose futures settle on the
+  broker's refusals too) and each carries ``Nats-Msg-Id`` = event id, so a
   row published again after a crash between publish and mark is dropped by the stream's
   de-duplication window (and, past it, by every consumer's inbox).
 - A commit that wrote events wakes the relay at once (:meth:`OutboxRelay.notify`, thread-safe);
@@ -13,8 +14,9 @@
   or its acknowledgement did not come while others of the same pass did. At
   ``quarantine_after`` such failures (at once for a payload the client refuses) the row is
   quarantined: set aside with its error, out of the relay's way, until an operator retries or
-  discards it (``tsunagu outbox``). An outage (no connection, no acknowledgement at all) blames
-  no row: the relay backs off and tries again, for as long as it takes.
+  discards it (``tsunagu outbox``). An outage (no connection, no acknowledgement at all, a stream
+  at its size limit refusing new messages) blames no row: the relay backs off and tries again, for
+  as long as it takes, and publishes once the stream has room.
 - Order: rows are published in commit order, and the stream holds them so, except around a
   failure: rows already in flight behind a failed row (at most one batch) are acknowledged before
   it, and a row released from quarantine comes after what was committed before its release. With
@@ -33,7 +35,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import nats.errors
 import nats.js.errors
@@ -51,6 +53,19 @@ log = get_logger(__name__)
 
 JetStreamProvider = Callable[[], JetStreamContext]
 
+
+class Publisher(Protocol):
+    """What the relay publishes with: pipelined publishes returning futures of the acknowledgement
+    (:class:`~.publish.JetStreamPublisher`; nats-py's ``JetStreamContext`` also fits, but its
+    futures never settle on a refusal)."""
+
+    async def publish_async(
+        self, subject: str, payload: bytes, *, headers: dict[str, str]
+    ) -> asyncio.Future[Any]: ...
+
+
+PublisherProvider = Callable[[], Publisher]
+
 # The broker as a whole is out of reach: no row is to blame.
 _OUTAGE: tuple[type[BaseException], ...] = (
     nats.errors.ConnectionClosedError,
@@ -67,7 +82,9 @@ _REFUSED_BY_CLIENT: tuple[type[BaseException], ...] = (
     nats.errors.BadSubjectError,
     nats.errors.BadHeaderError,
 )
-# JetStream error codes that concern the message itself, not its stream's state.
+# JetStream error codes that concern the message itself, not its stream's state. A stream at its
+# limits (10077 "maximum bytes exceeded", 10023 insufficient resources) is an outage of that
+# stream: its rows wait, never quarantined, until it has room.
 _MESSAGE_ERROR_CODES = frozenset({10054})  # message size exceeds the stream's maximum
 _STATS_INTERVAL = 1.0  # seconds between refreshes of the outbox gauges
 
@@ -104,9 +121,11 @@ class OutboxRelay:
         retry_cap: float = 10.0,
         quarantine_after: int = 5,
         lease_seconds: float = 15.0,
+        publisher: PublisherProvider | None = None,
     ) -> None:
         self._engine = engine
         self._js = jetstream
+        self._publisher: PublisherProvider = publisher if publisher is not None else jetstream
         self.service = service
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -205,6 +224,7 @@ class OutboxRelay:
         if not rows:
             return 0
         js = self._js()
+        publisher = self._publisher()
         sent: list[tuple[Any, asyncio.Future[Any]]] = []
         failures: list[_Failure] = []
         outage: BaseException | None = None
@@ -212,7 +232,7 @@ class OutboxRelay:
             if not self._may_publish():
                 break  # the lease needs renewing first: the rest stay pending, untouched
             try:
-                future = await js.publish_async(row.subject, row.payload, headers=dict(row.headers))
+                future = await publisher.publish_async(row.subject, row.payload, headers=dict(row.headers))
             except _OUTAGE as exc:
                 outage = exc  # the rest stay pending, untouched
                 break
@@ -235,7 +255,7 @@ class OutboxRelay:
                 failures.append(_Failure(row.seq, "TimeoutError", blames_row=someone_acked))
                 continue
             blamed = await self._blames(js, row, refusal, no_stream)
-            failures.append(_Failure(row.seq, type(refusal).__name__, blamed))
+            failures.append(_Failure(row.seq, _error_name(refusal), blamed))
         await asyncio.to_thread(self._record, published, failures)
         self.published_total += len(published)
         OUTBOX_PUBLISHED.labels(service=self.service).inc(len(published))
@@ -355,6 +375,14 @@ class OutboxRelay:
             await self.refresh_gauges()
         except Exception as exc:  # the gauges must never stop the relay
             log.warning("outbox gauges not refreshed", error=type(exc).__name__)
+
+
+def _error_name(exc: BaseException) -> str:
+    """The exception class, with JetStream's error code when it has one (``ServiceUnavailableError
+    10077``: the stream is at its limits): what an operator needs, and never a payload value."""
+    name = type(exc).__name__
+    code = getattr(exc, "err_code", None) if isinstance(exc, nats.js.errors.APIError) else None
+    return f"{name} {code}" if code else name
 
 
 def _acknowledged(future: asyncio.Future[Any]) -> bool:

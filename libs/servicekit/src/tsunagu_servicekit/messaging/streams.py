@@ -6,6 +6,11 @@ Operators who manage streams themselves turn this off (``manage_streams=False``)
 Replicas are configuration, not contract: ``replicas`` (a service's ``stream_replicas``, ``tsunagu
 streams apply --replicas``) sets them; without it an existing stream keeps the replicas it has (an
 operator who raised a stream to R3 is not reset to R1), and a new one gets the definition's.
+
+Limits and the discard policy are contract: applying a definition to an existing stream updates
+them (JetStream lets both change on a live stream; its storage type cannot). Every stream refuses
+new messages at its size limit (``DiscardPolicy.NEW``) rather than evicting old ones: a publisher
+sees the refusal and retries, and the relay treats it as an outage of that stream (ADR 0001).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ def stream_config(definition: StreamDefinition, *, replicas: int | None = None) 
         description=definition.description,
         retention=RetentionPolicy.LIMITS,
         storage=StorageType.FILE,
-        discard=DiscardPolicy.OLD,
+        discard=DiscardPolicy.NEW if definition.discard == "new" else DiscardPolicy.OLD,
         max_age=float(definition.max_age_seconds),
         max_bytes=definition.max_bytes,
         duplicate_window=float(definition.duplicate_window_seconds),

@@ -1,8 +1,9 @@
 """Database engines and migrations: SQLite (embedded default) or PostgreSQL (production).
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss),
-foreign keys on and ``secure_delete`` on (deleted rows are overwritten, not left in free pages). Migrations are Alembic's: the kit's own tables (outbox, inbox) are one
-branch, each service's tables another, applied together on start under one version table.
+foreign keys on and ``secure_delete`` on (deleted rows are overwritten, not left in free pages).
+Migrations are Alembic's: the kit's own tables (outbox, inbox) are one branch, each service's
+tables another, applied together on start under one version table.
 
 SQLite transactions are serialised. Python's ``sqlite3`` left to itself starts a transaction
 only at the first INSERT/UPDATE/DELETE, so a handler's SELECTs ran outside it and a

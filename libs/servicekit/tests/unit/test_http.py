@@ -13,9 +13,11 @@ from fastapi import APIRouter, Header, HTTPException, Query, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyQuery
 from fastapi.testclient import TestClient
+from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.util._once import Once
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 from tsunagu_servicekit.errors import Refusal, Rule, ServiceError, refuse
@@ -651,12 +653,25 @@ def _span_texts(span: Any) -> list[str]:
     return texts
 
 
-def test_server_spans_never_record_what_the_client_sent(settings: ServiceSettings) -> None:
-    # Recorded straight from the provider, no sanitiser between: the spans must never hold them.
+@pytest.fixture
+def global_spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
+    """A global provider of this test's own (OpenTelemetry allows one per process), recording every
+    span anything in the process starts: the kit's, and any library's that uses the global one."""
+    monkeypatch.setattr(otel_trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+    monkeypatch.setattr(otel_trace, "_TRACER_PROVIDER", None)
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    app = create_http_app(settings=settings, title="Test", routers=[router], tracer_provider=provider)
+    otel_trace.set_tracer_provider(provider)
+    return exporter
+
+
+def test_server_spans_never_record_what_the_client_sent(
+    settings: ServiceSettings, global_spans: InMemorySpanExporter
+) -> None:
+    # Recorded straight from the global provider, no sanitiser between: no span may hold them.
+    exporter = global_spans
+    app = create_http_app(settings=settings, title="Test", routers=[router])
     # Header values are ASCII on the wire; the path and query carry Japanese, as a nickname would.
     canaries = {
         "agent": "CANARY-agent-hanako",
@@ -688,7 +703,10 @@ def test_server_spans_never_record_what_the_client_sent(settings: ServiceSetting
 
     spans = exporter.get_finished_spans()
     server = [s for s in spans if s.kind.name == "SERVER"]
-    assert len(server) == 5
+    assert len(server) == 5  # one per request: no other instrumentation opens its own
+    assert {s.instrumentation_scope.name for s in spans if s.instrumentation_scope} == {
+        "tsunagu_servicekit.http.app"
+    }
     texts = [text for span in spans for text in _span_texts(span)]
     leaked = {name: canary for name, canary in canaries.items() if any(canary in t for t in texts)}
     assert leaked == {}

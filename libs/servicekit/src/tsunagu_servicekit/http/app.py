@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -44,6 +45,19 @@ _log = get_logger(__name__)
 OPERATIONAL_PATHS = ("/livez", "/readyz", "/metrics")
 UNMATCHED_ROUTE = "unmatched"
 READINESS_TIMEOUT_SECONDS = 2.0
+
+
+# FastAPI's own telemetry (since 0.165) opens a second server span holding the raw path and query
+# (``url.path``, ``url.query``) and the Host (``server.address``), records HTTP metrics with the
+# Host, and logs exceptions with their messages and stack traces through OpenTelemetry logs. The
+# kit's middleware, Prometheus metrics and structlog lines do each of those without the values.
+_NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
 
 
 def _route_template(scope: Scope) -> str:
@@ -294,7 +308,12 @@ def create_http_app(
     dependencies build one from ``settings`` on first use. ``tracer_provider`` defaults to the
     global one (see :func:`tsunagu_servicekit.telemetry.setup_telemetry`).
     """
-    app = _ServiceApp(title=title, version=version, max_body_bytes=settings.http_max_body_bytes)
+    app = _ServiceApp(
+        title=title,
+        version=version,
+        max_body_bytes=settings.http_max_body_bytes,
+        telemetry=_NO_FASTAPI_TELEMETRY,
+    )
     readiness = readiness if readiness is not None else Readiness()
     app.state.settings = settings
     app.state.readiness = readiness

@@ -1,8 +1,9 @@
 """Database engines and migrations: SQLite (embedded default) or PostgreSQL (production).
 
-SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss)
-and foreign keys on. Migrations are Alembic's: the kit's own tables (outbox, inbox) are one
-branch, each service's tables another, applied together on start under one version table.
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss),
+foreign keys on and ``secure_delete`` on (deleted rows are overwritten, not left in free pages).
+Migrations are Alembic's: the kit's own tables (outbox, inbox) are one branch, each service's
+tables another, applied together on start under one version table.
 
 SQLite transactions are serialised. Python's ``sqlite3`` left to itself starts a transaction
 only at the first INSERT/UPDATE/DELETE, so a handler's SELECTs ran outside it and a
@@ -44,6 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted content is overwritten with zeros, whatever the library was built with: a deleted
+    # row (an erased person's wrapped data key) must not linger in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 

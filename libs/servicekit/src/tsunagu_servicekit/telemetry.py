@@ -3,9 +3,11 @@
 Sampling happens at the root (``ParentBased(TraceIdRatioBased(ratio))``): a trace that started
 sampled stays sampled across services, an unsampled one costs nothing downstream.
 
-Spans hold no personal data (architecture §3). Every exporter set up here is wrapped so that
-exception messages and stack traces (which may quote input), query strings and client addresses
-are removed before a span leaves the process; the exception *class* is kept.
+Spans hold no personal data (architecture §3). The kit's own spans never record what a client
+sent (see :mod:`tsunagu_servicekit.http.app`); as a second line, every exporter set up here is
+wrapped so that exception messages and stack traces (which may quote input), URLs, raw paths,
+query strings, headers and client addresses are removed before a span leaves the process; the
+exception *class* is kept.
 """
 
 from __future__ import annotations
@@ -57,42 +59,45 @@ _provider: TracerProvider | None = None
 # Sanitising spans before export
 
 
+# What clients send: the raw path and query (ids, free text), the Host header, the User-Agent,
+# the client's address, and any header captured as an attribute. The kit's server spans never
+# record them (http/app.py); other instrumentations do by default, hence this second line.
 _DROPPED_ATTRIBUTES = frozenset(
     {
         "url.query",
+        "url.path",
+        "url.full",
+        "http.url",
+        "http.target",
+        "http.host",
+        "http.server_name",
+        "server.address",
+        "http.user_agent",
+        "user_agent.original",
         "client.address",
         "client.port",
         "net.peer.ip",
         "net.peer.port",
+        "net.sock.peer.addr",
+        "net.sock.peer.port",
         "network.peer.address",
         "network.peer.port",
         "http.client_ip",
         "enduser.id",
     }
 )
-_URL_ATTRIBUTES = frozenset({"http.url", "url.full", "http.target"})
+_DROPPED_PREFIXES = ("http.request.header.", "http.response.header.")
 _EXCEPTION_KEPT = frozenset({"exception.type", "exception.escaped"})
 _CLASS_NAME = re.compile(r"^[A-Za-z_][\w.]{0,200}$")
-
-
-def _strip_query(value: str) -> str:
-    if "?" not in value and "#" not in value:
-        return value
-    parts = urlsplit(value)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def _clean_attributes(attributes: Mapping[str, Any] | None) -> tuple[dict[str, Any], bool]:
     cleaned: dict[str, Any] = {}
     changed = False
     for key, value in (attributes or {}).items():
-        if key in _DROPPED_ATTRIBUTES:
+        if key in _DROPPED_ATTRIBUTES or key.startswith(_DROPPED_PREFIXES):
             changed = True
             continue
-        if key in _URL_ATTRIBUTES and isinstance(value, str):
-            stripped = _strip_query(value)
-            changed = changed or stripped != value
-            value = stripped
         cleaned[key] = value
     return cleaned, changed
 
@@ -108,7 +113,8 @@ def _clean_status(status: Status) -> tuple[Status, bool]:
 
 
 def sanitize_span(span: ReadableSpan) -> ReadableSpan:
-    """The span without exception messages, stack traces, query strings or client addresses."""
+    """The span without exception messages, stack traces, URLs, paths, query strings, headers
+    (Host and User-Agent included) or client addresses."""
     attributes, changed = _clean_attributes(span.attributes)
     events: list[Event] = []
     for event in span.events:

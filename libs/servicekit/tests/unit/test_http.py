@@ -13,9 +13,11 @@ from fastapi import APIRouter, Header, HTTPException, Query, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyQuery
 from fastapi.testclient import TestClient
+from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.util._once import Once
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import HTTPConnection
 from tsunagu_servicekit.errors import Refusal, Rule, ServiceError, refuse
@@ -637,3 +639,113 @@ def test_an_id_segment_matches_only_an_id(client: TestClient) -> None:
     assert client.get("/things/search").headers["allow"] == "POST"
     assert CANARY not in _problem(client.get(f"/things/{CANARY}"), 404)["detail"]
     assert "/things/{thing_id}" in client.get("/openapi.json").json()["paths"]
+
+
+def _span_texts(span: Any) -> list[str]:
+    """Every string a span carries: its name, attribute keys and values, event names and attributes."""
+    texts = [span.name, span.status.description or ""]
+    for key, value in (span.attributes or {}).items():
+        texts += [key, str(value)]
+    for event in span.events:
+        texts.append(event.name)
+        for key, value in (event.attributes or {}).items():
+            texts += [key, str(value)]
+    return texts
+
+
+@pytest.fixture
+def global_spans(monkeypatch: pytest.MonkeyPatch) -> InMemorySpanExporter:
+    """A global provider of this test's own (OpenTelemetry allows one per process), recording every
+    span anything in the process starts: the kit's, and any library's that uses the global one."""
+    monkeypatch.setattr(otel_trace, "_TRACER_PROVIDER_SET_ONCE", Once())
+    monkeypatch.setattr(otel_trace, "_TRACER_PROVIDER", None)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    otel_trace.set_tracer_provider(provider)
+    return exporter
+
+
+def test_server_spans_never_record_what_the_client_sent(
+    settings: ServiceSettings, global_spans: InMemorySpanExporter
+) -> None:
+    # Recorded straight from the global provider, no sanitiser between: no span may hold them.
+    exporter = global_spans
+    app = create_http_app(settings=settings, title="Test", routers=[router])
+    # Header values are ASCII on the wire; the path and query carry Japanese, as a nickname would.
+    canaries = {
+        "agent": "CANARY-agent-hanako",
+        "host": "canary-host-7f3a.example",
+        "path": "CANARY-path-一郎",
+        "id": "0190a6f2-7b3c-7def-8abc-c0ffeec0ffee",
+        "unmatched": "CANARY-unmatched-次郎",
+        "query": "CANARY-query-三郎",
+        "referer": "CANARY-referer-shiro",
+        "forwarded": "203.0.113.77",
+        "cookie": "CANARY-cookie-goro",
+        "authorization": "CANARY-authorization-rokuro",
+    }
+    headers = {
+        "User-Agent": canaries["agent"],
+        "Host": canaries["host"],
+        "Referer": f"https://{canaries['referer']}.example/",
+        "X-Forwarded-For": canaries["forwarded"],
+        "Cookie": f"session={canaries['cookie']}",
+        "Authorization": f"Bearer {canaries['authorization']}",
+    }
+    query = {"q": canaries["query"]}
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get(f"/items/{canaries['path']}", params=query, headers=headers).status_code == 200
+        assert c.get(f"/things/{canaries['id']}", params=query, headers=headers).status_code == 200
+        assert c.get(f"/{canaries['unmatched']}/x", params=query, headers=headers).status_code == 404
+        assert c.get(f"/things/{canaries['unmatched']}", params=query, headers=headers).status_code == 404
+        assert c.post("/items", params=query, headers=headers, json={"title": 1}).status_code == 422
+
+    spans = exporter.get_finished_spans()
+    server = [s for s in spans if s.kind.name == "SERVER"]
+    assert len(server) == 5  # one per request: no other instrumentation opens its own
+    assert {s.instrumentation_scope.name for s in spans if s.instrumentation_scope} == {
+        "tsunagu_servicekit.http.app"
+    }
+    texts = [text for span in spans for text in _span_texts(span)]
+    leaked = {name: canary for name, canary in canaries.items() if any(canary in t for t in texts)}
+    assert leaked == {}
+    # No attribute that carries a header, however it is named.
+    assert not [t for t in texts if t.startswith(("http.request.header.", "http.response.header."))]
+    assert [(s.name, (s.attributes or {}).get("http.route")) for s in server] == [
+        ("GET /items/{item_id}", "/items/{item_id}"),
+        ("GET /things/{thing_id}", "/things/{thing_id}"),
+        ("GET", None),
+        ("GET", None),
+        ("POST /items", "/items"),
+    ]
+    assert [(s.attributes or {}).get("http.response.status_code") for s in server] == [
+        200,
+        200,
+        404,
+        404,
+        422,
+    ]
+
+
+def test_a_server_span_continues_the_callers_trace_and_names_no_unknown_method(
+    settings: ServiceSettings,
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = create_http_app(settings=settings, title="Test", routers=[router], tracer_provider=provider)
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    with TestClient(app) as c:
+        c.get("/items/abc", headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
+        # A method is free text from the client: one outside HTTP's is never named.
+        assert c.request("CANARYMETHOD", "/items").status_code == 405
+
+    followed, other = (s for s in exporter.get_finished_spans() if s.kind.name == "SERVER")
+    assert format(followed.context.trace_id, "032x") == trace_id
+    assert followed.parent is not None
+    assert format(followed.parent.span_id, "016x") == parent_id
+    assert other.name == "HTTP /items"
+    assert (other.attributes or {})["http.request.method"] == "_OTHER"
+    with TestClient(app) as c:
+        assert "CANARYMETHOD" not in c.get("/metrics").text

@@ -72,7 +72,14 @@ def test_provider_from_settings_writes_sanitised_spans(tmp_path: Path) -> None:
         pytest.raises(ValueError, match="CANARY"),
         tracer.start_as_current_span(
             "handle",
-            attributes={"http.url": f"http://svc/persons?name={CANARY}", "url.query": f"name={CANARY}"},
+            attributes={
+                "http.url": f"http://svc/persons?name={CANARY}",
+                "url.query": f"name={CANARY}",
+                "url.path": f"/persons/{CANARY}",
+                "user_agent.original": CANARY,
+                "http.request.header.referer": (CANARY,),
+                "http.route": "/persons/{person_id}",
+            },
         ),
     ):
         raise ValueError(f"bad {CANARY}")
@@ -81,7 +88,7 @@ def test_provider_from_settings_writes_sanitised_spans(tmp_path: Path) -> None:
     assert CANARY not in text
     (span,) = _read(path)
     assert span["service"] == "intake"
-    assert span["attributes"] == {"http.url": "http://svc/persons"}
+    assert span["attributes"] == {"http.route": "/persons/{person_id}"}
     assert span["status"] == {"code": "ERROR", "description": "ValueError"}
     (event,) = span["events"]
     assert event["name"] == "exception"

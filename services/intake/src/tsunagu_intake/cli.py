@@ -1,7 +1,8 @@
 """The intake service's command line: ``python -m tsunagu_intake [serve | rewrap-keys]``.
 
-With no command it serves, as ``tsunagu up`` and the container start it. ``rewrap-keys`` re-wraps
-every person's data key under the current master key after a rotation (see
+With no command it serves, as ``tsunagu up`` and the container start it. ``rewrap-keys`` (run daily,
+and after a master key rotation) re-wraps every person's data key under this month's key-encryption
+key and the current master key, and destroys the KEKs past the backup retention (see
 :mod:`.handlers.key_rotation`). Both read the same ``TSUNAGU_INTAKE_*`` settings. Output holds
 counts and key ids only, never key material or personal data.
 """
@@ -9,6 +10,7 @@ counts and key ids only, never key material or personal data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -69,10 +71,13 @@ def rewrap_keys_command(
         int, typer.Option("--batch-size", min=1, max=10_000, help="Data keys per transaction")
     ] = DEFAULT_BATCH_SIZE,
 ) -> None:
-    """Re-wrap every person's data key not under the current master key (TSUNAGU_INTAKE_VAULT_KEY_ID).
+    """Re-wrap every person's data key under this month's key-encryption key and the current master
+    key (TSUNAGU_INTAKE_VAULT_KEY_ID), then destroy the key-encryption keys of months that ended more
+    than TSUNAGU_INTAKE_VAULT_BACKUP_RETENTION_DAYS ago: run it daily.
 
-    Safe to run twice, to interrupt and run again, and beside the running service. The old key must
-    be among TSUNAGU_INTAKE_VAULT_RETIRED_KEYS; once this reports nothing left under it, drop it."""
+    Safe to run twice, to interrupt and run again, and beside the running service. After a master key
+    rotation the old key must be among TSUNAGU_INTAKE_VAULT_RETIRED_KEYS; once this reports nothing
+    left under it, drop it."""
     settings = IntakeSettings()
     configure_logging(settings)
     out = typer.echo
@@ -86,14 +91,24 @@ def rewrap_keys_command(
             check_master_keys(engine, vault)
             _show_counts(out, count_by_key_id(engine), vault.key_id, dry_run=True)
             return
-        progress = _rewrap_with_progress(engine, vault, batch_size, out)
+        retention = timedelta(days=settings.vault_backup_retention_days)
+        progress = _rewrap_with_progress(engine, vault, batch_size, retention, out)
         out(
             f"Re-wrapped {progress.rewrapped} data key(s) under {vault.key_id!r} in {progress.batches} "
-            f"batch(es); {progress.skipped} skipped (changed meanwhile), {len(progress.failed)} failed."
+            f"batch(es); {progress.skipped} skipped (changed meanwhile), {len(progress.failed)} failed; "
+            f"{progress.keks_rewrapped} key-encryption key(s) re-wrapped."
         )
+        destroyed = ", ".join(progress.keks_destroyed) or "none"
+        out(f"Key-encryption keys destroyed (past the backup retention): {destroyed}.")
         _show_counts(out, count_by_key_id(engine), vault.key_id, dry_run=False)
+        if progress.keks_overdue:
+            out(
+                "Still used, so not destroyed although past the backup retention: "
+                f"{', '.join(progress.keks_overdue)}."
+            )
         if progress.failed:
             out("Some data keys did not open; the log names their (pseudonymous) person ids.")
+        if progress.failed or progress.keks_overdue:
             raise typer.Exit(1)
     except MasterKeyError as exc:
         raise _refuse(exc) from None
@@ -117,7 +132,7 @@ def _show_counts(
 
 
 def _rewrap_with_progress(
-    engine: Engine, vault: Vault, batch_size: int, out: Callable[[str], object]
+    engine: Engine, vault: Vault, batch_size: int, retention: timedelta, out: Callable[[str], object]
 ) -> RewrapProgress:
     err = Console(stderr=True)
     if not err.is_terminal:
@@ -128,7 +143,7 @@ def _rewrap_with_progress(
                 f"({p.rewrapped} re-wrapped, {p.skipped} skipped, {len(p.failed)} failed)"
             )
 
-        return rewrap_keys(engine, vault, batch_size=batch_size, on_batch=line)
+        return rewrap_keys(engine, vault, batch_size=batch_size, backup_retention=retention, on_batch=line)
     with Progress(
         TextColumn("re-wrapping data keys"),
         BarColumn(),
@@ -141,4 +156,4 @@ def _rewrap_with_progress(
         def advance(p: RewrapProgress) -> None:
             bar.update(task, total=max(p.to_do, p.done), completed=p.done)
 
-        return rewrap_keys(engine, vault, batch_size=batch_size, on_batch=advance)
+        return rewrap_keys(engine, vault, batch_size=batch_size, backup_retention=retention, on_batch=advance)

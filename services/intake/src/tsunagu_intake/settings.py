@@ -35,6 +35,16 @@ class IntakeSettings(ServiceSettings):
             "under them open; `python -m tsunagu_intake rewrap-keys` moves them to the current key"
         ),
     )
+    vault_backup_retention_days: int = Field(
+        default=35,
+        ge=1,
+        le=3650,
+        description=(
+            "How long database backups are kept. A month's key-encryption key is destroyed by "
+            "`rewrap-keys` this many days after the month ends (once no data key uses it), so an "
+            "erased person's key in an older backup no longer opens: keep backups no longer"
+        ),
+    )
     client_session_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="Lifetime of a web user's login token"
     )

@@ -149,3 +149,113 @@ async def test_a_web_user_cannot_log_in_after_erasure(service: IntakeService) ->
     ).status_code == 401
     queue = (await service.client.get("/email/queue", headers=SUPERVISOR)).json()
     assert queue == []  # no reply is owed to an erased person
+
+
+LINKED_MARKERS = ("CANARY-LINK-一人目", "CANARY-LINK-二人目")
+
+
+async def test_an_erasure_takes_every_record_linked_by_nickname(service: IntakeService) -> None:
+    """A second consultation under the same nickname, sent without ``person_id``, made a second
+    record. The erasure finds it by digest, refuses until staff say it is the same person, and then
+    erases both: neither is found by the nickname, nor readable, through the API or in the database."""
+
+    async def consult(nickname: str, marker: str) -> dict[str, str]:
+        made = await service.client.post(
+            "/consultations",
+            json=new_person_consultation(person={"nickname": nickname, "name": marker}, notes=marker),
+            headers=COUNSELLOR,
+        )
+        assert made.status_code == 201, made.text
+        return dict(made.json())
+
+    first = await consult("ﾀﾛｳ", LINKED_MARKERS[0])
+    second = await consult("たろう", LINKED_MARKERS[1])  # the same nickname, folded
+    other = await consult("じろう", "CANARY-LINK-別人")
+    both = {first["person_id"], second["person_id"]}
+    assert len(both) == 2
+
+    erase = f"/persons/{first['person_id']}/erasure"
+    unconfirmed = await service.client.post(erase, json={"basis": "person_request"}, headers=SUPERVISOR)
+    assert unconfirmed.status_code == 409
+    assert unconfirmed.json()["rule"] == "linked_records_unconfirmed"
+    linked = await service.client.get(
+        f"/persons/{first['person_id']}/linked?purpose=supervision", headers=SUPERVISOR
+    )
+    assert linked.status_code == 200, linked.text
+    assert [(p["person_id"], p["matched_on"], p["case_ids"]) for p in linked.json()] == [
+        (second["person_id"], ["nickname"], [second["case_id"]])
+    ]
+    for marker in (*LINKED_MARKERS, "ﾀﾛｳ", "たろう"):
+        assert marker not in linked.text
+    stranger = await service.client.post(
+        erase,
+        json={"basis": "person_request", "linked_person_ids": [other["person_id"]]},
+        headers=SUPERVISOR,
+    )
+    assert stranger.status_code == 422
+    assert stranger.json()["rule"] == "not_linked"
+
+    service.new_events()
+    erased = await service.client.post(
+        erase,
+        json={"basis": "person_request", "linked_person_ids": [second["person_id"]]},
+        headers=SUPERVISOR,
+    )
+    assert erased.status_code == 200, erased.text
+    assert set(erased.json()["person_ids"]) == both
+    assert {e.data.person_id for e in service.new_events()} == both
+
+    for nickname in ("たろう", "タロウ"):
+        assert (
+            await service.client.post(
+                "/persons/lookup?purpose=case_work", json={"nickname": nickname}, headers=COUNSELLOR
+            )
+        ).json() == []
+        assert (
+            await service.client.post("/cases/search", json={"nickname": nickname}, headers=COUNSELLOR)
+        ).json() == []
+    for made in (first, second):
+        assert (
+            await service.client.get(f"/persons/{made['person_id']}?purpose=case_work", headers=COUNSELLOR)
+        ).status_code == 410
+        assert (
+            await service.client.get(
+                f"/consultations/{made['consultation_id']}?purpose=case_work", headers=COUNSELLOR
+            )
+        ).status_code == 410
+    # The other person, of another nickname, is untouched.
+    assert (
+        await service.client.get(f"/persons/{other['person_id']}?purpose=case_work", headers=COUNSELLOR)
+    ).json()["name"] == "CANARY-LINK-別人"
+
+    raw = raw_database_text(service.engine)
+    for marker in LINKED_MARKERS:
+        assert marker not in raw
+    digests = service.context.vault.blind_indexes("nickname", "たろう")
+    with service.engine.connect() as conn:
+        holding = conn.execute(
+            text("SELECT COUNT(*) FROM intake_person WHERE nickname_digest IN (:d)"), {"d": digests[0]}
+        ).scalar()
+        keys = conn.execute(
+            text("SELECT COUNT(*) FROM intake_person_key WHERE person_id IN (:a, :b)"),
+            {"a": first["person_id"], "b": second["person_id"]},
+        ).scalar()
+    assert (holding, keys) == (0, 0)
+    ctx = service.context
+    for person_id in both:
+        assert sealed_values_of(service.engine, person_id)  # the ciphertexts are still there, as noise
+        with ctx.reading() as uow, pytest.raises(PersonKeyMissing):
+            ctx.vault.cipher(uow.session, person_id)
+
+
+async def test_an_erasure_without_linked_records_needs_no_confirmation(service: IntakeService) -> None:
+    made = (
+        await service.client.post(
+            "/consultations", json=new_person_consultation(person={"nickname": "ひとり"}), headers=COUNSELLOR
+        )
+    ).json()
+    erased = await service.client.post(
+        f"/persons/{made['person_id']}/erasure", json={"basis": "person_request"}, headers=SUPERVISOR
+    )
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["person_ids"] == [made["person_id"]]

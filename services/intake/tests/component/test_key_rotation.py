@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from tsunagu_intake.adapters.keys import MasterKeyError
-from tsunagu_intake.adapters.vault import Vault
+from tsunagu_intake.adapters.vault import Kek, Vault
 from tsunagu_intake.app import build_runtime
 from tsunagu_intake.handlers import key_rotation
 from tsunagu_intake.handlers.key_rotation import check_master_keys, pending_by_key_id, rewrap_keys
@@ -197,7 +197,7 @@ async def test_rotate_rewrap_and_drop_the_old_key(
         assert key_rows(svc)[newcomer][0] == "k2"
         assert pending_by_key_id(svc.engine, vault) == {"k1": 2}  # the erased person has no key left
 
-        progress = rewrap_keys(svc.engine, vault, batch_size=1)
+        progress = rewrap_keys(svc.engine, vault, now=clock(), batch_size=1)
         assert (progress.to_do, progress.rewrapped, progress.skipped, progress.failed) == (2, 2, 0, [])
         assert progress.batches == 2
         assert {k for k, _ in key_rows(svc).values()} == {"k2"}
@@ -208,7 +208,7 @@ async def test_rotate_rewrap_and_drop_the_old_key(
         assert None not in digests(svc, world.person)
         await assert_readable(svc, world)
 
-        again = rewrap_keys(svc.engine, vault, batch_size=1)  # safe to run twice
+        again = rewrap_keys(svc.engine, vault, now=clock(), batch_size=1)  # safe to run twice
         assert (again.to_do, again.rewrapped, again.batches) == (0, 0, 0)
 
     # The old key is gone from the settings: nothing needed it any more.
@@ -234,23 +234,25 @@ async def test_an_interrupted_rewrap_completes_when_run_again(
         real_wrap = Vault.wrap
         calls = 0
 
-        def failing_wrap(self: Vault, person_id: str, data_key: bytes) -> bytes:
+        def failing_wrap(self: Vault, person_id: str, data_key: bytes, kek: Kek) -> bytes:
             nonlocal calls
             calls += 1
             if calls == 4:  # in the middle of the second batch
                 raise RuntimeError("interrupted")
-            return real_wrap(self, person_id, data_key)
+            return real_wrap(self, person_id, data_key, kek)
 
         monkeypatch.setattr(Vault, "wrap", failing_wrap)
         batches: list[int] = []
         with pytest.raises(RuntimeError, match="interrupted"):
-            rewrap_keys(svc.engine, vault, batch_size=3, on_batch=lambda p: batches.append(p.rewrapped))
+            rewrap_keys(
+                svc.engine, vault, now=clock(), batch_size=3, on_batch=lambda p: batches.append(p.rewrapped)
+            )
         assert batches == [3]  # the first batch was committed, the second rolled back whole
         assert pending_by_key_id(svc.engine, vault) == {"k1": 4}
         await assert_readable(svc, world)  # half-way is a valid state: both keys open
 
         monkeypatch.setattr(Vault, "wrap", real_wrap)
-        progress = rewrap_keys(svc.engine, vault, batch_size=3)
+        progress = rewrap_keys(svc.engine, vault, now=clock(), batch_size=3)
         assert (progress.to_do, progress.rewrapped, progress.failed) == (4, 4, [])
         assert {k for k, _ in key_rows(svc).values()} == {"k2"}
     async with service_without_broker(database_url, data, clock, **K2_ONLY) as svc:
@@ -271,24 +273,25 @@ async def test_a_key_rewrapped_meanwhile_is_left_as_the_other_run_wrote_it(
         theirs: dict[str, bytes] = {}
 
         def unwrap_while_another_run_rewraps(
-            self: Vault, person_id: str, key_id: str, wrapped: bytes
+            self: Vault, person_id: str, key_id: str, wrapped: bytes, kek: Kek | None = None
         ) -> bytes:
-            data_key = real_unwrap(self, person_id, key_id, wrapped)
+            data_key = real_unwrap(self, person_id, key_id, wrapped, kek)
             if not theirs:  # between our read and our write, another run re-wraps this key
-                theirs[person_id] = vault.wrap(person_id, data_key)
                 with svc.engine.begin() as other:
+                    current = vault.current_kek(other, clock())
+                    theirs[person_id] = vault.wrap(person_id, data_key, current)
                     other.execute(
                         sa.text(
-                            "UPDATE intake_person_key SET key_id = 'k2', wrapped_key = :w"
+                            "UPDATE intake_person_key SET key_id = 'k2', kek_id = :k, wrapped_key = :w"
                             " WHERE person_id = :p"
                         ),
-                        {"w": theirs[person_id], "p": person_id},
+                        {"w": theirs[person_id], "p": person_id, "k": current.id},
                     )
             return data_key
 
         monkeypatch.setattr(Vault, "unwrap", unwrap_while_another_run_rewraps)
         monkeypatch.setattr(key_rotation, "check_master_keys", lambda *_: set())  # it unwraps a sample
-        progress = rewrap_keys(svc.engine, vault)
+        progress = rewrap_keys(svc.engine, vault, now=clock())
         assert (progress.rewrapped, progress.skipped) == (1, 1)
         [(person_id, wrapped)] = theirs.items()
         assert key_rows(svc)[person_id] == ("k2", wrapped)  # the other run's value stands

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 from tsunagu_intake.adapters.keys import MasterKeyError, load_or_create_key_file, master_key_from_settings
-from tsunagu_intake.adapters.tables import PersonKey
+from tsunagu_intake.adapters.tables import PersonKey, VaultKek
 from tsunagu_intake.adapters.vault import PersonKeyMissing, SealBroken, Vault
 from tsunagu_intake.settings import IntakeSettings
 from tsunagu_intake.testing import MASTER_KEY_BYTES
@@ -20,12 +21,14 @@ from tsunagu_servicekit.db import create_db_engine
 P1 = "11111111-1111-4111-8111-111111111111"
 P2 = "22222222-2222-4222-8222-222222222222"
 R1 = "33333333-3333-4333-8333-333333333333"
+NOW = datetime(2025, 5, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
 def session(tmp_path: Path):
     engine = create_db_engine(f"sqlite:///{tmp_path / 'vault.db'}")
-    PersonKey.metadata.create_all(engine, tables=[PersonKey.__table__])  # type: ignore[attr-defined]
+    tables = [VaultKek.__table__, PersonKey.__table__]  # type: ignore[attr-defined]
+    PersonKey.metadata.create_all(engine, tables=tables)
     with Session(engine) as s:
         yield s
     engine.dispose()
@@ -33,8 +36,8 @@ def session(tmp_path: Path):
 
 def test_fields_open_only_where_they_were_sealed(session: Session) -> None:
     vault = Vault(MASTER_KEY_BYTES)
-    c1 = vault.create_key(session, P1)
-    c2 = vault.create_key(session, P2)
+    c1 = vault.create_key(session, P1, NOW)
+    c2 = vault.create_key(session, P2, NOW)
     blob = c1.seal("name", R1, "山田太郎")
     assert blob is not None
     assert "山田".encode() not in blob
@@ -53,7 +56,7 @@ def test_fields_open_only_where_they_were_sealed(session: Session) -> None:
 
 def test_keys_are_stored_wrapped_and_destroyed_on_erasure(session: Session) -> None:
     vault = Vault(MASTER_KEY_BYTES)
-    blob = vault.create_key(session, P1).seal("note", R1, "メモ")
+    blob = vault.create_key(session, P1, NOW).seal("note", R1, "メモ")
     session.commit()
     assert vault.cipher(session, P1).open("note", R1, blob) == "メモ"
     other_master = Vault(bytes(reversed(MASTER_KEY_BYTES)))

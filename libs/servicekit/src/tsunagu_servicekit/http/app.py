@@ -9,7 +9,6 @@ messages hold no personal data), each documented on the operations that can give
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -17,9 +16,9 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import trace
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.trace import Status, StatusCode, TracerProvider
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +36,7 @@ from tsunagu_servicekit.http.problems import (
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS, render_metrics
 from tsunagu_servicekit.settings import ServiceSettings
+from tsunagu_servicekit.telemetry import extract_context
 
 __all__ = ["OPERATIONAL_PATHS", "create_http_app"]
 
@@ -47,6 +47,19 @@ UNMATCHED_ROUTE = "unmatched"
 READINESS_TIMEOUT_SECONDS = 2.0
 
 
+# FastAPI's own telemetry (since 0.165) opens a second server span holding the raw path and query
+# (``url.path``, ``url.query``) and the Host (``server.address``), records HTTP metrics with the
+# Host, and logs exceptions with their messages and stack traces through OpenTelemetry logs. The
+# kit's middleware, Prometheus metrics and structlog lines do each of those without the values.
+_NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
     if route is None:
@@ -55,14 +68,66 @@ def _route_template(scope: Scope) -> str:
     return str(template) if template else UNMATCHED_ROUTE
 
 
-def _name_server_span(method: str, route: str) -> None:
-    """Give the server span the route template the metrics and logs use. The instrumentation names
-    it by the route's declared path, which keeps path convertors (``{case_id:tsunagu_id}``); the
-    semantic conventions want the template alone, and one name per route across signals."""
-    span = trace.get_current_span()
-    if route != UNMATCHED_ROUTE and span.is_recording():
-        span.set_attribute("http.route", route)
-        span.update_name(f"{method} {route}")
+# RFC 9110 and RFC 5789 methods; any other is a client's free text and is recorded as "_OTHER"
+# (the semantic conventions' word), so it can reach no span name, metric label or log line.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"})
+OTHER_METHOD = "_OTHER"
+# The only request headers a server span reads: the W3C trace context (architecture §3).
+_TRACE_HEADERS = (b"traceparent", b"tracestate")
+
+
+def _method(scope: Scope) -> str:
+    method = str(scope.get("method", ""))
+    return method if method in _KNOWN_METHODS else OTHER_METHOD
+
+
+def _trace_headers(scope: Scope) -> dict[str, str]:
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in scope.get("headers") or ()
+        if name.lower() in _TRACE_HEADERS
+    }
+
+
+def _start_server_span(tracer: Tracer, scope: Scope, method: str) -> Span:
+    """The request's server span, holding only what the server decides, never what the client sent.
+
+    The OpenTelemetry ASGI instrumentation records the raw path and query (``http.target``,
+    ``url.path``, ``url.full``), the Host header (``http.server_name``, ``server.address``), the
+    User-Agent and the client address on every span, with no option to leave them out; a raw path
+    holds ids and free text, the others identify a person. So the kit starts the span itself: the
+    method, the scheme and the protocol version now, the route template and the status when they
+    are known. Until then, and for good on a path outside every route, the span is named by the
+    method alone, as the semantic conventions name a server span without a route.
+    """
+    attributes: dict[str, str] = {"http.request.method": method}
+    scheme = scope.get("scheme")
+    if scheme in ("http", "https"):
+        attributes["url.scheme"] = scheme
+    version = scope.get("http_version")
+    if version in ("1.0", "1.1", "2", "3"):
+        attributes["network.protocol.version"] = version
+    return tracer.start_span(
+        "HTTP" if method == OTHER_METHOD else method,
+        context=extract_context(_trace_headers(scope)),
+        kind=SpanKind.SERVER,
+        attributes=attributes,
+    )
+
+
+def _end_server_span(span: Span, method: str, route: str, status_code: int) -> None:
+    """Name the span by the route template the metrics and logs use (the declared path keeps path
+    convertors such as ``{case_id:tsunagu_id}``; the template is the name across signals), give it
+    the status, and end it."""
+    if span.is_recording():
+        if route != UNMATCHED_ROUTE:
+            span.set_attribute("http.route", route)
+            span.update_name(f"{'HTTP' if method == OTHER_METHOD else method} {route}")
+        span.set_attribute("http.response.status_code", status_code)
+        if status_code >= 500:
+            # A 4xx is the client's error, not the server's (semantic conventions for server spans).
+            span.set_status(Status(StatusCode.ERROR))
+    span.end()
 
 
 def _exception_class(exc: BaseException) -> str:
@@ -73,7 +138,8 @@ def _exception_class(exc: BaseException) -> str:
 def _log_unhandled(exc: BaseException, scope: Scope) -> None:
     span = trace.get_current_span()
     if span.is_recording():
-        span.record_exception(exc)
+        # The class only: an exception's message and stack may quote input.
+        span.add_event("exception", {"exception.type": _exception_class(exc), "exception.escaped": True})
         span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
     _log.error(
         "http.unhandled_exception",
@@ -85,11 +151,13 @@ def _log_unhandled(exc: BaseException, scope: Scope) -> None:
 
 
 class _RequestObservabilityMiddleware:
-    """Counts and times requests by route template and turns escaped exceptions into a bare 500."""
+    """Traces, counts and times requests by route template and turns escaped exceptions into a
+    bare 500. Operational paths get no span (probes would drown the traces) but are counted."""
 
-    def __init__(self, app: ASGIApp, service: str) -> None:
+    def __init__(self, app: ASGIApp, service: str, tracer: Tracer) -> None:
         self.app = app
         self.service = service
+        self.tracer = tracer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,38 +166,44 @@ class _RequestObservabilityMiddleware:
         started = time.perf_counter()
         status_code = 500
         response_started = False
+        method = _method(scope)
+        span = (
+            trace.INVALID_SPAN
+            if scope.get("path") in OPERATIONAL_PATHS
+            else _start_server_span(self.tracer, scope, method)
+        )
 
         async def send_and_observe(message: Message) -> None:
             nonlocal status_code, response_started
             if message["type"] == "http.response.start":
                 status_code = message["status"]
                 response_started = True
-                # Before the answer goes out: the server span ends with its last byte.
-                _name_server_span(str(scope.get("method", "")), _route_template(scope))
             await send(message)
 
-        try:
-            await self.app(scope, receive, send_and_observe)
-        except Exception as exc:
-            status_code = 500
-            _log_unhandled(exc, scope)
-            if response_started:
-                raise  # too late for an answer: let the server close the connection
-            await internal_error_response()(scope, receive, send)
-        finally:
-            elapsed = time.perf_counter() - started
-            method = str(scope.get("method", ""))
-            route = _route_template(scope)
-            HTTP_REQUESTS.labels(self.service, method, route, str(status_code)).inc()
-            HTTP_REQUEST_SECONDS.labels(self.service, method, route).observe(elapsed)
-            if route not in OPERATIONAL_PATHS or status_code >= 400:
-                _log.info(
-                    "http.request",
-                    method=method,
-                    route=route,
-                    status=status_code,
-                    duration_ms=round(elapsed * 1000, 2),
-                )
+        # The request line is logged inside the span, so it carries the trace id.
+        with trace.use_span(span, end_on_exit=False):
+            try:
+                await self.app(scope, receive, send_and_observe)
+            except Exception as exc:
+                status_code = 500
+                _log_unhandled(exc, scope)
+                if response_started:
+                    raise  # too late for an answer: let the server close the connection
+                await internal_error_response()(scope, receive, send)
+            finally:
+                elapsed = time.perf_counter() - started
+                route = _route_template(scope)
+                HTTP_REQUESTS.labels(self.service, method, route, str(status_code)).inc()
+                HTTP_REQUEST_SECONDS.labels(self.service, method, route).observe(elapsed)
+                if route not in OPERATIONAL_PATHS or status_code >= 400:
+                    _log.info(
+                        "http.request",
+                        method=method,
+                        route=route,
+                        status=status_code,
+                        duration_ms=round(elapsed * 1000, 2),
+                    )
+                _end_server_span(span, method, route, status_code)
 
 
 class _BodySizeLimitMiddleware:
@@ -234,7 +308,12 @@ def create_http_app(
     dependencies build one from ``settings`` on first use. ``tracer_provider`` defaults to the
     global one (see :func:`tsunagu_servicekit.telemetry.setup_telemetry`).
     """
-    app = _ServiceApp(title=title, version=version, max_body_bytes=settings.http_max_body_bytes)
+    app = _ServiceApp(
+        title=title,
+        version=version,
+        max_body_bytes=settings.http_max_body_bytes,
+        telemetry=_NO_FASTAPI_TELEMETRY,
+    )
     readiness = readiness if readiness is not None else Readiness()
     app.state.settings = settings
     app.state.readiness = readiness
@@ -246,15 +325,14 @@ def create_http_app(
     app.add_exception_handler(Exception, _on_unhandled)
     # Added first, so it runs inside the observability middleware: a 413 is counted and logged.
     app.add_middleware(_BodySizeLimitMiddleware, limit=settings.http_max_body_bytes)
-    app.add_middleware(_RequestObservabilityMiddleware, service=settings.service_name)
+    app.add_middleware(
+        _RequestObservabilityMiddleware,
+        service=settings.service_name,
+        # Without a provider the global one is used, also when it is installed after this call.
+        tracer=trace.get_tracer(__name__, tracer_provider=tracer_provider),
+    )
 
     app.include_router(_operational_router(readiness))
     for router in routers:
         app.include_router(router)
-
-    FastAPIInstrumentor.instrument_app(
-        app,
-        tracer_provider=tracer_provider,
-        excluded_urls=",".join(rf"{re.escape(p)}(\?|$)" for p in OPERATIONAL_PATHS),
-    )
     return app

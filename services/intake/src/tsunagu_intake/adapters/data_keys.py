@@ -1,4 +1,4 @@
-"""Wrapped data keys in the database, as master key rotation reads and replaces them.
+"""Wrapped data keys in the database, as ``rewrap-keys`` reads and replaces them.
 
 Core statements on a connection (no ORM): a re-wrap touches thousands of rows in batches, each batch
 its own transaction, and beside the running service.
@@ -23,6 +23,8 @@ class WrappedKey:
     person_id: str
     key_id: str
     wrapped_key: bytes
+    kek_id: str | None = None
+    """The KEK wrapping it; ``None`` for a key wrapped by the master key ``key_id`` itself."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,23 +62,42 @@ def count_by_key_id(engine: sa.Engine) -> dict[str, int]:
 
 
 def sample_key(engine: sa.Engine, key_id: str) -> WrappedKey | None:
-    """One data key stored under ``key_id``, if any."""
+    """One data key wrapped by master key ``key_id`` itself (from before KEKs), if any."""
     with engine.connect() as conn:
         row = conn.execute(
-            sa.select(_KEYS.c.person_id, _KEYS.c.wrapped_key).where(_KEYS.c.key_id == key_id).limit(1)
+            sa.select(_KEYS.c.person_id, _KEYS.c.wrapped_key)
+            .where(_KEYS.c.key_id == key_id, _KEYS.c.kek_id.is_(None))
+            .limit(1)
         ).first()
     return WrappedKey(row.person_id, key_id, bytes(row.wrapped_key)) if row is not None else None
 
 
-def keys_not_under(conn: sa.Connection, key_id: str, *, after: str, limit: int) -> list[WrappedKey]:
-    """Up to ``limit`` data keys under another master key than ``key_id``, by person id after ``after``."""
+def count_not_under(engine: sa.Engine, key_id: str, kek_id: str) -> int:
+    """How many data keys are not wrapped by KEK ``kek_id`` under master key ``key_id``."""
+    with engine.connect() as conn:
+        if not _migrated(conn):
+            return 0
+        return int(conn.execute(sa.select(sa.func.count()).where(_not_under(key_id, kek_id))).scalar_one())
+
+
+def _not_under(key_id: str, kek_id: str) -> sa.ColumnElement[bool]:
+    k = _KEYS
+    return sa.or_(k.c.key_id != key_id, k.c.kek_id.is_(None), k.c.kek_id != kek_id)
+
+
+def keys_not_under(
+    conn: sa.Connection, key_id: str, kek_id: str, *, after: str, limit: int
+) -> list[WrappedKey]:
+    """Up to ``limit`` data keys not wrapped by KEK ``kek_id`` under master key ``key_id``, by
+    person id after ``after``."""
+    k = _KEYS
     rows = conn.execute(
-        sa.select(_KEYS.c.person_id, _KEYS.c.key_id, _KEYS.c.wrapped_key)
-        .where(_KEYS.c.key_id != key_id, _KEYS.c.person_id > after)
-        .order_by(_KEYS.c.person_id)
+        sa.select(k.c.person_id, k.c.key_id, k.c.wrapped_key, k.c.kek_id)
+        .where(_not_under(key_id, kek_id), k.c.person_id > after)
+        .order_by(k.c.person_id)
         .limit(limit)
     ).all()
-    return [WrappedKey(r.person_id, r.key_id, bytes(r.wrapped_key)) for r in rows]
+    return [WrappedKey(r.person_id, r.key_id, bytes(r.wrapped_key), r.kek_id) for r in rows]
 
 
 def lock_persons(conn: sa.Connection, person_ids: Sequence[str]) -> dict[str, SealedIdentity]:
@@ -91,7 +112,9 @@ def lock_persons(conn: sa.Connection, person_ids: Sequence[str]) -> dict[str, Se
     return {r.id: SealedIdentity(r.id, r.erased_at is not None, r.nickname_ct, r.phone_ct) for r in rows}
 
 
-def replace_wrapped_key(conn: sa.Connection, old: WrappedKey, *, key_id: str, wrapped_key: bytes) -> bool:
+def replace_wrapped_key(
+    conn: sa.Connection, old: WrappedKey, *, key_id: str, kek_id: str, wrapped_key: bytes
+) -> bool:
     """Replace ``old`` if the row still holds it (compare-and-set): whether it did."""
     k = _KEYS
     swapped = conn.execute(
@@ -99,9 +122,10 @@ def replace_wrapped_key(conn: sa.Connection, old: WrappedKey, *, key_id: str, wr
         .where(
             k.c.person_id == old.person_id,
             k.c.key_id == old.key_id,
+            k.c.kek_id.is_(None) if old.kek_id is None else k.c.kek_id == old.kek_id,
             k.c.wrapped_key == old.wrapped_key,
         )
-        .values(key_id=key_id, wrapped_key=wrapped_key)
+        .values(key_id=key_id, kek_id=kek_id, wrapped_key=wrapped_key)
     )
     return swapped.rowcount == 1
 

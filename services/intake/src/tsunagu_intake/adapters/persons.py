@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
@@ -44,6 +44,26 @@ def matching_persons(
     if phone_digests is not None:
         stmt = stmt.where(col(Person.phone_digest).in_(phone_digests))
     return list(uow.session.exec(stmt.limit(LOOKUP_LIMIT)))
+
+
+def persons_sharing_digests(
+    uow: UnitOfWork, person_id: str, *, nickname_digests: list[str], phone_digests: list[str]
+) -> list[Person]:
+    """Every person but ``person_id``, not erased, whose nickname or phone digest is among those
+    given (no limit: an erasure must see them all), oldest first."""
+    matches = []
+    if nickname_digests:
+        matches.append(col(Person.nickname_digest).in_(nickname_digests))
+    if phone_digests:
+        matches.append(col(Person.phone_digest).in_(phone_digests))
+    if not matches:
+        return []
+    stmt = (
+        select(Person)
+        .where(col(Person.erased_at).is_(None), Person.id != person_id, or_(*matches))
+        .order_by(col(Person.created_at), col(Person.id))
+    )
+    return list(uow.session.exec(stmt))
 
 
 def consultation_history(uow: UnitOfWork, person_id: str) -> tuple[int, datetime | None]:

@@ -49,13 +49,40 @@ class Person(SQLModel, table=True):
     address_ct: bytes | None = _sealed()
 
 
+class VaultKek(SQLModel, table=True):
+    """The key-encryption key of one calendar month (UTC), wrapped by a master key.
+
+    Data keys are wrapped by the KEK of the month they were last (re-)wrapped in. Once the month
+    plus the backup retention has passed and no data key uses it, the wrapped KEK is deleted
+    (``wrapped_kek`` NULL, ``destroyed_at`` set): every older copy of a data key wrapped by it,
+    in a backup or anywhere, can no longer be opened. The row stays as the record of when.
+    """
+
+    __tablename__ = "intake_vault_kek"
+
+    id: str = Field(sa_type=sa.String(16), primary_key=True)
+    master_key_id: str = Field(sa_type=sa.String(32))
+    wrapped_kek: bytes | None = Field(default=None, sa_type=sa.LargeBinary())
+    period_start: datetime = _when()
+    period_end: datetime = _when()
+    created_at: datetime = _when()
+    destroyed_at: datetime | None = _when(default=None)
+
+
 class PersonKey(SQLModel, table=True):
-    """A person's data key, wrapped by the master key. Deleting the row erases the person."""
+    """A person's data key, wrapped by the KEK ``kek_id`` (or, for a key not re-wrapped since KEKs
+    came, by the master key ``key_id`` itself). Deleting the row erases the person.
+
+    ``key_id`` names the master key in force when the key was last wrapped: the person's digests are
+    keyed by it."""
 
     __tablename__ = "intake_person_key"
 
     person_id: str = _id(primary_key=True)
     key_id: str = Field(sa_type=sa.String(32))
+    kek_id: str | None = Field(
+        default=None, sa_type=sa.String(16), foreign_key="intake_vault_kek.id", index=True
+    )
     wrapped_key: bytes = Field(sa_type=sa.LargeBinary())
     created_at: datetime = _when()
 

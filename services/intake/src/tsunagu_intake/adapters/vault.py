@@ -6,8 +6,14 @@
 * Each personal field is sealed with the person's data key, with associated data naming the
   person, the field and the record, so a ciphertext moved to another field or record fails to open.
   Format: ``0x01 | 12-byte random nonce | ciphertext+tag``.
-* Erasing a person deletes the wrapped key (crypto-shredding). Every ciphertext of that person,
-  in the database and in any backup or replay, is then noise.
+* Data keys are wrapped by a key-encryption key (KEK) of the calendar month (UTC) they were last
+  (re-)wrapped in; each KEK is stored wrapped by a master key, with its month and master key id as
+  associated data. Keys written before KEKs came are wrapped by the master key itself until
+  ``rewrap-keys`` moves them.
+* Erasing a person deletes the wrapped key (crypto-shredding). Every ciphertext of that person in
+  the database is then noise at once; an older copy of the wrapped key (a backup) is wrapped by the
+  KEK of its month, which ``rewrap-keys`` destroys once the month plus the backup retention has
+  passed and no live key uses it: from then on, that copy is noise too, even with the master key.
 * Recognising returning people uses keyed digests (HMAC-SHA256, key derived from the master key)
   of normalised nicknames and phone numbers: equality search without storing the value.
 * Rotation: the vault knows the current master key and any retired ones, by key id. New data keys
@@ -23,14 +29,18 @@ import hashlib
 import hmac
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session
 
+from . import keks
+from .keks import StoredKek
 from .tables import PersonKey
 
 FORMAT = b"\x01"
@@ -52,6 +62,30 @@ class UnknownMasterKey(LookupError):
     def __init__(self, key_id: str) -> None:
         super().__init__(f"no master key named {key_id!r}")
         self.key_id = key_id
+
+
+class KekDestroyed(LookupError):
+    """The KEK a data key is wrapped by was destroyed (or never existed here): the key does not open."""
+
+    def __init__(self, kek_id: str) -> None:
+        super().__init__(f"the key-encryption key {kek_id!r} is destroyed")
+        self.kek_id = kek_id
+
+
+@dataclass(frozen=True, slots=True)
+class Kek:
+    """An unwrapped key-encryption key (never logged or shown)."""
+
+    id: str
+    key: bytes = field(repr=False)
+
+
+def kek_period(now: datetime) -> tuple[str, datetime, datetime]:
+    """The KEK id of the calendar month (UTC) holding ``now``, and the month's start and end."""
+    now = now.astimezone(UTC)
+    start = datetime(now.year, now.month, 1, tzinfo=UTC)
+    end = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
+    return f"{now.year:04d}-{now.month:02d}", start, end
 
 
 def derive_key(master: bytes, label: str) -> bytes:
@@ -121,30 +155,78 @@ class Vault:
     def _wrap_aad(self, person_id: str, key_id: str) -> bytes:
         return _aad("data-key", person_id, key_id)
 
+    def _kek_wrap_aad(self, person_id: str, kek_id: str) -> bytes:
+        # Master key ids hold no ":" (settings pattern), so this never equals a master-key AAD.
+        return _aad("data-key", person_id, f"kek:{kek_id}")
+
     def _master(self, key_id: str) -> bytes:
         try:
             return self._masters[key_id]
         except KeyError:
             raise UnknownMasterKey(key_id) from None
 
-    def wrap(self, person_id: str, data_key: bytes) -> bytes:
-        """``data_key`` wrapped under the current master key (:attr:`key_id`), bound to the person."""
-        return _seal(self._master(self.key_id), data_key, self._wrap_aad(person_id, self.key_id))
+    # -- key-encryption keys ------------------------------------------------------------------
 
-    def unwrap(self, person_id: str, key_id: str, wrapped: bytes) -> bytes:
-        """The data key wrapped under master key ``key_id``: :class:`UnknownMasterKey` when the vault
-        has no such key, :class:`SealBroken` when it does not open."""
+    def wrap_kek(self, kek: Kek) -> bytes:
+        """``kek`` wrapped under the current master key, bound to its id and the master key's."""
+        return _seal(self._master(self.key_id), kek.key, _aad("kek", kek.id, self.key_id))
+
+    def open_kek(self, stored: StoredKek) -> Kek:
+        """The stored KEK unwrapped: :class:`KekDestroyed` once destroyed, :class:`UnknownMasterKey`
+        or :class:`SealBroken` when its master key is not (the right one) in the vault."""
+        if stored.wrapped_kek is None:
+            raise KekDestroyed(stored.id)
+        master = self._master(stored.master_key_id)
+        return Kek(stored.id, _open(master, stored.wrapped_kek, _aad("kek", stored.id, stored.master_key_id)))
+
+    def kek(self, conn: sa.Connection, kek_id: str) -> Kek:
+        """The stored KEK ``kek_id``, unwrapped (see :meth:`open_kek`)."""
+        stored = keks.get_kek(conn, kek_id)
+        if stored is None:
+            raise KekDestroyed(kek_id)
+        return self.open_kek(stored)
+
+    def current_kek(self, conn: sa.Connection, now: datetime) -> Kek:
+        """The KEK of the month holding ``now``, made and stored (wrapped) by the first to ask."""
+        kek_id, start, end = kek_period(now)
+        stored = keks.get_kek(conn, kek_id)
+        if stored is None:
+            made = Kek(kek_id, AESGCM.generate_key(bit_length=256))
+            keks.insert_kek_if_absent(
+                conn,
+                StoredKek(kek_id, self.key_id, self.wrap_kek(made), start, end, None),
+                now=now,
+            )
+            stored = keks.get_kek(conn, kek_id)
+            if stored is None:  # pragma: no cover - the insert above or a concurrent one stored it
+                raise KekDestroyed(kek_id)
+        return self.open_kek(stored)
+
+    # -- data keys ----------------------------------------------------------------------------
+
+    def wrap(self, person_id: str, data_key: bytes, kek: Kek) -> bytes:
+        """``data_key`` wrapped under ``kek``, bound to the person and the KEK's id."""
+        return _seal(kek.key, data_key, self._kek_wrap_aad(person_id, kek.id))
+
+    def unwrap(self, person_id: str, key_id: str, wrapped: bytes, kek: Kek | None = None) -> bytes:
+        """The data key wrapped under ``kek``, or (``kek`` ``None``: a key from before KEKs) under
+        master key ``key_id``: :class:`UnknownMasterKey` when the vault has no such key,
+        :class:`SealBroken` when it does not open."""
+        if kek is not None:
+            return _open(kek.key, wrapped, self._kek_wrap_aad(person_id, kek.id))
         return _open(self._master(key_id), wrapped, self._wrap_aad(person_id, key_id))
 
-    def create_key(self, session: Session, person_id: str) -> PersonCipher:
-        """Make and store a new data key for ``person_id``; returns its cipher."""
+    def create_key(self, session: Session, person_id: str, now: datetime) -> PersonCipher:
+        """Make and store a new data key for ``person_id`` under the KEK of ``now``'s month."""
         data_key = AESGCM.generate_key(bit_length=256)
+        kek = self.current_kek(session.connection(), now)
         session.add(
             PersonKey(
                 person_id=person_id,
                 key_id=self.key_id,
-                wrapped_key=self.wrap(person_id, data_key),
-                created_at=datetime.now(UTC),
+                kek_id=kek.id,
+                wrapped_key=self.wrap(person_id, data_key, kek),
+                created_at=now,
             )
         )
         return PersonCipher(person_id, data_key)
@@ -154,7 +236,8 @@ class Vault:
         row = session.get(PersonKey, person_id)
         if row is None:
             raise PersonKeyMissing("no data key")
-        return PersonCipher(person_id, self.unwrap(person_id, row.key_id, row.wrapped_key))
+        kek = self.kek(session.connection(), row.kek_id) if row.kek_id is not None else None
+        return PersonCipher(person_id, self.unwrap(person_id, row.key_id, row.wrapped_key, kek))
 
     def destroy(self, session: Session, person_id: str) -> bool:
         """Delete the person's data key (crypto-shredding); ``False`` if there was none."""

@@ -6,10 +6,16 @@ from fastapi import APIRouter
 from tsunagu_servicekit.http import refusals
 from tsunagu_servicekit.http.paths import ID
 
-from ..domain.rules import ALREADY_ERASED, ERASED, PERSON_NOT_FOUND
+from ..domain.rules import (
+    ALREADY_ERASED,
+    ERASED,
+    LINKED_RECORDS_UNCONFIRMED,
+    NOT_LINKED,
+    PERSON_NOT_FOUND,
+)
 from ..handlers import access_log, erasure, persons
 from ..handlers.commands import EraseRequest, PersonLookup
-from ..handlers.views import AccessRecord, ErasureRecorded, PersonCandidate, PersonView
+from ..handlers.views import AccessRecord, ErasureRecorded, LinkedPerson, PersonCandidate, PersonView
 from .deps import Counsellor, Ctx, PersonId, PurposeQuery, Supervisor
 
 router = APIRouter(tags=["persons"])
@@ -27,9 +33,21 @@ def read_person(person_id: PersonId, purpose: PurposeQuery, ctx: Ctx, actor: Cou
     return persons.read_person(ctx, actor, person_id, purpose)
 
 
-@router.post(f"/persons/{{person_id:{ID}}}/erasure", responses=refusals(PERSON_NOT_FOUND, ALREADY_ERASED))
+@router.get(f"/persons/{{person_id:{ID}}}/linked", responses=refusals(PERSON_NOT_FOUND, ERASED))
+def linked(person_id: PersonId, purpose: PurposeQuery, ctx: Ctx, actor: Supervisor) -> list[LinkedPerson]:
+    """Other records that share the person's nickname or phone (by keyed digest), ids and counts
+    only: before an erasure, staff confirm which of them are the same person."""
+    return erasure.linked_records(ctx, actor, person_id, purpose)
+
+
+@router.post(
+    f"/persons/{{person_id:{ID}}}/erasure",
+    responses=refusals(PERSON_NOT_FOUND, ALREADY_ERASED, LINKED_RECORDS_UNCONFIRMED, NOT_LINKED),
+)
 def erase(person_id: PersonId, command: EraseRequest, ctx: Ctx, actor: Supervisor) -> ErasureRecorded:
-    """Erase the person's personal data (their data key is destroyed); announces PersonErased."""
+    """Erase the person's personal data, and that of the linked records named with them (their data
+    keys are destroyed); announces PersonErased for each. While records share the person's nickname
+    or phone (``GET /persons/{id}/linked``), ``linked_person_ids`` must say which to erase too."""
     return erasure.erase_person(ctx, actor, person_id, command)
 
 

@@ -26,6 +26,15 @@ OWN_MUNICIPALITY_ONLY = Rule(
 # -- erasure (409, 410) ----------------------------------------------------------------------------
 ERASED = Rule("erased", 410, "The personal data of this person has been erased.")
 ALREADY_ERASED = Rule("already_erased", 409, "The person's data has already been erased.")
+LINKED_RECORDS_UNCONFIRMED = Rule(
+    "linked_records_unconfirmed",
+    409,
+    "Other records share this person's nickname or phone: say which of them to erase with it "
+    "(linked_person_ids, possibly empty).",
+)
+NOT_LINKED = Rule(
+    "not_linked", 422, "A record named to be erased with the person does not share their nickname or phone."
+)
 
 # -- web logins (401, 429) -------------------------------------------------------------------------
 LOGIN_FAILED = Rule("login_failed", 401, "The user number or password is not correct.")

@@ -231,7 +231,14 @@ class Reply(Command):
 
 
 class EraseRequest(Command):
+    """Erase a person, and with them the records staff confirmed are theirs.
+
+    ``linked_person_ids`` answers ``GET /persons/{id}/linked``: the other records sharing the person's
+    nickname or phone, of which staff name those that are the same person (``[]``: none is). It must
+    be given when there are any, so no record of the person is left behind unawares."""
+
     basis: ErasureBasis
+    linked_person_ids: list[Uuid] | None = Field(default=None, max_length=200)
 
 
 class Register(Command):

@@ -49,7 +49,7 @@ def create_person(
     """A new pseudonymous person with a fresh data key; personal fields sealed with it."""
     details = details or PersonDetails()
     person_id = ctx.new_id()
-    cipher = ctx.vault.create_key(uow.session, person_id)
+    cipher = ctx.vault.create_key(uow.session, person_id, now)
     person = Person(
         id=person_id,
         residence_code=details.residence_code,

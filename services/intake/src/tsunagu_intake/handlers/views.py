@@ -7,7 +7,7 @@ carry ids, codes, counts and times. Times are aware: UTC, or Asia/Tokyo where th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -226,6 +226,18 @@ class PersonView(View):
 
 class ErasureRecorded(View):
     erased_at: datetime
+    person_ids: list[str]
+    """Every record erased: the person and the linked records named with them."""
+
+
+class LinkedPerson(View):
+    """Another record that shares a person's nickname or phone (keyed digests): ids and counts only."""
+
+    person_id: str
+    matched_on: list[Literal["nickname", "phone"]]
+    case_ids: list[str]
+    consultations: int
+    last_consulted_at: datetime | None
 
 
 class AccessRecord(View):

@@ -46,8 +46,8 @@ class PublishLog:
 
     def watch(self, runtime: ServiceRuntime[None], name: str) -> None:
         relay = runtime.infra.relay
-        inner = relay._js
-        relay._js = lambda: _Recording(inner(), name, self.records)  # type: ignore[assignment,return-value]
+        inner = relay._publisher
+        relay._publisher = lambda: _Recording(inner(), name, self.records)  # type: ignore[assignment,return-value]
 
     def of(self, name: str) -> list[float]:
         return [moment for moment, who, _ in self.records if who == name]

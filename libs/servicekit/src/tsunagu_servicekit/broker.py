@@ -23,9 +23,11 @@ def inbox_prefix(service: str) -> str:
 
 
 def create_broker(settings: ServiceSettings, tracer_provider: TracerProvider | None = None) -> NatsBroker:
-    """A broker for ``settings.nats_url`` that never gives up reconnecting."""
+    """A broker for the servers of ``settings.nats_url`` that never gives up reconnecting."""
     return NatsBroker(
-        settings.nats_url,
+        # Every server of a cluster, not only the first: a client whose one seed is down at start
+        # would not connect at all, though its peers are up.
+        settings.nats_servers(),
         name=f"tsunagu-{settings.service_name}",
         allow_reconnect=True,
         max_reconnect_attempts=-1,

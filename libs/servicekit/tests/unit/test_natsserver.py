@@ -218,7 +218,8 @@ async def test_cluster_forms_elects_a_new_leader_when_one_is_killed_and_takes_it
             cluster.kill(target)
             assert _gone(pid)
             successor = await cluster.stream_leader("R3")
-            assert successor is not target and successor.is_running
+            assert successor is not target
+            assert successor.is_running
             assert cluster.formed() is None  # two of three: still a cluster, with a meta leader
             await js.publish("r3.two", b"during")
 

@@ -34,7 +34,7 @@ from .db import create_db_engine, migrate, ping
 from .logging import configure_logging, get_logger
 from .messaging.consumer import ConsumerPolicy, EventConsumer, Subscription
 from .messaging.relay import OutboxRelay
-from .messaging.streams import ensure_streams
+from .messaging.streams import ensure_streams, until_answered
 from .settings import ServiceSettings
 from .telemetry import setup_telemetry, shutdown_telemetry
 from .timers import PeriodicScan
@@ -248,7 +248,8 @@ class ServiceRuntime(Generic[C]):
         self._relay_task = asyncio.create_task(relay.run(self._stop), name="outbox-relay")
         for subscription in self.subscriptions:
             consumer = self.consumer_for(subscription)
-            await consumer.start()
+            # Its durable is created or looked up first; on a cluster that waits out an election.
+            await until_answered(consumer.start, what=consumer.name)
             self.consumers.append(consumer)
         # Timers start last (migrations applied, broker up) and stop first.
         self._timer_tasks = [

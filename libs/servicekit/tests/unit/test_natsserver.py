@@ -220,7 +220,7 @@ async def test_cluster_forms_elects_a_new_leader_when_one_is_killed_and_takes_it
             successor = await cluster.stream_leader("R3")
             assert successor is not target
             assert successor.is_running
-            assert cluster.formed() is None  # two of three: still a cluster, with a meta leader
+            cluster.wait_formed(timeout=30)  # two of three: still a cluster, with a meta leader
             await js.publish("r3.two", b"during")
 
             cluster.restart(target)

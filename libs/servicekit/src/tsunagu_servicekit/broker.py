@@ -64,10 +64,13 @@ def create_broker(
     *,
     error_cb: ErrorCallback | None = None,
 ) -> NatsBroker:
-    """A broker for ``settings.nats_url`` that never gives up reconnecting; ``error_cb`` is told
-    of every error the connection reports (the runtime's watches for permissions violations)."""
+    """A broker for the servers of ``settings.nats_url`` that never gives up reconnecting;
+    ``error_cb`` is told of every error the connection reports (the runtime's watches for
+    permissions violations)."""
     return NatsBroker(
-        settings.nats_url,
+        # Every server of a cluster, not only the first: a client whose one seed is down at start
+        # would not connect at all, though its peers are up.
+        settings.nats_servers(),
         name=f"tsunagu-{settings.service_name}",
         allow_reconnect=True,
         max_reconnect_attempts=-1,

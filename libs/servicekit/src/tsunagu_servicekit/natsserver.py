@@ -9,13 +9,19 @@ is never picked up by accident.
 reconnect), always with a monitoring port, and waits until ``/healthz?js-enabled-only=true``
 answers 200 — polling, never sleeping a fixed time. Output goes to a log file, never to a pipe
 that could fill up and stall the server.
+
+:class:`NatsCluster` runs several of them as one JetStream cluster on loopback (routes between
+every node, one store directory each), for tests that kill a stream's leader: it waits, with a
+deadline, until the routes are up and every running node is current with the meta leader.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -28,7 +34,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import IO, Any, Self
+
+import nats
 
 MIN_VERSION: tuple[int, int, int] = (2, 12, 6)
 """Oldest nats-server accepted (JetStream read permissions, see the architecture notes)."""
@@ -410,3 +418,276 @@ class NatsServerProcess:
         state = "running" if self.is_running else "stopped"
         where = self.url if self._port is not None else "port not chosen"
         return f"<NatsServerProcess {where} {state} store_dir={str(self.store_dir)!r}>"
+
+
+def _get_json(host: str, port: int, path: str, timeout: float) -> tuple[int, Any]:
+    """``GET path`` on a monitoring port: the status and the decoded body (``None`` if not JSON)."""
+    conn = http.client.HTTPConnection(_probe_host(host), port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    try:
+        return response.status, json.loads(body)
+    except ValueError:
+        return response.status, None
+
+
+class NatsCluster:
+    """``size`` nats-servers with JetStream routed into one cluster on ``host`` (fault tests).
+
+    Node ``i`` is a :class:`NatsServerProcess` named ``node-<i>`` (its JetStream ``server_name``),
+    with its own store directory under ``base_dir`` and a configuration file carrying the
+    ``cluster { name, listen, routes }`` block; every node routes to every other. Client, monitor
+    and route ports are chosen once, before the first start, and kept, so a killed node restarts
+    where its peers and the clients expect it. :meth:`start` returns once the cluster is formed
+    (:meth:`wait_formed`); :meth:`kill` and :meth:`restart` act on one node.
+
+    Clients connect with :attr:`urls` (or :attr:`url`, the same joined by commas, which the kit's
+    ``nats_url`` setting accepts).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_dir: Path,
+        size: int = 3,
+        name: str = "tsunagu-test",
+        host: str = "127.0.0.1",
+    ) -> None:
+        if size < 1:
+            raise ValueError("a cluster has at least one node")
+        self.base_dir = Path(base_dir)
+        self.size = size
+        self.name = name
+        self.host = host
+        self.nodes: list[NatsServerProcess] = []
+        self.cluster_ports: list[int] = []
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    @staticmethod
+    def node_name(index: int) -> str:
+        return f"node-{index}"
+
+    @property
+    def urls(self) -> list[str]:
+        """Every node's client URL, running or not."""
+        return [node.url for node in self.nodes]
+
+    @property
+    def url(self) -> str:
+        """:attr:`urls` joined by commas."""
+        return ",".join(self.urls)
+
+    @property
+    def running(self) -> list[NatsServerProcess]:
+        return [node for node in self.nodes if node.is_running]
+
+    def node(self, server_name: str) -> NatsServerProcess:
+        """The node JetStream knows as ``server_name`` (``stream_info().cluster.leader``)."""
+        for index, node in enumerate(self.nodes):
+            if self.node_name(index) == server_name:
+                return node
+        raise KeyError(f"no node named {server_name!r} in {self!r}")
+
+    def name_of(self, node: NatsServerProcess) -> str:
+        return self.node_name(self.nodes.index(node))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        """Choose every port (all distinct) and write each node's configuration."""
+        taken: set[int] = set()
+
+        def pick() -> int:
+            port = free_port(self.host)
+            while port in taken:
+                port = free_port(self.host)
+            taken.add(port)
+            return port
+
+        ports = [(pick(), pick(), pick()) for _ in range(self.size)]
+        self.cluster_ports = [cluster for _, _, cluster in ports]
+        routes = ", ".join(f"nats-route://{_url_host(self.host)}:{p}" for p in self.cluster_ports)
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        for index, (client, monitor, cluster) in enumerate(ports):
+            name = self.node_name(index)
+            config = self.base_dir / f"{name}.conf"
+            # Every node lists every route, itself included: the server ignores a route to itself.
+            config.write_text(
+                f'server_name: "{name}"\n'
+                "cluster {\n"
+                f'  name: "{self.name}"\n'
+                f'  listen: "{_url_host(self.host)}:{cluster}"\n'
+                f"  routes: [{routes}]\n"
+                "}\n"
+            )
+            self.nodes.append(
+                NatsServerProcess(
+                    store_dir=self.base_dir / name / "jetstream",
+                    host=self.host,
+                    port=client,
+                    monitor_port=monitor,
+                    log_file=self.base_dir / f"{name}.log",
+                    extra_args=("-c", str(config)),
+                )
+            )
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start every node that is not running and wait until the cluster is formed."""
+        if not self.nodes:
+            self._build()
+        deadline = time.monotonic() + timeout
+        try:
+            for node in self.nodes:
+                node.start(timeout=max(deadline - time.monotonic(), 0.5))
+            self.wait_formed(timeout=max(deadline - time.monotonic(), 0.5))
+        except BaseException:
+            self.stop()
+            raise
+
+    def kill(self, node: NatsServerProcess) -> int | None:
+        """SIGKILL one node, as a crash would; its data stays for a :meth:`restart`."""
+        return node.kill()
+
+    def restart(self, node: NatsServerProcess, timeout: float = 30.0) -> None:
+        """Start a stopped or killed node again (same ports, same data) and wait for the cluster."""
+        deadline = time.monotonic() + timeout
+        node.start(timeout=timeout)
+        self.wait_formed(timeout=max(deadline - time.monotonic(), 0.5))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop every node (SIGTERM, then SIGKILL after ``timeout``)."""
+        for node in self.nodes:
+            node.stop(timeout=timeout)
+
+    # -- readiness ---------------------------------------------------------------------------
+
+    def formed(self) -> str | None:
+        """What is still missing for the running nodes to be one cluster, or ``None`` when formed.
+
+        Formed: each running node routes to every other running node, they agree on one JetStream
+        meta leader among them, and each answers ``/healthz`` with 200 (current with the meta
+        group and its streams).
+        """
+        running = self.running
+        if not running:
+            return "no node is running"
+        names = {self.name_of(node) for node in running}
+        leaders: set[str] = set()
+        for node in running:
+            name = self.name_of(node)
+            try:
+                _, routez = _get_json(node.host, node.monitor_port, "/routez", 1.0)
+                _, jsz = _get_json(node.host, node.monitor_port, "/jsz", 1.0)
+                health, _ = _get_json(node.host, node.monitor_port, "/healthz", 1.0)
+            except (OSError, http.client.HTTPException) as exc:
+                return f"{name}: monitoring did not answer ({type(exc).__name__})"
+            peers = {r.get("remote_name") for r in (routez or {}).get("routes") or []}
+            if not names - {name} <= peers:
+                return f"{name}: routes to {sorted(names - {name} - peers)} not up"
+            leader = ((jsz or {}).get("meta_cluster") or {}).get("leader")
+            if not leader:
+                return f"{name}: no JetStream meta leader"
+            leaders.add(leader)
+            if health != 200:
+                return f"{name}: /healthz answers {health}"
+        if len(leaders) != 1 or not leaders <= names:
+            return f"meta leaders disagree or are not running: {sorted(leaders)}"
+        return None
+
+    def wait_formed(self, timeout: float = 30.0) -> None:
+        """Poll :meth:`formed` until it is, or raise :class:`NatsServerError` at the deadline."""
+        deadline = time.monotonic() + timeout
+        while True:
+            missing = self.formed()
+            if missing is None:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                tails = "\n".join(f"-- {self.name_of(n)}:\n{n.log_tail(15)}" for n in self.running)
+                raise NatsServerError(f"cluster not formed within {timeout}s: {missing}\n{tails}")
+            time.sleep(min(0.1, remaining))
+
+    async def stream_leader(self, stream: str, timeout: float = 30.0) -> NatsServerProcess:
+        """The running node that leads ``stream`` (``stream_info().cluster.leader``), polled until
+        one is elected; :class:`TimeoutError` at the deadline."""
+        return await self._leader(f"STREAM.INFO.{stream}", stream, timeout)
+
+    async def consumer_leader(self, stream: str, consumer: str, timeout: float = 30.0) -> NatsServerProcess:
+        """The running node that leads the durable ``consumer`` of ``stream``, polled likewise."""
+        return await self._leader(f"CONSUMER.INFO.{stream}.{consumer}", f"{stream} > {consumer}", timeout)
+
+    async def move_leader(
+        self, to: NatsServerProcess, stream: str, consumer: str | None = None, timeout: float = 30.0
+    ) -> None:
+        """Make ``to`` the leader of ``stream`` (or of its durable ``consumer``): a leader step-down
+        with ``to`` as the preferred successor, repeated until ``to`` leads, within ``timeout``."""
+        asset = f"{stream}.{consumer}" if consumer else stream
+        kind = "CONSUMER" if consumer else "STREAM"
+        preferred = json.dumps({"placement": {"preferred": self.name_of(to)}}).encode()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            remaining = deadline - loop.time()
+            if consumer:
+                leader = await self.consumer_leader(stream, consumer, timeout=max(remaining, 0.1))
+            else:
+                leader = await self.stream_leader(stream, timeout=max(remaining, 0.1))
+            if leader is to:
+                return
+            if loop.time() >= deadline:
+                raise TimeoutError(f"{self.name_of(to)} did not become leader of {asset} within {timeout}s")
+            with contextlib.suppress(Exception):  # the next round asks who leads now
+                await self._api(f"{kind}.LEADER.STEPDOWN.{asset}", preferred)
+
+    async def _api(self, subject: str, payload: bytes = b"", timeout: float = 1.0) -> dict[str, Any]:
+        """One JetStream API request to any running node; the decoded answer."""
+        nc = await nats.connect(self.running_urls(), connect_timeout=2, allow_reconnect=False)
+        try:
+            reply = await nc.request(f"$JS.API.{subject}", payload, timeout=timeout)
+        finally:
+            await nc.close()
+        answer: dict[str, Any] = json.loads(reply.data)
+        return answer
+
+    async def _leader(self, info_subject: str, what: str, timeout: float) -> NatsServerProcess:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            try:
+                info = await self._api(info_subject)
+            except Exception:  # no leader to answer yet (a timeout), or the node went away
+                info = {}
+            leader = (info.get("cluster") or {}).get("leader")
+            if leader:
+                node = self.node(leader)
+                if node.is_running:
+                    return node
+            if loop.time() >= deadline:
+                raise TimeoutError(f"no running leader of {what} within {timeout}s")
+            await asyncio.sleep(0.1)
+
+    def running_urls(self) -> list[str]:
+        return [node.url for node in self.running]
+
+    # -- context manager ---------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        states = ", ".join(f"{self.name_of(n)}={'running' if n.is_running else 'down'}" for n in self.nodes)
+        return f"<NatsCluster {self.name} [{states or 'not built'}]>"

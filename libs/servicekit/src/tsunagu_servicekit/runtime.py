@@ -334,7 +334,7 @@ class ServiceRuntime(Generic[C]):
         self._relay_task = asyncio.create_task(relay.run(self._stop), name="outbox-relay")
         for subscription in self.subscriptions:
             consumer = self.consumer_for(subscription)
-            await consumer.start()
+            await consumer.start()  # waits out a broker (or a cluster's election) not answering
             self.consumers.append(consumer)
         # Timers start last (migrations applied, broker up) and stop first.
         self._timer_tasks = [

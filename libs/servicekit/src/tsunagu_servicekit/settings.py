@@ -33,7 +33,11 @@ class ServiceSettings(BaseSettings):
         default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/<service>.db"
     )
 
-    nats_url: str = "nats://127.0.0.1:4222"
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="The broker's URL, or several separated by commas (the servers of a cluster: the "
+        "client connects to any that answers and fails over to the others)",
+    )
     manage_streams: bool = Field(
         default=True, description="Create/update the streams on start; off where operators manage them"
     )
@@ -164,6 +168,10 @@ class ServiceSettings(BaseSettings):
                 f"({outbox_minimum})"
             )
         return self
+
+    def nats_servers(self) -> list[str]:
+        """The servers in ``nats_url``, in the order given."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
     def resolved_database_url(self) -> str:
         if self.database_url:

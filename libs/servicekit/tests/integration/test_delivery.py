@@ -299,3 +299,13 @@ async def test_nats_restart_mid_stream_loses_nothing(nats_server, database_url: 
         )
         assert producer.infra.relay.pending_count() == 0
     assert await stream_messages(nats_server.url, "TSUNAGU_TRAINING") == 400
+
+
+async def test_a_consumer_stopped_right_after_it_started_stops_cleanly(
+    nats_url: str, database_url: str
+) -> None:
+    runtime = build_runtime(fast_settings("kitconsumer", database_url, nats_url), consume=True)
+    await runtime.start()
+    # No await in between: the consumer's loop has not run a single step yet.
+    await runtime.stop()
+    assert runtime.consumers == []

@@ -17,6 +17,7 @@ from nats.js.api import StreamConfig
 from tsunagu_servicekit import natsserver
 from tsunagu_servicekit.natsserver import (
     MIN_VERSION,
+    NatsCluster,
     NatsServerError,
     NatsServerNotFound,
     NatsServerProcess,
@@ -45,7 +46,7 @@ def _fake_server(directory: Path, version: str) -> Path:
     return script
 
 
-async def _connect(url: str, reconnected: asyncio.Event | None = None) -> nats.NATS:
+async def _connect(url: str | list[str], reconnected: asyncio.Event | None = None) -> nats.NATS:
     async def on_reconnect() -> None:
         if reconnected is not None:
             reconnected.set()
@@ -192,6 +193,46 @@ async def test_kill_leaves_no_process_and_a_restart_recovers_the_data(tmp_path: 
             await nc.close()
     finally:
         server.stop()
+
+
+async def test_cluster_forms_elects_a_new_leader_when_one_is_killed_and_takes_it_back(tmp_path: Path) -> None:
+    cluster = NatsCluster(base_dir=tmp_path / "cluster", size=3)
+    cluster.start()
+    try:
+        assert cluster.formed() is None
+        assert len(set(cluster.urls)) == 3
+        assert cluster.url == ",".join(cluster.urls)
+        ports = [(n.port, n.monitor_port) for n in cluster.nodes]
+        nc = await _connect(cluster.urls)
+        try:
+            js = nc.jetstream()
+            await js.add_stream(StreamConfig(name="R3", subjects=["r3.>"], num_replicas=3))
+            await js.publish("r3.one", b"before")
+
+            target = cluster.nodes[1]
+            await cluster.move_leader(target, "R3")
+            assert await cluster.stream_leader("R3") is target
+
+            pid = target.pid
+            assert pid is not None
+            cluster.kill(target)
+            assert _gone(pid)
+            successor = await cluster.stream_leader("R3")
+            assert successor is not target
+            assert successor.is_running
+            cluster.wait_formed(timeout=30)  # two of three: still a cluster, with a meta leader
+            await js.publish("r3.two", b"during")
+
+            cluster.restart(target)
+            assert [(n.port, n.monitor_port) for n in cluster.nodes] == ports
+            await cluster.move_leader(target, "R3")  # it caught up, so it can lead again
+            assert (await js.get_msg("R3", 2)).data == b"during"
+            assert (await js.stream_info("R3")).state.messages == 2
+        finally:
+            await nc.close()
+    finally:
+        cluster.stop()
+    assert cluster.running == []
 
 
 def test_stop_is_idempotent_and_context_manager_starts_and_stops(tmp_path: Path) -> None:

@@ -251,7 +251,8 @@ class EventConsumer(Generic[C]):
             keepalive=self.policy.ack_wait / 3,
         )
         await self._pull.start()
-        self._task = asyncio.create_task(self._work(), name=f"consumer:{self.name}")
+        # The loop gets its pull loop now: stop() clears self._pull, maybe before the task first runs.
+        self._task = asyncio.create_task(self._work(self._pull), name=f"consumer:{self.name}")
 
     async def stop(self) -> None:
         """End the pull requests, hand back what was not started, let the batch in hand finish
@@ -281,9 +282,7 @@ class EventConsumer(Generic[C]):
             await pull.close()
 
     # -- the loop ---------------------------------------------------------------------------
-    async def _work(self) -> None:
-        pull = self._pull
-        assert pull is not None
+    async def _work(self, pull: PullLoop) -> None:
         queue = pull.queue
         while True:
             batch = [await queue.get()]

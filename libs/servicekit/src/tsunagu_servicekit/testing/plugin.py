@@ -18,6 +18,13 @@ kit. Fixtures:
     ``nats_server``, or a skip when it is an external one.
 ``nats_url``
     ``nats_server.url``.
+``nats_cluster``
+    Three nats-servers from the wheel routed into one JetStream cluster on loopback, formed (routes
+    up, a meta leader elected) before the test starts, stopped afterwards: a
+    :class:`~tsunagu_servicekit.natsserver.NatsCluster`, whose ``url`` lists every node (the kit's
+    ``nats_url`` takes it as is), with ``kill(node)``, ``restart(node)`` and
+    ``await stream_leader(stream)`` for fault tests. Always local, whatever ``TSUNAGU_TEST_NATS_URL``
+    says: an external broker cannot be killed node by node.
 ``database_url``
     With ``TSUNAGU_TEST_DATABASE_URL`` set (a PostgreSQL URL such as
     ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``; CI sets it): a fresh database
@@ -57,7 +64,7 @@ from typing import Any, NoReturn, Protocol
 
 import pytest
 
-from ..natsserver import NatsServerNotFound, NatsServerProcess, nats_server_binary
+from ..natsserver import NatsCluster, NatsServerNotFound, NatsServerProcess, nats_server_binary
 
 ENV_NATS_URL = "TSUNAGU_TEST_NATS_URL"
 ENV_DATABASE_URL = "TSUNAGU_TEST_DATABASE_URL"
@@ -186,6 +193,21 @@ def restartable_nats_server(nats_server: NatsServerProcess | ExternalNatsServer)
     if not isinstance(nats_server, NatsServerProcess):
         pytest.skip(NO_RESTART_REASON)
     return nats_server
+
+
+@pytest.fixture
+def nats_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsCluster]:
+    """A three-node JetStream cluster of this test's own (see the module documentation)."""
+    try:
+        nats_server_binary()
+    except NatsServerNotFound as exc:
+        pytest.fail(str(exc), pytrace=False)
+    cluster = NatsCluster(base_dir=tmp_path_factory.mktemp("nats-cluster"), size=3)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ one JWT secret, so the test mints tokens with :class:`Authenticator`.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -16,13 +17,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 from tsunagu_servicekit.http import Authenticator
+from tsunagu_servicekit.messaging.outbox import OutboxStats, outbox_stats
 from tsunagu_servicekit.natsserver import free_port
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
 
 JWT_SECRET = "e2e-shared-secret-" + "k" * 48
 AUTH = Authenticator(secret=JWT_SECRET, issuer="tsunagu-local", audience="tsunagu")
@@ -85,6 +92,11 @@ class ServiceProcess:
         return env
 
     def start(self, timeout: float = 30.0) -> None:
+        self.spawn()
+        self.wait_ready(timeout)
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it (``wait_ready`` or ``is_ready`` tell when it serves)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = self.log_file.open("ab")
         self.process = subprocess.Popen(
@@ -96,17 +108,39 @@ class ServiceProcess:
         )
         log.close()
         self.starts += 1
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if self.exit_code() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.exit_code()}:\n{self.tail()}")
+            if self.is_ready():
+                return
             time.sleep(0.1)
         raise TimeoutError(f"{self.name} not ready within {timeout}s:\n{self.tail()}")
+
+    def is_ready(self) -> bool:
+        """Whether ``/readyz`` answers 200 now (database, broker and streams reachable)."""
+        return self._probe("/readyz") == 200
+
+    def is_live(self) -> bool:
+        """Whether ``/livez`` answers: the process got through its start-up (HTTP serves only after)."""
+        return self._probe("/livez") == 200
+
+    def _probe(self, path: str) -> int | None:
+        # The standard library's client: cheap enough to poll often (no TLS context to build).
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3.0)
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            conn.close()
+
+    def exit_code(self) -> int | None:
+        """The exit code of a process that ended (``None`` while it runs or when there is none)."""
+        return self.process.poll() if self.process is not None else None
 
     def kill(self) -> None:
         """SIGKILL: whatever was not committed is lost, whatever was committed must survive."""
@@ -310,3 +344,80 @@ async def consumers_settled(nats_url: str, stream: str, durables: list[str]) -> 
         return True
     finally:
         await nc.close()
+
+
+async def read_stream(nats_url: str, stream: str, *, batch: int = 500, timeout: float = 60.0) -> list[Msg]:
+    """Every message of a stream (data and headers), in stream order, through an ephemeral pull
+    consumer that acknowledges nothing: quicker than one request per sequence on a long stream."""
+    import nats
+    from nats.errors import TimeoutError as NatsTimeout
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        last = (await js.stream_info(stream)).state.last_seq
+        subscription = await js.pull_subscribe(
+            ">",
+            stream=stream,
+            config=ConsumerConfig(ack_policy=AckPolicy.NONE, deliver_policy=DeliverPolicy.ALL),
+        )
+        out: list[Msg] = []
+        deadline = time.monotonic() + timeout
+        while (not out or out[-1].metadata.sequence.stream < last) and last:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{stream}: read {len(out)} messages up to {last} within {timeout}s")
+            try:
+                out.extend(await subscription.fetch(batch, timeout=2.0))
+            except NatsTimeout:
+                continue
+        await subscription.unsubscribe()
+        return out
+    finally:
+        await nc.close()
+
+
+async def consumer_backlogs(nats_url: str, streams: list[str]) -> dict[str, tuple[int, int]]:
+    """``{"<stream>/<durable>": (num_pending, num_ack_pending)}`` of every durable consumer on ``streams``."""
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        found: dict[str, tuple[int, int]] = {}
+        for stream in streams:
+            for info in await js.consumers_info(stream):
+                if info.config.durable_name:
+                    found[f"{stream}/{info.name}"] = (info.num_pending or 0, info.num_ack_pending or 0)
+        return found
+    finally:
+        await nc.close()
+
+
+async def stream_size(nats_url: str, stream: str) -> int:
+    import nats
+
+    nc = await nats.connect(nats_url)
+    try:
+        return int((await nc.jetstream().stream_info(stream)).state.messages)
+    finally:
+        await nc.close()
+
+
+def outbox_of(database_url: str) -> OutboxStats:
+    """Pending and quarantined rows of a service's outbox, read from its database."""
+    engine = sa.create_engine(database_url, poolclass=NullPool)
+    try:
+        return outbox_stats(engine, datetime.now(UTC))
+    finally:
+        engine.dispose()
+
+
+def query(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a read-only query on a service's database (where the API lists only so many)."""
+    engine = sa.create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()

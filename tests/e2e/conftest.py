@@ -1,8 +1,0 @@
-"""End-to-end tests across services: intake and scheduling as processes on a real nats-server."""
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))

@@ -8,6 +8,11 @@ none): a new escalation on its case, or a new request of its municipality, that 
 yet is the one it sent. Then it adopts it (``reconciled``) instead of sending it again; if there is
 nothing new, it sends it again. A refused connection means nothing was sent: it just tries again.
 Every command is thereby acknowledged exactly once, by a 2xx or by the read-back.
+
+The read-back is conclusive because a lost response here means a killed process: it commits
+nothing after it died. Only a response timing out (60 s) from a live process could commit after
+the read-back; the command would then be sent again, and the second commit would show up in the
+test as a duplicate (a commit nobody acknowledged), never pass unseen.
 """
 
 from __future__ import annotations

@@ -141,10 +141,11 @@ def _last_error_line(tail: str) -> str:
 
 
 class Monkey:
-    """Kills a random service every ``interval`` seconds (once it is up again, so the platform is
-    not kept down for good); on the actions drawn for it, restarts the broker too while the killed
-    service starts again. Until stopped or out of kills. Its choices come from ``rng``; their
-    timing depends on the machine."""
+    """Every ``interval`` seconds kills a random service among those up (so the platform is never
+    kept down for good); after the kills drawn for it, restarts the broker too, at a random point
+    of the killed service's start-up. ``kills`` kills in all. Its choices come from ``rng``; their
+    timing depends on the machine, so the driver paces itself by :meth:`reached`: every run has
+    all its kills and broker restarts while commands flow."""
 
     def __init__(
         self,
@@ -153,18 +154,20 @@ class Monkey:
         rng: random.Random,
         *,
         interval: tuple[float, float] = (2.0, 6.0),
-        max_kills: int = 40,
+        kills: int = 12,
         broker_restarts: int = 4,
     ) -> None:
         self.supervisor = supervisor
         self.broker = broker
         self.rng = rng
         self.interval = interval
-        self.max_kills = max_kills
-        # Early in the run, so that they all happen while commands are still flowing.
-        self.broker_at = set(rng.sample(range(2, 4 * broker_restarts + 2), broker_restarts))
+        self.planned_kills = kills
+        self.planned_broker_restarts = broker_restarts
+        self.broker_after = set(rng.sample(range(1, 2 * broker_restarts + 1), broker_restarts))
         self.broker_restarts = 0
         self.kills = 0
+        self._broker_lock = threading.Lock()
+        self._timers: list[threading.Timer] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="monkey", daemon=True)
 
@@ -175,25 +178,39 @@ class Monkey:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=60)
+        for timer in self._timers:
+            timer.cancel()
+            timer.join(timeout=60)
+
+    def reached(self, fraction: float) -> bool:
+        """Whether that fraction of the minimum chaos has happened (kills and broker restarts)."""
+        return (
+            self.kills >= int(fraction * self.planned_kills)
+            and self.broker_restarts >= int(fraction * self.planned_broker_restarts)
+        ) or not self._thread.is_alive()
 
     def _run(self) -> None:
-        action = 0
         names = sorted(self.supervisor.services)
-        while self.kills < self.max_kills and not self._stop.wait(self.rng.uniform(*self.interval)):
-            action += 1
-            victim = self.rng.choice(names)
-            deadline = time.monotonic() + 60
-            while not self.supervisor.is_up(victim) and time.monotonic() < deadline:
-                if self._stop.wait(0.2):
-                    return
+        while self.kills < self.planned_kills and not self._stop.wait(self.rng.uniform(*self.interval)):
+            victims = [n for n in names if self.supervisor.is_up(n)]
+            if not victims:
+                continue
+            victim = self.rng.choice(victims)
             self.supervisor.kill(victim)
             self.kills += 1
-            if action in self.broker_at:
-                # While the victim starts again: at a random point of its start-up, so that some
-                # restarts meet a service connecting, creating streams or consumers.
-                self._stop.wait(self.rng.uniform(0.6, 1.0) * self.supervisor.last_restart(victim))
-                self.broker.restart()
-                self.broker_restarts += 1
+            if self.kills in self.broker_after:
+                # At a random point of the victim's start-up, so that some restarts meet a
+                # service connecting, creating its streams or its consumers.
+                delay = self.rng.uniform(0.6, 1.0) * self.supervisor.last_restart(victim)
+                timer = threading.Timer(delay, self._restart_broker)
+                timer.daemon = True
+                self._timers.append(timer)
+                timer.start()
+
+    def _restart_broker(self) -> None:
+        with self._broker_lock:  # two timers may come due together
+            self.broker.restart()
+            self.broker_restarts += 1
 
 
 @dataclass
@@ -239,7 +256,16 @@ class Command:
 class Client:
     """One driver client: its cases, its municipality, one command at a time (see the module doc)."""
 
-    def __init__(self, intake_url: str, municipality: str, tally: Tally, deadline: float) -> None:
+    def __init__(
+        self,
+        intake_url: str,
+        municipality: str,
+        tally: Tally,
+        deadline: float,
+        pace: Callable[[float], bool] = lambda fraction: True,
+    ) -> None:
+        self.pace = pace
+        """Whether the client may go on once it is that far through its commands (the chaos's pace)."""
         self.http = httpx.Client(base_url=intake_url, timeout=httpx.Timeout(60.0, connect=5.0))
         self.municipality = municipality
         self.staff = bearer("municipality_staff", subject=f"chaos-{municipality}", municipality=municipality)
@@ -260,7 +286,9 @@ class Client:
         self.known[self.municipality] = set()
 
     def run(self, commands: list[Command]) -> None:
-        for command in commands:
+        for n, command in enumerate(commands):
+            while not self.pace(n / len(commands)) and time.monotonic() < self.deadline:
+                time.sleep(0.2)
             self.tally.add(commands=1)
             if not self._send(command):
                 self.tally.add(abandoned=1)

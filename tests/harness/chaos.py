@@ -67,10 +67,10 @@ BRIEF = {
 class Supervisor:
     """Restarts a service whose process is gone, at once and in the background.
 
-    A service is *up* once its process got through start-up (``/livez`` answers; readiness may
-    still fail while it works through a backlog, or during a broker restart). A process killed by
-    :meth:`kill` is restarted and counted as a kill. One that exits on its own before it was up
-    is a *start-up exit* (the broker restarting under it, say); one that
+    A service is *up* once its process got through start-up (:meth:`ServiceProcess.has_started`;
+    readiness may still fail while it works through a backlog, or during a broker restart). A
+    process killed by :meth:`kill` is restarted and counted as a kill. One that exits on its own
+    before it was up is a *start-up exit* (the broker restarting under it, say); one that
     exits on its own after it was up is a *crash*. Both are restarted too, and counted apart.
     """
 
@@ -127,7 +127,7 @@ class Supervisor:
                         (self.crashes if self.up[name] else self.start_up_exits).append((name, code, last))
                         self._respawn(name)
                         continue
-                if not self.up[name] and service.is_live():
+                if not self.up[name] and service.has_started():
                     self.restart_seconds.append((name, time.monotonic() - self._spawned_at[name]))
                     self.up[name] = True
 

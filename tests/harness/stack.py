@@ -121,22 +121,35 @@ class ServiceProcess:
 
     def is_ready(self) -> bool:
         """Whether ``/readyz`` answers 200 now (database, broker and streams reachable)."""
-        return self._probe("/readyz") == 200
+        answer = self._probe("/readyz")
+        return answer is not None and answer[0] == 200
 
-    def is_live(self) -> bool:
-        """Whether ``/livez`` answers: the process got through its start-up (HTTP serves only after)."""
-        return self._probe("/livez") == 200
+    def has_started(self) -> bool:
+        """Whether the process got through its start-up: the ``started`` check of ``/readyz`` passes
+        (other checks may fail meanwhile: a broker restarting, a database busy with a backlog). A
+        service whose readiness has no such check serves HTTP only once started: any answer will do."""
+        answer = self._probe("/readyz")
+        if answer is None:
+            return False
+        checks = answer[1].get("checks", {}) if isinstance(answer[1], dict) else {}
+        return "started" not in checks or checks["started"] == "ok"
 
-    def _probe(self, path: str) -> int | None:
+    def _probe(self, path: str) -> tuple[int, Any] | None:
+        """Status and JSON body of a GET, ``None`` when nothing answers."""
         # The standard library's client: cheap enough to poll often (no TLS context to build).
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3.0)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5.0)
         try:
             conn.request("GET", path)
-            return conn.getresponse().status
+            response = conn.getresponse()
+            body = response.read()
         except (OSError, http.client.HTTPException):
             return None
         finally:
             conn.close()
+        try:
+            return response.status, json.loads(body or b"null")
+        except ValueError:
+            return response.status, None
 
     def exit_code(self) -> int | None:
         """The exit code of a process that ended (``None`` while it runs or when there is none)."""

@@ -20,7 +20,7 @@ from tsunagu_servicekit.messaging.rebuild import rebuild_projection
 from tsunagu_servicekit.natsserver import NatsServerProcess, nats_server_binary, nats_server_version
 
 from . import faststream_peer, httppath, latency, pipeline, raw, report
-from .benchapp import metadata, projection, projection_count, projection_writer, settings_for
+from .benchapp import PINGED_STREAM, metadata, projection, projection_count, projection_writer, settings_for
 from .common import (
     RAW_STREAM,
     RAW_SUBJECT,
@@ -61,9 +61,6 @@ async def _measure(url: str, workdir: Path, sizes: Sizes, postgres: str | None) 
         figures["raw_publish"] = await raw.publish_ceiling(js, make_payloads(sizes.publish), sizes.window)
         _say(f"3a kit relay, {sizes.relay:,} outbox rows")
         figures["relay"] = await pipeline.relay_throughput(url, sqlite, sizes.relay)
-        if pg:
-            _say(f"3a kit relay on PostgreSQL, {sizes.relay:,} outbox rows")
-            figures["relay_pg"] = await pipeline.relay_throughput(url, pg, sizes.relay, name="relay_pg")
 
         rest = make_payloads(sizes.replay - sizes.publish, start=sizes.publish)
         await publish_pipelined(js, RAW_SUBJECT, rest, sizes.window)
@@ -93,8 +90,12 @@ async def _measure(url: str, workdir: Path, sizes: Sizes, postgres: str | None) 
             js, sizes.latency_rate, sizes.latency_seconds, sizes.latency_warmup
         )
         if pg:
-            # The consumer's durable has consumed 3a's events: a fresh name reads them again.
-            _say(f"3b kit consumer on PostgreSQL, the {sizes.relay:,} events 3a published")
+            # The PostgreSQL side gets a stream of its own events: emptied, refilled by its relay,
+            # read by a durable of its own (another service name).
+            await js.purge_stream(PINGED_STREAM)
+            _say(f"3a kit relay on PostgreSQL, {sizes.relay:,} outbox rows")
+            figures["relay_pg"] = await pipeline.relay_throughput(url, pg, sizes.relay, name="relay_pg")
+            _say(f"3b kit consumer on PostgreSQL, the {sizes.relay:,} events it published")
             consumer = await pipeline.start_consumer_runtime(
                 url, pg, name="consumer_pg", service="benchconsumerpg"
             )

@@ -165,7 +165,29 @@ def _kill_leftovers() -> None:  # pragma: no cover - runs at interpreter exit
             server.kill()
 
 
-class NatsServerProcess:
+class _Started:
+    """``with`` starts and stops: one server or a cluster of them."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> object:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class NatsServerProcess(_Started):
     """A nats-server with JetStream, run as a child process in its own process group.
 
     ``port`` and ``monitor_port`` default to free ports chosen at the first start and kept for
@@ -400,20 +422,6 @@ class NatsServerProcess:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    # -- context manager ---------------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         state = "running" if self.is_running else "stopped"
         where = self.url if self._port is not None else "port not chosen"
@@ -435,7 +443,7 @@ def _get_json(host: str, port: int, path: str, timeout: float) -> tuple[int, Any
         return response.status, None
 
 
-class NatsCluster:
+class NatsCluster(_Started):
     """``size`` nats-servers with JetStream routed into one cluster on ``host`` (fault tests).
 
     Node ``i`` is a :class:`NatsServerProcess` named ``node-<i>`` (its JetStream ``server_name``),
@@ -673,20 +681,6 @@ class NatsCluster:
 
     def running_urls(self) -> list[str]:
         return [node.url for node in self.running]
-
-    # -- context manager ---------------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         states = ", ".join(f"{self.name_of(n)}={'running' if n.is_running else 'down'}" for n in self.nodes)

@@ -102,7 +102,9 @@ async def test_restarts_during_a_database_outage_spend_nothing(nats_url: str, da
                 return (await consumer_info(rt)).delivered.consumer_seq >= n
 
             await wait_for(delivered, timeout=15, message=f"delivery {delivery}")
-            await asyncio.sleep(0.3)  # held, waiting for the database
+            pull = runtime.consumers[0]._pull
+            assert pull is not None
+            await wait_for(lambda p=pull: p.held == 1, timeout=5, message="the message held for the database")
             await runtime.stop()
     runtime = build_runtime(fast_settings(SERVICE, database_url, nats_url, max_failures=2), consume=True)
     async with runtime:

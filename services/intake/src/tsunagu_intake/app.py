@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import partial
 
 from tsunagu_calendar import ServiceCalendar
+from tsunagu_contracts.municipalities import tokyo_municipalities
 from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
@@ -31,7 +32,7 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
         units=infra.units,
         vault=build_vault(settings),
         calendar=ServiceCalendar(hours=reference_data.opening_hours(settings)),
-        municipalities=reference_data.municipalities(),
+        municipalities=tokyo_municipalities(),
         eligibility=reference_data.eligibility_rules(settings),
         triage_words=reference_data.triage_words(settings),
         web_logins=web_logins(settings),

@@ -1,47 +1,12 @@
-"""The shipped reference data: 62 municipalities, age bands, opening hours."""
+"""The shipped reference data: age bands, opening hours."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from tsunagu_calendar import EMAIL, PHONE
-from tsunagu_intake.adapters.reference_data import municipalities, opening_hours
+from tsunagu_intake.adapters.reference_data import opening_hours
 from tsunagu_intake.domain.ages import age_band, band_lower_bound
 from tsunagu_intake.domain.codes import AgeBand
-from tsunagu_intake.domain.municipalities import (
-    Municipalities,
-    Municipality,
-    check_digit,
-    in_tokyo,
-    is_valid_code,
-)
-
-
-def test_the_62_municipalities_of_tokyo() -> None:
-    data = municipalities()
-    assert len(data) == 62
-    assert Counter(m.kind for m in data) == {"special_ward": 23, "city": 26, "town": 5, "village": 8}
-    shinjuku = data.get("131041")
-    assert shinjuku is not None
-    assert shinjuku.name_ja == "新宿区"
-    assert "131040" not in data
-    assert "141003" not in data
-
-
-def test_every_code_has_a_valid_check_digit() -> None:
-    for m in municipalities():
-        assert is_valid_code(m.code)
-        assert in_tokyo(m.code)
-    assert check_digit("13104") == 1
-    assert not is_valid_code("131042")
-    assert is_valid_code("141003")  # Yokohama: valid, but not Tokyo
-    assert not in_tokyo("141003")
-
-
-def test_data_with_a_code_outside_tokyo_is_refused() -> None:
-    with pytest.raises(ValueError):
-        Municipalities([Municipality("141003", "横浜市", "ヨコハマシ", "Yokohama", "city")])
 
 
 @pytest.mark.parametrize(

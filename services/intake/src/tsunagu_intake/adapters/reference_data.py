@@ -10,7 +10,6 @@ from typing import Any
 from tsunagu_calendar import OpeningHours, load_opening_hours
 
 from ..domain.eligibility import EligibilityRuleSet, parse_rules
-from ..domain.municipalities import Municipalities, parse_municipalities_csv
 from ..domain.triage import TriageWords
 from ..settings import IntakeSettings
 
@@ -25,10 +24,6 @@ def _text(override: Path | None, name: str) -> str:
 
 def _json(override: Path | None, name: str) -> Any:
     return json.loads(_text(override, name))
-
-
-def municipalities() -> Municipalities:
-    return parse_municipalities_csv(_text(None, "municipalities.csv"))
 
 
 def eligibility_rules(settings: IntakeSettings | None = None) -> EligibilityRuleSet:

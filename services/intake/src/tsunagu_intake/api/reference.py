@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from tsunagu_contracts.municipalities import Municipality
 
-from ..domain.municipalities import Municipality
 from ..handlers import reference
 from ..handlers.views import LineStatus
 from .deps import Ctx

@@ -25,7 +25,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Any
 
-from .municipalities import is_valid_code
+from tsunagu_contracts.municipalities import is_valid_code
 
 RESIDENCE_IN_TOKYO = "residence_in_tokyo"
 MINIMUM_AGE = "minimum_age"

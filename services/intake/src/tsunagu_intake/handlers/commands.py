@@ -14,18 +14,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    WithJsonSchema,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from tsunagu_contracts.municipalities import TokyoCode
 from tsunagu_servicekit.wire import IsoDateTime, JsonInt
 
-from ..adapters.reference_data import municipalities
 from ..domain import limits
 from ..domain.codes import (
     AgeBand,
@@ -50,29 +47,6 @@ Uuid = Annotated[
         to_lower=True,
     ),
 ]
-TOKYO_CODES: tuple[str, ...] = tuple(m.code for m in municipalities())
-"""The codes of Tokyo's 62 municipalities, from the reference data, in code order."""
-
-
-def _tokyo_code(code: str) -> str:
-    if code not in TOKYO_CODES:
-        raise PydanticCustomError("enum", "Input should be the code of one of Tokyo's municipalities")
-    return code
-
-
-TokyoCode = Annotated[
-    str,
-    StringConstraints(pattern=r"^13[0-9]{4}$"),
-    AfterValidator(_tokyo_code),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "enum": list(TOKYO_CODES),
-            "description": "The code of one of Tokyo's 62 municipalities (GET /municipalities)",
-        }
-    ),
-]
-"""A Tokyo municipality's local government code: one of the 62 of the reference data."""
 AnyMunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 """Any Japanese local government code (a residence may lie outside Tokyo)."""
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tsunagu_calendar import ServiceCalendar
+from tsunagu_contracts.municipalities import Municipalities
 from tsunagu_servicekit.context import ServiceContext
 
 from ..adapters.login_lockout import LoginLockout
 from ..adapters.vault import Vault
 from ..adapters.web_logins import WebLogins
 from ..domain.eligibility import EligibilityRuleSet
-from ..domain.municipalities import Municipalities
 from ..domain.sla import DEFAULT_REPLY_BUSINESS_DAYS
 from ..domain.statistics import DEFAULT_MIN_PERSONS
 from ..domain.triage import TriageWords

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from tsunagu_calendar import PHONE, TOKYO, SearchLimitError
+from tsunagu_contracts.municipalities import Municipality
 
-from ..domain.municipalities import Municipality
 from .context import IntakeContext
 from .views import LineStatus
 

@@ -1,5 +1,9 @@
 """The 62 municipalities of Tokyo (区市町村) by their local government codes, as reference data.
 
+Shared by every service that names a municipality (intake's home-visit requests and statistics,
+partners' network and directory, the subsidy's applicants): one data file, one lookup, and one
+request type, :data:`TokyoCode`, whose JSON Schema lists the 62 codes.
+
 Codes are the six-digit 全国地方公共団体コード: the fifth digits identify the municipality and the
 sixth is a check digit, ``(11 - (6·d1 + 5·d2 + 4·d3 + 3·d4 + 2·d5) mod 11) mod 10``.
 """
@@ -11,6 +15,12 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 TOKYO_PREFECTURE_CODE = "13"
 _CODE_RE = re.compile(r"^[0-9]{6}$")
@@ -84,3 +94,38 @@ def parse_municipalities_csv(text: str) -> Municipalities:
         )
         for row in reader
     )
+
+
+@cache
+def tokyo_municipalities() -> Municipalities:
+    """The shipped list of Tokyo's 62 municipalities (``tsunagu_contracts/data/municipalities.csv``)."""
+    text = (
+        resources.files("tsunagu_contracts.data").joinpath("municipalities.csv").read_text(encoding="utf-8")
+    )
+    return parse_municipalities_csv(text)
+
+
+TOKYO_CODES: tuple[str, ...] = tuple(m.code for m in tokyo_municipalities())
+"""The codes of Tokyo's 62 municipalities, from the reference data, in code order."""
+
+
+def _tokyo_code(code: str) -> str:
+    if code not in TOKYO_CODES:
+        # The message names the rule only: error bodies never echo input.
+        raise PydanticCustomError("enum", "Input should be the code of one of Tokyo's municipalities")
+    return code
+
+
+TokyoCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^13[0-9]{4}$"),
+    AfterValidator(_tokyo_code),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(TOKYO_CODES),
+            "description": "The code of one of Tokyo's 62 municipalities",
+        }
+    ),
+]
+"""A Tokyo municipality's local government code, in a request: one of the 62 of the reference data."""

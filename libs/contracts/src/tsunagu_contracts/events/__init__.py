@@ -6,4 +6,5 @@ event of it, which then defines that contract first).
 """
 
 from . import intake as intake
+from . import partners as partners
 from . import scheduling as scheduling

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from tsunagu_contracts.municipalities import TokyoCode
 from tsunagu_servicekit.http import refusals
 from tsunagu_servicekit.http.paths import ID
 
@@ -16,7 +17,7 @@ from ..domain.rules import (
     OWN_MUNICIPALITY_ONLY,
 )
 from ..handlers import home_visits
-from ..handlers.commands import RequestHomeVisit, TokyoCode, UpdateHomeVisitStatus
+from ..handlers.commands import RequestHomeVisit, UpdateHomeVisitStatus
 from ..handlers.views import HomeVisitView
 from .deps import Counsellor, Ctx, HomeVisitReader, MunicipalityStaff, RequestId
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from tsunagu_contracts.municipalities import TokyoCode
 from tsunagu_servicekit.http import refusals
 
 from ..domain.rules import OWN_MUNICIPALITY_ONLY
 from ..domain.statistics import PublishedReport, StatisticsReport
 from ..handlers import statistics
-from ..handlers.commands import TokyoCode
 from .deps import Ctx, PublicationReader, StatisticsReader
 
 router = APIRouter(tags=["statistics"])

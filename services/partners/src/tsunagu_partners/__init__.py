@@ -1,0 +1,2 @@
+"""Tsunagu partners: partner organisations and their agreements, local resources, the municipal
+network, referrals and the public directory."""

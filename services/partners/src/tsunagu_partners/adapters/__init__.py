@@ -1,0 +1,1 @@
+"""The partners service's edge: tables, queries and writes (named functions), migrations."""

@@ -1,0 +1,9 @@
+"""The partners service's HTTP API: module-level routers, mounted by the kit's runtime."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import partners
+
+ROUTERS: tuple[APIRouter, ...] = (partners.router,)

@@ -1,0 +1,23 @@
+"""Composition root of the partners service: the only place that builds adapters and wires them.
+
+The infrastructure comes first, then the context from it, then the runtime, which takes the
+service's subscriptions, routers, timers and migrations from where every service keeps them
+(``ServiceRuntime.of_package``).
+"""
+
+from __future__ import annotations
+
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
+from tsunagu_servicekit.unit_of_work import Clock, utc_now
+
+from .handlers.context import PartnersContext
+from .settings import PartnersSettings
+
+
+def build_runtime(
+    settings: PartnersSettings, *, clock: Clock | None = None
+) -> ServiceRuntime[PartnersContext]:
+    """The partners service: infrastructure, then its context, then what runs on them."""
+    infra = Infrastructure(settings, clock=clock or utc_now)
+    ctx = PartnersContext(units=infra.units)
+    return ServiceRuntime.of_package("tsunagu_partners", infra, ctx)

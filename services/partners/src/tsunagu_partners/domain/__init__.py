@@ -1,0 +1,1 @@
+"""The partners service's rules: plain Python, no I/O."""

@@ -7,6 +7,9 @@ service's subscriptions, routers, timers and migrations from where every service
 
 from __future__ import annotations
 
+import json
+
+from tsunagu_calendar import DEFAULT_OPENING_HOURS, OpeningHours, ServiceCalendar, load_opening_hours
 from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
@@ -19,5 +22,13 @@ def build_runtime(
 ) -> ServiceRuntime[PartnersContext]:
     """The partners service: infrastructure, then its context, then what runs on them."""
     infra = Infrastructure(settings, clock=clock or utc_now)
-    ctx = PartnersContext(units=infra.units)
+    ctx = PartnersContext(units=infra.units, calendar=ServiceCalendar(hours=opening_hours(settings)))
     return ServiceRuntime.of_package("tsunagu_partners", infra, ctx)
+
+
+def opening_hours(settings: PartnersSettings) -> tuple[OpeningHours, ...]:
+    """The Support Net's opening hours: the settings' file where one is given (effective-dated
+    records, the calendar library's format), else the calendar library's published defaults."""
+    if settings.opening_hours_file is None:
+        return DEFAULT_OPENING_HOURS
+    return load_opening_hours(json.loads(settings.opening_hours_file.read_text(encoding="utf-8")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from tsunagu_servicekit.settings import ServiceSettings
@@ -14,3 +16,8 @@ class PartnersSettings(ServiceSettings):
 
     service_name: str = "partners"
     http_port: int = Field(default=8003, ge=0, le=65535)
+    opening_hours_file: Path | None = Field(
+        default=None,
+        description="The Support Net's opening hours as effective-dated records (JSON); "
+        "the calendar library's defaults when unset",
+    )

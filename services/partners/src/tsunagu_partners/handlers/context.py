@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tsunagu_calendar import ServiceCalendar
 from tsunagu_servicekit.context import ServiceContext
 
 
 @dataclass(kw_only=True)
 class PartnersContext(ServiceContext):
-    """The kit's context (clock, units of work, ids); the service's adapters and policies go here."""
+    """The kit's context (clock, units of work, ids) with the programme's calendar: business days
+    for agreement renewals, and the Support Net's opening hours for the directory and print."""
+
+    calendar: ServiceCalendar

@@ -10,6 +10,8 @@ Pure computation, no I/O:
   2025-03-31, Mon-Sat 10:00-17:00 from 2025-04-01; e-mail received around the clock);
 * :class:`ServiceCalendar`: business days, whether a channel is open, its next opening, and
   reply deadlines in business days;
+* hours as people read them in Japanese (``月〜土 10:00〜17:00（祝日・年末年始を除く）``) -
+  :func:`describe_hours_ja`;
 * fiscal years (April-March) and era labels (``"令和7年度"``, ``"令和7年4月1日"``).
 
 Business-day rule (full text in :mod:`tsunagu_calendar.service`): a business day is
@@ -23,6 +25,7 @@ timezone-aware; results are in Asia/Tokyo.
 
 from ._tz import TOKYO
 from .closure import ClosureRule
+from .describe import WEEKDAYS_JA, describe_hours_ja
 from .fiscal import (
     ERAS,
     Era,
@@ -58,6 +61,7 @@ __all__ = [
     "ERAS",
     "PHONE",
     "TOKYO",
+    "WEEKDAYS_JA",
     "WEEKDAY_KEYS",
     "ClosureRule",
     "Era",
@@ -70,6 +74,7 @@ __all__ = [
     "ServiceCalendar",
     "TimeInterval",
     "UnknownChannelError",
+    "describe_hours_ja",
     "dump_opening_hours",
     "era_year",
     "era_year_label",

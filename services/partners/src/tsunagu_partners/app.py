@@ -22,7 +22,11 @@ def build_runtime(
 ) -> ServiceRuntime[PartnersContext]:
     """The partners service: infrastructure, then its context, then what runs on them."""
     infra = Infrastructure(settings, clock=clock or utc_now)
-    ctx = PartnersContext(units=infra.units, calendar=ServiceCalendar(hours=opening_hours(settings)))
+    ctx = PartnersContext(
+        units=infra.units,
+        calendar=ServiceCalendar(hours=opening_hours(settings)),
+        support_net_phone=settings.support_net_phone,
+    )
     return ServiceRuntime.of_package("tsunagu_partners", infra, ctx)
 
 

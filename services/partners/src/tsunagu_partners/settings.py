@@ -21,3 +21,13 @@ class PartnersSettings(ServiceSettings):
         description="The Support Net's opening hours as effective-dated records (JSON); "
         "the calendar library's defaults when unset",
     )
+    support_net_phone: str = Field(
+        default="0120-529-528",
+        pattern=r"^[0-9]{2,5}-[0-9]{1,4}-[0-9]{3,4}$",
+        description="The Support Net's phone number, as leaflets and public pages print it",
+    )
+    directory_scan_interval: float = Field(
+        default=900.0,
+        gt=0,
+        description="Seconds between checks whether the directory changed; a change publishes a new edition",
+    )

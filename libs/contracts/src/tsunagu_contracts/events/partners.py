@@ -313,8 +313,9 @@ class ReferralOutcomeReported(EventData):
 @event("partners", "directory", "published", 1)
 class DirectoryPublished(EventData):
     """A new edition of the public directory and its printed matter (the leaflets and the pocket
-    memo) was generated. ``edition`` counts up from 1."""
+    memo) was generated. ``edition`` counts up from 1; ``edition_id`` is the event's subject."""
 
+    edition_id: Id
     edition: int = Field(ge=1)
     partner_count: int = Field(ge=0)
     resource_count: int = Field(ge=0)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from tsunagu_calendar import format_date_ja
@@ -20,6 +21,19 @@ from tsunagu_contracts.municipalities import Municipalities
 
 PARTNER = "partner"
 """The kind of a listing that is a partner organisation (the other kinds are resource kinds)."""
+
+
+class PrintItem(StrEnum):
+    """What an edition prints: a leaflet (per municipality, and one for all Tokyo) and the memo."""
+
+    LEAFLET = "leaflet"
+    MEMO = "memo"
+
+
+LEAFLET = PrintItem.LEAFLET
+MEMO = PrintItem.MEMO
+TOKYO_AREA = "tokyo"
+"""The area of the all-Tokyo leaflet and of the memo (the other areas are municipality codes)."""
 
 SUPPORT_KIND_JA = {
     SupportKind.CONSULTATION: "相談",

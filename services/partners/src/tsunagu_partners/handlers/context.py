@@ -14,3 +14,5 @@ class PartnersContext(ServiceContext):
     for agreement renewals, and the Support Net's opening hours for the directory and print."""
 
     calendar: ServiceCalendar
+    support_net_phone: str = "0120-529-528"
+    """The Support Net's toll-free number, as everything printed and public shows it."""

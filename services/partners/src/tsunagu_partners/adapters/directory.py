@@ -1,0 +1,67 @@
+"""Queries and writes of the public directory and its printed editions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from tsunagu_servicekit.unit_of_work import UnitOfWork
+
+from ..domain.directory import PARTNER, Listing
+from ..domain.partners import PartnerState
+from .tables import DistributionRow, EditionRow, PartnerRow, PrintRow
+
+
+def public_listings(uow: UnitOfWork) -> list[Listing]:
+    """Everything the public may see: active partners (their offering and what they consented to
+    publish join here as those records exist)."""
+    rows = uow.session.exec(select(PartnerRow).where(PartnerRow.state == PartnerState.ACTIVE)).all()
+    return [
+        Listing(id=row.id, kind=PARTNER, name=row.name, municipality_code=row.municipality_code)
+        for row in rows
+    ]
+
+
+def latest_edition(uow: UnitOfWork) -> EditionRow | None:
+    return uow.session.exec(select(EditionRow).order_by(col(EditionRow.number).desc()).limit(1)).first()
+
+
+def editions(uow: UnitOfWork, limit: int) -> list[EditionRow]:
+    return list(
+        uow.session.exec(select(EditionRow).order_by(col(EditionRow.number).desc()).limit(limit)).all()
+    )
+
+
+def find_edition(uow: UnitOfWork, number: int) -> EditionRow | None:
+    return uow.session.get(EditionRow, number)
+
+
+def add_edition(uow: UnitOfWork, edition: EditionRow, files: Iterable[PrintRow]) -> None:
+    uow.session.add(edition)
+    # The edition's row first: the files reference its number.
+    uow.session.flush()
+    uow.session.add_all(list(files))
+
+
+def find_print(uow: UnitOfWork, edition: int, item: str, area: str) -> PrintRow | None:
+    return uow.session.get(PrintRow, (edition, item, area))
+
+
+def print_areas(uow: UnitOfWork, edition: int) -> list[tuple[str, str, int]]:
+    """``(item, area, size in bytes)`` of each file of an edition, without loading the files."""
+    rows = uow.session.execute(
+        sa.select(col(PrintRow.item), col(PrintRow.area), sa.func.length(col(PrintRow.pdf)))
+        .where(col(PrintRow.edition) == edition)
+        .order_by(col(PrintRow.item), col(PrintRow.area))
+    ).all()
+    return [(str(item), str(area), int(size)) for item, area, size in rows]
+
+
+def add_distribution(uow: UnitOfWork, row: DistributionRow) -> None:
+    uow.session.add(row)
+
+
+def distributions(uow: UnitOfWork, edition: int) -> list[DistributionRow]:
+    query = select(DistributionRow).where(DistributionRow.edition == edition)
+    return list(uow.session.exec(query.order_by(col(DistributionRow.distributed_on))).all())

@@ -1,0 +1,88 @@
+"""The public directory and its printed editions through the HTTP API, on the composition root."""
+
+from __future__ import annotations
+
+import tsunagu_partners.adapters.tables  # noqa: F401  (registers the tables)
+from tsunagu_partners.testing import COUNSELLOR, SUPERVISOR, PartnersService
+from tsunagu_typeset.inspect import page_size_mm, pdf_text
+
+
+async def test_the_public_directory_needs_no_login_and_shows_the_support_nets_line(
+    service: PartnersService,
+) -> None:
+    response = await service.client.get("/public/directory.json")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["support_net"]["phone"] == "0120-529-528"
+    assert body["support_net"]["phone_hours"].startswith("月〜")
+    page = await service.client.get("/public/directory", params={"municipality_code": "131041"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<html lang="ja">' in page.text
+    assert '<option value="131041" selected>新宿区</option>' in page.text
+
+
+async def test_an_unknown_municipality_in_a_search_is_refused_without_echo(service: PartnersService) -> None:
+    response = await service.client.get("/public/directory.json", params={"municipality_code": "139999"})
+    assert response.status_code == 422
+    assert "139999" not in response.text
+
+
+async def test_an_edition_prints_every_leaflet_and_the_memo_once_until_something_changes(
+    service: PartnersService,
+) -> None:
+    first = await service.client.post("/directory/editions", headers=SUPERVISOR)
+    assert first.status_code == 201, first.text
+    edition = first.json()
+    assert edition["number"] == 1
+    files = {(f["item"], f["area"]) for f in edition["files"]}
+    assert len(files) == 62 + 2
+    assert ("memo", "tokyo") in files
+    assert ("leaflet", "tokyo") in files
+    [event] = service.new_events()
+    assert event.type == "tsunagu.partners.directory.published.v1"
+    assert event.data.edition == 1
+
+    again = await service.client.post("/directory/editions", headers=SUPERVISOR)
+    assert (again.status_code, again.json()["number"]) == (200, 1)
+    assert service.new_events() == []
+
+    leaflet = await service.client.get("/public/editions/1/leaflets/131041.pdf")
+    assert leaflet.status_code == 200
+    assert leaflet.headers["content-type"] == "application/pdf"
+    text = pdf_text(leaflet.content)
+    assert "新宿区" in text
+    assert "0120-529-528" in text
+    memo = await service.client.get("/public/editions/1/memo.pdf")
+    assert page_size_mm(memo.content) == (91.0, 55.0)
+    missing = await service.client.get("/public/editions/2/memo.pdf")
+    assert (missing.status_code, missing.json()["rule"]) == (404, "print_not_found")
+
+
+async def test_the_distribution_record_and_its_refusals(service: PartnersService) -> None:
+    await service.client.post("/directory/editions", headers=SUPERVISOR)
+    body = {
+        "item": "leaflet",
+        "municipality_code": "131041",
+        "recipient": "新宿区役所 福祉部窓口",
+        "copies": 200,
+        "distributed_on": "2025-12-04",
+    }
+    recorded = await service.client.post("/directory/editions/1/distributions", json=body, headers=SUPERVISOR)
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["area"] == "131041"
+    memo_with_area = await service.client.post(
+        "/directory/editions/1/distributions", json={**body, "item": "memo"}, headers=SUPERVISOR
+    )
+    assert (memo_with_area.status_code, memo_with_area.json()["rule"]) == (422, "memo_has_no_area")
+    no_edition = await service.client.post(
+        "/directory/editions/9/distributions", json=body, headers=SUPERVISOR
+    )
+    assert (no_edition.status_code, no_edition.json()["rule"]) == (404, "edition_not_found")
+    counsellor = await service.client.post(
+        "/directory/editions/1/distributions", json=body, headers=COUNSELLOR
+    )
+    assert counsellor.status_code == 403
+    listed = await service.client.get("/directory/editions/1/distributions", headers=COUNSELLOR)
+    assert [d["copies"] for d in listed.json()] == [200]
+    assert service.counts()["partners_distribution"] == 1

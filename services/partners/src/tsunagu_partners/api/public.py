@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 from tsunagu_calendar import TOKYO, format_date_ja
 from tsunagu_contracts.events.partners import SupportKind, SupportTarget
@@ -35,6 +36,16 @@ Municipality = Annotated[TokyoCode | None, Query(description="Listings serving t
 Kind = Annotated[SupportKind | None, Query(description="Listings offering this kind of support")]
 Target = Annotated[SupportTarget | None, Query(description="Listings for the person or the family")]
 OpenNow = Annotated[bool | None, Query(description="Only listings open (true) or closed (false) now")]
+# A form sends an empty value for "all" (すべて) and nothing for an unticked box: both mean no criterion.
+_blank = BeforeValidator(lambda value: value or None)
+FormMunicipality = Annotated[
+    TokyoCode | None, _blank, Query(description="Listings serving this municipality")
+]
+FormKind = Annotated[SupportKind | None, _blank, Query(description="Listings offering this kind of support")]
+FormTarget = Annotated[
+    SupportTarget | None, _blank, Query(description="Listings for the person or the family")
+]
+FormOpenNow = Annotated[bool | None, _blank, Query(description="Only listings open now (true)")]
 EditionNumber = Annotated[int, Path(ge=1, le=1_000_000, description="Edition number")]
 AreaCode = Annotated[str, Path(pattern=r"^(tokyo|13[0-9]{4})$", description="A municipality code, or tokyo")]
 
@@ -56,10 +67,10 @@ def directory_json(
 def directory_page(
     request: Request,
     ctx: Ctx,
-    municipality_code: Municipality = None,
-    support_kind: Kind = None,
-    target: Target = None,
-    open_now: OpenNow = None,
+    municipality_code: FormMunicipality = None,
+    support_kind: FormKind = None,
+    target: FormTarget = None,
+    open_now: FormOpenNow = None,
 ) -> HTMLResponse:
     """The public directory as a page, in Japanese: a search form and the listings, rendered on
     the server (no script needed), with whether each is open now and the Support Net's line."""

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import partners
+from . import network, partners, resources
 
-ROUTERS: tuple[APIRouter, ...] = (partners.router,)
+ROUTERS: tuple[APIRouter, ...] = (partners.router, resources.router, network.router)

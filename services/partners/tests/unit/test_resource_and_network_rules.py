@@ -25,10 +25,18 @@ HOLIDAYS = JapaneseHolidays()
 SHINJUKU, CHIYODA = "131041", "131016"
 
 # A place to belong open for visits Monday to Friday, 10:00-17:00, closed on holidays and in the closure.
-VISITS = OpeningHours.uniform("visit", date(2024, 4, 1), None, weekdays=range(5), opens=time(10), closes=time(17))
+VISITS = OpeningHours.uniform(
+    "visit", date(2024, 4, 1), None, weekdays=range(5), opens=time(10), closes=time(17)
+)
 # Its phone line keeps the same hours and stays open on holidays and in the closure.
 LINE = OpeningHours.uniform(
-    "phone", date(2024, 4, 1), None, weekdays=range(5), opens=time(10), closes=time(17), observe_closures=False
+    "phone",
+    date(2024, 4, 1),
+    None,
+    weekdays=range(5),
+    opens=time(10),
+    closes=time(17),
+    observe_closures=False,
 )
 
 
@@ -73,12 +81,19 @@ def test_an_instant_in_utc_is_read_on_the_tokyo_clock() -> None:
 def test_effective_dated_hours_answer_for_their_own_period() -> None:
     records = parse_hours(
         [
-            {"channel": "visit", "effective_from": "2024-04-01", "effective_to": "2025-03-31",
-             "weekly": {"fri": [["10:00", "17:00"]]}},
-            {"channel": "visit", "effective_from": "2025-04-01",
-             "weekly": {"fri": [["10:00", "17:00"]], "sat": [["13:00", "16:00"]]}},
+            {
+                "channel": "visit",
+                "effective_from": "2024-04-01",
+                "effective_to": "2025-03-31",
+                "weekly": {"fri": [["10:00", "17:00"]]},
+            },
+            {
+                "channel": "visit",
+                "effective_from": "2025-04-01",
+                "weekly": {"fri": [["10:00", "17:00"]], "sat": [["13:00", "16:00"]]},
+            },
         ]
-    )  # fmt: skip
+    )
     assert records is not None
     assert not is_open(records, tokyo(2025, 3, 29, 14), HOLIDAYS)  # a Saturday of the old hours
     assert is_open(records, tokyo(2025, 4, 5, 14), HOLIDAYS)  # a Saturday of the new ones
@@ -93,7 +108,13 @@ def test_a_resource_without_hours_is_not_shown_open() -> None:
     "data",
     [
         [{"channel": "visit", "effective_from": "2025-04-01", "weekly": {"mon": [["17:00", "10:00"]]}}],
-        [{"channel": "visit", "effective_from": "2025-04-01", "weekly": {"mon": [["10:00", "13:00"], ["12:00", "15:00"]]}}],
+        [
+            {
+                "channel": "visit",
+                "effective_from": "2025-04-01",
+                "weekly": {"mon": [["10:00", "13:00"], ["12:00", "15:00"]]},
+            }
+        ],
         [
             {"channel": "visit", "effective_from": "2025-04-01", "weekly": {"mon": [["10:00", "17:00"]]}},
             {"channel": "visit", "effective_from": "2025-06-01", "weekly": {"tue": [["10:00", "17:00"]]}},
@@ -101,7 +122,7 @@ def test_a_resource_without_hours_is_not_shown_open() -> None:
         [{"channel": "visit", "effective_from": "2025-04-01", "effective_to": "2025-03-01", "weekly": {}}],
     ],
     ids=["reversed", "overlapping-intervals", "overlapping-periods", "ends-before-it-starts"],
-)  # fmt: skip
+)
 def test_invalid_hours_are_refused_by_the_rule_not_the_library_message(data: list[dict[str, object]]) -> None:
     assert parse_hours(data) is None  # type: ignore[arg-type]  # the data form is loosely typed
 

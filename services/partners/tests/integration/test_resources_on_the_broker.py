@@ -18,7 +18,9 @@ WINDOW = {
     "support_kinds": ["consultation"],
     "targets": ["person", "family"],
     "contact": {"phone": "03-5273-0000"},
-    "opening_hours": [{"channel": "visit", "effective_from": "2024-04-01", "weekly": {"thu": [["08:30", "17:15"]]}}],
+    "opening_hours": [
+        {"channel": "visit", "effective_from": "2024-04-01", "weekly": {"thu": [["08:30", "17:15"]]}}
+    ],
 }
 
 

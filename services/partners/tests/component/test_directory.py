@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import tsunagu_partners.adapters.tables  # noqa: F401  (registers the tables)
 from tsunagu_partners.testing import COUNSELLOR, SUPERVISOR, PartnersService
 from tsunagu_typeset.inspect import page_size_mm, pdf_text
@@ -86,3 +88,44 @@ async def test_the_distribution_record_and_its_refusals(service: PartnersService
     listed = await service.client.get("/directory/editions/1/distributions", headers=COUNSELLOR)
     assert [d["copies"] for d in listed.json()] == [200]
     assert service.counts()["partners_distribution"] == 1
+
+
+async def test_consenting_windows_are_listed_with_their_hours_and_open_now_and_printed(
+    service: PartnersService,
+) -> None:
+    weekdays = {day: [["08:30", "17:15"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    window = {
+        "kind": "municipal_window",
+        "name": "新宿区 ひきこもり相談窓口",
+        "municipality_code": "131041",
+        "support_kinds": ["consultation"],
+        "targets": ["person", "family"],
+        "contact": {"phone": "03-5273-0001"},
+        "opening_hours": [{"channel": "window", "effective_from": "2024-04-01", "weekly": weekdays}],
+        "publication_consented": True,
+        "publication_consented_on": "2025-04-01",
+    }
+    listed = await service.client.post("/resources", json=window, headers=SUPERVISOR)
+    assert listed.status_code == 201, listed.text
+    hidden = {**window, "name": "非公開の窓口", "publication_consented": False}
+    hidden.pop("publication_consented_on")
+    assert (await service.client.post("/resources", json=hidden, headers=SUPERVISOR)).status_code == 201
+
+    # A Monday at 10:00 in Tokyo, then the Monday of a national holiday (敬老の日, 2025-09-15).
+    service.clock.set(datetime(2025, 9, 8, 1, 0, tzinfo=UTC))
+    [found] = (
+        await service.client.get("/public/directory.json", params={"municipality_code": "131041"})
+    ).json()["listings"]
+    assert (found["name"], found["open_now"]) == ("新宿区 ひきこもり相談窓口", True)
+    assert found["hours"] == "月〜金 8:30〜17:15（祝日・年末年始を除く）"
+    service.clock.set(datetime(2025, 9, 15, 1, 0, tzinfo=UTC))
+    [holiday] = (await service.client.get("/public/directory.json")).json()["listings"]
+    assert holiday["open_now"] is False
+
+    edition = (await service.client.post("/directory/editions", headers=SUPERVISOR)).json()
+    assert edition["resource_count"] == 1
+    text = pdf_text(
+        (await service.client.get(f"/public/editions/{edition['number']}/leaflets/131041.pdf")).content
+    )
+    assert "03-5273-0001" in text
+    assert "非公開" not in text

@@ -3,24 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import col, select
+from tsunagu_contracts.events.partners import SupportKind, SupportTarget
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..domain.directory import PARTNER, Listing
+from ..domain.directory import PARTNER, Listing, hours_today
 from ..domain.partners import PartnerState
-from .tables import DistributionRow, EditionRow, PartnerRow, PrintRow
+from ..domain.resources import is_open, parse_hours
+from .tables import DistributionRow, EditionRow, PartnerRow, PrintRow, ResourceRow
 
 
-def public_listings(uow: UnitOfWork) -> list[Listing]:
-    """Everything the public may see: active partners (their offering and what they consented to
-    publish join here as those records exist)."""
+def public_listings(uow: UnitOfWork, at: datetime) -> list[Listing]:
+    """Everything the public may see as of ``at``: active partners, and the local resources and
+    municipal windows that consented to publication (a resource that became an active partner is
+    listed once, as the partner)."""
     rows = uow.session.exec(select(PartnerRow).where(PartnerRow.state == PartnerState.ACTIVE)).all()
-    return [
+    listings = [
         Listing(id=row.id, kind=PARTNER, name=row.name, municipality_code=row.municipality_code)
         for row in rows
     ]
+    active = {row.id for row in rows}
+    consented = select(ResourceRow).where(col(ResourceRow.publication_consented).is_(True))
+    for resource in uow.session.exec(consented).all():
+        if resource.partner_id in active:
+            continue
+        records = parse_hours(resource.opening_hours) or ()
+        listings.append(
+            Listing(
+                id=resource.id,
+                kind=resource.kind,
+                name=resource.name,
+                municipality_code=resource.municipality_code,
+                support_kinds=tuple(SupportKind(k) for k in resource.support_kinds),
+                targets=tuple(SupportTarget(t) for t in resource.targets),
+                phone=resource.contact_phone,
+                url=resource.contact_url,
+                address=resource.contact_address,
+                hours=hours_today(records, at),
+                open_now=is_open(records, at) if records else None,
+            )
+        )
+    return listings
 
 
 def latest_edition(uow: UnitOfWork) -> EditionRow | None:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import directory, partners, public
+from . import directory, network, partners, public, resources
 
-ROUTERS: tuple[APIRouter, ...] = (partners.router, directory.router, public.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    partners.router,
+    resources.router,
+    network.router,
+    directory.router,
+    public.router,
+)

@@ -11,11 +11,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from tsunagu_calendar import format_date_ja
+from tsunagu_calendar import TOKYO, OpeningHours, describe_hours_ja, format_date_ja
 from tsunagu_contracts.events.partners import SupportKind, SupportTarget
 from tsunagu_contracts.municipalities import Municipalities
 
@@ -199,3 +199,11 @@ def memo_document(support_net: SupportNet, edition: Edition) -> dict[str, Any]:
         "edition": edition.label,
         "support_net": asdict(support_net),
     }
+
+
+def hours_today(records: Sequence[OpeningHours], at: datetime) -> str | None:
+    """A listing's hours as printed: each of its channels' record in force on ``at``'s Tokyo date,
+    described in Japanese; ``None`` where it keeps no hours."""
+    day = at.astimezone(TOKYO).date()
+    texts = [describe_hours_ja(record) for record in records if record.applies_on(day)]
+    return "、".join(texts) if texts else None

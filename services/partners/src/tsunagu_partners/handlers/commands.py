@@ -5,14 +5,17 @@ Municipality codes are the 62 of the reference data (``TokyoCode``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from tsunagu_contracts import ID_PATTERN
+from tsunagu_contracts.events.partners import ResourceKind, SupportKind, SupportTarget
 from tsunagu_contracts.municipalities import TokyoCode
-from tsunagu_servicekit.wire import IsoDate, JsonInt
+from tsunagu_servicekit.wire import IsoDate, JsonBool, JsonInt
 
 from ..domain.directory import PrintItem
+from ..domain.network import MeetingTopic, ParticipantKind, SupportBase
+from ..domain.resources import OutreachChannel, OutreachOutcome
 
 Uuid = Annotated[str, Field(pattern=ID_PATTERN)]
 OrganisationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -42,3 +45,177 @@ class RecordDistribution(BaseModel):
     recipient: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     copies: JsonInt = Field(ge=1, le=1_000_000)
     distributed_on: IsoDate
+
+
+# -- local resources, recruitment and the network with the municipalities ----------------------
+# Free text must hold a visible character: the schema says so (pattern), so what the document
+# allows is what is accepted.
+
+
+def _text(max_length: int) -> Any:
+    return StringConstraints(min_length=1, max_length=max_length, pattern=r"\S")
+
+
+ResourceName = Annotated[str, _text(200)]
+PersonName = Annotated[str, _text(100)]
+ShortText = Annotated[str, _text(200)]
+InternalNote = Annotated[str, _text(500)]
+PublicPhone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9-]{4,19}$")]
+PublicEmail = Annotated[
+    str, StringConstraints(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+]
+PublicUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s/]+[^\s]*$")]
+TimeOfDay = Annotated[str, StringConstraints(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
+Channel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+Interval = tuple[TimeOfDay, TimeOfDay]
+DayHours = Annotated[list[Interval], Field(default_factory=list, max_length=6)]
+
+
+class WeeklyHours(BaseModel):
+    """Opening intervals per weekday (``["10:00", "17:00"]``, Tokyo wall clock, half-open; ``24:00``
+    closes at midnight). A weekday left out is closed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mon: DayHours
+    tue: DayHours
+    wed: DayHours
+    thu: DayHours
+    fri: DayHours
+    sat: DayHours
+    sun: DayHours
+
+
+class HoursRecord(BaseModel):
+    """One effective-dated weekly record of a channel, in the calendar library's data form: when the
+    hours change, end the record and add a new one, so that the past keeps its true answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel = Field(description="What the hours are for, e.g. visit or phone")
+    effective_from: IsoDate
+    effective_to: IsoDate | None = Field(
+        default=None, description="Last day (inclusive); none: until changed"
+    )
+    weekly: WeeklyHours
+    observe_closures: JsonBool = Field(
+        default=True, description="Closed on national holidays and 29 December to 3 January"
+    )
+
+    def as_data(self) -> dict[str, Any]:
+        """The record as the calendar library loads it."""
+        return {
+            "channel": self.channel,
+            "effective_from": self.effective_from.isoformat(),
+            "effective_to": None if self.effective_to is None else self.effective_to.isoformat(),
+            "weekly": {day: [list(pair) for pair in pairs] for day, pairs in self.weekly if pairs},
+            "observe_closures": self.observe_closures,
+        }
+
+
+class ContactWindow(BaseModel):
+    """The organisation's public contact window (never a person's own details)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: PublicPhone | None = None
+    email: PublicEmail | None = None
+    url: PublicUrl | None = None
+    address: ShortText | None = None
+
+
+class ListResource(BaseModel):
+    """A local resource as it is listed (or listed anew: an update replaces the entry)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ResourceKind
+    name: ResourceName = Field(description="The organisation's or window's public name")
+    municipality_code: TokyoCode
+    support_kinds: list[SupportKind] = Field(default_factory=list, max_length=len(SupportKind))
+    targets: list[SupportTarget] = Field(min_length=1, max_length=len(SupportTarget))
+    contact: ContactWindow = Field(default_factory=ContactWindow)
+    opening_hours: list[HoursRecord] = Field(default_factory=list, max_length=20)
+    publication_consented: JsonBool = Field(default=False, description="Consent to publication")
+    publication_consented_on: IsoDate | None = Field(default=None, description="When it was given")
+    partner_id: Uuid | None = Field(default=None, description="The partner organisation it is, if any")
+
+
+class RecordOutreach(BaseModel):
+    """One contact with a resource the programme office hopes to recruit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contacted_on: IsoDate
+    channel: OutreachChannel
+    outcome: OutreachOutcome
+    note: InternalNote | None = Field(default=None, description="Internal; never leaves the service")
+
+
+class NetworkContact(BaseModel):
+    """A named contact of the municipality (a member of staff: personal data, kept internal)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PersonName
+    section: ShortText | None = Field(default=None, description="The section or post")
+    phone: PublicPhone | None = None
+    email: PublicEmail | None = None
+
+
+class SetNetworkStatus(BaseModel):
+    """A municipality's place in the network, as it stands now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    council_established: JsonBool = Field(description="Whether its support council (協議会) is set up")
+    support_base: SupportBase
+    contacts: list[NetworkContact] = Field(default_factory=list, max_length=20)
+
+
+class Participant(BaseModel):
+    """Someone at a meeting: a person by name, or an organisation (internal)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ParticipantKind
+    name: PersonName
+
+
+class Topic(BaseModel):
+    """What a meeting dealt with: a code and a short text (internal)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: MeetingTopic
+    text: ShortText | None = None
+
+
+class FollowUp(BaseModel):
+    """Something agreed at a meeting, with its owner and due date (and done date, once done)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Annotated[str, _text(300)]
+    owner: PersonName
+    due_on: IsoDate
+    done_on: IsoDate | None = None
+
+
+class RecordMeeting(BaseModel):
+    """An information-exchange meeting between the Support Net and the municipality."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    held_on: IsoDate
+    participants: list[Participant] = Field(min_length=1, max_length=50)
+    topics: list[Topic] = Field(min_length=1, max_length=20)
+    follow_ups: list[FollowUp] = Field(default_factory=list, max_length=30)
+
+
+class CompleteFollowUp(BaseModel):
+    """A follow-up was done."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    done_on: IsoDate

@@ -50,7 +50,7 @@ def search_directory(ctx: PartnersContext, query: Query) -> DirectoryView:
     """The public listings matching ``query``, with the Support Net's line as of now."""
     now = ctx.now()
     with ctx.reading() as uow:
-        listings = directory.public_listings(uow)
+        listings = directory.public_listings(uow, now)
     found = search(listings, query)
     return DirectoryView(
         support_net=SupportNetView.model_validate(support_net(ctx, now)),
@@ -66,7 +66,7 @@ def publish_edition(ctx: PartnersContext, *, force: bool = False) -> tuple[Editi
     one, and its number's primary key settles a race between two publishers."""
     now = ctx.now()
     with ctx.reading() as uow:
-        listings = directory.public_listings(uow)
+        listings = directory.public_listings(uow, now)
         latest = directory.latest_edition(uow)
         net = support_net(ctx, now)
         digest = fingerprint(listings, net)

@@ -1,7 +1,7 @@
 """Partners: the directory's printed editions, their files and the distribution record.
 
 Revision ID: partners_0005_directory
-Revises: partners_0001
+Revises: partners_0003_network
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "partners_0005_directory"
-down_revision = "partners_0001"
+down_revision = "partners_0003_network"
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import partners
+from . import agreements, offerings, partners
 
-ROUTERS: tuple[APIRouter, ...] = (partners.router,)
+ROUTERS: tuple[APIRouter, ...] = (partners.router, agreements.router, offerings.router)

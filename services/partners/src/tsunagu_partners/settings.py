@@ -29,8 +29,13 @@ class PartnersSettings(ServiceSettings):
         "default_term_months); the templates shipped with the service when unset",
     )
     renewal_lead_business_days: int = Field(
-        default=20, ge=1, le=250, description="An agreement's renewal is due this many business days before it ends"
+        default=20,
+        ge=1,
+        le=250,
+        description="An agreement's renewal is due this many business days before it ends",
     )
     agreement_scan_interval: float = Field(
-        default=300.0, gt=0, description="Seconds between scans of the agreement timer (take effect, renewal due, expiry)"
+        default=300.0,
+        gt=0,
+        description="Seconds between scans of the agreement timer (take effect, renewal due, expiry)",
     )

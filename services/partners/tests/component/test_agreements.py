@@ -28,7 +28,9 @@ def tokyo(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
     return datetime.fromisoformat(f"{y:04d}-{m:02d}-{d:02d}T{hh:02d}:{mm:02d}:00+09:00")
 
 
-async def post(service: PartnersService, path: str, body: dict[str, Any] | None = None, status: int = 200) -> Any:
+async def post(
+    service: PartnersService, path: str, body: dict[str, Any] | None = None, status: int = 200
+) -> Any:
     response = await service.client.post(path, json=body or {}, headers=SUPERVISOR)
     assert response.status_code == status, response.text
     return response.json()
@@ -46,7 +48,9 @@ async def applicant(service: PartnersService, name: str = CANARY) -> str:
     return partner
 
 
-async def partner_signed(service: PartnersService, name: str = CANARY, **terms: Any) -> tuple[str, dict[str, Any]]:
+async def partner_signed(
+    service: PartnersService, name: str = CANARY, **terms: Any
+) -> tuple[str, dict[str, Any]]:
     partner = await applicant(service, name)
     agreement = await post(
         service, f"/partners/{partner}/agreements", {"effective_on": "2025-05-01", **terms}, 201
@@ -59,7 +63,9 @@ async def state_of(service: PartnersService, partner: str) -> str:
     return str(response.json()["state"])
 
 
-def assert_refused(service: PartnersService, response: httpx.Response, rule: Rule, before: dict[str, int]) -> None:
+def assert_refused(
+    service: PartnersService, response: httpx.Response, rule: Rule, before: dict[str, int]
+) -> None:
     """Refused by ``rule``, with its fixed body (so nothing from the input), and nothing written."""
     assert response.status_code == rule.status, response.text
     assert response.json() == problem_of(rule)
@@ -71,9 +77,13 @@ def assert_no_canary(service: PartnersService) -> None:
         assert CANARY not in event.to_json_bytes().decode()
 
 
-async def test_from_candidate_to_an_ended_agreement_every_event_with_ids_only(service: PartnersService) -> None:
+async def test_from_candidate_to_an_ended_agreement_every_event_with_ids_only(
+    service: PartnersService,
+) -> None:
     partner = await register(service)
-    application = await post(service, f"/partners/{partner}/application", {"self_assessment": ASSESSMENT}, 201)
+    application = await post(
+        service, f"/partners/{partner}/application", {"self_assessment": ASSESSMENT}, 201
+    )
     assert (application["status"], application["training"]) == ("submitted", None)
     assert await state_of(service, partner) == "applied"
 
@@ -89,7 +99,11 @@ async def test_from_candidate_to_an_ended_agreement_every_event_with_ids_only(se
     signed = await post(service, f"/partners/{partner}/agreements", {"effective_on": "2025-05-01"}, 201)
     assert signed["number"] == "PA-2025-0001"
     assert (signed["template_version"], signed["term_months"]) == ("2024.1", 12)
-    assert (signed["effective_on"], signed["ends_on"], signed["status"]) == ("2025-05-01", "2026-04-30", "active")
+    assert (signed["effective_on"], signed["ends_on"], signed["status"]) == (
+        "2025-05-01",
+        "2026-04-30",
+        "active",
+    )
     assert signed["renewal_due_on"] == "2026-04-01"  # 20 business days ahead, 29 April (昭和の日) skipped
     assert signed["support_kinds"] == ["consultation", "place_to_belong"]
     assert await state_of(service, partner) == "active"
@@ -101,8 +115,15 @@ async def test_from_candidate_to_an_ended_agreement_every_event_with_ids_only(se
     assert (await post(service, f"/partners/{partner}/agreement/resumption"))["status"] == "active"
 
     renewed = await post(service, f"/partners/{partner}/agreement/renewal", {}, 201)
-    assert (renewed["effective_on"], renewed["ends_on"]) == ("2026-05-01", "2028-04-30")  # the 2026 template: 24 months
-    assert (renewed["template_version"], renewed["predecessor_id"], renewed["status"]) == ("2026.1", signed["id"], "signed")
+    assert (renewed["effective_on"], renewed["ends_on"]) == (
+        "2026-05-01",
+        "2028-04-30",
+    )  # the 2026 template: 24 months
+    assert (renewed["template_version"], renewed["predecessor_id"], renewed["status"]) == (
+        "2026.1",
+        signed["id"],
+        "signed",
+    )
     assert renewed["number"] == "PA-2025-0002"
     before = service.counts()
     again = await service.client.post(f"/partners/{partner}/agreement/renewal", json={}, headers=SUPERVISOR)
@@ -139,7 +160,9 @@ async def test_from_candidate_to_an_ended_agreement_every_event_with_ids_only(se
 
 async def test_a_refused_application_makes_a_candidate_again(service: PartnersService) -> None:
     partner = await register(service)
-    application = await post(service, f"/partners/{partner}/application", {"self_assessment": ASSESSMENT}, 201)
+    application = await post(
+        service, f"/partners/{partner}/application", {"self_assessment": ASSESSMENT}, 201
+    )
     refused = await post(service, f"/partners/{partner}/application/refusal")
     assert (refused["id"], refused["status"]) == (application["id"], "refused")
     assert await state_of(service, partner) == "candidate"
@@ -160,7 +183,10 @@ async def test_bad_applications_and_terms_are_refused_whole(service: PartnersSer
     partner = await register(service)
     before = service.counts()
     for assessment, rule in (
-        ([{**e, "provides": False, "level": None} for e in ASSESSMENT], rules.SELF_ASSESSMENT_PROVIDES_NOTHING),
+        (
+            [{**e, "provides": False, "level": None} for e in ASSESSMENT],
+            rules.SELF_ASSESSMENT_PROVIDES_NOTHING,
+        ),
         (ASSESSMENT[:2], rules.SELF_ASSESSMENT_INCOMPLETE),
         ([*ASSESSMENT[:2], ASSESSMENT[0]], rules.SELF_ASSESSMENT_INCOMPLETE),
         ([{**ASSESSMENT[0], "level": None}, *ASSESSMENT[1:]], rules.SELF_ASSESSMENT_LEVEL_MISMATCH),
@@ -173,7 +199,9 @@ async def test_bad_applications_and_terms_are_refused_whole(service: PartnersSer
     await post(service, f"/partners/{partner}/application", {"self_assessment": ASSESSMENT}, 201)
     before = service.counts()
     future = await service.client.post(
-        f"/partners/{partner}/application/training", json={**TRAINING, "completed_on": "2025-05-02"}, headers=SUPERVISOR
+        f"/partners/{partner}/application/training",
+        json={**TRAINING, "completed_on": "2025-05-02"},
+        headers=SUPERVISOR,
     )
     assert_refused(service, future, rules.TRAINING_COMPLETED_IN_FUTURE, before)
     await post(service, f"/partners/{partner}/application/training", TRAINING)
@@ -185,7 +213,9 @@ async def test_bad_applications_and_terms_are_refused_whole(service: PartnersSer
         ({"template_version": "1999.9"}, rules.AGREEMENT_TEMPLATE_UNKNOWN),
     ):
         response = await service.client.post(
-            f"/partners/{partner}/agreements", json={"effective_on": "2025-05-01", **terms}, headers=SUPERVISOR
+            f"/partners/{partner}/agreements",
+            json={"effective_on": "2025-05-01", **terms},
+            headers=SUPERVISOR,
         )
         assert_refused(service, response, rule, before)
     before_templates = service.counts()
@@ -202,7 +232,11 @@ async def test_bad_applications_and_terms_are_refused_whole(service: PartnersSer
         {"effective_on": "2025-05-01", "ends_on": "2025-05-01", "template_version": "2026.1"},
         201,
     )
-    assert (signed["ends_on"], signed["term_months"], signed["template_version"]) == ("2025-05-01", None, "2026.1")
+    assert (signed["ends_on"], signed["term_months"], signed["template_version"]) == (
+        "2025-05-01",
+        None,
+        "2026.1",
+    )
 
 
 async def test_illegal_steps_are_refused_by_named_rules(service: PartnersService) -> None:
@@ -246,7 +280,11 @@ async def test_numbers_count_up_within_the_fiscal_year_of_signing(service: Partn
     _, second = await partner_signed(service, name="二の会")
     service.clock.set(tokyo(2026, 4, 1, 9))  # FY2026 begins
     _, third = await partner_signed(service, name="三の会")
-    assert [first["number"], second["number"], third["number"]] == ["PA-2025-0001", "PA-2025-0002", "PA-2026-0001"]
+    assert [first["number"], second["number"], third["number"]] == [
+        "PA-2025-0001",
+        "PA-2025-0002",
+        "PA-2026-0001",
+    ]
 
 
 async def test_partners_are_listed_by_state_and_municipality(service: PartnersService) -> None:
@@ -254,12 +292,17 @@ async def test_partners_are_listed_by_state_and_municipality(service: PartnersSe
     candidate = await register(service, "こもれび", municipality="131202")
     listed = (await service.client.get("/partners", headers=COUNSELLOR)).json()
     assert [p["id"] for p in listed] == [active, candidate]
-    only_active = (await service.client.get("/partners", params={"state": "active"}, headers=COUNSELLOR)).json()
+    only_active = (
+        await service.client.get("/partners", params={"state": "active"}, headers=COUNSELLOR)
+    ).json()
     assert [p["id"] for p in only_active] == [active]
-    in_nerima = (await service.client.get("/partners", params={"municipality_code": "131202"}, headers=COUNSELLOR)).json()
+    in_nerima = (
+        await service.client.get("/partners", params={"municipality_code": "131202"}, headers=COUNSELLOR)
+    ).json()
     assert [p["id"] for p in in_nerima] == [candidate]
     bad = await service.client.get("/partners", params={"municipality_code": "131040"}, headers=COUNSELLOR)
-    assert bad.status_code == 422 and "131040" not in bad.text
+    assert bad.status_code == 422
+    assert "131040" not in bad.text
 
 
 # -- the agreement timer --------------------------------------------------------------------------
@@ -313,7 +356,10 @@ async def test_a_renewed_agreement_hands_over_without_a_gap(service: PartnersSer
     assert scan_agreements(service) == 1
     assert new_of(service, "expired") == []
     current = (await service.client.get(f"/partners/{partner}/agreement", headers=COUNSELLOR)).json()
-    assert (current["current_agreement"]["id"], current["current_agreement"]["status"]) == (renewed["id"], "suspended")
+    assert (current["current_agreement"]["id"], current["current_agreement"]["status"]) == (
+        renewed["id"],
+        "suspended",
+    )
     assert current["partner"]["state"] == "suspended"
     history = (await service.client.get(f"/partners/{partner}/agreements", headers=COUNSELLOR)).json()
     assert [a["status"] for a in history] == ["suspended", "renewed"]

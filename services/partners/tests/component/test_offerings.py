@@ -40,7 +40,9 @@ async def test_partner_staff_publish_their_offering_and_update_places(service: P
     assert body["municipality_codes"] == ["131041", "131202"]
     assert (body["free"], body["capacity"], body["places_available"]) == (True, 12, 5)
 
-    places = await service.client.patch(f"/partners/{partner}/offering/places", json={"places_available": 0}, headers=staff)
+    places = await service.client.patch(
+        f"/partners/{partner}/offering/places", json={"places_available": 0}, headers=staff
+    )
     assert places.status_code == 200, places.text
     assert places.json()["places_available"] == 0
     read = await service.client.get(f"/partners/{partner}/offering", headers=COUNSELLOR)
@@ -54,7 +56,9 @@ async def test_partner_staff_publish_their_offering_and_update_places(service: P
         assert CANARY not in event.to_json_bytes().decode()
 
     # A new offering keeps the live count, within the new capacity.
-    await service.client.patch(f"/partners/{partner}/offering/places", json={"places_available": 9}, headers=staff)
+    await service.client.patch(
+        f"/partners/{partner}/offering/places", json={"places_available": 9}, headers=staff
+    )
     smaller = {**OFFERING, "capacity": 4}
     del smaller["places_available"]
     again = await service.client.put(f"/partners/{partner}/offering", json=smaller, headers=SUPERVISOR)
@@ -71,7 +75,9 @@ async def test_partner_staff_cannot_act_for_another_partner(service: PartnersSer
     before = service.counts()
     for response in (
         await service.client.put(f"/partners/{theirs}/offering", json=OFFERING, headers=staff),
-        await service.client.patch(f"/partners/{theirs}/offering/places", json={"places_available": 1}, headers=staff),
+        await service.client.patch(
+            f"/partners/{theirs}/offering/places", json={"places_available": 1}, headers=staff
+        ),
         await service.client.get(f"/partners/{theirs}/offering", headers=staff),
     ):
         assert response.json() == problem_of(rules.OWN_PARTNER_ONLY)
@@ -86,7 +92,9 @@ async def test_offering_rules_refuse_whole(service: PartnersService) -> None:
     partner = await register(service, "ルールの会")
     staff = partner_staff_of(partner)
     before = service.counts()
-    missing = await service.client.patch(f"/partners/{partner}/offering/places", json={"places_available": 1}, headers=staff)
+    missing = await service.client.patch(
+        f"/partners/{partner}/offering/places", json={"places_available": 1}, headers=staff
+    )
     assert missing.json() == problem_of(rules.OFFERING_NOT_PUBLISHED)
     for body, rule in (
         ({**OFFERING, "places_available": 13}, rules.PLACES_EXCEED_CAPACITY),
@@ -102,14 +110,26 @@ async def test_offering_rules_refuse_whole(service: PartnersService) -> None:
     unknown = await service.client.put(
         f"/partners/{partner}/offering", json={**OFFERING, "municipality_codes": ["131040"]}, headers=staff
     )
-    assert unknown.status_code == 422 and "131040" not in unknown.text
+    assert unknown.status_code == 422
+    assert "131040" not in unknown.text
     assert service.counts() == before
 
-    consultation_only = {**OFFERING, "support_kinds": ["consultation"], "capacity": None, "places_available": None}
-    published = await service.client.put(f"/partners/{partner}/offering", json=consultation_only, headers=staff)
+    consultation_only = {
+        **OFFERING,
+        "support_kinds": ["consultation"],
+        "capacity": None,
+        "places_available": None,
+    }
+    published = await service.client.put(
+        f"/partners/{partner}/offering", json=consultation_only, headers=staff
+    )
     assert published.status_code == 200, published.text
-    no_places = await service.client.patch(f"/partners/{partner}/offering/places", json={"places_available": 1}, headers=staff)
+    no_places = await service.client.patch(
+        f"/partners/{partner}/offering/places", json={"places_available": 1}, headers=staff
+    )
     assert no_places.json() == problem_of(rules.OFFERING_WITHOUT_PLACES)
     await service.client.put(f"/partners/{partner}/offering", json=OFFERING, headers=staff)
-    over = await service.client.patch(f"/partners/{partner}/offering/places", json={"places_available": 13}, headers=staff)
+    over = await service.client.patch(
+        f"/partners/{partner}/offering/places", json={"places_available": 13}, headers=staff
+    )
     assert over.json() == problem_of(rules.PLACES_EXCEED_CAPACITY)

@@ -41,9 +41,11 @@ def list_partners(
             OfferingMunicipalityRow.municipality_code == municipality_code
         )
         query = query.where(
-            sa.or_(PartnerRow.municipality_code == municipality_code, col(PartnerRow.id).in_(serving))
+            sa.or_(col(PartnerRow.municipality_code) == municipality_code, col(PartnerRow.id).in_(serving))
         )
-    return uow.session.exec(query.order_by(PartnerRow.name_key, PartnerRow.id).offset(offset).limit(limit)).all()
+    return uow.session.exec(
+        query.order_by(PartnerRow.name_key, PartnerRow.id).offset(offset).limit(limit)
+    ).all()
 
 
 # -- applications -------------------------------------------------------------------------------
@@ -93,7 +95,7 @@ def open_agreements(uow: UnitOfWork, partner_id: str) -> Sequence[AgreementRow]:
     return uow.session.exec(
         select(AgreementRow)
         .where(AgreementRow.partner_id == partner_id, col(AgreementRow.status).in_(OPEN))
-        .order_by(AgreementRow.effective_on)
+        .order_by(col(AgreementRow.effective_on))
     ).all()
 
 
@@ -101,7 +103,8 @@ def current_agreement(uow: UnitOfWork, partner_id: str) -> AgreementRow | None:
     """The agreement in force, else the one signed and waiting to take effect, else none."""
     agreements = open_agreements(uow, partner_id)
     in_force = [a for a in agreements if a.status in IN_FORCE]
-    return (in_force or list(agreements) or [None])[0]
+    found = in_force or list(agreements)
+    return found[0] if found else None
 
 
 def find_agreement(uow: UnitOfWork, agreement_id: str) -> AgreementRow | None:
@@ -120,7 +123,7 @@ def first_agreements_taking_effect(uow: UnitOfWork, today: date, limit: int) -> 
             col(AgreementRow.predecessor_id).is_(None),
             AgreementRow.effective_on <= today,
         )
-        .order_by(AgreementRow.effective_on, AgreementRow.id)
+        .order_by(col(AgreementRow.effective_on), col(AgreementRow.id))
         .limit(limit)
     ).all()
 
@@ -134,7 +137,7 @@ def renewed_agreements_run_out(uow: UnitOfWork, today: date, limit: int) -> Sequ
             col(AgreementRow.successor_id).is_not(None),
             AgreementRow.ends_on < today,
         )
-        .order_by(AgreementRow.ends_on, AgreementRow.id)
+        .order_by(col(AgreementRow.ends_on), col(AgreementRow.id))
         .limit(limit)
     ).all()
 
@@ -148,7 +151,7 @@ def agreements_run_out(uow: UnitOfWork, today: date, limit: int) -> Sequence[Agr
             col(AgreementRow.successor_id).is_(None),
             AgreementRow.ends_on < today,
         )
-        .order_by(AgreementRow.ends_on, AgreementRow.id)
+        .order_by(col(AgreementRow.ends_on), col(AgreementRow.id))
         .limit(limit)
     ).all()
 
@@ -164,12 +167,14 @@ def renewals_due(uow: UnitOfWork, today: date, limit: int) -> Sequence[Agreement
             AgreementRow.renewal_due_on <= today,
             AgreementRow.ends_on >= today,
         )
-        .order_by(AgreementRow.renewal_due_on, AgreementRow.id)
+        .order_by(col(AgreementRow.renewal_due_on), col(AgreementRow.id))
         .limit(limit)
     ).all()
 
 
-def take_status(uow: UnitOfWork, agreement_id: str, expected: str, new: str, *, closed_at: datetime | None) -> bool:
+def take_status(
+    uow: UnitOfWork, agreement_id: str, expected: str, new: str, *, closed_at: datetime | None
+) -> bool:
     """Move the agreement from ``expected`` to ``new``, unless another scanner did first."""
     table = AgreementRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
     values: dict[str, object] = {"status": new}

@@ -17,7 +17,9 @@ def find_offering(uow: UnitOfWork, partner_id: str) -> OfferingRow | None:
 
 def lock_offering(uow: UnitOfWork, partner_id: str) -> OfferingRow | None:
     """The offering, locked for the transaction on PostgreSQL (places are updated often)."""
-    return uow.session.exec(select(OfferingRow).where(OfferingRow.partner_id == partner_id).with_for_update()).first()
+    return uow.session.exec(
+        select(OfferingRow).where(OfferingRow.partner_id == partner_id).with_for_update()
+    ).first()
 
 
 def municipalities_served(uow: UnitOfWork, partner_id: str) -> list[str]:

@@ -112,5 +112,7 @@ class OfferingMunicipalityRow(SQLModel, table=True):
 
     __tablename__ = "partners_offering_municipality"
 
-    partner_id: str = Field(sa_type=sa.String(36), foreign_key="partners_offering.partner_id", primary_key=True)
+    partner_id: str = Field(
+        sa_type=sa.String(36), foreign_key="partners_offering.partner_id", primary_key=True
+    )
     municipality_code: str = Field(sa_type=sa.String(6), primary_key=True, index=True)

@@ -18,6 +18,7 @@ Every other step is refused by a named rule (:func:`next_state`).
 from __future__ import annotations
 
 import calendar as _months
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -188,7 +189,9 @@ def term_end(effective_on: date, months: int) -> date:
     return date(year, month, effective_on.day) - timedelta(days=1)
 
 
-def agreement_term(effective_on: date, *, months: int | None, ends_on: date | None, default_months: int) -> date:
+def agreement_term(
+    effective_on: date, *, months: int | None, ends_on: date | None, default_months: int
+) -> date:
     """The agreement's last day: ``ends_on`` as given, or the end of ``months`` (the template's
     default when neither is given). A term given both ways, or one that ends before it starts,
     is refused."""
@@ -266,7 +269,7 @@ class AgreementTemplates:
                 raise ValueError(f"agreement template {template.version}: it ends before it starts")
             if template.default_term_months < 1:
                 raise ValueError(f"agreement template {template.version}: the default term is under a month")
-        for earlier, later in zip(ordered, ordered[1:], strict=False):
+        for earlier, later in itertools.pairwise(ordered):
             if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
                 raise ValueError(f"agreement templates {earlier.version} and {later.version} overlap")
         self.all: tuple[AgreementTemplate, ...] = tuple(ordered)

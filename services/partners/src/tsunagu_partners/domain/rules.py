@@ -15,20 +15,28 @@ RULES = RuleBook.of_module(globals())
 # -- agreements (協定) and what partners offer --------------------------------------------------
 
 PARTNER_CANNOT_APPLY = Rule(
-    "partner_cannot_apply", 409, "Only a candidate, or an organisation whose agreement ended or expired, can apply."
+    "partner_cannot_apply",
+    409,
+    "Only a candidate, or an organisation whose agreement ended or expired, can apply.",
 )
 APPLICATION_NOT_OPEN = Rule("application_not_open", 409, "The organisation has no application under review.")
 SELF_ASSESSMENT_INCOMPLETE = Rule(
-    "self_assessment_incomplete", 422, "The self-assessment must assess each of the three kinds of support once."
+    "self_assessment_incomplete",
+    422,
+    "The self-assessment must assess each of the three kinds of support once.",
 )
 SELF_ASSESSMENT_LEVEL_MISMATCH = Rule(
-    "self_assessment_level_mismatch", 422, "A level is given for a kind of support if and only if it is provided."
+    "self_assessment_level_mismatch",
+    422,
+    "A level is given for a kind of support if and only if it is provided.",
 )
 SELF_ASSESSMENT_PROVIDES_NOTHING = Rule(
     "self_assessment_provides_nothing", 422, "The self-assessment must provide at least one kind of support."
 )
 TRAINING_NOT_RECORDED = Rule(
-    "training_not_recorded", 409, "The organisation's staff have no recorded completion of the guideline training."
+    "training_not_recorded",
+    409,
+    "The organisation's staff have no recorded completion of the guideline training.",
 )
 TRAINING_COMPLETED_IN_FUTURE = Rule(
     "training_completed_in_future", 422, "A training completion cannot be dated after today."
@@ -39,7 +47,9 @@ AGREEMENT_TERM_ENDS_BEFORE_START = Rule(
 AGREEMENT_TERM_GIVEN_TWICE = Rule(
     "agreement_term_given_twice", 422, "Give the term either in months or as an end date, not both."
 )
-AGREEMENT_TEMPLATE_UNKNOWN = Rule("agreement_template_unknown", 422, "There is no agreement template of that version.")
+AGREEMENT_TEMPLATE_UNKNOWN = Rule(
+    "agreement_template_unknown", 422, "There is no agreement template of that version."
+)
 AGREEMENT_TEMPLATE_NOT_IN_FORCE = Rule(
     "agreement_template_not_in_force", 422, "No agreement template is in force on the effective date."
 )

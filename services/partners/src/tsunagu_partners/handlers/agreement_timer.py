@@ -19,7 +19,7 @@ from tsunagu_contracts.events.partners import AgreementExpired, AgreementRenewal
 
 from ..adapters import agreements as store
 from ..adapters.tables import PartnerRow
-from ..domain.agreements import AgreementStatus, PartnerAction, TRANSITIONS, tokyo_date
+from ..domain.agreements import TRANSITIONS, AgreementStatus, PartnerAction, tokyo_date
 from ..domain.partners import PartnerState
 from .context import PartnersContext
 
@@ -34,7 +34,9 @@ def scan(ctx: PartnersContext, *, limit: int = BATCH) -> int:
     handled = 0
     with ctx.uow() as uow:
         for agreement in store.first_agreements_taking_effect(uow, today, limit):
-            if store.take_status(uow, agreement.id, AgreementStatus.SIGNED, AgreementStatus.ACTIVE, closed_at=None):
+            if store.take_status(
+                uow, agreement.id, AgreementStatus.SIGNED, AgreementStatus.ACTIVE, closed_at=None
+            ):
                 _move_partner(uow.session.get(PartnerRow, agreement.partner_id), PartnerAction.TAKE_EFFECT)
                 handled += 1
         for agreement in store.renewed_agreements_run_out(uow, today, limit):

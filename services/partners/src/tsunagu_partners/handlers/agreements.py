@@ -111,7 +111,11 @@ def apply(ctx: PartnersContext, partner_id: str, command: ApplyForAgreement) -> 
             partner_id=partner.id,
             status=ApplicationStatus.SUBMITTED,
             self_assessment=[
-                {"kind": a.kind.value, "provides": a.provides, "level": None if a.level is None else a.level.value}
+                {
+                    "kind": a.kind.value,
+                    "provides": a.provides,
+                    "level": None if a.level is None else a.level.value,
+                }
                 for a in sorted(assessment, key=lambda a: list(SupportKind).index(a.kind))
             ],
             submitted_at=now,
@@ -120,7 +124,10 @@ def apply(ctx: PartnersContext, partner_id: str, command: ApplyForAgreement) -> 
         partner.state = after
         uow.emit(
             PartnerApplied(
-                partner_id=partner.id, application_id=application.id, support_kinds=list(provided), applied_at=now
+                partner_id=partner.id,
+                application_id=application.id,
+                support_kinds=list(provided),
+                applied_at=now,
             ),
             subject=partner.id,
         )
@@ -233,7 +240,10 @@ def renew(ctx: PartnersContext, partner_id: str, command: RenewAgreement) -> Agr
         effective_on = current.ends_on + timedelta(days=1)
         template = ctx.agreements.templates.for_agreement(effective_on, command.template_version)
         ends_on = agreement_term(
-            effective_on, months=command.term_months, ends_on=command.ends_on, default_months=template.default_term_months
+            effective_on,
+            months=command.term_months,
+            ends_on=command.ends_on,
+            default_months=template.default_term_months,
         )
         now = ctx.now()
         successor = _new_agreement(
@@ -278,7 +288,10 @@ def suspend(ctx: PartnersContext, partner_id: str) -> AgreementView:
         now = ctx.now()
         current.status = AgreementStatus.SUSPENDED
         current.suspended_at = now
-        uow.emit(AgreementSuspended(agreement_id=current.id, partner_id=partner.id, suspended_at=now), subject=partner.id)
+        uow.emit(
+            AgreementSuspended(agreement_id=current.id, partner_id=partner.id, suspended_at=now),
+            subject=partner.id,
+        )
         uow.commit()
         return AgreementView.model_validate(current)
 
@@ -292,7 +305,10 @@ def resume(ctx: PartnersContext, partner_id: str) -> AgreementView:
         now = ctx.now()
         current.status = AgreementStatus.ACTIVE
         current.suspended_at = None
-        uow.emit(AgreementResumed(agreement_id=current.id, partner_id=partner.id, resumed_at=now), subject=partner.id)
+        uow.emit(
+            AgreementResumed(agreement_id=current.id, partner_id=partner.id, resumed_at=now),
+            subject=partner.id,
+        )
         uow.commit()
         return AgreementView.model_validate(current)
 
@@ -313,7 +329,11 @@ def end(ctx: PartnersContext, partner_id: str, command: EndAgreement) -> Agreeme
             agreement.closed_at = now
             uow.emit(
                 AgreementEnded(
-                    agreement_id=agreement.id, partner_id=partner.id, reason=command.reason, ended_on=today, ended_at=now
+                    agreement_id=agreement.id,
+                    partner_id=partner.id,
+                    reason=command.reason,
+                    ended_on=today,
+                    ended_at=now,
                 ),
                 subject=partner.id,
             )
@@ -393,7 +413,8 @@ def _new_agreement(
 def _application_view(row: ApplicationRow) -> ApplicationView:
     training = None
     if row.training_recorded_at is not None:
-        assert row.training_completed_on is not None and row.training_staff_count is not None
+        assert row.training_completed_on is not None
+        assert row.training_staff_count is not None
         assert row.training_course_code is not None
         training = TrainingView(
             completed_on=row.training_completed_on,

@@ -69,7 +69,9 @@ class RecordTraining(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     completed_on: IsoDate = Field(description="When the training was completed (not after today)")
-    staff_count: JsonInt = Field(ge=1, le=10_000, description="How many of the organisation's staff completed it")
+    staff_count: JsonInt = Field(
+        ge=1, le=10_000, description="How many of the organisation's staff completed it"
+    )
     course_code: CourseCode
 
 

@@ -17,5 +17,7 @@ class PartnersContext(ServiceContext):
     for agreement renewals, and the Support Net's opening hours for the directory and print."""
 
     calendar: ServiceCalendar
-    agreements: AgreementPolicy = field(default_factory=lambda: AgreementPolicy(templates=agreement_templates()))
+    agreements: AgreementPolicy = field(
+        default_factory=lambda: AgreementPolicy(templates=agreement_templates())
+    )
     """The agreement templates and when renewal is due (the composition root sets them from the settings)."""

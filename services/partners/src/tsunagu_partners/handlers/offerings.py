@@ -84,7 +84,9 @@ def publish_offering(
         return _view(row, municipalities)
 
 
-def update_places(ctx: PartnersContext, principal: Principal, partner_id: str, command: UpdatePlaces) -> OfferingView:
+def update_places(
+    ctx: PartnersContext, principal: Principal, partner_id: str, command: UpdatePlaces
+) -> OfferingView:
     """The places available now at the partner's place to belong."""
     check_acting_for(principal, partner_id)
     with ctx.uow() as uow:

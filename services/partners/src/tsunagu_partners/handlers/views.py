@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
-
 from tsunagu_contracts.events.partners import AgreementEndReason, SupportKind, SupportTarget
 
 from ..domain.agreements import AgreementStatus, ApplicationStatus, AssessmentLevel

@@ -12,7 +12,6 @@ from ..handlers import agreement_timer
 from ..handlers.context import PartnersContext
 from ..settings import PartnersSettings
 
-
 AGREEMENTS = "agreements"
 
 

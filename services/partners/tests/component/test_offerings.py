@@ -133,3 +133,37 @@ async def test_offering_rules_refuse_whole(service: PartnersService) -> None:
         f"/partners/{partner}/offering/places", json={"places_available": 13}, headers=staff
     )
     assert over.json() == problem_of(rules.PLACES_EXCEED_CAPACITY)
+
+
+async def test_a_partner_whose_agreement_ended_cannot_publish(service: PartnersService) -> None:
+    partner = await register(service, "おわりの会")
+    assessment = [
+        {"kind": "consultation", "provides": True, "level": "meets"},
+        {"kind": "place_to_belong", "provides": True, "level": "meets"},
+        {"kind": "social_participation", "provides": False},
+    ]
+    training = {"completed_on": "2025-04-01", "staff_count": 1, "course_code": "SG-1"}
+    for path, body in (
+        ("application", {"self_assessment": assessment}),
+        ("application/training", training),
+        ("agreements", {"effective_on": "2025-05-01"}),
+    ):
+        response = await service.client.post(f"/partners/{partner}/{path}", json=body, headers=SUPERVISOR)
+        assert response.status_code in (200, 201), response.text
+    staff = partner_staff_of(partner)
+    assert (
+        await service.client.put(f"/partners/{partner}/offering", json=OFFERING, headers=staff)
+    ).status_code == 200
+    ended = await service.client.post(
+        f"/partners/{partner}/agreement/ending", json={"reason": "organisation_dissolved"}, headers=SUPERVISOR
+    )
+    assert ended.status_code == 200
+    before = service.counts()
+    for response in (
+        await service.client.put(f"/partners/{partner}/offering", json=OFFERING, headers=staff),
+        await service.client.patch(
+            f"/partners/{partner}/offering/places", json={"places_available": 1}, headers=staff
+        ),
+    ):
+        assert response.json() == problem_of(rules.PARTNER_CLOSED)
+    assert service.counts() == before

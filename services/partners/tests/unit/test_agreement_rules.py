@@ -3,7 +3,9 @@ without I/O."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import get_args
 
 import pytest
@@ -294,3 +296,18 @@ def test_the_shipped_templates_cover_every_day_from_their_first() -> None:
 
 def test_offered_age_bands_are_intakes_less_unknown() -> None:
     assert set(get_args(OfferedAgeBand)) == {band.value for band in AgeBand} - {"unknown"}
+
+
+def test_a_templates_file_named_in_the_settings_replaces_the_shipped_ones(tmp_path: Path) -> None:
+    path = tmp_path / "templates.json"
+    own = {
+        "version": "X-1",
+        "effective_from": "2020-01-01",
+        "effective_to": None,
+        "title": "t",
+        "default_term_months": 6,
+    }
+    path.write_text(json.dumps([own]), encoding="utf-8")
+    book = agreement_templates(path)
+    assert [t.version for t in book.all] == ["X-1"]
+    assert book.for_agreement(date(2030, 1, 1), None).default_term_months == 6

@@ -13,6 +13,8 @@ from tsunagu_calendar import DEFAULT_OPENING_HOURS, OpeningHours, ServiceCalenda
 from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
+from .adapters.agreement_templates import agreement_templates
+from .domain.agreements import AgreementPolicy
 from .handlers.context import PartnersContext
 from .settings import PartnersSettings
 
@@ -26,6 +28,10 @@ def build_runtime(
         units=infra.units,
         calendar=ServiceCalendar(hours=opening_hours(settings)),
         support_net_phone=settings.support_net_phone,
+        agreements=AgreementPolicy(
+            templates=agreement_templates(settings.agreement_templates_file),
+            renewal_lead_business_days=settings.renewal_lead_business_days,
+        ),
     )
     return ServiceRuntime.of_package("tsunagu_partners", infra, ctx)
 

@@ -31,3 +31,21 @@ class PartnersSettings(ServiceSettings):
         gt=0,
         description="Seconds between checks whether the directory changed; a change publishes a new edition",
     )
+
+    # -- agreements (協定) -----------------------------------------------------------------------
+    agreement_templates_file: Path | None = Field(
+        default=None,
+        description="The agreement templates (JSON: version, effective_from, effective_to, title, "
+        "default_term_months); the templates shipped with the service when unset",
+    )
+    renewal_lead_business_days: int = Field(
+        default=20,
+        ge=1,
+        le=250,
+        description="An agreement's renewal is due this many business days before it ends",
+    )
+    agreement_scan_interval: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds between scans of the agreement timer (take effect, renewal due, expiry)",
+    )

@@ -5,11 +5,13 @@ The settable clock and the service-under-test machinery come from the kit
 
 from __future__ import annotations
 
-from tsunagu_servicekit.testing import ServiceRecipe, ServiceUnderTest, role_headers
+import httpx
+from tsunagu_servicekit.testing import ServiceRecipe, ServiceUnderTest, local_bearer, role_headers
 
 from .app import build_runtime
 from .handlers.context import PartnersContext
 from .settings import PartnersSettings
+from .timers import AGREEMENTS
 
 JWT_SECRET = "partners-test-secret-" + "s" * 40
 STAFF = role_headers(JWT_SECRET)
@@ -24,3 +26,57 @@ class PartnersService(ServiceUnderTest[PartnersContext]):
 
 RECIPE = ServiceRecipe(PartnersService, PartnersSettings, build_runtime, defaults={"jwt_secret": JWT_SECRET})
 make_settings, service_without_broker, running_service = RECIPE.parts
+
+
+# -- agreements (協定) and what partners offer --------------------------------------------------
+
+bearer = local_bearer(JWT_SECRET)
+"""``bearer("partner_staff", partner=...)``: the ``Authorization`` header of a local token."""
+
+
+def partner_staff_of(partner_id: str) -> dict[str, str]:
+    """The ``Authorization`` header of a member of staff of the partner ``partner_id``."""
+    return bearer("partner_staff", subject="partner-staff-1", partner=partner_id)
+
+
+def scan_agreements(service: PartnersService) -> int:
+    """One scan of the agreement timer, as the running service makes it: how many changes it made."""
+    return service.runtime.timer(AGREEMENTS).scan_once(service.context)
+
+
+SELF_ASSESSMENT: list[dict[str, object]] = [
+    {"kind": "consultation", "provides": True, "level": "meets"},
+    {"kind": "place_to_belong", "provides": True, "level": "partly"},
+    {"kind": "social_participation", "provides": False},
+]
+"""A self-assessment against the Support Guidelines that passes review."""
+
+
+async def active_partner(
+    client: httpx.AsyncClient,
+    *,
+    name: str,
+    municipality_code: str,
+    effective_on: str,
+    offering: dict[str, object] | None = None,
+) -> str:
+    """An organisation taken through the office's steps to an agreement in force from
+    ``effective_on`` (on or before the service's today), with ``offering`` published when given;
+    its id. Every step goes through the API, as the office would take it."""
+
+    async def step(path: str, body: dict[str, object], expected: int) -> dict[str, object]:
+        response = await client.post(path, json=body, headers=SUPERVISOR)
+        assert response.status_code == expected, response.text
+        return dict(response.json())
+
+    partner = str(
+        (await step("/partners", {"name": name, "municipality_code": municipality_code}, 201))["id"]
+    )
+    await step(f"/partners/{partner}/application", {"self_assessment": SELF_ASSESSMENT}, 201)
+    training = {"completed_on": effective_on, "staff_count": 2, "course_code": "SG-GUIDELINES"}
+    await step(f"/partners/{partner}/application/training", training, 200)
+    await step(f"/partners/{partner}/agreements", {"effective_on": effective_on}, 201)
+    if offering is not None:
+        response = await client.put(f"/partners/{partner}/offering", json=offering, headers=SUPERVISOR)
+        assert response.status_code == 200, response.text
+    return partner

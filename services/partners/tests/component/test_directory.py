@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import tsunagu_partners.adapters.tables  # noqa: F401  (registers the tables)
-from tsunagu_partners.testing import COUNSELLOR, SUPERVISOR, PartnersService
+from tsunagu_partners.testing import COUNSELLOR, SUPERVISOR, PartnersService, active_partner
 from tsunagu_typeset.inspect import page_size_mm, pdf_text
 
 
@@ -129,3 +129,47 @@ async def test_consenting_windows_are_listed_with_their_hours_and_open_now_and_p
     )
     assert "03-5273-0001" in text
     assert "非公開" not in text
+
+
+async def test_active_partners_are_listed_with_their_offering_until_their_agreement_ends(
+    service: PartnersService,
+) -> None:
+    offering = {
+        "support_kinds": ["place_to_belong"],
+        "targets": ["person"],
+        "age_bands": ["20_29"],
+        "municipality_codes": ["131041", "131032"],
+        "fee_yen": 0,
+        "languages": ["ja"],
+        "accessibility": [],
+        "capacity": 10,
+        "places_available": 3,
+    }
+    partner = await active_partner(
+        service.client,
+        name="NPO法人つなぐ居場所",
+        municipality_code="131032",
+        effective_on="2025-05-01",
+        offering=offering,
+    )
+    await active_partner(
+        service.client, name="未公開の会", municipality_code="131032", effective_on="2025-05-01"
+    )
+    await service.client.post("/partners", json={"name": "候補の会"}, headers=SUPERVISOR)
+
+    by_kind = await service.client.get("/public/directory.json", params={"support_kind": "place_to_belong"})
+    [listed] = by_kind.json()["listings"]
+    assert (listed["id"], listed["kind"], listed["places_available"]) == (partner, "partner", 3)
+    served = await service.client.get("/public/directory.json", params={"municipality_code": "131041"})
+    assert [item["id"] for item in served.json()["listings"]] == [partner]
+    edition = (await service.client.post("/directory/editions", headers=SUPERVISOR)).json()
+    leaflet = await service.client.get(f"/public/editions/{edition['number']}/leaflets/131041.pdf")
+    assert "NPO法人つなぐ居場所" in pdf_text(leaflet.content).replace(" ", "")
+
+    ended = await service.client.post(
+        f"/partners/{partner}/agreement/ending", json={"reason": "partner_request"}, headers=SUPERVISOR
+    )
+    assert ended.status_code == 200, ended.text
+    after = await service.client.get("/public/directory.json", params={"municipality_code": "131041"})
+    assert after.json()["listings"] == []
+    assert (await service.client.post("/directory/editions", headers=SUPERVISOR)).status_code == 201

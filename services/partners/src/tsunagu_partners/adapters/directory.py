@@ -13,6 +13,7 @@ from tsunagu_servicekit.unit_of_work import UnitOfWork
 from ..domain.directory import PARTNER, Listing, hours_today
 from ..domain.partners import PartnerState
 from ..domain.resources import is_open, parse_hours
+from .offerings import find_offering, municipalities_served
 from .tables import DistributionRow, EditionRow, PartnerRow, PrintRow, ResourceRow
 
 
@@ -21,10 +22,7 @@ def public_listings(uow: UnitOfWork, at: datetime) -> list[Listing]:
     municipal windows that consented to publication (a resource that became an active partner is
     listed once, as the partner)."""
     rows = uow.session.exec(select(PartnerRow).where(PartnerRow.state == PartnerState.ACTIVE)).all()
-    listings = [
-        Listing(id=row.id, kind=PARTNER, name=row.name, municipality_code=row.municipality_code)
-        for row in rows
-    ]
+    listings = [_partner_listing(uow, row) for row in rows]
     active = {row.id for row in rows}
     consented = select(ResourceRow).where(col(ResourceRow.publication_consented).is_(True))
     for resource in uow.session.exec(consented).all():
@@ -47,6 +45,23 @@ def public_listings(uow: UnitOfWork, at: datetime) -> list[Listing]:
             )
         )
     return listings
+
+
+def _partner_listing(uow: UnitOfWork, row: PartnerRow) -> Listing:
+    """A partner as the public sees it: what its published offering says it offers, and where."""
+    offering = find_offering(uow, row.id)
+    if offering is None:
+        return Listing(id=row.id, kind=PARTNER, name=row.name, municipality_code=row.municipality_code)
+    return Listing(
+        id=row.id,
+        kind=PARTNER,
+        name=row.name,
+        municipality_code=row.municipality_code,
+        municipalities_served=tuple(municipalities_served(uow, row.id)),
+        support_kinds=tuple(SupportKind(k) for k in offering.support_kinds),
+        targets=tuple(SupportTarget(t) for t in offering.targets),
+        places_available=offering.places_available,
+    )
 
 
 def latest_edition(uow: UnitOfWork) -> EditionRow | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import directory, network, partners, public, resources
+from . import agreements, directory, network, offerings, partners, public, resources
 
 ROUTERS: tuple[APIRouter, ...] = (
     partners.router,
+    agreements.router,
+    offerings.router,
     resources.router,
     network.router,
     directory.router,

@@ -52,4 +52,65 @@ FOLLOW_UP_BEFORE_MEETING = Rule(
     "follow_up_before_meeting", 422, "A follow-up falls due and is done on or after its meeting."
 )
 
+
+# -- agreements (協定) and what partners offer --------------------------------------------------
+
+PARTNER_CANNOT_APPLY = Rule(
+    "partner_cannot_apply",
+    409,
+    "Only a candidate, or an organisation whose agreement ended or expired, can apply.",
+)
+APPLICATION_NOT_OPEN = Rule("application_not_open", 409, "The organisation has no application under review.")
+SELF_ASSESSMENT_INCOMPLETE = Rule(
+    "self_assessment_incomplete",
+    422,
+    "The self-assessment must assess each of the three kinds of support once.",
+)
+SELF_ASSESSMENT_LEVEL_MISMATCH = Rule(
+    "self_assessment_level_mismatch",
+    422,
+    "A level is given for a kind of support if and only if it is provided.",
+)
+SELF_ASSESSMENT_PROVIDES_NOTHING = Rule(
+    "self_assessment_provides_nothing", 422, "The self-assessment must provide at least one kind of support."
+)
+TRAINING_NOT_RECORDED = Rule(
+    "training_not_recorded",
+    409,
+    "The organisation's staff have no recorded completion of the guideline training.",
+)
+TRAINING_COMPLETED_IN_FUTURE = Rule(
+    "training_completed_in_future", 422, "A training completion cannot be dated after today."
+)
+AGREEMENT_TERM_ENDS_BEFORE_START = Rule(
+    "agreement_term_ends_before_start", 422, "An agreement's term cannot end before it starts."
+)
+AGREEMENT_TERM_GIVEN_TWICE = Rule(
+    "agreement_term_given_twice", 422, "Give the term either in months or as an end date, not both."
+)
+AGREEMENT_TEMPLATE_UNKNOWN = Rule(
+    "agreement_template_unknown", 422, "There is no agreement template of that version."
+)
+AGREEMENT_TEMPLATE_NOT_IN_FORCE = Rule(
+    "agreement_template_not_in_force", 422, "No agreement template is in force on the effective date."
+)
+PARTNER_NOT_ACTIVE = Rule("partner_not_active", 409, "The partner has no agreement in force that is active.")
+PARTNER_NOT_SUSPENDED = Rule("partner_not_suspended", 409, "The partner's agreement is not suspended.")
+PARTNER_NOT_IN_AGREEMENT = Rule("partner_not_in_agreement", 409, "The partner has no agreement in force.")
+AGREEMENT_ALREADY_RENEWED = Rule(
+    "agreement_already_renewed", 409, "The agreement in force has been renewed already."
+)
+OWN_PARTNER_ONLY = Rule("own_partner_only", 403, "Partner staff may act for their own organisation only.")
+PARTNER_CLOSED = Rule("partner_closed", 409, "The organisation's agreement ended or expired.")
+OFFERING_NOT_PUBLISHED = Rule("offering_not_published", 409, "The partner has not published what it offers.")
+OFFERING_WITHOUT_PLACES = Rule(
+    "offering_without_places", 409, "The partner's offering has no place to belong with a capacity."
+)
+CAPACITY_WITHOUT_PLACE_TO_BELONG = Rule(
+    "capacity_without_place_to_belong",
+    422,
+    "A capacity and places available are given with a place to belong, and only then.",
+)
+PLACES_EXCEED_CAPACITY = Rule("places_exceed_capacity", 422, "The places available exceed the capacity.")
+
 RULES = RuleBook.of_module(globals())

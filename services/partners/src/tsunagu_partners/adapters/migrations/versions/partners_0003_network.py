@@ -2,7 +2,7 @@
 meetings, follow-ups).
 
 Revision ID: partners_0003_network
-Revises: partners_0001
+Revises: partners_0002_agreements
 Create Date: 2026-12-04
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "partners_0003_network"
-down_revision = "partners_0001"
+down_revision = "partners_0002_agreements"
 branch_labels = None
 depends_on = None
 

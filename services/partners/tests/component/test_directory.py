@@ -59,6 +59,10 @@ async def test_an_edition_prints_every_leaflet_and_the_memo_once_until_something
     assert page_size_mm(memo.content) == (91.0, 55.0)
     missing = await service.client.get("/public/editions/2/memo.pdf")
     assert (missing.status_code, missing.json()["rule"]) == (404, "print_not_found")
+    not_tokyo = await service.client.get("/public/editions/1/leaflets/139999.pdf")
+    assert (not_tokyo.status_code, not_tokyo.json()["rule"]) == (404, "print_not_found")
+    # An edition's file is the same whenever it is asked for.
+    assert (await service.client.get("/public/editions/1/leaflets/131041.pdf")).content == leaflet.content
 
 
 async def test_the_distribution_record_and_its_refusals(service: PartnersService) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 from tsunagu_contracts.events.partners import SupportKind, SupportTarget
 from tsunagu_servicekit.unit_of_work import UnitOfWork
@@ -14,7 +12,7 @@ from ..domain.directory import PARTNER, Listing, hours_today
 from ..domain.partners import PartnerState
 from ..domain.resources import is_open, parse_hours
 from .offerings import find_offering, municipalities_served
-from .tables import DistributionRow, EditionRow, PartnerRow, PrintRow, ResourceRow
+from .tables import DistributionRow, EditionRow, PartnerRow, ResourceRow
 
 
 def public_listings(uow: UnitOfWork, at: datetime) -> list[Listing]:
@@ -78,25 +76,8 @@ def find_edition(uow: UnitOfWork, number: int) -> EditionRow | None:
     return uow.session.get(EditionRow, number)
 
 
-def add_edition(uow: UnitOfWork, edition: EditionRow, files: Iterable[PrintRow]) -> None:
+def add_edition(uow: UnitOfWork, edition: EditionRow) -> None:
     uow.session.add(edition)
-    # The edition's row first: the files reference its number.
-    uow.session.flush()
-    uow.session.add_all(list(files))
-
-
-def find_print(uow: UnitOfWork, edition: int, item: str, area: str) -> PrintRow | None:
-    return uow.session.get(PrintRow, (edition, item, area))
-
-
-def print_areas(uow: UnitOfWork, edition: int) -> list[tuple[str, str, int]]:
-    """``(item, area, size in bytes)`` of each file of an edition, without loading the files."""
-    rows = uow.session.execute(
-        sa.select(col(PrintRow.item), col(PrintRow.area), sa.func.length(col(PrintRow.pdf)))
-        .where(col(PrintRow.edition) == edition)
-        .order_by(col(PrintRow.item), col(PrintRow.area))
-    ).all()
-    return [(str(item), str(area), int(size)) for item, area, size in rows]
 
 
 def add_distribution(uow: UnitOfWork, row: DistributionRow) -> None:

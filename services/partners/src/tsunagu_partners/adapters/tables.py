@@ -27,28 +27,19 @@ class PartnerRow(SQLModel, table=True):
 
 
 class EditionRow(SQLModel, table=True):
-    """A published edition of the directory's printed matter: what it printed, as a digest."""
+    """A published edition of the directory's printed matter. ``snapshot`` holds what it prints
+    (the public listings and the Support Net's line as of publication), so every file of the
+    edition renders the same whenever it is asked for; ``fingerprint`` is its digest."""
 
     __tablename__ = "partners_edition"
 
     number: int = Field(sa_type=sa.Integer(), primary_key=True, sa_column_kwargs={"autoincrement": False})
     id: str = Field(sa_type=sa.String(36), unique=True)
     fingerprint: str = Field(sa_type=sa.String(64))
+    snapshot: dict[str, Any] = Field(sa_type=sa.JSON())
     published_at: datetime = Field(sa_type=UTCDateTime())
     partner_count: int = Field(sa_type=sa.Integer())
     resource_count: int = Field(sa_type=sa.Integer())
-
-
-class PrintRow(SQLModel, table=True):
-    """One file of an edition: a leaflet (``area`` a municipality code, or ``tokyo``) or the memo."""
-
-    __tablename__ = "partners_print"
-
-    edition: int = Field(sa_type=sa.Integer(), primary_key=True, sa_column_kwargs={"autoincrement": False})
-    item: str = Field(sa_type=sa.String(16), primary_key=True)
-    area: str = Field(sa_type=sa.String(6), primary_key=True)
-    pdf: bytes = Field(sa_type=sa.LargeBinary())
-    sha256: str = Field(sa_type=sa.String(64))
 
 
 class DistributionRow(SQLModel, table=True):

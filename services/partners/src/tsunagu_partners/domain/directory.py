@@ -207,3 +207,31 @@ def hours_today(records: Sequence[OpeningHours], at: datetime) -> str | None:
     day = at.astimezone(TOKYO).date()
     texts = [describe_hours_ja(record) for record in records if record.applies_on(day)]
     return "、".join(texts) if texts else None
+
+
+def snapshot(listings: Sequence[Listing], support_net: SupportNet) -> dict[str, Any]:
+    """What an edition prints, as JSON data to keep with it."""
+    return {"listings": [asdict(item) for item in listings], "support_net": asdict(support_net)}
+
+
+def from_snapshot(data: dict[str, Any]) -> tuple[list[Listing], SupportNet]:
+    """The listings and the line an edition printed, back from its snapshot."""
+    listings = []
+    for row in data["listings"]:
+        listings.append(
+            Listing(
+                **{
+                    **row,
+                    "municipalities_served": tuple(row["municipalities_served"]),
+                    "support_kinds": tuple(SupportKind(k) for k in row["support_kinds"]),
+                    "targets": tuple(SupportTarget(t) for t in row["targets"]),
+                }
+            )
+        )
+    return listings, SupportNet(**data["support_net"])
+
+
+def edition_files(municipalities: Municipalities) -> list[tuple[PrintItem, str]]:
+    """Every file an edition has: the all-Tokyo leaflet, one leaflet per municipality, the memo."""
+    areas = [TOKYO_AREA, *(m.code for m in municipalities)]
+    return [(LEAFLET, area) for area in areas] + [(MEMO, TOKYO_AREA)]

@@ -3,20 +3,20 @@ prints changed, hand out its files, and keep the distribution record."""
 
 from __future__ import annotations
 
-import hashlib
+import json
 from datetime import datetime
+from functools import lru_cache
 
+from sqlalchemy.exc import IntegrityError
 from tsunagu_calendar import EMAIL, PHONE, TOKYO, describe_hours_ja
 from tsunagu_contracts.events.partners import DirectoryPublished
 from tsunagu_contracts.municipalities import tokyo_municipalities
 from tsunagu_servicekit.errors import refuse
-from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import directory, printing
-from ..adapters.tables import DistributionRow, EditionRow, PrintRow
+from ..adapters.tables import DistributionRow, EditionRow
 from ..domain import rules
 from ..domain.directory import (
-    LEAFLET,
     MEMO,
     PARTNER,
     TOKYO_AREA,
@@ -24,10 +24,13 @@ from ..domain.directory import (
     PrintItem,
     Query,
     SupportNet,
+    edition_files,
     fingerprint,
+    from_snapshot,
     leaflet_document,
     memo_document,
     search,
+    snapshot,
 )
 from .commands import RecordDistribution
 from .context import PartnersContext
@@ -60,49 +63,45 @@ def search_directory(ctx: PartnersContext, query: Query) -> DirectoryView:
 
 
 def publish_edition(ctx: PartnersContext, *, force: bool = False) -> tuple[EditionView, bool]:
-    """Publish a new edition when what it prints changed since the last (or when ``force``d): the
-    62 municipalities' leaflets, the all-Tokyo leaflet and the pocket memo. Returns the edition and
-    whether it is new. The files are rendered outside any transaction; the edition is written in
-    one, and its number's primary key settles a race between two publishers."""
+    """Publish a new edition when what it prints changed since the last (or when ``force``d):
+    the 62 municipalities' leaflets, the all-Tokyo leaflet and the pocket memo. Returns the
+    edition and whether it is new. The edition keeps a snapshot of what it prints; its files are
+    rendered from that snapshot when asked for, so publishing is quick and every copy of a file
+    is the same. The number's primary key settles a race between two publishers."""
     now = ctx.now()
-    with ctx.reading() as uow:
+    try:
+        return _publish(ctx, now, force=force)
+    except IntegrityError:
+        # Another replica's timer published the same number first: that edition stands.
+        with ctx.reading() as uow:
+            latest = directory.latest_edition(uow)
+            assert latest is not None
+            return _edition_view(latest), False
+
+
+def _publish(ctx: PartnersContext, now: datetime, *, force: bool) -> tuple[EditionView, bool]:
+    with ctx.uow() as uow:
         listings = directory.public_listings(uow, now)
         latest = directory.latest_edition(uow)
         net = support_net(ctx, now)
         digest = fingerprint(listings, net)
         if latest is not None and latest.fingerprint == digest and not force:
-            return _edition_view(uow, latest), False
-        number = 1 if latest is None else latest.number + 1
-    edition = Edition(number, now.astimezone(TOKYO).date())
-    municipalities = tokyo_municipalities()
-    files: list[PrintRow] = []
-    for area in [TOKYO_AREA, *(m.code for m in municipalities)]:
-        document = leaflet_document(
-            listings,
-            municipality_code=None if area == TOKYO_AREA else area,
-            municipalities=municipalities,
-            support_net=net,
-            edition=edition,
+            return _edition_view(latest), False
+        partner_count = sum(1 for item in listings if item.kind == PARTNER)
+        row = EditionRow(
+            number=1 if latest is None else latest.number + 1,
+            id=ctx.new_id(),
+            fingerprint=digest,
+            snapshot=snapshot(listings, net),
+            published_at=now,
+            partner_count=partner_count,
+            resource_count=len(listings) - partner_count,
         )
-        files.append(_file(number, LEAFLET, area, printing.leaflet_pdf(document, issued_at=now)))
-    files.append(
-        _file(number, MEMO, TOKYO_AREA, printing.memo_pdf(memo_document(net, edition), issued_at=now))
-    )
-    partner_count = sum(1 for item in listings if item.kind == PARTNER)
-    row = EditionRow(
-        number=number,
-        id=ctx.new_id(),
-        fingerprint=digest,
-        published_at=now,
-        partner_count=partner_count,
-        resource_count=len(listings) - partner_count,
-    )
-    with ctx.uow() as uow:
-        directory.add_edition(uow, row, files)
+        directory.add_edition(uow, row)
         uow.emit(
             DirectoryPublished(
                 edition_id=row.id,
-                edition=number,
+                edition=row.number,
                 partner_count=row.partner_count,
                 resource_count=row.resource_count,
                 published_at=now,
@@ -110,7 +109,7 @@ def publish_edition(ctx: PartnersContext, *, force: bool = False) -> tuple[Editi
             subject=row.id,
         )
         uow.commit()
-        return _edition_view(uow, row), True
+        return _edition_view(row), True
 
 
 def publish_if_changed(ctx: PartnersContext) -> int:
@@ -119,14 +118,10 @@ def publish_if_changed(ctx: PartnersContext) -> int:
     return 1 if new else 0
 
 
-def _file(number: int, item: str, area: str, pdf: bytes) -> PrintRow:
-    return PrintRow(edition=number, item=item, area=area, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
-
-
-def _edition_view(uow: UnitOfWork, row: EditionRow) -> EditionView:
+def _edition_view(row: EditionRow) -> EditionView:
     files = [
-        PrintFileView(item=PrintItem(item), area=area, size=size, href=print_href(row.number, item, area))
-        for item, area, size in directory.print_areas(uow, row.number)
+        PrintFileView(item=item, area=area, href=print_href(row.number, item, area))
+        for item, area in edition_files(tokyo_municipalities())
     ]
     return EditionView(
         number=row.number,
@@ -137,7 +132,7 @@ def _edition_view(uow: UnitOfWork, row: EditionRow) -> EditionView:
     )
 
 
-def print_href(edition: int, item: str, area: str) -> str:
+def print_href(edition: int, item: PrintItem, area: str) -> str:
     """Where the public fetches a file of an edition."""
     if item == MEMO:
         return f"/public/editions/{edition}/memo.pdf"
@@ -146,22 +141,45 @@ def print_href(edition: int, item: str, area: str) -> str:
 
 def list_editions(ctx: PartnersContext, limit: int) -> list[EditionView]:
     with ctx.reading() as uow:
-        return [_edition_view(uow, row) for row in directory.editions(uow, limit)]
+        return [_edition_view(row) for row in directory.editions(uow, limit)]
 
 
 def latest_edition(ctx: PartnersContext) -> EditionView | None:
     with ctx.reading() as uow:
         row = directory.latest_edition(uow)
-        return None if row is None else _edition_view(uow, row)
+        return None if row is None else _edition_view(row)
 
 
-def print_file(ctx: PartnersContext, edition: int, item: str, area: str) -> bytes:
-    """A file of an edition; 404 (``print_not_found``) when the edition or the file does not exist."""
+def print_file(ctx: PartnersContext, edition: int, item: PrintItem, area: str) -> bytes:
+    """A file of an edition, rendered from what the edition printed; 404 (``print_not_found``)
+    when the edition or the file does not exist."""
+    municipalities = tokyo_municipalities()
+    if (item, area) not in edition_files(municipalities):
+        refuse(rules.PRINT_NOT_FOUND)
     with ctx.reading() as uow:
-        row = directory.find_print(uow, edition, item, area)
+        row = directory.find_edition(uow, edition)
         if row is None:
             refuse(rules.PRINT_NOT_FOUND)
-        return row.pdf
+        number, published_at, printed = row.number, row.published_at, row.snapshot
+    return _render(number, published_at, item, area, json.dumps(printed, sort_keys=True))
+
+
+@lru_cache(maxsize=128)
+def _render(number: int, published_at: datetime, item: PrintItem, area: str, printed: str) -> bytes:
+    # An edition's files never change, so the last ones asked for are kept: a leaflet takes about
+    # a tenth of a second to typeset, and the public asks for the same few again and again.
+    listings, net = from_snapshot(json.loads(printed))
+    edition = Edition(number, published_at.astimezone(TOKYO).date())
+    if item == MEMO:
+        return printing.memo_pdf(memo_document(net, edition), issued_at=published_at)
+    document = leaflet_document(
+        listings,
+        municipality_code=None if area == TOKYO_AREA else area,
+        municipalities=tokyo_municipalities(),
+        support_net=net,
+        edition=edition,
+    )
+    return printing.leaflet_pdf(document, issued_at=published_at)
 
 
 def record_distribution(ctx: PartnersContext, edition: int, command: RecordDistribution) -> DistributionView:

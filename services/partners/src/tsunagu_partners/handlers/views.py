@@ -89,7 +89,6 @@ class PrintFileView(BaseModel):
 
     item: PrintItem
     area: str
-    size: int = Field(description="Bytes")
     href: str
 
 

@@ -18,5 +18,12 @@ def timers(settings: PartnersSettings) -> list[PeriodicScan[PartnersContext]]:
     the memo when what they print changed)."""
     return [
         PeriodicScan(AGREEMENTS, settings.agreement_scan_interval, agreement_timer.scan),
-        PeriodicScan(DIRECTORY_EDITIONS, settings.directory_scan_interval, directory.publish_if_changed),
+        # The first check waits a full interval: a service that just started publishes nothing
+        # in its first minutes, while the office may still be entering a change.
+        PeriodicScan(
+            DIRECTORY_EDITIONS,
+            settings.directory_scan_interval,
+            directory.publish_if_changed,
+            first_delay=settings.directory_scan_interval,
+        ),
     ]

@@ -1,4 +1,4 @@
-"""Partners: the directory's printed editions, their files and the distribution record.
+"""Partners: the directory's printed editions (with what they print) and the distribution record.
 
 Revision ID: partners_0005_directory
 Revises: partners_0003_network
@@ -20,20 +20,12 @@ def upgrade() -> None:
         sa.Column("number", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("snapshot", sa.JSON(), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("partner_count", sa.Integer(), nullable=False),
         sa.Column("resource_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("number"),
         sa.UniqueConstraint("id"),
-    )
-    op.create_table(
-        "partners_print",
-        sa.Column("edition", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("item", sa.String(length=16), nullable=False),
-        sa.Column("area", sa.String(length=6), nullable=False),
-        sa.Column("pdf", sa.LargeBinary(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("edition", "item", "area"),
     )
     op.create_table(
         "partners_distribution",
@@ -53,5 +45,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_partners_distribution_edition"), table_name="partners_distribution")
     op.drop_table("partners_distribution")
-    op.drop_table("partners_print")
     op.drop_table("partners_edition")

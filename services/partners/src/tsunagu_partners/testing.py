@@ -5,7 +5,7 @@ The settable clock and the service-under-test machinery come from the kit
 
 from __future__ import annotations
 
-from tsunagu_servicekit.testing import ServiceRecipe, ServiceUnderTest, role_headers
+from tsunagu_servicekit.testing import ServiceRecipe, ServiceUnderTest, local_bearer, role_headers
 
 from .app import build_runtime
 from .handlers.context import PartnersContext
@@ -24,3 +24,18 @@ class PartnersService(ServiceUnderTest[PartnersContext]):
 
 RECIPE = ServiceRecipe(PartnersService, PartnersSettings, build_runtime, defaults={"jwt_secret": JWT_SECRET})
 make_settings, service_without_broker, running_service = RECIPE.parts
+
+
+# -- referrals -------------------------------------------------------------------------------------
+
+_bearer = local_bearer(JWT_SECRET)
+
+
+def partner_staff_of(partner_id: str, subject: str = "partner-staff-1") -> dict[str, str]:
+    """The ``Authorization`` header of a partner organisation's staff member."""
+    return _bearer("partner_staff", subject=subject, partner=partner_id)
+
+
+def municipality_staff_of(code: str, subject: str = "municipality-staff-1") -> dict[str, str]:
+    """The ``Authorization`` header of a municipality's staff member."""
+    return _bearer("municipality_staff", subject=subject, municipality=code)

@@ -5,5 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import partners
+from . import referrals as referrals_api
 
 ROUTERS: tuple[APIRouter, ...] = (partners.router,)
+ROUTERS += (referrals_api.router,)

@@ -36,7 +36,7 @@ REFERRAL_STEPS = [
 
 
 def test_intake_consumes_the_expert_teams_conclusion_and_the_referrals() -> None:
-    assert CONSUMED == [CASE_REVIEW_CONCLUDED, *REFERRAL_STEPS]
+    assert [CASE_REVIEW_CONCLUDED, *REFERRAL_STEPS] == CONSUMED
     assert all(name in REGISTRY for name in CONSUMED)
 
 

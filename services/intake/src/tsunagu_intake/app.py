@@ -43,6 +43,8 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
         reply_business_days=settings.reply_business_days,
         reply_due_soon=timedelta(hours=settings.reply_due_soon_hours),
         publication_min_persons=settings.publication_min_persons,
+        redaction_profiles=reference_data.redaction_profiles(settings),
+        disclosure_max_days=settings.disclosure_max_days,
     )
     # Data keys under a master key it was not given: refuse to start, naming the key id.
     preflight = [partial(require_known_master_keys, infra.engine, ctx.vault)]

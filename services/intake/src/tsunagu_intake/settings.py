@@ -8,6 +8,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 from tsunagu_servicekit.settings import ServiceSettings
 
+from .domain.disclosures import DEFAULT_MAX_DAYS
+
 
 class IntakeSettings(ServiceSettings):
     """The kit's shared settings plus the vault, the reply deadline and the reference data."""
@@ -81,4 +83,10 @@ class IntakeSettings(ServiceSettings):
     )
     triage_words_file: Path | None = Field(
         default=None, description="Words that mark a web consultation urgent (JSON); default: shipped"
+    )
+    redaction_profiles_file: Path | None = Field(
+        default=None, description="Redaction profiles of disclosures (JSON); default: the shipped data"
+    )
+    disclosure_max_days: int = Field(
+        default=DEFAULT_MAX_DAYS, ge=1, le=366, description="How long a disclosure may last at most"
     )

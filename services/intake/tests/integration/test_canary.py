@@ -1,7 +1,8 @@
 """Canary: personal data never leaves the vault.
 
 Unique marker strings go into every personal field of 100 consultations (and of web registrations,
-web consultations, replies, notes, escalation briefs and home-visit requests), in half-width and
+web consultations, replies, notes, escalation briefs and home-visit requests; disclosures to a
+partner read some of them back), in half-width and
 full-width spellings. The service runs as its own process, as in production. Whatever it emits
 during the whole run — every NATS message with its subject and headers (a recorder on ``>``), every
 log line (its stdout and stderr, at DEBUG), every span (its traces file), every HTTP error body —
@@ -20,13 +21,21 @@ import signal
 import subprocess
 import sys
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
 import pytest
-from tsunagu_contracts import new_event
+from tsunagu_contracts import CloudEvent, new_event, new_event_id
+from tsunagu_contracts.events.partners import (
+    ReferralAccepted,
+    ReferralDeclined,
+    ReferralDeclineReason,
+    ReferralOffered,
+    SupportKind,
+)
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
 from tsunagu_intake.testing import (
     COUNSELLOR,
@@ -36,6 +45,7 @@ from tsunagu_intake.testing import (
     NERIMA,
     SHINJUKU,
     SUPERVISOR,
+    bearer,
     municipality_staff,
     stream_export,
 )
@@ -153,6 +163,79 @@ def consultation_body(i: int) -> dict[str, object]:
         "consulter_name": marker(i, "consulter_name"),
         "consulter_contact": marker(i, "consulter_contact"),
     }
+
+
+PARTNER = "00000000-0000-4000-8000-00000000000a"
+PARTNER_STAFF = bearer("partner_staff", subject="partner-staff-1", partner=PARTNER)
+OTHER_PARTNER_STAFF = bearer(
+    "partner_staff", subject="partner-staff-2", partner="00000000-0000-4000-8000-00000000000b"
+)
+
+
+async def publish(nats_url: str, *events: CloudEvent[Any]) -> None:
+    nc = await nats.connect(nats_url)
+    try:
+        js = nc.jetstream()
+        for e in events:
+            await js.publish(e.type, e.to_json_bytes(), headers={"Nats-Msg-Id": e.id})
+    finally:
+        await nc.close()
+
+
+async def offer_referrals(nats_url: str, people: dict[int, tuple[str, str, str]]) -> dict[int, str]:
+    """Referrals of these people's cases to the partner, offered and accepted (partners' events)."""
+    now = datetime.now(UTC)
+    events: list[CloudEvent[Any]] = []
+    ids: dict[int, str] = {}
+    for i, (person_id, case_id, _) in people.items():
+        ids[i] = new_event_id()
+        events.append(new_event(ReferralOffered(
+            referral_id=ids[i], case_id=case_id, person_id=person_id, partner_id=PARTNER,
+            support_kind=SupportKind.CONSULTATION, offered_at=now,
+        )))  # fmt: skip
+        events.append(new_event(ReferralAccepted(referral_id=ids[i], case_id=case_id, accepted_at=now)))
+    await publish(nats_url, *events)
+    return ids
+
+
+async def decline_referral(nats_url: str, referral_id: str, case_id: str) -> None:
+    declined = ReferralDeclined(
+        referral_id=referral_id,
+        case_id=case_id,
+        reason=ReferralDeclineReason.NO_CAPACITY,
+        declined_at=datetime.now(UTC),
+    )
+    await publish(nats_url, new_event(declined))
+
+
+def disclosure_body(referral_id: str) -> dict[str, object]:
+    return {
+        "referral_id": referral_id,
+        "legal_basis": "person_consent",
+        "purpose": "connect_support",
+        "profile": "contact_minimal",
+        "expires_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+    }
+
+
+async def disclose_when_known(run: Run, case_id: str, referral_id: str) -> str:
+    """Record a disclosure once intake has learnt of the referral (409 referral_not_known until then)."""
+    made: list[str] = []
+
+    async def recorded() -> bool:
+        r = await run.client.post(
+            f"/cases/{case_id}/disclosures", json=disclosure_body(referral_id), headers=COUNSELLOR
+        )
+        if r.status_code == 409:
+            run.error_bodies.append(r.text)
+            assert r.json()["rule"] == "referral_not_known"
+            return False
+        assert r.status_code == 201, r.text
+        made.append(r.json()["disclosure_id"])
+        return True
+
+    await wait_for(recorded, timeout=20, interval=0.2, message="intake learnt of the referral")
+    return made[0]
 
 
 async def scenario(run: Run, nats_url: str, tmp_path: Path) -> None:
@@ -316,6 +399,26 @@ async def scenario(run: Run, nats_url: str, tmp_path: Path) -> None:
     await run.call("GET", "/cases/not-a-uuid", 404, headers=COUNSELLOR)  # an id that is not one: no route
     await run.call("GET", f"/cases/{people[5][1]}", 403, headers=municipality_staff("131016"))
 
+    # Referrals, as the partners service announces them, and disclosures to their recipient: the
+    # recipient reads the markers (a positive control), refusals and the bus carry none.
+    referrals = await offer_referrals(nats_url, {i: people[i] for i in (1, 10, 21)})
+    disclosures: dict[int, str] = {}
+    for i, referral_id in referrals.items():
+        disclosures[i] = await disclose_when_known(run, people[i][1], referral_id)
+        read = await run.call("GET", f"/disclosures/{disclosures[i]}/fields", 200, headers=PARTNER_STAFF)
+        assert read.json()["fields"] == {"nickname": marker(i, "nickname"), "phone": marker(i, "phone")}
+    await run.call("GET", f"/disclosures/{disclosures[1]}/fields", 403, headers=OTHER_PARTNER_STAFF)
+    no_basis = {**disclosure_body(referrals[1]), "legal_basis": None, "unexpected": bad}
+    await run.call("POST", f"/cases/{people[1][1]}/disclosures", 422, json=no_basis, headers=COUNSELLOR)
+    await decline_referral(nats_url, referrals[21], people[21][1])
+
+    async def declined_is_closed() -> bool:
+        r = await run.client.get(f"/disclosures/{disclosures[21]}/fields", headers=PARTNER_STAFF)
+        return r.status_code == 410
+
+    await wait_for(declined_is_closed, timeout=20, message="the declined referral's disclosure closed")
+    await run.call("GET", f"/disclosures/{disclosures[21]}/fields", 410, headers=PARTNER_STAFF)
+
     # Erasure of ten people; reading them afterwards fails.
     for i in range(0, 100, 10):
         await run.call(
@@ -326,6 +429,9 @@ async def scenario(run: Run, nats_url: str, tmp_path: Path) -> None:
             headers=SUPERVISOR,
         )
         await run.call("GET", f"/persons/{people[i][0]}?purpose=case_work", 410, headers=COUNSELLOR)
+
+    # The erased person's disclosure can no longer be read.
+    await run.call("GET", f"/disclosures/{disclosures[10]}/fields", 410, headers=PARTNER_STAFF)
 
     # A consumer failure: the expert team concludes on a case intake does not know -> dead letter.
     review = new_event(

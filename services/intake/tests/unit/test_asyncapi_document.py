@@ -19,5 +19,13 @@ def test_the_document_lists_what_intake_publishes_and_consumes() -> None:
     doc = package_document("intake")
     sends = {op["channel"]["$ref"] for op in doc["operations"].values() if op["action"] == "send"}
     receives = [op for op in doc["operations"].values() if op["action"] == "receive"]
-    assert len(sends) == 10
-    assert [op["x-jetstream-durable"] for op in receives] == ["intake-scheduling-case_review-concluded-v1"]
+    assert len(sends) == 13
+    assert sorted(op["x-jetstream-durable"] for op in receives) == sorted(
+        [
+            "intake-scheduling-case_review-concluded-v1",
+            *(
+                f"intake-partners-referral-{step}-v1"
+                for step in ("offered", "accepted", "declined", "withdrawn", "outcome_reported")
+            ),
+        ]
+    )

@@ -17,6 +17,9 @@ PUBLISHED = {
     "tsunagu.intake.email.replied.v1",
     "tsunagu.intake.home_visit.requested.v1",
     "tsunagu.intake.person.erased.v1",
+    "tsunagu.intake.disclosure.recorded.v1",
+    "tsunagu.intake.disclosure.redeemed.v1",
+    "tsunagu.intake.disclosure.withdrawn.v1",
 }
 
 
@@ -26,18 +29,22 @@ def test_intake_publishes_these_subjects() -> None:
 
 CONSUMED = [s.event_type for s in SUBSCRIPTIONS]
 CASE_REVIEW_CONCLUDED = "tsunagu.scheduling.case_review.concluded.v1"
+REFERRAL_STEPS = [
+    f"tsunagu.partners.referral.{step}.v1"
+    for step in ("offered", "accepted", "declined", "withdrawn", "outcome_reported")
+]
 
 
-def test_intake_consumes_the_expert_teams_conclusion() -> None:
-    assert CONSUMED == [CASE_REVIEW_CONCLUDED]
-    assert CASE_REVIEW_CONCLUDED in REGISTRY
+def test_intake_consumes_the_expert_teams_conclusion_and_the_referrals() -> None:
+    assert [CASE_REVIEW_CONCLUDED, *REFERRAL_STEPS] == CONSUMED
+    assert all(name in REGISTRY for name in CONSUMED)
 
 
 def test_no_event_of_intake_can_carry_personal_data() -> None:
-    for name in [*sorted(PUBLISHED), CASE_REVIEW_CONCLUDED]:
+    for name in [*sorted(PUBLISHED), *CONSUMED]:
         assert event_personal_data_findings(REGISTRY.get(name)) == [], name
 
 
 def test_every_event_is_documented() -> None:
-    for name in [*PUBLISHED, CASE_REVIEW_CONCLUDED]:
+    for name in [*PUBLISHED, *CONSUMED]:
         assert (REGISTRY.get(name).__doc__ or "").strip(), name

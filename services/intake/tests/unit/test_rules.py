@@ -40,6 +40,7 @@ def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
         "consultation_not_found",
         "escalation_not_found",
         "home_visit_request_not_found",
+        "disclosure_not_found",
     }
 
 

@@ -34,11 +34,6 @@ bearer = local_bearer(JWT_SECRET)
 """``bearer("partner_staff", partner=...)``: the ``Authorization`` header of a local token."""
 
 
-def partner_staff_of(partner_id: str) -> dict[str, str]:
-    """The ``Authorization`` header of a member of staff of the partner ``partner_id``."""
-    return bearer("partner_staff", subject="partner-staff-1", partner=partner_id)
-
-
 def scan_agreements(service: PartnersService) -> int:
     """One scan of the agreement timer, as the running service makes it: how many changes it made."""
     return service.runtime.timer(AGREEMENTS).scan_once(service.context)
@@ -80,3 +75,13 @@ async def active_partner(
         response = await client.put(f"/partners/{partner}/offering", json=offering, headers=SUPERVISOR)
         assert response.status_code == 200, response.text
     return partner
+
+
+def partner_staff_of(partner_id: str, subject: str = "partner-staff-1") -> dict[str, str]:
+    """The ``Authorization`` header of a member of staff of the partner ``partner_id``."""
+    return bearer("partner_staff", subject=subject, partner=partner_id)
+
+
+def municipality_staff_of(code: str, subject: str = "municipality-staff-1") -> dict[str, str]:
+    """The ``Authorization`` header of a municipality's staff member."""
+    return bearer("municipality_staff", subject=subject, municipality=code)

@@ -27,14 +27,21 @@ from tsunagu_servicekit.messaging.consumer import ConsumerPolicy, consumer_confi
 from .common import CliError, connect, console, display_url
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "intake": ("tsunagu.scheduling.case_review.concluded.v1",),
+    "intake": (
+        "tsunagu.scheduling.case_review.concluded.v1",
+        "tsunagu.partners.referral.offered.v1",
+        "tsunagu.partners.referral.accepted.v1",
+        "tsunagu.partners.referral.declined.v1",
+        "tsunagu.partners.referral.withdrawn.v1",
+        "tsunagu.partners.referral.outcome_reported.v1",
+    ),
     "scheduling": (
         "tsunagu.intake.case.escalated.v1",
         "tsunagu.intake.case.closed.v1",
         "tsunagu.intake.home_visit.requested.v1",
         "tsunagu.intake.person.erased.v1",
     ),
-    "partners": (),
+    "partners": ("tsunagu.intake.person.erased.v1",),
     "subsidy": (),
     "training": (),
 }

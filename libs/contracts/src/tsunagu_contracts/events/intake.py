@@ -27,6 +27,11 @@ __all__ = [
     "CloseReason",
     "ConsultationReceived",
     "Consulter",
+    "DisclosurePurpose",
+    "DisclosureRecorded",
+    "DisclosureRedeemed",
+    "DisclosureWithdrawalReason",
+    "DisclosureWithdrawn",
     "EmailReplied",
     "EmailReplyDueSoon",
     "EmailReplyOverdue",
@@ -34,6 +39,7 @@ __all__ = [
     "EscalationReason",
     "EscalationTrigger",
     "HomeVisitRequested",
+    "LegalBasis",
     "PersonErased",
     "RiskLevel",
     "Topic",
@@ -328,3 +334,87 @@ class PersonErased(EventData):
     erased_at: AwareDatetime
     basis: ErasureBasis
     case_ids: list[Id] = Field(default_factory=list, max_length=1000)
+
+
+# -- disclosures: the personal detail a referral's recipient needs, read through intake's API ---
+
+
+class LegalBasis(StrEnum):
+    """On what ground personal data is disclosed to a referral's recipient (APPI art. 27): the
+    person's consent, the family's consent (when the person cannot be asked), a statutory support
+    meeting (支援会議, Social Welfare Act art. 106-6, whose members share information under a duty of
+    confidentiality), or the vital interest of the person (life, body or property at risk)."""
+
+    PERSON_CONSENT = "person_consent"
+    FAMILY_CONSENT = "family_consent"
+    SUPPORT_MEETING = "support_meeting"
+    VITAL_INTEREST = "vital_interest"
+
+
+class DisclosurePurpose(StrEnum):
+    """What the recipient may use the disclosed detail for."""
+
+    CONNECT_SUPPORT = "connect_support"
+    """To contact the person or family and start the support the referral asks for."""
+    CONTINUE_SUPPORT = "continue_support"
+    """To go on supporting them together with the programme."""
+    SUPPORT_MEETING = "support_meeting"
+    """To discuss the case in a support meeting (支援会議)."""
+    SAFETY = "safety"
+    """To protect the person's life or safety."""
+
+
+class DisclosureWithdrawalReason(StrEnum):
+    """Why a counsellor withdrew a disclosure before it expired."""
+
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    NO_LONGER_NEEDED = "no_longer_needed"
+    RECORDED_IN_ERROR = "recorded_in_error"
+
+
+RedactionProfile = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+"""The name of a redaction profile: a named set of fields, versioned data of intake."""
+ProfileVersion = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$")]
+
+
+@event("intake", "disclosure", "recorded", 1)
+class DisclosureRecorded(EventData):
+    """A counsellor recorded a disclosure for a referral: its recipient (the referral's: a partner,
+    or a municipal window with its municipality) may read the fields of ``profile`` (as of
+    ``profile_version``) through intake's API until ``expires_at``, on ``legal_basis`` and for
+    ``purpose``. The detail itself never travels on the bus."""
+
+    disclosure_id: Id
+    referral_id: Id
+    case_id: Id
+    person_id: Id
+    legal_basis: LegalBasis
+    purpose: DisclosurePurpose
+    profile: RedactionProfile
+    profile_version: ProfileVersion
+    partner_id: Id | None = None
+    resource_id: Id | None = None
+    municipality_code: MunicipalityCode | None = None
+    expires_at: AwareDatetime
+    recorded_at: AwareDatetime
+
+
+@event("intake", "disclosure", "redeemed", 1)
+class DisclosureRedeemed(EventData):
+    """The recipient read a disclosure for the first time (every read is in intake's access log)."""
+
+    disclosure_id: Id
+    referral_id: Id
+    case_id: Id
+    redeemed_at: AwareDatetime
+
+
+@event("intake", "disclosure", "withdrawn", 1)
+class DisclosureWithdrawn(EventData):
+    """A counsellor withdrew a disclosure: its recipient can no longer read it."""
+
+    disclosure_id: Id
+    referral_id: Id
+    case_id: Id
+    reason: DisclosureWithdrawalReason
+    withdrawn_at: AwareDatetime

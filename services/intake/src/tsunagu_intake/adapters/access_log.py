@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlmodel import SQLModel, col, select
+from tsunagu_contracts.events.intake import DisclosurePurpose
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..domain.codes import Purpose
@@ -21,9 +22,10 @@ def log_read(
     record_type: str,
     record_id: str,
     person_id: str | None,
-    purpose: Purpose,
+    purpose: Purpose | DisclosurePurpose,
 ) -> None:
-    """Log one read; written with the unit of work, so a read that fails is not logged as made."""
+    """Log one read; written with the unit of work, so a read that fails is not logged as made.
+    A recipient's read of a disclosure is logged with the disclosure's purpose."""
     uow.append(
         _ACCESS_LOG,
         {

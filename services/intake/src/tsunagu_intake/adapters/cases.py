@@ -50,9 +50,13 @@ def search_cases(
     status: CaseStatus | None,
     risk_level: RiskLevel | None,
     limit: int,
+    only_case_ids: set[str] | None = None,
 ) -> list[Case]:
-    """Cases matching every criterion given, the most recently updated first."""
+    """Cases matching every criterion given (among ``only_case_ids`` when given), the most recently
+    updated first."""
     stmt = select(Case)
+    if only_case_ids is not None:
+        stmt = stmt.where(col(Case.id).in_(sorted(only_case_ids)))
     if user_number is not None or nickname_digests is not None:
         stmt = stmt.join(Person, col(Person.id) == col(Case.person_id))
         if user_number is not None:

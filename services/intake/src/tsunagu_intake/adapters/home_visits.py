@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..domain.codes import HomeVisitStatus
-from .tables import Case, HomeVisitRequest
+from .tables import HomeVisitRequest
 
 LIST_LIMIT = 500
 
@@ -49,12 +49,9 @@ def visits_granted(uow: UnitOfWork, person_id: str, fiscal_year: int) -> int:
 
 
 def known_to_municipality(uow: UnitOfWork, person_id: str, municipality_code: str) -> bool:
-    """Whether the municipality may name this person: one of its cases or requests is theirs."""
-    case = uow.session.exec(
-        select(Case.id).where(Case.person_id == person_id, Case.municipality_code == municipality_code)
-    ).first()
-    if case is not None:
-        return True
+    """Whether the municipality may name this person: it referred them before (one of its own
+    requests). A case filed under the municipality is not enough (the person may have phoned the
+    Tokyo line directly); a case a disclosure grants the municipality is checked by the caller."""
     request = uow.session.exec(
         select(HomeVisitRequest.id).where(
             HomeVisitRequest.person_id == person_id, HomeVisitRequest.municipality_code == municipality_code

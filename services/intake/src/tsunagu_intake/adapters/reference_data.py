@@ -9,6 +9,7 @@ from typing import Any
 
 from tsunagu_calendar import OpeningHours, load_opening_hours
 
+from ..domain.disclosures import RedactionProfiles, parse_profiles
 from ..domain.eligibility import EligibilityRuleSet, parse_rules
 from ..domain.triage import TriageWords
 from ..settings import IntakeSettings
@@ -37,4 +38,10 @@ def opening_hours(settings: IntakeSettings | None = None) -> tuple[OpeningHours,
 def triage_words(settings: IntakeSettings | None = None) -> TriageWords:
     return TriageWords.from_data(
         _json(settings.triage_words_file if settings else None, "triage_keywords.json")
+    )
+
+
+def redaction_profiles(settings: IntakeSettings | None = None) -> RedactionProfiles:
+    return parse_profiles(
+        _json(settings.redaction_profiles_file if settings else None, "redaction_profiles.json")
     )

@@ -7,7 +7,7 @@ person's own data key). Everything else is ids, codes, counts and times. Times a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -233,3 +233,53 @@ class AccessLogEntry(SQLModel, table=True):
     record_id: str = _id()
     person_id: str | None = _id(default=None, index=True)
     purpose: str = Field(sa_type=sa.String(32))
+
+
+class ReferralRecord(SQLModel, table=True):
+    """A referral of a case as intake learnt it from the partners service's events (ids, codes,
+    times). The recipient is known once the offer has arrived (``offered_at``); answers may arrive
+    before it, as each event type has its own consumer."""
+
+    __tablename__ = "intake_referral"
+
+    id: str = _id(primary_key=True)
+    case_id: str = _id(index=True)
+    person_id: str | None = _id(default=None)
+    partner_id: str | None = _id(default=None)
+    resource_id: str | None = _id(default=None)
+    municipality_code: str | None = Field(default=None, sa_type=sa.String(6))
+    support_kind: str | None = Field(default=None, sa_type=sa.String(32))
+    offered_at: datetime | None = _when(default=None)
+    accepted_at: datetime | None = _when(default=None)
+    declined_at: datetime | None = _when(default=None)
+    decline_reason: str | None = Field(default=None, sa_type=sa.String(32))
+    withdrawn_at: datetime | None = _when(default=None)
+    outcome: str | None = Field(default=None, sa_type=sa.String(16))
+    outcome_on: date | None = Field(default=None, sa_type=sa.Date())
+    outcome_reported_at: datetime | None = _when(default=None)
+
+
+class Disclosure(SQLModel, table=True):
+    """What a referral's recipient may read of a person: the fields of a redaction profile (as of
+    its version), on a legal basis, for a purpose, until ``expires_at``. The fields are read from
+    the vault when the recipient redeems it, so the person's erasure closes it at once."""
+
+    __tablename__ = "intake_disclosure"
+
+    id: str = _id(primary_key=True)
+    referral_id: str = _id(index=True)
+    case_id: str = _id(index=True)
+    person_id: str = _id(index=True)
+    legal_basis: str = Field(sa_type=sa.String(32))
+    purpose: str = Field(sa_type=sa.String(32))
+    profile: str = Field(sa_type=sa.String(32))
+    profile_version: str = Field(sa_type=sa.String(7))
+    partner_id: str | None = _id(default=None, index=True)
+    resource_id: str | None = _id(default=None)
+    municipality_code: str | None = Field(default=None, sa_type=sa.String(6), index=True)
+    recorded_at: datetime = _when()
+    recorded_by: str = Field(sa_type=sa.String(200))
+    expires_at: datetime = _when()
+    withdrawn_at: datetime | None = _when(default=None)
+    withdrawal_reason: str | None = Field(default=None, sa_type=sa.String(32))
+    first_redeemed_at: datetime | None = _when(default=None)

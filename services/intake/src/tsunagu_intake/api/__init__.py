@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import cases, consultations, escalations, home_visits, persons, reference, statistics, web
+from . import cases, consultations, disclosures, escalations, home_visits, persons, reference, statistics, web
 
 ROUTERS: list[APIRouter] = [
     consultations.router,
@@ -15,4 +15,5 @@ ROUTERS: list[APIRouter] = [
     statistics.router,
     reference.router,
     web.router,
+    disclosures.router,
 ]

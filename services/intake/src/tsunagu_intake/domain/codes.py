@@ -72,6 +72,13 @@ class TimelineKind(StrEnum):
     HOME_VISIT_REQUESTED = "home_visit_requested"
     CLOSED = "closed"
     PERSON_ERASED = "person_erased"
+    REFERRAL_OFFERED = "referral_offered"
+    REFERRAL_ACCEPTED = "referral_accepted"
+    REFERRAL_DECLINED = "referral_declined"
+    REFERRAL_WITHDRAWN = "referral_withdrawn"
+    REFERRAL_OUTCOME = "referral_outcome"
+    DISCLOSURE_RECORDED = "disclosure_recorded"
+    DISCLOSURE_WITHDRAWN = "disclosure_withdrawn"
 
 
 class Purpose(StrEnum):

@@ -83,4 +83,32 @@ ELIGIBILITY: dict[str, Rule] = {
 }
 """The refusal of each eligibility rule, by the rule's name in the data."""
 
+# -- referrals and disclosures ----------------------------------------------------------------------
+DISCLOSURE_NOT_FOUND = Rule("disclosure_not_found", 404, "No such disclosure.")
+OWN_PARTNER_ONLY = Rule("own_partner_only", 403, "Partner staff may only act for their own organisation.")
+"""Said alike whether the disclosure exists or not, so the answer never tells which."""
+REFERRAL_NOT_KNOWN = Rule(
+    "referral_not_known", 409, "Intake has not learnt of this referral yet. Try again shortly."
+)
+"""Intake learns referrals from the partners service's events: an offer made a moment ago may not
+have arrived yet. Retrying later succeeds once it has."""
+REFERRAL_OF_ANOTHER_CASE = Rule("referral_of_another_case", 422, "The referral is of another case.")
+REFERRAL_ENDED = Rule("referral_ended", 409, "The referral was declined or withdrawn.")
+UNKNOWN_REDACTION_PROFILE = Rule(
+    "unknown_redaction_profile", 422, "No redaction profile of this name is in force."
+)
+DISCLOSURE_EXPIRY_IN_PAST = Rule("disclosure_expiry_in_past", 422, "A disclosure cannot expire in the past.")
+DISCLOSURE_EXPIRY_TOO_FAR = Rule(
+    "disclosure_expiry_too_far", 422, "A disclosure cannot last longer than the programme allows."
+)
+DISCLOSURE_ALREADY_WITHDRAWN = Rule(
+    "disclosure_already_withdrawn", 409, "The disclosure was withdrawn already."
+)
+DISCLOSURE_WITHDRAWN = Rule("disclosure_withdrawn", 410, "The disclosure was withdrawn.")
+DISCLOSURE_EXPIRED = Rule("disclosure_expired", 410, "The disclosure has expired.")
+REFERRAL_DECLINED = Rule("referral_declined", 410, "The referral was declined: its disclosure is closed.")
+REFERRAL_WITHDRAWN = Rule("referral_withdrawn", 410, "The referral was withdrawn: its disclosure is closed.")
+LEGAL_BASIS_REQUIRED = "legal_basis_required"
+"""The validation error (``errors[].type``) of a disclosure without a legal basis."""
+
 RULES = RuleBook.of_module(globals())

@@ -20,13 +20,18 @@ from ..domain.cases import close_refusal
 from ..domain.codes import CaseFlag, CaseStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
 from ..domain.escalation import automatic_escalation
 from ..domain.identity import normal_user_number
-from ..domain.rules import CASE_NOT_FOUND, FLAG_EXPIRY_IN_PAST
+from ..domain.rules import FLAG_EXPIRY_IN_PAST
 from .case_records import changeable_case, current_flags, get_case
 from .commands import AddNote, AssessRisk, CaseSearch, CloseCase
 from .context import IntakeContext
 from .escalations import start_escalation
 from .persons import load_person, nickname_digests
-from .scope import check_visible, municipality_in_scope
+from .scope import (
+    cases_visible_to_municipality,
+    check_case_visible,
+    municipality_in_scope,
+    municipality_restricted,
+)
 from .views import (
     CaseClosure,
     CaseSummary,
@@ -84,28 +89,32 @@ def _escalations(uow: UnitOfWork, case_id: str) -> list[EscalationSummary]:
 
 
 def case_summary(ctx: IntakeContext, actor: Principal, case_id: str) -> CaseSummary:
-    """A case without personal data; municipality staff see their own municipality's only."""
+    """A case without personal data; municipality staff see only the cases their municipality
+    referred or a disclosure grants them."""
+    now = ctx.now()
     with ctx.reading() as uow:
-        case = case_store.find_case(uow, case_id)
-        check_visible(
-            actor, case.municipality_code if case else None, exists=case is not None, missing=CASE_NOT_FOUND
-        )
-        assert case is not None  # check_visible refuses a missing case
-        return _summary(uow, case, ctx.now(), detailed=True)
+        case = check_case_visible(uow, actor, case_store.find_case(uow, case_id), now)
+        return _summary(uow, case, now, detailed=True)
 
 
 def search_cases(ctx: IntakeContext, actor: Principal, query: CaseSearch) -> list[CaseSummary]:
-    """Cases matching every criterion; municipality staff search only their own municipality."""
+    """Cases matching every criterion; municipality staff search only the cases their municipality
+    referred or a disclosure grants them (and may not name another municipality)."""
+    restricted = municipality_restricted(actor)
     municipality = municipality_in_scope(actor, query.municipality_code)
     with ctx.reading() as uow:
+        visible: set[str] | None = None
+        if restricted:
+            visible = cases_visible_to_municipality(uow, municipality, ctx.now()) if municipality else set()
         cases = case_store.search_cases(
             uow,
             user_number=normal_user_number(query.user_number) if query.user_number else None,
             nickname_digests=nickname_digests(ctx.vault, query.nickname) if query.nickname else None,
-            municipality_code=municipality,
+            municipality_code=query.municipality_code,
             status=query.status,
             risk_level=query.risk_level,
             limit=query.limit,
+            only_case_ids=visible,
         )
         now = ctx.now()
         return [_summary(uow, c, now, detailed=False) for c in cases]

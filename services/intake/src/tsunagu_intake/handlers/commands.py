@@ -20,6 +20,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+from tsunagu_contracts.events.intake import DisclosurePurpose, DisclosureWithdrawalReason, LegalBasis
 from tsunagu_contracts.municipalities import TokyoCode
 from tsunagu_servicekit.wire import IsoDateTime, JsonInt
 
@@ -39,6 +41,7 @@ from ..domain.codes import (
     Triage,
     Urgency,
 )
+from ..domain.rules import LEGAL_BASIS_REQUIRED
 
 Uuid = Annotated[
     str,
@@ -267,3 +270,33 @@ class RequestHomeVisit(Command):
 
 class UpdateHomeVisitStatus(Command):
     status: HomeVisitStatus
+
+
+# -- disclosures -----------------------------------------------------------------------------------
+
+ProfileName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+
+
+class RecordDisclosure(Command):
+    """What a referral's recipient may read of the person: on which legal basis, for what, which
+    fields (a redaction profile), until when. The recipient is the referral's."""
+
+    referral_id: Uuid
+    legal_basis: LegalBasis = Field(
+        description="Without one nothing is disclosed: a body lacking it is refused (legal_basis_required)"
+    )
+    purpose: DisclosurePurpose
+    profile: ProfileName = Field(description="A redaction profile in force (GET /redaction-profiles)")
+    expires_at: IsoDateTime = Field(description="Until when the recipient may read it (UTC)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legal_basis_given(cls, data: Any) -> Any:
+        # The one refusal that names its rule among the schema's: a disclosure without a basis.
+        if isinstance(data, dict) and data.get("legal_basis") is None:
+            raise PydanticCustomError(LEGAL_BASIS_REQUIRED, "A disclosure needs a legal basis.")
+        return data
+
+
+class WithdrawDisclosure(Command):
+    reason: DisclosureWithdrawalReason

@@ -12,6 +12,7 @@ from tsunagu_servicekit.context import ServiceContext
 from ..adapters.login_lockout import LoginLockout
 from ..adapters.vault import Vault
 from ..adapters.web_logins import WebLogins
+from ..domain.disclosures import DEFAULT_MAX_DAYS, RedactionProfiles
 from ..domain.eligibility import EligibilityRuleSet
 from ..domain.sla import DEFAULT_REPLY_BUSINESS_DAYS
 from ..domain.statistics import DEFAULT_MIN_PERSONS
@@ -33,3 +34,5 @@ class IntakeContext(ServiceContext):
     reply_due_soon: timedelta = timedelta(hours=8)
     """*Due soon* is announced this long before a reply's deadline."""
     publication_min_persons: int = DEFAULT_MIN_PERSONS
+    redaction_profiles: RedactionProfiles
+    disclosure_max_days: int = DEFAULT_MAX_DAYS

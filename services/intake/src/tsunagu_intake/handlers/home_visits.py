@@ -12,7 +12,7 @@ from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import home_visits as request_store
-from ..adapters.cases import add_timeline_entry
+from ..adapters.cases import add_timeline_entry, cases_of_person
 from ..adapters.tables import Case, HomeVisitRequest, Person
 from ..adapters.vault import PersonCipher
 from ..domain.ages import age_band
@@ -23,7 +23,12 @@ from .commands import PersonDetails, RequestHomeVisit, UpdateHomeVisitStatus
 from .consultations import NewConsultation, receive_consultation
 from .context import IntakeContext
 from .persons import create_person, load_person
-from .scope import check_own_municipality, check_visible, municipality_in_scope
+from .scope import (
+    case_visible_to_municipality,
+    check_own_municipality,
+    check_visible,
+    municipality_in_scope,
+)
 from .views import HomeVisitView
 
 log = get_logger(__name__)
@@ -51,7 +56,7 @@ def request_home_visit(ctx: IntakeContext, actor: Principal, command: RequestHom
     now = ctx.now()
     rules = _rules_in_force(ctx, now.astimezone(TOKYO).date())
     with ctx.uow() as uow:
-        assessment = _assess(uow, command, rules, fiscal_year(now))
+        assessment = _assess(uow, command, rules, fiscal_year(now), now)
         person, cipher = _person_of_request(ctx, uow, command, now)
         received = receive_consultation(
             ctx,
@@ -83,12 +88,20 @@ def _rules_in_force(ctx: IntakeContext, day: date) -> EligibilityRules:
         refuse(NO_RULES_IN_FORCE)
 
 
-def _assess(uow: UnitOfWork, command: RequestHomeVisit, rules: EligibilityRules, fy: int) -> Assessment:
+def _assess(
+    uow: UnitOfWork, command: RequestHomeVisit, rules: EligibilityRules, fy: int, now: datetime
+) -> Assessment:
     """The request against the rules, with the visits the person was granted this fiscal year;
-    refused with the first rule it breaks. A municipality may name only a person it knows."""
+    refused with the first rule it breaks. A municipality may name only a person it referred
+    before or whose case a disclosure grants it."""
     granted = 0
     if command.person_id is not None:
-        if not request_store.known_to_municipality(uow, command.person_id, command.municipality_code):
+        municipality = command.municipality_code
+        known = request_store.known_to_municipality(uow, command.person_id, municipality) or any(
+            case_visible_to_municipality(uow, case.id, municipality, now)
+            for case in cases_of_person(uow, command.person_id)
+        )
+        if not known:
             refuse(OWN_MUNICIPALITY_ONLY)
         granted = request_store.visits_granted(uow, command.person_id, fy)
     assessment = assess(

@@ -6,12 +6,22 @@ carry ids, codes, counts and times. Times are aware: UTC, or Asia/Tokyo where th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from tsunagu_contracts.events.intake import DisclosurePurpose, DisclosureWithdrawalReason, LegalBasis
 
-from ..domain.codes import AgeBand, CaseStatus, Channel, Consulter, HomeVisitStatus, RiskLevel, Triage
+from ..domain.codes import (
+    AgeBand,
+    CaseFlag,
+    CaseStatus,
+    Channel,
+    Consulter,
+    HomeVisitStatus,
+    RiskLevel,
+    Triage,
+)
 from ..domain.sla import ReplyState
 
 
@@ -314,3 +324,66 @@ class OwnConsultation(View):
     triage: Triage
     body: str | None
     replies: list[ReplyView] = Field(default_factory=list)
+
+
+# -- disclosures -----------------------------------------------------------------------------------
+
+
+class DisclosureView(View):
+    """A disclosure without the personal data it opens: its basis, purpose, profile, recipient and
+    dates, and whether it can still be read (``unreadable_because`` names the rule when not)."""
+
+    disclosure_id: str
+    referral_id: str
+    case_id: str
+    legal_basis: LegalBasis
+    purpose: DisclosurePurpose
+    profile: str
+    profile_version: str
+    fields: list[str]
+    partner_id: str | None
+    resource_id: str | None
+    municipality_code: str | None
+    recorded_at: datetime
+    expires_at: datetime
+    withdrawn_at: datetime | None
+    withdrawal_reason: DisclosureWithdrawalReason | None
+    first_redeemed_at: datetime | None
+    unreadable_because: str | None
+
+
+class DisclosedFields(View):
+    """The fields of the redaction profile, and no other (absent when the profile does not name
+    them; null when the person has no such detail recorded)."""
+
+    nickname: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    age_band: AgeBand | None = None
+    residence_code: str | None = None
+    risk_level: RiskLevel | None = None
+    flags: list[CaseFlag] | None = None
+
+
+class RedeemedDisclosure(View):
+    """What the recipient reads: the profile's fields of the person, decrypted; the read is logged."""
+
+    disclosure_id: str
+    referral_id: str
+    case_id: str
+    legal_basis: LegalBasis
+    purpose: DisclosurePurpose
+    profile: str
+    profile_version: str
+    expires_at: datetime
+    fields: DisclosedFields
+
+
+class RedactionProfilesView(View):
+    """The redaction profiles in force today: each name with the fields it discloses."""
+
+    version: str
+    effective_from: date
+    profiles: dict[str, list[str]]

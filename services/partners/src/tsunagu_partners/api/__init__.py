@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import agreements, directory, network, offerings, partners, public, resources
+from . import agreements, directory, network, offerings, partners, public, referrals, resources
 
 ROUTERS: tuple[APIRouter, ...] = (
     partners.router,
@@ -12,6 +12,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     offerings.router,
     resources.router,
     network.router,
+    referrals.router,
     directory.router,
     public.router,
 )

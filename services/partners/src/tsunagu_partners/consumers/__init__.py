@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tsunagu_servicekit.messaging.consumer import Subscription
+from tsunagu_contracts.events.intake import PersonErased
+from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
+from ..handlers import referrals
 from ..handlers.context import PartnersContext
 
-# Nothing about a person is kept yet: referrals bring intake's PersonErased here.
 SUBSCRIPTIONS: list[Subscription[PartnersContext, Any]] = []
+
+# Referrals hold intake's pseudonymous person and case ids: an erasure unlinks them.
+SUBSCRIPTIONS.append(subscribe(PersonErased, referrals.on_person_erased))

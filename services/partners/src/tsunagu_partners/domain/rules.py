@@ -113,4 +113,20 @@ CAPACITY_WITHOUT_PLACE_TO_BELONG = Rule(
 )
 PLACES_EXCEED_CAPACITY = Rule("places_exceed_capacity", 422, "The places available exceed the capacity.")
 
+# -- referrals ---------------------------------------------------------------------------------
+# partner_not_active, own_partner_only and own_municipality_only (above) serve referrals too; the
+# 403s are said alike whether the record exists or not, so the answer never tells which.
+REFERRAL_NOT_FOUND = Rule("referral_not_found", 404, "No such referral.")
+REFERRAL_NOT_OFFERED = Rule("referral_not_offered", 409, "The referral is no longer awaiting an answer.")
+REFERRAL_NOT_ACCEPTED = Rule("referral_not_accepted", 409, "Only an accepted referral has an outcome.")
+REFERRAL_CLOSED = Rule(
+    "referral_closed", 409, "The referral is closed: declined, withdrawn or concluded with a final outcome."
+)
+REFERRAL_PERSON_ERASED = Rule(
+    "referral_person_erased", 410, "The person referred has been erased: the referral can no longer change."
+)
+OUTCOME_DATE_OUT_OF_RANGE = Rule(
+    "outcome_date_out_of_range", 422, "The outcome date must lie between the acceptance and today."
+)
+
 RULES = RuleBook.of_module(globals())

@@ -9,7 +9,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from tsunagu_contracts import ID_PATTERN
-from tsunagu_contracts.events.partners import AgreementEndReason, ResourceKind, SupportKind, SupportTarget
+from tsunagu_contracts.events.partners import (
+    AgreementEndReason,
+    ReferralDeclineReason,
+    ReferralOutcome,
+    ResourceKind,
+    SupportKind,
+    SupportTarget,
+)
 from tsunagu_contracts.municipalities import TokyoCode
 from tsunagu_servicekit.wire import IsoDate, JsonBool, JsonInt
 
@@ -325,3 +332,53 @@ class UpdatePlaces(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     places_available: JsonInt = Field(ge=0, le=10_000)
+
+
+# -- referrals -----------------------------------------------------------------------------------
+
+
+class PartnerRecipient(BaseModel):
+    """A partner organisation, which must be active."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["partner"]
+    partner_id: Uuid
+
+
+class WindowRecipient(BaseModel):
+    """A municipality's consultation window: the resource of the directory, with its municipality."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["municipal_window"]
+    resource_id: Uuid
+    municipality_code: TokyoCode
+
+
+class OfferReferral(BaseModel):
+    """Refer a case to a partner or a municipal window. Ids only: intake's pseudonymous case and
+    person ids; the detail the recipient needs is disclosed through intake."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: Uuid
+    person_id: Uuid
+    recipient: Annotated[PartnerRecipient | WindowRecipient, Field(discriminator="kind")]
+    support_kind: SupportKind
+
+
+class DeclineReferral(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ReferralDeclineReason
+
+
+class ReportOutcome(BaseModel):
+    """What came of an accepted referral, as of ``outcome_on`` (a Tokyo date, at the earliest the
+    day of the acceptance, at the latest today)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: ReferralOutcome
+    outcome_on: IsoDate

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from tsunagu_contracts.events.partners import AgreementEndReason, ResourceKind, SupportKind, SupportTarget
+from tsunagu_contracts.events.partners import (
+    AgreementEndReason,
+    ReferralDeclineReason,
+    ReferralOutcome,
+    ResourceKind,
+    SupportKind,
+    SupportTarget,
+)
 
 from ..domain.agreements import AgreementStatus, ApplicationStatus, AssessmentLevel
 from ..domain.directory import KIND_JA, Listing, PrintItem
 from ..domain.network import MeetingTopic, ParticipantKind, SupportBase
 from ..domain.offerings import AccessibilityCode
 from ..domain.partners import PartnerState
+from ..domain.referrals import RecipientKind, ReferralState
 from ..domain.resources import OutreachChannel, OutreachOutcome
 
 
@@ -341,3 +349,29 @@ class OfferingView(BaseModel):
     places_available: int | None
     updated_at: datetime
     places_updated_at: datetime | None
+
+
+class ReferralView(BaseModel):
+    """A referral as the API shows it: ids, codes and dates. ``case_id`` and ``person_id`` are null
+    once the person was erased (``person_erased``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    case_id: str | None
+    person_id: str | None
+    recipient_kind: RecipientKind
+    partner_id: str | None
+    resource_id: str | None
+    municipality_code: str | None
+    support_kind: SupportKind
+    state: ReferralState
+    offered_at: datetime
+    accepted_at: datetime | None
+    declined_at: datetime | None
+    decline_reason: ReferralDeclineReason | None
+    withdrawn_at: datetime | None
+    outcome: ReferralOutcome | None
+    outcome_on: date | None
+    outcome_reported_at: datetime | None
+    person_erased: bool

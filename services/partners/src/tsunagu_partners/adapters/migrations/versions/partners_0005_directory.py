@@ -1,7 +1,7 @@
 """Partners: the directory's printed editions (with what they print) and the distribution record.
 
 Revision ID: partners_0005_directory
-Revises: partners_0003_network
+Revises: partners_0004_referrals
 Create Date: 2026-12-03
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "partners_0005_directory"
-down_revision = "partners_0003_network"
+down_revision = "partners_0004_referrals"
 branch_labels = None
 depends_on = None
 

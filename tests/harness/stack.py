@@ -1,4 +1,4 @@
-"""Running intake and scheduling as real processes on a real nats-server, for the end-to-end tests.
+"""Running the services as real processes on a real nats-server, for the end-to-end tests.
 
 Each service runs as ``python -m tsunagu_<name>`` with its settings in the environment (as
 ``tsunagu up`` does), its own database, its own HTTP port and a JSON-lines traces file. Both share
@@ -36,8 +36,11 @@ AUTH = Authenticator(secret=JWT_SECRET, issuer="tsunagu-local", audience="tsunag
 SHINJUKU = "131041"
 
 
-def bearer(*roles: str, subject: str = "e2e-staff", municipality: str | None = None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {AUTH.issue(subject, roles, municipality=municipality)}"}
+def bearer(
+    *roles: str, subject: str = "e2e-staff", municipality: str | None = None, partner: str | None = None
+) -> dict[str, str]:
+    token = AUTH.issue(subject, roles, municipality=municipality, partner=partner)
+    return {"Authorization": f"Bearer {token}"}
 
 
 COUNSELLOR = bearer("counsellor", subject="e2e-counsellor")
@@ -216,6 +219,42 @@ def intake_and_scheduling(
         scheduling = ServiceProcess("scheduling", nats_url, scheduling_db, tmp_path, scheduling_env or {})
         with running(intake, scheduling), intake.client() as ic, scheduling.client() as sc:
             yield TwoServices(intake, scheduling, ic, sc)
+
+
+@dataclass
+class ThreeServices:
+    """Intake, scheduling and partners as processes, each on its own database, with a client each."""
+
+    intake: ServiceProcess
+    scheduling: ServiceProcess
+    partners: ServiceProcess
+    ic: httpx.Client
+    sc: httpx.Client
+    pc: httpx.Client
+
+    def spans(self) -> list[dict[str, Any]]:
+        return self.intake.spans() + self.scheduling.spans() + self.partners.spans()
+
+
+@contextmanager
+def intake_scheduling_and_partners(
+    nats_url: str, database_url: str, tmp_path: Path
+) -> Iterator[ThreeServices]:
+    """The three services on ``nats_url`` (scheduling and partners on databases of their own)."""
+    with (
+        second_database(database_url, tmp_path, "scheduling") as scheduling_db,
+        second_database(database_url, tmp_path, "partners") as partners_db,
+    ):
+        intake = ServiceProcess("intake", nats_url, database_url, tmp_path)
+        scheduling = ServiceProcess("scheduling", nats_url, scheduling_db, tmp_path)
+        partners = ServiceProcess("partners", nats_url, partners_db, tmp_path)
+        with (
+            running(intake, scheduling, partners),
+            intake.client() as ic,
+            scheduling.client() as sc,
+            partners.client() as pc,
+        ):
+            yield ThreeServices(intake, scheduling, partners, ic, sc, pc)
 
 
 def wait_until(

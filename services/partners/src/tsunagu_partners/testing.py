@@ -47,6 +47,26 @@ SELF_ASSESSMENT: list[dict[str, object]] = [
 """A self-assessment against the Support Guidelines that passes review."""
 
 
+def activation_steps(
+    name: str, municipality_code: str, effective_on: str
+) -> list[tuple[str, str, dict[str, object], int]]:
+    """The office's steps that make an organisation a partner, as ``(method, path, body, status)``:
+    register, apply, record the guideline training, sign an agreement in force from
+    ``effective_on``. ``{partner}`` in a path stands for the id the first step answers. A sync or
+    an async client, in-process or over the network, runs the same steps."""
+    return [
+        ("POST", "/partners", {"name": name, "municipality_code": municipality_code}, 201),
+        ("POST", "/partners/{partner}/application", {"self_assessment": SELF_ASSESSMENT}, 201),
+        (
+            "POST",
+            "/partners/{partner}/application/training",
+            {"completed_on": effective_on, "staff_count": 2, "course_code": "SG-GUIDELINES"},
+            200,
+        ),
+        ("POST", "/partners/{partner}/agreements", {"effective_on": effective_on}, 201),
+    ]
+
+
 async def active_partner(
     client: httpx.AsyncClient,
     *,
@@ -55,22 +75,14 @@ async def active_partner(
     effective_on: str,
     offering: dict[str, object] | None = None,
 ) -> str:
-    """An organisation taken through the office's steps to an agreement in force from
+    """An organisation taken through :func:`activation_steps` to an agreement in force from
     ``effective_on`` (on or before the service's today), with ``offering`` published when given;
-    its id. Every step goes through the API, as the office would take it."""
-
-    async def step(path: str, body: dict[str, object], expected: int) -> dict[str, object]:
-        response = await client.post(path, json=body, headers=SUPERVISOR)
-        assert response.status_code == expected, response.text
-        return dict(response.json())
-
-    partner = str(
-        (await step("/partners", {"name": name, "municipality_code": municipality_code}, 201))["id"]
-    )
-    await step(f"/partners/{partner}/application", {"self_assessment": SELF_ASSESSMENT}, 201)
-    training = {"completed_on": effective_on, "staff_count": 2, "course_code": "SG-GUIDELINES"}
-    await step(f"/partners/{partner}/application/training", training, 200)
-    await step(f"/partners/{partner}/agreements", {"effective_on": effective_on}, 201)
+    its id."""
+    partner = ""
+    for method, path, body, status in activation_steps(name, municipality_code, effective_on):
+        response = await client.request(method, path.format(partner=partner), json=body, headers=SUPERVISOR)
+        assert response.status_code == status, response.text
+        partner = partner or str(response.json()["id"])
     if offering is not None:
         response = await client.put(f"/partners/{partner}/offering", json=offering, headers=SUPERVISOR)
         assert response.status_code == 200, response.text

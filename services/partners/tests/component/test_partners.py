@@ -55,3 +55,15 @@ async def test_unknown_partners_and_wrong_roles_are_refused(service: PartnersSer
 
 async def test_migrated_schema_matches_the_tables(service: PartnersService) -> None:
     assert schema_drift(service.engine, "partners_") == []
+
+
+async def test_an_oversize_body_is_refused_before_it_is_read(service: PartnersService) -> None:
+    limit = service.runtime.settings.http_max_body_bytes
+    body = '{"name": "' + "あ" * limit + '"}'
+    response = await service.client.post(
+        "/partners", content=body.encode(), headers={**SUPERVISOR, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "あ" not in response.text
+    assert service.outbox_events() == []

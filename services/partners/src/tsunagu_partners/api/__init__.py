@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import agreements, directory, network, offerings, partners, public, resources
+from . import agreements, directory, network, offerings, partners, public, resources, sessions
 
 ROUTERS: tuple[APIRouter, ...] = (
     partners.router,
@@ -14,4 +14,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     network.router,
     directory.router,
     public.router,
+    sessions.router,
 )

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from tsunagu_servicekit.messaging.consumer import Subscription
+from tsunagu_contracts.events.scheduling import SessionPartnerRemoved, SessionScheduled
+from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
+from ..handlers import sessions
 from ..handlers.context import PartnersContext
 
 # Nothing about a person is kept yet: referrals bring intake's PersonErased here.
 SUBSCRIPTIONS: list[Subscription[PartnersContext, Any]] = []
+
+# Joint sessions: scheduling's sessions of kind joint_briefing, and the partners it takes off them.
+SUBSCRIPTIONS += [
+    subscribe(SessionScheduled, sessions.on_session_scheduled),
+    subscribe(SessionPartnerRemoved, sessions.on_partner_removed),
+]

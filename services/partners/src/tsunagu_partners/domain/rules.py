@@ -114,3 +114,17 @@ CAPACITY_WITHOUT_PLACE_TO_BELONG = Rule(
 PLACES_EXCEED_CAPACITY = Rule("places_exceed_capacity", 422, "The places available exceed the capacity.")
 
 RULES = RuleBook.of_module(globals())
+
+
+# -- joint briefing and consultation sessions (合同説明相談会) ------------------------------------
+
+JOINT_SESSION_NOT_FOUND = Rule(
+    "joint_session_not_found", 404, "No joint briefing and consultation session of that id is known."
+)
+JOINT_SESSION_STARTED = Rule(
+    "joint_session_started", 409, "The joint session has started: who takes part can no longer change."
+)
+ALREADY_PARTICIPATING = Rule(
+    "already_participating", 409, "The partner is registered for the joint session already."
+)
+NOT_PARTICIPATING = Rule("not_participating", 404, "The partner is not registered for the joint session.")

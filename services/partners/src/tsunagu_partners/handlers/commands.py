@@ -325,3 +325,14 @@ class UpdatePlaces(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     places_available: JsonInt = Field(ge=0, le=10_000)
+
+
+# -- joint briefing and consultation sessions (合同説明相談会) ------------------------------------
+
+
+class JoinSession(BaseModel):
+    """Register a partner for a joint session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: Uuid = Field(description="The partner organisation that takes part")

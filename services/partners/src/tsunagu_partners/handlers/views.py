@@ -13,6 +13,7 @@ from ..domain.network import MeetingTopic, ParticipantKind, SupportBase
 from ..domain.offerings import AccessibilityCode
 from ..domain.partners import PartnerState
 from ..domain.resources import OutreachChannel, OutreachOutcome
+from ..domain.sessions import ParticipationStatus
 
 
 class PartnerView(BaseModel):
@@ -342,3 +343,30 @@ class OfferingView(BaseModel):
     places_available: int | None
     updated_at: datetime
     places_updated_at: datetime | None
+
+
+# -- joint briefing and consultation sessions (合同説明相談会) ------------------------------------
+
+
+class ParticipationView(BaseModel):
+    """A partner's participation in a joint session."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    session_id: str
+    partner_id: str
+    status: ParticipationStatus
+    registered_at: datetime
+    withdrawn_at: datetime | None
+    removed_at: datetime | None
+    removal_reason: str | None
+
+
+class JointSessionView(BaseModel):
+    """A joint briefing and consultation session with the partners registered for it."""
+
+    id: str
+    starts_at: datetime
+    ends_at: datetime
+    partners: list[str] = Field(description="Ids of the partners registered, in the order they registered")

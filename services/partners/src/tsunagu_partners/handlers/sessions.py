@@ -86,7 +86,7 @@ def join(
         if store.registered(uow, session_id, partner_id) is not None:
             refuse(rules.ALREADY_PARTICIPATING)
         row = ParticipationRow(
-            id=ctx.new_id(),
+            id=ctx.ordered_id(),  # time-ordered: registrations at one instant keep their order
             session_id=session_id,
             partner_id=partner_id,
             status=ParticipationStatus.REGISTERED.value,

@@ -213,7 +213,9 @@ def agreement_signed(
     )
 
 
-def agreement_stopped(partner_id: str, how: str, *, at: datetime, ends_on: date | None = None) -> CloudEvent[Any]:
+def agreement_stopped(
+    partner_id: str, how: str, *, at: datetime, ends_on: date | None = None
+) -> CloudEvent[Any]:
     """``how``: ``suspended``, ``resumed``, ``ended`` or ``expired`` at ``at``."""
     agreement_id = new_uuid()
     data: EventData

@@ -5,6 +5,7 @@ that start after it (by the event's time), with ``SessionPartnerRemoved``."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 from tsunagu_scheduling.domain import rules
 from tsunagu_scheduling.testing import (
     COUNSELLOR,

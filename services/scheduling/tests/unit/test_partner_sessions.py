@@ -40,7 +40,8 @@ def test_standing_is_the_latest_change_whatever_the_order() -> None:
             date(2026, 4, 6),
         )
     ended = standing([*changes, Change(PartnerChange.ENDED, at(12))])
-    assert ended is not None and ended.standing == PartnerStanding.ENDED
+    assert ended is not None
+    assert ended.standing == PartnerStanding.ENDED
     assert not ended.active_on(date(2026, 4, 7))
     assert standing([]) is None
 
@@ -48,7 +49,8 @@ def test_standing_is_the_latest_change_whatever_the_order() -> None:
 def test_a_tie_goes_to_the_change_that_stops_the_partner() -> None:
     for order in permutations([Change(PartnerChange.RESUMED, at(3)), Change(PartnerChange.SUSPENDED, at(3))]):
         found = standing(order)
-        assert found is not None and found.standing == PartnerStanding.SUSPENDED
+        assert found is not None
+        assert found.standing == PartnerStanding.SUSPENDED
 
 
 def test_an_agreement_signed_ahead_is_active_from_its_first_day() -> None:
@@ -75,7 +77,8 @@ def test_registered_again_after_resumption_the_suspension_no_longer_applies() ->
     before = Participation(registered_at=at(1), starts_at=at(48))
     again = Participation(registered_at=at(10), starts_at=at(48))
     found = removal(before, changes)
-    assert found is not None and found.reason == Reason.AGREEMENT_SUSPENDED
+    assert found is not None
+    assert found.reason == Reason.AGREEMENT_SUSPENDED
     assert removal(again, changes) is None
 
 
@@ -83,7 +86,8 @@ def test_a_withdrawal_before_the_ending_is_not_a_removal() -> None:
     ended = Change(PartnerChange.ENDED, at(24))
     assert removal(Participation(at(1), at(48), withdrawn_at=at(12)), [ended]) is None
     found = removal(Participation(at(1), at(48), withdrawn_at=at(30)), [ended])
-    assert found is not None and found.effective_at == at(24)
+    assert found is not None
+    assert found.effective_at == at(24)
     assert status(at(30), at(24)) == ParticipationStatus.REMOVED
     assert status(at(12), None) == ParticipationStatus.WITHDRAWN
     assert status(None, None) == ParticipationStatus.PARTICIPATING
@@ -93,7 +97,8 @@ def test_of_several_endings_the_earliest_applies_in_any_order() -> None:
     endings = [Change(PartnerChange.SUSPENDED, at(5)), Change(PartnerChange.ENDED, at(7))]
     for order in permutations(endings):
         found = removal(Participation(at(1), at(48)), order)
-        assert found is not None and (found.reason, found.effective_at) == (Reason.AGREEMENT_SUSPENDED, at(5))
+        assert found is not None
+        assert (found.reason, found.effective_at) == (Reason.AGREEMENT_SUSPENDED, at(5))
 
 
 def test_an_expiry_takes_effect_when_the_term_ran_out_not_when_the_timer_noticed() -> None:
@@ -105,5 +110,6 @@ def test_an_expiry_takes_effect_when_the_term_ran_out_not_when_the_timer_noticed
     assert ending.known_at == at(0)
     early_morning = Participation(registered_at=at(-30), starts_at=at(-1))  # 6 April 08:00, before the scan
     found = removal(early_morning, [expired])
-    assert found is not None and found.reason == Reason.AGREEMENT_EXPIRED
+    assert found is not None
+    assert found.reason == Reason.AGREEMENT_EXPIRED
     assert ending_of(SIGNED) is None

@@ -8,10 +8,11 @@ test dependencies (``httpx``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from tsunagu_contracts import CloudEvent, new_event, new_event_id
+from tsunagu_calendar import TOKYO
+from tsunagu_contracts import CloudEvent, EventData, new_event, new_event_id
 from tsunagu_contracts.events.intake import (
     AgeBand,
     CaseClosed,
@@ -24,6 +25,17 @@ from tsunagu_contracts.events.intake import (
     PersonErased,
     RiskLevel,
     Urgency,
+)
+from tsunagu_contracts.events.partners import (
+    AgreementEnded,
+    AgreementEndReason,
+    AgreementExpired,
+    AgreementResumed,
+    AgreementSigned,
+    AgreementSuspended,
+    SessionParticipationRegistered,
+    SessionParticipationWithdrawn,
+    SupportKind,
 )
 from tsunagu_servicekit.testing import (
     ServiceRecipe,
@@ -174,5 +186,93 @@ def person_erased(
             erased_at=erased_at,
             basis=ErasureBasis.PERSON_REQUEST,
             case_ids=case_ids or [],
+        )
+    )
+
+
+# -- the partners service's events, as partners would publish them -------------------------------
+
+
+def agreement_signed(
+    partner_id: str, *, signed_at: datetime, effective_on: date | None = None, agreement_id: str | None = None
+) -> CloudEvent[Any]:
+    """A partner's agreement signed at ``signed_at``, in force from ``effective_on`` (that day by
+    default) for a year."""
+    start = effective_on or signed_at.astimezone(TOKYO).date()
+    return new_event(
+        AgreementSigned(
+            agreement_id=agreement_id or new_uuid(),
+            partner_id=partner_id,
+            agreement_number="PA-2026-0001",
+            template_version="2026.1",
+            effective_on=start,
+            ends_on=start.replace(year=start.year + 1) - timedelta(days=1),
+            support_kinds=[SupportKind.CONSULTATION],
+            signed_at=signed_at,
+        )
+    )
+
+
+def agreement_stopped(
+    partner_id: str, how: str, *, at: datetime, ends_on: date | None = None
+) -> CloudEvent[Any]:
+    """``how``: ``suspended``, ``resumed``, ``ended`` or ``expired`` at ``at``."""
+    agreement_id = new_uuid()
+    data: EventData
+    if how == "suspended":
+        data = AgreementSuspended(agreement_id=agreement_id, partner_id=partner_id, suspended_at=at)
+    elif how == "resumed":
+        data = AgreementResumed(agreement_id=agreement_id, partner_id=partner_id, resumed_at=at)
+    elif how == "ended":
+        data = AgreementEnded(
+            agreement_id=agreement_id,
+            partner_id=partner_id,
+            reason=AgreementEndReason.PARTNER_REQUEST,
+            ended_on=at.astimezone(TOKYO).date(),
+            ended_at=at,
+        )
+    elif how == "expired":
+        data = AgreementExpired(
+            agreement_id=agreement_id,
+            partner_id=partner_id,
+            ends_on=ends_on or at.astimezone(TOKYO).date() - timedelta(days=1),
+            expired_at=at,
+        )
+    else:
+        raise ValueError(how)
+    return new_event(data)
+
+
+def participation_registered(
+    partner_id: str, session_id: str, *, starts_at: datetime, registered_at: datetime, participation_id: str
+) -> CloudEvent[Any]:
+    return new_event(
+        SessionParticipationRegistered(
+            participation_id=participation_id,
+            session_id=session_id,
+            partner_id=partner_id,
+            starts_at=starts_at,
+            registered_at=registered_at,
+        )
+    )
+
+
+def participation_withdrawn(
+    partner_id: str,
+    session_id: str,
+    *,
+    starts_at: datetime,
+    registered_at: datetime,
+    withdrawn_at: datetime,
+    participation_id: str,
+) -> CloudEvent[Any]:
+    return new_event(
+        SessionParticipationWithdrawn(
+            participation_id=participation_id,
+            session_id=session_id,
+            partner_id=partner_id,
+            starts_at=starts_at,
+            registered_at=registered_at,
+            withdrawn_at=withdrawn_at,
         )
     )

@@ -42,6 +42,8 @@ __all__ = [
     "ReferralWithdrawn",
     "ResourceKind",
     "ResourceListed",
+    "SessionParticipationRegistered",
+    "SessionParticipationWithdrawn",
     "SupportKind",
     "SupportTarget",
 ]
@@ -320,3 +322,29 @@ class DirectoryPublished(EventData):
     partner_count: int = Field(ge=0)
     resource_count: int = Field(ge=0)
     published_at: AwareDatetime
+
+
+@event("partners", "session_participation", "registered", 1)
+class SessionParticipationRegistered(EventData):
+    """A partner registered to take part in one of scheduling's joint briefing and consultation
+    sessions (合同説明相談会). ``starts_at`` is the session's start as scheduling announced it, so a
+    consumer can place the participation in time without the session itself."""
+
+    participation_id: Id
+    session_id: Id
+    partner_id: Id
+    starts_at: AwareDatetime
+    registered_at: AwareDatetime
+
+
+@event("partners", "session_participation", "withdrawn", 1)
+class SessionParticipationWithdrawn(EventData):
+    """A partner withdrew from a joint session it had registered for. It carries what the
+    registration carried, so it can be applied before the registration has been seen."""
+
+    participation_id: Id
+    session_id: Id
+    partner_id: Id
+    starts_at: AwareDatetime
+    registered_at: AwareDatetime
+    withdrawn_at: AwareDatetime

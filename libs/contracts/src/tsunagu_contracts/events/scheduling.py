@@ -42,6 +42,8 @@ __all__ = [
     "ReviewPlacement",
     "ReviewUrgency",
     "SessionKind",
+    "SessionPartnerRemovalReason",
+    "SessionPartnerRemoved",
     "SessionRegistered",
     "SessionRegistrationCancelled",
     "SessionScheduled",
@@ -361,6 +363,29 @@ class _Registration(EventData):
     person_id: Id
     case_id: Id | None = None
     starts_at: AwareDatetime
+
+
+class SessionPartnerRemovalReason(StrEnum):
+    """Why scheduling took a partner off a joint session: its agreement with Tokyo stopped."""
+
+    AGREEMENT_ENDED = "agreement_ended"
+    AGREEMENT_EXPIRED = "agreement_expired"
+    AGREEMENT_SUSPENDED = "agreement_suspended"
+
+
+@event("scheduling", "session", "partner_removed", 1)
+class SessionPartnerRemoved(EventData):
+    """A partner organisation no longer takes part in a joint session that starts after its
+    agreement stopped (ended, expired or suspended). ``removed_at`` is when the agreement stopped,
+    as the partners service announced it, not when scheduling learnt of it: a replay removes the
+    same partners from the same sessions."""
+
+    participation_id: Id
+    session_id: Id
+    partner_id: Id
+    starts_at: AwareDatetime
+    reason: SessionPartnerRemovalReason
+    removed_at: AwareDatetime
 
 
 @event("scheduling", "session", "registered", 1)

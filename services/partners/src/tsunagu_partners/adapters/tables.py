@@ -273,3 +273,44 @@ class ErasedPersonRow(SQLModel, table=True):
 
     person_id: str = Field(sa_type=sa.String(36), primary_key=True)
     erased_at: datetime = Field(sa_type=UTCDateTime())
+
+
+# -- joint briefing and consultation sessions (合同説明相談会) ------------------------------------
+
+
+class JointSessionRow(SQLModel, table=True):
+    """A joint briefing and consultation session, as scheduling announced it (``SessionScheduled``
+    of kind ``joint_briefing``): only what partners need to take part in it."""
+
+    __tablename__ = "partners_joint_session"
+
+    id: str = Field(sa_type=sa.String(36), primary_key=True)
+    starts_at: datetime = Field(sa_type=UTCDateTime(), index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime())
+    announced_at: datetime = Field(sa_type=UTCDateTime())
+
+
+class ParticipationRow(SQLModel, table=True):
+    """A partner's registration for a joint session. At most one registered row per session and
+    partner (a partial unique index); a withdrawn or removed one stays as history."""
+
+    __tablename__ = "partners_session_participation"
+    __table_args__ = (
+        sa.Index(
+            "uq_partners_session_participation_registered",
+            "session_id",
+            "partner_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'registered'"),
+            postgresql_where=sa.text("status = 'registered'"),
+        ),
+    )
+
+    id: str = Field(sa_type=sa.String(36), primary_key=True)
+    session_id: str = Field(sa_type=sa.String(36), foreign_key="partners_joint_session.id", index=True)
+    partner_id: str = Field(sa_type=sa.String(36), foreign_key="partners_partner.id", index=True)
+    status: str = Field(sa_type=sa.String(16))
+    registered_at: datetime = Field(sa_type=UTCDateTime())
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    removal_reason: str | None = Field(default=None, sa_type=sa.String(32))

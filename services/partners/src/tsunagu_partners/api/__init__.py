@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import agreements, directory, network, offerings, partners, public, referrals, resources
+from . import agreements, directory, network, offerings, partners, public, referrals, resources, sessions
 
 ROUTERS: tuple[APIRouter, ...] = (
     partners.router,
@@ -15,4 +15,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     referrals.router,
     directory.router,
     public.router,
+    sessions.router,
 )

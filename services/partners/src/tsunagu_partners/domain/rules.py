@@ -130,3 +130,17 @@ OUTCOME_DATE_OUT_OF_RANGE = Rule(
 )
 
 RULES = RuleBook.of_module(globals())
+
+
+# -- joint briefing and consultation sessions (合同説明相談会) ------------------------------------
+
+JOINT_SESSION_NOT_FOUND = Rule(
+    "joint_session_not_found", 404, "No joint briefing and consultation session of that id is known."
+)
+JOINT_SESSION_STARTED = Rule(
+    "joint_session_started", 409, "The joint session has started: who takes part can no longer change."
+)
+ALREADY_PARTICIPATING = Rule(
+    "already_participating", 409, "The partner is registered for the joint session already."
+)
+NOT_PARTICIPATING = Rule("not_participating", 404, "The partner is not registered for the joint session.")

@@ -382,3 +382,14 @@ class ReportOutcome(BaseModel):
 
     outcome: ReferralOutcome
     outcome_on: IsoDate
+
+
+# -- joint briefing and consultation sessions (合同説明相談会) ------------------------------------
+
+
+class JoinSession(BaseModel):
+    """Register a partner for a joint session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    partner_id: Uuid = Field(description="The partner organisation that takes part")

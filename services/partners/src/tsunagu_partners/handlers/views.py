@@ -21,6 +21,7 @@ from ..domain.offerings import AccessibilityCode
 from ..domain.partners import PartnerState
 from ..domain.referrals import RecipientKind, ReferralState
 from ..domain.resources import OutreachChannel, OutreachOutcome
+from ..domain.sessions import ParticipationStatus
 
 
 class PartnerView(BaseModel):
@@ -375,3 +376,30 @@ class ReferralView(BaseModel):
     outcome_on: date | None
     outcome_reported_at: datetime | None
     person_erased: bool
+
+
+# -- joint briefing and consultation sessions (合同説明相談会) ------------------------------------
+
+
+class ParticipationView(BaseModel):
+    """A partner's participation in a joint session."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    session_id: str
+    partner_id: str
+    status: ParticipationStatus
+    registered_at: datetime
+    withdrawn_at: datetime | None
+    removed_at: datetime | None
+    removal_reason: str | None
+
+
+class JointSessionView(BaseModel):
+    """A joint briefing and consultation session with the partners registered for it."""
+
+    id: str
+    starts_at: datetime
+    ends_at: datetime
+    partners: list[str] = Field(description="Ids of the partners registered, in the order they registered")

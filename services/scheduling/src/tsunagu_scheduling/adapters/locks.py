@@ -32,3 +32,9 @@ def hold(session: Session, name: str) -> None:
     """Take the lock ``name`` until the session's transaction ends."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(name.encode())})
+
+
+PARTNER_SESSIONS = "tsunagu-scheduling:partner-sessions"
+"""Serialises the partners service's agreement changes with the participations they may take
+partners off: an ending and a registration handled at the same moment would each miss the other's
+uncommitted row, and the partner would stay on a session after its agreement stopped."""

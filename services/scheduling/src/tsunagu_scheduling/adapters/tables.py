@@ -296,3 +296,38 @@ class ErasedPerson(SQLModel, table=True):
 
     person_id: str = _id(primary_key=True)
     erased_at: datetime = _when()
+
+
+class PartnerChangeRow(SQLModel, table=True):
+    """A change of a partner organisation's agreement, as the partners service announced it
+    (signed, renewed, resumed, suspended, ended, expired). The log is all scheduling knows of
+    partners: who is active, and which endings take partners off joint sessions, are read from it
+    (``domain.partners``). One row per partner, time and change: a repeated event adds nothing."""
+
+    __tablename__ = "scheduling_partner_change"
+
+    partner_id: str = _id(primary_key=True)
+    changed_at: datetime = _when(primary_key=True)
+    change: str = _code(16, primary_key=True)
+    agreement_id: str = _id()
+    effective_on: date | None = Field(default=None, sa_type=sa.Date())
+    ends_on: date | None = Field(default=None, sa_type=sa.Date())
+
+
+class SessionPartner(SQLModel, table=True):
+    """A partner's participation in a joint session, from the partners service's events alone
+    (no reference to ``scheduling_group_session``: a replay of partners' stream rebuilds it in an
+    instance that does not hold the session). ``starts_at`` is the session's start as the event
+    carried it, which is what endings are measured against."""
+
+    __tablename__ = "scheduling_session_partner"
+
+    participation_id: str = _id(primary_key=True)
+    session_id: str = _id(index=True)
+    partner_id: str = _id(index=True)
+    starts_at: datetime = _when()
+    registered_at: datetime = _when()
+    withdrawn_at: datetime | None = _when(default=None)
+    removed_at: datetime | None = _when(default=None)
+    """When the agreement that took the partner off the session stopped."""
+    removal_reason: str | None = _code(default=None)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import appointments, calendars, group_sessions, home_visits, meetings, resources, reviews
+from . import (
+    appointments,
+    calendars,
+    group_sessions,
+    home_visits,
+    meetings,
+    resources,
+    reviews,
+    session_partners,
+)
 
 ROUTERS: list[APIRouter] = [
     resources.router,
@@ -14,4 +23,5 @@ ROUTERS: list[APIRouter] = [
     meetings.router,
     reviews.router,
     calendars.router,
+    session_partners.router,
 ]

@@ -10,9 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from tsunagu_contracts.events.intake import CaseClosed, CaseEscalated, HomeVisitRequested, PersonErased
+from tsunagu_contracts.events.partners import (
+    AgreementEnded,
+    AgreementExpired,
+    AgreementRenewed,
+    AgreementResumed,
+    AgreementSigned,
+    AgreementSuspended,
+    SessionParticipationRegistered,
+    SessionParticipationWithdrawn,
+)
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
-from ..handlers import closure, erasure, home_visits, reviews
+from ..handlers import closure, erasure, home_visits, reviews, session_partners
 from ..handlers.context import SchedulingContext
 
 SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
@@ -20,4 +30,13 @@ SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
     subscribe(CaseClosed, closure.on_case_closed),
     subscribe(HomeVisitRequested, home_visits.on_home_visit_requested),
     subscribe(PersonErased, erasure.on_person_erased),
+    # Partners in joint sessions: who is active, who takes part, and endings that take them off.
+    subscribe(AgreementSigned, session_partners.on_agreement_signed),
+    subscribe(AgreementRenewed, session_partners.on_agreement_renewed),
+    subscribe(AgreementResumed, session_partners.on_agreement_resumed),
+    subscribe(AgreementSuspended, session_partners.on_agreement_suspended),
+    subscribe(AgreementEnded, session_partners.on_agreement_ended),
+    subscribe(AgreementExpired, session_partners.on_agreement_expired),
+    subscribe(SessionParticipationRegistered, session_partners.on_participation_registered),
+    subscribe(SessionParticipationWithdrawn, session_partners.on_participation_withdrawn),
 ]

@@ -29,6 +29,7 @@ from ..domain import rules
 from ..domain.codes import CancellationReason, RegistrationStatus, SessionKind, channel_of_group_session
 from ..domain.seats import Full, Seat, decide, next_in_line
 from ..domain.slots import Span, at_tokyo, booking_problem, weekly_dates
+from . import session_partners
 from .booking import check_available, check_time, hold, load_room
 from .commands import CancelBooking, CreateGroupSession, CreateWeeklyGroupSessions, Register
 from .context import SchedulingContext
@@ -294,8 +295,10 @@ def listing(
             starts_from=starts_from,
             starts_before=starts_before,
         )
-        counts = group_sessions.counts(uow.session, [g.id for g in found])
-        return [GroupSessionView.of(g, counts.get(g.id)) for g in found]
+        ids = [g.id for g in found]
+        counts = group_sessions.counts(uow.session, ids)
+        partners = session_partners.participating(uow, ids)
+        return [GroupSessionView.of(g, counts.get(g.id), partners[g.id]) for g in found]
 
 
 def get(ctx: SchedulingContext, group_session_id: str) -> GroupSessionView:
@@ -304,7 +307,9 @@ def get(ctx: SchedulingContext, group_session_id: str) -> GroupSessionView:
         if group_session is None:
             refuse(rules.GROUP_SESSION_NOT_FOUND)
         return GroupSessionView.of(
-            group_session, group_sessions.counts(uow.session, [group_session.id]).get(group_session.id)
+            group_session,
+            group_sessions.counts(uow.session, [group_session.id]).get(group_session.id),
+            session_partners.participating(uow, [group_session.id])[group_session.id],
         )
 
 

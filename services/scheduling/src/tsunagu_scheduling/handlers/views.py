@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..adapters.tables import GroupSession, Meeting, Registration
+from ..adapters.tables import GroupSession, Meeting, Registration, SessionPartner
+from ..domain.partners import ParticipationStatus, PartnerStanding, status
 
 
 class View(BaseModel):
@@ -92,13 +93,22 @@ class GroupSessionView(View):
     room_id: str | None
     seats_taken: int = 0
     waitlisted: int = 0
+    partners: list[str] = []
+    """Ids of the partner organisations taking part (joint briefings), in the order they registered."""
 
     @classmethod
-    def of(cls, row: GroupSession, counts: dict[str, int] | None = None) -> GroupSessionView:
-        """The view of ``row`` with its registrations counted by status (none when not given)."""
+    def of(
+        cls, row: GroupSession, counts: dict[str, int] | None = None, partners: list[str] | None = None
+    ) -> GroupSessionView:
+        """The view of ``row`` with its registrations counted by status (none when not given) and
+        the partners taking part."""
         counts = counts or {}
         return cls.model_validate(row).model_copy(
-            update={"seats_taken": counts.get("registered", 0), "waitlisted": counts.get("waitlisted", 0)}
+            update={
+                "seats_taken": counts.get("registered", 0),
+                "waitlisted": counts.get("waitlisted", 0),
+                "partners": list(partners or []),
+            }
         )
 
 
@@ -182,3 +192,44 @@ class ReviewView(View):
 class FeedLinkView(BaseModel):
     path: str
     """Path and query of the private feed (append it to the service's address)."""
+
+
+class SessionPartnerView(BaseModel):
+    """A partner organisation's participation in a joint session, as partners' events made it."""
+
+    participation_id: str
+    session_id: str
+    partner_id: str
+    starts_at: datetime
+    status: ParticipationStatus
+    registered_at: datetime
+    withdrawn_at: datetime | None
+    removed_at: datetime | None
+    """When the agreement that took the partner off the session stopped."""
+    removal_reason: str | None
+
+    @classmethod
+    def of(cls, row: SessionPartner) -> SessionPartnerView:
+        return cls(
+            participation_id=row.participation_id,
+            session_id=row.session_id,
+            partner_id=row.partner_id,
+            starts_at=row.starts_at,
+            status=status(row.withdrawn_at, row.removed_at),
+            registered_at=row.registered_at,
+            withdrawn_at=row.withdrawn_at,
+            removed_at=row.removed_at,
+            removal_reason=row.removal_reason,
+        )
+
+
+class PartnerStandingView(BaseModel):
+    """A partner organisation as scheduling knows it from partners' events: ids and dates only."""
+
+    partner_id: str
+    standing: PartnerStanding
+    since: datetime
+    """The time of the change that put it there."""
+    active_from: date | None
+    active: bool
+    """Active today (Tokyo): an agreement signed ahead makes the partner active from its first day."""

@@ -17,6 +17,7 @@ from tsunagu_servicekit.eventlog import ExportedMessage
 from tsunagu_servicekit.testing import (
     ServiceRecipe,
     ServiceUnderTest,
+    export_streams,
     local_bearer,
     role_headers,
 )
@@ -97,26 +98,7 @@ async def stream_export(
     nats_url: str, streams: tuple[str, ...] = ("TSUNAGU_INTAKE", "TSUNAGU_SCHEDULING")
 ) -> list[ExportedMessage]:
     """Every message of the streams as exported event-log lines (what ``tsunagu events export`` writes)."""
-    import nats
-    from nats.js.errors import NotFoundError
-
-    nc = await nats.connect(nats_url)
-    out: list[ExportedMessage] = []
-    try:
-        js = nc.jetstream()
-        for stream in streams:
-            info = await js.stream_info(stream)
-            if not info.state.messages:
-                continue
-            for seq in range(info.state.first_seq, info.state.last_seq + 1):
-                try:
-                    msg = await js.get_msg(stream, seq)
-                except NotFoundError:
-                    continue
-                out.append(ExportedMessage.from_stream_msg(msg))
-    finally:
-        await nc.close()
-    return out
+    return await export_streams(nats_url, streams)
 
 
 # -- the database raw --------------------------------------------------------------------------

@@ -6,26 +6,19 @@ partner read some of them back), in half-width and
 full-width spellings. The service runs as its own process, as in production. Whatever it emits
 during the whole run — every NATS message with its subject and headers (a recorder on ``>``), every
 log line (its stdout and stderr, at DEBUG), every span (its traces file), every HTTP error body —
-is searched for the markers after folding width and unescaping JSON. The run includes failures
-(validation errors, malformed JSON, refused rules, a consumer failure dead-lettered, erasures) and a
-replay of the stream.
+is searched for the markers after folding width and unescaping JSON, HTML and percent-encoding;
+so is the test process's own output. The run includes failures (validation errors, malformed JSON,
+refused rules, a consumer failure dead-lettered, erasures) and a replay of the stream. The markers,
+the search and the captured process are the kit's (:mod:`tsunagu_servicekit.testing.canary`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import nats
 import pytest
 from tsunagu_contracts import CloudEvent, new_event, new_event_id
@@ -50,8 +43,8 @@ from tsunagu_intake.testing import (
     stream_export,
 )
 from tsunagu_servicekit.eventlog import write_jsonl
-from tsunagu_servicekit.natsserver import free_port
-from tsunagu_servicekit.testing import BusRecorder, replay_jsonl, wait_for
+from tsunagu_servicekit.testing import replay_jsonl, wait_for
+from tsunagu_servicekit.testing.canary import Markers, RecordingClient, assert_no_leaks, captured_service
 
 pytestmark = pytest.mark.slow
 
@@ -77,72 +70,19 @@ FIELDS = {
     "hv_notes": "HT",
     "bad": "XX",
 }
-_FULL_WIDTH = str.maketrans(
-    {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"}
-)  # ASCII to its full-width form
+MARKERS = Markers(FIELDS)
+"""``CNRY006NMｶﾅﾘｱ山田`` (half width, even consultations), ``ＣＮＲＹ００７ＮＭカナリア山田`` (odd)."""
+marker = MARKERS
 
-
-def marker(i: int, field: str) -> str:
-    """Unique per consultation and field; half-width (ASCII, ｶﾅﾘｱ) for even i, full-width for odd i."""
-    core = f"CNRY{i:03d}{FIELDS[field]}"
-    if i % 2 == 0:
-        return f"{core}ｶﾅﾘｱ山田"
-    return f"{core.translate(_FULL_WIDTH)}カナリア山田"
-
-
-def folded(text: str) -> str:
-    """Captured text with JSON escapes undone and width folded, so every spelling is found."""
-    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
-    return unicodedata.normalize("NFKC", text)
-
-
-def leaks(text: str) -> list[str]:
-    found = folded(text)
-    hits = re.findall(r"CNRY[0-9]{3}[A-Z]{2}", found, flags=re.IGNORECASE)
-    if "カナリア" in found:
-        hits.append("カナリア")
-    return sorted(set(hits))
-
-
-def service_env(database_url: str, nats_url: str, port: int, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TSUNAGU_INTAKE_")}
-    env.update(
-        {
-            "TSUNAGU_INTAKE_ENVIRONMENT": "test",
-            "TSUNAGU_INTAKE_DATABASE_URL": database_url,
-            "TSUNAGU_INTAKE_NATS_URL": nats_url,
-            "TSUNAGU_INTAKE_HTTP_PORT": str(port),
-            "TSUNAGU_INTAKE_DATA_DIR": str(tmp_path / "data"),
-            "TSUNAGU_INTAKE_JWT_SECRET": JWT_SECRET,
-            "TSUNAGU_INTAKE_VAULT_MASTER_KEY": MASTER_KEY,
-            "TSUNAGU_INTAKE_TRACES_FILE": str(tmp_path / "spans.jsonl"),
-            "TSUNAGU_INTAKE_LOG_LEVEL": "DEBUG",
-            "TSUNAGU_INTAKE_MAX_FAILURES": "2",
-            "TSUNAGU_INTAKE_RETRY_BASE_DELAY": "0.05",
-            "TSUNAGU_INTAKE_RETRY_MAX_DELAY": "0.1",
-            "TSUNAGU_INTAKE_RELAY_POLL_INTERVAL": "0.2",
-            "TSUNAGU_INTAKE_SLA_SCAN_INTERVAL": "0.5",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-class Run:
-    """The HTTP side of the run: every error body is kept for the search."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.error_bodies: list[str] = []
-        self.statuses: dict[int, int] = {}
-
-    async def call(self, method: str, path: str, expect: int, **kwargs: object) -> httpx.Response:
-        r = await self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
-        self.statuses[r.status_code] = self.statuses.get(r.status_code, 0) + 1
-        if r.status_code >= 400:
-            self.error_bodies.append(r.text + "\n" + "\n".join(f"{k}: {v}" for k, v in r.headers.items()))
-        assert r.status_code == expect, (method, path, r.status_code, r.text)
-        return r
+SETTINGS = {
+    "JWT_SECRET": JWT_SECRET,
+    "VAULT_MASTER_KEY": MASTER_KEY,
+    "MAX_FAILURES": "2",
+    "RETRY_BASE_DELAY": "0.05",
+    "RETRY_MAX_DELAY": "0.1",
+    "RELAY_POLL_INTERVAL": "0.2",
+    "SLA_SCAN_INTERVAL": "0.5",
+}
 
 
 def consultation_body(i: int) -> dict[str, object]:
@@ -218,16 +158,15 @@ def disclosure_body(referral_id: str) -> dict[str, object]:
     }
 
 
-async def disclose_when_known(run: Run, case_id: str, referral_id: str) -> str:
+async def disclose_when_known(run: RecordingClient, case_id: str, referral_id: str) -> str:
     """Record a disclosure once intake has learnt of the referral (409 referral_not_known until then)."""
     made: list[str] = []
 
     async def recorded() -> bool:
-        r = await run.client.post(
-            f"/cases/{case_id}/disclosures", json=disclosure_body(referral_id), headers=COUNSELLOR
+        r = await run.request(
+            "POST", f"/cases/{case_id}/disclosures", json=disclosure_body(referral_id), headers=COUNSELLOR
         )
         if r.status_code == 409:
-            run.error_bodies.append(r.text)
             assert r.json()["rule"] == "referral_not_known"
             return False
         assert r.status_code == 201, r.text
@@ -238,7 +177,7 @@ async def disclose_when_known(run: Run, case_id: str, referral_id: str) -> str:
     return made[0]
 
 
-async def scenario(run: Run, nats_url: str, tmp_path: Path) -> None:
+async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
     people: list[tuple[str, str, str]] = []
     for i in range(100):
         made = (
@@ -413,7 +352,7 @@ async def scenario(run: Run, nats_url: str, tmp_path: Path) -> None:
     await decline_referral(nats_url, referrals[21], people[21][1])
 
     async def declined_is_closed() -> bool:
-        r = await run.client.get(f"/disclosures/{disclosures[21]}/fields", headers=PARTNER_STAFF)
+        r = await run.request("GET", f"/disclosures/{disclosures[21]}/fields", headers=PARTNER_STAFF)
         return r.status_code == 410
 
     await wait_for(declined_is_closed, timeout=20, message="the declined referral's disclosure closed")
@@ -467,59 +406,26 @@ async def test_markers_never_leave_the_vault(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level("DEBUG")
-    port = free_port()
-    run: Run | None = None
-    out, err = tmp_path / "service.out", tmp_path / "service.err"
-    async with BusRecorder(nats_url) as bus:
-        with out.open("wb") as stdout, err.open("wb") as stderr:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tsunagu_intake"],
-                env=service_env(database_url, nats_url, port, tmp_path),
-                stdout=stdout,
-                stderr=stderr,
-            )
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+    async with captured_service("intake", nats_url, database_url, tmp_path, SETTINGS) as run:
+        await scenario(run.http, nats_url, tmp_path)
+        await run.bus.wait_for_count(1, "tsunagu.dlq.", timeout=20)
+        await run.bus.wait_for_count(100 + 10 + 10, "tsunagu.intake.consultation.received.v1")
 
-                async def ready() -> bool:
-                    assert proc.poll() is None, err.read_text()[-3000:]
-                    try:
-                        return (await client.get("/readyz")).status_code == 200
-                    except httpx.TransportError:
-                        return False
-
-                await wait_for(ready, timeout=30, interval=0.1, message="service ready")
-                run = Run(client)
-                await scenario(run, nats_url, tmp_path)
-                await bus.wait_for_count(1, "tsunagu.dlq.", timeout=20)
-                await bus.wait_for_count(100 + 10 + 10, "tsunagu.intake.consultation.received.v1")
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(proc.wait, 30)
-        await bus.flush()
-
-    logs = out.read_text(encoding="utf-8", errors="replace") + err.read_text(
-        encoding="utf-8", errors="replace"
-    )
-    spans = (tmp_path / "spans.jsonl").read_text(encoding="utf-8")
+    channels = run.channels()
+    logs, spans = channels["service log"], channels["spans"]
     captured_out, captured_err = capfd.readouterr()
-    here = captured_out + captured_err + caplog.text
+    channels["test process"] = captured_out + captured_err + caplog.text
 
     # The captures are real: the run was seen by every channel we search.
-    assert proc.returncode == 0, logs[-3000:]
+    assert run.service.returncode == 0, logs[-3000:]
     assert logs.count('"http.request"') > 200
     assert '"http.unhandled_exception"' not in logs
     assert "message dead-lettered" in logs
     assert len(spans.splitlines()) > 200
-    assert any(json.loads(line)["name"].startswith("POST /consultations") for line in spans.splitlines())
-    assert len(bus.matching("tsunagu.intake.")) > 250
-    assert len(bus.matching("tsunagu.dlq.")) >= 1
-    assert run is not None
-    assert {401, 403, 410, 422} <= set(run.statuses)
-    assert len(run.error_bodies) >= 20
+    assert any(name.startswith("POST /consultations") for name in run.service.span_names())
+    assert len(run.bus.matching("tsunagu.intake.")) > 250
+    assert len(run.bus.matching("tsunagu.dlq.")) >= 1
+    assert {401, 403, 410, 422} <= set(run.http.statuses)
+    assert len(run.http.error_bodies) >= 20
 
-    assert leaks("\n".join(run.error_bodies)) == [], "personal data in an error body"
-    assert leaks(bus.all_text()) == [], "personal data on the bus"
-    assert leaks(logs) == [], "personal data in the service's log"
-    assert leaks(spans) == [], "personal data in spans"
-    assert leaks(here) == [], "personal data in the test process's own output"
+    assert_no_leaks(MARKERS, channels)

@@ -1,6 +1,8 @@
-"""Test helpers of the service kit: waiting, recording the bus, replaying exported events, databases,
-a service under test (its runtime, an HTTP client, a settable clock, its outbox, delivering events),
-and the HTTP contract test (:func:`check_http_contract`, schemathesis against the OpenAPI document).
+"""Test helpers of the service kit: waiting, recording the bus, exporting and replaying events,
+databases, a service under test (its runtime, an HTTP client, a settable clock, its outbox,
+delivering events), and the HTTP contract test (:func:`check_http_contract`, schemathesis against
+the OpenAPI document). Canary tests of personal data (markers, the search, a service process with
+everything it emits captured) are in :mod:`tsunagu_servicekit.testing.canary`.
 
 The fixtures (``nats_server``, ``nats_url``, ``database_url``, ``replay_events``…) live in
 :mod:`tsunagu_servicekit.testing.plugin`, loaded by pytest automatically. The broker process
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from .contract import ContractFailure, ContractReport, check_http_contract
     from .databases import is_postgres, is_sqlite, schema_drift, temporary_postgres_database
     from .recorder import BusRecorder, RecordedMessage
-    from .replay import replay_jsonl
+    from .replay import export_streams, replay_jsonl
     from .service import (
         LOCAL_AUDIENCE,
         LOCAL_ISSUER,
@@ -49,6 +51,7 @@ __all__ = [
     "SettableClock",
     "auth_headers",
     "check_http_contract",
+    "export_streams",
     "http_client",
     "is_postgres",
     "is_sqlite",
@@ -75,6 +78,7 @@ _WHERE = {
     "temporary_postgres_database": ".databases",
     "schema_drift": ".databases",
     "replay_jsonl": ".replay",
+    "export_streams": ".replay",
     "ServiceUnderTest": ".service",
     "ServiceRecipe": ".service",
     "SettableClock": ".service",

@@ -1,4 +1,4 @@
-"""Replay an exported event log (see :mod:`tsunagu_servicekit.eventlog`) into JetStream."""
+"""Export streams as an event log and replay one (see :mod:`tsunagu_servicekit.eventlog`) into JetStream."""
 
 from __future__ import annotations
 
@@ -6,9 +6,31 @@ import asyncio
 from pathlib import Path
 
 import nats
-from nats.js.errors import NoStreamResponseError
+from nats.js.errors import NoStreamResponseError, NotFoundError
 
-from ..eventlog import read_jsonl
+from ..eventlog import ExportedMessage, read_jsonl
+
+
+async def export_streams(nats_url: str, streams: tuple[str, ...]) -> list[ExportedMessage]:
+    """Every message of ``streams``, stream by stream in sequence order, as exported event-log
+    lines (what ``tsunagu events export`` writes); deleted sequences are skipped."""
+    nc = await nats.connect(nats_url, name="tsunagu-export")
+    out: list[ExportedMessage] = []
+    try:
+        js = nc.jetstream()
+        for stream in streams:
+            info = await js.stream_info(stream)
+            if not info.state.messages:
+                continue
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                try:
+                    msg = await js.get_msg(stream, seq)
+                except NotFoundError:
+                    continue
+                out.append(ExportedMessage.from_stream_msg(msg))
+    finally:
+        await nc.close()
+    return out
 
 
 async def replay_jsonl(path: Path, nats_url: str, *, pace: float | None = None) -> int:

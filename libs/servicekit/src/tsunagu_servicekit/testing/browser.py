@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import httpx
 import pytest
@@ -51,9 +53,27 @@ def chromium_executable() -> str:
     pytest.skip(message)
 
 
+def _fontconfig(font_dirs: Sequence[str], workdir: Path) -> dict[str, str | float | bool]:
+    """The environment that makes Chromium find ``font_dirs`` besides the system's fonts."""
+    dirs = "".join(f"<dir>{escape(d)}</dir>" for d in font_dirs)
+    config = workdir / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include>{dirs}'
+        f"<cachedir>{escape(str(workdir / 'cache'))}</cachedir></fontconfig>",
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(config)}
+
+
 @asynccontextmanager
-async def browser_page(client: httpx.AsyncClient, *, locale: str = "ja-JP") -> AsyncIterator[Any]:
-    """A Playwright page whose requests to ``client``'s base URL are answered by ``client``."""
+async def browser_page(
+    client: httpx.AsyncClient, *, locale: str = "ja-JP", font_dirs: Sequence[str] = ()
+) -> AsyncIterator[Any]:
+    """A Playwright page whose requests to ``client``'s base URL are answered by ``client``.
+
+    ``font_dirs`` are added to the fonts Chromium finds (through fontconfig): a machine without
+    Japanese system fonts otherwise shows every kanji as a box in screenshots."""
     from playwright.async_api import Route, async_playwright
 
     executable = chromium_executable()
@@ -74,14 +94,18 @@ async def browser_page(client: httpx.AsyncClient, *, locale: str = "ja-JP") -> A
             status=response.status_code, headers=dict(response.headers), body=response.content
         )
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_FLAGS))
-        try:
-            context = await browser.new_context(locale=locale, base_url=origin)
-            await context.route("**/*", answer)
-            yield await context.new_page()
-        finally:
-            await browser.close()
+    with tempfile.TemporaryDirectory(prefix="tsunagu-fonts-") as workdir:
+        env = _fontconfig(font_dirs, Path(workdir)) if font_dirs else None
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=executable, args=list(CHROMIUM_FLAGS), env=env
+            )
+            try:
+                context = await browser.new_context(locale=locale, base_url=origin)
+                await context.route("**/*", answer)
+                yield await context.new_page()
+            finally:
+                await browser.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,15 @@ def test_the_template_is_rendered_completely(tmp_path: Path) -> None:
         new_service(workspace, scaffold)
 
 
+def test_a_long_description_is_wrapped_in_the_package_docstring(tmp_path: Path) -> None:
+    workspace = _workspace_copy(tmp_path / "ws")
+    description = "Partner organisations and their agreements, local resources, the municipal network. " * 2
+    new_service(workspace, ServiceScaffold("demo", entity="note", description=description))
+    package = (workspace / "services/demo/src/tsunagu_demo/__init__.py").read_text()
+    assert max(len(line) for line in package.splitlines()) <= 110
+    assert " ".join(package.split()) == f'"""Tsunagu demo: {description.strip()}"""'
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_generated_service_passes_its_tests_and_runs_under_up(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ import importlib.util
 import re
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -65,6 +66,10 @@ class ServiceScaffold:
             "{{ENTITY}}": self.entity.upper(),
             "{{entities}}": f"{self.entity}s",
             "{{description}}": self.description.replace('"', "'"),
+            # The package docstring, wrapped to the line length ruff allows.
+            "{{docstring}}": textwrap.fill(
+                f"Tsunagu {self.service}: " + self.description.replace('"', "'"), width=100
+            ),
             "{{port}}": str(self.port),
             "{{date}}": self.today.isoformat(),
         }

@@ -139,7 +139,10 @@ class Databases:
             path = self.workdir / f"{name}.db"
             path.unlink(missing_ok=True)
             return f"sqlite:///{path}"
-        database = f"tsunagu_bench_{name}"
+        # Named after the URL's database too: two runs against one server must not drop each
+        # other's databases.
+        owner = self.postgres.database or "postgres"
+        database = f"tsunagu_bench_{owner}_{name}"
         admin = sa.create_engine(self.postgres.set(database="postgres"), isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:

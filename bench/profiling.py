@@ -1,7 +1,8 @@
 """Where the kit's consumer spends its time: ``python -m bench.profiling [--variants]``.
 
-Profiles 3b (the kit consumer on SQLite) with cProfile: the event loop (main thread) and the worker
-thread that runs ``EventConsumer._process_sync``, printed separately. ``--variants`` then runs the
+Profiles 3b (the kit consumer on SQLite, or on PostgreSQL with ``--postgres URL``) with cProfile:
+the event loop (main thread) and the worker thread that runs ``EventConsumer._process_sync``,
+printed separately. ``--variants`` then runs the
 same measurement with the handler written three ways, to show what the shape of a handler costs:
 
 - ``appended``: the bench's handler, ``uow.append(table, row)`` (one ``executemany`` per batch);
@@ -35,7 +36,15 @@ from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from . import benchapp
 from .benchapp import CLOCK, MIGRATIONS, PINGED, REGISTRY, BenchPinged, effects, settings_for
-from .common import RAW_STREAM, RAW_SUBJECT, connect, ensure_stream, make_payloads, publish_pipelined
+from .common import (
+    RAW_STREAM,
+    RAW_SUBJECT,
+    Databases,
+    connect,
+    ensure_stream,
+    make_payloads,
+    publish_pipelined,
+)
 from .faststream_peer import plain_peer
 from .pipeline import consumer_throughput
 from .raw import fetch_ack_ceiling
@@ -79,9 +88,9 @@ VARIANTS: dict[str, Callable[..., Any]] = {
 }
 
 
-async def _consume(url: str, workdir: Path, n: int, name: str, handler: Any) -> dict[str, float]:
+async def _consume(url: str, databases: Databases, n: int, name: str, handler: Any) -> dict[str, float]:
     service = f"prof{abs(hash(name)) % 10**6}"
-    settings = settings_for(service, database_url=f"sqlite:///{workdir / (service + '.db')}", nats_url=url)
+    settings = settings_for(service, database_url=databases.fresh(service), nats_url=url)
     runtime = ServiceRuntime(
         Infrastructure(settings),
         None,
@@ -105,7 +114,7 @@ def _print(title: str, profile: cProfile.Profile, limit: int) -> None:
         print(out.getvalue().split("\n\n", 1)[-1].rstrip())
 
 
-async def _run(url: str, workdir: Path, n: int, variants: bool, limit: int) -> None:
+async def _run(url: str, databases: Databases, n: int, variants: bool, limit: int) -> None:
     nc = await connect(url, "bench-profiling")
     js = nc.jetstream()
     await ensure_streams(js)
@@ -124,7 +133,7 @@ async def _run(url: str, workdir: Path, n: int, variants: bool, limit: int) -> N
     EventConsumer._process_sync = profiled  # type: ignore[method-assign]
     loop = cProfile.Profile()
     loop.enable()
-    result = await _consume(url, workdir, n, "profiled", benchapp.handle_pinged)
+    result = await _consume(url, databases, n, "profiled", benchapp.handle_pinged)
     loop.disable()
     EventConsumer._process_sync = original  # type: ignore[method-assign]
     print(f"profiled run (cProfile slows it about 2x): {result['msgs_per_s']:,.0f} msg/s")
@@ -143,7 +152,7 @@ async def _run(url: str, workdir: Path, n: int, variants: bool, limit: int) -> N
     print(f"{'raw fetch(100) + ack (1b)':40s} {raw:>9,.0f} msg/s")
     print(f"{'FastStream one-message pull (2a)':40s} {peer:>9,.0f} msg/s")
     for name, handler in VARIANTS.items():
-        result = await _consume(url, workdir, n, name, handler)
+        result = await _consume(url, databases, n, name, handler)
         value = result["msgs_per_s"]
         print(
             f"{name:40s} {value:>9,.0f} msg/s  {value / raw:.2f}x raw (>= 0.4)  "
@@ -157,12 +166,19 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=20_000, help="events (default 20,000)")
     parser.add_argument("--variants", action="store_true", help="also measure handler shapes")
     parser.add_argument("--limit", type=int, default=25, help="rows per profile table")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=None,
+        help="profile the consumer on PostgreSQL (a fresh database per run on this server)",
+    )
     args = parser.parse_args()
     configure_logging(settings_for("bench", database_url="sqlite://", nats_url="nats://127.0.0.1:4222"))
     with tempfile.TemporaryDirectory(prefix="tsunagu-bench-prof-") as tmp:
         workdir = Path(tmp)
         with NatsServerProcess(store_dir=workdir / "nats", log_file=workdir / "nats-server.log") as server:
-            asyncio.run(_run(server.url, workdir, args.n, args.variants, args.limit))
+            databases = Databases(workdir, args.postgres)
+            asyncio.run(_run(server.url, databases, args.n, args.variants, args.limit))
 
 
 if __name__ == "__main__":

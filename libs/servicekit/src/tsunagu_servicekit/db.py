@@ -136,7 +136,9 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
                 "timeout": 30,
                 "factory": _connection_class(_TransactionLock()),
             },
-            pool_pre_ping=True,
+            # No pre-ping: a file has no server to vanish, and the ping's round trip through the
+            # driver (a GIL release and re-acquisition) was on every transaction's path.
+            pool_pre_ping=False,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin)

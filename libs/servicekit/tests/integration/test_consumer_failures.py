@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import nats
 import pytest
@@ -114,31 +115,70 @@ async def test_restarts_during_a_database_outage_spend_nothing(nats_url: str, da
 
 
 async def test_a_stop_hands_work_to_the_other_replica_at_once(nats_url: str, database_url: str) -> None:
-    # A holds a 2-second batch and has a pull request open behind it; B waits. AckWait is 30 s:
-    # a message handed back into A's own open request would be stranded until then.
-    def replica(**extra: object) -> ServiceRuntime[None]:
-        settings = fast_settings(SERVICE, database_url, nats_url, consumer_batch=100, **extra)
+    # A has a slow message in hand, 4 more queued behind it and its pull request still open for
+    # more; B starts after, so its request waits behind A's at the server. A stop must end A's
+    # request before it hands the 4 back: a message naked into a request that is still open goes
+    # straight back to A, which is stopping, and is stranded there until AckWait (30 s). So B must
+    # get all 5 within a bound far below that.
+    def replica(url: str, **extra: object) -> ServiceRuntime[None]:
+        settings = fast_settings(SERVICE, url, nats_url, consumer_batch=10, **extra)
         return build_runtime(settings, consume=True)
 
-    a, b = replica(stop_grace=0.5), replica()
+    # SQLite is one process per file, so B has a file of its own (sharing A's, B's start would
+    # wait for A's transaction to end, and A's queue would be gone by then); on PostgreSQL the
+    # replicas share their database, as they do in production.
+    parsed = sa.make_url(database_url)
+    b_url = (
+        parsed.set(database=str(Path(parsed.database or "").with_name("replica-b.db"))).render_as_string()
+        if parsed.get_backend_name() == "sqlite"
+        else database_url
+    )
+    a, b = replica(database_url, stop_grace=0.3), replica(b_url)
+    await asyncio.to_thread(b.migrate)  # B starts quickly while A still has the slow message
     await a.start()
     try:
-        await publish(nats_url, *(Pinged(ping_id=new_event_id(), n=n, sleep_ms=20) for n in range(100)))
+        await publish(nats_url, Pinged(ping_id=new_event_id(), n=0, sleep_ms=3000))
+        pull = a.consumers[0]._pull
+        assert pull is not None
 
-        async def a_holds_all() -> bool:
-            return (await consumer_info(a)).num_ack_pending >= 50
+        async def a_has_it_in_hand() -> bool:
+            return (await consumer_info(a)).num_ack_pending == 1 and pull.queue.empty()
 
-        await wait_for(a_holds_all, timeout=10, message="replica A holding the batch")
+        await wait_for(a_has_it_in_hand, timeout=10, message="A handling the slow message")
+        await publish(nats_url, *(Pinged(ping_id=new_event_id(), n=n) for n in range(1, 5)))
+
+        async def a_queued_them_and_asks_for_more() -> bool:
+            info = await consumer_info(a)
+            return pull.queue.qsize() == 4 and info.num_waiting == 1
+
+        await wait_for(a_queued_them_and_asks_for_more, timeout=10, message="A queueing 4, its request open")
         await b.start()
+
+        async def b_waits_behind_a() -> bool:
+            return (await consumer_info(b)).num_waiting >= 2
+
+        await wait_for(b_waits_behind_a, timeout=10, message="B's pull request waiting behind A's")
+        assert pull.queue.qsize() == 4  # still not started when the stop begins
+
+        # Over loopback A's stop ends its requests within microseconds, mostly before the broker
+        # gets to redeliver anything A handed back; over a network it does not. Ending them takes
+        # a while here too, so whatever A hands back before its requests end lands in them.
+        end_requests = pull.stop
+
+        async def end_requests_slowly() -> None:
+            await asyncio.sleep(0.3)
+            await end_requests()
+
+        pull.stop = end_requests_slowly  # type: ignore[method-assign]
         await a.stop()
         assert a.consumers == []
-        await wait_for(effects_reach(b, 100), timeout=10, message="all 100 effects after A stopped")
+        await wait_for(effects_reach(b, 5), timeout=10, message="all 5 effects after A stopped")
 
         async def all_acked() -> bool:
             return (await consumer_info(b)).num_ack_pending == 0
 
         await wait_for(all_acked, timeout=10, message="every message acknowledged")
-        assert effect_count(b) == 100
+        assert effect_count(b) == 5
     finally:
         await a.stop()
         await b.stop()

@@ -18,9 +18,10 @@ Failure policy (architecture §4, ADR 0001):
   the good ones around it;
 - a dead letter retried for another consumer (``Tsunagu-Dlq-Retry-For``) is acknowledged unread.
 Every message from arrival to settlement is kept alive with ``in_progress`` by the pull loop, and
-prefetch is bounded to one batch, so none runs out of AckWait in our hands. A stop ends the pull
-requests first, hands back what was not started, gives the batch in hand ``stop_grace`` to finish
-and hands it back with a delay if it does not.
+prefetch is bounded to one batch, so none runs out of AckWait in our hands. A committed batch's acks
+go out while the next batch's transaction runs. A stop ends the pull requests first, hands back
+what was not started, gives the batch in hand ``stop_grace`` to finish and hands it back with a
+delay if it does not, and lets committed batches finish acking.
 Nothing is acked before its effect is committed; nothing is dropped without a dead letter.
 """
 
@@ -208,6 +209,7 @@ class EventConsumer(Generic[C]):
         self._pull: PullLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._current: asyncio.Task[None] | None = None
+        self._settling: set[asyncio.Task[None]] = set()
         self.processed = 0
 
     @property
@@ -256,7 +258,8 @@ class EventConsumer(Generic[C]):
 
     async def stop(self) -> None:
         """End the pull requests, hand back what was not started, let the batch in hand finish
-        (or hand it back after ``stop_grace``), then stop keeping messages alive."""
+        (or hand it back after ``stop_grace``), let committed batches finish settling, then stop
+        keeping messages alive."""
         pull, self._pull = self._pull, None
         if pull is not None:
             await pull.stop()
@@ -278,6 +281,9 @@ class EventConsumer(Generic[C]):
             except asyncio.CancelledError:
                 pass
             self._task = None
+        if self._settling:
+            # Committed batches whose acks are on their way: nothing left but sending them.
+            await asyncio.wait(set(self._settling), timeout=self.policy.stop_grace)
         if pull is not None:
             await pull.close()
 
@@ -289,7 +295,9 @@ class EventConsumer(Generic[C]):
             while len(batch) < self.policy.batch and not queue.empty():
                 batch.append(queue.get_nowait())
             pull.wake()  # room for the next batch while this one is processed
-            self._current = asyncio.create_task(self.process(batch), name=f"batch:{self.name}")
+            self._current = asyncio.create_task(
+                self._process(batch, pull, settle_later=True), name=f"batch:{self.name}"
+            )
             try:
                 await asyncio.shield(self._current)
             except asyncio.CancelledError:
@@ -314,6 +322,13 @@ class EventConsumer(Generic[C]):
 
     async def process(self, msgs: list[Msg]) -> None:
         """Process a batch of delivered messages to the end: each acked, naked or dead-lettered."""
+        await self._process(msgs, self._pull, settle_later=False)
+
+    async def _process(self, msgs: list[Msg], pull: PullLoop | None, *, settle_later: bool) -> None:
+        """``settle_later``: once the batch has its verdicts, its acks go out in a task of their own
+        while the loop starts the next batch's transaction. The worker thread then spends the
+        event loop's settling time in the database (where it holds no GIL) instead of waiting for
+        it: a batch's acks were a tenth of its time, in series with everything else."""
         items = [_Item(msg=m, attempts=m.metadata.num_delivered) for m in msgs]
         unavailable_for = 0
         while True:
@@ -321,7 +336,13 @@ class EventConsumer(Generic[C]):
             await asyncio.to_thread(self._process_sync, items)
             HANDLER_SECONDS.labels(consumer=self.name).observe(time.perf_counter() - started)
             waiting = [i for i in items if i.outcome is Outcome.UNAVAILABLE]
-            await self._settle([i for i in items if i.outcome is not Outcome.UNAVAILABLE])
+            decided = [i for i in items if i.outcome is not Outcome.UNAVAILABLE]
+            if settle_later and not waiting:
+                task = asyncio.create_task(self._settle_or_hand_back(pull, decided))
+                self._settling.add(task)
+                task.add_done_callback(self._settling.discard)
+                return
+            await self._settle(decided, pull)
             if not waiting:
                 return
             unavailable_for += 1
@@ -495,7 +516,16 @@ class EventConsumer(Generic[C]):
             item.outcome = Outcome.PROCESSED if processed else Outcome.DUPLICATE
 
     # -- settling (event loop) --------------------------------------------------------------
-    async def _settle(self, items: list[_Item]) -> None:
+    async def _settle_or_hand_back(self, pull: PullLoop | None, items: list[_Item]) -> None:
+        try:
+            await self._settle(items, pull)
+        except Exception as exc:  # a bug in settling: never leave a message held and unsettled
+            log.error("consumer settling failed", consumer=self.name, error=type(exc).__name__)
+            if pull is not None:
+                # An ack already sent stands: the broker ignores a later nak of the same delivery.
+                await self._hand_back(pull, [i.msg for i in items], delay=self.policy.retry_base)
+
+    async def _settle(self, items: list[_Item], pull: PullLoop | None = None) -> None:
         counts: dict[str, int] = {}
         for item in items:
             outcome = item.outcome
@@ -517,8 +547,8 @@ class EventConsumer(Generic[C]):
                 await item.msg.nak(delay=delay)
             elif outcome is Outcome.DEAD:
                 outcome = await self._dead_letter(item)
-            if self._pull is not None:
-                self._pull.release(item.msg)
+            if pull is not None:
+                pull.release(item.msg)
             counts[outcome.value] = counts.get(outcome.value, 0) + 1
         for value, n in counts.items():
             MESSAGES_CONSUMED.labels(consumer=self.name, outcome=value).inc(n)

@@ -58,8 +58,34 @@ def to_partner(partner_id: str) -> dict[str, str]:
     return {"kind": "partner", "partner_id": partner_id}
 
 
-def to_window(code: str = SHINJUKU) -> dict[str, str]:
-    return {"kind": "municipal_window", "resource_id": new_event_id(), "municipality_code": code}
+async def to_window(
+    service: PartnersService, code: str = SHINJUKU, kind: str = "municipal_window"
+) -> dict[str, str]:
+    """A listed resource of ``code`` (a municipal window unless ``kind`` says otherwise) as a recipient."""
+    body = {
+        "kind": kind,
+        "name": f"相談窓口{code}{kind}",
+        "municipality_code": code,
+        "support_kinds": ["consultation"],
+        "targets": ["person", "family"],
+        "publication_consented": False,
+    }
+    listed = await service.client.post("/resources", json=body, headers=SUPERVISOR)
+    assert listed.status_code == 201, listed.text
+    return {"kind": "municipal_window", "resource_id": listed.json()["id"], "municipality_code": code}
+
+
+async def test_a_referral_to_anything_but_a_listed_window_of_that_municipality_is_refused(
+    service: PartnersService,
+) -> None:
+    before = service.counts()
+    unknown = {"kind": "municipal_window", "resource_id": new_event_id(), "municipality_code": SHINJUKU}
+    elsewhere = {**(await to_window(service, NERIMA)), "municipality_code": SHINJUKU}
+    not_a_window = await to_window(service, SHINJUKU, kind="npo")
+    for recipient in (unknown, elsewhere, not_a_window):
+        r = await service.client.post("/referrals", json=offer_body(recipient), headers=COUNSELLOR)
+        assert (r.status_code, r.json()["rule"]) == (404, "window_not_found")
+    assert service.counts()["partners_referral"] == before["partners_referral"]
 
 
 async def test_an_offer_accepted_and_its_outcome_reported_are_announced_with_ids_only(
@@ -147,8 +173,8 @@ async def test_municipality_staff_act_on_referrals_to_their_own_windows_only(
     service: PartnersService,
 ) -> None:
     a = await partner(service, "NPO法人シー")
-    to_shinjuku = await offer(service, to_window(SHINJUKU))
-    to_nerima = await offer(service, to_window(NERIMA))
+    to_shinjuku = await offer(service, await to_window(service, SHINJUKU))
+    to_nerima = await offer(service, await to_window(service, NERIMA))
     to_partner_a = await offer(service, to_partner(a))
     shinjuku = municipality_staff_of(SHINJUKU)
 
@@ -261,7 +287,7 @@ async def test_erasure_forgets_the_person_keeps_the_counts_and_stops_the_referra
     a = await partner(service, "NPO法人ジー")
     person, case = new_event_id(), new_event_id()
     first = await offer(service, to_partner(a), person_id=person, case_id=case)
-    second = await offer(service, to_window(), person_id=person, case_id=case)
+    second = await offer(service, await to_window(service), person_id=person, case_id=case)
     other = await offer(service, to_partner(a))
     await service.client.post(f"/referrals/{first['id']}/accept", headers=partner_staff_of(a))
     service.new_events()

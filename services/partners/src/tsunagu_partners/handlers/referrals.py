@@ -16,13 +16,14 @@ from tsunagu_contracts.events.partners import (
     ReferralOutcome,
     ReferralOutcomeReported,
     ReferralWithdrawn,
+    ResourceKind,
 )
 from tsunagu_servicekit.errors import Rule, refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import partners
+from ..adapters import partners, resources
 from ..adapters import referrals as store
 from ..adapters.tables import ReferralRow
 from ..domain import rules
@@ -113,10 +114,13 @@ def offer_referral(ctx: PartnersContext, actor: Principal, command: OfferReferra
                 None,
             )
         else:
-            # For the integrator: the directory of local resources lives on another branch. Once it
-            # is here, refuse a resource_id that is not a listed municipal window of this
-            # municipality_code (a rule such as `window_not_found`, 404) right here. Until then the
-            # schema checks the code is one of Tokyo's 62 and the id is a UUID.
+            window = resources.find_resource(uow, recipient.resource_id)
+            if (
+                window is None
+                or window.kind != ResourceKind.MUNICIPAL_WINDOW
+                or window.municipality_code != recipient.municipality_code
+            ):
+                refuse(rules.WINDOW_NOT_FOUND)
             kind, partner_id = RecipientKind.MUNICIPAL_WINDOW, None
             resource_id, municipality = recipient.resource_id, recipient.municipality_code
         row = ReferralRow(

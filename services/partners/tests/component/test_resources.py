@@ -348,6 +348,15 @@ async def test_recruiting_a_resource_makes_a_linked_candidate_once(service: Part
     assert (await service.client.get(f"/partners/{partner['id']}", headers=COUNSELLOR)).json()[
         "resource_id"
     ] == place
+    # An update that leaves the link out keeps it.
+    updated = await service.client.put(
+        f"/resources/{place}",
+        json=resource(name="ＮＰＯ法人　居場所", targets=["family"]),
+        headers=SUPERVISOR,
+    )
+    assert updated.status_code == 200, updated.text
+    assert (updated.json()["partner_id"], updated.json()["targets"]) == (partner["id"], ["family"])
+    service.new_events()
 
     same_name = await listed(service, resource(kind="npo", name="npo法人 居場所"))
     municipal = await listed(service, window())

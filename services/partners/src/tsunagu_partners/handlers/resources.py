@@ -162,8 +162,9 @@ def _visible_resource(uow: UnitOfWork, actor: Actor, resource_id: str) -> Resour
 def update_resource(
     ctx: PartnersContext, principal: Principal, resource_id: str, command: ListResource
 ) -> ResourceView:
-    """Replace a resource's entry and announce the change. Municipality staff may change only their
-    own municipality's windows, and may not make one into anything else."""
+    """Replace a resource's entry and announce the change (a partner it is linked to stays linked
+    when ``partner_id`` is left out). Municipality staff may change only their own municipality's
+    windows, and may not make one into anything else."""
     actor = actor_of(principal)
     hours = _check_command(ctx, actor, command)
     with ctx.uow() as uow:
@@ -171,7 +172,12 @@ def update_resource(
         check(maintenance_refusal(actor, ResourceKind(row.kind), row.municipality_code))
         if command.partner_id is not None and partners.find_partner(uow, command.partner_id) is None:
             refuse(rules.RESOURCE_PARTNER_UNKNOWN)
-        for column, value in _fields(command, hours).items():
+        fields = _fields(command, hours)
+        if command.partner_id is None:
+            # A link made by recruitment stays unless another partner is named: a client that
+            # leaves the field out must not unlink a partner from its resource.
+            del fields["partner_id"]
+        for column, value in fields.items():
             setattr(row, column, value)
         row.updated_at = ctx.now()
         resources.add_resource(uow, row)

@@ -16,6 +16,7 @@ from tsunagu_partners.testing import (
     COUNSELLOR,
     SUPERVISOR,
     PartnersService,
+    active_partner,
     municipality_staff_of,
     partner_staff_of,
 )
@@ -25,16 +26,16 @@ SHINJUKU, NERIMA = "131041", "131202"
 
 
 async def partner(service: PartnersService, name: str, *, active: bool = True) -> str:
-    made = await service.client.post("/partners", json={"name": name}, headers=SUPERVISOR)
-    assert made.status_code == 201, made.text
-    partner_id: str = made.json()["id"]
+    """A partner organisation, made active through the office's steps unless ``active`` is false;
+    the events of those steps are drained, as these tests look at what referrals raise."""
     if active:
-        # The agreement lifecycle that activates a partner is its own use case; here the state is set.
-        with service.context.uow() as uow:
-            row = partners.find_partner(uow, partner_id)
-            assert row is not None
-            row.state = PartnerState.ACTIVE
-            uow.commit()
+        partner_id = await active_partner(
+            service.client, name=name, municipality_code=SHINJUKU, effective_on="2025-04-01"
+        )
+    else:
+        made = await service.client.post("/partners", json={"name": name}, headers=SUPERVISOR)
+        assert made.status_code == 201, made.text
+        partner_id = str(made.json()["id"])
     service.new_events()
     return partner_id
 
@@ -73,6 +74,26 @@ async def to_window(
     listed = await service.client.post("/resources", json=body, headers=SUPERVISOR)
     assert listed.status_code == 201, listed.text
     return {"kind": "municipal_window", "resource_id": listed.json()["id"], "municipality_code": code}
+
+
+async def test_a_partner_is_referred_only_for_support_it_offers(service: PartnersService) -> None:
+    a = await partner(service, "相談のみの会")
+    offering = {
+        "support_kinds": ["consultation"],
+        "targets": ["family"],
+        "age_bands": ["20_29"],
+        "municipality_codes": [SHINJUKU],
+        "fee_yen": 0,
+        "languages": ["ja"],
+        "accessibility": [],
+    }
+    assert (
+        await service.client.put(f"/partners/{a}/offering", json=offering, headers=SUPERVISOR)
+    ).status_code == 200
+    refused = await service.client.post("/referrals", json=offer_body(to_partner(a)), headers=COUNSELLOR)
+    assert (refused.status_code, refused.json()["rule"]) == (409, "support_not_offered")
+    body = {**offer_body(to_partner(a)), "support_kind": "consultation"}
+    assert (await service.client.post("/referrals", json=body, headers=COUNSELLOR)).status_code == 201
 
 
 async def test_a_referral_to_anything_but_a_listed_window_of_that_municipality_is_refused(

@@ -33,7 +33,12 @@ SCOPE = (rules.OWN_PARTNER_ONLY, rules.OWN_MUNICIPALITY_ONLY)
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses=refusals(rules.PARTNER_NOT_ACTIVE, rules.WINDOW_NOT_FOUND, rules.REFERRAL_PERSON_ERASED),
+    responses=refusals(
+        rules.PARTNER_NOT_ACTIVE,
+        rules.SUPPORT_NOT_OFFERED,
+        rules.WINDOW_NOT_FOUND,
+        rules.REFERRAL_PERSON_ERASED,
+    ),
 )
 def offer(body: OfferReferral, ctx: Ctx, actor: Referrer) -> ReferralView:
     """Refer a case to a partner (409 ``partner_not_active`` unless it is active) or to a municipal

@@ -116,6 +116,9 @@ PLACES_EXCEED_CAPACITY = Rule("places_exceed_capacity", 422, "The places availab
 # -- referrals ---------------------------------------------------------------------------------
 # partner_not_active, own_partner_only and own_municipality_only (above) serve referrals too; the
 # 403s are said alike whether the record exists or not, so the answer never tells which.
+SUPPORT_NOT_OFFERED = Rule(
+    "support_not_offered", 409, "The partner does not offer the kind of support the referral asks for."
+)
 WINDOW_NOT_FOUND = Rule(
     "window_not_found", 404, "No municipal consultation window of that municipality has this id."
 )

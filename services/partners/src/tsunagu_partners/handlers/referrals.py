@@ -23,7 +23,7 @@ from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import partners, resources
+from ..adapters import offerings, partners, resources
 from ..adapters import referrals as store
 from ..adapters.tables import ReferralRow
 from ..domain import rules
@@ -107,6 +107,11 @@ def offer_referral(ctx: PartnersContext, actor: Principal, command: OfferReferra
         if isinstance(recipient, PartnerRecipient):
             if not partners.is_active(uow, recipient.partner_id):
                 refuse(rules.PARTNER_NOT_ACTIVE)
+            offering = offerings.find_offering(uow, recipient.partner_id)
+            # A partner that has published what it offers is referred only for that; one that has
+            # not yet is taken on its agreement.
+            if offering is not None and command.support_kind not in offering.support_kinds:
+                refuse(rules.SUPPORT_NOT_OFFERED)
             kind, partner_id, resource_id, municipality = (
                 RecipientKind.PARTNER,
                 recipient.partner_id,

@@ -4,21 +4,13 @@ artefacts."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from tsunagu_partners.testing import SUPERVISOR, PartnersService
+from tsunagu_servicekit.testing import artefacts_dir
 from tsunagu_servicekit.testing.browser import axe_violations, browser_page
 from tsunagu_typeset import font_dirs
 
 pytestmark = pytest.mark.slow
-
-
-def _artefacts() -> Path:
-    path = Path(os.environ.get("TSUNAGU_TEST_ARTEFACTS", "test-artefacts")) / "partners"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 WEEKDAYS = {day: [["10:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -69,14 +61,16 @@ async def test_search_by_municipality_and_support_kind_and_no_serious_accessibil
         # Open on a weekday at 10:00 (the test clock), and said in words, not colour alone.
         assert "受付中" in names[0]
         await page.screenshot(
-            path=str(_artefacts() / "directory-shinjuku-place-to-belong.png"), full_page=True
+            path=str(artefacts_dir("partners") / "directory-shinjuku-place-to-belong.png"), full_page=True
         )
 
         await page.get_by_label("支援の種類", exact=True).select_option("")
         await page.get_by_role("button", name="検索する").press("Enter")
         await page.wait_for_url("**/public/directory?*support_kind=&*")
         assert await page.locator("ol.results article").count() == 2
-        await page.screenshot(path=str(_artefacts() / "directory-shinjuku-all-kinds.png"), full_page=True)
+        await page.screenshot(
+            path=str(artefacts_dir("partners") / "directory-shinjuku-all-kinds.png"), full_page=True
+        )
 
         violations = await axe_violations(page)
         assert violations == [], [f"{v.rule} ({v.impact}, {v.nodes}): {v.help}" for v in violations]

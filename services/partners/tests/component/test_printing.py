@@ -3,9 +3,7 @@ the sizes printers expect; a page of each is kept as a PNG artefact."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from tsunagu_calendar import DEFAULT_OPENING_HOURS, describe_hours_ja
@@ -13,6 +11,7 @@ from tsunagu_contracts.events.partners import SupportKind, SupportTarget
 from tsunagu_contracts.municipalities import tokyo_municipalities
 from tsunagu_partners.adapters.printing import leaflet_pdf, memo_pdf
 from tsunagu_partners.domain.directory import Edition, Listing, SupportNet, leaflet_document, memo_document
+from tsunagu_servicekit.testing import artefacts_dir
 from tsunagu_typeset.inspect import fonts, page_png, page_size_mm, pdf_text
 
 SHINJUKU = "131041"
@@ -42,13 +41,6 @@ WINDOWS = [
 ]
 
 
-def _artefacts() -> Path:
-    # CI keeps this directory; locally it lands under the pytest temporary root by default.
-    path = Path(os.environ.get("TSUNAGU_TEST_ARTEFACTS", "test-artefacts")) / "partners"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def test_a_municipalitys_leaflet_holds_each_window_the_phone_and_the_hours() -> None:
     document = leaflet_document(
         WINDOWS,
@@ -70,8 +62,8 @@ def test_a_municipalitys_leaflet_holds_each_window_the_phone_and_the_hours() -> 
     used = fonts(pdf)
     assert used
     assert all(font.embedded for font in used)
-    (_artefacts() / "leaflet-131041.png").write_bytes(page_png(pdf))
-    (_artefacts() / "leaflet-131041.pdf").write_bytes(pdf)
+    (artefacts_dir("partners") / "leaflet-131041.png").write_bytes(page_png(pdf))
+    (artefacts_dir("partners") / "leaflet-131041.pdf").write_bytes(pdf)
 
 
 def test_the_pocket_memo_is_a_card_with_the_line_and_its_hours() -> None:
@@ -82,7 +74,7 @@ def test_the_pocket_memo_is_a_card_with_the_line_and_its_hours() -> None:
     assert "わたしの相談先" in text
     assert page_size_mm(pdf) == (91.0, 55.0)
     assert all(font.embedded for font in fonts(pdf))
-    (_artefacts() / "memo.png").write_bytes(page_png(pdf, dpi=200))
+    (artefacts_dir("partners") / "memo.png").write_bytes(page_png(pdf, dpi=200))
 
 
 @pytest.mark.parametrize("hostile", ['#panic("x")', "] [ *強調* $x$"])

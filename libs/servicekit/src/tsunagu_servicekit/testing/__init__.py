@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .artefacts import artefacts_dir
     from .contract import ContractFailure, ContractReport, check_http_contract
     from .databases import is_postgres, is_sqlite, schema_drift, temporary_postgres_database
     from .recorder import BusRecorder, RecordedMessage
@@ -49,6 +50,7 @@ __all__ = [
     "ServiceRecipe",
     "ServiceUnderTest",
     "SettableClock",
+    "artefacts_dir",
     "auth_headers",
     "check_http_contract",
     "export_streams",
@@ -68,6 +70,7 @@ __all__ = [
 ]
 
 _WHERE = {
+    "artefacts_dir": ".artefacts",
     "ContractFailure": ".contract",
     "ContractReport": ".contract",
     "check_http_contract": ".contract",

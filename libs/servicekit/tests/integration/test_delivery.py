@@ -10,6 +10,8 @@ import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import nats
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from kitapp import PINGED, Pinged, build_runtime, effect_count, save_pings, settings_for
 from tsunagu_contracts import new_event, new_event_id
 from tsunagu_servicekit.messaging.deadletter import H_ATTEMPTS, H_CONSUMER, H_ERROR, H_SEQUENCE, H_SUBJECT
-from tsunagu_servicekit.testing import wait_for
+from tsunagu_servicekit.testing import temporary_postgres_database, wait_for
 
 pytestmark = pytest.mark.slow
 KITAPP = Path(__file__).parent / "kitapp.py"
@@ -69,25 +71,25 @@ def read_spans(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def second_database(database_url: str, tmp_path: Path, name: str) -> str:
-    """Producer and consumer are separate services with separate databases."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / name}.db"
-    url = sa.make_url(database_url)
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    new = f"{url.database}_{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{new}"'))
-        conn.execute(sa.text(f'CREATE DATABASE "{new}"'))
-    admin.dispose()
-    return url.set(database=new).render_as_string(hide_password=False)
+@pytest.fixture
+def second_database(database_url: str, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Producer and consumer are separate services with separate databases: ``second_database(name)``
+    gives the consumer's, a SQLite file beside the test or a PostgreSQL database dropped afterwards."""
+    with ExitStack() as stack:
+
+        def make(name: str) -> str:
+            if database_url.startswith("sqlite"):
+                return f"sqlite:///{tmp_path / name}.db"
+            return stack.enter_context(temporary_postgres_database(database_url))
+
+        yield make
 
 
 async def test_outbox_event_reaches_consumer_in_another_process_with_one_trace(
-    nats_url: str, database_url: str, tmp_path: Path
+    nats_url: str, database_url: str, tmp_path: Path, second_database: Callable[[str], str]
 ) -> None:
     producer_db = database_url
-    consumer_db = second_database(database_url, tmp_path, "consumer")
+    consumer_db = second_database("consumer")
     produced = tmp_path / "producer-spans.jsonl"
     consumed = tmp_path / "consumer-spans.jsonl"
     consumer = subprocess.Popen(
@@ -130,7 +132,7 @@ async def test_outbox_event_reaches_consumer_in_another_process_with_one_trace(
 
 
 async def test_relay_killed_between_publish_and_mark_publishes_effect_once(
-    nats_url: str, database_url: str, tmp_path: Path
+    nats_url: str, database_url: str, tmp_path: Path, second_database: Callable[[str], str]
 ) -> None:
     crashed = await asyncio.to_thread(
         run_kitapp,
@@ -152,9 +154,7 @@ async def test_relay_killed_between_publish_and_mark_publishes_effect_once(
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert await stream_messages(nats_url, "TSUNAGU_TRAINING") == 20  # de-duplicated by Nats-Msg-Id
 
-    consumer = build_runtime(
-        fast_settings("kitconsumer", second_database(database_url, tmp_path, "c"), nats_url), consume=True
-    )
+    consumer = build_runtime(fast_settings("kitconsumer", second_database("c"), nats_url), consume=True)
     async with consumer:
         await wait_for(lambda: effect_count(consumer) == 20, timeout=20, message="20 effects")
         await asyncio.sleep(0.3)  # let any stray redelivery arrive before counting again
@@ -280,12 +280,14 @@ async def test_database_unreachable_for_a_while_then_everything_processed(
     assert await dead_letters(nats_url) == []
 
 
-async def test_nats_restart_mid_stream_loses_nothing(nats_server, database_url: str, tmp_path: Path) -> None:
+async def test_nats_restart_mid_stream_loses_nothing(
+    nats_server, database_url: str, tmp_path: Path, second_database: Callable[[str], str]
+) -> None:
     if not hasattr(nats_server, "restart"):
         pytest.skip("an external broker (TSUNAGU_TEST_NATS_URL) cannot be restarted by the test")
     producer = build_runtime(fast_settings("kitproducer", database_url, nats_server.url), consume=False)
     consumer = build_runtime(
-        fast_settings("kitconsumer", second_database(database_url, tmp_path, "c2"), nats_server.url),
+        fast_settings("kitconsumer", second_database("c2"), nats_server.url),
         consume=True,
     )
     async with producer, consumer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 
 import pytest
 from tsunagu_calendar import (
@@ -12,6 +12,7 @@ from tsunagu_calendar import (
     OpeningHours,
     TimeInterval,
     describe_hours_ja,
+    tokyo_date,
 )
 
 FROM = date(2025, 4, 1)
@@ -57,3 +58,10 @@ def test_a_record_without_open_days_reads_as_suspended() -> None:
 def test_evening_until_midnight() -> None:
     record = OpeningHours.uniform("x", FROM, None, weekdays=[4], opens=time(18), closes=None)
     assert describe_hours_ja(record) == "金 18:00〜24:00（祝日・年末年始を除く）"
+
+
+def test_the_tokyo_date_of_an_instant_is_a_day_ahead_of_utc_after_15_00_utc() -> None:
+    assert tokyo_date(datetime(2025, 7, 31, 14, 59, tzinfo=UTC)) == date(2025, 7, 31)
+    assert tokyo_date(datetime(2025, 7, 31, 15, 0, tzinfo=UTC)) == date(2025, 8, 1)
+    with pytest.raises(ValueError):
+        tokyo_date(datetime(2025, 7, 31, 15, 0))

@@ -23,7 +23,7 @@ The deadline is 17:15 Tokyo on the n-th business day after day 0. All datetimes 
 timezone-aware; results are in Asia/Tokyo.
 """
 
-from ._tz import TOKYO
+from ._tz import TOKYO, tokyo_date
 from .closure import ClosureRule
 from .describe import WEEKDAYS_JA, describe_hours_ja
 from .fiscal import (
@@ -83,5 +83,6 @@ __all__ = [
     "fiscal_year_label",
     "format_date_ja",
     "load_opening_hours",
+    "tokyo_date",
     "validate_schedule",
 ]

@@ -32,3 +32,9 @@ def as_tokyo_date(value: date, name: str) -> date:
     if not isinstance(value, date):
         raise TypeError(f"{name} must be a date, got {type(value).__name__}")
     return value
+
+
+def tokyo_date(instant: datetime) -> date:
+    """The calendar date in Tokyo at the aware ``instant``: business rules run on Tokyo dates,
+    whatever zone the instant was given in (a naive one raises ``ValueError``)."""
+    return require_aware(instant, "instant").date()

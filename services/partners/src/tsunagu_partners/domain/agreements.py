@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from tsunagu_calendar import TOKYO, ServiceCalendar, fiscal_year
+from tsunagu_calendar import ServiceCalendar, fiscal_year, tokyo_date
 from tsunagu_contracts.events.partners import SupportKind
 from tsunagu_servicekit.errors import Rule, refuse
 
@@ -209,11 +209,6 @@ def agreement_number(fiscal_year_of_signing: int, sequence: int) -> str:
     if sequence < 1:
         raise ValueError("sequences count from 1")
     return f"PA-{fiscal_year_of_signing}-{sequence:04d}"
-
-
-def tokyo_date(instant: datetime) -> date:
-    """The date in Tokyo at ``instant`` (business rules run on Tokyo dates)."""
-    return instant.astimezone(TOKYO).date()
 
 
 def signing_fiscal_year(signed_at: datetime) -> int:

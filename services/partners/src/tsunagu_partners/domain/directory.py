@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from tsunagu_calendar import TOKYO, OpeningHours, describe_hours_ja, format_date_ja
+from tsunagu_calendar import OpeningHours, describe_hours_ja, format_date_ja, tokyo_date
 from tsunagu_contracts.events.partners import SupportKind, SupportTarget
 from tsunagu_contracts.municipalities import Municipalities
 
@@ -204,7 +204,7 @@ def memo_document(support_net: SupportNet, edition: Edition) -> dict[str, Any]:
 def hours_today(records: Sequence[OpeningHours], at: datetime) -> str | None:
     """A listing's hours as printed: each of its channels' record in force on ``at``'s Tokyo date,
     described in Japanese; ``None`` where it keeps no hours."""
-    day = at.astimezone(TOKYO).date()
+    day = tokyo_date(at)
     texts = [describe_hours_ja(record) for record in records if record.applies_on(day)]
     return "、".join(texts) if texts else None
 

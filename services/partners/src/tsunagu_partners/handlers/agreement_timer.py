@@ -15,11 +15,12 @@ events, so a second scanner (another replica) finds it taken, and a restart lose
 
 from __future__ import annotations
 
+from tsunagu_calendar import tokyo_date
 from tsunagu_contracts.events.partners import AgreementExpired, AgreementRenewalDue
 
 from ..adapters import agreements as store
 from ..adapters.tables import PartnerRow
-from ..domain.agreements import TRANSITIONS, AgreementStatus, PartnerAction, tokyo_date
+from ..domain.agreements import TRANSITIONS, AgreementStatus, PartnerAction
 from ..domain.partners import PartnerState
 from .context import PartnersContext
 

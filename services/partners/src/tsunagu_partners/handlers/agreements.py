@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from tsunagu_calendar import tokyo_date
 from tsunagu_contracts.events.partners import (
     AgreementEnded,
     AgreementRenewed,
@@ -40,7 +41,6 @@ from ..domain.agreements import (
     next_state,
     renewal_due_on,
     signing_fiscal_year,
-    tokyo_date,
 )
 from ..domain.partners import PartnerState
 from .commands import ApplyForAgreement, EndAgreement, RecordTraining, RenewAgreement, SignAgreement

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
-from tsunagu_calendar import EMAIL, PHONE, TOKYO, describe_hours_ja
+from tsunagu_calendar import EMAIL, PHONE, describe_hours_ja, tokyo_date
 from tsunagu_contracts.events.partners import DirectoryPublished
 from tsunagu_contracts.municipalities import tokyo_municipalities
 from tsunagu_servicekit.errors import refuse
@@ -39,7 +39,7 @@ from .views import DirectoryView, DistributionView, EditionView, ListingView, Pr
 
 def support_net(ctx: PartnersContext, at: datetime) -> SupportNet:
     """The Support Net's line as of ``at``: its number and the hours in force that day."""
-    day = at.astimezone(TOKYO).date()
+    day = tokyo_date(at)
     phone = ctx.calendar.opening_hours_on(PHONE, day)
     email = ctx.calendar.opening_hours_on(EMAIL, day)
     return SupportNet(
@@ -169,7 +169,7 @@ def _render(number: int, published_at: datetime, item: PrintItem, area: str, pri
     # An edition's files never change, so the last ones asked for are kept: a leaflet takes about
     # a tenth of a second to typeset, and the public asks for the same few again and again.
     listings, net = from_snapshot(json.loads(printed))
-    edition = Edition(number, published_at.astimezone(TOKYO).date())
+    edition = Edition(number, tokyo_date(published_at))
     if item == MEMO:
         return printing.memo_pdf(memo_document(net, edition), issued_at=published_at)
     document = leaflet_document(

@@ -4,9 +4,7 @@ erasure of the person unlinks them. Every step is announced with ids and codes o
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from tsunagu_calendar import TOKYO
+from tsunagu_calendar import tokyo_date
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import PersonErased
 from tsunagu_contracts.events.partners import (
@@ -263,8 +261,8 @@ def report_outcome(
                 ReferralState(row.state),
                 ReferralOutcome(row.outcome) if row.outcome else None,
                 outcome_on=command.outcome_on,
-                accepted_on=_tokyo_date(row.accepted_at),
-                today=now.astimezone(TOKYO).date(),
+                accepted_on=tokyo_date(row.accepted_at) if row.accepted_at is not None else None,
+                today=tokyo_date(now),
                 person_erased=row.person_erased_at is not None,
             )
         )
@@ -307,7 +305,3 @@ def _case_of(row: ReferralRow) -> str:
     # Every step checks the person is not erased first, and only erasure clears the case.
     assert row.case_id is not None
     return row.case_id
-
-
-def _tokyo_date(at: datetime | None) -> date | None:
-    return at.astimezone(TOKYO).date() if at is not None else None

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from tsunagu_calendar import TOKYO, JapaneseHolidays, load_opening_hours
+from tsunagu_calendar import JapaneseHolidays, load_opening_hours, tokyo_date
 from tsunagu_contracts.events.partners import (
     PartnerRegistered,
     ResourceKind,
@@ -60,7 +60,7 @@ def check(rule: Rule | None) -> None:
 
 
 def tokyo_today(ctx: PartnersContext) -> date:
-    return ctx.now().astimezone(TOKYO).date()
+    return tokyo_date(ctx.now())
 
 
 def resource_view(row: ResourceRow, at: datetime) -> ResourceView:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tsunagu_calendar import TOKYO
+from tsunagu_calendar import tokyo_date
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.partners import (
     AgreementEnded,
@@ -213,7 +213,7 @@ def listing(
 def standings(ctx: SchedulingContext, *, active: bool | None) -> list[PartnerStandingView]:
     """Every partner the partners service has announced an agreement change of, with where it
     stands; ``active`` on today's date in Tokyo (an agreement signed ahead is active from its day)."""
-    today: date = ctx.now().astimezone(TOKYO).date()
+    today: date = tokyo_date(ctx.now())
     with ctx.reading() as uow:
         views = []
         for partner_id, changes in sorted(store.all_changes(uow.session).items()):

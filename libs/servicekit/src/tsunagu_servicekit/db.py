@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -193,6 +194,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def insert_unless_present(
+    conn: sa.Connection, table: sa.Table, values: dict[str, Any], *, key: Sequence[str]
+) -> None:
+    """Insert ``values`` into ``table`` unless a row with the same ``key`` exists, in one statement
+    (``ON CONFLICT DO NOTHING``), so concurrent writers of the same row cannot fail each other."""
+    insert: postgresql.Insert | sqlite.Insert
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        insert = postgresql.insert(table)
+    elif dialect == "sqlite":
+        insert = sqlite.insert(table)
+    else:
+        raise NotImplementedError(f"insert_unless_present on {dialect}")
+    conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=[table.c[k] for k in key]))
 
 
 def ping(engine: Engine) -> None:

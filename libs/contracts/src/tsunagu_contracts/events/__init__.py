@@ -8,3 +8,4 @@ event of it, which then defines that contract first).
 from . import intake as intake
 from . import partners as partners
 from . import scheduling as scheduling
+from . import subsidy as subsidy

@@ -72,6 +72,9 @@ ROLES: tuple[str, ...] = (
     "partner_staff",
     "expert",
     "trainer",
+    # The start-up subsidy's segregated duties: a reviewer checks, an approver decides.
+    "subsidy_reviewer",
+    "subsidy_approver",
     "admin",
 )
 ADMIN = "admin"

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
+from tsunagu_servicekit.db import insert_unless_present
 
 from . import tables  # noqa: F401  (declares the tables read below)
 
@@ -51,23 +51,18 @@ def get_kek(conn: sa.Connection, kek_id: str) -> StoredKek | None:
 def insert_kek_if_absent(conn: sa.Connection, kek: StoredKek, *, now: datetime) -> None:
     """Store ``kek`` unless the month has one already (replicas starting a month together agree on
     the first one written: ``INSERT … ON CONFLICT DO NOTHING`` on both databases)."""
-    dialect = conn.dialect.name
-    insert: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        insert = postgresql.insert(_KEKS)
-    elif dialect == "sqlite":
-        insert = sqlite.insert(_KEKS)
-    else:
-        raise NotImplementedError(f"vault KEKs on {dialect}")
-    conn.execute(
-        insert.values(
-            id=kek.id,
-            master_key_id=kek.master_key_id,
-            wrapped_kek=kek.wrapped_kek,
-            period_start=kek.period_start,
-            period_end=kek.period_end,
-            created_at=now,
-        ).on_conflict_do_nothing(index_elements=[_KEKS.c.id])
+    insert_unless_present(
+        conn,
+        _KEKS,
+        {
+            "id": kek.id,
+            "master_key_id": kek.master_key_id,
+            "wrapped_kek": kek.wrapped_kek,
+            "period_start": kek.period_start,
+            "period_end": kek.period_end,
+            "created_at": now,
+        },
+        key=("id",),
     )
 
 

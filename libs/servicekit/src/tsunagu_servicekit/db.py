@@ -261,13 +261,20 @@ def _migration_lock(engine: Engine, name: str) -> Iterator[Any]:
         yield conn
 
 
-def migrate(engine: Engine, *, service: str, version_locations: Sequence[Path] = ()) -> None:
-    """Upgrade the database to the heads of the kit's migrations and the service's own."""
+def alembic_config(version_locations: Sequence[Path] = ()) -> Config:
+    """Alembic's configuration for the kit's migrations and those in ``version_locations``; the
+    caller sets ``attributes["connection"]`` (the environment runs on the connection it is given)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     locations = [MIGRATIONS_DIR / "versions", *version_locations]
     config.set_main_option("version_locations", " ".join(str(p) for p in locations))
     config.set_main_option("path_separator", "space")
+    return config
+
+
+def migrate(engine: Engine, *, service: str, version_locations: Sequence[Path] = ()) -> None:
+    """Upgrade the database to the heads of the kit's migrations and the service's own."""
+    config = alembic_config(version_locations)
     with _migration_lock(engine, service) as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "heads")

@@ -157,7 +157,7 @@ class UnitOfWork:
         ``subject`` is the pseudonymous id of the entity the event is about; ``time`` when it
         happened, if not now.
         """
-        self._writable()
+        self.require_writable()
         cause = self._cause
         event = new_event(
             data,
@@ -179,7 +179,7 @@ class UnitOfWork:
         Appended rows are not visible to queries before the flush; tables are written in the order
         they were first appended to, so a parent appended before its children satisfies foreign keys.
         """
-        self._writable()
+        self.require_writable()
         self._rows.setdefault(table, []).append(row)
 
     def flush_rows(self) -> None:
@@ -206,7 +206,7 @@ class UnitOfWork:
         transaction (one per fetched batch, with the inbox rows): there ``commit`` only writes the
         events and the consumer commits once the whole batch succeeded.
         """
-        self._writable()
+        self.require_writable()
         written = self.flush_events()
         if self._external_session:
             return
@@ -220,7 +220,9 @@ class UnitOfWork:
         if not self._external_session:
             self.session.rollback()
 
-    def _writable(self) -> None:
+    def require_writable(self) -> None:
+        """Raise :class:`ReadOnlyError` in a reading unit of work: for writers that go past
+        :meth:`emit` and :meth:`append` (the change history writes at once, on ``session``)."""
         if self.read_only:
             raise ReadOnlyError("this unit of work only reads")
 

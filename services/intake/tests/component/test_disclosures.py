@@ -18,7 +18,6 @@ from tsunagu_contracts.events.partners import (
     ReferralWithdrawn,
     SupportKind,
 )
-from tsunagu_intake.adapters.access_log import reads_of_person
 from tsunagu_intake.domain import rules
 from tsunagu_intake.testing import (
     COUNSELLOR,
@@ -31,6 +30,7 @@ from tsunagu_intake.testing import (
     municipality_staff,
     new_person_consultation,
 )
+from tsunagu_servicekit.audit import reads_of_person
 from tsunagu_servicekit.testing import problem_of
 
 PARTNER_A = "00000000-0000-4000-8000-00000000000a"

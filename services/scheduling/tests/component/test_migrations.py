@@ -9,15 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import tsunagu_scheduling.adapters.tables  # noqa: F401  (registers the tables)
-from alembic import command
-from alembic.config import Config
 from tsunagu_scheduling.testing import new_uuid, service_without_broker
-from tsunagu_servicekit.db import MIGRATIONS_DIR, create_db_engine
-from tsunagu_servicekit.runtime import package_migrations
-from tsunagu_servicekit.testing import SettableClock, schema_drift
+from tsunagu_servicekit.db import create_db_engine
+from tsunagu_servicekit.testing import SettableClock, migrate_to, schema_drift
 
 BEFORE = "scheduling_0003"
-MIGRATIONS = package_migrations("tsunagu_scheduling")
 GROUP_SESSION, REGISTRATION, PERSON, ROOM = new_uuid(), new_uuid(), new_uuid(), new_uuid()
 
 
@@ -26,18 +22,6 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
     engine = create_db_engine(database_url)
     yield engine
     engine.dispose()
-
-
-def move_to(engine: sa.Engine, revision: str, *, down: bool = False) -> None:
-    """Upgrade (or downgrade) the database to ``revision``, as the kit's migrate() does to heads."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("version_locations", f"{MIGRATIONS_DIR / 'versions'} {MIGRATIONS}")
-    config.set_main_option("path_separator", "space")
-    with engine.connect() as conn:
-        config.attributes["connection"] = conn
-        (command.downgrade if down else command.upgrade)(config, revision)
-        conn.commit()
 
 
 def names(engine: sa.Engine) -> set[str]:
@@ -93,7 +77,7 @@ def holder_kinds(engine: sa.Engine, table: str) -> set[str]:
 async def test_an_existing_database_upgrades_with_its_data_and_downgrades_again(
     engine: sa.Engine, database_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
-    move_to(engine, BEFORE)
+    migrate_to(engine, BEFORE, package="tsunagu_scheduling")
     seed_before(engine)
     before = names(engine)
     assert "sched_session" in before
@@ -114,8 +98,8 @@ async def test_an_existing_database_upgrades_with_its_data_and_downgrades_again(
         )
         assert (await service.get(f"/sessions/{GROUP_SESSION}"))["seats_taken"] == 1
 
-    move_to(engine, BEFORE, down=True)
+    migrate_to(engine, BEFORE, package="tsunagu_scheduling", down=True)
     assert names(engine) == before
     assert holder_kinds(engine, "sched_slot_claim") == {"session"}
-    move_to(engine, "heads")
+    migrate_to(engine, "heads", package="tsunagu_scheduling")
     assert schema_drift(engine, "scheduling_") == []

@@ -8,6 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+"""Every table of the kit: these, and the audit tables (:mod:`tsunagu_servicekit.audit`)."""
+
+_PENDING = "published_at IS NULL AND quarantined_at IS NULL"
+_PUBLISHED = "published_at IS NOT NULL"
 
 outbox = sa.Table(
     "tsunagu_outbox",
@@ -25,6 +29,19 @@ outbox = sa.Table(
     sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("last_error", sa.String(200), nullable=True),
     sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=True),
+    # What the relay reads (servicekit_0002) and what pruning deletes by (servicekit_0005).
+    sa.Index(
+        "ix_tsunagu_outbox_pending",
+        "seq",
+        postgresql_where=sa.text(_PENDING),
+        sqlite_where=sa.text(_PENDING),
+    ),
+    sa.Index(
+        "ix_tsunagu_outbox_published_at",
+        "published_at",
+        postgresql_where=sa.text(_PUBLISHED),
+        sqlite_where=sa.text(_PUBLISHED),
+    ),
 )
 
 inbox = sa.Table(
@@ -33,6 +50,7 @@ inbox = sa.Table(
     sa.Column("consumer", sa.String(200), primary_key=True),
     sa.Column("event_id", sa.String(36), primary_key=True),
     sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_tsunagu_inbox_processed_at", "processed_at"),
 )
 
 # A message's handler failures, kept apart from its deliveries: a redelivery after AckWait, a

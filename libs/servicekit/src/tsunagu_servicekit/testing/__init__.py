@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .artefacts import artefacts_dir
     from .contract import ContractFailure, ContractReport, check_http_contract
-    from .databases import is_postgres, is_sqlite, schema_drift, temporary_postgres_database
+    from .databases import is_postgres, is_sqlite, migrate_to, schema_drift, temporary_postgres_database
     from .recorder import BusRecorder, RecordedMessage
     from .replay import export_streams, replay_jsonl
     from .service import (
@@ -59,6 +59,7 @@ __all__ = [
     "is_sqlite",
     "local_authenticator",
     "local_bearer",
+    "migrate_to",
     "problem_of",
     "replay_jsonl",
     "role_headers",
@@ -80,6 +81,7 @@ _WHERE = {
     "is_sqlite": ".databases",
     "temporary_postgres_database": ".databases",
     "schema_drift": ".databases",
+    "migrate_to": ".databases",
     "replay_jsonl": ".replay",
     "export_streams": ".replay",
     "ServiceUnderTest": ".service",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, MetaData, create_engine, make_url, text
@@ -54,16 +55,17 @@ def temporary_postgres_database(server_url: str | URL) -> Iterator[str]:
         engine.dispose()
 
 
-def schema_drift(engine: Engine, table_prefix: str) -> list[Any]:
+def schema_drift(engine: Engine, table_prefix: str, *, declared: MetaData | None = None) -> list[Any]:
     """What Alembic's autogenerate sees between the migrated database and the declared tables whose
-    names start with ``table_prefix`` (every SQLModel table imported so far): empty when the
-    migrations make exactly the tables the code declares. Other owners' tables are left out."""
+    names start with ``table_prefix`` (every SQLModel table imported so far, or the tables of
+    ``declared``: the kit's own are SQLAlchemy Core): empty when the migrations make exactly the
+    tables the code declares. Other owners' tables are left out."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
     metadata = MetaData()
-    for table in SQLModel.metadata.tables.values():
+    for table in (declared if declared is not None else SQLModel.metadata).tables.values():
         if table.name.startswith(table_prefix):
             table.to_metadata(metadata)
 
@@ -77,3 +79,32 @@ def schema_drift(engine: Engine, table_prefix: str) -> list[Any]:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         return [d for d in compare_metadata(context, metadata) if not foreign(d)]
+
+
+def migrate_to(
+    engine: Engine,
+    revision: str,
+    *,
+    package: str | None = None,
+    version_locations: Sequence[Path] = (),
+    down: bool = False,
+) -> None:
+    """Upgrade (or, with ``down``, downgrade) the database to ``revision`` of the kit's migrations,
+    the service ``package``'s and those in ``version_locations``, as the kit's ``migrate`` does to
+    the heads: for tests that seed a database as an earlier revision left it, then move it."""
+    from alembic import command
+
+    from ..db import alembic_config
+    from ..runtime import package_migrations
+
+    locations = list(version_locations)
+    if package is not None:
+        found = package_migrations(package)
+        if found is None:
+            raise ValueError(f"{package} has no migrations")
+        locations.append(found)
+    config = alembic_config(locations)
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
+        conn.commit()

@@ -219,22 +219,6 @@ class HomeVisitRequest(SQLModel, table=True):
     notes_ct: bytes | None = _sealed()
 
 
-class AccessLogEntry(SQLModel, table=True):
-    """One read of personal data: who, when, which record, for what purpose."""
-
-    __tablename__ = "intake_access_log"
-
-    id: int | None = Field(
-        default=None, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
-    )
-    at: datetime = _when()
-    subject: str = Field(sa_type=sa.String(200))
-    record_type: str = Field(sa_type=sa.String(32))
-    record_id: str = _id()
-    person_id: str | None = _id(default=None, index=True)
-    purpose: str = Field(sa_type=sa.String(32))
-
-
 class ReferralRecord(SQLModel, table=True):
     """A referral of a case as intake learnt it from the partners service's events (ids, codes,
     times). The recipient is known once the offer has arrived (``offered_at``); answers may arrive

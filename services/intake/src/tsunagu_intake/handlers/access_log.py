@@ -3,10 +3,10 @@ read the log of a person."""
 
 from __future__ import annotations
 
+from tsunagu_servicekit.audit import log_read, reads_of_person
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 
-from ..adapters.access_log import log_read, reads_of_person
 from ..adapters.persons import find_person
 from ..domain.codes import Purpose
 from ..domain.rules import PERSON_NOT_FOUND

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from tsunagu_contracts.events.intake import CaseClosed, CaseRiskAssessed
+from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import cases as case_store
-from ..adapters.access_log import log_read
 from ..adapters.consultations import consultation_count_of_case
 from ..adapters.escalations import escalations_of_case, has_pending_escalation
 from ..adapters.persons import find_person

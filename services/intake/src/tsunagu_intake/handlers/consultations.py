@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from tsunagu_calendar import PHONE, TOKYO, fiscal_year
 from tsunagu_contracts.events.intake import ConsultationReceived
+from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters.access_log import log_read
 from ..adapters.cases import add_timeline_entry, set_flag
 from ..adapters.consultations import add_consultation, find_consultation, has_consulted
 from ..adapters.tables import Case, Consultation, Person

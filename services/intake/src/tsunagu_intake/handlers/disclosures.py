@@ -21,12 +21,12 @@ from tsunagu_contracts.events.intake import (
     DisclosureWithdrawn,
     LegalBasis,
 )
+from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import Rule, refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import referrals as store
-from ..adapters.access_log import log_read
 from ..adapters.cases import add_timeline_entry
 from ..adapters.persons import find_person
 from ..adapters.tables import Case, Disclosure

@@ -22,13 +22,13 @@ from datetime import datetime
 from typing import Literal
 
 from tsunagu_contracts.events.intake import PersonErased
+from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import data_keys
-from ..adapters.access_log import log_read
 from ..adapters.cases import add_timeline_entry, cases_of_person
 from ..adapters.persons import consultation_history, find_person, persons_sharing_digests
 from ..adapters.tables import Person

@@ -9,13 +9,13 @@ from typing import Any
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import CaseEscalated
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded
+from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import escalations as escalation_store
-from ..adapters.access_log import log_read
 from ..adapters.cases import add_timeline_entry, find_case
 from ..adapters.tables import Case, Escalation
 from ..adapters.vault import PersonCipher

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters.access_log import log_read
 from ..adapters.cases import open_case_of
 from ..adapters.persons import add_person, consultation_history, find_person, matching_persons
 from ..adapters.tables import Person

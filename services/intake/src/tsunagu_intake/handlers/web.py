@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import Refusal, refuse
 from tsunagu_servicekit.logging import get_logger
 
-from ..adapters.access_log import log_read
 from ..adapters.consultations import email_consultations_of, replies_to
 from ..adapters.login_lockout import LoginAttempt
 from ..adapters.passwords import hash_password, verify_password

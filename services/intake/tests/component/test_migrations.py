@@ -1,0 +1,118 @@
+"""The access log moves into the kit with its rows (intake_0005): a database logged in by intake
+before it upgrades, answers its access-log route with them, and downgrades with them again, on
+SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import tsunagu_intake.adapters.tables  # noqa: F401  (registers the tables)
+from tsunagu_intake.testing import SUPERVISOR, service_without_broker
+from tsunagu_servicekit.audit import access_log, reads_of_person, reads_of_record
+from tsunagu_servicekit.db import UTCDateTime, create_db_engine
+from tsunagu_servicekit.testing import SettableClock, migrate_to, schema_drift
+
+BEFORE = "intake_0004_disclosures"
+PERSON = "6f1c2b7e-8a0d-4d5e-9b1a-3c2d1e0f9a8b"
+OTHER_PERSON = "0b9e8d7c-6f5a-4b3c-8d2e-1f0a9b8c7d6e"
+CASE = "3d2c1b0a-9f8e-4d7c-8b6a-5f4e3d2c1b0a"
+T0 = datetime(2025, 4, 30, 1, 0, tzinfo=UTC)
+
+# intake_access_log as intake_0001 made it (the code no longer declares it).
+OLD_LOG = sa.Table(
+    "intake_access_log",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("at", UTCDateTime()),
+    sa.Column("subject", sa.String(200)),
+    sa.Column("record_type", sa.String(32)),
+    sa.Column("record_id", sa.String(36)),
+    sa.Column("person_id", sa.String(36)),
+    sa.Column("purpose", sa.String(32)),
+)
+PERSON_TABLE = sa.Table(
+    "intake_person",
+    sa.MetaData(),
+    sa.Column("id", sa.String(36)),
+    sa.Column("age_band", sa.String(16)),
+    sa.Column("created_at", UTCDateTime()),
+)
+# (at, subject, record_type, record_id, person_id, purpose), in the order intake logged them.
+LOGGED = [
+    (T0, "counsellor-1", "consultation", CASE, PERSON, "case_work"),
+    (T0 + timedelta(minutes=1), "counsellor-2", "person", OTHER_PERSON, OTHER_PERSON, "case_work"),
+    (T0 + timedelta(minutes=2), "expert-1", "escalation_brief", CASE, PERSON, "expert_review"),
+    (T0 + timedelta(minutes=2), "supervisor-1", "access_log", PERSON, PERSON, "audit"),
+    (T0 + timedelta(minutes=3), "a-staff", "disclosure", CASE, None, "connect_support"),
+]
+COLUMNS = ("at", "subject", "record_type", "record_id", "person_id", "purpose")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def seed_before(engine: sa.Engine) -> None:
+    """The person and the reads, as intake_0004 stored them."""
+    with engine.begin() as conn:
+        conn.execute(sa.insert(PERSON_TABLE).values(id=PERSON, age_band="30_39", created_at=T0))
+        conn.execute(sa.insert(OLD_LOG), [dict(zip(COLUMNS, row, strict=True)) for row in LOGGED])
+
+
+def old_rows(engine: sa.Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(r) for r in conn.execute(sa.select(*[OLD_LOG.c[c] for c in COLUMNS]).order_by(OLD_LOG.c.id))
+        ]
+
+
+def tables(engine: sa.Engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names())
+
+
+async def test_the_access_log_moves_into_the_kit_with_its_rows_and_back(
+    engine: sa.Engine, database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    migrate_to(engine, BEFORE, package="tsunagu_intake")
+    seed_before(engine)
+    assert old_rows(engine) == LOGGED
+
+    async with service_without_broker(database_url, tmp_path / "data", clock) as service:  # upgrades
+        assert "intake_access_log" not in tables(engine)
+        assert schema_drift(engine, "intake_") == []
+        with service.context.reading() as uow:
+            of_person = reads_of_person(uow, PERSON)
+            of_disclosure = reads_of_record(uow, "disclosure", CASE)
+        assert [tuple(getattr(r, c) for c in COLUMNS) for r in of_person] == [LOGGED[0], LOGGED[2], LOGGED[3]]
+        assert [(r.subject, r.person_id, r.purpose) for r in of_disclosure] == [
+            ("a-staff", None, "connect_support")
+        ]
+
+        # The route answers with the moved rows, and logs its own read after them.
+        log = await service.client.get(f"/persons/{PERSON}/access-log", headers=SUPERVISOR)
+        assert log.status_code == 200, log.text
+        assert [(e["subject"], e["record_type"], e["purpose"]) for e in log.json()] == [
+            ("counsellor-1", "consultation", "case_work"),
+            ("expert-1", "escalation_brief", "expert_review"),
+            ("supervisor-1", "access_log", "audit"),
+        ]
+        assert datetime.fromisoformat(log.json()[0]["at"]) == T0
+        with service.context.reading() as uow:
+            assert len(reads_of_person(uow, PERSON)) == 4
+
+    migrate_to(engine, BEFORE, package="tsunagu_intake", down=True)
+    assert old_rows(engine)[: len(LOGGED)] == LOGGED
+    assert old_rows(engine)[-1][1:] == ("supervisor-1", "access_log", PERSON, PERSON, "audit")
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(access_log)).scalar_one() == 0
+
+    migrate_to(engine, "heads", package="tsunagu_intake")
+    assert "intake_access_log" not in tables(engine)
+    assert schema_drift(engine, "intake_") == []

@@ -39,10 +39,9 @@ from enum import StrEnum
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .db import UTCDateTime
+from .db import UTCDateTime, insert_unless_present
 from .messaging.tables import metadata
 from .unit_of_work import UnitOfWork
 
@@ -252,12 +251,6 @@ def change_hash(entry: ChangeEntry) -> str:
     return hashlib.sha256((entry.prev_hash + _canonical(content)).encode()).hexdigest()
 
 
-def _insert_ignoring_existing(session: Session) -> sa.Insert:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(change_history_head).on_conflict_do_nothing(index_elements=["chain"])
-
-
 def _locked_head(session: Session, chain: str) -> str:
     """The hash of the chain's newest row, its head row locked until the transaction ends; made on the
     chain's first append.
@@ -276,7 +269,12 @@ def _locked_head(session: Session, chain: str) -> str:
     )
     head = session.execute(query).scalar_one_or_none()
     if head is None:
-        session.execute(_insert_ignoring_existing(session).values(chain=chain, seq=0, hash=GENESIS_HASH))
+        insert_unless_present(
+            session.connection(),
+            change_history_head,
+            {"chain": chain, "seq": 0, "hash": GENESIS_HASH},
+            key=("chain",),
+        )
         head = session.execute(query).scalar_one()
     return str(head)
 

@@ -44,7 +44,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AllowInfNan, AwareDatetime, BeforeValidator, Strict
 from pydantic_core import PydanticCustomError
 
-__all__ = ["IsoDate", "IsoDateTime", "JsonBool", "JsonFloat", "JsonInt"]
+__all__ = ["JSON_INTEGER", "IsoDate", "IsoDateTime", "JsonBool", "JsonFloat", "JsonInt"]
 
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:\d{2})?"
@@ -97,7 +97,15 @@ IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_string), Af
 IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
 """A calendar date from an ISO 8601 ``YYYY-MM-DD`` string (never a number)."""
 
-JsonInt = Annotated[int, _json_number("int_type")]
+JSON_INTEGER = _json_number("int_type")
+"""The validator behind :data:`JsonInt`, for a constrained alias: put the constraints first, so the
+JSON Schema carries them as ``minimum``/``maximum`` (after a validator pydantic can only check them,
+and the schema shows ``ge``/``le``, which no client understands)::
+
+    Yen = Annotated[int, Field(ge=0), JSON_INTEGER]
+"""
+
+JsonInt = Annotated[int, JSON_INTEGER]
 """A JSON integer in a body: ``19`` or ``19.0``, never ``true`` or ``"19"``."""
 
 JsonFloat = Annotated[float, _json_number("float_type"), AllowInfNan(False)]

@@ -1,0 +1,1 @@
+"""The subsidy service's edge: tables, queries and writes (named functions), migrations."""

@@ -1,0 +1,1 @@
+"""The subsidy service's rules: plain Python, no I/O."""

@@ -5,7 +5,24 @@ The settable clock and the service-under-test machinery come from the kit
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
 import httpx
+from tsunagu_contracts import CloudEvent, EventData, new_event, new_event_id
+from tsunagu_contracts.events.subsidy import (
+    PaymentKind,
+    ReviewStage,
+    SubsidyAmountConfirmed,
+    SubsidyApplied,
+    SubsidyApproved,
+    SubsidyChanged,
+    SubsidyChangeRequested,
+    SubsidyPaid,
+    SubsidyReportSubmitted,
+    SubsidyReviewed,
+)
 from tsunagu_servicekit.testing import ServiceRecipe, ServiceUnderTest, local_bearer, role_headers
 
 from .app import build_runtime
@@ -97,3 +114,85 @@ def partner_staff_of(partner_id: str, subject: str = "partner-staff-1") -> dict[
 def municipality_staff_of(code: str, subject: str = "municipality-staff-1") -> dict[str, str]:
     """The ``Authorization`` header of a municipality's staff member."""
     return bearer("municipality_staff", subject=subject, municipality=code)
+
+
+# -- the subsidy service's events, as partners receives them ---------------------------------------
+
+D = TypeVar("D", bound=EventData)
+
+
+@dataclass(frozen=True)
+class SubsidyCase:
+    """One municipality's application for the start-up subsidy, for tests: its events carry the
+    application's id, the municipality's code and the fiscal year."""
+
+    municipality_code: str
+    fiscal_year: int
+    application_id: str = field(default_factory=new_event_id)
+
+    def event(self, data_class: type[D], **fields: Any) -> CloudEvent[D]:
+        """An event of this application (a new message id each time)."""
+        ids = {
+            "application_id": self.application_id,
+            "municipality_code": self.municipality_code,
+            "fiscal_year": self.fiscal_year,
+        }
+        return new_event(data_class(**ids, **fields), subject=self.application_id)
+
+
+COURSE: list[tuple[str, int | None, int | None, int]] = [
+    ("applied", None, None, 0),
+    ("reviewed", None, None, 0),
+    ("decided", 4_000_000, None, 0),
+    ("decided", 4_000_000, None, 1_000_000),
+    ("change_requested", 4_000_000, None, 1_000_000),
+    ("change_requested", 4_000_000, None, 1_000_000),
+    ("decided", 3_000_000, None, 1_000_000),
+    ("reported", 3_000_000, None, 1_000_000),
+    ("confirmed", 3_000_000, 2_900_000, 1_000_000),
+    ("closed", 3_000_000, 2_900_000, 2_900_000),
+]
+"""After each event of :func:`subsidy_course`: status, decided amount, confirmed amount, paid total."""
+
+
+def subsidy_course(case: SubsidyCase, start: datetime) -> list[CloudEvent[Any]]:
+    """A grant's whole course, one event a day from ``start``: application, review, decision
+    (¥4,000,000), an advance (¥1,000,000), a change request, its review, the change decision
+    (¥3,000,000), the results report, the confirmation (¥2,900,000) and the balance paid."""
+
+    def day(n: int) -> datetime:
+        return start + timedelta(days=n)
+
+    def on(n: int) -> date:
+        return (start + timedelta(days=n)).date()
+
+    return [
+        case.event(SubsidyApplied, planned_total=8_000_000, requested_amount=4_000_000, applied_at=day(0)),
+        case.event(SubsidyReviewed, stage=ReviewStage.APPLICATION, eligible=True, reviewed_at=day(1)),
+        case.event(SubsidyApproved, decided_amount=4_000_000, decided_on=on(2), decided_at=day(2)),
+        case.event(
+            SubsidyPaid,
+            payment_id=new_event_id(),
+            kind=PaymentKind.ADVANCE,
+            amount=1_000_000,
+            paid_total=1_000_000,
+            paid_on=on(3),
+            paid_at=day(3),
+        ),
+        case.event(SubsidyChangeRequested, planned_total=6_000_000, requested_at=day(4)),
+        case.event(SubsidyReviewed, stage=ReviewStage.CHANGE, eligible=True, reviewed_at=day(5)),
+        case.event(SubsidyChanged, decided_amount=3_000_000, previous_amount=4_000_000, changed_at=day(6)),
+        case.event(SubsidyReportSubmitted, actual_total=5_800_000, submitted_at=day(7)),
+        case.event(
+            SubsidyAmountConfirmed, confirmed_amount=2_900_000, decided_amount=3_000_000, confirmed_at=day(8)
+        ),
+        case.event(
+            SubsidyPaid,
+            payment_id=new_event_id(),
+            kind=PaymentKind.BALANCE,
+            amount=1_900_000,
+            paid_total=2_900_000,
+            paid_on=on(9),
+            paid_at=day(9),
+        ),
+    ]

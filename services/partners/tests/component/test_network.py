@@ -106,6 +106,8 @@ async def test_a_municipality_in_the_network_shows_its_windows_status_and_meetin
         "window_count": 1,
         "last_meeting_on": "2025-04-21",
         "open_follow_ups": 1,
+        "subsidy_years_used": 0,
+        "subsidy_status": None,
     }
     assert (rows[CHIYODA]["window_count"], rows[CHIYODA]["support_base"]) == (1, None)
     assert_nothing_personal(overview.text)

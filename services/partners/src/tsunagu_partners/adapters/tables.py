@@ -314,3 +314,33 @@ class ParticipationRow(SQLModel, table=True):
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     removal_reason: str | None = Field(default=None, sa_type=sa.String(32))
+
+
+# -- the municipal start-up subsidy, from the subsidy service's events -----------------------------
+
+
+class SubsidyApplicationRow(SQLModel, table=True):
+    """A municipality's application for the start-up subsidy, as the subsidy service's events tell
+    it (no call to that service). Every value is merged by the events' own times, so the row is the
+    same whatever order the events came in (``domain/subsidy.py``). Amounts are whole yen."""
+
+    __tablename__ = "partners_subsidy_application"
+
+    application_id: str = Field(sa_type=sa.String(36), primary_key=True)
+    municipality_code: str = Field(sa_type=sa.String(6), index=True)
+    fiscal_year: int = Field(sa_type=sa.Integer())
+    status: str = Field(sa_type=sa.String(16))
+    """What the network view shows: the latest step, a confirmation with nothing left to pay closed."""
+    step: str | None = Field(default=None, sa_type=sa.String(16))
+    """The status the latest event (by its own time) put the application in; none while only
+    advance payments are known."""
+    step_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    decided_amount: int | None = Field(default=None, sa_type=sa.BigInteger())
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    confirmed_amount: int | None = Field(default=None, sa_type=sa.BigInteger())
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    paid_total: int = Field(default=0, sa_type=sa.BigInteger())
+    refund_claimed: int = Field(default=0, sa_type=sa.BigInteger())
+    refund_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    """When the latest application event says it applied; none until that event has arrived."""

@@ -22,14 +22,15 @@ Code = Annotated[TokyoCode, Path(description="The municipality's local governmen
 
 @router.get("/network")
 def overview(ctx: Ctx, _: Reader) -> list[NetworkOverviewRow]:
-    """All 62 municipalities with their council, support base, windows, latest meeting and open
-    follow-ups."""
+    """All 62 municipalities with their council, support base, windows, latest meeting, open
+    follow-ups, and their start-up subsidy (years with a standing decision, the latest year's status)."""
     return network.network_overview(ctx)
 
 
 @router.get("/{code}/network", responses=refusals(rules.OWN_MUNICIPALITY_ONLY))
 def municipality(ctx: Ctx, actor: DirectoryStaff, code: Code) -> MunicipalityNetworkView:
-    """One municipality in the network; municipality staff read their own only."""
+    """One municipality in the network, with its start-up subsidy by fiscal year; municipality staff
+    read their own only."""
     return network.municipality_network(ctx, actor, code)
 
 

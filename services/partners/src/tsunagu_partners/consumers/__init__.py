@@ -11,9 +11,22 @@ from typing import Any
 
 from tsunagu_contracts.events.intake import PersonErased
 from tsunagu_contracts.events.scheduling import SessionPartnerRemoved, SessionScheduled
+from tsunagu_contracts.events.subsidy import (
+    SubsidyAmountConfirmed,
+    SubsidyApplied,
+    SubsidyApproved,
+    SubsidyChanged,
+    SubsidyChangeRequested,
+    SubsidyPaid,
+    SubsidyRefundClaimed,
+    SubsidyRefused,
+    SubsidyReportSubmitted,
+    SubsidyReviewed,
+    SubsidyWithdrawn,
+)
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
-from ..handlers import referrals, sessions
+from ..handlers import referrals, sessions, subsidy
 from ..handlers.context import PartnersContext
 
 SUBSCRIPTIONS: list[Subscription[PartnersContext, Any]] = []
@@ -25,4 +38,21 @@ SUBSCRIPTIONS.append(subscribe(PersonErased, referrals.on_person_erased))
 SUBSCRIPTIONS += [
     subscribe(SessionScheduled, sessions.on_session_scheduled),
     subscribe(SessionPartnerRemoved, sessions.on_partner_removed),
+]
+
+# The start-up subsidy in the network view, from subsidy's events alone (its reminders change no
+# status and are not consumed). Each handler merges by the event's own time, so the order in which
+# these consumers deliver does not matter.
+SUBSCRIPTIONS += [
+    subscribe(SubsidyApplied, subsidy.on_applied),
+    subscribe(SubsidyReviewed, subsidy.on_reviewed),
+    subscribe(SubsidyApproved, subsidy.on_approved),
+    subscribe(SubsidyRefused, subsidy.on_refused),
+    subscribe(SubsidyChangeRequested, subsidy.on_change_requested),
+    subscribe(SubsidyChanged, subsidy.on_changed),
+    subscribe(SubsidyWithdrawn, subsidy.on_withdrawn),
+    subscribe(SubsidyReportSubmitted, subsidy.on_report_submitted),
+    subscribe(SubsidyAmountConfirmed, subsidy.on_amount_confirmed),
+    subscribe(SubsidyPaid, subsidy.on_paid),
+    subscribe(SubsidyRefundClaimed, subsidy.on_refund_claimed),
 ]

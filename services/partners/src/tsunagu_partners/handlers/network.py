@@ -16,13 +16,16 @@ from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 
 from ..adapters import network, resources
+from ..adapters import subsidy as subsidy_store
 from ..adapters.tables import FollowUpRow, NetworkMeetingRow, NetworkStatusRow
 from ..domain import rules
 from ..domain.network import SupportBase, follow_up_done_refusal, meeting_refusal
 from ..domain.resources import municipality_refusal
+from ..domain.subsidy import latest_status, of_each_year, years_used
 from .commands import CompleteFollowUp, RecordMeeting, SetNetworkStatus
 from .context import PartnersContext
 from .resources import actor_of, check, resource_view, tokyo_today
+from .subsidy import year_views
 from .views import (
     FollowUpView,
     MeetingView,
@@ -59,8 +62,8 @@ def _meeting_view(row: NetworkMeetingRow, follow_ups: Sequence[FollowUpRow]) -> 
 
 
 def municipality_network(ctx: PartnersContext, principal: Principal, code: str) -> MunicipalityNetworkView:
-    """One municipality's windows, status, latest meeting and open follow-ups; municipality staff
-    read their own municipality's only."""
+    """One municipality's windows, status, latest meeting, open follow-ups and start-up subsidy by
+    fiscal year; municipality staff read their own municipality's only."""
     check(municipality_refusal(actor_of(principal), code))
     municipality = tokyo_municipalities().get(code)
     assert municipality is not None  # the route takes only the 62 codes
@@ -75,6 +78,7 @@ def municipality_network(ctx: PartnersContext, principal: Principal, code: str) 
             status=_status_view(network.find_status(uow, code)),
             last_meeting_on=network.last_meetings(uow).get(code),
             open_follow_ups=network.open_follow_up_counts(uow).get(code, 0),
+            subsidy=year_views(of_each_year(subsidy_store.applications_of(uow, code))),
         )
 
 
@@ -85,9 +89,11 @@ def network_overview(ctx: PartnersContext) -> list[NetworkOverviewRow]:
         windows = network.window_counts(uow)
         last = network.last_meetings(uow)
         open_counts = network.open_follow_up_counts(uow)
+        applications = subsidy_store.all_applications(uow)
     rows: list[NetworkOverviewRow] = []
     for municipality in tokyo_municipalities():
         status = statuses.get(municipality.code)
+        subsidy = of_each_year(applications.get(municipality.code, []))
         rows.append(
             NetworkOverviewRow(
                 municipality_code=municipality.code,
@@ -98,6 +104,8 @@ def network_overview(ctx: PartnersContext) -> list[NetworkOverviewRow]:
                 window_count=windows.get(municipality.code, 0),
                 last_meeting_on=last.get(municipality.code),
                 open_follow_ups=open_counts.get(municipality.code, 0),
+                subsidy_years_used=years_used(subsidy),
+                subsidy_status=latest_status(subsidy),
             )
         )
     return rows

@@ -22,6 +22,7 @@ from ..domain.partners import PartnerState
 from ..domain.referrals import RecipientKind, ReferralState
 from ..domain.resources import OutreachChannel, OutreachOutcome
 from ..domain.sessions import ParticipationStatus
+from ..domain.subsidy import SubsidyStatus
 
 
 class PartnerView(BaseModel):
@@ -200,9 +201,25 @@ class NetworkStatusView(BaseModel):
     updated_at: datetime
 
 
+class SubsidyYearView(BaseModel):
+    """The municipality's start-up subsidy (ひきこもり支援推進体制立ち上げ支援補助事業) in one fiscal
+    year, as the subsidy service's events tell it. Where a year had more than one application, the
+    one with a standing decision speaks for it, else the one still open, else the latest. Amounts
+    are whole yen."""
+
+    fiscal_year: int = Field(description="Fiscal year from April: 2025 is 令和7年度")
+    fiscal_year_label: str = Field(description="The fiscal year in Japanese, e.g. 令和7年度")
+    status: SubsidyStatus
+    decided_amount: int | None = Field(description="The amount of the decision in force; null before one")
+    confirmed_amount: int | None = Field(description="The amount confirmed (額の確定); null before then")
+    paid_total: int = Field(description="Everything paid so far, advances (概算払) and balance (精算払)")
+    refund_claimed: int = Field(description="The refund (返還) claimed back; 0 when none was")
+
+
 class MunicipalityNetworkView(BaseModel):
     """One municipality in the network: its consultation windows, its status (none until it is
-    first recorded), its latest meeting and the follow-ups still open."""
+    first recorded), its latest meeting, the follow-ups still open, and its start-up subsidy by
+    fiscal year."""
 
     municipality_code: str
     name_ja: str
@@ -211,6 +228,10 @@ class MunicipalityNetworkView(BaseModel):
     status: NetworkStatusView | None
     last_meeting_on: date | None
     open_follow_ups: int
+    subsidy: list[SubsidyYearView] = Field(
+        description="The start-up subsidy per fiscal year applied for, the earliest first (from the "
+        "subsidy service's events)"
+    )
 
 
 class NetworkOverviewRow(BaseModel):
@@ -224,6 +245,14 @@ class NetworkOverviewRow(BaseModel):
     window_count: int
     last_meeting_on: date | None
     open_follow_ups: int
+    subsidy_years_used: int = Field(
+        description="Fiscal years with a standing start-up subsidy decision (what the limit of "
+        "years counts: decided, change requested, reported, confirmed or closed)"
+    )
+    subsidy_status: SubsidyStatus | None = Field(
+        description="The start-up subsidy's status in the latest fiscal year applied for; null "
+        "when the municipality never applied"
+    )
 
 
 class ParticipantView(BaseModel):

@@ -141,6 +141,8 @@ def test_issue_checks_roles_and_ties(auth: Authenticator) -> None:
         "partner_staff",
         "expert",
         "trainer",
+        "subsidy_reviewer",
+        "subsidy_approver",
         "admin",
     }
 

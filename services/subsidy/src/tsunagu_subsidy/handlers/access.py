@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from tsunagu_calendar import fiscal_year_label, tokyo_date
 from tsunagu_servicekit.audit import ChangeValue, log_read, record_change
@@ -29,6 +30,15 @@ CHAIN = "subsidy"
 """The change history's chain: every change of the subsidy service, in one order."""
 PURPOSE = "subsidy_administration"
 RECORD = "subsidy_application"
+
+
+def about(row: ApplicationRow) -> dict[str, Any]:
+    """What every subsidy event says of its application: its id, municipality and fiscal year."""
+    return {
+        "application_id": row.id,
+        "municipality_code": row.municipality_code,
+        "fiscal_year": row.fiscal_year,
+    }
 
 
 def is_office(actor: Principal) -> bool:

@@ -41,6 +41,7 @@ from ..domain.outline import GrantOutline
 from ..domain.outline import Step as DocumentStep
 from ..domain.years import year_refusal
 from .access import (
+    about,
     application_for,
     application_view,
     check,
@@ -181,9 +182,7 @@ def _review(
             move_to(ctx, row, Status.CHANGE_REVIEWED)
         uow.emit(
             SubsidyReviewed(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 stage=stage,
                 eligible=command.eligible,
                 reviewed_at=row.updated_at,
@@ -223,9 +222,7 @@ def decide(
         move_to(ctx, row, Status.DECIDED)
         uow.emit(
             SubsidyApproved(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 decided_amount=amount,
                 decided_on=today,
                 decided_at=row.updated_at,
@@ -256,9 +253,7 @@ def refuse_grant(
         move_to(ctx, row, Status.REFUSED)
         uow.emit(
             SubsidyRefused(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 reason=command.reason,
                 refused_at=row.updated_at,
             ),
@@ -286,9 +281,7 @@ def request_change(
         planned_total = sum(command.planned.values())
         uow.emit(
             SubsidyChangeRequested(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 planned_total=planned_total,
                 requested_at=row.updated_at,
             ),
@@ -336,9 +329,7 @@ def decide_change(
         if command.approve:
             uow.emit(
                 SubsidyChanged(
-                    application_id=row.id,
-                    municipality_code=row.municipality_code,
-                    fiscal_year=row.fiscal_year,
+                    **about(row),
                     decided_amount=row.decided_amount or 0,
                     previous_amount=previous,
                     changed_at=row.updated_at,
@@ -370,9 +361,7 @@ def withdraw(ctx: SubsidyContext, actor: Principal, application_id: str) -> Appl
         move_to(ctx, row, Status.WITHDRAWN)
         uow.emit(
             SubsidyWithdrawn(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 released_amount=released,
                 withdrawn_at=row.updated_at,
             ),

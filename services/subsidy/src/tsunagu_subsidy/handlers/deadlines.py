@@ -13,6 +13,7 @@ from tsunagu_contracts.events.subsidy import SubsidyPaymentDue, SubsidyReportDue
 from ..adapters import applications as store
 from ..domain.applications import balance_due
 from ..domain.deadlines import reminder_horizon
+from .access import about
 from .context import SubsidyContext
 
 BATCH = 100
@@ -31,9 +32,7 @@ def scan(ctx: SubsidyContext, *, limit: int = BATCH) -> int:
             row.report_reminded_at = now
             uow.emit(
                 SubsidyReportDue(
-                    application_id=row.id,
-                    municipality_code=row.municipality_code,
-                    fiscal_year=row.fiscal_year,
+                    **about(row),
                     due_on=row.report_due,
                     raised_at=now,
                 ),
@@ -46,9 +45,7 @@ def scan(ctx: SubsidyContext, *, limit: int = BATCH) -> int:
             row.payment_reminded_at = now
             uow.emit(
                 SubsidyPaymentDue(
-                    application_id=row.id,
-                    municipality_code=row.municipality_code,
-                    fiscal_year=row.fiscal_year,
+                    **about(row),
                     amount=balance_due(confirmed=row.confirmed_amount or 0, paid_total=row.paid_total),
                     due_on=row.payment_due,
                     raised_at=now,

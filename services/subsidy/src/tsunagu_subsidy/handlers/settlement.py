@@ -34,6 +34,7 @@ from ..domain.applications import (
 from ..domain.deadlines import business_days_after
 from ..domain.outline import Step as DocumentStep
 from .access import (
+    about,
     application_for,
     application_view,
     check,
@@ -65,9 +66,7 @@ def submit_report(
         move_to(ctx, row, Status.REPORTED)
         uow.emit(
             SubsidyReportSubmitted(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 actual_total=row.actual_total,
                 submitted_at=row.reported_at,
             ),
@@ -103,9 +102,7 @@ def confirm(
         move_to(ctx, row, status_after_confirmation(confirmed=amount, paid_total=row.paid_total))
         uow.emit(
             SubsidyAmountConfirmed(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 confirmed_amount=amount,
                 decided_amount=decided,
                 confirmed_at=row.confirmed_at,
@@ -160,9 +157,7 @@ def _pay(
         move_to(ctx, row, Status.CLOSED if kind is PaymentKind.BALANCE else status)
         uow.emit(
             SubsidyPaid(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 payment_id=payment.id,
                 kind=kind,
                 amount=paying,
@@ -208,9 +203,7 @@ def claim_refund(
         move_to(ctx, row, Status.CLOSED)
         uow.emit(
             SubsidyRefundClaimed(
-                application_id=row.id,
-                municipality_code=row.municipality_code,
-                fiscal_year=row.fiscal_year,
+                **about(row),
                 amount=amount,
                 due_on=command.due_on,
                 claimed_at=row.updated_at,

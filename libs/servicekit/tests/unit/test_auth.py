@@ -143,6 +143,8 @@ def test_issue_checks_roles_and_ties(auth: Authenticator) -> None:
         "trainer",
         "subsidy_reviewer",
         "subsidy_approver",
+        "learner",
+        "training_coordinator",
         "admin",
     }
 

@@ -9,3 +9,4 @@ from . import intake as intake
 from . import partners as partners
 from . import scheduling as scheduling
 from . import subsidy as subsidy
+from . import training as training

@@ -75,6 +75,10 @@ ROLES: tuple[str, ...] = (
     # The start-up subsidy's segregated duties: a reviewer checks, an approver decides.
     "subsidy_reviewer",
     "subsidy_approver",
+    # Training: learners outside the staff roles (welfare commissioners, agency staff) and the
+    # coordinator who enrols an organisation's people (tied to a municipality or a partner).
+    "learner",
+    "training_coordinator",
     "admin",
 )
 ADMIN = "admin"

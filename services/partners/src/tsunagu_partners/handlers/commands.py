@@ -18,7 +18,7 @@ from tsunagu_contracts.events.partners import (
     SupportTarget,
 )
 from tsunagu_contracts.municipalities import TokyoCode
-from tsunagu_servicekit.wire import IsoDate, JsonBool, JsonInt
+from tsunagu_servicekit.wire import EmailAddress, IsoDate, JsonBool, JsonInt
 
 from ..domain.agreements import AssessmentLevel
 from ..domain.directory import PrintItem
@@ -70,9 +70,7 @@ PersonName = Annotated[str, _text(100)]
 ShortText = Annotated[str, _text(200)]
 InternalNote = Annotated[str, _text(500)]
 PublicPhone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9-]{4,19}$")]
-PublicEmail = Annotated[
-    str, StringConstraints(max_length=254, pattern=r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-]
+PublicEmail = EmailAddress
 PublicUrl = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://[^\s/]+[^\s]*$")]
 TimeOfDay = Annotated[str, StringConstraints(pattern=r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
 Channel = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]

@@ -1,0 +1,1 @@
+"""The training service's edge: tables, queries and writes (named functions), migrations."""

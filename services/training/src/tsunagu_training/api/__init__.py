@@ -1,0 +1,9 @@
+"""The training service's HTTP API: module-level routers, mounted by the kit's runtime."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import learners
+
+ROUTERS: tuple[APIRouter, ...] = (learners.router,)

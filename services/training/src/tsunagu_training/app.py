@@ -1,0 +1,29 @@
+"""Composition root of the training service: the only place that builds adapters and wires them.
+
+The infrastructure comes first, then the context from it, then the runtime, which takes the
+service's subscriptions, routers, timers and migrations from where every service keeps them
+(``ServiceRuntime.of_package``).
+"""
+
+from __future__ import annotations
+
+from tsunagu_calendar import ServiceCalendar
+from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
+from tsunagu_servicekit.unit_of_work import Clock, utc_now
+
+from .adapters.catalogue import catalogue_book
+from .handlers.context import TrainingContext
+from .settings import TrainingSettings
+
+
+def build_runtime(
+    settings: TrainingSettings, *, clock: Clock | None = None
+) -> ServiceRuntime[TrainingContext]:
+    """The training service: infrastructure, then its context, then what runs on them."""
+    infra = Infrastructure(settings, clock=clock or utc_now)
+    ctx = TrainingContext(
+        units=infra.units,
+        catalogue=catalogue_book(settings.catalogue_file),
+        calendar=ServiceCalendar(),
+    )
+    return ServiceRuntime.of_package("tsunagu_training", infra, ctx)

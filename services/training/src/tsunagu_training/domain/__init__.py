@@ -1,0 +1,1 @@
+"""The training service's rules, in plain Python: no I/O."""

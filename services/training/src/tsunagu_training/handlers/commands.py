@@ -1,0 +1,61 @@
+"""Request bodies of the training service's commands. Names, kana, e-mail addresses and
+organisation names are personal data: they stay in this service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+from tsunagu_contracts import ID_PATTERN
+from tsunagu_contracts.events.training import Audience
+from tsunagu_contracts.municipalities import TokyoCode
+from tsunagu_servicekit.wire import JSON_INTEGER, EmailAddress
+
+Uuid = Annotated[str, Field(pattern=ID_PATTERN)]
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,47}$", description="A catalogue code")]
+FiscalYear = Annotated[
+    int, Field(ge=2000, le=2999, description="Fiscal year from April: 2025 is 令和7年度"), JSON_INTEGER
+]
+Subject = Annotated[
+    str, Field(min_length=1, max_length=200, description="The account's subject (token `sub`)")
+]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterLearner(_Command):
+    """A learner registered by their organisation's coordinator or by a trainer. Municipality staff
+    and welfare commissioners belong to a municipality; partner staff to a partner organisation."""
+
+    name: str = Field(min_length=1, max_length=100)
+    name_kana: str | None = Field(default=None, min_length=1, max_length=100)
+    email: EmailAddress | None = None
+    organisation_name: str | None = Field(default=None, min_length=1, max_length=200)
+    audience: Audience
+    municipality_code: TokyoCode | None = None
+    partner_id: Uuid | None = None
+    subject: Subject | None = Field(
+        default=None, description="Their account's opaque subject, where they have one"
+    )
+
+
+class RegisterMe(_Command):
+    """The caller registers as a learner; their account's subject and ties come from their token."""
+
+    name: str = Field(min_length=1, max_length=100)
+    name_kana: str | None = Field(default=None, min_length=1, max_length=100)
+    email: EmailAddress | None = None
+    organisation_name: str | None = Field(default=None, min_length=1, max_length=200)
+    audience: Audience
+
+
+class Enrol(_Command):
+    """Enrol a learner in a course or a programme (one of the two) for a fiscal year (this one when
+    omitted)."""
+
+    learner_id: Uuid
+    course_code: Code | None = None
+    programme_code: Code | None = None
+    fiscal_year: FiscalYear | None = None

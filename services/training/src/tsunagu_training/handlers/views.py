@@ -1,0 +1,89 @@
+"""Response bodies of the training service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from tsunagu_contracts.events.training import Audience, Permission
+
+from ..domain.catalogue import LessonKind, Mode
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class LessonView(_View):
+    code: str
+    title: str
+    kind: LessonKind
+    duration_seconds: int
+    watched_percent: int
+    questions: int
+    pass_mark: int
+
+
+class CourseView(_View):
+    """A course of the catalogue."""
+
+    code: str
+    audience: Audience
+    number: int
+    title: str
+    mode: Mode
+    lessons: list[LessonView]
+    validity_months: int | None
+    permissions: list[Permission]
+
+
+class ProgrammeView(_View):
+    code: str
+    audience: Audience
+    title: str
+    courses: list[str]
+    validity_months: int | None
+    permissions: list[Permission]
+
+
+class CatalogueView(BaseModel):
+    """The catalogue in force for a fiscal year."""
+
+    fiscal_year: int
+    fiscal_year_label: str = Field(description="令和7年度")
+    version: str
+    courses: list[CourseView]
+    programmes: list[ProgrammeView]
+
+
+class LearnerView(_View):
+    """A learner, as their coordinator, trainers and they themselves see them."""
+
+    id: str
+    subject: str | None
+    name: str
+    name_kana: str | None
+    email: str | None
+    organisation_name: str | None
+    audience: Audience
+    municipality_code: str | None
+    partner_id: str | None
+    registered_at: datetime
+
+
+class EnrolmentView(BaseModel):
+    """An enrolment and how far the learner is."""
+
+    id: str
+    learner_id: str
+    fiscal_year: int
+    kind: str = Field(description="course or programme")
+    code: str
+    status: str = Field(description="enrolled, completed")
+    programme_enrolment_id: str | None
+    lessons_done: list[str]
+    courses: list[EnrolmentView] = Field(default_factory=list, description="A programme's course enrolments")
+    completion_id: str | None
+    completed_on: date | None
+    valid_until: date | None
+    enrolled_at: datetime

@@ -12,7 +12,9 @@ import httpx
 from tsunagu_servicekit.testing import ServiceRecipe, ServiceUnderTest, auth_headers, role_headers
 from tsunagu_servicekit.testing.service import SHINJUKU, local_authenticator
 
+from .adapters import learners
 from .app import build_runtime
+from .handlers import progress
 from .handlers.context import TrainingContext
 from .settings import TrainingSettings
 
@@ -70,6 +72,32 @@ async def enrolled_learner(
     body.update({"course_code": course_code} if course_code else {"programme_code": programme_code})
     enrolment = await post_ok(client, "/enrolments", body, headers)
     return headers, learner, enrolment
+
+
+def complete_lessons(service: TrainingService, enrolment_id: str, *lessons: str) -> None:
+    """Mark lessons done as the video and check handlers do once a rule is met (they are tested on
+    their own): for tests that need a completion, not a way to it."""
+    ctx = service.context
+    with ctx.uow() as uow:
+        enrolment = learners.find_enrolment(uow, enrolment_id, lock=True)
+        assert enrolment is not None
+        learner = learners.find_learner(uow, enrolment.learner_id)
+        assert learner is not None
+        for lesson in lessons:
+            progress.lesson_done(ctx, uow, enrolment, learner, lesson, ctx.now())
+        uow.commit()
+
+
+def attend(service: TrainingService, enrolment_id: str) -> None:
+    """Record attendance as the session handlers do (they are tested on their own)."""
+    ctx = service.context
+    with ctx.uow() as uow:
+        enrolment = learners.find_enrolment(uow, enrolment_id, lock=True)
+        assert enrolment is not None
+        learner = learners.find_learner(uow, enrolment.learner_id)
+        assert learner is not None
+        progress.attended(ctx, uow, enrolment, learner, ctx.now())
+        uow.commit()
 
 
 class TrainingService(ServiceUnderTest[TrainingContext]):

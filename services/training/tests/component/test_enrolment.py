@@ -6,25 +6,18 @@ from typing import Any
 
 import tsunagu_training.adapters.tables  # noqa: F401  (registers the tables for the drift check)
 from tsunagu_servicekit.testing import schema_drift
-from tsunagu_training.handlers import progress
-from tsunagu_training.testing import TRAINER, TrainingService, coordinator, enrolled_learner, post_ok, staff
+from tsunagu_training.testing import (
+    TRAINER,
+    TrainingService,
+    attend,
+    complete_lessons,
+    coordinator,
+    enrolled_learner,
+    post_ok,
+    staff,
+)
 
 CANARY = "カナリア研修山田"
-
-
-def complete_lessons(service: TrainingService, enrolment_id: str, *lessons: str) -> None:
-    """What the video and check handlers do once a rule is met (they are tested on their own)."""
-    ctx = service.context
-    with ctx.uow() as uow:
-        from tsunagu_training.adapters import learners as store
-
-        enrolment = store.find_enrolment(uow, enrolment_id, lock=True)
-        assert enrolment is not None
-        learner = store.find_learner(uow, enrolment.learner_id)
-        assert learner is not None
-        for lesson in lessons:
-            progress.lesson_done(ctx, uow, enrolment, learner, lesson, ctx.now())
-        uow.commit()
 
 
 async def test_a_learner_enrols_and_completes_a_course_announced_without_their_name(
@@ -84,16 +77,7 @@ async def test_the_welfare_commissioners_programme_completes_with_its_last_cours
         for e in service.outbox_events()
         if e.type.endswith("training.completed.v1") and e.data.programme_code
     ]
-    ctx = service.context
-    from tsunagu_training.adapters import learners as store
-
-    with ctx.uow() as uow:
-        session_enrolment = store.find_enrolment(uow, courses["wc-04"], lock=True)
-        assert session_enrolment is not None
-        learner = store.find_learner(uow, session_enrolment.learner_id)
-        assert learner is not None
-        progress.attended(ctx, uow, session_enrolment, learner, ctx.now())
-        uow.commit()
+    attend(service, courses["wc-04"])
     done = [e.data for e in service.outbox_events() if e.type.endswith("training.completed.v1")]
     assert [(d.course_code, d.programme_code) for d in done] == [
         ("wc-01", None),

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import learners
+from . import learners, reports
 
-ROUTERS: tuple[APIRouter, ...] = (learners.router,)
+ROUTERS: tuple[APIRouter, ...] = (learners.router, reports.router)

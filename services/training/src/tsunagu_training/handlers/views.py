@@ -87,3 +87,33 @@ class EnrolmentView(BaseModel):
     completed_on: date | None
     valid_until: date | None
     enrolled_at: datetime
+
+
+# -- reports --
+
+
+class CompletionCount(BaseModel):
+    """Completions of one course or programme by one organisation in a fiscal year."""
+
+    fiscal_year: int
+    fiscal_year_label: str
+    audience: Audience
+    kind: str = Field(description="course or programme")
+    code: str
+    title: str
+    organisation_kind: str = Field(description="municipality, partner or agency")
+    organisation: str = Field(description="The municipality's code, the partner's id, or the agency's name")
+    municipality_code: str | None
+    completions: int
+    learners: int = Field(description="Distinct learners (実人数)")
+
+
+class CommissionerProgress(BaseModel):
+    """Welfare commissioners of one municipality: how many enrolled, and completed each course and
+    the whole programme, in a fiscal year."""
+
+    municipality_code: str
+    municipality_name: str
+    enrolled: int
+    completed_by_course: dict[str, int]
+    completed_programme: int

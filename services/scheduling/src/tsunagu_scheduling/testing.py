@@ -37,6 +37,15 @@ from tsunagu_contracts.events.partners import (
     SessionParticipationWithdrawn,
     SupportKind,
 )
+from tsunagu_contracts.events.training import (
+    Audience,
+    CertificateExpired,
+    CertificateExpiring,
+    CertificateRevoked,
+    Permission,
+    RevocationReason,
+    TrainingCompleted,
+)
 from tsunagu_servicekit.testing import (
     ServiceRecipe,
     ServiceUnderTest,
@@ -101,6 +110,16 @@ class Service(ServiceUnderTest[SchedulingContext]):
     async def resource(self, kind: str, label: str, **extra: Any) -> str:
         body = await self.post("/resources", {"kind": kind, "label": label, **extra})
         return str(body["id"])
+
+    async def qualified_staff(
+        self, label: str, *, kind: str = "counsellor", completed_on: date = date(2026, 4, 1)
+    ) -> str:
+        """A member of staff (subject ``staff-<label>``) who completed home-visit support on
+        ``completed_on``, valid for three years, as training announces it; the resource's id."""
+        subject = f"staff-{label}"
+        resource = await self.resource(kind, label, subject=subject)
+        assert self.deliver(training_completed(subject, completed_on=completed_on))
+        return resource
 
 
 RECIPE = ServiceRecipe(
@@ -274,5 +293,91 @@ def participation_withdrawn(
             starts_at=starts_at,
             registered_at=registered_at,
             withdrawn_at=withdrawn_at,
+        )
+    )
+
+
+# -- the training service's events, as training would publish them ---------------------------------
+
+
+def training_completed(
+    subject: str | None,
+    *,
+    completed_on: date,
+    valid_until: date | None = None,
+    permissions: tuple[Permission, ...] = (Permission.HOME_VISIT,),
+    completion_id: str | None = None,
+    learner_id: str | None = None,
+    valid_years: int | None = 3,
+) -> CloudEvent[Any]:
+    """A supporter completed home-visit support (course 2) on ``completed_on``: valid until the
+    day before its anniversary ``valid_years`` later unless ``valid_until`` is given (no end when
+    both are None)."""
+    if valid_until is None and valid_years is not None:
+        valid_until = completed_on.replace(year=completed_on.year + valid_years) - timedelta(days=1)
+    return new_event(
+        TrainingCompleted(
+            learner_id=learner_id or new_uuid(),
+            staff_subject=subject,
+            completion_id=completion_id or new_uuid(),
+            audience=Audience.SUPPORTERS,
+            course_code="sup-02",
+            fiscal_year=completed_on.year if completed_on.month >= 4 else completed_on.year - 1,
+            completed_on=completed_on,
+            valid_until=valid_until,
+            permissions=list(permissions),
+            completed_at=datetime(
+                completed_on.year, completed_on.month, completed_on.day, 16, tzinfo=TOKYO
+            ).astimezone(UTC),
+        )
+    )
+
+
+def certificate_expiring(completed: CloudEvent[Any], *, expires_on: date) -> CloudEvent[Any]:
+    """Training's notice ahead of the expiry of ``completed``'s certificate."""
+    data: TrainingCompleted = completed.data
+    return new_event(
+        CertificateExpiring(
+            learner_id=data.learner_id,
+            staff_subject=data.staff_subject,
+            certificate_id=new_uuid(),
+            completion_id=data.completion_id,
+            expires_on=expires_on,
+            permissions=data.permissions,
+            raised_at=datetime(expires_on.year, expires_on.month, 1, tzinfo=TOKYO).astimezone(UTC),
+        )
+    )
+
+
+def certificate_expired(completed: CloudEvent[Any], *, expired_on: date) -> CloudEvent[Any]:
+    """The certificate of ``completed`` expired: ``expired_on`` is the first day without it."""
+    data: TrainingCompleted = completed.data
+    return new_event(
+        CertificateExpired(
+            learner_id=data.learner_id,
+            staff_subject=data.staff_subject,
+            certificate_id=new_uuid(),
+            completion_id=data.completion_id,
+            expired_on=expired_on,
+            permissions=data.permissions,
+            raised_at=datetime(expired_on.year, expired_on.month, expired_on.day, tzinfo=TOKYO).astimezone(
+                UTC
+            ),
+        )
+    )
+
+
+def certificate_revoked(completed: CloudEvent[Any], *, revoked_at: datetime) -> CloudEvent[Any]:
+    """The certificate of ``completed`` was revoked at ``revoked_at``."""
+    data: TrainingCompleted = completed.data
+    return new_event(
+        CertificateRevoked(
+            learner_id=data.learner_id,
+            staff_subject=data.staff_subject,
+            certificate_id=new_uuid(),
+            completion_id=data.completion_id,
+            reason=RevocationReason.ISSUED_IN_ERROR,
+            permissions=data.permissions,
+            revoked_at=revoked_at,
         )
     )

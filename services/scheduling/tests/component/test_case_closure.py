@@ -102,8 +102,8 @@ async def test_reviews_already_met_or_concluded_stay(service: Service) -> None:
 
 async def test_visits_still_to_schedule_are_cancelled_booked_times_stay(service: Service) -> None:
     person, case = new_uuid(), new_uuid()
-    a = await service.resource("counsellor", "C-01", home_visit_qualified=True)
-    b = await service.resource("counsellor", "C-02", home_visit_qualified=True)
+    a = await service.qualified_staff("C-01")
+    b = await service.qualified_staff("C-02")
     service.deliver(home_visit_requested(person_id=person, case_id=case, visits=3))
     first = (await service.get("/home-visits", person_id=person))[0]
     await service.post(

@@ -39,8 +39,8 @@ VISIT_CANCELLED = "tsunagu.scheduling.home_visit.cancelled.v1"
 
 async def test_erasure_lets_go_of_the_persons_future_bookings(service: Service) -> None:
     person = new_uuid()
-    counsellor = await service.resource("counsellor", "C-01", home_visit_qualified=True)
-    second = await service.resource("counsellor", "C-02", home_visit_qualified=True)
+    counsellor = await service.qualified_staff("C-01")
+    second = await service.qualified_staff("C-02")
     room = await service.resource("room", "Room 1")
     # a past appointment (kept as history) and a future one
     service.clock.set(service.clock.now.replace(day=6))

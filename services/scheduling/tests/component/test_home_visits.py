@@ -14,8 +14,8 @@ from tsunagu_scheduling.testing import (
 
 
 async def visitors(service: Service) -> tuple[str, str, str]:
-    a = await service.resource("counsellor", "C-01", home_visit_qualified=True)
-    b = await service.resource("counsellor", "C-02", home_visit_qualified=True)
+    a = await service.qualified_staff("C-01")
+    b = await service.qualified_staff("C-02")
     c = await service.resource("counsellor", "C-03")
     return a, b, c
 

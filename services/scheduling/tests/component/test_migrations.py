@@ -1,15 +1,27 @@
-"""A database made before the tables were named ``scheduling_…`` upgrades with its data, and
-downgrades again (scheduling_0004), on SQLite and on PostgreSQL."""
+"""Existing databases upgrade with their data, and downgrade again, on SQLite and on PostgreSQL: one
+made before the tables were named ``scheduling_…`` (scheduling_0004), and one whose staff had the
+hand-set home-visit flag (scheduling_0006)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 import tsunagu_scheduling.adapters.tables  # noqa: F401  (registers the tables)
-from tsunagu_scheduling.testing import new_uuid, service_without_broker
+from tsunagu_calendar import TOKYO
+from tsunagu_scheduling.adapters import resources
+from tsunagu_scheduling.domain.qualifications import end_of_next_fiscal_year
+from tsunagu_scheduling.handlers.qualifications import home_visit_qualified
+from tsunagu_scheduling.testing import (
+    COUNSELLOR,
+    home_visit_requested,
+    new_uuid,
+    service_without_broker,
+    tokyo,
+)
 from tsunagu_servicekit.db import create_db_engine
 from tsunagu_servicekit.testing import SettableClock, migrate_to, schema_drift
 
@@ -101,5 +113,110 @@ async def test_an_existing_database_upgrades_with_its_data_and_downgrades_again(
     migrate_to(engine, BEFORE, package="tsunagu_scheduling", down=True)
     assert names(engine) == before
     assert holder_kinds(engine, "sched_slot_claim") == {"session"}
+    migrate_to(engine, "heads", package="tsunagu_scheduling")
+    assert schema_drift(engine, "scheduling_") == []
+
+
+# -- scheduling_0006: the hand-set flag becomes legacy qualifications ------------------------------
+
+FLAG_BEFORE = "scheduling_0005_session_partners"
+FLAGGED, FLAGGED_WITHOUT_SUBJECT, UNFLAGGED, ROOM_1 = new_uuid(), new_uuid(), new_uuid(), new_uuid()
+
+
+def seed_flagged_staff(engine: sa.Engine) -> None:
+    """Staff as scheduling_0005 stored them: one with the flag and a subject, created on 1 April
+    2026 in Tokyo (31 March, 15:30 UTC); one with the flag and no subject; one without the flag."""
+    with engine.begin() as conn:
+        for resource_id, label, flag, subject in (
+            (FLAGGED, "C-01", True, "flagged-staff"),
+            (FLAGGED_WITHOUT_SUBJECT, "C-02", True, None),
+            (UNFLAGGED, "C-03", False, "unflagged-staff"),
+            (ROOM_1, "Room 1", False, None),
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO scheduling_resource (id, kind, label, active, home_visit_qualified,"
+                    " capacity, subject, created_at) VALUES (:id, :kind, :label, true, :flag, NULL,"
+                    " :subject, :created)"
+                ),
+                {
+                    "id": resource_id,
+                    "kind": "room" if resource_id == ROOM_1 else "counsellor",
+                    "label": label,
+                    "flag": flag,
+                    "subject": subject,
+                    "created": "2026-03-31 15:30:00",
+                },
+            )
+
+
+def flags(engine: sa.Engine) -> dict[str, bool]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, home_visit_qualified FROM scheduling_resource")).all()
+    return {str(r[0]): bool(r[1]) for r in rows}
+
+
+async def test_staff_with_the_flag_get_a_legacy_qualification_to_the_end_of_the_next_fiscal_year(
+    engine: sa.Engine, database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    migrate_to(engine, FLAG_BEFORE, package="tsunagu_scheduling")
+    seed_flagged_staff(engine)
+    before_today = datetime.now(TOKYO).date()
+
+    async with service_without_broker(database_url, tmp_path / "data", clock) as service:  # upgrades
+        until = {end_of_next_fiscal_year(before_today), end_of_next_fiscal_year(datetime.now(TOKYO).date())}
+        assert schema_drift(engine, "scheduling_") == []
+        flagged = await service.get(f"/resources/{FLAGGED}")
+        assert flagged["home_visit_qualified"] is True
+        [legacy] = flagged["qualifications"]
+        assert date.fromisoformat(legacy["valid_until"]) in until
+        assert legacy == {
+            "permission": "home_visit",
+            "source": "legacy",
+            "completion_id": None,
+            "valid_from": "2026-04-01",
+            "valid_until": legacy["valid_until"],
+            "expires_on": legacy["valid_until"],  # the notice is the end itself
+            "expired_on": None,
+            "revoked_on": None,
+            "status": "valid",
+        }
+        for resource in (FLAGGED_WITHOUT_SUBJECT, UNFLAGGED, ROOM_1):
+            view = await service.get(f"/resources/{resource}")
+            assert (view["home_visit_qualified"], view["qualifications"]) == (False, [])
+
+        # The legacy qualification lets the staff member go on home visits, as the flag did.
+        steady = await service.qualified_staff("steady")
+        service.deliver(home_visit_requested(visits=2))
+        first, second = await service.get("/home-visits", status="to_schedule")
+        await service.post(
+            f"/home-visits/{first['id']}/schedule",
+            {"starts_at": tokyo(2026, 4, 9, 10), "staff_ids": [steady, FLAGGED]},
+            COUNSELLOR,
+        )
+        refused = await service.client.post(
+            f"/home-visits/{second['id']}/schedule",
+            json={"starts_at": tokyo(2026, 4, 10, 10), "staff_ids": [FLAGGED_WITHOUT_SUBJECT]},
+            headers=COUNSELLOR,
+        )
+        assert refused.json()["rule"] == "not_qualified_for_home_visits"
+        # Not beyond its end: a visit in the fiscal year after it is refused (its own year is
+        # checked first, so this asks the rule directly).
+        with service.context.reading() as uow:
+            member = resources.get(uow.session, FLAGGED)
+            assert member is not None
+            last = max(until)
+            assert home_visit_qualified(uow.session, [member], min(until))
+            assert not home_visit_qualified(uow.session, [member], last + timedelta(days=1))
+
+    migrate_to(engine, FLAG_BEFORE, package="tsunagu_scheduling", down=True)
+    assert flags(engine) == {
+        FLAGGED: True,
+        FLAGGED_WITHOUT_SUBJECT: False,  # nothing could carry it: it was given no subject
+        UNFLAGGED: False,
+        ROOM_1: False,
+        steady: True,  # qualified by training by then
+    }
+    assert "scheduling_qualification" not in sa.inspect(engine).get_table_names()
     migrate_to(engine, "heads", package="tsunagu_scheduling")
     assert schema_drift(engine, "scheduling_") == []

@@ -11,7 +11,9 @@ Double booking is prevented by constraints, not by checks in code:
 * ``scheduling_review``: ``UNIQUE (escalation_id)`` and ``UNIQUE (meeting_id, position)`` — one agenda
   item per escalation, no more items than places;
 * ``scheduling_closed_case``: primary key ``case_id`` — a closure is recorded once;
-* ``scheduling_erased_person``: primary key ``person_id`` — an erasure is recorded once.
+* ``scheduling_erased_person``: primary key ``person_id`` — an erasure is recorded once;
+* ``scheduling_qualification``: ``UNIQUE (completion_id, permission)`` — one qualification per
+  completion and permission, whichever of training's events about it comes first.
 
 Persons and cases are intake's pseudonymous ids; nothing here names anyone. Times are UTC.
 """
@@ -47,7 +49,6 @@ class Resource(SQLModel, table=True):
     kind: str = _code(16, index=True)
     label: str = Field(sa_type=sa.String(100))
     active: bool = Field(default=True, sa_type=sa.Boolean())
-    home_visit_qualified: bool = Field(default=False, sa_type=sa.Boolean())
     capacity: int | None = Field(default=None, sa_type=sa.Integer())
     subject: str | None = Field(default=None, sa_type=sa.String(200), index=True)
     created_at: datetime = _when()
@@ -331,3 +332,30 @@ class SessionPartner(SQLModel, table=True):
     removed_at: datetime | None = _when(default=None)
     """When the agreement that took the partner off the session stopped."""
     removal_reason: str | None = _code(default=None)
+
+
+class QualificationRow(SQLModel, table=True):
+    """What a staff member (the identity provider's ``staff_subject``) may do, from one training
+    completion and one permission (``home_visit``), or a ``legacy`` one carried over from the
+    hand-set flag (no completion). Made by whichever of the completion's events arrives first:
+    ``valid_from`` is null until the completion itself is known. See ``domain.qualifications``."""
+
+    __tablename__ = "scheduling_qualification"
+    __table_args__ = (
+        sa.UniqueConstraint("completion_id", "permission", name="uq_scheduling_qualification_completion"),
+    )
+
+    id: str = _id(primary_key=True)
+    staff_subject: str | None = Field(default=None, sa_type=sa.String(200), index=True)
+    permission: str = _code()
+    source: str = _code(16)
+    completion_id: str | None = _id(default=None)
+    valid_from: date | None = Field(default=None, sa_type=sa.Date())
+    valid_until: date | None = Field(default=None, sa_type=sa.Date())
+    expires_on: date | None = Field(default=None, sa_type=sa.Date())
+    """The notice ahead (``CertificateExpiring``): the day the qualification is due to expire."""
+    expired_on: date | None = Field(default=None, sa_type=sa.Date())
+    """The first day without it (``CertificateExpired``)."""
+    revoked_at: datetime | None = _when(default=None)
+    recorded_at: datetime = _when()
+    updated_at: datetime = _when()

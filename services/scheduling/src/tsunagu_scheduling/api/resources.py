@@ -19,7 +19,7 @@ router = APIRouter(prefix="/resources", tags=["resources"])
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_resource(ctx: Ctx, body: CreateResource, _: Manager) -> ResourceView:
-    """Add a counsellor, a peer supporter or a room."""
+    """Add a counsellor, a peer supporter or a room. Staff are listed with their qualifications."""
     return resources.create(ctx, body)
 
 
@@ -37,7 +37,8 @@ def get_resource(ctx: Ctx, resource_id: Uuid, _: Reader) -> ResourceView:
 
 @router.patch("/{resource_id}", responses=refusals(rules.STAFF_NOT_FOUND))
 def update_resource(ctx: Ctx, resource_id: Uuid, body: UpdateResource, _: Manager) -> ResourceView:
-    """Change a label, retire a resource, or mark staff as qualified for home visits."""
+    """Change a label or a capacity, retire a resource, or give staff the subject their training is
+    known by (home-visit qualification comes from training, not from here)."""
     return resources.update(ctx, resource_id, body)
 
 

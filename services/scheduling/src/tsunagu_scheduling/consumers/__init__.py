@@ -20,9 +20,15 @@ from tsunagu_contracts.events.partners import (
     SessionParticipationRegistered,
     SessionParticipationWithdrawn,
 )
+from tsunagu_contracts.events.training import (
+    CertificateExpired,
+    CertificateExpiring,
+    CertificateRevoked,
+    TrainingCompleted,
+)
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
-from ..handlers import closure, erasure, home_visits, reviews, session_partners
+from ..handlers import closure, erasure, home_visits, qualifications, reviews, session_partners
 from ..handlers.context import SchedulingContext
 
 SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
@@ -39,4 +45,9 @@ SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
     subscribe(AgreementExpired, session_partners.on_agreement_expired),
     subscribe(SessionParticipationRegistered, session_partners.on_participation_registered),
     subscribe(SessionParticipationWithdrawn, session_partners.on_participation_withdrawn),
+    # Staff qualifications from training's completions: who may make home visits, and until when.
+    subscribe(TrainingCompleted, qualifications.on_training_completed),
+    subscribe(CertificateExpiring, qualifications.on_certificate_expiring),
+    subscribe(CertificateExpired, qualifications.on_certificate_expired),
+    subscribe(CertificateRevoked, qualifications.on_certificate_revoked),
 ]

@@ -7,9 +7,10 @@ more than the person has left under the cap of the fiscal year. Every visit hold
 so the cap holds even when requests race. A cancelled visit gives its place back; completed ones
 (also without contact) keep it.
 
-Staff: every visitor must be qualified for home visits (a staff attribute for now). Two people
-go to a person's first visit of the year and whenever the person's age band is in
-``two_staff_age_bands`` (minors); otherwise one or two.
+Staff: every visitor must hold a ``home_visit`` qualification valid on the visit's day (from the
+training service's completions: ``domain.qualifications``). Two people go to a person's first
+visit of the year and whenever the person's age band is in ``two_staff_age_bands`` (minors);
+otherwise one or two.
 """
 
 from __future__ import annotations

@@ -95,11 +95,11 @@ class Command(BaseModel):
 
 
 class CreateResource(Command):
-    """A counsellor, peer supporter or room. ``label`` is a room's name or a staff code (not a name)."""
+    """A counsellor, peer supporter or room. ``label`` is a room's name or a staff code (not a name).
+    Staff are qualified for home visits by their training (``subject``), not by a flag."""
 
     kind: ResourceKind
     label: Label
-    home_visit_qualified: JsonBool = False
     capacity: Capacity | None = Field(default=None, description="Rooms: how many people fit")
     subject: Subject | None = Field(default=None, description="Staff: the `sub` of their bearer token")
 
@@ -107,8 +107,10 @@ class CreateResource(Command):
 class UpdateResource(Command):
     label: Label | None = None
     active: JsonBool | None = None
-    home_visit_qualified: JsonBool | None = None
     capacity: Capacity | None = None
+    subject: Subject | None = Field(
+        default=None, description="Staff: the `sub` of their bearer token, which their training is known by"
+    )
 
 
 class Window(Command):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tsunagu_calendar import TOKYO, fiscal_year
+from tsunagu_calendar import TOKYO, fiscal_year, tokyo_date
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import HomeVisitRequested
 from tsunagu_contracts.events.scheduling import (
@@ -40,6 +40,7 @@ from .appointments import cancel_in, hold_slots, move_in, record_outcome_in, spa
 from .booking import check_available, check_time, load_staff
 from .commands import CancelBooking, CompleteHomeVisit, RescheduleHomeVisit, ScheduleHomeVisit
 from .context import SchedulingContext
+from .qualifications import home_visit_qualified
 from .views import HomeVisitView
 
 _STAFF_KINDS = (ResourceKind.COUNSELLOR, ResourceKind.PEER_SUPPORTER)
@@ -181,7 +182,8 @@ def _check_staff(
     problem = staff_problem(
         ctx.visit_policy,
         staff_count=len(staff),
-        all_qualified=all(s.home_visit_qualified for s in staff),
+        # Qualified on the visit's own day: a qualification that ends before it does not count.
+        all_qualified=home_visit_qualified(uow.session, staff, tokyo_date(span.start)),
         first_visit=home_visits.others_under_way(uow.session, visit) == 0,
         age_band=AgeBand(visit.age_band),
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import time
 
+from sqlmodel import Session
+from tsunagu_calendar import tokyo_date
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
@@ -11,6 +14,7 @@ from ..adapters import resources
 from ..adapters.tables import ExceptionRow, Resource, WeeklyWindowRow
 from ..domain import rules
 from ..domain.codes import ResourceKind
+from . import qualifications
 from .commands import AddException, CreateResource, SetWeeklyAvailability, UpdateResource
 from .context import SchedulingContext
 from .views import AvailabilityView, ExceptionView, ResourceView, WindowView
@@ -27,30 +31,57 @@ def _resource(uow: UnitOfWork, resource_id: str) -> Resource:
     return resource
 
 
+def _views(ctx: SchedulingContext, session: Session, found: Sequence[Resource]) -> list[ResourceView]:
+    """Resources with their staff's qualifications, as they stand today in Tokyo."""
+    standing = qualifications.views_of(
+        session, {r.subject for r in found if r.subject}, tokyo_date(ctx.now())
+    )
+    views = []
+    for r in found:
+        qualified, held = standing.get(r.subject, (False, [])) if r.subject else (False, [])
+        views.append(
+            ResourceView(
+                id=r.id,
+                kind=r.kind,
+                label=r.label,
+                active=r.active,
+                home_visit_qualified=qualified,
+                capacity=r.capacity,
+                subject=r.subject,
+                qualifications=held,
+            )
+        )
+    return views
+
+
 def create(ctx: SchedulingContext, cmd: CreateResource) -> ResourceView:
     resource = Resource(
         id=ctx.new_id(),
         kind=cmd.kind.value,
         label=cmd.label,
-        home_visit_qualified=cmd.home_visit_qualified and cmd.kind.is_staff,
         capacity=cmd.capacity if cmd.kind is ResourceKind.ROOM else None,
         subject=cmd.subject if cmd.kind.is_staff else None,
         created_at=ctx.now(),
     )
     with ctx.uow() as uow:
         resources.save(uow.session, resource)
+        view = _views(ctx, uow.session, [resource])[0]
         uow.commit()
-    return ResourceView.model_validate(resource)
+    return view
 
 
 def update(ctx: SchedulingContext, resource_id: str, cmd: UpdateResource) -> ResourceView:
     with ctx.uow() as uow:
         resource = _resource(uow, resource_id)
-        for field, value in cmd.model_dump(exclude_none=True).items():
+        changes = cmd.model_dump(exclude_none=True)
+        if not ResourceKind(resource.kind).is_staff:
+            changes.pop("subject", None)  # as when it is created: only staff have a subject
+        for field, value in changes.items():
             setattr(resource, field, value)
         resources.save(uow.session, resource)
+        view = _views(ctx, uow.session, [resource])[0]
         uow.commit()
-    return ResourceView.model_validate(resource)
+    return view
 
 
 def set_weekly(ctx: SchedulingContext, resource_id: str, cmd: SetWeeklyAvailability) -> list[WindowView]:
@@ -110,13 +141,12 @@ def remove_exception(ctx: SchedulingContext, resource_id: str, exception_id: str
 
 def get(ctx: SchedulingContext, resource_id: str) -> ResourceView:
     with ctx.reading() as uow:
-        return ResourceView.model_validate(_resource(uow, resource_id))
+        return _views(ctx, uow.session, [_resource(uow, resource_id)])[0]
 
 
 def listing(ctx: SchedulingContext, kind: ResourceKind | None) -> list[ResourceView]:
     with ctx.reading() as uow:
-        found = resources.listing(uow.session, kind=kind.value if kind else None)
-        return [ResourceView.model_validate(r) for r in found]
+        return _views(ctx, uow.session, resources.listing(uow.session, kind=kind.value if kind else None))
 
 
 def availability(ctx: SchedulingContext, resource_id: str) -> AvailabilityView:

@@ -16,14 +16,36 @@ class View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class ResourceView(View):
+class QualificationView(BaseModel):
+    """What a staff member may do, from a training completion (or carried over from the hand-set
+    flag: ``source`` ``legacy``, no completion), and how it stands today in Tokyo."""
+
+    permission: str
+    source: str
+    completion_id: str | None
+    valid_from: date
+    valid_until: date | None
+    """The last day it counts (inclusive); none without an end."""
+    expires_on: date | None
+    """Notice ahead: the day it is due to expire unless the course is completed again."""
+    expired_on: date | None
+    revoked_on: date | None
+    status: str
+    """``valid``, ``not_yet_valid``, ``ended``, ``expired`` or ``revoked``."""
+
+
+class ResourceView(BaseModel):
     id: str
     kind: str
     label: str
     active: bool
     home_visit_qualified: bool
+    """Derived, for compatibility with the flag it replaces: staff holding a ``home_visit``
+    qualification valid today (Tokyo). Whether a visit may be assigned is decided on its own date."""
     capacity: int | None
     subject: str | None
+    qualifications: list[QualificationView]
+    """Staff: every qualification of their subject, in the order they became valid."""
 
 
 class WindowView(View):

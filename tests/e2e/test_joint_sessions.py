@@ -90,10 +90,10 @@ async def play(
     the first; then, after the first briefing, A's agreement ends."""
     client = partners.client
     a = await partners_testing.active_partner(
-        client, name=CANARY, municipality_code="131041", effective_on="2025-05-01"
+        partners, name=CANARY, municipality_code="131041", effective_on="2025-05-01"
     )
     b = await partners_testing.active_partner(
-        client, name="もうひとつの会", municipality_code="131202", effective_on="2025-05-01"
+        partners, name="もうひとつの会", municipality_code="131202", effective_on="2025-05-01"
     )
     sessions = []
     for day in (10, 24):  # Saturdays, 14:00 in Tokyo

@@ -6,16 +6,19 @@ the whole flow is one trace across the three services."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import nats
 import pytest
 from stack import COUNSELLOR, SHINJUKU, bearer, intake_scheduling_and_partners, wait_until
 from tsunagu_calendar import TOKYO
-from tsunagu_partners.testing import activation_steps
+from tsunagu_contracts import CloudEvent
+from tsunagu_partners.testing import activation_steps, guideline_completed
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +39,35 @@ def call(
     return response.json()
 
 
-def active_partner(pc: httpx.Client, name: str) -> str:
+def publish(nats_url: str, event: CloudEvent[Any]) -> None:
+    """Publish an event to JetStream as its producer's relay would (message id = event id)."""
+
+    async def send() -> None:
+        nc = await nats.connect(nats_url)
+        try:
+            await nc.jetstream().publish(event.type, event.to_json_bytes(), headers={"Nats-Msg-Id": event.id})
+        finally:
+            await nc.close()
+
+    asyncio.run(send())
+
+
+def active_partner(pc: httpx.Client, nats_url: str, name: str, trained: str | None = None) -> str:
+    """An active partner: registered, applied, its member of staff ``trained`` (a subject) having
+    completed the guideline training as the training service announces it, then signed."""
     partner = ""
-    today = datetime.now(TOKYO).date().isoformat()
-    for method, path, body, status in activation_steps(name, SHINJUKU, today):
+    today = datetime.now(TOKYO).date()
+    register, apply, sign = activation_steps(name, SHINJUKU, today.isoformat())
+    for method, path, body, status in (register, apply):
         answer = call(pc, method, path.format(partner=partner), SUPERVISOR, status, json=body)
         partner = partner or str(answer["id"])
+    publish(nats_url, guideline_completed(partner, trained or f"e2e-{partner}", completed_on=today))
+    wait_until(
+        lambda: call(pc, "GET", f"/partners/{partner}/training", SUPERVISOR, 200)["training"],
+        message="partners took in the guideline training",
+    )
+    method, path, body, status = sign
+    call(pc, method, path.format(partner=partner), SUPERVISOR, status, json=body)
     return partner
 
 
@@ -97,10 +123,10 @@ def test_a_referral_redeemed_reported_declined_and_erased_in_one_trace(
 ) -> None:
     with intake_scheduling_and_partners(nats_url, database_url, tmp_path) as three:
         ic, pc = three.ic, three.pc
-        partner = active_partner(pc, "NPO法人つなぐ居場所")
+        partner = active_partner(pc, nats_url, "NPO法人つなぐ居場所", trained="e2e-partner-staff")
         staff = bearer("partner_staff", subject="e2e-partner-staff", partner=partner)
         other_staff = bearer(
-            "partner_staff", subject="e2e-other-staff", partner=active_partner(pc, "となりの会")
+            "partner_staff", subject="e2e-other-staff", partner=active_partner(pc, nats_url, "となりの会")
         )
         person_id, case_id = consultation(ic, "カナリアたろう")
 

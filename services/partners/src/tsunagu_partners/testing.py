@@ -6,10 +6,10 @@ The settable clock and the service-under-test machinery come from the kit
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-import httpx
+from tsunagu_calendar import TOKYO
 from tsunagu_contracts import CloudEvent, EventData, new_event, new_event_id
 from tsunagu_contracts.events.subsidy import (
     PaymentKind,
@@ -22,6 +22,15 @@ from tsunagu_contracts.events.subsidy import (
     SubsidyPaid,
     SubsidyReportSubmitted,
     SubsidyReviewed,
+)
+from tsunagu_contracts.events.training import (
+    Audience,
+    CertificateExpired,
+    CertificateExpiring,
+    CertificateRevoked,
+    Permission,
+    RevocationReason,
+    TrainingCompleted,
 )
 from tsunagu_servicekit.testing import ServiceRecipe, ServiceUnderTest, local_bearer, role_headers
 
@@ -64,49 +73,64 @@ SELF_ASSESSMENT: list[dict[str, object]] = [
 """A self-assessment against the Support Guidelines that passes review."""
 
 
+STAFF_SUBJECT = "partner-staff-1"
+"""The subject of :func:`partner_staff_of`'s token unless another is given; :func:`active_partner`
+trains a member of staff of that subject."""
+
+
 def activation_steps(
     name: str, municipality_code: str, effective_on: str
 ) -> list[tuple[str, str, dict[str, object], int]]:
     """The office's steps that make an organisation a partner, as ``(method, path, body, status)``:
-    register, apply, record the guideline training, sign an agreement in force from
-    ``effective_on``. ``{partner}`` in a path stands for the id the first step answers. A sync or
-    an async client, in-process or over the network, runs the same steps."""
+    register, apply, sign an agreement in force from ``effective_on``. ``{partner}`` in a path
+    stands for the id the first step answers. A sync or an async client, in-process or over the
+    network, runs the same steps.
+
+    Signing needs the organisation's staff trained in the Support Guidelines, which only the
+    training service's events tell partners: between applying and signing, deliver
+    :func:`guideline_completed` for the new partner (``service.deliver``, in-process), or publish
+    it to the training stream and sign once partners has taken it in (over a broker: signing is
+    refused with ``training_not_recorded`` until then)."""
     return [
         ("POST", "/partners", {"name": name, "municipality_code": municipality_code}, 201),
         ("POST", "/partners/{partner}/application", {"self_assessment": SELF_ASSESSMENT}, 201),
-        (
-            "POST",
-            "/partners/{partner}/application/training",
-            {"completed_on": effective_on, "staff_count": 2, "course_code": "SG-GUIDELINES"},
-            200,
-        ),
         ("POST", "/partners/{partner}/agreements", {"effective_on": effective_on}, 201),
     ]
 
 
 async def active_partner(
-    client: httpx.AsyncClient,
+    service: PartnersService,
     *,
     name: str,
     municipality_code: str,
     effective_on: str,
     offering: dict[str, object] | None = None,
+    trained: tuple[str, ...] = (STAFF_SUBJECT,),
 ) -> str:
     """An organisation taken through :func:`activation_steps` to an agreement in force from
-    ``effective_on`` (on or before the service's today), with ``offering`` published when given;
-    its id."""
+    ``effective_on`` (on or before the service's today), its staff of the subjects ``trained``
+    having completed the guideline training that day (delivered through the consumer, as training
+    would announce it), with ``offering`` published when given; its id."""
+    client = service.client
     partner = ""
-    for method, path, body, status in activation_steps(name, municipality_code, effective_on):
+    register, apply, sign = activation_steps(name, municipality_code, effective_on)
+    for method, path, body, status in (register, apply):
         response = await client.request(method, path.format(partner=partner), json=body, headers=SUPERVISOR)
         assert response.status_code == status, response.text
         partner = partner or str(response.json()["id"])
+    for subject in trained:
+        completed = guideline_completed(partner, subject, completed_on=date.fromisoformat(effective_on))
+        assert service.deliver(completed)
+    method, path, body, status = sign
+    response = await client.request(method, path.format(partner=partner), json=body, headers=SUPERVISOR)
+    assert response.status_code == status, response.text
     if offering is not None:
         response = await client.put(f"/partners/{partner}/offering", json=offering, headers=SUPERVISOR)
         assert response.status_code == 200, response.text
     return partner
 
 
-def partner_staff_of(partner_id: str, subject: str = "partner-staff-1") -> dict[str, str]:
+def partner_staff_of(partner_id: str, subject: str = STAFF_SUBJECT) -> dict[str, str]:
     """The ``Authorization`` header of a member of staff of the partner ``partner_id``."""
     return bearer("partner_staff", subject=subject, partner=partner_id)
 
@@ -196,3 +220,72 @@ def subsidy_course(case: SubsidyCase, start: datetime) -> list[CloudEvent[Any]]:
             paid_at=day(9),
         ),
     ]
+
+
+# -- the training service's events, as partners receives them ---------------------------------------
+
+
+def guideline_completed(
+    partner_id: str | None,
+    staff_subject: str | None = STAFF_SUBJECT,
+    *,
+    completed_on: date,
+    valid_until: date | None = None,
+    valid_years: int | None = 3,
+    completion_id: str | None = None,
+    learner_id: str | None = None,
+    permissions: tuple[Permission, ...] = (Permission.PARTNER_GUIDELINE,),
+) -> CloudEvent[TrainingCompleted]:
+    """A member of a partner's staff completed the Support Guidelines training on ``completed_on``,
+    valid until the day before its anniversary ``valid_years`` later unless ``valid_until`` is
+    given (no end when both are None), as training announces it."""
+    if valid_until is None and valid_years is not None:
+        valid_until = completed_on.replace(year=completed_on.year + valid_years) - timedelta(days=1)
+    return new_event(
+        TrainingCompleted(
+            learner_id=learner_id or new_event_id(),
+            staff_subject=staff_subject,
+            partner_id=partner_id,
+            completion_id=completion_id or new_event_id(),
+            audience=Audience.IMPLEMENTING_ORGANISATIONS,
+            course_code="org-01",
+            fiscal_year=completed_on.year if completed_on.month >= 4 else completed_on.year - 1,
+            completed_on=completed_on,
+            valid_until=valid_until,
+            permissions=list(permissions),
+            completed_at=datetime(
+                completed_on.year, completed_on.month, completed_on.day, 15, tzinfo=TOKYO
+            ).astimezone(UTC),
+        )
+    )
+
+
+def _of(completed: CloudEvent[TrainingCompleted]) -> dict[str, Any]:
+    data = completed.data
+    return {
+        "learner_id": data.learner_id,
+        "staff_subject": data.staff_subject,
+        "partner_id": data.partner_id,
+        "certificate_id": new_event_id(),
+        "completion_id": data.completion_id,
+        "permissions": data.permissions,
+    }
+
+
+def certificate_expiring(completed: CloudEvent[TrainingCompleted], *, expires_on: date) -> CloudEvent[Any]:
+    """Training's notice ahead of the expiry of ``completed``'s certificate."""
+    raised = datetime(expires_on.year, expires_on.month, 1, tzinfo=TOKYO).astimezone(UTC)
+    return new_event(CertificateExpiring(**_of(completed), expires_on=expires_on, raised_at=raised))
+
+
+def certificate_expired(completed: CloudEvent[TrainingCompleted], *, expired_on: date) -> CloudEvent[Any]:
+    """The certificate of ``completed`` expired: ``expired_on`` is the first day without it."""
+    raised = datetime(expired_on.year, expired_on.month, expired_on.day, tzinfo=TOKYO).astimezone(UTC)
+    return new_event(CertificateExpired(**_of(completed), expired_on=expired_on, raised_at=raised))
+
+
+def certificate_revoked(completed: CloudEvent[TrainingCompleted], *, revoked_at: datetime) -> CloudEvent[Any]:
+    """The certificate of ``completed`` was revoked at ``revoked_at``."""
+    return new_event(
+        CertificateRevoked(**_of(completed), reason=RevocationReason.ISSUED_IN_ERROR, revoked_at=revoked_at)
+    )

@@ -3,13 +3,20 @@ root with the settable clock (it starts on Thursday 1 May 2025, 10:00 in Tokyo).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import tsunagu_partners.adapters.tables  # noqa: F401  (registers the tables for the drift check)
 from tsunagu_partners.domain import rules
-from tsunagu_partners.testing import COUNSELLOR, STAFF, SUPERVISOR, PartnersService, scan_agreements
+from tsunagu_partners.testing import (
+    COUNSELLOR,
+    STAFF,
+    SUPERVISOR,
+    PartnersService,
+    guideline_completed,
+    scan_agreements,
+)
 from tsunagu_servicekit.errors import Rule
 from tsunagu_servicekit.testing import problem_of, schema_drift
 
@@ -21,7 +28,7 @@ ASSESSMENT = [
     {"kind": "place_to_belong", "provides": True, "level": "partly"},
     {"kind": "social_participation", "provides": False},
 ]
-TRAINING = {"completed_on": "2025-04-20", "staff_count": 3, "course_code": "SG-2025-01"}
+TRAINED_ON = date(2025, 4, 20)
 
 
 def tokyo(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
@@ -44,7 +51,7 @@ async def register(service: PartnersService, name: str = CANARY, municipality: s
 async def applicant(service: PartnersService, name: str = CANARY) -> str:
     partner = await register(service, name)
     await post(service, f"/partners/{partner}/application", {"self_assessment": ASSESSMENT}, 201)
-    await post(service, f"/partners/{partner}/application/training", TRAINING)
+    assert service.deliver(guideline_completed(partner, completed_on=TRAINED_ON))
     return partner
 
 
@@ -93,8 +100,15 @@ async def test_from_candidate_to_an_ended_agreement_every_event_with_ids_only(
     )
     assert_refused(service, refused, rules.TRAINING_NOT_RECORDED, before)
 
-    recorded = await post(service, f"/partners/{partner}/application/training", TRAINING)
-    assert recorded["training"]["staff_count"] == 3
+    # Training announces that three of the organisation's staff completed the guideline training.
+    for n in (1, 2, 3):
+        assert service.deliver(guideline_completed(partner, f"staff-{n}", completed_on=TRAINED_ON))
+    training = (await service.client.get(f"/partners/{partner}/training", headers=COUNSELLOR)).json()
+    assert training["training"] == {
+        "staff_count": 3,
+        "completed_on": "2025-04-20",
+        "valid_until": "2028-04-19",
+    }
 
     signed = await post(service, f"/partners/{partner}/agreements", {"effective_on": "2025-05-01"}, 201)
     assert signed["number"] == "PA-2025-0001"
@@ -168,10 +182,10 @@ async def test_a_refused_application_makes_a_candidate_again(service: PartnersSe
     assert await state_of(service, partner) == "candidate"
     [event] = [e for e in service.outbox_events() if e.type.endswith("application_refused.v1")]
     assert (event.data.partner_id, event.data.application_id) == (partner, application["id"])
+    service.deliver(guideline_completed(partner, completed_on=TRAINED_ON))
     before = service.counts()
     for path, body in (
         ("application/refusal", {}),
-        ("application/training", TRAINING),
         ("agreements", {"effective_on": "2025-05-01"}),
     ):
         response = await service.client.post(f"/partners/{partner}/{path}", json=body, headers=SUPERVISOR)
@@ -197,14 +211,7 @@ async def test_bad_applications_and_terms_are_refused_whole(service: PartnersSer
         assert_refused(service, response, rule, before)
 
     await post(service, f"/partners/{partner}/application", {"self_assessment": ASSESSMENT}, 201)
-    before = service.counts()
-    future = await service.client.post(
-        f"/partners/{partner}/application/training",
-        json={**TRAINING, "completed_on": "2025-05-02"},
-        headers=SUPERVISOR,
-    )
-    assert_refused(service, future, rules.TRAINING_COMPLETED_IN_FUTURE, before)
-    await post(service, f"/partners/{partner}/application/training", TRAINING)
+    service.deliver(guideline_completed(partner, completed_on=TRAINED_ON))
 
     before = service.counts()
     for terms, rule in (

@@ -150,15 +150,13 @@ async def test_active_partners_are_listed_with_their_offering_until_their_agreem
         "places_available": 3,
     }
     partner = await active_partner(
-        service.client,
+        service,
         name="NPO法人つなぐ居場所",
         municipality_code="131032",
         effective_on="2025-05-01",
         offering=offering,
     )
-    await active_partner(
-        service.client, name="未公開の会", municipality_code="131032", effective_on="2025-05-01"
-    )
+    await active_partner(service, name="未公開の会", municipality_code="131032", effective_on="2025-05-01")
     await service.client.post("/partners", json={"name": "候補の会"}, headers=SUPERVISOR)
 
     by_kind = await service.client.get("/public/directory.json", params={"support_kind": "place_to_belong"})

@@ -3,10 +3,18 @@ offering and its live places, never another's."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from tsunagu_partners.domain import rules
-from tsunagu_partners.testing import COUNSELLOR, STAFF, SUPERVISOR, PartnersService, partner_staff_of
+from tsunagu_partners.testing import (
+    COUNSELLOR,
+    STAFF,
+    SUPERVISOR,
+    PartnersService,
+    guideline_completed,
+    partner_staff_of,
+)
 from tsunagu_servicekit.testing import problem_of
 
 CANARY = "居場所カナリア担当鈴木一郎"
@@ -142,12 +150,12 @@ async def test_a_partner_whose_agreement_ended_cannot_publish(service: PartnersS
         {"kind": "place_to_belong", "provides": True, "level": "meets"},
         {"kind": "social_participation", "provides": False},
     ]
-    training = {"completed_on": "2025-04-01", "staff_count": 1, "course_code": "SG-1"}
     for path, body in (
         ("application", {"self_assessment": assessment}),
-        ("application/training", training),
         ("agreements", {"effective_on": "2025-05-01"}),
     ):
+        if path == "agreements":
+            assert service.deliver(guideline_completed(partner, completed_on=date(2025, 4, 1)))
         response = await service.client.post(f"/partners/{partner}/{path}", json=body, headers=SUPERVISOR)
         assert response.status_code in (200, 201), response.text
     staff = partner_staff_of(partner)

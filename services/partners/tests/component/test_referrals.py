@@ -30,7 +30,7 @@ async def partner(service: PartnersService, name: str, *, active: bool = True) -
     the events of those steps are drained, as these tests look at what referrals raise."""
     if active:
         partner_id = await active_partner(
-            service.client, name=name, municipality_code=SHINJUKU, effective_on="2025-04-01"
+            service, name=name, municipality_code=SHINJUKU, effective_on="2025-04-01"
         )
     else:
         made = await service.client.post("/partners", json={"name": name}, headers=SUPERVISOR)

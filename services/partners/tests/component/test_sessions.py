@@ -46,9 +46,7 @@ async def joint_session(service: PartnersService) -> str:
 
 
 async def partner(service: PartnersService, name: str = "つなぐ会") -> str:
-    return await active_partner(
-        service.client, name=name, municipality_code="131041", effective_on="2025-04-01"
-    )
+    return await active_partner(service, name=name, municipality_code="131041", effective_on="2025-04-01")
 
 
 async def join(service: PartnersService, session: str, partner_id: str, headers: dict[str, str]) -> Any:

@@ -39,7 +39,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from tsunagu_partners.testing import (
     JWT_SECRET,
     SUPERVISOR,
     activation_steps,
+    guideline_completed,
     municipality_staff_of,
     partner_staff_of,
 )
@@ -207,11 +208,24 @@ def offering(code: str) -> dict[str, Any]:
     }
 
 
-async def activate(run: RecordingClient, name: str, code: str) -> str:
+async def activate(run: RecordingClient, nats_url: str, name: str, code: str) -> str:
+    """Register, apply, have a member of staff complete the guideline training (published as the
+    training service would), sign once partners has taken the completion in, publish an offering."""
+    register, apply, sign = activation_steps(name, code, today())
     partner = ""
-    for method, path, body, status in activation_steps(name, code, today()):
+    for method, path, body, status in (register, apply):
         response = await run.call(method, path.format(partner=partner), status, json=body, headers=SUPERVISOR)
         partner = partner or str(response.json()["id"])
+    completed = guideline_completed(partner, completed_on=date.fromisoformat(today()))
+    await publish_raw(nats_url, completed.type, completed.to_json_bytes())
+
+    async def trained() -> bool:
+        r = await run.request("GET", f"/partners/{partner}/training", headers=SUPERVISOR)
+        return r.status_code == 200 and r.json()["training"] is not None
+
+    await wait_for(trained, timeout=20, interval=0.2, message="partners took in the guideline training")
+    method, path, body, status = sign
+    await run.call(method, path.format(partner=partner), status, json=body, headers=SUPERVISOR)
     await run.call("PUT", f"/partners/{partner}/offering", 200, json=offering(code), headers=SUPERVISOR)
     return partner
 
@@ -283,7 +297,7 @@ async def scenario(run: RecordingClient, nats_url: str, poison: bytes) -> dict[s
             json={"name": PERSONAL(i, "candidate"), "municipality_code": code},
             headers=SUPERVISOR,
         )
-        partners[i] = await activate(run, PUBLIC(i, "partner"), code)
+        partners[i] = await activate(run, nats_url, PUBLIC(i, "partner"), code)
 
     # Positive controls: staff read back what they wrote, in the width it was written.
     network = (
@@ -447,6 +461,8 @@ async def referrals(run: RecordingClient, nats_url: str, partners: dict[int, str
     await run.call("POST", f"/referrals/{made[0]}/accept", 200, headers=partner_staff_of(partners[0]))
     await run.call("GET", f"/referrals/{made[0]}", 403, headers=partner_staff_of(partners[2]))
     await run.call("POST", f"/referrals/{made[1]}/accept", 403, headers=partner_staff_of(partners[2]))
+    untrained = partner_staff_of(partners[1], "untrained-staff")
+    await run.call("POST", f"/referrals/{made[1]}/accept", 403, headers=untrained)  # staff_not_trained
     await run.call(
         "POST",
         f"/referrals/{made[1]}/decline",

@@ -147,8 +147,9 @@ class FollowUpRow(SQLModel, table=True):
 
 
 class ApplicationRow(SQLModel, table=True):
-    """An application to become a partner: the self-assessment against the Support Guidelines,
-    the recorded completion of the guideline training, and the review's outcome."""
+    """An application to become a partner: the self-assessment against the Support Guidelines and
+    the review's outcome. The guideline training is the organisation's, from the training service's
+    events (``QualificationRow``), not the application's."""
 
     __tablename__ = "partners_application"
 
@@ -158,10 +159,6 @@ class ApplicationRow(SQLModel, table=True):
     self_assessment: list[dict[str, Any]] = Field(sa_type=sa.JSON())
     """``[{"kind", "provides", "level"}]``, one entry per kind of support."""
     submitted_at: datetime = Field(sa_type=UTCDateTime())
-    training_completed_on: date | None = Field(default=None, sa_type=sa.Date())
-    training_staff_count: int | None = Field(default=None)
-    training_course_code: str | None = Field(default=None, sa_type=sa.String(32))
-    training_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
@@ -344,3 +341,40 @@ class SubsidyApplicationRow(SQLModel, table=True):
     refund_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     """When the latest application event says it applied; none until that event has arrived."""
+
+
+# -- the Support Guidelines training, from the training service's events ----------------------------
+
+
+class QualificationRow(SQLModel, table=True):
+    """One completion of the Support Guidelines training (permission ``partner_guideline``) as the
+    training service announced it, no call to that service: it counts for the organisation
+    (``partner_id``: it may be signed) and for the member of staff (``staff_subject``, the identity
+    provider's ``sub``: they may accept referrals) while it is valid. Made by whichever of the
+    completion's events arrives first; ``valid_from`` is null until the completion itself is known
+    (``domain/qualifications.py``). A ``legacy`` row is a training the office recorded by hand
+    before the training service existed: the organisation's, for ``staff_count`` staff, no subject."""
+
+    __tablename__ = "partners_qualification"
+    __table_args__ = (
+        sa.UniqueConstraint("completion_id", "permission", name="uq_partners_qualification_completion"),
+    )
+
+    id: str = Field(sa_type=sa.String(36), primary_key=True)
+    permission: str = Field(sa_type=sa.String(32))
+    source: str = Field(sa_type=sa.String(16))
+    completion_id: str | None = Field(default=None, sa_type=sa.String(36))
+    partner_id: str | None = Field(default=None, sa_type=sa.String(36), index=True)
+    staff_subject: str | None = Field(default=None, sa_type=sa.String(200), index=True)
+    learner_id: str | None = Field(default=None, sa_type=sa.String(36))
+    course_code: str | None = Field(default=None, sa_type=sa.String(48))
+    staff_count: int = Field(default=1, sa_type=sa.Integer())
+    valid_from: date | None = Field(default=None, sa_type=sa.Date())
+    valid_until: date | None = Field(default=None, sa_type=sa.Date())
+    expires_on: date | None = Field(default=None, sa_type=sa.Date())
+    """The notice ahead (``CertificateExpiring``): the day it is due to expire."""
+    expired_on: date | None = Field(default=None, sa_type=sa.Date())
+    """The first day without it (``CertificateExpired``)."""
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    recorded_at: datetime = Field(sa_type=UTCDateTime())
+    updated_at: datetime = Field(sa_type=UTCDateTime())

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from tsunagu_contracts.municipalities import TokyoCode
+from tsunagu_servicekit.http import Principal, require
 from tsunagu_servicekit.http.openapi import refusals
 
 from ..domain import rules
 from ..domain.partners import PartnerState
-from ..handlers import agreements
-from ..handlers.commands import ApplyForAgreement, EndAgreement, RecordTraining, RenewAgreement, SignAgreement
+from ..handlers import agreements, training
+from ..handlers.commands import ApplyForAgreement, EndAgreement, RenewAgreement, SignAgreement
 from ..handlers.views import (
     AgreementTemplateView,
     AgreementView,
     ApplicationView,
+    GuidelineTrainingView,
     PartnerAgreementView,
     PartnerView,
 )
@@ -25,6 +27,7 @@ from .deps import Ctx, Manager, PartnerId, Reader
 router = APIRouter(tags=["agreements"])
 
 NOT_FOUND = rules.PARTNER_NOT_FOUND
+TrainingReader = Annotated[Principal, Depends(require("supervisor", "counsellor", "partner_staff"))]
 
 
 @router.get("/partners")
@@ -73,14 +76,12 @@ def apply(body: ApplyForAgreement, ctx: Ctx, _: Manager, partner_id: PartnerId) 
     return agreements.apply(ctx, partner_id, body)
 
 
-@router.post(
-    "/partners/{partner_id}/application/training",
-    responses=refusals(NOT_FOUND, rules.APPLICATION_NOT_OPEN, rules.TRAINING_COMPLETED_IN_FUTURE),
-)
-def record_training(body: RecordTraining, ctx: Ctx, _: Manager, partner_id: PartnerId) -> ApplicationView:
-    """Record that the organisation's staff completed the Support Guidelines training (the review
-    requires it)."""
-    return agreements.record_training(ctx, partner_id, body)
+@router.get("/partners/{partner_id}/training", responses=refusals(NOT_FOUND, rules.OWN_PARTNER_ONLY))
+def guideline_training(ctx: Ctx, actor: TrainingReader, partner_id: PartnerId) -> GuidelineTrainingView:
+    """The organisation's Support Guidelines training as the training service announced it: whether
+    it counts today (signing requires it), and each completion by its staff, with notice of an
+    expiry ahead. Partner staff read their own organisation's."""
+    return training.training_of(ctx, actor, partner_id)
 
 
 @router.post(
@@ -106,7 +107,8 @@ def refuse_application(ctx: Ctx, _: Manager, partner_id: PartnerId) -> Applicati
     ),
 )
 def sign(body: SignAgreement, ctx: Ctx, _: Manager, partner_id: PartnerId) -> AgreementView:
-    """Sign an agreement on the application under review."""
+    """Sign an agreement on the application under review (409 ``training_not_recorded`` unless the
+    organisation's staff hold a valid completion of the guideline training today)."""
     return agreements.sign(ctx, partner_id, body)
 
 

@@ -69,13 +69,15 @@ def get(referral_id: ReferralId, ctx: Ctx, actor: ReferralReader) -> ReferralVie
     responses=refusals(
         rules.REFERRAL_NOT_FOUND,
         *SCOPE,
+        rules.STAFF_NOT_TRAINED,
         rules.REFERRAL_NOT_OFFERED,
         rules.PARTNER_NOT_ACTIVE,
         rules.REFERRAL_PERSON_ERASED,
     ),
 )
 def accept(referral_id: ReferralId, ctx: Ctx, actor: Recipient) -> ReferralView:
-    """The recipient accepts the offer (ReferralAccepted)."""
+    """The recipient accepts the offer (ReferralAccepted). Partner staff need a valid completion of
+    the Support Guidelines training (403 ``staff_not_trained``)."""
     return referrals.accept_referral(ctx, actor, referral_id)
 
 

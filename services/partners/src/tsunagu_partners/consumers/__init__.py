@@ -24,9 +24,15 @@ from tsunagu_contracts.events.subsidy import (
     SubsidyReviewed,
     SubsidyWithdrawn,
 )
+from tsunagu_contracts.events.training import (
+    CertificateExpired,
+    CertificateExpiring,
+    CertificateRevoked,
+    TrainingCompleted,
+)
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
-from ..handlers import referrals, sessions, subsidy
+from ..handlers import referrals, sessions, subsidy, training
 from ..handlers.context import PartnersContext
 
 SUBSCRIPTIONS: list[Subscription[PartnersContext, Any]] = []
@@ -55,4 +61,14 @@ SUBSCRIPTIONS += [
     subscribe(SubsidyAmountConfirmed, subsidy.on_amount_confirmed),
     subscribe(SubsidyPaid, subsidy.on_paid),
     subscribe(SubsidyRefundClaimed, subsidy.on_refund_claimed),
+]
+
+# The Support Guidelines training of partners' staff, from training's events alone (ADR 0013):
+# organisations are signed, and staff accept referrals, only while a completion is valid. Each
+# handler merges by the events' own dates, so the order of these consumers does not matter.
+SUBSCRIPTIONS += [
+    subscribe(TrainingCompleted, training.on_training_completed),
+    subscribe(CertificateExpiring, training.on_certificate_expiring),
+    subscribe(CertificateExpired, training.on_certificate_expired),
+    subscribe(CertificateRevoked, training.on_certificate_revoked),
 ]

@@ -159,15 +159,6 @@ def check_self_assessment(entries: Sequence[KindAssessment]) -> tuple[SupportKin
     return tuple(kind for kind in SupportKind if kind in provided)
 
 
-# -- training --------------------------------------------------------------------------------------
-
-
-def check_training_date(completed_on: date, today: date) -> None:
-    """Training is recorded once it has taken place: never with a date after today (Tokyo)."""
-    if completed_on > today:
-        refuse(rules.TRAINING_COMPLETED_IN_FUTURE)
-
-
 # -- terms -----------------------------------------------------------------------------------------
 
 

@@ -77,10 +77,7 @@ SELF_ASSESSMENT_PROVIDES_NOTHING = Rule(
 TRAINING_NOT_RECORDED = Rule(
     "training_not_recorded",
     409,
-    "The organisation's staff have no recorded completion of the guideline training.",
-)
-TRAINING_COMPLETED_IN_FUTURE = Rule(
-    "training_completed_in_future", 422, "A training completion cannot be dated after today."
+    "The organisation's staff have no valid completion of the guideline training.",
 )
 AGREEMENT_TERM_ENDS_BEFORE_START = Rule(
     "agreement_term_ends_before_start", 422, "An agreement's term cannot end before it starts."
@@ -133,6 +130,11 @@ REFERRAL_PERSON_ERASED = Rule(
 )
 OUTCOME_DATE_OUT_OF_RANGE = Rule(
     "outcome_date_out_of_range", 422, "The outcome date must lie between the acceptance and today."
+)
+STAFF_NOT_TRAINED = Rule(
+    "staff_not_trained",
+    403,
+    "Only partner staff with a valid completion of the guideline training may accept referrals.",
 )
 
 RULES = RuleBook.of_module(globals())

@@ -1,5 +1,6 @@
-"""Agreements (協定): an organisation applies with its self-assessment, the office records the
-guideline training and reviews, then refuses or signs; the agreement is renewed, suspended,
+"""Agreements (協定): an organisation applies with its self-assessment, the office reviews, then
+refuses or signs once the organisation's staff hold a valid completion of the guideline training
+(from the training service's events: :mod:`.training`); the agreement is renewed, suspended,
 resumed or ended. Each step moves the partner's state by the domain's lifecycle, writes and
 announces in one transaction, and is refused whole (nothing written) by a named rule.
 
@@ -37,14 +38,14 @@ from ..domain.agreements import (
     agreement_number,
     agreement_term,
     check_self_assessment,
-    check_training_date,
     next_state,
     renewal_due_on,
     signing_fiscal_year,
 )
 from ..domain.partners import PartnerState
-from .commands import ApplyForAgreement, EndAgreement, RecordTraining, RenewAgreement, SignAgreement
+from .commands import ApplyForAgreement, EndAgreement, RenewAgreement, SignAgreement
 from .context import PartnersContext
+from .training import organisation_trained
 from .views import (
     AgreementTemplateView,
     AgreementView,
@@ -52,7 +53,6 @@ from .views import (
     KindAssessmentView,
     PartnerAgreementView,
     PartnerView,
-    TrainingView,
 )
 
 # -- reading ------------------------------------------------------------------------------------
@@ -131,26 +131,9 @@ def apply(ctx: PartnersContext, partner_id: str, command: ApplyForAgreement) -> 
             ),
             subject=partner.id,
         )
+        view = _application_view(uow, application, tokyo_date(now))
         uow.commit()
-        return _application_view(application)
-
-
-def record_training(ctx: PartnersContext, partner_id: str, command: RecordTraining) -> ApplicationView:
-    """Record that the organisation's staff completed the guideline training, as the review
-    requires. Recording again replaces the record. No event: a training service will announce
-    completions itself."""
-    with ctx.uow() as uow:
-        _partner(uow, partner_id)
-        application = _open_application(uow, partner_id)
-        now = ctx.now()
-        check_training_date(command.completed_on, tokyo_date(now))
-        application.training_completed_on = command.completed_on
-        application.training_staff_count = command.staff_count
-        application.training_course_code = command.course_code
-        application.training_recorded_at = now
-        uow.session.add(application)
-        uow.commit()
-        return _application_view(application)
+        return view
 
 
 def refuse_application(ctx: PartnersContext, partner_id: str) -> ApplicationView:
@@ -168,12 +151,14 @@ def refuse_application(ctx: PartnersContext, partner_id: str) -> ApplicationView
             PartnerApplicationRefused(partner_id=partner.id, application_id=application.id, refused_at=now),
             subject=partner.id,
         )
+        view = _application_view(uow, application, tokyo_date(now))
         uow.commit()
-        return _application_view(application)
+        return view
 
 
 def sign(ctx: PartnersContext, partner_id: str, command: SignAgreement) -> AgreementView:
-    """Sign an agreement on the application under review, once the training is recorded. In force
+    """Sign an agreement on the application under review, once the organisation's staff hold a
+    valid completion of the guideline training today (Tokyo). In force
     from its effective date: the partner is active at once when that date has come, otherwise on
     it (the agreement timer); ``AgreementSigned``."""
     with ctx.uow() as uow:
@@ -184,7 +169,7 @@ def sign(ctx: PartnersContext, partner_id: str, command: SignAgreement) -> Agree
             PartnerState(partner.state), PartnerAction.SIGN if in_force else PartnerAction.SIGN_AHEAD
         )
         application = _open_application(uow, partner_id)
-        if application.training_recorded_at is None:
+        if organisation_trained(uow, partner_id, tokyo_date(now)) is None:
             refuse(rules.TRAINING_NOT_RECORDED)
         template = ctx.agreements.templates.for_agreement(command.effective_on, command.template_version)
         ends_on = agreement_term(
@@ -410,24 +395,13 @@ def _new_agreement(
     return row
 
 
-def _application_view(row: ApplicationRow) -> ApplicationView:
-    training = None
-    if row.training_recorded_at is not None:
-        assert row.training_completed_on is not None
-        assert row.training_staff_count is not None
-        assert row.training_course_code is not None
-        training = TrainingView(
-            completed_on=row.training_completed_on,
-            staff_count=row.training_staff_count,
-            course_code=row.training_course_code,
-            recorded_at=row.training_recorded_at,
-        )
+def _application_view(uow: UnitOfWork, row: ApplicationRow, today: date) -> ApplicationView:
     return ApplicationView(
         id=row.id,
         partner_id=row.partner_id,
         status=ApplicationStatus(row.status),
         self_assessment=[KindAssessmentView.model_validate(e) for e in row.self_assessment],
         submitted_at=row.submitted_at,
-        training=training,
+        training=organisation_trained(uow, row.partner_id, today),
         decided_at=row.decided_at,
     )

@@ -256,22 +256,6 @@ class ApplyForAgreement(BaseModel):
     self_assessment: list[KindAssessmentBody] = Field(min_length=1, max_length=3)
 
 
-CourseCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9-]{0,31}$", description="Training course code")]
-
-
-class RecordTraining(BaseModel):
-    """The organisation's staff completed the Support Guidelines training (recorded by the office
-    until the training service reports completions)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    completed_on: IsoDate = Field(description="When the training was completed (not after today)")
-    staff_count: JsonInt = Field(
-        ge=1, le=10_000, description="How many of the organisation's staff completed it"
-    )
-    course_code: CourseCode
-
-
 class SignAgreement(BaseModel):
     """Sign an agreement on the application under review. The term is ``term_months`` from the
     effective date, or up to ``ends_on``, or the template's default term when neither is given."""

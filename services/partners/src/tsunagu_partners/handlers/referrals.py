@@ -34,6 +34,7 @@ from ..domain.referrals import (
 )
 from .commands import DeclineReferral, OfferReferral, PartnerRecipient, ReportOutcome
 from .context import PartnersContext
+from .training import require_trained_staff
 from .views import ReferralView
 
 log = get_logger(__name__)
@@ -184,10 +185,12 @@ def get_referral(ctx: PartnersContext, actor: Principal, referral_id: str) -> Re
 
 
 def accept_referral(ctx: PartnersContext, actor: Principal, referral_id: str) -> ReferralView:
-    """The recipient accepts an offer; a partner must still be active."""
+    """The recipient accepts an offer; a partner must still be active, and its staff member must
+    hold a valid completion of the guideline training (``staff_not_trained``)."""
     now = ctx.now()
     with ctx.uow() as uow:
         row = _as_recipient(actor, store.lock_referral(uow, referral_id))
+        require_trained_staff(uow, actor, tokyo_date(now))
         _refuse_if(answer_refusal(ReferralState(row.state), person_erased=row.person_erased_at is not None))
         if row.partner_id is not None and not partners.is_active(uow, row.partner_id):
             refuse(rules.PARTNER_NOT_ACTIVE)

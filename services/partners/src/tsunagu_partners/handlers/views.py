@@ -299,12 +299,39 @@ class KindAssessmentView(BaseModel):
 
 
 class TrainingView(BaseModel):
-    """The recorded completion of the Support Guidelines training."""
+    """The organisation's Support Guidelines training valid today (Tokyo), as the training service
+    announced it: what signing an agreement requires."""
 
-    completed_on: date
+    staff_count: int = Field(description="Its staff holding a valid completion")
+    completed_on: date = Field(description="The latest of those completions")
+    valid_until: date | None = Field(
+        description="The last day the longest-lasting of them counts; none: no end"
+    )
+
+
+class GuidelineCompletionView(BaseModel):
+    """One completion of the guideline training by a member of the organisation's staff (or, with
+    ``source`` ``legacy``, a training the office recorded by hand before the training service)."""
+
+    completion_id: str | None
+    source: str
+    staff_subject: str | None = Field(description="The identity provider's subject of the member of staff")
     staff_count: int
-    course_code: str
-    recorded_at: datetime
+    course_code: str | None
+    completed_on: date
+    valid_until: date | None = Field(description="The last day it counts (inclusive); none: no end")
+    expires_on: date | None = Field(description="Notice ahead: the day it is due to expire")
+    expired_on: date | None
+    revoked_on: date | None
+    status: str = Field(description="valid, not_yet_valid, ended, expired or revoked (today, Tokyo)")
+
+
+class GuidelineTrainingView(BaseModel):
+    """An organisation's guideline training: whether it counts today, and every completion."""
+
+    partner_id: str
+    training: TrainingView | None
+    completions: list[GuidelineCompletionView]
 
 
 class ApplicationView(BaseModel):
@@ -316,6 +343,7 @@ class ApplicationView(BaseModel):
     self_assessment: list[KindAssessmentView]
     submitted_at: datetime
     training: TrainingView | None
+    """The organisation's guideline training valid today (none: signing is refused)."""
     decided_at: datetime | None
 
 

@@ -8,6 +8,7 @@ service's subscriptions, routers, timers and migrations from where every service
 from __future__ import annotations
 
 from tsunagu_calendar import ServiceCalendar
+from tsunagu_seating import NoShowPolicy
 from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
@@ -25,5 +26,6 @@ def build_runtime(
         units=infra.units,
         catalogue=catalogue_book(settings.catalogue_file),
         calendar=ServiceCalendar(),
+        no_shows=NoShowPolicy(settings.no_show_strikes, settings.no_show_window_days),
     )
     return ServiceRuntime.of_package("tsunagu_training", infra, ctx)

@@ -19,3 +19,11 @@ class TrainingSettings(ServiceSettings):
     catalogue_file: Path | None = Field(
         default=None, description="The training catalogue's versions (JSON); the shipped catalogue when unset"
     )
+
+    # -- sessions --
+    no_show_strikes: int = Field(
+        default=2, ge=1, le=20, description="No-shows within the window after which a learner may not book"
+    )
+    no_show_window_days: int = Field(
+        default=365, ge=1, le=3650, description="How far back no-shows count, in days"
+    )

@@ -106,3 +106,27 @@ class TrainingService(ServiceUnderTest[TrainingContext]):
 
 RECIPE = ServiceRecipe(TrainingService, TrainingSettings, build_runtime, defaults={"jwt_secret": JWT_SECRET})
 make_settings, service_without_broker, running_service = RECIPE.parts
+
+
+# -- sessions --
+
+
+async def scheduled_session(
+    client: httpx.AsyncClient,
+    *,
+    course_code: str = "sup-02",
+    starts_at: str = "2025-05-20T13:00:00+09:00",
+    ends_at: str = "2025-05-20T16:00:00+09:00",
+    capacity: int = 10,
+    waitlist: bool = True,
+) -> Any:
+    """A session a trainer scheduled (the clock of the tests starts on 1 May 2025)."""
+    body = {
+        "course_code": course_code,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "venue": "東京都庁第一本庁舎 研修室",
+        "capacity": capacity,
+        "waitlist": waitlist,
+    }
+    return await post_ok(client, "/sessions", body, TRAINER)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from tsunagu_servicekit.rows import hold_row, insert_unless_taken
 
 from ..domain.codes import RegistrationStatus
 from .filters import MAX_ROWS, starting_between
@@ -30,12 +30,7 @@ def add(session: Session, group_session: GroupSession) -> None:
 def lock(session: Session, group_session_id: str) -> None:
     """Hold the group session's row until the transaction ends (a no-op update: a row lock on
     PostgreSQL, the write lock on SQLite), so seats and the waitlist change one at a time."""
-    session.execute(
-        sa.update(GroupSession)
-        .where(col(GroupSession.id) == group_session_id)
-        .values(status=col(GroupSession.status))
-        .execution_options(synchronize_session=False)
-    )
+    hold_row(session, col(GroupSession.id), group_session_id, touch=col(GroupSession.status))
 
 
 def taken_seats(session: Session, group_session_id: str) -> set[int]:
@@ -77,12 +72,7 @@ def is_registered(session: Session, group_session_id: str, person_id: str) -> bo
 def add_registration(session: Session, registration: Registration) -> bool:
     """Insert the registration; False when its seat was taken meanwhile or the person registered
     (the transaction is then unusable until rolled back)."""
-    session.add(registration)
-    try:
-        session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return insert_unless_taken(session, registration)
 
 
 def get_registration(session: Session, registration_id: str) -> Registration | None:

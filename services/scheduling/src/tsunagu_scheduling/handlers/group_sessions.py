@@ -1,11 +1,12 @@
 """Group sessions (the API's "sessions": seminars, consultation days, briefings, lectures, peer
 sessions) with registration: capacity, numbered seats, a waitlist, promotion.
 
-See :mod:`..domain.seats`. A registration takes the lowest free seat with an insert that the
-database refuses when another registration got the seat first; the loser reads again and, with
-no seat left, joins the waitlist. Joining the waitlist and cancelling first lock the group
-session's row (a no-op update: a row lock on PostgreSQL, the write lock on SQLite), so waitlist
-order, positions and promotions never interleave.
+The seat rules are ``tsunagu_seating``'s, which training's in-person sessions share. A
+registration takes the lowest free seat with an insert that the database refuses when another
+registration got the seat first; the loser reads again and, with no seat left, joins the
+waitlist. Joining the waitlist and cancelling first lock the group session's row (a no-op update:
+a row lock on PostgreSQL, the write lock on SQLite), so waitlist order, positions and promotions
+never interleave.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tsunagu_contracts.events.scheduling import (
     SessionWaitlisted,
     WaitlistPromoted,
 )
+from tsunagu_seating import Full, Seat, decide, next_in_line, settle
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
@@ -27,7 +29,6 @@ from ..adapters import claims, group_sessions
 from ..adapters.tables import GroupSession, Registration
 from ..domain import rules
 from ..domain.codes import CancellationReason, RegistrationStatus, SessionKind, channel_of_group_session
-from ..domain.seats import Full, Seat, decide, next_in_line
 from ..domain.slots import Span, at_tokyo, booking_problem, weekly_dates
 from . import session_partners
 from .booking import check_available, check_time, hold, load_room
@@ -39,8 +40,6 @@ HOLDER = "group_session"
 """What holds the room's slots of a group session (``holder_kind`` of its claims)."""
 SCHEDULED = "scheduled"
 MAX_WEEKLY_RANGE = timedelta(days=400)
-REGISTRATION_ROUNDS = 1000
-"""Each round of a registration loses only to one that took a seat: capacity bounds the rounds."""
 
 # -- creating group sessions ------------------------------------------------------------------
 
@@ -155,11 +154,10 @@ def _event_fields(group_session: GroupSession, registration: Registration) -> di
 
 def register(ctx: SchedulingContext, group_session_id: str, cmd: Register) -> RegistrationView:
     """A seat if one is free, else the waitlist (or 409 ``session_full`` without one)."""
-    for _ in range(REGISTRATION_ROUNDS):
-        registered = _try_register(ctx, group_session_id, cmd)
-        if registered is not None:
-            return registered
-    refuse(rules.GROUP_SESSION_FULL)  # pragma: no cover - a thousand seats taken under our feet
+    registered = settle(lambda: _try_register(ctx, group_session_id, cmd))
+    if registered is None:
+        refuse(rules.GROUP_SESSION_FULL)  # pragma: no cover - a thousand seats taken under our feet
+    return registered
 
 
 def _try_register(ctx: SchedulingContext, group_session_id: str, cmd: Register) -> RegistrationView | None:

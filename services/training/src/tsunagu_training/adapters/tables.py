@@ -96,3 +96,71 @@ class CompletionRow(SQLModel, table=True):
     valid_until: date | None = None
     permissions: list[str] = Field(sa_type=sa.JSON())
     completed_at: datetime = _when()
+
+
+# -- sessions --
+
+
+class SessionRow(SQLModel, table=True):
+    """An in-person session of a course: when, where (for the people who come; never in an event),
+    its seats and whether it keeps a waitlist."""
+
+    __tablename__ = "training_session"
+
+    id: str = _id(primary_key=True)
+    course_code: str = _code(index=True)
+    fiscal_year: int = Field(index=True)
+    starts_at: datetime = _when(index=True)
+    ends_at: datetime = _when()
+    venue: str = Field(sa_type=sa.Text())
+    capacity: int
+    waitlist: bool = Field(sa_type=sa.Boolean())
+    status: str = _code(16)
+    scheduled_by: str = Field(sa_type=sa.String(200))
+    created_at: datetime = _when()
+    cancelled_at: datetime | None = _when(default=None)
+
+
+class SessionSeatRow(SQLModel, table=True):
+    """An enrolment's seat (``seat_no``) or waitlist place (no seat) at a session. Ids are UUIDv7:
+    they order the waitlist. The database holds each seat once, and each enrolment at most once
+    per session while its place is active."""
+
+    __tablename__ = "training_session_seat"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "seat_no", name="uq_training_session_seat_seat"),
+        sa.Index(
+            "uq_training_session_seat_active_enrolment",
+            "session_id",
+            "enrolment_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('seated', 'waitlisted')"),
+            postgresql_where=sa.text("status IN ('seated', 'waitlisted')"),
+        ),
+    )
+
+    id: str = _id(primary_key=True)
+    session_id: str = _id(foreign_key="training_session.id", index=True)
+    enrolment_id: str = _id(foreign_key="training_enrolment.id", index=True)
+    seat_no: int | None = Field(default=None, sa_type=sa.Integer())
+    status: str = _code(16)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class SessionOfferRow(SQLModel, table=True):
+    """The offer of a place in the next session to someone whose session was cancelled: they move
+    only by accepting it. ``rank`` is the order they had in the cancelled session."""
+
+    __tablename__ = "training_session_offer"
+
+    id: str = _id(primary_key=True)
+    from_session_id: str = _id(foreign_key="training_session.id", index=True)
+    to_session_id: str = _id(foreign_key="training_session.id", index=True)
+    seat_id: str = _id(foreign_key="training_session_seat.id", unique=True)
+    enrolment_id: str = _id(foreign_key="training_enrolment.id", index=True)
+    rank: int
+    status: str = _code(16)
+    new_seat_id: str | None = _id(default=None, foreign_key="training_session_seat.id")
+    created_at: datetime = _when()
+    answered_at: datetime | None = _when(default=None)

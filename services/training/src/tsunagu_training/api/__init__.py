@@ -7,3 +7,8 @@ from fastapi import APIRouter
 from . import learners, reports
 
 ROUTERS: tuple[APIRouter, ...] = (learners.router, reports.router)
+
+# -- sessions --
+from . import sessions  # noqa: E402  (appended per area, so that merges stay mechanical)
+
+ROUTERS += (sessions.router,)

@@ -10,8 +10,11 @@ from typing import Annotated
 
 from fastapi import Depends, Path
 from tsunagu_contracts import ID_PATTERN
+from tsunagu_servicekit.errors import Refusal
 from tsunagu_servicekit.http import Principal, context_dependency, require
+from tsunagu_servicekit.http.openapi import ROLES_ATTRIBUTE, documents_refusals
 
+from ..domain import rules
 from ..handlers.context import TrainingContext
 
 Ctx = Annotated[TrainingContext, Depends(context_dependency(TrainingContext))]
@@ -31,3 +34,20 @@ Office = Annotated[Principal, Depends(require("trainer", "supervisor"))]
 
 LearnerId = Annotated[str, Path(pattern=ID_PATTERN, description="Learner id")]
 EnrolmentId = Annotated[str, Path(pattern=ID_PATTERN, description="Enrolment id")]
+
+
+# -- sessions --
+TRAINER_ROLE = "trainer"
+
+
+@documents_refusals(rules.ATTENDANCE_BY_TRAINER_ONLY)
+async def attendance_taker(actor: Anyone) -> Principal:
+    """A trainer. Anyone else who may read sessions is refused by the rule that names why
+    (``attendance_by_trainer_only``), not by the kit's general ``role_required``."""
+    if not actor.has_role(TRAINER_ROLE):
+        raise Refusal(rules.ATTENDANCE_BY_TRAINER_ONLY)
+    return actor
+
+
+setattr(attendance_taker, ROLES_ATTRIBUTE, (TRAINER_ROLE,))  # documented, and tested, as a trainer's
+AttendanceTaker = Annotated[Principal, Depends(attendance_taker)]

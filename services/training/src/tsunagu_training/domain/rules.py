@@ -34,4 +34,46 @@ SUBJECT_NOT_OPAQUE = Rule(
 )
 LESSON_NOT_FOUND = Rule("lesson_not_found", 404, "The course has no such lesson.")
 
+# -- sessions --
+SESSION_NOT_FOUND = Rule("session_not_found", 404, "The session does not exist.")
+COURSE_NOT_IN_PERSON = Rule(
+    "course_not_in_person", 422, "The course is not given in person, so it has no sessions."
+)
+SESSION_TIMES_INVALID = Rule(
+    "session_times_invalid",
+    422,
+    "A session starts in the future, at most two years ahead, and ends after it starts within a day.",
+)
+SESSION_CLOSED = Rule(
+    "session_closed", 409, "The session is cancelled or has started: its seats no longer change."
+)
+SESSION_FULL = Rule("session_full", 409, "The session is full and keeps no waitlist.")
+ENROLMENT_NOT_FOR_SESSION = Rule(
+    "enrolment_not_for_session", 422, "The enrolment is not in the session's course and fiscal year."
+)
+ALREADY_BOOKED = Rule(
+    "already_booked",
+    409,
+    "The enrolment holds a seat or a waitlist place in a session of its course already.",
+)
+ALREADY_COMPLETED = Rule("already_completed", 409, "The enrolment's course is completed already.")
+NO_SHOW_SUSPENDED = Rule(
+    "no_show_suspended",
+    403,
+    "After repeated no-shows the learner may not book a seat for a while; a trainer may book for them.",
+)
+SEAT_NOT_FOUND = Rule("seat_not_found", 404, "The session has no such seat or waitlist place.")
+SEAT_NOT_ACTIVE = Rule(
+    "seat_not_active", 409, "The seat or waitlist place was cancelled, moved or used already."
+)
+ATTENDANCE_BY_TRAINER_ONLY = Rule(
+    "attendance_by_trainer_only", 403, "Attendance at a session is recorded by a trainer only."
+)
+SESSION_NOT_STARTED = Rule("session_not_started", 409, "Attendance is recorded once the session has started.")
+SESSION_CANCELLED = Rule("session_cancelled", 409, "The session was cancelled.")
+NOT_SEATED = Rule("not_seated", 409, "The enrolment holds no seat at this session.")
+ATTENDANCE_RECORDED = Rule("attendance_recorded", 409, "Attendance was recorded for this seat already.")
+OFFER_NOT_FOUND = Rule("offer_not_found", 404, "The offer does not exist.")
+OFFER_ANSWERED = Rule("offer_answered", 409, "The offer was answered or withdrawn already.")
+
 RULES = RuleBook.of_module(globals())

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tsunagu_contracts import ID_PATTERN
 from tsunagu_contracts.events.training import Audience
 from tsunagu_contracts.municipalities import TokyoCode
-from tsunagu_servicekit.wire import JSON_INTEGER, EmailAddress
+from tsunagu_servicekit.wire import JSON_INTEGER, EmailAddress, IsoDateTime, JsonBool
 
 Uuid = Annotated[str, Field(pattern=ID_PATTERN)]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,47}$", description="A catalogue code")]
@@ -59,3 +59,30 @@ class Enrol(_Command):
     course_code: Code | None = None
     programme_code: Code | None = None
     fiscal_year: FiscalYear | None = None
+
+
+# -- sessions --
+
+
+class ScheduleSession(_Command):
+    """An in-person session of a course; its fiscal year is the one its day falls in."""
+
+    course_code: Code
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    venue: str = Field(min_length=1, max_length=200, description="Where it is held, for those who come")
+    capacity: Annotated[int, Field(ge=1, le=10_000), JSON_INTEGER]
+    waitlist: JsonBool = True
+
+
+class BookSeat(_Command):
+    """A seat, or a waitlist place, at a session for an enrolment in its course."""
+
+    enrolment_id: Uuid
+
+
+class RecordAttendance(_Command):
+    """A trainer's record of whether the enrolment's learner came."""
+
+    enrolment_id: Uuid
+    present: JsonBool

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tsunagu_calendar import ServiceCalendar
+from tsunagu_seating import NoShowPolicy
 from tsunagu_servicekit.context import ServiceContext
 
 from ..domain.catalogue import CatalogueBook
@@ -16,3 +17,5 @@ class TrainingContext(ServiceContext):
 
     catalogue: CatalogueBook
     calendar: ServiceCalendar
+    # -- sessions --
+    no_shows: NoShowPolicy = field(default_factory=NoShowPolicy)

@@ -117,3 +117,83 @@ class CommissionerProgress(BaseModel):
     enrolled: int
     completed_by_course: dict[str, int]
     completed_programme: int
+
+
+# -- sessions --
+
+
+class SessionView(BaseModel):
+    """An in-person session and how many hold a seat or wait for one."""
+
+    id: str
+    course_code: str
+    fiscal_year: int
+    fiscal_year_label: str = Field(description="令和7年度")
+    starts_at: datetime
+    ends_at: datetime
+    date_label: str = Field(description="The day in Tokyo, as people read it: 令和7年5月20日")
+    venue: str
+    capacity: int
+    waitlist: bool
+    status: str = Field(description="scheduled, cancelled or held")
+    seats_taken: int
+    waitlisted: int
+
+
+class SeatView(BaseModel):
+    """A seat or waitlist place. Who holds it is shown to its learner, their coordinator and
+    trainers; on a session's roll, only trainers see the learner."""
+
+    id: str
+    session_id: str
+    enrolment_id: str | None
+    learner_id: str | None = None
+    learner_name: str | None = None
+    seat_no: int | None
+    status: str = Field(description="seated, waitlisted, cancelled, attended, no_show or moved")
+    waitlist_position: int | None = Field(description="1 is next in line; none with a seat")
+
+
+class SessionDetailView(SessionView):
+    """A session with its roll: seats in the order they were taken, then the waitlist."""
+
+    seats: list[SeatView]
+
+
+class OfferView(BaseModel):
+    """A place offered in the next session after a cancellation: nothing moves until it is accepted."""
+
+    id: str
+    from_session_id: str
+    to_session_id: str
+    enrolment_id: str
+    rank: int = Field(description="The order the learner had in the cancelled session (1 first)")
+    status: str = Field(description="offered, accepted, declined or withdrawn")
+    starts_at: datetime = Field(description="When the offered session starts")
+    new_seat_id: str | None
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class SessionCancelledView(BaseModel):
+    """A cancelled session and the offers made to its people, in the order they had."""
+
+    session: SessionView
+    next_session_id: str | None
+    offers: list[OfferView]
+
+
+class EnrolmentPlaceView(SeatView):
+    """One of an enrolment's places, with its session's times and venue."""
+
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    session_status: str
+
+
+class EnrolmentSessionsView(BaseModel):
+    """An enrolment's seats and waitlist places at sessions, and the offers made to it."""
+
+    places: list[EnrolmentPlaceView]
+    offers: list[OfferView]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tsunagu_scheduling.domain.seats import (
+from tsunagu_seating import (
     Full,
     Seat,
     Waitlist,
     decide,
     free_seat,
     next_in_line,
+    settle,
     waitlist_position,
 )
 
@@ -47,3 +48,25 @@ def test_free_seat_is_never_taken_and_within_capacity(capacity: int, taken: set[
         assert 1 <= seat <= capacity
         assert seat not in taken
         assert all(n in taken for n in range(1, seat))
+
+
+def test_settle_reads_again_until_a_round_places() -> None:
+    answers = iter([None, None, "seat 3"])
+    calls: list[int] = []
+
+    def attempt() -> str | None:
+        calls.append(1)
+        return next(answers)
+
+    assert settle(attempt) == "seat 3"
+    assert len(calls) == 3
+
+
+def test_settle_gives_up_after_its_rounds() -> None:
+    calls: list[int] = []
+
+    def attempt() -> None:
+        calls.append(1)
+
+    assert settle(attempt, rounds=5) is None
+    assert len(calls) == 5

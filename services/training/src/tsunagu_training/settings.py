@@ -19,3 +19,19 @@ class TrainingSettings(ServiceSettings):
     catalogue_file: Path | None = Field(
         default=None, description="The training catalogue's versions (JSON); the shipped catalogue when unset"
     )
+
+    # -- video --
+    video_base_url: str = Field(
+        default="/media/training",
+        min_length=1,
+        description=(
+            "Where the lesson videos are served from: <base>/<catalogue version>/<course>/<lesson>.webm, "
+            "captions beside them as <lesson>.ja.vtt"
+        ),
+    )
+    progress_report_seconds: int = Field(
+        default=10, ge=1, le=300, description="How often the lesson page reports the position while playing"
+    )
+    progress_tolerance_seconds: int = Field(
+        default=5, ge=0, le=60, description="Video seconds a report may claim beyond 2× the time that passed"
+    )

@@ -7,3 +7,8 @@ from fastapi import APIRouter
 from . import learners, reports
 
 ROUTERS: tuple[APIRouter, ...] = (learners.router, reports.router)
+
+# -- video --
+from . import video  # noqa: E402  (appended per area, so that merges stay mechanical)
+
+ROUTERS += (video.router,)

@@ -33,6 +33,16 @@ async def eventually(page: Any, expression: str, timeout: float = 30.0) -> None:
         await asyncio.sleep(0.1)
 
 
+def reported(service: TrainingService, enrolment_id: str) -> list[tuple[str, int]]:
+    """The reports the service kept for an enrolment, in the order they arrived."""
+    query = sa.text(
+        "SELECT event, position_seconds FROM training_progress_report"
+        " WHERE enrolment_id = :e ORDER BY received_at"
+    )
+    with service.engine.connect() as conn:
+        return [(row.event, row.position_seconds) for row in conn.execute(query, {"e": enrolment_id})]
+
+
 async def serve_media(page: Any, clip: bytes) -> list[str]:
     """Answer the media host's requests with the clip and its captions; the paths asked for."""
     asked: list[str] = []
@@ -42,7 +52,21 @@ async def serve_media(page: Any, clip: bytes) -> list[str]:
         asked.append(url[len(MEDIA) :])
         cors = {"Access-Control-Allow-Origin": "*"}
         if url == f"{MEDIA}/T1/vid-01/video.webm":
-            await route.fulfill(status=200, headers={**cors, "Content-Type": "video/webm"}, body=clip)
+            # Byte ranges, as a media server answers them: without them Chromium cannot seek.
+            first, _, last = (
+                route.request.headers.get("range", "bytes=0-").removeprefix("bytes=").partition("-")
+            )
+            start, end = int(first or 0), int(last) if last else len(clip) - 1
+            await route.fulfill(
+                status=206,
+                headers={
+                    **cors,
+                    "Content-Type": "video/webm",
+                    "Accept-Ranges": "bytes",
+                    "Content-Range": f"bytes {start}-{end}/{len(clip)}",
+                },
+                body=clip[start : end + 1],
+            )
         elif url == f"{MEDIA}/T1/vid-01/video.ja.vtt":
             await route.fulfill(status=200, headers={**cors, "Content-Type": "text/vtt"}, body=CAPTIONS)
         else:
@@ -96,16 +120,7 @@ async def test_playing_the_video_reports_progress_and_shows_completion(
     assert errors == []
 
     # The server's side: what the page reported, what it credited, what it announced.
-    with service.engine.connect() as conn:
-        events = [
-            row.event
-            for row in conn.execute(
-                sa.text(
-                    "SELECT event FROM training_progress_report WHERE enrolment_id = :e ORDER BY received_at"
-                ),
-                {"e": eid},
-            )
-        ]
+    events = [event for event, _ in reported(service, eid)]
     assert events[0] == "start"
     assert "position" in events
     assert events[-1] == "end"
@@ -137,3 +152,33 @@ async def test_without_a_token_the_page_says_so_and_reports_nothing(
         violations = await axe_violations(page)
         assert violations == [], [f"{v.rule} ({v.impact}, {v.nodes}): {v.help}" for v in violations]
     assert service.counts() == before
+
+
+async def test_skipping_ahead_is_not_counted_as_watching(service: TrainingService, clip: bytes) -> None:
+    headers, _, enrolment = await enrolled_learner(
+        service.client, subject="staff-browser-3", course_code="vid-01"
+    )
+    token = headers["Authorization"].removeprefix("Bearer ")
+    eid = enrolment["id"]
+    async with browser_page(service.client, font_dirs=font_dirs()) as page:
+        await serve_media(page, clip)
+        await page.goto(f"/lessons/{eid}/video#token={token}")
+        await page.evaluate(
+            "() => { const v = document.getElementById('lesson-video'); v.muted = true; return v.play(); }"
+        )
+        await eventually(page, "document.getElementById('lesson-video').currentTime > 1.2")
+        await page.evaluate("document.getElementById('lesson-video').currentTime = 4.5")
+        await eventually(page, "document.getElementById('lesson-video').ended")
+        await page.evaluate("tsunaguLesson.player.flush()")
+        await eventually(page, "document.getElementById('lesson-share').textContent !== '0％'")
+        shown = await page.locator("#lesson-share").inner_text()
+        assert await page.get_by_role("status").inner_text() == "受講中"
+    state = (await service.client.get(f"/enrolments/{eid}/lessons/video/progress", headers=headers)).json()
+    # About a second before the seek and the last second and a half: never the 90% that completes it.
+    assert 2 <= state["watched_seconds"] <= 4, state
+    assert (state["done"], shown) == (False, f"{state['watched_share']}％")
+    events = reported(service, eid)
+    # Playback started at 0 and again, after the seek, at 4.
+    assert [position for event, position in events if event == "start"] == [0, 4]
+    assert events[-1] == ("end", 6)
+    assert LESSON_COMPLETED not in [e.type for e in service.outbox_events()]

@@ -87,6 +87,9 @@
     }
 
     function report() {
+      if (media.seeking) {
+        return queue; // the seek's own events report where it went
+      }
       if (anchored) {
         return send("position", media.currentTime);
       }

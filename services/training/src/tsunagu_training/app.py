@@ -13,6 +13,7 @@ from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
 from .adapters.catalogue import catalogue_book
+from .domain.video import LessonPlayer, Plausibility
 from .handlers.context import TrainingContext
 from .settings import TrainingSettings
 
@@ -27,5 +28,10 @@ def build_runtime(
         catalogue=catalogue_book(settings.catalogue_file),
         calendar=ServiceCalendar(),
         no_shows=NoShowPolicy(settings.no_show_strikes, settings.no_show_window_days),
+        player=LessonPlayer(
+            video_base_url=settings.video_base_url,
+            report_every_seconds=settings.progress_report_seconds,
+            plausibility=Plausibility(tolerance_seconds=settings.progress_tolerance_seconds),
+        ),
     )
     return ServiceRuntime.of_package("tsunagu_training", infra, ctx)

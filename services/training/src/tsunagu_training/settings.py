@@ -26,4 +26,18 @@ class TrainingSettings(ServiceSettings):
     )
     no_show_window_days: int = Field(
         default=365, ge=1, le=3650, description="How far back no-shows count, in days"
+    # -- video --
+    video_base_url: str = Field(
+        default="/media/training",
+        min_length=1,
+        description=(
+            "Where the lesson videos are served from: <base>/<catalogue version>/<course>/<lesson>.webm, "
+            "captions beside them as <lesson>.ja.vtt"
+        ),
+    )
+    progress_report_seconds: int = Field(
+        default=10, ge=1, le=300, description="How often the lesson page reports the position while playing"
+    )
+    progress_tolerance_seconds: int = Field(
+        default=5, ge=0, le=60, description="Video seconds a report may claim beyond 2× the time that passed"
     )

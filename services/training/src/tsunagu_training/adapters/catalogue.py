@@ -11,13 +11,28 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from tsunagu_contracts.events.training import Audience, Permission
 
-from ..domain.catalogue import Catalogue, CatalogueBook, Course, Lesson, LessonKind, Mode, Programme
+from ..domain.catalogue import (
+    Catalogue,
+    CatalogueBook,
+    CheckItem,
+    Course,
+    Lesson,
+    LessonKind,
+    Mode,
+    Programme,
+)
 
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,47}$")]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _CheckItem(_Strict):
+    text: str = Field(min_length=1, max_length=500)
+    choices: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=2, max_length=8)
+    answer: StrictInt = Field(ge=0)
 
 
 class _Lesson(_Strict):
@@ -28,6 +43,11 @@ class _Lesson(_Strict):
     watched_percent: StrictInt = Field(default=0, ge=0, le=100)
     questions: StrictInt = Field(default=0, ge=0)
     pass_mark: StrictInt = Field(default=0, ge=0)
+    items: list[_CheckItem] = Field(default_factory=list)
+
+    def lesson(self) -> Lesson:
+        items = tuple(CheckItem(i.text, tuple(i.choices), i.answer) for i in self.items)
+        return Lesson(**self.model_dump(exclude={"items"}), items=items)
 
 
 class _Course(_Strict):
@@ -70,7 +90,7 @@ def _version(v: _Version) -> Catalogue:
             number=c.number,
             title=c.title,
             mode=c.mode,
-            lessons=tuple(Lesson(**lesson.model_dump()) for lesson in c.lessons),
+            lessons=tuple(lesson.lesson() for lesson in c.lessons),
             validity_months=c.validity_months,
             permissions=tuple(c.permissions),
         )

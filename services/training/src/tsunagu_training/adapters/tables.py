@@ -164,3 +164,45 @@ class SessionOfferRow(SQLModel, table=True):
     new_seat_id: str | None = _id(default=None, foreign_key="training_session_seat.id")
     created_at: datetime = _when()
     answered_at: datetime | None = _when(default=None)
+# -- video --
+class ProgressReportRow(SQLModel, table=True):
+    """A progress report from the lesson page, kept once under the id the page made for it, so a
+    report sent twice counts once. Only accepted reports are here: an implausible one is not."""
+
+    __tablename__ = "training_progress_report"
+
+    enrolment_id: str = _id(primary_key=True, foreign_key="training_enrolment.id")
+    report_id: str = _id(primary_key=True)
+    lesson_code: str = _code()
+    event: str = _code(16)
+    position_seconds: int
+    received_at: datetime = _when()
+
+
+class VideoProgressRow(SQLModel, table=True):
+    """How far a learner has watched a video lesson: the playhead after the last accepted report
+    (position, the server's time, the unspent tolerance) and the watched intervals, merged."""
+
+    __tablename__ = "training_video_progress"
+
+    enrolment_id: str = _id(primary_key=True, foreign_key="training_enrolment.id")
+    lesson_code: str = _code(primary_key=True)
+    position_seconds: int
+    reported_at: datetime = _when()
+    slack_ms: int
+    intervals: list[list[int]] = Field(sa_type=sa.JSON())
+    watched_seconds: int
+
+
+class CheckAttemptRow(SQLModel, table=True):
+    """One set of answers to a check and how many were right."""
+
+    __tablename__ = "training_check_attempt"
+
+    id: str = _id(primary_key=True)
+    enrolment_id: str = _id(foreign_key="training_enrolment.id", index=True)
+    lesson_code: str = _code()
+    answers: list[int] = Field(sa_type=sa.JSON())
+    correct: int
+    passed: bool = Field(sa_type=sa.Boolean())
+    answered_at: datetime = _when()

@@ -12,3 +12,7 @@ ROUTERS: tuple[APIRouter, ...] = (learners.router, reports.router)
 from . import sessions  # noqa: E402  (appended per area, so that merges stay mechanical)
 
 ROUTERS += (sessions.router,)
+# -- video --
+from . import video  # noqa: E402  (appended per area, so that merges stay mechanical)
+
+ROUTERS += (video.router,)

@@ -28,9 +28,24 @@ class LessonKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One question of a check: its text, its choices, and the index of the right one."""
+
+    text: str
+    choices: tuple[str, ...]
+    answer: int
+
+    def __post_init__(self) -> None:
+        if not self.text or len(self.choices) < 2 or not all(self.choices):
+            raise ValueError("a question has a text and at least two choices")
+        if not 0 <= self.answer < len(self.choices):
+            raise ValueError("a question's answer is one of its choices")
+
+
+@dataclass(frozen=True, slots=True)
 class Lesson:
     """A lesson learnt alone: a video watched to ``watched_percent`` of its length, or a short check
-    passed with ``pass_mark`` correct answers of ``questions``."""
+    passed with ``pass_mark`` correct answers of ``questions`` (its ``items``, one per question)."""
 
     code: str
     title: str
@@ -39,6 +54,7 @@ class Lesson:
     watched_percent: int = 0
     questions: int = 0
     pass_mark: int = 0
+    items: tuple[CheckItem, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind is LessonKind.VIDEO and not (
@@ -47,6 +63,10 @@ class Lesson:
             raise ValueError("a video lesson has a length and a watched share in (0, 100]")
         if self.kind is LessonKind.CHECK and not (0 < self.pass_mark <= self.questions):
             raise ValueError("a check has questions and a pass mark no higher than their number")
+        if self.kind is LessonKind.CHECK and len(self.items) != self.questions:
+            raise ValueError("a check has one item per question")
+        if self.kind is LessonKind.VIDEO and self.items:
+            raise ValueError("a video lesson has no questions")
 
 
 @dataclass(frozen=True, slots=True)

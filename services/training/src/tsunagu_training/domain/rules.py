@@ -75,5 +75,20 @@ NOT_SEATED = Rule("not_seated", 409, "The enrolment holds no seat at this sessio
 ATTENDANCE_RECORDED = Rule("attendance_recorded", 409, "Attendance was recorded for this seat already.")
 OFFER_NOT_FOUND = Rule("offer_not_found", 404, "The offer does not exist.")
 OFFER_ANSWERED = Rule("offer_answered", 409, "The offer was answered or withdrawn already.")
+# -- video --
+NOT_A_VIDEO = Rule("not_a_video", 422, "The lesson is not a video: progress is reported for videos only.")
+NOT_A_CHECK = Rule("not_a_check", 422, "The lesson is not a check: only a check is answered.")
+POSITION_OUT_OF_RANGE = Rule(
+    "position_out_of_range", 422, "The position is past the end of the lesson's video."
+)
+IMPLAUSIBLE_PROGRESS = Rule(
+    "implausible_progress",
+    422,
+    "The report claims more watching than the time since the previous report allows.",
+)
+REPORT_ID_REUSED = Rule("report_id_reused", 409, "The report id was used already for a different report.")
+ANSWERS_DO_NOT_FIT = Rule(
+    "answers_do_not_fit", 422, "Give one answer per question, each the number of one of its choices."
+)
 
 RULES = RuleBook.of_module(globals())

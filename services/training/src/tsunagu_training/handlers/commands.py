@@ -11,6 +11,8 @@ from tsunagu_contracts.events.training import Audience
 from tsunagu_contracts.municipalities import TokyoCode
 from tsunagu_servicekit.wire import JSON_INTEGER, EmailAddress, IsoDateTime, JsonBool
 
+from ..domain.video import ReportEvent
+
 Uuid = Annotated[str, Field(pattern=ID_PATTERN)]
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,47}$", description="A catalogue code")]
 FiscalYear = Annotated[
@@ -86,3 +88,23 @@ class RecordAttendance(_Command):
 
     enrolment_id: Uuid
     present: JsonBool
+# -- video --
+class ReportProgress(_Command):
+    """What the lesson page reports: playback started (``start``), has reached a position
+    (``position``) or ended (``end``), under an id the page made for this report, so that sending
+    it twice counts once."""
+
+    report_id: Uuid = Field(description="A fresh UUID per report, made by the page; repeat it to retry")
+    event: ReportEvent
+    position_seconds: Annotated[
+        int, Field(ge=0, le=86_400, description="Whole seconds from the video's start"), JSON_INTEGER
+    ]
+    reported_at: IsoDateTime | None = Field(
+        default=None, description="The page's clock; informational only: the server's clock counts"
+    )
+
+
+class AnswerCheck(_Command):
+    """The answers to a check: for each question in order, the number (from 0) of the choice made."""
+
+    answers: list[Annotated[int, Field(ge=0, le=7), JSON_INTEGER]] = Field(min_length=1, max_length=50)

@@ -9,6 +9,7 @@ from tsunagu_seating import NoShowPolicy
 from tsunagu_servicekit.context import ServiceContext
 
 from ..domain.catalogue import CatalogueBook
+from ..domain.video import LessonPlayer
 
 
 @dataclass(kw_only=True)
@@ -19,3 +20,6 @@ class TrainingContext(ServiceContext):
     calendar: ServiceCalendar
     # -- sessions --
     no_shows: NoShowPolicy = field(default_factory=NoShowPolicy)
+
+    # -- video --
+    player: LessonPlayer = field(default_factory=LessonPlayer)

@@ -197,3 +197,48 @@ class EnrolmentSessionsView(BaseModel):
 
     places: list[EnrolmentPlaceView]
     offers: list[OfferView]
+# -- video --
+class VideoProgressView(BaseModel):
+    """How far a learner has watched a video lesson, and whether its rule is met."""
+
+    enrolment_id: str
+    lesson_code: str
+    duration_seconds: int
+    watched_seconds: int = Field(description="Seconds of the video watched, each second once")
+    watched_share: int = Field(description="The watched share in whole percent, rounded down")
+    required_share: int = Field(description="The share in percent that completes the lesson")
+    done: bool = Field(description="The lesson's rule is met")
+    course_status: str = Field(description="The course enrolment's status: enrolled, completed")
+
+
+class CheckQuestionView(BaseModel):
+    """A question of a check, without its answer."""
+
+    number: int = Field(description="From 1, in the order the answers are given")
+    text: str
+    choices: list[str] = Field(description="Answer with the index (from 0) of the choice")
+
+
+class CheckView(BaseModel):
+    """A check's questions (never their answers) and whether it has been passed."""
+
+    enrolment_id: str
+    lesson_code: str
+    title: str
+    pass_mark: int
+    questions: list[CheckQuestionView]
+    done: bool
+    course_status: str
+
+
+class CheckResultView(BaseModel):
+    """How a set of answers scored; for a check passed before, the passing result, unchanged."""
+
+    enrolment_id: str
+    lesson_code: str
+    questions: int
+    pass_mark: int
+    correct: int | None = Field(description="Right answers; null for a check passed by other means")
+    passed: bool
+    done: bool
+    course_status: str

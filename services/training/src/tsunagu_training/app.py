@@ -12,6 +12,7 @@ from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
 from .adapters.catalogue import catalogue_book
+from .domain.certificates import CertificatePolicy
 from .handlers.context import TrainingContext
 from .settings import TrainingSettings
 
@@ -25,5 +26,10 @@ def build_runtime(
         units=infra.units,
         catalogue=catalogue_book(settings.catalogue_file),
         calendar=ServiceCalendar(),
+        certificates=CertificatePolicy(
+            verify_base_url=settings.public_base_url or f"http://127.0.0.1:{settings.http_port}",
+            notice_business_days=settings.expiry_notice_business_days,
+            issuer=settings.certificate_issuer,
+        ),
     )
     return ServiceRuntime.of_package("tsunagu_training", infra, ctx)

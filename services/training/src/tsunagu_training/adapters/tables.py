@@ -96,3 +96,27 @@ class CompletionRow(SQLModel, table=True):
     valid_until: date | None = None
     permissions: list[str] = Field(sa_type=sa.JSON())
     completed_at: datetime = _when()
+
+
+# -- certificates --
+
+
+class CertificateRow(SQLModel, table=True):
+    """The certificate of a completion, verifiable by its ``code``. ``status`` is ``valid`` or
+    ``revoked``; expiry is read from ``valid_until``. The timer notes when it gave notice of the
+    expiry and announced it, each once."""
+
+    __tablename__ = "training_certificate"
+
+    id: str = _id(primary_key=True)
+    completion_id: str = _id(foreign_key="training_completion.id", unique=True)
+    learner_id: str = _id(foreign_key="training_learner.id", index=True)
+    code: str = Field(sa_type=sa.String(10), unique=True)
+    issued_on: date
+    issued_at: datetime = _when()
+    valid_until: date | None = Field(default=None, index=True)
+    status: str = _code(16, index=True)
+    revoked_at: datetime | None = _when(default=None)
+    reason: str | None = _code(32, default=None)
+    expiring_noticed_at: datetime | None = _when(default=None)
+    expired_noticed_at: datetime | None = _when(default=None)

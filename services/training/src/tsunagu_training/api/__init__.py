@@ -7,3 +7,8 @@ from fastapi import APIRouter
 from . import learners, reports
 
 ROUTERS: tuple[APIRouter, ...] = (learners.router, reports.router)
+
+# -- certificates --
+from . import certificates, verification  # noqa: E402  (one block per area)
+
+ROUTERS += (certificates.router, verification.router)

@@ -34,4 +34,21 @@ SUBJECT_NOT_OPAQUE = Rule(
 )
 LESSON_NOT_FOUND = Rule("lesson_not_found", 404, "The course has no such lesson.")
 
+# -- certificates --
+CERTIFICATE_FOR_INCOMPLETE = Rule(
+    "certificate_for_incomplete", 409, "A certificate is issued for a completed course or programme only."
+)
+COMPLETION_NOT_FOUND = Rule("completion_not_found", 404, "The completion does not exist.")
+CERTIFICATE_NOT_FOUND = Rule("certificate_not_found", 404, "The certificate does not exist.")
+CERTIFICATE_REVOKED = Rule(
+    "certificate_revoked",
+    409,
+    "The certificate was revoked: it is not issued again; the course is completed again for a new one.",
+)
+ALREADY_REVOKED = Rule("already_revoked", 409, "The certificate is revoked already.")
+NO_CERTIFICATES = Rule("no_certificates", 404, "No certificate in force matches.")
+TOO_MANY_CERTIFICATES = Rule(
+    "too_many_certificates", 422, "Too many certificates for one download: narrow the selection."
+)
+
 RULES = RuleBook.of_module(globals())

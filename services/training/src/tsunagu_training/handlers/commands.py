@@ -59,3 +59,14 @@ class Enrol(_Command):
     course_code: Code | None = None
     programme_code: Code | None = None
     fiscal_year: FiscalYear | None = None
+
+
+# -- certificates --
+from tsunagu_contracts.events.training import RevocationReason  # noqa: E402  (one block per area)
+
+
+class Revoke(_Command):
+    """Revoke a certificate: why, as one of the fixed reasons (no free text: it would be a place for
+    personal details)."""
+
+    reason: RevocationReason

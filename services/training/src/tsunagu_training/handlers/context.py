@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tsunagu_calendar import ServiceCalendar
 from tsunagu_servicekit.context import ServiceContext
 
 from ..domain.catalogue import CatalogueBook
+from ..domain.certificates import CertificatePolicy
 
 
 @dataclass(kw_only=True)
@@ -16,3 +17,6 @@ class TrainingContext(ServiceContext):
 
     catalogue: CatalogueBook
     calendar: ServiceCalendar
+
+    # -- certificates --
+    certificates: CertificatePolicy = field(default_factory=CertificatePolicy)

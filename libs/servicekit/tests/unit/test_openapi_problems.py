@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 from tsunagu_servicekit.errors import Refusal, Rule
@@ -201,6 +202,31 @@ def test_a_marked_dependency_documents_its_refusals_and_hand_written_words_stay(
     assert _rules(responses["401"]) == ["session_expired"]
     assert responses["409"]["description"].startswith("Hand-written words.")
     assert responses["409"]["content"] == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_a_page_answers_its_own_not_found_as_a_page_beside_the_problem(tmp_path: Path) -> None:
+    pages = APIRouter()
+
+    @pages.get(
+        "/pages/{key}",
+        response_class=HTMLResponse,
+        responses={
+            200: {"content": {"text/html": {}}},
+            404: {"description": "No such page.", "content": {"text/html": {}}},
+            409: {"description": "Hand-written words."},
+        },
+    )
+    async def page(key: str) -> HTMLResponse:
+        return HTMLResponse("<p>page</p>")
+
+    app = create_http_app(settings=ServiceSettings(data_dir=tmp_path), title="Pages", routers=[pages])
+    responses = app.openapi()["paths"]["/pages/{key}"]["get"]["responses"]
+    assert set(responses["404"]["content"]) == {PROBLEM, "text/html"}
+    assert responses["404"]["description"].startswith("No such page.")
+    assert "No resource lives at this path" in responses["404"]["description"]
+    # Only a page's own HTML stays: any other hand-written body at an error status is a problem.
+    assert list(responses["409"]["content"]) == [PROBLEM]
+    assert list(responses["422"]["content"]) == [PROBLEM]
 
 
 def test_routes_added_later_are_documented_too(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
 from .adapters.catalogue import catalogue_book
+from .domain.certificates import CertificatePolicy
 from .domain.video import LessonPlayer, Plausibility
 from .handlers.context import TrainingContext
 from .settings import TrainingSettings
@@ -32,6 +33,11 @@ def build_runtime(
             video_base_url=settings.video_base_url,
             report_every_seconds=settings.progress_report_seconds,
             plausibility=Plausibility(tolerance_seconds=settings.progress_tolerance_seconds),
+        ),
+        certificates=CertificatePolicy(
+            verify_base_url=settings.public_base_url or f"http://127.0.0.1:{settings.http_port}",
+            notice_business_days=settings.expiry_notice_business_days,
+            issuer=settings.certificate_issuer,
         ),
     )
     return ServiceRuntime.of_package("tsunagu_training", infra, ctx)

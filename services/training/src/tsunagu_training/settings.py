@@ -26,6 +26,7 @@ class TrainingSettings(ServiceSettings):
     )
     no_show_window_days: int = Field(
         default=365, ge=1, le=3650, description="How far back no-shows count, in days"
+    )
     # -- video --
     video_base_url: str = Field(
         default="/media/training",
@@ -40,4 +41,22 @@ class TrainingSettings(ServiceSettings):
     )
     progress_tolerance_seconds: int = Field(
         default=5, ge=0, le=60, description="Video seconds a report may claim beyond 2× the time that passed"
+    )
+    # -- certificates --
+    public_base_url: str | None = Field(
+        default=None,
+        description="Where the public reaches this service: the base of the verification URL a "
+        "certificate's QR code holds (http://127.0.0.1:<http_port> when unset)",
+    )
+    expiry_notice_business_days: int = Field(
+        default=20, ge=0, le=250, description="Business days before a certificate's last valid day to remind"
+    )
+    certificate_scan_interval: float = Field(
+        default=3600.0, gt=0, description="Seconds between scans of the certificate timer"
+    )
+    certificate_issuer: str = Field(
+        default="東京都ひきこもり支援研修 事務局",
+        min_length=1,
+        max_length=60,
+        description="The issuer printed",
     )

@@ -13,6 +13,10 @@ can answer, each as ``application/problem+json``:
 * **declared** — the refusals a use case can raise, with :func:`refusals` as the route's
   ``responses``: ``@router.post("/bookings", responses=refusals(SLOT_TAKEN, CLOSURE_DAY))``.
 
+An HTML page may also answer an error status with a page: a ``text/html`` body it declares by
+hand at that status (``responses={404: {"content": {"text/html": {}}}}``) stays beside the
+problem.
+
 A status answered for several reasons is one response whose description lists them all, and whose
 schema lists the rule names as the ``enum`` of ``rule``. FastAPI's own ``HTTPValidationError``
 (whose ``detail`` is an array, unlike what the kit answers) does not appear.
@@ -38,6 +42,7 @@ from tsunagu_servicekit.http.problems import (
 )
 
 __all__ = [
+    "PAGE_MEDIA_TYPE",
     "PROBLEM_SCHEMAS",
     "REFUSALS_ATTRIBUTE",
     "ROLES_ATTRIBUTE",
@@ -48,6 +53,9 @@ __all__ = [
     "documents_refusals",
     "refusals",
 ]
+
+PAGE_MEDIA_TYPE = "text/html"
+"""The media type of pages, whose own error answers may be pages too."""
 
 REFUSALS_ATTRIBUTE = "tsunagu_refusals"
 """Attribute of a dependency callable: the rules it may refuse with (see :func:`documents_refusals`)."""
@@ -317,6 +325,11 @@ def _document_operation(
         if isinstance(existing, Mapping) and existing.get("description"):
             # A hand-written response at a status the kit answers keeps its words, not its body.
             built["description"] = f"{existing['description']}\n\n{built['description']}"
+        page = existing.get("content", {}).get(PAGE_MEDIA_TYPE) if isinstance(existing, Mapping) else None
+        if page is not None:
+            # A page answers its own errors as a page (a public page's 404 is one); what the kit
+            # answers at that status (no route, validation) stays a problem beside it.
+            built["content"] = {**built["content"], PAGE_MEDIA_TYPE: page}
         responses[key] = built
 
     roles = dependencies.roles()

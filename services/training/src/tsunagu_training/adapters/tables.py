@@ -164,6 +164,8 @@ class SessionOfferRow(SQLModel, table=True):
     new_seat_id: str | None = _id(default=None, foreign_key="training_session_seat.id")
     created_at: datetime = _when()
     answered_at: datetime | None = _when(default=None)
+
+
 # -- video --
 class ProgressReportRow(SQLModel, table=True):
     """A progress report from the lesson page, kept once under the id the page made for it, so a
@@ -206,3 +208,27 @@ class CheckAttemptRow(SQLModel, table=True):
     correct: int
     passed: bool = Field(sa_type=sa.Boolean())
     answered_at: datetime = _when()
+
+
+# -- certificates --
+
+
+class CertificateRow(SQLModel, table=True):
+    """The certificate of a completion, verifiable by its ``code``. ``status`` is ``valid`` or
+    ``revoked``; expiry is read from ``valid_until``. The timer notes when it gave notice of the
+    expiry and announced it, each once."""
+
+    __tablename__ = "training_certificate"
+
+    id: str = _id(primary_key=True)
+    completion_id: str = _id(foreign_key="training_completion.id", unique=True)
+    learner_id: str = _id(foreign_key="training_learner.id", index=True)
+    code: str = Field(sa_type=sa.String(10), unique=True)
+    issued_on: date
+    issued_at: datetime = _when()
+    valid_until: date | None = Field(default=None, index=True)
+    status: str = _code(16, index=True)
+    revoked_at: datetime | None = _when(default=None)
+    reason: str | None = _code(32, default=None)
+    expiring_noticed_at: datetime | None = _when(default=None)
+    expired_noticed_at: datetime | None = _when(default=None)

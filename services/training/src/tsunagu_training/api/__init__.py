@@ -16,3 +16,7 @@ ROUTERS += (sessions.router,)
 from . import video  # noqa: E402  (appended per area, so that merges stay mechanical)
 
 ROUTERS += (video.router,)
+# -- certificates --
+from . import certificates, verification  # noqa: E402  (one block per area)
+
+ROUTERS += (certificates.router, verification.router)

@@ -90,5 +90,21 @@ REPORT_ID_REUSED = Rule("report_id_reused", 409, "The report id was used already
 ANSWERS_DO_NOT_FIT = Rule(
     "answers_do_not_fit", 422, "Give one answer per question, each the number of one of its choices."
 )
+# -- certificates --
+CERTIFICATE_FOR_INCOMPLETE = Rule(
+    "certificate_for_incomplete", 409, "A certificate is issued for a completed course or programme only."
+)
+COMPLETION_NOT_FOUND = Rule("completion_not_found", 404, "The completion does not exist.")
+CERTIFICATE_NOT_FOUND = Rule("certificate_not_found", 404, "The certificate does not exist.")
+CERTIFICATE_REVOKED = Rule(
+    "certificate_revoked",
+    409,
+    "The certificate was revoked: it is not issued again; the course is completed again for a new one.",
+)
+ALREADY_REVOKED = Rule("already_revoked", 409, "The certificate is revoked already.")
+NO_CERTIFICATES = Rule("no_certificates", 404, "No certificate in force matches.")
+TOO_MANY_CERTIFICATES = Rule(
+    "too_many_certificates", 422, "Too many certificates for one download: narrow the selection."
+)
 
 RULES = RuleBook.of_module(globals())

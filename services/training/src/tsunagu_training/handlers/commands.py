@@ -88,6 +88,8 @@ class RecordAttendance(_Command):
 
     enrolment_id: Uuid
     present: JsonBool
+
+
 # -- video --
 class ReportProgress(_Command):
     """What the lesson page reports: playback started (``start``), has reached a position
@@ -108,3 +110,14 @@ class AnswerCheck(_Command):
     """The answers to a check: for each question in order, the number (from 0) of the choice made."""
 
     answers: list[Annotated[int, Field(ge=0, le=7), JSON_INTEGER]] = Field(min_length=1, max_length=50)
+
+
+# -- certificates --
+from tsunagu_contracts.events.training import RevocationReason  # noqa: E402  (one block per area)
+
+
+class Revoke(_Command):
+    """Revoke a certificate: why, as one of the fixed reasons (no free text: it would be a place for
+    personal details)."""
+
+    reason: RevocationReason

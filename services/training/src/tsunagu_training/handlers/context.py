@@ -9,6 +9,7 @@ from tsunagu_seating import NoShowPolicy
 from tsunagu_servicekit.context import ServiceContext
 
 from ..domain.catalogue import CatalogueBook
+from ..domain.certificates import CertificatePolicy
 from ..domain.video import LessonPlayer
 
 
@@ -23,3 +24,6 @@ class TrainingContext(ServiceContext):
 
     # -- video --
     player: LessonPlayer = field(default_factory=LessonPlayer)
+
+    # -- certificates --
+    certificates: CertificatePolicy = field(default_factory=CertificatePolicy)

@@ -19,6 +19,7 @@ from ..adapters import learners as store
 from ..adapters.tables import CompletionRow, EnrolmentRow, LearnerRow, LessonDoneRow
 from ..domain.catalogue import Catalogue
 from ..domain.completion import course_complete, programme_complete, valid_until
+from . import certificates
 from .context import TrainingContext
 
 ENROLLED, COMPLETED = "enrolled", "completed"
@@ -157,4 +158,5 @@ def _complete(
         ),
         subject=enrolment.id,
     )
+    certificates.issue_for(ctx, uow, completion, learner)
     return completion

@@ -197,6 +197,8 @@ class EnrolmentSessionsView(BaseModel):
 
     places: list[EnrolmentPlaceView]
     offers: list[OfferView]
+
+
 # -- video --
 class VideoProgressView(BaseModel):
     """How far a learner has watched a video lesson, and whether its rule is met."""
@@ -242,3 +244,40 @@ class CheckResultView(BaseModel):
     passed: bool
     done: bool
     course_status: str
+
+
+# -- certificates --
+from tsunagu_contracts.events.training import RevocationReason  # noqa: E402  (one block per area)
+
+from ..domain.certificates import CertificateStatus  # noqa: E402
+
+
+class CertificateView(BaseModel):
+    """A certificate, as its holder, their coordinator and trainers see it."""
+
+    id: str
+    completion_id: str
+    learner_id: str
+    kind: str = Field(description="course or programme")
+    code: str = Field(description="The catalogue code of the course or programme")
+    title: str
+    verification_code: str = Field(description="Grouped for reading: ABCD-EFGH-JK")
+    issued_on: date
+    valid_until: date | None = Field(description="The last day it is valid; none when it has no end")
+    status: CertificateStatus
+    revoked_at: datetime | None
+    reason: RevocationReason | None
+    verify_url: str = Field(description="The public verification page its QR code leads to")
+
+
+class PublicCertificateView(BaseModel):
+    """What anyone holding a certificate's code may learn of it: never the holder's name, only
+    their initials."""
+
+    verification_code: str
+    title: str
+    kind: str = Field(description="course or programme")
+    issued_on: date
+    valid_until: date | None
+    status: CertificateStatus
+    holder_initials: str = Field(description="The first letters of the holder's family and given names")

@@ -1,7 +1,7 @@
 """Training: in-person sessions, their seats and waitlists, and the offers a cancellation makes.
 
 Revision ID: training_0004_sessions
-Revises: training_0001
+Revises: training_0003_certificates
 Create Date: 2026-12-04
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "training_0004_sessions"
-down_revision = "training_0001"
+down_revision = "training_0003_certificates"
 branch_labels = None
 depends_on = None
 

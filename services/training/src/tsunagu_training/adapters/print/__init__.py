@@ -1,0 +1,1 @@
+"""Typst templates of the training service's printed matter (certificates)."""

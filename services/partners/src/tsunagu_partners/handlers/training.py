@@ -8,7 +8,6 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 
 from tsunagu_calendar import tokyo_date
@@ -58,23 +57,22 @@ def _row(ctx: PartnersContext, uow: UnitOfWork, completion_id: str) -> Qualifica
 def _concerned(
     ctx: PartnersContext,
     uow: UnitOfWork,
-    completion_id: str,
-    permissions: Iterable[Permission],
-    *,
-    learner_id: str,
-    staff_subject: str | None,
-    partner_id: str | None,
+    withdrawal: CertificateExpiring | CertificateExpired | CertificateRevoked,
 ) -> list[QualificationRow]:
-    """The rows a withdrawal of ``completion_id`` concerns: those on record for it, whatever the
+    """The rows a withdrawal of its completion concerns: those on record for it, whatever the
     event lists, and, when the withdrawal comes before its completion and lists the guideline
     permission, one to hold it until the completion arrives."""
-    rows = list(store.of_completion(uow, completion_id))
-    if not rows and GUIDELINE in permissions and (staff_subject or partner_id):
-        rows = [_row(ctx, uow, completion_id)]
+    rows = list(store.of_completion(uow, withdrawal.completion_id))
+    if (
+        not rows
+        and GUIDELINE in withdrawal.permissions
+        and (withdrawal.staff_subject or withdrawal.partner_id)
+    ):
+        rows = [_row(ctx, uow, withdrawal.completion_id)]
     for row in rows:
-        row.learner_id = row.learner_id or learner_id
-        row.staff_subject = row.staff_subject or staff_subject
-        row.partner_id = row.partner_id or partner_id
+        row.learner_id = row.learner_id or withdrawal.learner_id
+        row.staff_subject = row.staff_subject or withdrawal.staff_subject
+        row.partner_id = row.partner_id or withdrawal.partner_id
     return rows
 
 
@@ -103,15 +101,7 @@ def on_certificate_expiring(
 ) -> None:
     """Notice ahead: the day the completion is due to expire, for the organisation's view."""
     data = event.data
-    for row in _concerned(
-        ctx,
-        uow,
-        data.completion_id,
-        data.permissions,
-        learner_id=data.learner_id,
-        staff_subject=data.staff_subject,
-        partner_id=data.partner_id,
-    ):
+    for row in _concerned(ctx, uow, data):
         row.expires_on = earliest(row.expires_on, data.expires_on)
         row.updated_at = ctx.now()
         store.save(uow, row)
@@ -122,15 +112,7 @@ def on_certificate_expired(
 ) -> None:
     """The completion stops counting: ``expired_on`` is the first day without it."""
     data = event.data
-    for row in _concerned(
-        ctx,
-        uow,
-        data.completion_id,
-        data.permissions,
-        learner_id=data.learner_id,
-        staff_subject=data.staff_subject,
-        partner_id=data.partner_id,
-    ):
+    for row in _concerned(ctx, uow, data):
         row.expired_on = earliest(row.expired_on, data.expired_on)
         row.updated_at = ctx.now()
         store.save(uow, row)
@@ -141,15 +123,7 @@ def on_certificate_revoked(
 ) -> None:
     """The completion stops counting at once: from the day of the revocation (Tokyo)."""
     data = event.data
-    for row in _concerned(
-        ctx,
-        uow,
-        data.completion_id,
-        data.permissions,
-        learner_id=data.learner_id,
-        staff_subject=data.staff_subject,
-        partner_id=data.partner_id,
-    ):
+    for row in _concerned(ctx, uow, data):
         row.revoked_at = earliest_time(row.revoked_at, data.revoked_at)
         row.updated_at = ctx.now()
         store.save(uow, row)

@@ -44,6 +44,7 @@ from .messaging.startup import (
     until_answered,
 )
 from .messaging.streams import ensure_streams
+from .messaging.views import View
 from .settings import ServiceSettings
 from .telemetry import setup_telemetry, shutdown_telemetry
 from .timers import PeriodicScan
@@ -155,6 +156,7 @@ class ServiceRuntime(Generic[C]):
         preflight: Sequence[Callable[[], None]] = (),
         streams: Sequence[StreamDefinition] = STREAMS,
         registry: Registry = REGISTRY,
+        views: Sequence[View] = (),
     ) -> None:
         self.infra = infra
         self.context = context
@@ -166,6 +168,8 @@ class ServiceRuntime(Generic[C]):
         self.preflight = tuple(preflight)
         self.streams = tuple(streams)
         self.registry = registry
+        self.views: tuple[View, ...] = tuple(views)
+        """The tables the consumers alone write (see :mod:`~tsunagu_servicekit.messaging.views`)."""
         self.consumers: list[EventConsumer[C]] = []
         s = infra.settings
         self.kit_timers: tuple[PeriodicScan[Engine], ...] = tuple(
@@ -209,7 +213,8 @@ class ServiceRuntime(Generic[C]):
     ) -> ServiceRuntime[C]:
         """The runtime of the service in ``package``, assembled from the shape every service has:
 
-        - ``<package>.consumers.SUBSCRIPTIONS``: what it consumes;
+        - ``<package>.consumers.SUBSCRIPTIONS``: what it consumes, and ``VIEWS`` (optional): the
+          tables those consumers alone write, which a replay rebuilds;
         - ``<package>.api.ROUTERS``: its HTTP API;
         - ``<package>.timers.timers(settings)``: its durable timers;
         - ``<package>/adapters/migrations/versions``: its migrations;
@@ -227,6 +232,7 @@ class ServiceRuntime(Generic[C]):
             title=f"Tsunagu {infra.settings.service_name}",
             migrations=package_migrations(package),
             subscriptions=consumers.SUBSCRIPTIONS,
+            views=getattr(consumers, "VIEWS", ()),
             routers=api.ROUTERS,
             timers=timers.timers(infra.settings),
             preflight=preflight,

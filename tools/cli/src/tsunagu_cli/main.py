@@ -28,6 +28,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .services import ServiceEntry
 
 app = typer.Typer(
@@ -362,15 +364,60 @@ def events_export(
 @events_app.command("replay")
 def events_replay(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A JSON Lines file made by `tsunagu events export`.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="JSON Lines files made by `tsunagu events export` (with --into: files or directories "
+            "of them; none: the live streams)."
+        ),
+    ] = None,
+    into: Annotated[
+        str | None,
+        typer.Option(
+            "--into",
+            help="Rebuild this service's views in a fresh database instead of publishing: only its "
+            "consumers' handlers run, on ephemeral consumers; the live ones are left alone.",
+        ),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="With --into: the fresh database to rebuild into (it must hold no tables); default a "
+            "new SQLite file <data-dir>/replays/<service>-<time>.db.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="With --into: stop after the last event at or before this time (ISO 8601)."),
+    ] = None,
+    types: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--types", help="With --into: only these event types, or types below a prefix (repeatable)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --into: print the summary as JSON.")] = False,
+    data_dir: OutboxDataDirOption = Path(DEFAULT_DATA_DIR),
     pace: Annotated[float, typer.Option(min=0, help="Seconds to wait between messages.")] = 0.0,
     rate: Annotated[
         float | None, typer.Option(min=0.001, help="At most this many messages per second.")
     ] = None,
     nats_url: NatsUrlOption = None,
 ) -> None:
-    """Publish an export back to JetStream, keeping message ids (the broker drops duplicates)."""
+    """Publish an export back to JetStream, keeping message ids (the broker drops duplicates); or,
+    with --into SERVICE, rebuild that service's views from an export or the live streams."""
     url = _url(ctx, nats_url)
+    if into is not None:
+        _replay_into(into, files or [], url, database, data_dir, until, types or [], as_json)
+        return
+    if database or until or types or as_json:
+        report(CliError("--database, --until, --types and --json go with --into"))
+        raise typer.Exit(2)
+    if not files or len(files) != 1:
+        report(CliError("give one export file to publish (or --into SERVICE)"))
+        raise typer.Exit(2)
+    [file] = files
     try:
         with open(file, encoding="utf-8") as fh:
             total = sum(1 for line in fh if line.strip())
@@ -384,6 +431,40 @@ def events_replay(
                 url, events_mod.read_records(fh, str(file)), total=total, name=file.name, pace=pace, rate=rate
             )
         )
+
+
+def _replay_into(
+    service: str,
+    sources: list[Path],
+    nats_url: str,
+    database: str | None,
+    data_dir: Path,
+    until: str | None,
+    types: list[str],
+    as_json: bool,
+) -> None:
+    from .outbox import find_service
+    from .replay_into import replay_into_command
+
+    def body() -> tuple[ServiceEntry, datetime | None]:
+        return find_service(service), parse_instant(until, option="--until") if until else None
+
+    entry, end = _sync(body)
+    outcome = run(
+        lambda: replay_into_command(
+            entry,
+            sources=sources,
+            nats_url=nats_url,
+            database_url=database,
+            data_dir=data_dir,
+            until=end,
+            types=types,
+            console=console,
+            as_json=as_json,
+        )
+    )
+    if outcome.summary.dead_lettered:
+        raise typer.Exit(3)
 
 
 # -- dlq -----------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
@@ -36,6 +35,7 @@ from ..http.problems import problem_title, problem_type
 from ..messaging.tables import outbox
 from ..runtime import ServiceRuntime
 from ..settings import ServiceSettings
+from ..unit_of_work import SettableClock as SettableClock
 
 C = TypeVar("C")
 S = TypeVar("S", bound=ServiceSettings)
@@ -61,23 +61,6 @@ def settings_for_tests(
     broker, and :data:`QUICK_DELIVERY`. ``values`` add to it and override any of it."""
     common = {"environment": "test", "database_url": database_url, "data_dir": data_dir, "nats_url": nats_url}
     return settings_class(**{**common, **QUICK_DELIVERY, **values})
-
-
-class SettableClock:
-    """A clock the test sets and moves: pass it where a service takes ``clock: () -> datetime``."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        self.now = now
-
-    def advance(self, **delta: float) -> None:
-        """``advance(days=3, hours=2)``: the keywords of :class:`datetime.timedelta`."""
-        self.now = self.now + timedelta(**delta)
 
 
 LOCAL_ISSUER = "tsunagu-local"

@@ -42,7 +42,6 @@ from sqlmodel import Session
 from tsunagu_contracts import CloudEvent, EventParseError, EventType
 from tsunagu_contracts.registry import Registry
 
-from ..context import ServiceContext
 from ..eventlog import EventLogFormatError, read_jsonl
 from ..runtime import ServiceRuntime
 from ..unit_of_work import SettableClock
@@ -50,7 +49,7 @@ from .consumer import EventConsumer
 from .inbox import claim
 from .rebuild import rebuild_projection
 
-C = TypeVar("C", bound=ServiceContext)
+C = TypeVar("C")
 
 UNPARSEABLE = "MalformedEventError"
 

@@ -146,6 +146,11 @@ class Registry:
     def subjects_of(self, producer: str) -> list[str]:
         return [n for n in self.names() if self._by_name[n].event_type.producer == producer]
 
+    def emitted_by(self, producer: str) -> list[str]:
+        """The types ``producer`` emits today: its types but those superseded by a later version
+        (an earlier version with an upcaster is only read, from stored events)."""
+        return [n for n in self.subjects_of(producer) if n not in self._upcasters]
+
     # -- upcasting -----------------------------------------------------------------------------
 
     def register_upcaster(self, source: type[EventData], target: type[EventData], upcast: Upcast) -> None:
@@ -155,7 +160,8 @@ class Registry:
         knows the step it makes.
         """
         for cls in (source, target):
-            if self._by_name.get(cls.event_type.name) is not cls:
+            event_type = getattr(cls, "event_type", None)
+            if event_type is None or self._by_name.get(event_type.name) is not cls:
                 raise ValueError(f"{cls.__qualname__} is not a registered event class")
         old, new = source.event_type, target.event_type
         if old.family != new.family or new.version <= old.version:
@@ -174,7 +180,7 @@ class Registry:
     def readable_as(self, name: str) -> tuple[str, ...]:
         """The types a reader of ``name`` receives: the earlier versions whose upcasters lead to it
         (oldest first), then ``name`` itself."""
-        earlier = [source for source in self._upcasters if self._chain(source, name) is not None]
+        earlier = [s for s in self._upcasters if s != name and self._chain(s, name) is not None]
         return (*sorted(earlier, key=lambda n: EventType.parse(n).version), name)
 
     def _chain(self, source: str, target: str) -> list[Upcast] | None:

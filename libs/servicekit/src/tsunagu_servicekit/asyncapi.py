@@ -29,8 +29,7 @@ def service_document(
     """The AsyncAPI document of ``service``: every event type it publishes, the ones it subscribes to."""
     return asyncapi_document(
         service,
-        # A version superseded by a later one (it has an upcaster) is no longer emitted.
-        publishes=[n for n in REGISTRY.subjects_of(service) if REGISTRY.upcasts_to(n) is None],
+        publishes=REGISTRY.emitted_by(service),
         # The earlier versions a subscription reads through upcasters are received too.
         subscribes=[t for s in subscriptions for t in REGISTRY.readable_as(s.event_type)],
         description=description,

@@ -23,7 +23,7 @@ from tsunagu_cli.diff import (
 )
 from tsunagu_cli.events import export_stream
 from tsunagu_cli.main import app
-from tsunagu_contracts import CloudEvent, caused_by, new_event
+from tsunagu_contracts import REGISTRY, CloudEvent, caused_by, new_event
 from tsunagu_contracts.events.intake import (
     CaseClosed,
     CaseEscalated,
@@ -35,7 +35,13 @@ from tsunagu_contracts.events.intake import (
     RiskLevel,
     Urgency,
 )
-from tsunagu_contracts.events.scheduling import CaseReviewScheduled, ReviewPlacement, ReviewUrgency
+from tsunagu_contracts.events.scheduling import (
+    CaseReviewConcluded,
+    CaseReviewScheduled,
+    DisciplineAdvice,
+    ReviewPlacement,
+    ReviewUrgency,
+)
 from tsunagu_servicekit.eventlog import ExportedMessage, write_jsonl
 from tsunagu_servicekit.messaging.streams import ensure_streams
 from typer.testing import CliRunner
@@ -424,3 +430,35 @@ def test_exports_of_two_runs_on_a_broker_compare_equal(nats_url: str, tmp_path: 
 def test_an_export_equals_itself_in_both_modes(tmp_path: Path, by: PairBy) -> None:
     export = load_export(export_dir(tmp_path / "a", simulate(4)))
     assert diff_exports(export, export, by=by).equal
+
+
+def test_an_upgrade_to_a_new_version_shows_as_exactly_its_fields(tmp_path: Path) -> None:
+    """The expert team's conclusion as stored in v1 and read as v2 (ADR 0014): the same event by id,
+    with the type, the dataschema and the escalation field changed, and nothing else."""
+    escalated = next(e for e in simulate(3, cases=8) if e.type.endswith("case.escalated.v1"))
+    stored = caused_by(
+        escalated,
+        CaseReviewConcluded(
+            review_id=str(uuid.uuid4()),
+            case_id=escalated.data.case_id,
+            meeting_date=T0.date(),
+            advice=[DisciplineAdvice(discipline="law", advice_codes=["guardianship"])],
+            advice_reference_id=str(uuid.uuid4()),
+            escalation_ids=[escalated.data.escalation_id],
+        ),
+        subject=escalated.data.case_id,
+    )
+    a = export_file(tmp_path / "v1.jsonl", [stored])
+    b = export_file(
+        tmp_path / "v2.jsonl", [REGISTRY.upcast(stored, "tsunagu.scheduling.case_review.concluded.v2")]
+    )
+    result = diff_exports(load_export(a), load_export(b))
+    assert result.mode == "id"
+    [changed] = [c for s in result.streams for c in s.changed]
+    assert [f.path for f in changed.fields] == [
+        "data.escalation_id",
+        "data.escalation_ids",
+        "dataschema",
+        "type",
+    ]
+    assert not any(s.added or s.removed or s.reordered for s in result.streams)

@@ -36,8 +36,10 @@ from tsunagu_contracts.events.intake import (
     Urgency,
 )
 from tsunagu_contracts.events.scheduling import (
+    AdviceCode,
     CaseReviewConcluded,
     CaseReviewScheduled,
+    Discipline,
     DisciplineAdvice,
     ReviewPlacement,
     ReviewUrgency,
@@ -442,7 +444,7 @@ def test_an_upgrade_to_a_new_version_shows_as_exactly_its_fields(tmp_path: Path)
             review_id=str(uuid.uuid4()),
             case_id=escalated.data.case_id,
             meeting_date=T0.date(),
-            advice=[DisciplineAdvice(discipline="law", advice_codes=["guardianship"])],
+            advice=[DisciplineAdvice(discipline=Discipline.LAW, advice_codes=[AdviceCode.GUARDIANSHIP])],
             advice_reference_id=str(uuid.uuid4()),
             escalation_ids=[escalated.data.escalation_id],
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -10,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from rich.markup import escape
 
+from . import diff as diff_mod
 from . import dlq as dlq_mod
 from . import events as events_mod
 from . import streams as streams_mod
@@ -45,7 +48,8 @@ streams_app = typer.Typer(
     help="JetStream streams: list them, apply the platform's definitions.", no_args_is_help=True
 )
 events_app = typer.Typer(
-    help="Events: watch them live, export a stream, replay an export.", no_args_is_help=True
+    help="Events: watch them live, export a stream, replay an export, compare two exports.",
+    no_args_is_help=True,
 )
 consumers_app = typer.Typer(
     help="The services' durable consumers: apply the platform's plan, list their state.", no_args_is_help=True
@@ -465,6 +469,51 @@ def _replay_into(
     )
     if outcome.summary.dead_lettered:
         raise typer.Exit(3)
+
+
+@events_app.command("diff")
+def events_diff(
+    a: Annotated[Path, typer.Argument(help="Export A: a JSON Lines file, or a directory of <STREAM>.jsonl.")],
+    b: Annotated[Path, typer.Argument(help="Export B, the same way.")],
+    by: Annotated[
+        diff_mod.PairBy,
+        typer.Option(
+            "--by",
+            help="Pair events by event id, or in order with generated UUIDs paired (two runs); "
+            "auto: by id when the exports share an id.",
+        ),
+    ] = diff_mod.PairBy.AUTO,
+    ignore_time: Annotated[
+        bool, typer.Option("--ignore-time", help="Leave out the events' times and every date-time in data.")
+    ] = False,
+    ignore_fields: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-field", help="Leave out a field: data.case_id, data.*_at (repeatable; shell patterns)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The whole difference as JSON on standard output.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Events listed per kind of difference and stream.")] = 20,
+) -> None:
+    """Compare two exports: events added, removed, changed (which fields), reordered. Exit 0 when
+    equal, 1 when they differ, 2 when an input is not an export."""
+    try:
+        result = diff_mod.diff_exports(
+            diff_mod.load_export(a),
+            diff_mod.load_export(b),
+            by=by,
+            options=diff_mod.DiffOptions(ignore_time=ignore_time, ignore_fields=tuple(ignore_fields or ())),
+        )
+    except diff_mod.DiffInputError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        diff_mod.render(result, console, limit=limit)
+    raise typer.Exit(0 if result.equal else 1)
 
 
 # -- dlq -----------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any, Generic, Self, TypeVar
 import httpx
 import sqlalchemy as sa
 from sqlmodel import SQLModel
-from tsunagu_contracts import CloudEvent
+from tsunagu_contracts import REGISTRY, CloudEvent
 
 from ..errors import Rule
 from ..http import ROLES, Authenticator
@@ -252,8 +252,11 @@ class ServiceUnderTest(Generic[C]):
     def deliver(self, event: CloudEvent[Any]) -> bool:
         """Run the service's handler for ``event`` through the consumer's own transaction code (the
         inbox row under the consumer's durable name and the handler's effect in one transaction).
-        Returns False for a duplicate, which changes nothing."""
-        subscription = next((s for s in self.runtime.subscriptions if s.event_type == event.type), None)
+        Returns False for a duplicate, which changes nothing. An earlier version of a subscribed
+        event is delivered upcast, as the consumer does."""
+        subscription = next(
+            (s for s in self.runtime.subscriptions if event.type in REGISTRY.readable_as(s.event_type)), None
+        )
         if subscription is None:
             raise LookupError(f"{self.runtime.settings.service_name} does not subscribe to {event.type}")
         return self.runtime.consumer_for(subscription).run_transaction([event])[0]

@@ -59,7 +59,23 @@ class Answered(EventData):
     ref: str = Field(pattern=ID_PATTERN)
 
 
+class Counted(EventData):
+    """A test event whose v2 adds a field."""
+
+    ref: str = Field(pattern=ID_PATTERN)
+
+
+class CountedV2(EventData):
+    """The test event's v2: ``weight`` is new, 1 for every v1."""
+
+    ref: str = Field(pattern=ID_PATTERN)
+    weight: int
+
+
 REGISTRY.register(Noted, EventType("intake", "replaytest", "noted", 1))
+REGISTRY.register(Counted, EventType("training", "replaytest", "counted", 1))
+REGISTRY.register(CountedV2, EventType("training", "replaytest", "counted", 2))
+REGISTRY.register_upcaster(Counted, CountedV2, lambda old: CountedV2(ref=old.ref, weight=1))
 REGISTRY.register(Pinged, EventType("training", "replaytest", "pinged", 1))
 REGISTRY.register(Answered, EventType("scheduling", "replaytest", "answered", 1))
 
@@ -84,6 +100,14 @@ def on_pinged(_ctx: None, uow: UnitOfWork, event: CloudEvent[Pinged]) -> None:
     _row(uow, event, event.data.n)
 
 
+COUNTED: list[tuple[str, str, int]] = []
+"""``(id, type, weight)`` of each counted event handled."""
+
+
+def on_counted(_ctx: None, _uow: UnitOfWork, event: CloudEvent[CountedV2]) -> None:
+    COUNTED.append((event.id, event.type, event.data.weight))
+
+
 def replay_of(database_url: str, **options: Any) -> ServiceReplay[None]:
     settings = settings_for("replaytest", database_url=database_url, nats_url="nats://127.0.0.1:1")
     clock = SettableClock(T0)
@@ -92,7 +116,11 @@ def replay_of(database_url: str, **options: Any) -> ServiceReplay[None]:
         None,
         title="replay test",
         migrations=MIGRATIONS,
-        subscriptions=[subscribe(Noted, on_noted), subscribe(Pinged, on_pinged)],
+        subscriptions=[
+            subscribe(Noted, on_noted),
+            subscribe(Pinged, on_pinged),
+            subscribe(CountedV2, on_counted),
+        ],
         registry=REGISTRY,
     )
     runtime.migrate()
@@ -194,7 +222,7 @@ async def test_until_types_and_a_failing_handler(database_url: str, tmp_path: Pa
 
 async def test_only_the_types_asked_for(database_url: str, tmp_path: Path) -> None:
     path = export(tmp_path / "all.jsonl", history())
-    only = replay_of(database_url, types=["tsunagu.training"])
+    only = replay_of(database_url, types=["tsunagu.training.replaytest.pinged"])
     summary = only.apply(only.from_exports([path]))
     assert [n for n, _ in effects_of(only)] == [1, 3, 5, 7, 9]
     assert (summary.applied, summary.not_wanted) == (5, 5)
@@ -227,3 +255,25 @@ async def test_from_the_live_streams_without_touching_durable_consumers_or_dead_
         assert (await js.stream_info(DLQ_STREAM.name)).state.messages == 0
     finally:
         await nc.close()
+
+
+async def test_stored_earlier_versions_are_read_through_their_upcasters(
+    database_url: str, tmp_path: Path
+) -> None:
+    old = new_event(Counted(ref=new_event_id()), time=T0)
+    new = new_event(CountedV2(ref=new_event_id(), weight=3), time=T0 + timedelta(minutes=1))
+    path = export(tmp_path / "counted.jsonl", [new, old])
+    replay = replay_of(database_url)
+    assert replay.streams()["TSUNAGU_TRAINING"] == [
+        "tsunagu.training.replaytest.counted.v1",
+        "tsunagu.training.replaytest.counted.v2",
+        "tsunagu.training.replaytest.pinged.v1",
+    ]
+    COUNTED.clear()
+    summary = replay.apply(replay.from_exports([path]))
+    assert [(old.id, "tsunagu.training.replaytest.counted.v2", 1), (new.id, new.type, 3)] == COUNTED
+    assert (summary.applied, summary.dead_lettered) == (2, 0)
+    with replay.runtime.engine.connect() as conn:
+        # One inbox for both versions, under the name of the earliest the subscription reads.
+        consumers = conn.execute(sa.select(inbox.c.consumer).distinct()).scalars().all()
+    assert consumers == ["replaytest-training-replaytest-counted-v1"]

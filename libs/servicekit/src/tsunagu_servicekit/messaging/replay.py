@@ -102,6 +102,8 @@ class _Read:
     event: CloudEvent[Any] | None = None
     error: str | None = None
     """Why it is no event: the parse error's class; None for an event of a type not applied here."""
+    event_id: str | None = None
+    """The id of an event that could not be read as the subscribed version."""
 
 
 class ServiceReplay(Generic[C]):
@@ -127,7 +129,12 @@ class ServiceReplay(Generic[C]):
         self.consumers: dict[str, EventConsumer[C]] = {
             sub.event_type: runtime.consumer_for(sub) for sub in runtime.subscriptions
         }
-        self.wanted = frozenset(self.subscribed)
+        # Stored events of an earlier version are read through their upcasters, as live.
+        self.reads_as: dict[str, str] = {
+            stored: subscribed
+            for subscribed in self.subscribed
+            for stored in self.registry.readable_as(subscribed)
+        }
 
     @property
     def registry(self) -> Registry:
@@ -139,9 +146,10 @@ class ServiceReplay(Generic[C]):
         return sorted(t for t in self.consumers if not self.types or type_matches(t, self.types))
 
     def streams(self) -> dict[str, list[str]]:
-        """The streams holding what this replay applies, each with its subjects."""
+        """The streams holding what this replay applies (earlier versions included), each with its
+        subjects."""
         by_stream: dict[str, list[str]] = {}
-        for event_type in self.subscribed:
+        for event_type in sorted(self.reads_as):
             by_stream.setdefault(EventType.parse(event_type).stream, []).append(event_type)
         return by_stream
 
@@ -156,12 +164,16 @@ class ServiceReplay(Generic[C]):
             return _Read(order, error=UNPARSEABLE)
         if not isinstance(obj, dict):
             return _Read(order, error=UNPARSEABLE)
-        if obj.get("type") not in self.wanted:
+        subscribed = self.reads_as.get(str(obj.get("type")))
+        if subscribed is None:
             return _Read(order)
         try:
-            return _Read(order, self.registry.parse_obj(obj))
+            return _Read(order, self.registry.upcast(self.registry.parse_obj(obj), subscribed))
         except EventParseError as exc:
-            return _Read(order, error=type(exc).__name__)
+            event_id = obj.get("id")
+            return _Read(
+                order, error=type(exc).__name__, event_id=event_id if isinstance(event_id, str) else None
+            )
 
     def from_exports(self, paths: Iterable[Path]) -> list[_Read]:
         """The messages of export files (JSON Lines as ``tsunagu events export`` writes them); a
@@ -209,7 +221,7 @@ class ServiceReplay(Generic[C]):
             summary.read += 1
             if read.error is not None:
                 summary.dead_lettered += 1
-                summary.dead_letters.append(DeadLetter(None, None, read.error))
+                summary.dead_letters.append(DeadLetter(read.event_id, None, read.error))
             elif read.event is None:
                 summary.not_wanted += 1
             else:

@@ -121,6 +121,10 @@ def up(
     stop_timeout: Annotated[
         float, typer.Option(help="Seconds services have to stop before they are killed.")
     ] = 10.0,
+    simulated_clock: Annotated[
+        bool,
+        typer.Option(help="The services' time is the instant in <data-dir>/clock (what `tsunagu demo` writes)."),
+    ] = False,
 ) -> None:
     """Run the broker, create the streams and start every installed service; Ctrl-C stops it all."""
     from .up import UpConfig, run_up
@@ -134,6 +138,7 @@ def up(
         host=host,
         ready_timeout=ready_timeout,
         stop_timeout=stop_timeout,
+        simulated_clock=simulated_clock,
     )
     try:
         code = run_up(config, console)

@@ -148,6 +148,34 @@ def up(
     raise typer.Exit(code)
 
 
+# -- demo ------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="The year's seed: the same seed, the same year.")] = 1,
+    scale: Annotated[float, typer.Option(help="Multiplies the yearly volumes (1: the real programme's).")] = 1.0,
+    data_dir: DataDirOption = Path(DEFAULT_DATA_DIR),
+    base_port: Annotated[int, typer.Option(help="The --base-port of the running `tsunagu up`.")] = 8100,
+    host: Annotated[str, typer.Option(help="Where the services listen.")] = "127.0.0.1",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan's steps per kind; send nothing.")] = False,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Fill a running `tsunagu up --simulated-clock` with a synthetic fiscal year, through the services' APIs."""
+    from .demo.command import DemoConfig, demo_command
+
+    config = DemoConfig(
+        data_dir=data_dir, nats_url=_url(ctx, nats_url), seed=seed, scale=scale, host=host, base_port=base_port, dry_run=dry_run
+    )
+    try:
+        code = demo_command(config, console)
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
 # -- services -----------------------------------------------------------------------------------------
 
 

@@ -48,9 +48,9 @@ from .services import ServiceEntry, discover_services, service_environment
 COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
 LOCK_FILE = "up.lock"
 PIDS_FILE = "up.pids"
+"""Processes of the running ``up``; left behind only when ``up`` itself was killed (SIGKILL, power loss)."""
 CLOCK_FILE = "clock"
 """The simulated instant every service reads under ``up --simulated-clock`` (``tsunagu demo`` writes it)."""
-"""Processes of the running ``up``; left behind only when ``up`` itself was killed (SIGKILL, power loss)."""
 SAME_PRESS_SECONDS = 0.5
 """Stop requests this close together are one Ctrl-C (see :meth:`LocalStack.request_stop`)."""
 

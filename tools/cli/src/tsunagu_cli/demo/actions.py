@@ -1,0 +1,419 @@
+"""What each kind of step sends, and to which service: one function per kind.
+
+An action gets the :class:`Demo` (HTTP, tokens, the simulated now, earlier answers) and the step's
+arguments with their ``@ref.field`` resolved; it returns what later steps may refer to, or
+``None``. A refusal by a business rule (a 4xx problem with a ``rule``) is part of a realistic
+year: it is counted by rule and the year goes on. Anything else (a 5xx, a service down) stops the
+demo, which can then be continued.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from .plan import TOKYO
+
+Tokens = Callable[..., dict[str, str]]
+"""``tokens(role, subject=…, municipality=…, partner=…)``: the ``Authorization`` header."""
+
+
+class DemoError(Exception):
+    """The demo cannot go on (a service failed or is unreachable); what happened so far is kept."""
+
+
+class Refused(Exception):
+    """A business rule refused the step (counted, not fatal)."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__(rule)
+        self.rule = rule
+
+
+class Skipped(Exception):
+    """The step depends on one that was refused or is not possible now (counted, not fatal)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+@dataclass
+class Demo:
+    """What actions work with."""
+
+    urls: Mapping[str, str]
+    http: httpx.Client
+    tokens: Tokens
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    rng: random.Random = field(default_factory=random.Random)
+    web_logins: dict[str, str] = field(default_factory=dict)
+    """Web users' login tokens (memory only: a continued demo logs in again)."""
+    passwords: Callable[[str], str] = lambda ref: f"demo-{ref}-password"
+    propagation_timeout: float = 30.0
+
+    def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            response = self.http.request(
+                method, f"{self.urls[service]}{path}", json=body, headers=dict(headers), params=params
+            )
+        except httpx.HTTPError as exc:
+            raise DemoError(f"{service} did not answer {method} {path} ({type(exc).__name__})") from None
+        if response.status_code >= 500:
+            raise DemoError(f"{service} failed {method} {path} with {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {}
+            rule = problem.get("rule") if isinstance(problem, dict) else None
+            if response.status_code in (401, 403) and rule in (None, "role_required", "token_invalid"):
+                raise DemoError(f"{service} refused the demo's token for {method} {path}: {rule}")
+            if rule is None and response.status_code == 422:
+                raise DemoError(f"{service} found the demo's {method} {path} invalid (422)")
+            raise Refused(f"{service}:{rule or response.status_code}")
+        return response.json() if response.content else None
+
+    def wait(self, probe: Callable[[], Any], what: str) -> Any:
+        """Poll ``probe`` until it answers something true: what another service learns from events
+        takes a moment to arrive."""
+        import time
+
+        deadline = time.monotonic() + self.propagation_timeout
+        while True:
+            found = probe()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise Skipped(f"timeout:{what}")
+            time.sleep(0.1)
+
+
+def _uuid(d: Demo) -> str:
+    return str(uuid.UUID(int=d.rng.getrandbits(128), version=4))
+
+
+# -- tokens of the people who act ------------------------------------------------------------------
+def counsellor(d: Demo) -> dict[str, str]:
+    return d.tokens("counsellor", subject="demo-counsellor-01")
+
+
+def supervisor(d: Demo) -> dict[str, str]:
+    return d.tokens("supervisor", subject="demo-supervisor")
+
+
+def trainer(d: Demo) -> dict[str, str]:
+    return d.tokens("trainer", subject="demo-trainer")
+
+
+def expert(d: Demo) -> dict[str, str]:
+    return d.tokens("expert", subject="demo-expert-team")
+
+
+def municipal(d: Demo, code: str) -> dict[str, str]:
+    return d.tokens("municipality_staff", subject=f"demo-staff-{code}", municipality=code)
+
+
+# -- scheduling: resources and the year's calendar --------------------------------------------------
+def staff_resource(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {"kind": "counsellor", "label": a["label"], "subject": a["subject"]}
+    return {"id": d.call("scheduling", "POST", "/resources", supervisor(d), body)["id"]}
+
+
+def room_resource(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {"kind": "room", "label": a["label"], "capacity": a["capacity"]}
+    return {"id": d.call("scheduling", "POST", "/resources", supervisor(d), body)["id"]}
+
+
+def availability(d: Demo, a: dict[str, Any]) -> None:
+    windows = [{"weekday": w, "start": "09:00", "end": "20:00"} for w in range(6)]
+    body = {"effective_from": a["from"], "windows": windows}
+    d.call("scheduling", "PUT", f"/resources/{a['resource']}/availability", supervisor(d), body)
+
+
+def generate_meetings(d: Demo, a: dict[str, Any]) -> None:
+    d.call("scheduling", "POST", "/meetings/generate", supervisor(d), {"fiscal_year": a["fiscal_year"]})
+
+
+def weekly_sessions(d: Demo, a: dict[str, Any]) -> None:
+    d.call("scheduling", "POST", "/sessions/weekly", supervisor(d), dict(a))
+
+
+def seminar(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {"kind": "family_seminar", "starts_at": a["starts_at"], "minutes": 120, "capacity": a["capacity"]}
+    return {"id": d.call("scheduling", "POST", "/sessions", supervisor(d), body)["id"]}
+
+
+def seminar_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {"person_id": a["person_id"], "case_id": a["case_id"]}
+    made = d.call("scheduling", "POST", f"/sessions/{a['session']}/registrations", counsellor(d), body)
+    return {"id": made["id"], "status": made["status"]}
+
+
+def seminar_cancel(d: Demo, a: dict[str, Any]) -> None:
+    path = f"/sessions/{a['session']}/registrations/{a['registration']}/cancel"
+    d.call("scheduling", "POST", path, counsellor(d), {"reason": "person_request"})
+
+
+def session_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    """Sign up for the session of ``kind`` on the day ``on`` (none that day: a holiday, skipped)."""
+    day = date.fromisoformat(a["on"])
+    params = {
+        "kind": a["kind"],
+        "starts_from": datetime.combine(day, datetime.min.time(), TOKYO).isoformat(),
+        "starts_before": datetime.combine(day + timedelta(days=1), datetime.min.time(), TOKYO).isoformat(),
+    }
+    found = d.call("scheduling", "GET", "/sessions", counsellor(d), params=params)
+    if not found:
+        raise Skipped("no_session_that_day")
+    return seminar_register(d, {"session": found[0]["id"], "person_id": a["person_id"], "case_id": a["case_id"]})
+
+
+# -- intake: consultations, cases ---------------------------------------------------------------------
+def consultation(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {k: v for k, v in a.items() if k in _CONSULTATION_FIELDS}
+    made = d.call("intake", "POST", "/consultations", counsellor(d), body)
+    return {k: made[k] for k in ("consultation_id", "person_id", "case_id")}
+
+
+_CONSULTATION_FIELDS = frozenset(
+    {"channel", "consulter", "person", "person_id", "case_id", "topics", "consulter_name", "municipality_code"}
+)
+
+
+def peer_consultation(d: Demo, a: dict[str, Any]) -> dict[str, Any] | None:
+    if a.get("registration_status") not in (None, "registered"):
+        raise Skipped("not_seated")
+    return consultation(d, {**a, "channel": "peer_online", "consulter": "person"})
+
+
+def risk(d: Demo, a: dict[str, Any]) -> None:
+    body = {"risk_level": a["risk_level"], "set_flags": a["set_flags"]}
+    d.call("intake", "POST", f"/cases/{a['case']}/risk", counsellor(d), body)
+
+
+def escalate(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "reason_codes": a["reason_codes"],
+        "urgency": a["urgency"],
+        "brief": {"summary": "長期のひきこもり。家族との関係に課題。支援方針について助言を求める。"},
+    }
+    return {"escalation_id": d.call("intake", "POST", f"/cases/{a['case']}/escalations", counsellor(d), body)["escalation_id"]}
+
+
+def close_case(d: Demo, a: dict[str, Any]) -> None:
+    d.call("intake", "POST", f"/cases/{a['case']}/close", counsellor(d), {"reason": a["reason"]})
+
+
+def web_register(d: Demo, a: dict[str, Any], ref: str) -> dict[str, Any]:
+    body = {**a, "password": d.passwords(ref)}
+    return {"user_number": d.call("intake", "POST", "/web/registrations", {}, body)["user_number"]}
+
+
+def web_consultation(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    user = a["user"]
+    if user not in refs:
+        raise Skipped("user_not_registered")
+    token = d.web_logins.get(user)
+    if token is None:
+        login = {"user_number": refs[user]["user_number"], "password": d.passwords(user)}
+        token = d.call("intake", "POST", "/web/sessions", {}, login)["access_token"]
+        d.web_logins[user] = token
+    body = {"body": a["body"], "consulter": a["consulter"], "topics": a["topics"]}
+    made = d.call("intake", "POST", "/web/consultations", {"Authorization": f"Bearer {token}"}, body)
+    return {"consultation_id": made["consultation_id"]}
+
+
+def reply(d: Demo, a: dict[str, Any]) -> None:
+    d.call("intake", "POST", f"/consultations/{a['consultation']}/replies", counsellor(d), {"body": a["body"]})
+
+
+def home_visit_request(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    code = a["municipality_code"]
+    body: dict[str, Any] = {
+        "municipality_code": code,
+        "residence_code": code,
+        "age_years": a["age_years"],
+        "visits_requested": a["visits"],
+        "consulter": a.get("consulter", "family"),
+    }
+    if "person_id" in a:
+        body["person_id"] = a["person_id"]
+    else:
+        body["person"] = a["person"]
+    made = d.call("intake", "POST", "/home-visit-requests", municipal(d, code), body)
+    return {"request_id": made["request_id"], "person_id": made["person_id"], "municipality_code": code}
+
+
+# -- scheduling: appointments, home visits, reviews ------------------------------------------------------
+def book(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "kind": "in_person",
+        "person_id": a["person_id"],
+        "case_id": a["case_id"],
+        "staff_id": a["staff"],
+        "room_id": a["room"],
+        "starts_at": a["starts_at"],
+        "minutes": 60,
+        "requested_via": a["requested_via"],
+    }
+    return {"id": d.call("scheduling", "POST", "/appointments", counsellor(d), body)["id"]}
+
+
+def cancel_appointment(d: Demo, a: dict[str, Any]) -> None:
+    d.call("scheduling", "POST", f"/appointments/{a['appointment']}/cancel", counsellor(d), {"reason": "person_request"})
+
+
+def reschedule_appointment(d: Demo, a: dict[str, Any]) -> None:
+    body = {"starts_at": a["starts_at"]}
+    d.call("scheduling", "POST", f"/appointments/{a['appointment']}/reschedule", counsellor(d), body)
+
+
+def no_show(d: Demo, a: dict[str, Any]) -> None:
+    d.call("scheduling", "POST", f"/appointments/{a['appointment']}/no-show", counsellor(d), {})
+
+
+def attended(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    d.call("scheduling", "POST", f"/appointments/{a['appointment']}/attended", counsellor(d), {})
+    body = {"person_id": a["person_id"], "case_id": a["case_id"], "topics": a["topics"]}
+    return consultation(d, {**body, "channel": "in_person", "consulter": "person"})
+
+
+VISIT_OUTCOMES = ("met_person", "met_family", "met_family", "no_contact")
+
+
+def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    """Record the visits that took place, then schedule the new ones (two trained staff each)."""
+    headers = counsellor(d)
+    done = 0
+    for visit in d.call("scheduling", "GET", "/home-visits", headers, params={"status": "scheduled"}):
+        appointment = visit.get("appointment_id")
+        if appointment is None:
+            continue
+        booked = d.call("scheduling", "GET", f"/appointments/{appointment}", headers)
+        if datetime.fromisoformat(booked["ends_at"]) <= d.now:
+            outcome = d.rng.choice(VISIT_OUTCOMES)
+            d.call("scheduling", "POST", f"/home-visits/{visit['id']}/complete", headers, {"outcome": outcome})
+            done += 1
+    planned = 0
+    today = d.now.astimezone(TOKYO).date()
+    for visit in d.call("scheduling", "GET", "/home-visits", headers, params={"status": "to_schedule"}):
+        staff = d.rng.sample(a["staff"], 2)
+        day = today + timedelta(days=d.rng.randint(3, 12) + 7 * (visit["visit_number"] - 1))
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        starts = datetime.combine(day, datetime.min.time(), TOKYO).replace(hour=d.rng.choice((10, 14)))
+        body = {"starts_at": starts.isoformat(), "minutes": 90, "staff_ids": staff}
+        try:
+            d.call("scheduling", "POST", f"/home-visits/{visit['id']}/schedule", headers, body)
+            planned += 1
+        except Refused:
+            continue  # staff busy then: the next sweep tries another day
+    return {"completed": done, "scheduled": planned}
+
+
+ADVICE = (
+    {"discipline": "medicine", "advice_codes": ["medical_assessment"]},
+    {"discipline": "psychology", "advice_codes": ["psychological_assessment", "family_support"]},
+    {"discipline": "law", "advice_codes": ["legal_consultation"]},
+    {"discipline": "welfare", "advice_codes": ["continue_current_support"]},
+)
+
+
+def sweep_reviews(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    """Conclude the reviews whose meeting has been held."""
+    concluded = 0
+    meetings: dict[str, datetime] = {}
+    for review in d.call("scheduling", "GET", "/case-reviews", expert(d), params={"status": "scheduled"}):
+        mid = review["meeting_id"]
+        if mid not in meetings:
+            meetings[mid] = datetime.fromisoformat(d.call("scheduling", "GET", f"/meetings/{mid}", expert(d))["starts_at"])
+        if meetings[mid] > d.now:
+            continue
+        body = {"advice": list(ADVICE), "recommended_risk_level": d.rng.choice(("low", "medium", "medium", "high"))}
+        d.call("scheduling", "POST", f"/case-reviews/{review['id']}/conclusion", expert(d), body)
+        concluded += 1
+    return {"concluded": concluded}
+
+
+# -- training ------------------------------------------------------------------------------------------
+def training_session(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    starts = datetime.fromisoformat(a["starts_at"])
+    body = {
+        "course_code": a["course_code"],
+        "starts_at": a["starts_at"],
+        "ends_at": (starts + timedelta(hours=a["hours"])).isoformat(),
+        "venue": "東京都庁第一本庁舎 研修室",
+        "capacity": a["capacity"],
+        "waitlist": True,
+    }
+    return {"id": d.call("training", "POST", "/sessions", trainer(d), body)["id"]}
+
+
+def learner(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    return {"id": d.call("training", "POST", "/learners", trainer(d), dict(a))["id"]}
+
+
+def enrol_and_book(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    enrolment = d.call("training", "POST", "/enrolments", trainer(d), {"learner_id": a["learner"], "course_code": a["course_code"]})
+    out = {"enrolment_id": enrolment["id"]}
+    if a.get("session"):
+        seat = d.call("training", "POST", f"/sessions/{a['session']}/seats", trainer(d), {"enrolment_id": enrolment["id"]})
+        out["seat_status"] = seat.get("status", "")
+    return out
+
+
+def attendance(d: Demo, a: dict[str, Any]) -> None:
+    body = {"enrolment_id": a["enrolment"], "present": a["present"]}
+    d.call("training", "POST", f"/sessions/{a['session']}/attendance", trainer(d), body)
+
+
+Action = Callable[..., Any]
+
+ACTIONS: dict[str, Action] = {
+    "staff_resource": staff_resource,
+    "room_resource": room_resource,
+    "availability": availability,
+    "generate_meetings": generate_meetings,
+    "weekly_sessions": weekly_sessions,
+    "seminar": seminar,
+    "seminar_register": seminar_register,
+    "seminar_cancel": seminar_cancel,
+    "session_register": session_register,
+    "consultation": consultation,
+    "peer_consultation": peer_consultation,
+    "risk": risk,
+    "escalate": escalate,
+    "close_case": close_case,
+    "web_register": web_register,
+    "web_consultation": web_consultation,
+    "reply": reply,
+    "home_visit_request": home_visit_request,
+    "book": book,
+    "cancel_appointment": cancel_appointment,
+    "reschedule_appointment": reschedule_appointment,
+    "no_show": no_show,
+    "attended": attended,
+    "sweep_home_visits": sweep_home_visits,
+    "sweep_reviews": sweep_reviews,
+    "training_session": training_session,
+    "learner": learner,
+    "enrol_and_book": enrol_and_book,
+    "attendance": attendance,
+}
+NEEDS_REF = frozenset({"web_register"})
+NEEDS_REFS = frozenset({"web_consultation"})

@@ -57,6 +57,7 @@ class Demo:
     """Web users' login tokens (memory only: a continued demo logs in again)."""
     passwords: Callable[[str], str] = lambda ref: f"demo-{ref}-password"
     propagation_timeout: float = 30.0
+    nats_url: str = ""
 
     def call(
         self,
@@ -101,6 +102,11 @@ class Demo:
             if time.monotonic() > deadline:
                 raise Skipped(f"timeout:{what}")
             time.sleep(0.1)
+
+
+def _who(a: Mapping[str, Any]) -> dict[str, Any]:
+    """The person (and their case, while it is open) a step is about."""
+    return {k: a[k] for k in ("person_id", "case_id") if k in a}
 
 
 def _uuid(d: Demo) -> str:
@@ -159,7 +165,7 @@ def seminar(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def seminar_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
-    body = {"person_id": a["person_id"], "case_id": a["case_id"]}
+    body = _who(a)
     made = d.call("scheduling", "POST", f"/sessions/{a['session']}/registrations", counsellor(d), body)
     return {"id": made["id"], "status": made["status"]}
 
@@ -180,7 +186,7 @@ def session_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     found = d.call("scheduling", "GET", "/sessions", counsellor(d), params=params)
     if not found:
         raise Skipped("no_session_that_day")
-    return seminar_register(d, {"session": found[0]["id"], "person_id": a["person_id"], "case_id": a["case_id"]})
+    return seminar_register(d, {"session": found[0]["id"], **_who(a)})
 
 
 # -- intake: consultations, cases ---------------------------------------------------------------------
@@ -263,8 +269,7 @@ def home_visit_request(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 def book(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     body = {
         "kind": "in_person",
-        "person_id": a["person_id"],
-        "case_id": a["case_id"],
+        **_who(a),
         "staff_id": a["staff"],
         "room_id": a["room"],
         "starts_at": a["starts_at"],
@@ -289,8 +294,7 @@ def no_show(d: Demo, a: dict[str, Any]) -> None:
 
 def attended(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     d.call("scheduling", "POST", f"/appointments/{a['appointment']}/attended", counsellor(d), {})
-    body = {"person_id": a["person_id"], "case_id": a["case_id"], "topics": a["topics"]}
-    return consultation(d, {**body, "channel": "in_person", "consulter": "person"})
+    return consultation(d, {**_who(a), "topics": a["topics"], "channel": "in_person", "consulter": "person"})
 
 
 VISIT_OUTCOMES = ("met_person", "met_family", "met_family", "no_contact")
@@ -309,6 +313,11 @@ def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
             outcome = d.rng.choice(VISIT_OUTCOMES)
             d.call("scheduling", "POST", f"/home-visits/{visit['id']}/complete", headers, {"outcome": outcome})
             done += 1
+        elif d.rng.random() < 0.05 or not d.call(
+            "scheduling", "GET", "/home-visits", headers, params={"status": "cancelled"}
+        ):
+            # A family calls the visit off (one at least each year); the next sweep schedules no other.
+            d.call("scheduling", "POST", f"/home-visits/{visit['id']}/cancel", headers, {"reason": "family_request"})
     planned = 0
     today = d.now.astimezone(TOKYO).date()
     for visit in d.call("scheduling", "GET", "/home-visits", headers, params={"status": "to_schedule"}):
@@ -416,4 +425,362 @@ ACTIONS: dict[str, Action] = {
     "attendance": attendance,
 }
 NEEDS_REF = frozenset({"web_register"})
-NEEDS_REFS = frozenset({"web_consultation"})
+NEEDS_REFS = frozenset({"web_consultation", "referral_accept"})
+
+
+# -- partners ----------------------------------------------------------------------------------------------
+SELF_ASSESSMENT = (
+    {"kind": "consultation", "provides": True, "level": "meets"},
+    {"kind": "place_to_belong", "provides": True, "level": "partly"},
+    {"kind": "social_participation", "provides": False},
+)
+
+
+def partner_staff(d: Demo, partner: str, subject: str) -> dict[str, str]:
+    return d.tokens("partner_staff", subject=subject, partner=partner)
+
+
+def partner_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    return {"id": d.call("partners", "POST", "/partners", supervisor(d), dict(a))["id"]}
+
+
+def partner_apply(d: Demo, a: dict[str, Any]) -> None:
+    body = {"self_assessment": [dict(x, level=a["level"]) if x.get("provides") and x["kind"] == "consultation" else dict(x) for x in SELF_ASSESSMENT]}
+    d.call("partners", "POST", f"/partners/{a['partner']}/application", supervisor(d), body)
+
+
+def partner_refuse(d: Demo, a: dict[str, Any]) -> None:
+    d.call("partners", "POST", f"/partners/{a['partner']}/application/refusal", supervisor(d), None)
+
+
+def partner_sign(d: Demo, a: dict[str, Any]) -> None:
+    """Sign once partners knows the staff's guideline training (from training's events)."""
+    path = f"/partners/{a['partner']}/training"
+    d.wait(lambda: d.call("partners", "GET", path, supervisor(d)).get("training"), "guideline_training_known")
+    d.call("partners", "POST", f"/partners/{a['partner']}/agreements", supervisor(d), {"effective_on": a["effective_on"]})
+
+
+def partner_offering(d: Demo, a: dict[str, Any]) -> None:
+    body: dict[str, Any] = {
+        "support_kinds": a["support_kinds"],
+        "targets": ["person", "family"],
+        "age_bands": ["15_19", "20_29", "30_39", "40_49"],
+        "municipality_codes": a["municipality_codes"],
+        "fee_yen": 0,
+        "languages": ["ja"],
+    }
+    if "place_to_belong" in a["support_kinds"]:
+        body |= {"capacity": 12, "places_available": 4}
+    d.call("partners", "PUT", f"/partners/{a['partner']}/offering", partner_staff(d, a["partner"], a["subject"]), body)
+
+
+def partner_renew(d: Demo, a: dict[str, Any]) -> None:
+    d.call("partners", "POST", f"/partners/{a['partner']}/agreement/renewal", supervisor(d), {})
+
+
+def partner_suspend(d: Demo, a: dict[str, Any]) -> None:
+    d.call("partners", "POST", f"/partners/{a['partner']}/agreement/suspension", supervisor(d), None)
+
+
+def partner_resume(d: Demo, a: dict[str, Any]) -> None:
+    d.call("partners", "POST", f"/partners/{a['partner']}/agreement/resumption", supervisor(d), None)
+
+
+def partner_end(d: Demo, a: dict[str, Any]) -> None:
+    d.call("partners", "POST", f"/partners/{a['partner']}/agreement/ending", supervisor(d), {"reason": a["reason"]})
+
+
+def referral(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "case_id": a["case_id"],
+        "person_id": a["person_id"],
+        "recipient": {"kind": "partner", "partner_id": a["partner"]},
+        "support_kind": a["support_kind"],
+    }
+    made = {"id": d.call("partners", "POST", "/referrals", counsellor(d), body)["id"]}
+    if a.get("disclose"):
+        made["disclosure_id"] = _disclose(d, a["case_id"], made["id"])
+    return made
+
+
+def _disclose(d: Demo, case_id: str, referral_id: str) -> str:
+    """The disclosure intake records for a referral, once intake has heard of the referral."""
+    body = {
+        "referral_id": referral_id,
+        "legal_basis": "person_consent",
+        "purpose": "connect_support",
+        "profile": "contact_minimal",
+        "expires_at": (d.now + timedelta(days=30)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+    def recorded() -> str | None:
+        try:
+            return str(d.call("intake", "POST", f"/cases/{case_id}/disclosures", counsellor(d), body)["disclosure_id"])
+        except Refused as exc:
+            if exc.rule.endswith("referral_not_known"):
+                return None
+            raise
+
+    found: str = d.wait(recorded, "referral_known_to_intake")
+    return found
+
+
+def referral_accept(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, Any]]) -> None:
+    staff = partner_staff(d, a["partner"], a["subject"])
+    d.call("partners", "POST", f"/referrals/{a['referral']}/accept", staff)
+    disclosure = a.get("disclosure")
+    if disclosure:  # the partner reads what was disclosed (the first read is announced)
+        def read() -> bool:
+            try:
+                d.call("intake", "GET", f"/disclosures/{disclosure}/fields", staff)
+                return True
+            except Refused:
+                return False
+
+        d.wait(read, "disclosure_readable")
+
+
+def referral_decline(d: Demo, a: dict[str, Any]) -> None:
+    staff = partner_staff(d, a["partner"], a["subject"])
+    d.call("partners", "POST", f"/referrals/{a['referral']}/decline", staff, {"reason": a["reason"]})
+
+
+def referral_withdraw(d: Demo, a: dict[str, Any]) -> None:
+    d.call("partners", "POST", f"/referrals/{a['referral']}/withdraw", counsellor(d), None)
+
+
+def referral_outcome(d: Demo, a: dict[str, Any]) -> None:
+    staff = partner_staff(d, a["partner"], a["subject"])
+    body = {"outcome": a["outcome"], "outcome_on": d.now.astimezone(TOKYO).date().isoformat()}
+    d.call("partners", "POST", f"/referrals/{a['referral']}/outcome", staff, body)
+
+
+def disclosure_withdraw(d: Demo, a: dict[str, Any]) -> None:
+    d.call("intake", "POST", f"/disclosures/{a['disclosure']}/withdraw", counsellor(d), {"reason": "no_longer_needed"})
+
+
+def joint_session(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {"kind": "joint_briefing", "starts_at": a["starts_at"], "minutes": 180, "capacity": a["capacity"]}
+    return {"id": d.call("scheduling", "POST", "/sessions", supervisor(d), body)["id"]}
+
+
+def joint_join(d: Demo, a: dict[str, Any]) -> None:
+    staff = partner_staff(d, a["partner"], a["subject"])
+
+    def joined() -> bool:
+        try:
+            d.call("partners", "POST", f"/joint-sessions/{a['session']}/participants", staff, {"partner_id": a["partner"]})
+            return True
+        except Refused as exc:
+            if "not_found" in exc.rule:
+                return False  # partners has not heard of the session yet
+            raise
+
+    d.wait(joined, "joint_session_known")
+
+
+def joint_withdraw(d: Demo, a: dict[str, Any]) -> None:
+    staff = partner_staff(d, a["partner"], a["subject"])
+    d.call("partners", "POST", f"/joint-sessions/{a['session']}/participants/{a['partner']}/withdrawal", staff, None)
+
+
+def resource_listing(d: Demo, a: dict[str, Any]) -> None:
+    body = {**a, "support_kinds": ["consultation"], "targets": ["person", "family"]}
+    d.call("partners", "POST", "/resources", counsellor(d), body)
+
+
+def network_meeting(d: Demo, a: dict[str, Any]) -> None:
+    body = {
+        "held_on": a["held_on"],
+        "participants": [{"kind": "person", "name": a["contact"]}],
+        "topics": [{"code": "case_coordination"}, {"code": "local_resources"}],
+    }
+    d.call("partners", "POST", f"/municipalities/{a['municipality_code']}/meetings", supervisor(d), body)
+
+
+def directory_edition(d: Demo, a: dict[str, Any]) -> None:
+    d.call("partners", "POST", "/directory/editions", supervisor(d), None)
+
+
+# -- subsidy ------------------------------------------------------------------------------------------------
+APPLICATION_DOCUMENTS = ["application_form", "project_plan", "budget_statement"]
+CHANGE_DOCUMENTS = ["change_request_form", "project_plan", "budget_statement"]
+REPORT_DOCUMENTS = ["results_report_form", "project_report", "settlement_statement"]
+
+
+def reviewer(d: Demo) -> dict[str, str]:
+    return d.tokens("subsidy_reviewer", subject="demo-subsidy-reviewer")
+
+
+def approver(d: Demo) -> dict[str, str]:
+    return d.tokens("subsidy_approver", subject="demo-subsidy-approver")
+
+
+def subsidy_start(d: Demo, a: dict[str, Any]) -> None:
+    body = {"started_on": "2025-04-01", "source_document": "ひきこもり地域支援センター設置要綱"}
+    d.call("subsidy", "POST", f"/municipalities/{a['municipality_code']}/implementation", reviewer(d), body)
+
+
+def subsidy_apply(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    code = a["municipality_code"]
+    body = {
+        "municipality_code": code,
+        "fiscal_year": 2025,
+        "planned": {"personnel": a["personnel"], "travel": a["travel"]},
+        "documents": APPLICATION_DOCUMENTS,
+        "completes_on": "2025-12-26",
+    }
+    return {"id": d.call("subsidy", "POST", "/applications", municipal(d, code), body)["id"]}
+
+
+def subsidy_review(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/review", reviewer(d), {"eligible": a["eligible"]})
+
+
+def subsidy_refuse(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/refusal", approver(d), {"reason": a["reason"]})
+
+
+def subsidy_decide(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/decision", approver(d), {})
+
+
+def subsidy_withdraw(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/withdrawal", municipal(d, a["municipality_code"]), None)
+
+
+def subsidy_advance(d: Demo, a: dict[str, Any]) -> None:
+    body = {"amount": a["amount"], "paid_on": a["paid_on"]}
+    d.call("subsidy", "POST", f"/applications/{a['application']}/payments/advance", reviewer(d), body)
+
+
+def subsidy_change(d: Demo, a: dict[str, Any]) -> None:
+    body = {"planned": {"personnel": a["personnel"], "travel": a["travel"]}, "documents": CHANGE_DOCUMENTS}
+    d.call("subsidy", "POST", f"/applications/{a['application']}/change-request", municipal(d, a["municipality_code"]), body)
+
+
+def subsidy_change_review(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/change-request/review", reviewer(d), {"eligible": True})
+
+
+def subsidy_change_decide(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/change-request/decision", approver(d), {"approve": True})
+
+
+def subsidy_report(d: Demo, a: dict[str, Any]) -> None:
+    body = {"actual": a["actual"], "documents": REPORT_DOCUMENTS, "completed_on": a["completed_on"]}
+    d.call("subsidy", "POST", f"/applications/{a['application']}/report", municipal(d, a["municipality_code"]), body)
+
+
+def subsidy_confirm(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/confirmation", approver(d), {})
+
+
+def subsidy_pay(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/payments/balance", reviewer(d), {"paid_on": a["paid_on"]})
+
+
+def subsidy_refund(d: Demo, a: dict[str, Any]) -> None:
+    d.call("subsidy", "POST", f"/applications/{a['application']}/refund-claim", reviewer(d), {"due_on": a["due_on"]})
+
+
+# -- training (more) ------------------------------------------------------------------------------------------
+def enrol_programme(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    body = {"learner_id": a["learner"], "programme_code": a["programme_code"]}
+    made = d.call("training", "POST", "/enrolments", trainer(d), body)
+    out = {"enrolment_id": made["id"]}
+    out.update({course["code"]: course["id"] for course in made.get("courses", [])})
+    return out
+
+
+def book_seat(d: Demo, a: dict[str, Any]) -> None:
+    d.call("training", "POST", f"/sessions/{a['session']}/seats", trainer(d), {"enrolment_id": a["enrolment"]})
+
+
+def progress(d: Demo, a: dict[str, Any]) -> None:
+    body = {"report_id": _uuid(d), "event": a["event"], "position_seconds": a["position"]}
+    learner_token = d.tokens("learner", subject=a["subject"])
+    d.call("training", "POST", f"/enrolments/{a['enrolment']}/lessons/{a['lesson']}/progress", learner_token, body)
+
+
+def revoke_certificate(d: Demo, a: dict[str, Any]) -> None:
+    enrolment = d.call("training", "GET", f"/enrolments/{a['enrolment']}", trainer(d))
+    completion = enrolment.get("completion_id")
+    if not completion:
+        raise Skipped("not_completed")
+    learner = enrolment["learner_id"]
+    certificates = d.call("training", "GET", f"/learners/{learner}/certificates", trainer(d))
+    if not certificates:
+        raise Skipped("no_certificate")
+    d.call("training", "POST", f"/certificates/{certificates[0]['id']}/revocation", trainer(d), {"reason": "issued_in_error"})
+
+
+def await_event(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    """Wait until an event of ``type`` is on the bus (raised by a timer when the clock moved)."""
+    import asyncio
+
+    from tsunagu_contracts import EventType
+
+    from ..common import connect
+
+    async def count() -> int:
+        async with connect(d.nats_url) as (_nc, js):
+            info = await js.stream_info(EventType.parse(a["type"]).stream, subjects_filter=a["type"])
+            return sum((info.state.subjects or {}).values())
+
+    return {"events": d.wait(lambda: asyncio.run(count()), f"event:{a['type']}")}
+
+
+# -- people's rights --------------------------------------------------------------------------------------------
+def erase_person(d: Demo, a: dict[str, Any]) -> None:
+    person = a["person_id"]
+    linked = d.call("intake", "GET", f"/persons/{person}/linked", supervisor(d), params={"purpose": "supervision"})
+    body = {"basis": "person_request", "linked_person_ids": [p["person_id"] for p in linked]}
+    d.call("intake", "POST", f"/persons/{person}/erasure", supervisor(d), body)
+
+
+ACTIONS.update(
+    {
+        "partner_register": partner_register,
+        "partner_apply": partner_apply,
+        "partner_refuse": partner_refuse,
+        "partner_sign": partner_sign,
+        "partner_offering": partner_offering,
+        "partner_renew": partner_renew,
+        "partner_suspend": partner_suspend,
+        "partner_resume": partner_resume,
+        "partner_end": partner_end,
+        "referral": referral,
+        "referral_accept": referral_accept,
+        "referral_decline": referral_decline,
+        "referral_withdraw": referral_withdraw,
+        "referral_outcome": referral_outcome,
+        "disclosure_withdraw": disclosure_withdraw,
+        "joint_session": joint_session,
+        "joint_join": joint_join,
+        "joint_withdraw": joint_withdraw,
+        "resource_listing": resource_listing,
+        "network_meeting": network_meeting,
+        "directory_edition": directory_edition,
+        "subsidy_start": subsidy_start,
+        "subsidy_apply": subsidy_apply,
+        "subsidy_review": subsidy_review,
+        "subsidy_refuse": subsidy_refuse,
+        "subsidy_decide": subsidy_decide,
+        "subsidy_withdraw": subsidy_withdraw,
+        "subsidy_advance": subsidy_advance,
+        "subsidy_change": subsidy_change,
+        "subsidy_change_review": subsidy_change_review,
+        "subsidy_change_decide": subsidy_change_decide,
+        "subsidy_report": subsidy_report,
+        "subsidy_confirm": subsidy_confirm,
+        "subsidy_pay": subsidy_pay,
+        "subsidy_refund": subsidy_refund,
+        "enrol_programme": enrol_programme,
+        "book_seat": book_seat,
+        "progress": progress,
+        "revoke_certificate": revoke_certificate,
+        "erase_person": erase_person,
+        "await_event": await_event,
+    }
+)

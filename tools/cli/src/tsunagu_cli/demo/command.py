@@ -81,7 +81,7 @@ def demo_command(config: DemoConfig, console: Console) -> int:
         console.print(f"Continuing: {len(journal.done)} of {len(steps)} steps were done before.")
     started = time.monotonic()
     with httpx.Client(timeout=30.0) as http:
-        demo = Demo(urls=urls, http=http, tokens=token_factory(config.data_dir), propagation_timeout=config.propagation_timeout)
+        demo = Demo(urls=urls, http=http, tokens=token_factory(config.data_dir), propagation_timeout=config.propagation_timeout, nats_url=config.nats_url)
         columns = (
             TextColumn("[bold]{task.description}"),
             BarColumn(),

@@ -89,6 +89,10 @@ class Planner:
     fake: Faker = field(init=False)
     _drafts: list[_Draft] = field(default_factory=list, init=False)
     _refs: dict[str, int] = field(default_factory=dict, init=False)
+    closed: dict[str, datetime] = field(default_factory=dict, init=False)
+    """When the case a person's first consultation opened was closed (ref → instant)."""
+    known_people: list[tuple[datetime, str]] = field(default_factory=list, init=False)
+    """People recorded by staff: (first contact, ref), for the stories that come back to them."""
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)

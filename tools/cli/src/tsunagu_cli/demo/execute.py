@@ -215,11 +215,15 @@ class Journal:
 
 
 def resolve(value: Any, refs: Mapping[str, Mapping[str, Any]]) -> Any:
-    """``"@ref.field"`` replaced by what step ``ref`` answered (:class:`Skipped` when it has not)."""
+    """``"@ref.field"`` replaced by what step ``ref`` answered (:class:`Skipped` when it has not);
+    ``"@?ref.field"`` by ``None`` then (something a step may or may not have made)."""
     if isinstance(value, str) and value.startswith("@"):
-        name, _, key = value[1:].partition(".")
+        optional = value.startswith("@?")
+        name, _, key = value[2 if optional else 1 :].partition(".")
         found = refs.get(name)
         if found is None or (key and key not in found):
+            if optional:
+                return None
             raise Skipped("depends_on_refused")
         return found[key] if key else found
     if isinstance(value, Mapping):

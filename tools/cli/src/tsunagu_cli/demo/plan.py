@@ -218,7 +218,7 @@ def step_counts(steps: Sequence[Step]) -> dict[str, int]:
 def referenced(value: Any) -> Iterator[str]:
     """The ``@ref`` names a step's arguments use."""
     if isinstance(value, str) and value.startswith("@"):
-        yield value[1:].split(".", 1)[0]
+        yield value[1:].removeprefix("?").split(".", 1)[0]
     elif isinstance(value, Mapping):
         for v in value.values():
             yield from referenced(v)

@@ -283,30 +283,29 @@ def in_person(p: Planner) -> None:
 
 def peer_sessions(p: Planner) -> None:
     """The weekly peer online session: people sign up in the days before, the peer supporter
-    records each conversation; a full session puts people on its waitlist."""
+    records each conversation; a full session (six places) puts people on its waitlist."""
     v = p.volumes
     known = p.known_people
     wednesdays = [d for d in p.days() if d.weekday() == 2]
-    per_session = max(1, round(v.peer_online_consultations / len(wednesdays)))
-    for day in wednesdays:
+    for _ in range(v.peer_online_consultations):
+        day = p.rng.choice(wednesdays[4:])  # once people have found the line
         starts = at_tokyo(day, 19)
         earlier = [ref for first, ref in known if first < starts - timedelta(days=3)]
         if not earlier:
             continue
-        people = p.rng.sample(earlier, min(len(earlier), per_session + p.rng.choice((0, 0, 1, 4))))
-        for person in people:
-            ref = p.new_ref("r")
-            p.add(
-                p.office_instant(day - timedelta(days=p.rng.randint(1, 3))),
-                "session_register",
-                {"kind": "peer_online", "on": day.isoformat()} | _person_of(p, person, starts),
-                ref=ref,
-            )
-            p.add(
-                starts + timedelta(minutes=p.rng.randrange(5, 80)),
-                "peer_consultation",
-                {"registration_status": f"@{ref}.status", "topics": p.topics()} | _person_of(p, person, starts),
-            )
+        person = p.rng.choice(earlier)
+        ref = p.new_ref("r")
+        p.add(
+            p.office_instant(day - timedelta(days=p.rng.randint(1, 3))),
+            "session_register",
+            {"kind": "peer_online", "on": day.isoformat()} | _person_of(p, person, starts),
+            ref=ref,
+        )
+        p.add(
+            starts + timedelta(minutes=p.rng.randrange(5, 80)),
+            "peer_consultation",
+            {"registration_status": f"@{ref}.status", "topics": p.topics()} | _person_of(p, person, starts),
+        )
 
 
 def seminars(p: Planner) -> None:
@@ -475,6 +474,7 @@ def partners(p: Planner) -> None:
     early = [a for a in active if date(2025, 4, 20) <= a.since < date(2025, 12, 1)]
     if len(early) >= 2:
         suspended, ended = early[0].ref, early[1].ref
+        early[0].paused = (date(2025, 12, 1), date(2026, 2, 28))  # no referral is sent near the suspension
         early[1].until = date(2026, 3, 15)
         p.add(p.office_instant(date(2026, 1, 13)), "partner_suspend", {"partner": f"@{suspended}.id"})
         p.add(p.office_instant(date(2026, 2, 24)), "partner_resume", {"partner": f"@{suspended}.id"})
@@ -493,20 +493,24 @@ class Active:
     until: date
     subject: str
     kinds: list[str]
+    paused: tuple[date, date] | None = None
+    """Suspended from the first day to the second (no referrals then)."""
 
 
 def _referrals(p: Planner, active: list[Active], known: list[tuple[datetime, str]]) -> None:
     v = p.volumes
     if not active or not known:
         return
-    withdrawn_disclosure = False
-    for n in range(max(6, v.referrals)):
+    n = -1  # referrals planned so far: the first three take the year's rarer paths
+    for _ in range(max(8, v.referrals)):
         chosen = p.rng.choice(active)
         partner, subject, kinds = chosen.ref, chosen.subject, chosen.kinds
         if chosen.until - chosen.since < timedelta(days=60):
             continue
         day = p.weighted_day(
-            lambda d, a=chosen: CALENDAR.is_business_day(d) and a.since + timedelta(days=3) < d < a.until - timedelta(days=50)
+            lambda d, a=chosen: CALENDAR.is_business_day(d)
+            and a.since + timedelta(days=3) < d < a.until - timedelta(days=50)
+            and not (a.paused and a.paused[0] <= d <= a.paused[1])
         )
         at = p.office_instant(day)
         earlier = [r for first, r in known if first < at - timedelta(days=2)]
@@ -514,6 +518,7 @@ def _referrals(p: Planner, active: list[Active], known: list[tuple[datetime, str
             continue
         person = p.rng.choice([r for r in earlier if r not in p.closed] or earlier)
         ref = p.new_ref("rf")
+        n += 1
         p.add(
             at,
             "referral",
@@ -534,7 +539,7 @@ def _referrals(p: Planner, active: list[Active], known: list[tuple[datetime, str
         elif fate < 0.2:
             p.add(answer, "referral_decline", staff | {"reason": p.rng.choice(("no_capacity", "outside_area", "person_declined"))})
         else:
-            p.add(answer, "referral_accept", staff | {"disclosure": f"@{ref}.disclosure_id"})
+            p.add(answer, "referral_accept", staff | {"disclosure": f"@?{ref}.disclosure_id"})
             outcome_at = p.office_instant(p.business_day_after(answer.astimezone(TOKYO).date(), p.rng.randint(10, 40)))
             if p.in_year(outcome_at):
                 p.add(outcome_at, "referral_outcome", staff | {"outcome": p.rng.choice(("connected", "connected", "ongoing", "not_connected"))})

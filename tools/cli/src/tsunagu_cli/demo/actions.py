@@ -54,6 +54,8 @@ class Demo:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     rng: random.Random = field(default_factory=random.Random)
     web_logins: dict[str, str] = field(default_factory=dict)
+    visit_ends: dict[str, datetime] = field(default_factory=dict)
+    """When each scheduled home visit ends, as the sweep scheduled it (memory only: asked again after a restart)."""
     """Web users' login tokens (memory only: a continued demo logs in again)."""
     passwords: Callable[[str], str] = lambda ref: f"demo-{ref}-password"
     propagation_timeout: float = 30.0
@@ -308,8 +310,11 @@ def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
         appointment = visit.get("appointment_id")
         if appointment is None:
             continue
-        booked = d.call("scheduling", "GET", f"/appointments/{appointment}", headers)
-        if datetime.fromisoformat(booked["ends_at"]) <= d.now:
+        ends = d.visit_ends.get(visit["id"])
+        if ends is None:
+            booked = d.call("scheduling", "GET", f"/appointments/{appointment}", headers)
+            ends = d.visit_ends[visit["id"]] = datetime.fromisoformat(booked["ends_at"])
+        if ends <= d.now:
             outcome = d.rng.choice(VISIT_OUTCOMES)
             d.call("scheduling", "POST", f"/home-visits/{visit['id']}/complete", headers, {"outcome": outcome})
             done += 1
@@ -330,6 +335,7 @@ def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
         body = {"starts_at": starts.isoformat(), "minutes": 90, "staff_ids": staff}
         try:
             d.call("scheduling", "POST", f"/home-visits/{visit['id']}/schedule", headers, body)
+            d.visit_ends[visit["id"]] = starts + timedelta(minutes=90)
             planned += 1
         except Refused:
             continue  # staff busy then: the next sweep tries another day

@@ -292,7 +292,7 @@ def recovered(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 async def count_events(nats_url: str) -> Counter[str]:
     """Events per type on every event stream (the dead-letter stream excluded)."""
-    from tsunagu_contracts import STREAMS
+    from tsunagu_contracts import DLQ_STREAM, STREAMS
 
     from ..common import connect
     from ..reader import StreamReader
@@ -300,6 +300,8 @@ async def count_events(nats_url: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     async with connect(nats_url) as (_nc, js):
         for definition in STREAMS:
+            if definition.name == DLQ_STREAM.name:
+                continue
             async with StreamReader(js, definition.name, headers_only=True, idle_timeout=5.0) as reader:
                 async for msg in reader:
                     counts[msg.subject] += 1

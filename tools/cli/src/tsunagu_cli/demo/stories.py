@@ -242,7 +242,8 @@ def in_person(p: Planner) -> None:
     hours; most come, some reschedule, cancel or do not come. The reminder timer reminds each."""
     v = p.volumes
     known = p.known_people
-    for n in range(v.in_person_consultations):
+    n = -1  # bookings made so far: the first three take the rarer paths
+    for _ in range(max(5, v.in_person_consultations)):
         booked_at = p.phone_instant()
         earlier = [ref for first, ref in known if first < booked_at]
         if not earlier:
@@ -254,6 +255,7 @@ def in_person(p: Planner) -> None:
             continue
         staff = p.rng.randint(1, STAFF)
         ref = p.new_ref("a")
+        n += 1
         p.add(
             booked_at,
             "book",
@@ -266,18 +268,18 @@ def in_person(p: Planner) -> None:
             },
             ref=ref,
         )
-        fate = {0: 0.0, 1: 0.1}.get(n, p.rng.random())  # the first two: a cancellation, a move
+        # The first four: a cancellation, a move, a no-show, a visit; then chance.
+        fate = {0: 0.0, 1: 0.1, 2: 0.5, 3: 0.5}.get(n, p.rng.random())
         if fate < 0.06:
             p.add(starts - timedelta(days=2), "cancel_appointment", {"appointment": f"@{ref}.id"})
             continue
         if fate < 0.12:
             new_day = p.business_day_after(day, p.rng.randint(2, 6))
             moved = at_tokyo(new_day, p.rng.choice((10, 13, 15)))
-            if not p.in_year(moved):
-                continue
-            p.add(starts - timedelta(days=1, hours=3), "reschedule_appointment", {"appointment": f"@{ref}.id", "starts_at": iso(moved)})
-            starts = moved
-        if n == 2 or p.rng.random() < 0.08:
+            if p.in_year(moved):
+                p.add(starts - timedelta(days=1, hours=3), "reschedule_appointment", {"appointment": f"@{ref}.id", "starts_at": iso(moved)})
+                starts = moved
+        if n == 2 or (n > 3 and p.rng.random() < 0.08):
             p.add(starts + timedelta(minutes=30), "no_show", {"appointment": f"@{ref}.id"})
         else:
             p.add(
@@ -296,7 +298,7 @@ def peer_sessions(p: Planner) -> None:
     for _ in range(v.peer_online_consultations):
         day = p.rng.choice(wednesdays[4:])  # once people have found the line
         starts = at_tokyo(day, 19)
-        earlier = [ref for first, ref in known if first < starts - timedelta(days=3)]
+        earlier = [ref for first, ref in known if first < starts - timedelta(days=4)]
         if not earlier:
             continue
         person = p.rng.choice(earlier)
@@ -328,7 +330,7 @@ def seminars(p: Planner) -> None:
         starts = at_tokyo(day, 14)
         ref = p.new_ref("s")
         announce = starts - timedelta(days=40)
-        earlier = [r for first, r in known if first < starts - timedelta(days=20)]
+        earlier = [r for first, r in known if first < starts - timedelta(days=31)]  # before sign-ups open
         signups = p.rng.sample(earlier, min(len(earlier), v.seminar_sign_ups))
         # Seminars are oversubscribed: in a small year the room is smaller too.
         seats = max(1, min(v.seminar_seats, len(signups) - 3))
@@ -541,7 +543,7 @@ def _referrals(p: Planner, active: list[Active], known: list[tuple[datetime, str
             },
             ref=ref,
         )
-        fate = {0: 0.0, 1: 0.1}.get(n, p.rng.random())  # the first two: withdrawn, declined
+        fate = {0: 0.0, 1: 0.1, 2: 0.5}.get(n, p.rng.random())  # withdrawn, declined, accepted
         answer = p.office_instant(p.business_day_after(day, p.rng.randint(1, 5)))
         staff = {"partner": f"@{partner}.id", "subject": subject, "referral": f"@{ref}.id"}
         if fate < 0.08:
@@ -681,7 +683,7 @@ def training(p: Planner) -> None:
             sessions[key] = (ref, day)
         return sessions[key]
 
-    certificate_refs: list[str] = []
+    certificate_refs: list[tuple[date, str]] = []
     for n in range(in_person):
         course = p.rng.choice(IN_PERSON_COURSES)
         month = p.rng.choice((5, 6, 7, 9, 10, 11, 1, 2))
@@ -695,7 +697,7 @@ def training(p: Planner) -> None:
         present = p.rng.random() < 0.92
         p.add(at_tokyo(day, 13, 30), "attendance", {"session": f"@{session}.id", "enrolment": f"@{enrolment}.enrolment_id", "present": present})
         if present:
-            certificate_refs.append(enrolment)
+            certificate_refs.append((day, enrolment))
     for n in range(video):
         course = p.rng.choice(sorted(VIDEO_COURSES))
         audience, duration = VIDEO_COURSES[course]
@@ -723,8 +725,9 @@ def training(p: Planner) -> None:
             t += timedelta(days=p.rng.randint(2, 9))
         p.add(at_tokyo(day, 9) - timedelta(days=3), "book_seat", {"session": f"@{session}.id", "enrolment": f"@{enrolment}.wc-04"})
         p.add(at_tokyo(day, 13, 40), "attendance", {"session": f"@{session}.id", "enrolment": f"@{enrolment}.wc-04", "present": True})
-    if certificate_refs:
-        p.add(p.office_instant(date(2026, 2, 17)), "revoke_certificate", {"enrolment": f"@{certificate_refs[0]}.enrolment_id"})
+    if certificate_refs:  # the first certificate of the year turns out to have been issued in error
+        day, enrolment = min(certificate_refs)
+        p.add(p.office_instant(p.business_day_after(day, 20)), "revoke_certificate", {"enrolment": f"@{enrolment}.enrolment_id"})
 
 
 def _watch(

@@ -59,7 +59,9 @@ def _free_block(n: int) -> int:
 
 
 @contextmanager
-def local_stack(data_dir: Path, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
+def local_stack(
+    data_dir: Path, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, int]]:
     """``tsunagu up --simulated-clock`` in a thread; yields the broker's URL and the base port."""
     services = discover_services()
     with ExitStack() as cleanup:
@@ -129,8 +131,15 @@ def test_a_small_year_through_the_apis_continued_after_a_kill_without_duplicates
     data_dir = tmp_path / "stack"
     steps = build_plan(SEED, SCALE)
     # Killed at a consultation of a new person: sent, committed, its answer lost.
-    killed_at = next(i for i, s in enumerate(steps) if i > len(steps) // 3 and s.kind == "consultation" and "person" in s.args)
-    with local_stack(data_dir, database_url, tmp_path, monkeypatch) as (nats_url, base_port), httpx.Client(timeout=30) as http:
+    killed_at = next(
+        i
+        for i, s in enumerate(steps)
+        if i > len(steps) // 3 and s.kind == "consultation" and "person" in s.args
+    )
+    with (
+        local_stack(data_dir, database_url, tmp_path, monkeypatch) as (nats_url, base_port),
+        httpx.Client(timeout=30) as http,
+    ):
         urls = service_urls("127.0.0.1", base_port)
         demo = Demo(urls=urls, http=http, tokens=token_factory(data_dir), nats_url=nats_url)
         clock = data_dir / CLOCK_FILE
@@ -167,7 +176,14 @@ def test_a_small_year_through_the_apis_continued_after_a_kill_without_duplicates
         ok = Counter(steps[e["i"]].kind for e in outcomes if "ok" in e)
         # (a home-visit request is a consultation on the home-visit channel too)
         assert counts["tsunagu.intake.consultation.received.v1"] == sum(
-            ok[k] for k in ("consultation", "web_consultation", "peer_consultation", "attended", "home_visit_request")
+            ok[k]
+            for k in (
+                "consultation",
+                "web_consultation",
+                "peer_consultation",
+                "attended",
+                "home_visit_request",
+            )
         )
         assert counts["tsunagu.intake.case.escalated.v1"] == ok["escalate"]
         assert counts["tsunagu.scheduling.appointment.booked.v1"] == ok["book"]
@@ -178,7 +194,12 @@ def test_a_small_year_through_the_apis_continued_after_a_kill_without_duplicates
         personal = _personal(steps)
         logs = "".join(p.read_text(errors="replace") for p in (data_dir / "logs").glob("*.log"))
         text = json.dumps(events, ensure_ascii=False) + logs + report
-        assert personal and not [v for v in personal if v in text]
+        assert personal
+        assert not [v for v in personal if v in text]
+
+        # Each service kept its state where the test said: its own PostgreSQL database, or SQLite.
+        sqlite_files = list(data_dir.glob("*/*.db"))
+        assert len(sqlite_files) == (len(urls) if database_url.startswith("sqlite") else 0)
 
         # A third run has nothing to do; another seed is refused.
         quiet = Console(file=io.StringIO(), width=200)
@@ -186,4 +207,3 @@ def test_a_small_year_through_the_apis_continued_after_a_kill_without_duplicates
         assert "nothing to do" in quiet.file.getvalue()  # type: ignore[attr-defined]
         with pytest.raises(DemoStateError, match=f"--seed {SEED}"):
             Journal.open(data_dir, SEED + 1, SCALE, steps)
-

@@ -483,7 +483,8 @@ class LocalStack:
             f"Data     {escape(str(self.data_dir))}  (broker store nats/, logs logs/, JWT secret jwt-secret)"
         )
         if self.config.simulated_clock:
-            self.say(f"Clock    simulated: the services' time is the instant in {escape(str(self.data_dir / CLOCK_FILE))}")
+            clock = escape(str(self.data_dir / CLOCK_FILE))
+            self.say(f"Clock    simulated: the services' time is the instant in {clock}")
         if self.broker.url != default_nats_url():
             self.say(f"[dim]For the other commands: export {NATS_URL_ENV}={self.broker.url}[/]")
         self.say("[dim]Ctrl-C stops everything.[/]")

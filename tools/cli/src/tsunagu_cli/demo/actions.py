@@ -55,7 +55,8 @@ class Demo:
     rng: random.Random = field(default_factory=random.Random)
     web_logins: dict[str, str] = field(default_factory=dict)
     visit_ends: dict[str, datetime] = field(default_factory=dict)
-    """When each scheduled home visit ends, as the sweep scheduled it (memory only: asked again after a restart)."""
+    """When each scheduled home visit ends, as the sweep scheduled it (memory only: asked again
+    after a restart)."""
     """Web users' login tokens (memory only: a continued demo logs in again)."""
     passwords: Callable[[str], str] = lambda ref: f"demo-{ref}-password"
     propagation_timeout: float = 30.0
@@ -136,7 +137,7 @@ def municipal(d: Demo, code: str) -> dict[str, str]:
     return d.tokens("municipality_staff", subject=f"demo-staff-{code}", municipality=code)
 
 
-# -- scheduling: resources and the year's calendar --------------------------------------------------
+# -- scheduling: resources and the year's calendar -------------------------------------------------
 def staff_resource(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     body = {"kind": "counsellor", "label": a["label"], "subject": a["subject"]}
     return {"id": d.call("scheduling", "POST", "/resources", supervisor(d), body)["id"]}
@@ -191,7 +192,7 @@ def session_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     return seminar_register(d, {"session": found[0]["id"], **_who(a)})
 
 
-# -- intake: consultations, cases ---------------------------------------------------------------------
+# -- intake: consultations, cases ------------------------------------------------------------------
 def consultation(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     body = {k: v for k, v in a.items() if k in _CONSULTATION_FIELDS}
     made = d.call("intake", "POST", "/consultations", counsellor(d), body)
@@ -199,7 +200,16 @@ def consultation(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 
 
 _CONSULTATION_FIELDS = frozenset(
-    {"channel", "consulter", "person", "person_id", "case_id", "topics", "consulter_name", "municipality_code"}
+    {
+        "channel",
+        "consulter",
+        "person",
+        "person_id",
+        "case_id",
+        "topics",
+        "consulter_name",
+        "municipality_code",
+    }
 )
 
 
@@ -220,7 +230,11 @@ def escalate(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
         "urgency": a["urgency"],
         "brief": {"summary": "長期のひきこもり。家族との関係に課題。支援方針について助言を求める。"},
     }
-    return {"escalation_id": d.call("intake", "POST", f"/cases/{a['case']}/escalations", counsellor(d), body)["escalation_id"]}
+    return {
+        "escalation_id": d.call("intake", "POST", f"/cases/{a['case']}/escalations", counsellor(d), body)[
+            "escalation_id"
+        ]
+    }
 
 
 def close_case(d: Demo, a: dict[str, Any]) -> None:
@@ -247,7 +261,9 @@ def web_consultation(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str,
 
 
 def reply(d: Demo, a: dict[str, Any]) -> None:
-    d.call("intake", "POST", f"/consultations/{a['consultation']}/replies", counsellor(d), {"body": a["body"]})
+    d.call(
+        "intake", "POST", f"/consultations/{a['consultation']}/replies", counsellor(d), {"body": a["body"]}
+    )
 
 
 def home_visit_request(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
@@ -267,7 +283,7 @@ def home_visit_request(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     return {"request_id": made["request_id"], "person_id": made["person_id"], "municipality_code": code}
 
 
-# -- scheduling: appointments, home visits, reviews ------------------------------------------------------
+# -- scheduling: appointments, home visits, reviews ------------------------------------------------
 def book(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     body = {
         "kind": "in_person",
@@ -282,7 +298,13 @@ def book(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def cancel_appointment(d: Demo, a: dict[str, Any]) -> None:
-    d.call("scheduling", "POST", f"/appointments/{a['appointment']}/cancel", counsellor(d), {"reason": "person_request"})
+    d.call(
+        "scheduling",
+        "POST",
+        f"/appointments/{a['appointment']}/cancel",
+        counsellor(d),
+        {"reason": "person_request"},
+    )
 
 
 def reschedule_appointment(d: Demo, a: dict[str, Any]) -> None:
@@ -316,14 +338,22 @@ def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
             ends = d.visit_ends[visit["id"]] = datetime.fromisoformat(booked["ends_at"])
         if ends <= d.now:
             outcome = d.rng.choice(VISIT_OUTCOMES)
-            d.call("scheduling", "POST", f"/home-visits/{visit['id']}/complete", headers, {"outcome": outcome})
+            d.call(
+                "scheduling", "POST", f"/home-visits/{visit['id']}/complete", headers, {"outcome": outcome}
+            )
             done += 1
         elif d.rng.random() < 0.05 or (
             d.now.month in (12, 1, 2, 3)
             and not d.call("scheduling", "GET", "/home-visits", headers, params={"status": "cancelled"})
         ):
             # A family calls the visit off (one at least each year, by winter).
-            d.call("scheduling", "POST", f"/home-visits/{visit['id']}/cancel", headers, {"reason": "family_request"})
+            d.call(
+                "scheduling",
+                "POST",
+                f"/home-visits/{visit['id']}/cancel",
+                headers,
+                {"reason": "family_request"},
+            )
     planned = 0
     today = d.now.astimezone(TOKYO).date()
     for visit in d.call("scheduling", "GET", "/home-visits", headers, params={"status": "to_schedule"}):
@@ -357,16 +387,21 @@ def sweep_reviews(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     for review in d.call("scheduling", "GET", "/case-reviews", expert(d), params={"status": "scheduled"}):
         mid = review["meeting_id"]
         if mid not in meetings:
-            meetings[mid] = datetime.fromisoformat(d.call("scheduling", "GET", f"/meetings/{mid}", expert(d))["starts_at"])
+            meetings[mid] = datetime.fromisoformat(
+                d.call("scheduling", "GET", f"/meetings/{mid}", expert(d))["starts_at"]
+            )
         if meetings[mid] > d.now:
             continue
-        body = {"advice": list(ADVICE), "recommended_risk_level": d.rng.choice(("low", "medium", "medium", "high"))}
+        body = {
+            "advice": list(ADVICE),
+            "recommended_risk_level": d.rng.choice(("low", "medium", "medium", "high")),
+        }
         d.call("scheduling", "POST", f"/case-reviews/{review['id']}/conclusion", expert(d), body)
         concluded += 1
     return {"concluded": concluded}
 
 
-# -- training ------------------------------------------------------------------------------------------
+# -- training --------------------------------------------------------------------------------------
 def training_session(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     starts = datetime.fromisoformat(a["starts_at"])
     body = {
@@ -385,10 +420,22 @@ def learner(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def enrol_and_book(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
-    enrolment = d.call("training", "POST", "/enrolments", trainer(d), {"learner_id": a["learner"], "course_code": a["course_code"]})
+    enrolment = d.call(
+        "training",
+        "POST",
+        "/enrolments",
+        trainer(d),
+        {"learner_id": a["learner"], "course_code": a["course_code"]},
+    )
     out = {"enrolment_id": enrolment["id"]}
     if a.get("session"):
-        seat = d.call("training", "POST", f"/sessions/{a['session']}/seats", trainer(d), {"enrolment_id": enrolment["id"]})
+        seat = d.call(
+            "training",
+            "POST",
+            f"/sessions/{a['session']}/seats",
+            trainer(d),
+            {"enrolment_id": enrolment["id"]},
+        )
         out["seat_status"] = seat.get("status", "")
     return out
 
@@ -435,7 +482,7 @@ NEEDS_REF = frozenset({"web_register"})
 NEEDS_REFS = frozenset({"web_consultation", "referral_accept"})
 
 
-# -- partners ----------------------------------------------------------------------------------------------
+# -- partners --------------------------------------------------------------------------------------
 SELF_ASSESSMENT = (
     {"kind": "consultation", "provides": True, "level": "meets"},
     {"kind": "place_to_belong", "provides": True, "level": "partly"},
@@ -452,7 +499,12 @@ def partner_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def partner_apply(d: Demo, a: dict[str, Any]) -> None:
-    body = {"self_assessment": [dict(x, level=a["level"]) if x.get("provides") and x["kind"] == "consultation" else dict(x) for x in SELF_ASSESSMENT]}
+    body = {
+        "self_assessment": [
+            dict(x, level=a["level"]) if x.get("provides") and x["kind"] == "consultation" else dict(x)
+            for x in SELF_ASSESSMENT
+        ]
+    }
     d.call("partners", "POST", f"/partners/{a['partner']}/application", supervisor(d), body)
 
 
@@ -464,7 +516,13 @@ def partner_sign(d: Demo, a: dict[str, Any]) -> None:
     """Sign once partners knows the staff's guideline training (from training's events)."""
     path = f"/partners/{a['partner']}/training"
     d.wait(lambda: d.call("partners", "GET", path, supervisor(d)).get("training"), "guideline_training_known")
-    d.call("partners", "POST", f"/partners/{a['partner']}/agreements", supervisor(d), {"effective_on": a["effective_on"]})
+    d.call(
+        "partners",
+        "POST",
+        f"/partners/{a['partner']}/agreements",
+        supervisor(d),
+        {"effective_on": a["effective_on"]},
+    )
 
 
 def partner_offering(d: Demo, a: dict[str, Any]) -> None:
@@ -478,7 +536,13 @@ def partner_offering(d: Demo, a: dict[str, Any]) -> None:
     }
     if "place_to_belong" in a["support_kinds"]:
         body |= {"capacity": 12, "places_available": 4}
-    d.call("partners", "PUT", f"/partners/{a['partner']}/offering", partner_staff(d, a["partner"], a["subject"]), body)
+    d.call(
+        "partners",
+        "PUT",
+        f"/partners/{a['partner']}/offering",
+        partner_staff(d, a["partner"], a["subject"]),
+        body,
+    )
 
 
 def partner_renew(d: Demo, a: dict[str, Any]) -> None:
@@ -494,7 +558,13 @@ def partner_resume(d: Demo, a: dict[str, Any]) -> None:
 
 
 def partner_end(d: Demo, a: dict[str, Any]) -> None:
-    d.call("partners", "POST", f"/partners/{a['partner']}/agreement/ending", supervisor(d), {"reason": a["reason"]})
+    d.call(
+        "partners",
+        "POST",
+        f"/partners/{a['partner']}/agreement/ending",
+        supervisor(d),
+        {"reason": a["reason"]},
+    )
 
 
 def referral(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
@@ -522,7 +592,11 @@ def _disclose(d: Demo, case_id: str, referral_id: str) -> str:
 
     def recorded() -> str | None:
         try:
-            return str(d.call("intake", "POST", f"/cases/{case_id}/disclosures", counsellor(d), body)["disclosure_id"])
+            return str(
+                d.call("intake", "POST", f"/cases/{case_id}/disclosures", counsellor(d), body)[
+                    "disclosure_id"
+                ]
+            )
         except Refused as exc:
             if exc.rule.endswith("referral_not_known"):
                 return None
@@ -537,6 +611,7 @@ def referral_accept(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, 
     d.call("partners", "POST", f"/referrals/{a['referral']}/accept", staff)
     disclosure = a.get("disclosure")
     if disclosure:  # the partner reads what was disclosed (the first read is announced)
+
         def read() -> bool:
             try:
                 d.call("intake", "GET", f"/disclosures/{disclosure}/fields", staff)
@@ -563,7 +638,13 @@ def referral_outcome(d: Demo, a: dict[str, Any]) -> None:
 
 
 def disclosure_withdraw(d: Demo, a: dict[str, Any]) -> None:
-    d.call("intake", "POST", f"/disclosures/{a['disclosure']}/withdraw", counsellor(d), {"reason": "no_longer_needed"})
+    d.call(
+        "intake",
+        "POST",
+        f"/disclosures/{a['disclosure']}/withdraw",
+        counsellor(d),
+        {"reason": "no_longer_needed"},
+    )
 
 
 def joint_session(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
@@ -576,7 +657,13 @@ def joint_join(d: Demo, a: dict[str, Any]) -> None:
 
     def joined() -> bool:
         try:
-            d.call("partners", "POST", f"/joint-sessions/{a['session']}/participants", staff, {"partner_id": a["partner"]})
+            d.call(
+                "partners",
+                "POST",
+                f"/joint-sessions/{a['session']}/participants",
+                staff,
+                {"partner_id": a["partner"]},
+            )
             return True
         except Refused as exc:
             if "not_found" in exc.rule:
@@ -588,7 +675,13 @@ def joint_join(d: Demo, a: dict[str, Any]) -> None:
 
 def joint_withdraw(d: Demo, a: dict[str, Any]) -> None:
     staff = partner_staff(d, a["partner"], a["subject"])
-    d.call("partners", "POST", f"/joint-sessions/{a['session']}/participants/{a['partner']}/withdrawal", staff, None)
+    d.call(
+        "partners",
+        "POST",
+        f"/joint-sessions/{a['session']}/participants/{a['partner']}/withdrawal",
+        staff,
+        None,
+    )
 
 
 def resource_listing(d: Demo, a: dict[str, Any]) -> None:
@@ -609,7 +702,7 @@ def directory_edition(d: Demo, a: dict[str, Any]) -> None:
     d.call("partners", "POST", "/directory/editions", supervisor(d), None)
 
 
-# -- subsidy ------------------------------------------------------------------------------------------------
+# -- subsidy ---------------------------------------------------------------------------------------
 APPLICATION_DOCUMENTS = ["application_form", "project_plan", "budget_statement"]
 CHANGE_DOCUMENTS = ["change_request_form", "project_plan", "budget_statement"]
 REPORT_DOCUMENTS = ["results_report_form", "project_report", "settlement_statement"]
@@ -641,11 +734,19 @@ def subsidy_apply(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def subsidy_review(d: Demo, a: dict[str, Any]) -> None:
-    d.call("subsidy", "POST", f"/applications/{a['application']}/review", reviewer(d), {"eligible": a["eligible"]})
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/review",
+        reviewer(d),
+        {"eligible": a["eligible"]},
+    )
 
 
 def subsidy_refuse(d: Demo, a: dict[str, Any]) -> None:
-    d.call("subsidy", "POST", f"/applications/{a['application']}/refusal", approver(d), {"reason": a["reason"]})
+    d.call(
+        "subsidy", "POST", f"/applications/{a['application']}/refusal", approver(d), {"reason": a["reason"]}
+    )
 
 
 def subsidy_decide(d: Demo, a: dict[str, Any]) -> None:
@@ -653,7 +754,13 @@ def subsidy_decide(d: Demo, a: dict[str, Any]) -> None:
 
 
 def subsidy_withdraw(d: Demo, a: dict[str, Any]) -> None:
-    d.call("subsidy", "POST", f"/applications/{a['application']}/withdrawal", municipal(d, a["municipality_code"]), None)
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/withdrawal",
+        municipal(d, a["municipality_code"]),
+        None,
+    )
 
 
 def subsidy_advance(d: Demo, a: dict[str, Any]) -> None:
@@ -663,20 +770,44 @@ def subsidy_advance(d: Demo, a: dict[str, Any]) -> None:
 
 def subsidy_change(d: Demo, a: dict[str, Any]) -> None:
     body = {"planned": {"personnel": a["personnel"], "travel": a["travel"]}, "documents": CHANGE_DOCUMENTS}
-    d.call("subsidy", "POST", f"/applications/{a['application']}/change-request", municipal(d, a["municipality_code"]), body)
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/change-request",
+        municipal(d, a["municipality_code"]),
+        body,
+    )
 
 
 def subsidy_change_review(d: Demo, a: dict[str, Any]) -> None:
-    d.call("subsidy", "POST", f"/applications/{a['application']}/change-request/review", reviewer(d), {"eligible": True})
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/change-request/review",
+        reviewer(d),
+        {"eligible": True},
+    )
 
 
 def subsidy_change_decide(d: Demo, a: dict[str, Any]) -> None:
-    d.call("subsidy", "POST", f"/applications/{a['application']}/change-request/decision", approver(d), {"approve": True})
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/change-request/decision",
+        approver(d),
+        {"approve": True},
+    )
 
 
 def subsidy_report(d: Demo, a: dict[str, Any]) -> None:
     body = {"actual": a["actual"], "documents": REPORT_DOCUMENTS, "completed_on": a["completed_on"]}
-    d.call("subsidy", "POST", f"/applications/{a['application']}/report", municipal(d, a["municipality_code"]), body)
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/report",
+        municipal(d, a["municipality_code"]),
+        body,
+    )
 
 
 def subsidy_confirm(d: Demo, a: dict[str, Any]) -> None:
@@ -684,14 +815,26 @@ def subsidy_confirm(d: Demo, a: dict[str, Any]) -> None:
 
 
 def subsidy_pay(d: Demo, a: dict[str, Any]) -> None:
-    d.call("subsidy", "POST", f"/applications/{a['application']}/payments/balance", reviewer(d), {"paid_on": a["paid_on"]})
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/payments/balance",
+        reviewer(d),
+        {"paid_on": a["paid_on"]},
+    )
 
 
 def subsidy_refund(d: Demo, a: dict[str, Any]) -> None:
-    d.call("subsidy", "POST", f"/applications/{a['application']}/refund-claim", reviewer(d), {"due_on": a["due_on"]})
+    d.call(
+        "subsidy",
+        "POST",
+        f"/applications/{a['application']}/refund-claim",
+        reviewer(d),
+        {"due_on": a["due_on"]},
+    )
 
 
-# -- training (more) ------------------------------------------------------------------------------------------
+# -- training (more) -------------------------------------------------------------------------------
 def enrol_programme(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     body = {"learner_id": a["learner"], "programme_code": a["programme_code"]}
     made = d.call("training", "POST", "/enrolments", trainer(d), body)
@@ -701,13 +844,21 @@ def enrol_programme(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 
 
 def book_seat(d: Demo, a: dict[str, Any]) -> None:
-    d.call("training", "POST", f"/sessions/{a['session']}/seats", trainer(d), {"enrolment_id": a["enrolment"]})
+    d.call(
+        "training", "POST", f"/sessions/{a['session']}/seats", trainer(d), {"enrolment_id": a["enrolment"]}
+    )
 
 
 def progress(d: Demo, a: dict[str, Any]) -> None:
     body = {"report_id": _uuid(d), "event": a["event"], "position_seconds": a["position"]}
     learner_token = d.tokens("learner", subject=a["subject"])
-    d.call("training", "POST", f"/enrolments/{a['enrolment']}/lessons/{a['lesson']}/progress", learner_token, body)
+    d.call(
+        "training",
+        "POST",
+        f"/enrolments/{a['enrolment']}/lessons/{a['lesson']}/progress",
+        learner_token,
+        body,
+    )
 
 
 def revoke_certificate(d: Demo, a: dict[str, Any]) -> None:
@@ -719,7 +870,13 @@ def revoke_certificate(d: Demo, a: dict[str, Any]) -> None:
     certificates = d.call("training", "GET", f"/learners/{learner}/certificates", trainer(d))
     if not certificates:
         raise Skipped("no_certificate")
-    d.call("training", "POST", f"/certificates/{certificates[0]['id']}/revocation", trainer(d), {"reason": "issued_in_error"})
+    d.call(
+        "training",
+        "POST",
+        f"/certificates/{certificates[0]['id']}/revocation",
+        trainer(d),
+        {"reason": "issued_in_error"},
+    )
 
 
 def await_event(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
@@ -738,10 +895,12 @@ def await_event(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     return {"events": d.wait(lambda: asyncio.run(count()), f"event:{a['type']}")}
 
 
-# -- people's rights --------------------------------------------------------------------------------------------
+# -- people's rights -------------------------------------------------------------------------------
 def erase_person(d: Demo, a: dict[str, Any]) -> None:
     person = a["person_id"]
-    linked = d.call("intake", "GET", f"/persons/{person}/linked", supervisor(d), params={"purpose": "supervision"})
+    linked = d.call(
+        "intake", "GET", f"/persons/{person}/linked", supervisor(d), params={"purpose": "supervision"}
+    )
     body = {"basis": "person_request", "linked_person_ids": [p["person_id"] for p in linked]}
     d.call("intake", "POST", f"/persons/{person}/erasure", supervisor(d), body)
 

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from ..common import CliError
 from ..services import discover_services
-from .actions import Demo, DemoError
-from .execute import CLOCK_FILE, DemoStateError, Journal, count_events, readiness, run_steps, settle
+from .actions import Demo, DemoError, Tokens
+from .execute import CLOCK_FILE, DemoStateError, Journal, Outcomes, readiness, run_steps, settle
 from .plan import TOKYO, build_plan, step_counts
 
 
@@ -37,12 +45,22 @@ def service_urls(host: str, base_port: int) -> dict[str, str]:
     return {e.name: f"http://{host}:{base_port + e.index}" for e in discover_services()}
 
 
-def token_factory(data_dir: Path):  # type: ignore[no-untyped-def]
+def token_factory(data_dir: Path) -> Tokens:
+    """Tokens signed with the local stack's secret (as `tsunagu token` makes them), one per person."""
     from ..token import issue_token
 
-    @lru_cache(maxsize=None)
-    def tokens(role: str, *, subject: str, municipality: str | None = None, partner: str | None = None) -> tuple[tuple[str, str], ...]:
-        jwt = issue_token(data_dir, roles=[role], subject=subject, municipality=municipality, partner=partner, ttl_seconds=24 * 3600)
+    @cache
+    def tokens(
+        role: str, *, subject: str, municipality: str | None = None, partner: str | None = None
+    ) -> tuple[tuple[str, str], ...]:
+        jwt = issue_token(
+            data_dir,
+            roles=[role],
+            subject=subject,
+            municipality=municipality,
+            partner=partner,
+            ttl_seconds=24 * 3600,
+        )
         return (("Authorization", f"Bearer {jwt}"),)
 
     def headers(role: str, **kw: str | None) -> dict[str, str]:
@@ -65,7 +83,8 @@ def demo_command(config: DemoConfig, console: Console) -> int:
     missing = [name for name, code in readiness(urls).items() if code != 200]
     if missing:
         raise CliError(
-            f"not ready: {', '.join(missing)} (is `tsunagu up --simulated-clock --data-dir {config.data_dir}` running "
+            f"not ready: {', '.join(missing)} (is `tsunagu up --simulated-clock "
+            f"--data-dir {config.data_dir}` running "
             f"with --base-port {config.base_port}?)"
         )
     clock_file = config.data_dir / CLOCK_FILE
@@ -74,14 +93,23 @@ def demo_command(config: DemoConfig, console: Console) -> int:
     except DemoStateError as exc:
         raise CliError(str(exc)) from None
     if len(journal.done) == len(steps):
-        console.print(f"The demo of --seed {config.seed} --scale {config.scale} is complete in {config.data_dir}: nothing to do.")
+        console.print(
+            f"The demo of --seed {config.seed} --scale {config.scale} is complete in "
+            f"{config.data_dir}: nothing to do."
+        )
         journal.close()
         return 0
     if journal.done:
         console.print(f"Continuing: {len(journal.done)} of {len(steps)} steps were done before.")
     started = time.monotonic()
     with httpx.Client(timeout=30.0) as http:
-        demo = Demo(urls=urls, http=http, tokens=token_factory(config.data_dir), propagation_timeout=config.propagation_timeout, nats_url=config.nats_url)
+        demo = Demo(
+            urls=urls,
+            http=http,
+            tokens=token_factory(config.data_dir),
+            propagation_timeout=config.propagation_timeout,
+            nats_url=config.nats_url,
+        )
         columns = (
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -97,7 +125,9 @@ def demo_command(config: DemoConfig, console: Console) -> int:
                 progress.update(task, completed=len(journal.done), description=at.strftime("%Y-%m-%d %H:%M"))
 
             try:
-                result = run_steps(steps, journal, demo, clock_file=clock_file, nats_url=config.nats_url, on_step=on_step)
+                result = run_steps(
+                    steps, journal, demo, clock_file=clock_file, nats_url=config.nats_url, on_step=on_step
+                )
             except DemoError as exc:
                 raise CliError(f"{exc}; run the same command again to continue") from None
             finally:
@@ -108,7 +138,14 @@ def demo_command(config: DemoConfig, console: Console) -> int:
     return 0
 
 
-def _report(console: Console, outcomes, counts, ready, wall: float, recovered: int) -> None:  # type: ignore[no-untyped-def]
+def _report(
+    console: Console,
+    outcomes: Outcomes,
+    counts: Counter[str],
+    ready: Mapping[str, int | None],
+    wall: float,
+    recovered: int,
+) -> None:
     table = Table(title="Events on the bus, per type")
     table.add_column("type")
     table.add_column("events", justify="right")

@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import httpx
 
-from .actions import ACTIONS, NEEDS_REF, NEEDS_REFS, Demo, DemoError, Refused, Skipped
+from .actions import ACTIONS, NEEDS_REF, NEEDS_REFS, Demo, Refused, Skipped
 from .plan import Step
 
 STATE_FILE = "demo.json"
@@ -150,12 +150,15 @@ class Journal:
             try:
                 state = json.loads(state_path.read_text(encoding="utf-8"))
             except ValueError:
-                raise DemoStateError(f"{state_path} is not a demo record; move it away to start afresh") from None
+                raise DemoStateError(
+                    f"{state_path} is not a demo record; move it away to start afresh"
+                ) from None
             if state.get("format") != FORMAT:
                 raise DemoStateError(f"{state_path} was written by another version of the demo")
             if (state.get("seed"), state.get("scale"), state.get("plan_size")) != (seed, scale, len(steps)):
                 raise DemoStateError(
-                    f"{data_dir} already holds the demo of --seed {state.get('seed')} --scale {state.get('scale')}: "
+                    f"{data_dir} already holds the demo of --seed {state.get('seed')} "
+                    f"--scale {state.get('scale')}: "
                     "the same seed and scale continue it; another needs a fresh data directory"
                 )
             journal._replay(steps)
@@ -233,7 +236,9 @@ def resolve(value: Any, refs: Mapping[str, Mapping[str, Any]]) -> Any:
     return value
 
 
-def perform(demo: Demo, step: Step, index: int, refs: Mapping[str, Mapping[str, Any]], seed: int) -> dict[str, Any]:
+def perform(
+    demo: Demo, step: Step, index: int, refs: Mapping[str, Mapping[str, Any]], seed: int
+) -> dict[str, Any]:
     """Run one step at its instant; the journal entry of its outcome."""
     demo.now = step.at
     demo.rng = random.Random(f"{seed}:{index}")  # what a sweep picks depends on the seed and step only
@@ -266,16 +271,15 @@ async def events_at(nats_url: str, stream: str, at: datetime) -> list[dict[str, 
     from ..reader import StreamReader
 
     found: list[dict[str, Any]] = []
-    async with connect(nats_url) as (_nc, js):
-        async with StreamReader(js, stream, idle_timeout=3.0) as reader:
-            async for msg in reader:
-                try:
-                    event = json.loads(msg.data)
-                    when = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-                except (ValueError, KeyError, TypeError):
-                    continue
-                if when == at:
-                    found.append(event)
+    async with connect(nats_url) as (_nc, js), StreamReader(js, stream, idle_timeout=3.0) as reader:
+        async for msg in reader:
+            try:
+                event = json.loads(msg.data)
+                when = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if when == at:
+                found.append(event)
     return found
 
 
@@ -357,7 +361,9 @@ def run_steps(
     return RunResult(performed, already, found, journal.outcomes, time.monotonic() - started)
 
 
-async def _wait_events(nats_url: str, service: str, at: datetime, patience: float = 5.0) -> list[dict[str, Any]]:
+async def _wait_events(
+    nats_url: str, service: str, at: datetime, patience: float = 5.0
+) -> list[dict[str, Any]]:
     """The step's events, waiting a little for the service's relay to publish what it committed."""
     from tsunagu_contracts.streams import stream_name
 

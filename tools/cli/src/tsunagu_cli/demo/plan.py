@@ -32,8 +32,6 @@ from .volumes import (
     MONTH_WEIGHTS,
     PHONE_HOUR_WEIGHTS,
     PHONE_WEEKDAY_WEIGHTS,
-    ROOMS,
-    STAFF,
     YEAR_ENDS,
     YEAR_STARTS,
     Volumes,
@@ -102,7 +100,9 @@ class Planner:
         self.wards, self.others = codes[:WARDS_FIRST], codes[WARDS_FIRST:]
 
     # -- building blocks -----------------------------------------------------------------------------
-    def add(self, at: datetime, kind: str, args: dict[str, Any] | None = None, *, ref: str | None = None) -> str:
+    def add(
+        self, at: datetime, kind: str, args: dict[str, Any] | None = None, *, ref: str | None = None
+    ) -> str:
         if at.tzinfo is None:
             raise ValueError("steps happen at aware instants")
         self._drafts.append(_Draft(at.astimezone(UTC), len(self._drafts), kind, args or {}, ref))
@@ -152,7 +152,9 @@ class Planner:
     def days(self) -> list[date]:
         return [YEAR_STARTS + timedelta(days=i) for i in range((YEAR_ENDS - YEAR_STARTS).days + 1)]
 
-    def weighted_day(self, allowed: Callable[[date], bool], weekday_weights: Sequence[float] | None = None) -> date:
+    def weighted_day(
+        self, allowed: Callable[[date], bool], weekday_weights: Sequence[float] | None = None
+    ) -> date:
         days = [d for d in self.days() if allowed(d)]
         weights = [
             MONTH_WEIGHTS[d.month] * (weekday_weights[d.weekday()] if weekday_weights else 1.0) for d in days
@@ -175,7 +177,9 @@ class Planner:
         return datetime.combine(day, time(hour, self.rng.randrange(60), self.rng.randrange(60)), TOKYO)
 
     def office_instant(self, day: date, *, start: int = 10, end: int = 17) -> datetime:
-        return datetime.combine(day, time(self.rng.randrange(start, end), self.rng.randrange(0, 60, 5)), TOKYO)
+        return datetime.combine(
+            day, time(self.rng.randrange(start, end), self.rng.randrange(0, 60, 5)), TOKYO
+        )
 
     def business_day_after(self, day: date, n: int) -> date:
         d = day

@@ -38,7 +38,12 @@ def setup(p: Planner) -> None:
     session = p.add(
         t + timedelta(minutes=10),
         "training_session",
-        {"course_code": "sup-02", "starts_at": iso(at_tokyo(STAFF_TRAINING_DAY, 13)), "hours": 3, "capacity": 20},
+        {
+            "course_code": "sup-02",
+            "starts_at": iso(at_tokyo(STAFF_TRAINING_DAY, 13)),
+            "hours": 3,
+            "capacity": 20,
+        },
         ref="staff_training",
     )
     for n in range(1, STAFF + 1):
@@ -68,7 +73,12 @@ def setup(p: Planner) -> None:
     p.add(
         t + timedelta(minutes=11),
         "training_session",
-        {"course_code": "org-01", "starts_at": iso(at_tokyo(STAFF_TRAINING_DAY, 13)), "hours": 3, "capacity": 40},
+        {
+            "course_code": "org-01",
+            "starts_at": iso(at_tokyo(STAFF_TRAINING_DAY, 13)),
+            "hours": 3,
+            "capacity": 40,
+        },
         ref="staff_training_org",
     )
     # Peer online consultation: once a week, Wednesday evening, the whole year.
@@ -91,7 +101,9 @@ def consultations(p: Planner) -> None:
     escalation to the expert team and closing for some of the cases they open."""
     v = p.volumes
     staff_channels = [("phone", p.phone_instant, v.phone_consultations)]
-    staff_channels.append(("online", lambda: p.office_instant(_business_day(p), start=13), v.online_consultations))
+    staff_channels.append(
+        ("online", lambda: p.office_instant(_business_day(p), start=13), v.online_consultations)
+    )
     known: list[tuple[datetime, str]] = []  # (first contact, ref) of people recorded by staff
     for channel, when, count in staff_channels:
         for _ in range(count):
@@ -140,7 +152,11 @@ def _business_day(p: Planner) -> date:
 
 
 def _consulter(p: Planner) -> str:
-    return "family" if p.rng.random() < p.volumes.family_share else ("person" if p.rng.random() < 0.9 else "other")
+    return (
+        "family"
+        if p.rng.random() < p.volumes.family_share
+        else ("person" if p.rng.random() < 0.9 else "other")
+    )
 
 
 def _every(p: Planner, name: str, share: float) -> bool:
@@ -175,7 +191,16 @@ def _case_course(p: Planner, ref: str, opened: datetime) -> None:
                     "case": f"@{ref}.case_id",
                     "urgency": p.rng.choice(("routine", "routine", "routine", "urgent")),
                     "reason_codes": sorted(
-                        p.rng.sample(("long_term_withdrawal", "family_conflict", "medical_question", "welfare_benefits", "legal_issue"), 2)
+                        p.rng.sample(
+                            (
+                                "long_term_withdrawal",
+                                "family_conflict",
+                                "medical_question",
+                                "welfare_benefits",
+                                "legal_issue",
+                            ),
+                            2,
+                        )
                     ),
                 },
             )
@@ -214,13 +239,24 @@ def web_consultations(p: Planner) -> None:
             users.append((at - timedelta(minutes=3), user))
         ref = p.new_ref("m")
         body = p.rng.choice(_WEB_BODIES)
-        p.add(at, "web_consultation", {"user": user, "body": body, "consulter": _consulter(p), "topics": p.topics()}, ref=ref)
+        p.add(
+            at,
+            "web_consultation",
+            {"user": user, "body": body, "consulter": _consulter(p), "topics": p.topics()},
+            ref=ref,
+        )
         first_late = len(users) == 1 and not p.__dict__.get("_late_seen")
         late = first_late or p.rng.random() < 0.12  # the year's first writer waits too long
-        reply_day = p.business_day_after(at.astimezone(TOKYO).date(), p.rng.randint(4, 5) if late else p.rng.randint(1, 2))
+        reply_day = p.business_day_after(
+            at.astimezone(TOKYO).date(), p.rng.randint(4, 5) if late else p.rng.randint(1, 2)
+        )
         reply_at = p.office_instant(reply_day)
         if p.in_year(reply_at):
-            p.add(reply_at, "reply", {"consultation": f"@{ref}.consultation_id", "body": "ご相談ありがとうございます。"})
+            p.add(
+                reply_at,
+                "reply",
+                {"consultation": f"@{ref}.consultation_id", "body": "ご相談ありがとうございます。"},
+            )
         if first_late:
             # The deadline timer announces the reply due soon: the demo waits for it to say so.
             p.__dict__["_late_seen"] = True
@@ -277,7 +313,11 @@ def in_person(p: Planner) -> None:
             new_day = p.business_day_after(day, p.rng.randint(2, 6))
             moved = at_tokyo(new_day, p.rng.choice((10, 13, 15)))
             if p.in_year(moved):
-                p.add(starts - timedelta(days=1, hours=3), "reschedule_appointment", {"appointment": f"@{ref}.id", "starts_at": iso(moved)})
+                p.add(
+                    starts - timedelta(days=1, hours=3),
+                    "reschedule_appointment",
+                    {"appointment": f"@{ref}.id", "starts_at": iso(moved)},
+                )
                 starts = moved
         if n == 2 or (n > 3 and p.rng.random() < 0.08):
             p.add(starts + timedelta(minutes=30), "no_show", {"appointment": f"@{ref}.id"})
@@ -326,7 +366,11 @@ def seminars(p: Planner) -> None:
         if k >= v.family_seminars:
             break
         year = FISCAL_YEAR if month >= 4 else FISCAL_YEAR + 1
-        day = next(d for d in (date(year, month, 8) + timedelta(days=i) for i in range(14)) if d.weekday() == 5 and CALENDAR.opening_intervals("phone", d))
+        day = next(
+            d
+            for d in (date(year, month, 8) + timedelta(days=i) for i in range(14))
+            if d.weekday() == 5 and CALENDAR.opening_intervals("phone", d)
+        )
         starts = at_tokyo(day, 14)
         ref = p.new_ref("s")
         announce = starts - timedelta(days=40)
@@ -334,15 +378,26 @@ def seminars(p: Planner) -> None:
         signups = p.rng.sample(earlier, min(len(earlier), v.seminar_sign_ups))
         # Seminars are oversubscribed: in a small year the room is smaller too.
         seats = max(1, min(v.seminar_seats, len(signups) - 3))
-        p.add(max(announce, APRIL_FIRST + timedelta(minutes=30)), "seminar", {"starts_at": iso(starts), "capacity": seats}, ref=ref)
+        p.add(
+            max(announce, APRIL_FIRST + timedelta(minutes=30)),
+            "seminar",
+            {"starts_at": iso(starts), "capacity": seats},
+            ref=ref,
+        )
         registrations = []
         for n, person in enumerate(signups):
-            at = p.office_instant(p.business_day_after((starts - timedelta(days=30)).astimezone(TOKYO).date(), n // 4))
+            at = p.office_instant(
+                p.business_day_after((starts - timedelta(days=30)).astimezone(TOKYO).date(), n // 4)
+            )
             reg = p.new_ref("sr")
             p.add(at, "seminar_register", {"session": f"@{ref}.id"} | _person_of(p, person, starts), ref=reg)
             registrations.append(reg)
         for reg in p.rng.sample(registrations[:seats], min(len(registrations) // 8 + 1, seats)):
-            p.add(starts - timedelta(days=p.rng.randint(2, 6), hours=2), "seminar_cancel", {"session": f"@{ref}.id", "registration": f"@{reg}.id"})
+            p.add(
+                starts - timedelta(days=p.rng.randint(2, 6), hours=2),
+                "seminar_cancel",
+                {"session": f"@{ref}.id", "registration": f"@{reg}.id"},
+            )
 
 
 def home_visits(p: Planner) -> None:
@@ -362,7 +417,17 @@ def home_visits(p: Planner) -> None:
             requested_again = repeat[0] if n == 3 else p.rng.choice(repeat)
             earlier = requested_again
             # The same person asked again: more visits than the year's cap leaves.
-            p.add(at, "home_visit_request", {"municipality_code": f"@{earlier}.municipality_code", "person_id": f"@{earlier}.person_id", "visits": 2, "age_years": 25}, ref=ref)
+            p.add(
+                at,
+                "home_visit_request",
+                {
+                    "municipality_code": f"@{earlier}.municipality_code",
+                    "person_id": f"@{earlier}.person_id",
+                    "visits": 2,
+                    "age_years": 25,
+                },
+                ref=ref,
+            )
             continue
         p.add(
             at,
@@ -380,7 +445,11 @@ def home_visits(p: Planner) -> None:
         firsts[ref] = at
     for day in p.days():
         if day >= HOME_VISITS_FROM and CALENDAR.is_business_day(day):
-            p.add(at_tokyo(day, 9, 30), "sweep_home_visits", {"staff": [f"@staff{n}.id" for n in range(1, STAFF + 1)]})
+            p.add(
+                at_tokyo(day, 9, 30),
+                "sweep_home_visits",
+                {"staff": [f"@staff{n}.id" for n in range(1, STAFF + 1)]},
+            )
 
 
 def expert_reviews(p: Planner) -> None:
@@ -405,18 +474,32 @@ ALL: tuple[Callable[[Planner], None], ...] = (
 
 # -- partners ---------------------------------------------------------------------------------------------
 ORG_KINDS = ("NPO法人", "一般社団法人", "社会福祉法人", "特定非営利活動法人")
-ORG_WORDS = ("ひだまり", "つながり", "あしたば", "みちしるべ", "こもれび", "ゆるり", "はじまり", "ひなた", "よりどころ", "たんぽぽ")
+ORG_WORDS = (
+    "ひだまり",
+    "つながり",
+    "あしたば",
+    "みちしるべ",
+    "こもれび",
+    "ゆるり",
+    "はじまり",
+    "ひなた",
+    "よりどころ",
+    "たんぽぽ",
+)
 
 
 def _org_name(p: Planner) -> str:
-    return f"{p.rng.choice(ORG_KINDS)}{p.rng.choice(ORG_WORDS)}{p.rng.choice(('の会', '舎', 'ネット', 'ハウス', '工房'))}"
+    ending = p.rng.choice(("の会", "舎", "ネット", "ハウス", "工房"))
+    return f"{p.rng.choice(ORG_KINDS)}{p.rng.choice(ORG_WORDS)}{ending}"
 
 
 def _org01_day(p: Planner, after: date) -> date:
     """The next monthly guideline training (org-01, in person): the second Thursday of a month."""
     month = date(after.year, after.month, 1)
     while True:
-        thursday = next(month + timedelta(days=i) for i in range(7) if (month + timedelta(days=i)).weekday() == 3) + timedelta(days=7)
+        thursday = next(
+            month + timedelta(days=i) for i in range(7) if (month + timedelta(days=i)).weekday() == 3
+        ) + timedelta(days=7)
         if thursday > after and CALENDAR.is_business_day(thursday):
             return thursday
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
@@ -436,20 +519,35 @@ def partners(p: Planner) -> None:
         day = _org01_day(p, after)
         if day not in sessions:
             ref = p.new_ref("ts")
-            p.add(APRIL_FIRST + timedelta(minutes=12), "training_session", {"course_code": "org-01", "starts_at": iso(at_tokyo(day, 13)), "hours": 3, "capacity": 40}, ref=ref)
+            p.add(
+                APRIL_FIRST + timedelta(minutes=12),
+                "training_session",
+                {"course_code": "org-01", "starts_at": iso(at_tokyo(day, 13)), "hours": 3, "capacity": 40},
+                ref=ref,
+            )
             sessions[day] = ref
         return sessions[day], day
 
     active: list[Active] = []
     for n in range(max(8, v.candidate_partners)):  # every path of a partner appears at any scale
         carried = n < max(2, v.candidate_partners // 4)  # partners from last year, renewing this one
-        day = YEAR_STARTS if carried else p.weighted_day(lambda d: CALENDAR.is_business_day(d) and d < date(2026, 2, 1))
+        day = (
+            YEAR_STARTS
+            if carried
+            else p.weighted_day(lambda d: CALENDAR.is_business_day(d) and d < date(2026, 2, 1))
+        )
         t = p.office_instant(day) if not carried else APRIL_FIRST + timedelta(minutes=40 + n)
         ref = p.new_ref("pt")
         p.add(t, "partner_register", {"name": _org_name(p), "municipality_code": p.municipality()}, ref=ref)
-        p.add(t + timedelta(minutes=20), "partner_apply", {"partner": f"@{ref}.id", "level": p.rng.choice(("meets", "meets", "partly"))})
+        p.add(
+            t + timedelta(minutes=20),
+            "partner_apply",
+            {"partner": f"@{ref}.id", "level": p.rng.choice(("meets", "meets", "partly"))},
+        )
         if n == 2 or (not carried and p.rng.random() < 0.1):
-            p.add(p.office_instant(p.business_day_after(day, 10)), "partner_refuse", {"partner": f"@{ref}.id"})
+            p.add(
+                p.office_instant(p.business_day_after(day, 10)), "partner_refuse", {"partner": f"@{ref}.id"}
+            )
             continue
         subject = f"demo-partner-staff-{n + 1:03d}"
         if carried:  # their staff come to April's session, with the Support Net's
@@ -457,21 +555,47 @@ def partners(p: Planner) -> None:
         else:
             session, session_day = org01_session(day)
         learner = p.new_ref("pl")
-        p.add(t + timedelta(minutes=30), "learner", {"name": p.fake.name(), "audience": "implementing_organisations", "subject": subject, "partner_id": f"@{ref}.id"}, ref=learner)
+        p.add(
+            t + timedelta(minutes=30),
+            "learner",
+            {
+                "name": p.fake.name(),
+                "audience": "implementing_organisations",
+                "subject": subject,
+                "partner_id": f"@{ref}.id",
+            },
+            ref=learner,
+        )
         enrolment = p.new_ref("pe")
-        p.add(t + timedelta(minutes=31), "enrol_and_book", {"learner": f"@{learner}.id", "course_code": "org-01", "session": f"@{session}.id"}, ref=enrolment)
-        p.add(at_tokyo(session_day, 13, 20), "attendance", {"session": f"@{session}.id", "enrolment": f"@{enrolment}.enrolment_id", "present": True})
+        p.add(
+            t + timedelta(minutes=31),
+            "enrol_and_book",
+            {"learner": f"@{learner}.id", "course_code": "org-01", "session": f"@{session}.id"},
+            ref=enrolment,
+        )
+        p.add(
+            at_tokyo(session_day, 13, 20),
+            "attendance",
+            {"session": f"@{session}.id", "enrolment": f"@{enrolment}.enrolment_id", "present": True},
+        )
         sign_day = p.business_day_after(session_day, p.rng.randint(2, 6))
         effective = date(2024, 10, 1) if carried else sign_day
         sign = at_tokyo(sign_day, 11)
         if not p.in_year(sign):
             continue
         p.add(sign, "partner_sign", {"partner": f"@{ref}.id", "effective_on": effective.isoformat()})
-        kinds = sorted(p.rng.sample(("consultation", "place_to_belong", "social_participation"), p.rng.randint(1, 2)))
+        kinds = sorted(
+            p.rng.sample(("consultation", "place_to_belong", "social_participation"), p.rng.randint(1, 2))
+        )
         p.add(
             sign + timedelta(hours=2),
             "partner_offering",
-            {"partner": f"@{ref}.id", "subject": subject, "support_kinds": kinds, "municipality_codes": sorted({p.municipality() for _ in range(3)})},
+            {
+                "partner": f"@{ref}.id",
+                "subject": subject,
+                "support_kinds": kinds,
+                "municipality_codes": sorted({p.municipality() for _ in range(3)}),
+            },
         )
         active.append(Active(ref, sign_day, YEAR_ENDS, subject, kinds))
     # Carried-over agreements end on 30 September: most are renewed, the rest lapse.
@@ -490,7 +614,11 @@ def partners(p: Planner) -> None:
         early[1].until = date(2026, 3, 15)
         p.add(p.office_instant(date(2026, 1, 13)), "partner_suspend", {"partner": f"@{suspended}.id"})
         p.add(p.office_instant(date(2026, 2, 24)), "partner_resume", {"partner": f"@{suspended}.id"})
-        p.add(p.office_instant(date(2026, 3, 16)), "partner_end", {"partner": f"@{ended}.id", "reason": "partner_request"})
+        p.add(
+            p.office_instant(date(2026, 3, 16)),
+            "partner_end",
+            {"partner": f"@{ended}.id", "reason": "partner_request"},
+        )
     _referrals(p, active, known)
     _joint_sessions(p, active)
 
@@ -508,6 +636,14 @@ class Active:
     paused: tuple[date, date] | None = None
     """Suspended from the first day to the second (no referrals then)."""
 
+    def may_be_referred(self, day: date) -> bool:
+        """A business day well inside its agreement, not while it is suspended."""
+        return (
+            CALENDAR.is_business_day(day)
+            and self.since + timedelta(days=3) < day < self.until - timedelta(days=50)
+            and not (self.paused is not None and self.paused[0] <= day <= self.paused[1])
+        )
+
 
 def _referrals(p: Planner, active: list[Active], known: list[tuple[datetime, str]]) -> None:
     v = p.volumes
@@ -519,11 +655,7 @@ def _referrals(p: Planner, active: list[Active], known: list[tuple[datetime, str
         partner, subject, kinds = chosen.ref, chosen.subject, chosen.kinds
         if chosen.until - chosen.since < timedelta(days=60):
             continue
-        day = p.weighted_day(
-            lambda d, a=chosen: CALENDAR.is_business_day(d)
-            and a.since + timedelta(days=3) < d < a.until - timedelta(days=50)
-            and not (a.paused and a.paused[0] <= d <= a.paused[1])
-        )
+        day = p.weighted_day(chosen.may_be_referred)
         at = p.office_instant(day)
         earlier = [r for first, r in known if first < at - timedelta(days=2)]
         if not earlier:
@@ -549,14 +681,28 @@ def _referrals(p: Planner, active: list[Active], known: list[tuple[datetime, str
         if fate < 0.08:
             p.add(answer, "referral_withdraw", {"referral": f"@{ref}.id"})
         elif fate < 0.2:
-            p.add(answer, "referral_decline", staff | {"reason": p.rng.choice(("no_capacity", "outside_area", "person_declined"))})
+            p.add(
+                answer,
+                "referral_decline",
+                staff | {"reason": p.rng.choice(("no_capacity", "outside_area", "person_declined"))},
+            )
         else:
             p.add(answer, "referral_accept", staff | {"disclosure": f"@?{ref}.disclosure_id"})
-            outcome_at = p.office_instant(p.business_day_after(answer.astimezone(TOKYO).date(), p.rng.randint(10, 40)))
+            outcome_at = p.office_instant(
+                p.business_day_after(answer.astimezone(TOKYO).date(), p.rng.randint(10, 40))
+            )
             if p.in_year(outcome_at):
-                p.add(outcome_at, "referral_outcome", staff | {"outcome": p.rng.choice(("connected", "connected", "ongoing", "not_connected"))})
+                p.add(
+                    outcome_at,
+                    "referral_outcome",
+                    staff | {"outcome": p.rng.choice(("connected", "connected", "ongoing", "not_connected"))},
+                )
             if n == 2 or (n > 2 and p.rng.random() < 0.05):
-                p.add(answer + timedelta(hours=1), "disclosure_withdraw", {"disclosure": f"@{ref}.disclosure_id"})
+                p.add(
+                    answer + timedelta(hours=1),
+                    "disclosure_withdraw",
+                    {"disclosure": f"@{ref}.disclosure_id"},
+                )
 
 
 def _joint_sessions(p: Planner, active: list[Active]) -> None:
@@ -567,15 +713,25 @@ def _joint_sessions(p: Planner, active: list[Active]) -> None:
         year = FISCAL_YEAR if month >= 4 else FISCAL_YEAR + 1
         starts = at_tokyo(date(year, month, day), 13)
         ref = p.new_ref("js")
-        p.add(starts - timedelta(days=60), "joint_session", {"starts_at": iso(starts), "capacity": 80}, ref=ref)
-        taking_part = [a for a in active if a.since < (starts - timedelta(days=45)).date() and a.until > starts.date()]
+        p.add(
+            starts - timedelta(days=60), "joint_session", {"starts_at": iso(starts), "capacity": 80}, ref=ref
+        )
+        taking_part = [
+            a for a in active if a.since < (starts - timedelta(days=45)).date() and a.until > starts.date()
+        ]
         for k, a in enumerate(taking_part):
             partner, subject = a.ref, a.subject
             at = p.office_instant(p.business_day_after((starts - timedelta(days=45)).date(), k % 10))
-            p.add(at, "joint_join", {"session": f"@{ref}.id", "partner": f"@{partner}.id", "subject": subject})
+            p.add(
+                at, "joint_join", {"session": f"@{ref}.id", "partner": f"@{partner}.id", "subject": subject}
+            )
         if len(taking_part) >= 3:
             partner, subject = taking_part[-1].ref, taking_part[-1].subject
-            p.add(p.office_instant(p.business_day_after((starts - timedelta(days=20)).date(), 0)), "joint_withdraw", {"session": f"@{ref}.id", "partner": f"@{partner}.id", "subject": subject})
+            p.add(
+                p.office_instant(p.business_day_after((starts - timedelta(days=20)).date(), 0)),
+                "joint_withdraw",
+                {"session": f"@{ref}.id", "partner": f"@{partner}.id", "subject": subject},
+            )
 
 
 def local_network(p: Planner) -> None:
@@ -588,15 +744,26 @@ def local_network(p: Planner) -> None:
             at,
             "resource_listing",
             {
-                "kind": p.rng.choice(("place_to_belong", "family_association", "npo", "clinic", "municipal_window")),
-                "name": f"{p.rng.choice(ORG_WORDS)}{p.rng.choice(('の居場所', '家族会', '相談室', 'クリニック'))}",
+                "kind": p.rng.choice(
+                    ("place_to_belong", "family_association", "npo", "clinic", "municipal_window")
+                ),
+                "name": p.rng.choice(ORG_WORDS)
+                + p.rng.choice(("の居場所", "家族会", "相談室", "クリニック")),
                 "municipality_code": p.municipality(),
             },
         )
     codes = p.wards + p.others
     for n in range(v.network_meetings):
         at = p.office_instant(p.weighted_day(CALENDAR.is_business_day))
-        p.add(at, "network_meeting", {"municipality_code": codes[n % len(codes)], "held_on": at.astimezone(TOKYO).date().isoformat(), "contact": p.fake.name()})
+        p.add(
+            at,
+            "network_meeting",
+            {
+                "municipality_code": codes[n % len(codes)],
+                "held_on": at.astimezone(TOKYO).date().isoformat(),
+                "contact": p.fake.name(),
+            },
+        )
     for month in (6, 9, 12, 3):
         year = FISCAL_YEAR if month >= 4 else FISCAL_YEAR + 1
         p.add(p.office_instant(p.business_day_after(date(year, month, 1), 10)), "directory_edition", {})
@@ -614,11 +781,18 @@ def subsidy(p: Planner) -> None:
     for k, code in enumerate(codes):
         start = APRIL_FIRST + timedelta(hours=1, minutes=k)
         p.add(start, "subsidy_start", {"municipality_code": code})
-        applied_day = p.weighted_day(lambda d: CALENDAR.is_business_day(d) and date(2025, 4, 14) <= d <= date(2025, 6, 30))
+        applied_day = p.weighted_day(
+            lambda d: CALENDAR.is_business_day(d) and date(2025, 4, 14) <= d <= date(2025, 6, 30)
+        )
         personnel = p.rng.randrange(2_000_000, 6_000_000, 100_000)
         travel = p.rng.randrange(100_000, 800_000, 50_000)
         ref = p.new_ref("sa")
-        p.add(p.office_instant(applied_day), "subsidy_apply", {"municipality_code": code, "personnel": personnel, "travel": travel}, ref=ref)
+        p.add(
+            p.office_instant(applied_day),
+            "subsidy_apply",
+            {"municipality_code": code, "personnel": personnel, "travel": travel},
+            ref=ref,
+        )
         app = f"@{ref}.id"
         reviewed = p.business_day_after(applied_day, p.rng.randint(5, 10))
         refused = k == 1
@@ -629,15 +803,32 @@ def subsidy(p: Planner) -> None:
             continue
         p.add(p.office_instant(decided), "subsidy_decide", {"application": app})
         if k == 2:
-            p.add(p.office_instant(p.business_day_after(decided, 15)), "subsidy_withdraw", {"application": app, "municipality_code": code})
+            p.add(
+                p.office_instant(p.business_day_after(decided, 15)),
+                "subsidy_withdraw",
+                {"application": app, "municipality_code": code},
+            )
             continue
         total = personnel + travel
         decided_amount = min(total // 2 // 1000 * 1000, 5_000_000)
         advance = k % 3 == 0
         if advance:
-            p.add(p.office_instant(date(2025, 7, 15)), "subsidy_advance", {"application": app, "amount": decided_amount // 2, "paid_on": "2025-07-15"})
+            p.add(
+                p.office_instant(date(2025, 7, 15)),
+                "subsidy_advance",
+                {"application": app, "amount": decided_amount // 2, "paid_on": "2025-07-15"},
+            )
         if k % 4 == 3:
-            p.add(p.office_instant(date(2025, 10, 14)), "subsidy_change", {"application": app, "municipality_code": code, "personnel": personnel + 400_000, "travel": travel})
+            p.add(
+                p.office_instant(date(2025, 10, 14)),
+                "subsidy_change",
+                {
+                    "application": app,
+                    "municipality_code": code,
+                    "personnel": personnel + 400_000,
+                    "travel": travel,
+                },
+            )
             p.add(p.office_instant(date(2025, 10, 21)), "subsidy_change_review", {"application": app})
             p.add(p.office_instant(date(2025, 10, 28)), "subsidy_change_decide", {"application": app})
         completed = date(2025, 12, 26)
@@ -645,12 +836,28 @@ def subsidy(p: Planner) -> None:
         report_day = p.business_day_after(completed, 18 if k == 0 else p.rng.choice((8, 12, 18)))
         # One municipality spent far less than planned: its advance is more than the confirmed amount.
         spent = 0.3 if (advance and k == 3) else p.rng.uniform(0.9, 1.0)
-        actual = {"personnel": int(personnel * spent) // 1000 * 1000, "travel": int(travel * spent) // 1000 * 1000}
-        p.add(p.office_instant(report_day), "subsidy_report", {"application": app, "municipality_code": code, "actual": actual, "completed_on": completed.isoformat()})
+        actual = {
+            "personnel": int(personnel * spent) // 1000 * 1000,
+            "travel": int(travel * spent) // 1000 * 1000,
+        }
+        p.add(
+            p.office_instant(report_day),
+            "subsidy_report",
+            {
+                "application": app,
+                "municipality_code": code,
+                "actual": actual,
+                "completed_on": completed.isoformat(),
+            },
+        )
         confirmed = p.business_day_after(report_day, p.rng.randint(5, 10))
         p.add(p.office_instant(confirmed), "subsidy_confirm", {"application": app})
         if advance and k == 3:
-            p.add(p.office_instant(p.business_day_after(confirmed, 3)), "subsidy_refund", {"application": app, "due_on": p.business_day_after(confirmed, 25).isoformat()})
+            p.add(
+                p.office_instant(p.business_day_after(confirmed, 3)),
+                "subsidy_refund",
+                {"application": app, "due_on": p.business_day_after(confirmed, 25).isoformat()},
+            )
             continue
         paid = p.business_day_after(confirmed, 17 if k == 0 else p.rng.choice((6, 10, 17)))
         if p.in_year(at_tokyo(paid, 10)):
@@ -677,9 +884,16 @@ def training(p: Planner) -> None:
         key = (course, month)
         if key not in sessions:
             year = FISCAL_YEAR if month >= 4 else FISCAL_YEAR + 1
-            day = p.business_day_after(date(year, month, 14), IN_PERSON_COURSES.index(course) if course in IN_PERSON_COURSES else 4)
+            day = p.business_day_after(
+                date(year, month, 14), IN_PERSON_COURSES.index(course) if course in IN_PERSON_COURSES else 4
+            )
             ref = p.new_ref("tsn")
-            p.add(APRIL_FIRST + timedelta(minutes=12), "training_session", {"course_code": course, "starts_at": iso(at_tokyo(day, 13)), "hours": 3, "capacity": 30}, ref=ref)
+            p.add(
+                APRIL_FIRST + timedelta(minutes=12),
+                "training_session",
+                {"course_code": course, "starts_at": iso(at_tokyo(day, 13)), "hours": 3, "capacity": 30},
+                ref=ref,
+            )
             sessions[key] = (ref, day)
         return sessions[key]
 
@@ -691,22 +905,53 @@ def training(p: Planner) -> None:
         t = at_tokyo(day, 10) - timedelta(days=p.rng.randint(5, 25))
         code = p.municipality()
         learner = p.new_ref("tl")
-        p.add(t, "learner", {"name": p.fake.name(), "audience": "supporters", "subject": f"demo-supporter-{n + 1:04d}", "municipality_code": code}, ref=learner)
+        p.add(
+            t,
+            "learner",
+            {
+                "name": p.fake.name(),
+                "audience": "supporters",
+                "subject": f"demo-supporter-{n + 1:04d}",
+                "municipality_code": code,
+            },
+            ref=learner,
+        )
         enrolment = p.new_ref("te")
-        p.add(t + timedelta(minutes=1), "enrol_and_book", {"learner": f"@{learner}.id", "course_code": course, "session": f"@{session}.id"}, ref=enrolment)
+        p.add(
+            t + timedelta(minutes=1),
+            "enrol_and_book",
+            {"learner": f"@{learner}.id", "course_code": course, "session": f"@{session}.id"},
+            ref=enrolment,
+        )
         present = p.rng.random() < 0.92
-        p.add(at_tokyo(day, 13, 30), "attendance", {"session": f"@{session}.id", "enrolment": f"@{enrolment}.enrolment_id", "present": present})
+        p.add(
+            at_tokyo(day, 13, 30),
+            "attendance",
+            {"session": f"@{session}.id", "enrolment": f"@{enrolment}.enrolment_id", "present": present},
+        )
         if present:
             certificate_refs.append((day, enrolment))
     for n in range(video):
         course = p.rng.choice(sorted(VIDEO_COURSES))
         audience, duration = VIDEO_COURSES[course]
-        start = p.office_instant(p.weighted_day(lambda d: CALENDAR.is_business_day(d) and d < date(2026, 3, 20)), start=9, end=15)
+        start = p.office_instant(
+            p.weighted_day(lambda d: CALENDAR.is_business_day(d) and d < date(2026, 3, 20)), start=9, end=15
+        )
         learner = p.new_ref("vl")
         subject = f"demo-viewer-{n + 1:04d}"
-        p.add(start - timedelta(days=2), "learner", {"name": p.fake.name(), "audience": audience, "subject": subject}, ref=learner)
+        p.add(
+            start - timedelta(days=2),
+            "learner",
+            {"name": p.fake.name(), "audience": audience, "subject": subject},
+            ref=learner,
+        )
         enrolment = p.new_ref("ve")
-        p.add(start - timedelta(days=2, minutes=-1), "enrol_and_book", {"learner": f"@{learner}.id", "course_code": course}, ref=enrolment)
+        p.add(
+            start - timedelta(days=2, minutes=-1),
+            "enrol_and_book",
+            {"learner": f"@{learner}.id", "course_code": course},
+            ref=enrolment,
+        )
         _watch(p, enrolment, "video", duration, start, subject=subject)
     wc_session: tuple[str, date] | None = None
     for n in range(commissioners):
@@ -716,22 +961,60 @@ def training(p: Planner) -> None:
         start = at_tokyo(day, 10) - timedelta(days=40)
         learner = p.new_ref("wl")
         subject = f"demo-commissioner-{n + 1:04d}"
-        p.add(start, "learner", {"name": p.fake.name(), "audience": "welfare_commissioners", "subject": subject, "municipality_code": p.municipality()}, ref=learner)
+        p.add(
+            start,
+            "learner",
+            {
+                "name": p.fake.name(),
+                "audience": "welfare_commissioners",
+                "subject": subject,
+                "municipality_code": p.municipality(),
+            },
+            ref=learner,
+        )
         enrolment = p.new_ref("we")
-        p.add(start + timedelta(minutes=1), "enrol_programme", {"learner": f"@{learner}.id", "programme_code": "wc-programme", "course_codes": [c for c, _ in WC_VIDEOS]}, ref=enrolment)
+        p.add(
+            start + timedelta(minutes=1),
+            "enrol_programme",
+            {
+                "learner": f"@{learner}.id",
+                "programme_code": "wc-programme",
+                "course_codes": [c for c, _ in WC_VIDEOS],
+            },
+            ref=enrolment,
+        )
         t = start + timedelta(days=1, hours=p.rng.randint(0, 8))
         for course, duration in WC_VIDEOS:
             _watch(p, enrolment, "video", duration, t, subject=subject, course=course)
             t += timedelta(days=p.rng.randint(2, 9))
-        p.add(at_tokyo(day, 9) - timedelta(days=3), "book_seat", {"session": f"@{session}.id", "enrolment": f"@{enrolment}.wc-04"})
-        p.add(at_tokyo(day, 13, 40), "attendance", {"session": f"@{session}.id", "enrolment": f"@{enrolment}.wc-04", "present": True})
+        p.add(
+            at_tokyo(day, 9) - timedelta(days=3),
+            "book_seat",
+            {"session": f"@{session}.id", "enrolment": f"@{enrolment}.wc-04"},
+        )
+        p.add(
+            at_tokyo(day, 13, 40),
+            "attendance",
+            {"session": f"@{session}.id", "enrolment": f"@{enrolment}.wc-04", "present": True},
+        )
     if certificate_refs:  # the first certificate of the year turns out to have been issued in error
         day, enrolment = min(certificate_refs)
-        p.add(p.office_instant(p.business_day_after(day, 20)), "revoke_certificate", {"enrolment": f"@{enrolment}.enrolment_id"})
+        p.add(
+            p.office_instant(p.business_day_after(day, 20)),
+            "revoke_certificate",
+            {"enrolment": f"@{enrolment}.enrolment_id"},
+        )
 
 
 def _watch(
-    p: Planner, enrolment: str, lesson: str, duration: int, start: datetime, *, subject: str, course: str | None = None
+    p: Planner,
+    enrolment: str,
+    lesson: str,
+    duration: int,
+    start: datetime,
+    *,
+    subject: str,
+    course: str | None = None,
 ) -> None:
     """The lesson page's reports of one viewing at normal speed: start, a position every five
     minutes, the end."""
@@ -745,7 +1028,9 @@ def _watch(
         position += step
         t += timedelta(seconds=step)
         p.add(t, "progress", who | {"event": "position", "position": position})
-    p.add(t + timedelta(seconds=duration - position), "progress", who | {"event": "end", "position": duration})
+    p.add(
+        t + timedelta(seconds=duration - position), "progress", who | {"event": "end", "position": duration}
+    )
 
 
 # -- people's rights --------------------------------------------------------------------------------------
@@ -768,8 +1053,14 @@ def epilogue(p: Planner) -> None:
     last valid day, and the demo waits for training's timer to announce each (the other timers
     announce what three years bring too: agreements that lapsed, replies never sent)."""
     last_valid = date(2028, 4, 9)
-    p.add(at_tokyo(date(2028, 3, 27), 10), "await_event", {"type": "tsunagu.training.certificate.expiring.v1"})
-    p.add(at_tokyo(last_valid + timedelta(days=2), 10), "await_event", {"type": "tsunagu.training.certificate.expired.v1"})
+    p.add(
+        at_tokyo(date(2028, 3, 27), 10), "await_event", {"type": "tsunagu.training.certificate.expiring.v1"}
+    )
+    p.add(
+        at_tokyo(last_valid + timedelta(days=2), 10),
+        "await_event",
+        {"type": "tsunagu.training.certificate.expired.v1"},
+    )
 
 
 ALL = (*ALL, partners, local_network, subsidy, training, erasures, epilogue)

@@ -75,10 +75,23 @@ PHONE_WEEKDAY_WEIGHTS = (1.35, 1.1, 1.0, 1.0, 1.05, 0.8, 0.0)
 """Calls by weekday (Monday first): the week's first day is the busiest, Saturday quieter."""
 PHONE_HOUR_WEIGHTS = {10: 1.4, 11: 1.2, 12: 0.7, 13: 1.1, 14: 1.2, 15: 1.0, 16: 0.8}
 """Calls by hour of the line's day (10:00–17:00): a morning peak, a lunch dip."""
-EMAIL_HOUR_WEIGHTS = tuple(
-    [0.9, 0.7, 0.5, 0.3, 0.2, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.7]
-    + [0.8, 0.7, 0.7, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.6, 1.6, 1.3]
+EMAIL_HOUR_WEIGHTS = (
+    *(0.9, 0.7, 0.5, 0.3, 0.2, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.7),
+    *(0.8, 0.7, 0.7, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.6, 1.6, 1.3),
 )
 """Web consultations by hour (0–23): people write late in the evening and at night."""
-MONTH_WEIGHTS = {4: 1.1, 5: 1.05, 6: 1.0, 7: 1.0, 8: 0.85, 9: 1.0, 10: 1.0, 11: 1.0, 12: 0.85, 1: 1.0, 2: 1.0, 3: 1.1}
+MONTH_WEIGHTS = {
+    4: 1.1,
+    5: 1.05,
+    6: 1.0,
+    7: 1.0,
+    8: 0.85,
+    9: 1.0,
+    10: 1.0,
+    11: 1.0,
+    12: 0.85,
+    1: 1.0,
+    2: 1.0,
+    3: 1.1,
+}
 """Seasonality: the new fiscal year and school year bring calls; August and December are quieter."""

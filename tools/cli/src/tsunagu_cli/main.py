@@ -150,6 +150,10 @@ def up(
     raise typer.Exit(code)
 
 
+DEFAULT_SCALE = 0.25
+"""A quarter of the programme's year: a few minutes on a 2-core machine (docs/cli.md)."""
+
+
 # -- demo ------------------------------------------------------------------------------------------------
 
 
@@ -158,8 +162,9 @@ def demo(
     ctx: typer.Context,
     seed: Annotated[int, typer.Option(help="The year's seed: the same seed, the same year.")] = 1,
     scale: Annotated[
-        float, typer.Option(help="Multiplies the yearly volumes (1: the real programme's).")
-    ] = 1.0,
+        float,
+        typer.Option(help="Multiplies the yearly volumes (1: the real programme's; 0.25 runs in minutes)."),
+    ] = DEFAULT_SCALE,
     data_dir: DataDirOption = Path(DEFAULT_DATA_DIR),
     base_port: Annotated[int, typer.Option(help="The --base-port of the running `tsunagu up`.")] = 8100,
     host: Annotated[str, typer.Option(help="Where the services listen.")] = "127.0.0.1",

@@ -33,7 +33,7 @@ class DemoConfig:
     data_dir: Path
     nats_url: str
     seed: int = 1
-    scale: float = 1.0
+    scale: float = 0.25
     host: str = "127.0.0.1"
     base_port: int = 8100
     propagation_timeout: float = 30.0

@@ -342,11 +342,15 @@ def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
                 "scheduling", "POST", f"/home-visits/{visit['id']}/complete", headers, {"outcome": outcome}
             )
             done += 1
-        elif d.rng.random() < 0.05 or (
-            d.now.month in (12, 1, 2, 3)
-            and not d.call("scheduling", "GET", "/home-visits", headers, params={"status": "cancelled"})
+        elif ends - timedelta(days=1) <= d.now and (
+            d.rng.random() < 0.05
+            or (
+                d.now.month in (12, 1, 2, 3)
+                and not d.call("scheduling", "GET", "/home-visits", headers, params={"status": "cancelled"})
+            )
         ):
-            # A family calls the visit off (one at least each year, by winter).
+            # The day before, a family calls the visit off (one in twenty; one at least each year, by
+            # winter). Only the sweep of the day before decides, so each visit has one chance.
             d.call(
                 "scheduling",
                 "POST",

@@ -14,7 +14,8 @@ killed meanwhile) is not sent again blindly: each step has an instant of its own
 raised are found on its service's stream by their time; found, the step counts as done (what later
 steps need is taken from the events), not found, it is sent again. Steps that raise no event
 (creating a resource, a learner or a web registration) and the sweeps, which act on what they
-find, are sent again.
+find, are sent again. A step of two calls (enrolling and booking a seat, say) found done counts as
+done whole: a call it had not made yet shows up later as a refusal of a step that needed it.
 """
 
 from __future__ import annotations

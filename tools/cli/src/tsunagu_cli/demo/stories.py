@@ -289,9 +289,9 @@ def in_person(p: Planner) -> None:
         starts = at_tokyo(day, p.rng.choice((10, 11, 13, 14, 15)))
         if not p.in_year(starts):
             continue
-        staff = p.rng.randint(1, STAFF)
         ref = p.new_ref("a")
         n += 1
+        staff = n % (STAFF // 2) + 1  # the first half of the staff takes appointments, the other visits
         p.add(
             booked_at,
             "book",
@@ -448,7 +448,7 @@ def home_visits(p: Planner) -> None:
             p.add(
                 at_tokyo(day, 9, 30),
                 "sweep_home_visits",
-                {"staff": [f"@staff{n}.id" for n in range(1, STAFF + 1)]},
+                {"staff": [f"@staff{n}.id" for n in range(STAFF // 2 + 1, STAFF + 1)]},
             )
 
 

@@ -531,10 +531,12 @@ def partners(p: Planner) -> None:
     active: list[Active] = []
     for n in range(max(8, v.candidate_partners)):  # every path of a partner appears at any scale
         carried = n < max(2, v.candidate_partners // 4)  # partners from last year, renewing this one
+        # The first two new ones join by the autumn (one is suspended in January, one ends in March).
+        latest = date(2025, 9, 30) if n in (3, 4) else date(2026, 2, 1)
         day = (
             YEAR_STARTS
             if carried
-            else p.weighted_day(lambda d: CALENDAR.is_business_day(d) and d < date(2026, 2, 1))
+            else p.weighted_day(lambda d, latest=latest: CALENDAR.is_business_day(d) and d < latest)
         )
         t = p.office_instant(day) if not carried else APRIL_FIRST + timedelta(minutes=40 + n)
         ref = p.new_ref("pt")
@@ -544,7 +546,7 @@ def partners(p: Planner) -> None:
             "partner_apply",
             {"partner": f"@{ref}.id", "level": p.rng.choice(("meets", "meets", "partly"))},
         )
-        if n == 2 or (not carried and p.rng.random() < 0.1):
+        if n == 2 or (n > 4 and p.rng.random() < 0.1):
             p.add(
                 p.office_instant(p.business_day_after(day, 10)), "partner_refuse", {"partner": f"@{ref}.id"}
             )

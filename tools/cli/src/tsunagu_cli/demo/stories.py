@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from .plan import CALENDAR, TOKYO, Planner, at_tokyo, iso
@@ -488,6 +489,10 @@ ORG_WORDS = (
 )
 
 
+def _business_day_before(latest: date, day: date) -> bool:
+    return CALENDAR.is_business_day(day) and day < latest
+
+
 def _org_name(p: Planner) -> str:
     ending = p.rng.choice(("の会", "舎", "ネット", "ハウス", "工房"))
     return f"{p.rng.choice(ORG_KINDS)}{p.rng.choice(ORG_WORDS)}{ending}"
@@ -533,11 +538,7 @@ def partners(p: Planner) -> None:
         carried = n < max(2, v.candidate_partners // 4)  # partners from last year, renewing this one
         # The first two new ones join by the autumn (one is suspended in January, one ends in March).
         latest = date(2025, 9, 30) if n in (3, 4) else date(2026, 2, 1)
-        day = (
-            YEAR_STARTS
-            if carried
-            else p.weighted_day(lambda d, latest=latest: CALENDAR.is_business_day(d) and d < latest)
-        )
+        day = YEAR_STARTS if carried else p.weighted_day(partial(_business_day_before, latest))
         t = p.office_instant(day) if not carried else APRIL_FIRST + timedelta(minutes=40 + n)
         ref = p.new_ref("pt")
         p.add(t, "partner_register", {"name": _org_name(p), "municipality_code": p.municipality()}, ref=ref)

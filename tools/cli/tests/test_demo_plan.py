@@ -116,7 +116,7 @@ def test_people_are_generated_japanese_with_reserved_contact_details(full: list[
 
 def test_every_kind_of_the_year_is_planned_at_a_small_scale(small: list[Step]) -> None:
     assert {s.kind for s in small} == set(ACTIONS)
-    assert Counter(s.kind for s in small)["await_event"] == 3
+    assert Counter(s.kind for s in small)["await_event"] == 5
 
 
 def test_the_year_ends_with_the_epilogue_three_years_on(small: list[Step]) -> None:

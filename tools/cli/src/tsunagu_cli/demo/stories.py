@@ -414,7 +414,7 @@ def home_visits(p: Planner) -> None:
         code = p.municipality()
         ref = p.new_ref("h")
         repeat = [r for r in requested if firsts[r] < at - timedelta(days=1)]
-        if repeat and (n == 3 or p.rng.random() < 0.08):
+        if repeat and (n == 3 or (n > 3 and p.rng.random() < 0.08)):
             requested_again = repeat[0] if n == 3 else p.rng.choice(repeat)
             earlier = requested_again
             # The same person asked again: more visits than the year's cap leaves.
@@ -837,6 +837,13 @@ def subsidy(p: Planner) -> None:
         completed = date(2025, 12, 26)
         # The results report is due 30 days after completion; some come close to the deadline.
         report_day = p.business_day_after(completed, 18 if k == 0 else p.rng.choice((8, 12, 18)))
+        if k == 0:  # its report comes late enough for the reminder (due 30 days after completion)
+            due = completed + timedelta(days=30)
+            p.add(
+                at_tokyo(due - timedelta(days=2), 9),
+                "await_event",
+                {"type": "tsunagu.subsidy.application.report_due.v1"},
+            )
         # One municipality spent far less than planned: its advance is more than the confirmed amount.
         spent = 0.3 if (advance and k == 3) else p.rng.uniform(0.9, 1.0)
         actual = {
@@ -863,6 +870,11 @@ def subsidy(p: Planner) -> None:
             )
             continue
         paid = p.business_day_after(confirmed, 17 if k == 0 else p.rng.choice((6, 10, 17)))
+        if k == 0:
+            # The balance is due 20 business days after the confirmation; five before, the deadline
+            # timer reminds. The first municipality pays late enough for it: the demo waits to see it.
+            reminded = at_tokyo(p.business_day_after(confirmed, 16), 9)
+            p.add(reminded, "await_event", {"type": "tsunagu.subsidy.application.payment_due.v1"})
         if p.in_year(at_tokyo(paid, 10)):
             p.add(p.office_instant(paid), "subsidy_pay", {"application": app, "paid_on": paid.isoformat()})
 

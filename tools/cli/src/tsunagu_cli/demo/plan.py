@@ -113,6 +113,15 @@ class Planner:
         self._refs[prefix] = n
         return f"{prefix}{n}"
 
+    def last_use(self) -> dict[str, datetime]:
+        """When each ref is last referred to by a step planned so far."""
+        last: dict[str, datetime] = {}
+        for d in self._drafts:
+            for name in referenced(d.args):
+                if name not in last or d.at > last[name]:
+                    last[name] = d.at
+        return last
+
     def steps(self) -> list[Step]:
         ordered = sorted(self._drafts, key=lambda d: (d.at, d.order))
         out: list[Step] = []

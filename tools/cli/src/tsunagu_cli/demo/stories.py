@@ -1050,16 +1050,23 @@ def _watch(
 
 # -- people's rights --------------------------------------------------------------------------------------
 def erasures(p: Planner) -> None:
-    """A few people ask for their data to be erased (the vault's key destroyed everywhere)."""
+    """A few people ask for their data to be erased (the vault's key destroyed everywhere): people
+    the rest of the year does not come back to (planned last, so it knows)."""
     known = p.known_people
     if not known:
         return
-    for _ in range(max(1, len(known) // 800)):
-        first, person = p.rng.choice(sorted(known)[: max(1, len(known) // 3)])
-        day = p.business_day_after(first.astimezone(TOKYO).date(), p.rng.randint(30, 90))
-        at = p.office_instant(day)
+    last_use = p.last_use()
+    candidates = sorted(known)
+    p.rng.shuffle(candidates)
+    wanted = max(1, len(known) // 800)
+    for first, person in candidates:
+        after = max(first, last_use.get(person, first)).astimezone(TOKYO).date()
+        at = p.office_instant(p.business_day_after(after, p.rng.randint(10, 40)))
         if p.in_year(at):
             p.add(at, "erase_person", {"person_id": f"@{person}.person_id"})
+            wanted -= 1
+            if wanted == 0:
+                return
 
 
 def epilogue(p: Planner) -> None:

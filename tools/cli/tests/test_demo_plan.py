@@ -153,6 +153,15 @@ def test_a_second_run_continues_where_the_first_stopped_and_another_seed_is_refu
             Journal.open(tmp_path, seed, scale, steps)
 
 
+def test_a_second_demo_on_the_same_data_directory_meanwhile_is_refused(tmp_path: Path) -> None:
+    steps = _steps()
+    running = Journal.open(tmp_path, 1, 1.0, steps)
+    with pytest.raises(DemoStateError, match="another tsunagu demo is running"):
+        Journal.open(tmp_path, 1, 1.0, steps)
+    running.close()
+    Journal.open(tmp_path, 1, 1.0, steps).close()
+
+
 def test_a_record_cut_short_by_a_kill_is_read_up_to_the_cut(tmp_path: Path) -> None:
     steps = _steps()
     journal = Journal.open(tmp_path, 1, 1.0, steps)

@@ -21,6 +21,7 @@ done whole: a call it had not made yet shows up later as a refusal of a step tha
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import random
 import time
@@ -38,6 +39,7 @@ from .plan import Step
 
 STATE_FILE = "demo.json"
 JOURNAL_FILE = "demo-steps.jsonl"
+LOCK_FILE = "demo.lock"
 CLOCK_FILE = "clock"
 FORMAT = 1
 
@@ -141,12 +143,31 @@ class Journal:
     sent: set[int] = field(default_factory=set)
     outcomes: Outcomes = field(default_factory=Outcomes)
     _out: IO[str] | None = None
+    _lock: IO[str] | None = None
 
     @classmethod
     def open(cls, data_dir: Path, seed: int, scale: float, steps: Sequence[Step]) -> Journal:
-        """The journal of this run: new, or the one a run with the same seed and scale left."""
+        """The journal of this run: new, or the one a run with the same seed and scale left.
+        Held until :meth:`close`: a second demo on the same data directory meanwhile is refused."""
         state_path = data_dir / STATE_FILE
         journal = cls(data_dir, seed, scale, len(steps))
+        data_dir.mkdir(parents=True, exist_ok=True)
+        journal._lock = open(data_dir / LOCK_FILE, "a")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(journal._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            journal._lock.close()
+            raise DemoStateError(f"another tsunagu demo is running on {data_dir}") from None
+        try:
+            journal._load(state_path, steps)
+        except BaseException:
+            journal.close()
+            raise
+        return journal
+
+    def _load(self, state_path: Path, steps: Sequence[Step]) -> None:
+        data_dir, seed, scale = self.data_dir, self.seed, self.scale
+        journal = self
         if state_path.exists():
             try:
                 state = json.loads(state_path.read_text(encoding="utf-8"))
@@ -164,13 +185,11 @@ class Journal:
                 )
             journal._replay(steps)
         else:
-            data_dir.mkdir(parents=True, exist_ok=True)
             state = {"format": FORMAT, "seed": seed, "scale": scale, "plan_size": len(steps)}
             aside = state_path.with_suffix(".tmp")
             aside.write_text(json.dumps(state), encoding="utf-8")
             aside.replace(state_path)
         journal._out = open(data_dir / JOURNAL_FILE, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
-        return journal
 
     def _replay(self, steps: Sequence[Step]) -> None:
         path = self.data_dir / JOURNAL_FILE
@@ -216,6 +235,9 @@ class Journal:
         if self._out is not None:
             self._out.close()
             self._out = None
+        if self._lock is not None:
+            self._lock.close()  # releases the lock
+            self._lock = None
 
 
 def resolve(value: Any, refs: Mapping[str, Mapping[str, Any]]) -> Any:

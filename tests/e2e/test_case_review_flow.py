@@ -73,7 +73,7 @@ def test_escalation_to_agenda_to_advice_on_the_timeline_in_one_trace(
     )
     placed = one("scheduling", lambda s: s["name"] == "tsunagu.intake.case.escalated.v1 process")
     concluding = one("scheduling", lambda s: s["name"] == "case_review conclude")
-    consumed = one("intake", lambda s: s["name"] == "tsunagu.scheduling.case_review.concluded.v1 process")
+    consumed = one("intake", lambda s: s["name"] == "tsunagu.scheduling.case_review.concluded.v2 process")
     trace_ids = {s["trace_id"] for s in (escalation_span, placed, concluding, consumed)}
     assert len(trace_ids) == 1, trace_ids
     assert concluding["parent_span_id"] == placed["span_id"]

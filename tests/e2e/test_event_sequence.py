@@ -39,10 +39,10 @@ INTAKE_STREAM = [
 REGULAR_REVIEW_MEETINGS_PER_YEAR = 6
 SCHEDULING_STREAM_AFTER_MEETINGS = [
     ("tsunagu.scheduling.case_review.scheduled.v1", 1),
-    ("tsunagu.scheduling.case_review.concluded.v1", 1),
+    ("tsunagu.scheduling.case_review.concluded.v2", 1),
 ]
 CAUSES = {
-    "tsunagu.scheduling.case_review.concluded.v1": "tsunagu.intake.case.escalated.v1",
+    "tsunagu.scheduling.case_review.concluded.v2": "tsunagu.intake.case.escalated.v1",
     "tsunagu.scheduling.case_review.scheduled.v1": "tsunagu.intake.case.escalated.v1",
     "tsunagu.scheduling.meeting.scheduled.v1": "tsunagu.intake.case.escalated.v1",
 }
@@ -94,7 +94,7 @@ def test_the_scenario_raises_the_recorded_events(nats_url: str, database_url: st
         sorted(
             ["tsunagu.intake.case.escalated.v1"]
             + ["tsunagu.scheduling.meeting.scheduled.v1"] * generated
-            + ["tsunagu.scheduling.case_review.scheduled.v1", "tsunagu.scheduling.case_review.concluded.v1"]
+            + ["tsunagu.scheduling.case_review.scheduled.v1", "tsunagu.scheduling.case_review.concluded.v2"]
         ),
         ["tsunagu.intake.case.opened.v1", "tsunagu.intake.consultation.received.v1"],
         [

@@ -78,7 +78,7 @@ def test_killing_scheduling_mid_flow_loses_and_duplicates_nothing(
             scheduled_events = asyncio.run(stream_events(nats_url, "TSUNAGU_SCHEDULING"))
             by_type = Counter(e["type"].split(".", 2)[2] for e in scheduled_events)
             assert by_type["case_review.scheduled.v1"] == CASES
-            assert by_type["case_review.concluded.v1"] == CASES
+            assert by_type["case_review.concluded.v2"] == CASES
             assert (
                 len({e["data"]["review_id"] for e in scheduled_events if "review_id" in e["data"]}) == CASES
             )

@@ -365,7 +365,7 @@ def test_durable_names():
 def test_committed_documents_are_what_the_generator_makes_today(path):
     """Each service's document, regenerated from what it says the service publishes and consumes.
 
-    The services' own modules pass ``REGISTRY.subjects_of(service)`` and their consumed types; the
+    The services' own modules pass ``REGISTRY.emitted_by(service)`` and their consumed types; the
     contracts cannot import them, so the lists are read back from the document.
     """
     committed = json.loads(path.read_text(encoding="utf-8"))
@@ -377,7 +377,7 @@ def test_committed_documents_are_what_the_generator_makes_today(path):
     subscribes = [
         resolve(committed, op["channel"]["$ref"])["address"] for op in operations if op["action"] == "receive"
     ]
-    assert publishes == REGISTRY.subjects_of(service)
+    assert publishes == REGISTRY.emitted_by(service)
     regenerated = asyncapi_document(
         service,
         publishes=publishes,

@@ -21,11 +21,12 @@ from .errors import (
     InvalidEnvelopeError,
     InvalidEventDataError,
     MalformedEventError,
+    NotUpcastableError,
     UnknownEventTypeError,
     UnknownEventVersionError,
 )
 from .ids import new_event_id, uuid7
-from .registry import REGISTRY, Registry, event, parse_event
+from .registry import REGISTRY, Registry, event, parse_event, upcaster
 from .streams import DLQ_STREAM, PRODUCERS, STREAMS, StreamDefinition, dlq_subject, stream_for_subject
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidEnvelopeError",
     "InvalidEventDataError",
     "MalformedEventError",
+    "NotUpcastableError",
     "Registry",
     "StreamDefinition",
     "UnknownEventTypeError",
@@ -56,5 +58,6 @@ __all__ = [
     "new_event_id",
     "parse_event",
     "stream_for_subject",
+    "upcaster",
     "uuid7",
 ]

@@ -170,9 +170,14 @@ def component_key(type_name: str) -> str:
     return type_name.replace(".", "_")
 
 
-def durable_name(consumer: str, type_name: str) -> str:
-    """Durable pull consumer of ``consumer`` for one type, e.g. ``scheduling-intake-case-escalated-v1``."""
-    _, producer, entity, action, version = type_name.split(".")
+def durable_name(consumer: str, type_name: str, registry: Registry = REGISTRY) -> str:
+    """Durable pull consumer of ``consumer`` for one type, e.g. ``scheduling-intake-case-escalated-v1``.
+
+    One durable reads every version of an event that upcasts to the version its service
+    subscribes to, and keeps the name of the earliest (the service kit's ``consumer_name``).
+    """
+    first = registry.readable_as(type_name)[0]
+    _, producer, entity, action, version = first.split(".")
     return f"{consumer}-{producer}-{entity}-{action}-{version}"
 
 
@@ -285,11 +290,13 @@ def asyncapi_document(
                 "messages": [message_ref],
             }
         if name in subscribes:
-            durable = durable_name(service, name)
+            durable = durable_name(service, name, registry)
+            later = registry.upcasts_to(name)
+            read_as = f" (read as {later}, through its upcaster)" if later in subscribes else ""
             operations[f"consume_{key}"] = {
                 "action": "receive",
                 "channel": {"$ref": f"#/channels/{key}"},
-                "summary": f"{service} consumes {name} with the durable pull consumer {durable}",
+                "summary": f"{service} consumes {name}{read_as} with the durable pull consumer {durable}",
                 "messages": [message_ref],
                 "x-jetstream-durable": durable,
             }

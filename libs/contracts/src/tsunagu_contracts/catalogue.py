@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .envelope import EventType
 from .registry import REGISTRY, Registry
 from .schemagen import data_schema_filename, schema_filename, summary
 
@@ -41,7 +42,9 @@ def catalogue_markdown(registry: Registry = REGISTRY, *, schema_base: str = DEFA
     for cls in registry:
         et = cls.event_type
         links = f"{link('data', data_schema_filename(et.name))}, {link('envelope', schema_filename(et.name))}"
-        lines.append(f"| `{et.name}` | v{et.version} | `{et.stream}` | {_cell(summary(cls))} | {links} |")
+        later = registry.upcasts_to(et.name)
+        version = f"v{et.version} (read as v{EventType.parse(later).version})" if later else f"v{et.version}"
+        lines.append(f"| `{et.name}` | {version} | `{et.stream}` | {_cell(summary(cls))} | {links} |")
     return "\n".join(lines) + "\n"
 
 

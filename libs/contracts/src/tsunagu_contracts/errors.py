@@ -37,6 +37,13 @@ class UnknownEventVersionError(EventParseError):
     code = "unknown_version"
 
 
+class NotUpcastableError(EventParseError):
+    """An event of an earlier version whose data its declared upcaster cannot carry to the version
+    the reader wants (the message names the rule, never a value)."""
+
+    code = "not_upcastable"
+
+
 class InvalidEventDataError(EventParseError):
     """The envelope or its data does not satisfy the registered contract."""
 

@@ -2,6 +2,13 @@
 
 Event classes register themselves with :func:`event`; the module ``tsunagu_contracts.events``
 imports every one of them, so importing the package yields the complete catalogue.
+
+When an event gets a new major version, the earlier one stays registered (stored events keep
+their type for as long as the stream keeps them) and an **upcaster** declared with
+:func:`upcaster` carries its data to the new version. A reader that wants the new version
+(:meth:`Registry.parse_as`, the service kit's consumers) then gets every stored event of the
+earlier one as an event of the new one: same id, time, source, subject, correlation and
+causation; ``type`` and ``dataschema`` those of the new version; data upcast (ADR 0015).
 """
 
 from __future__ import annotations
@@ -12,16 +19,23 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from .envelope import CloudEvent, EventData, EventType
+from .envelope import CloudEvent, EventData, EventType, data_schema_uri
 from .errors import (
     InvalidEnvelopeError,
     InvalidEventDataError,
     MalformedEventError,
+    NotUpcastableError,
     UnknownEventTypeError,
     UnknownEventVersionError,
 )
 
 E = TypeVar("E", bound=type[EventData])
+D = TypeVar("D", bound=EventData)
+S = TypeVar("S", bound=EventData)
+T = TypeVar("T", bound=EventData)
+
+Upcast = Callable[[Any], EventData]
+"""Data of one version to data of a later version of the same event."""
 
 
 def _field_names(envelope_cls: type[CloudEvent[Any]]) -> frozenset[str]:
@@ -71,6 +85,8 @@ class Registry:
         self._families: dict[str, set[int]] = {}
         self._envelopes: dict[str, type[CloudEvent[Any]]] = {}
         self._field_names: dict[str, frozenset[str]] = {}
+        self._upcasters: dict[str, tuple[str, Upcast]] = {}
+        """From a type name to the later version its upcaster makes, and the upcaster."""
 
     def register(self, cls: type[EventData], event_type: EventType) -> None:
         if event_type.name in self._by_name and self._by_name[event_type.name] is not cls:
@@ -84,7 +100,11 @@ class Registry:
         self._envelopes[event_type.name] = CloudEvent[cls]  # type: ignore[valid-type]  # a data class known only at run time
 
     def unregister(self, name: str) -> None:
-        """Forget an event type (tests that register an event for their own duration)."""
+        """Forget an event type (tests that register an event for their own duration), and the
+        upcasters from and to it."""
+        self._upcasters.pop(name, None)
+        for source in [s for s, (target, _) in self._upcasters.items() if target == name]:
+            del self._upcasters[source]
         cls = self._by_name.pop(name)
         family = cls.event_type.family
         self._families[family].discard(cls.event_type.version)
@@ -126,6 +146,103 @@ class Registry:
     def subjects_of(self, producer: str) -> list[str]:
         return [n for n in self.names() if self._by_name[n].event_type.producer == producer]
 
+    def emitted_by(self, producer: str) -> list[str]:
+        """The types ``producer`` emits today: its types but those superseded by a later version
+        (an earlier version with an upcaster is only read, from stored events)."""
+        return [n for n in self.subjects_of(producer) if n not in self._upcasters]
+
+    # -- upcasting -----------------------------------------------------------------------------
+
+    def register_upcaster(self, source: type[EventData], target: type[EventData], upcast: Upcast) -> None:
+        """Declare how data of ``source`` becomes data of ``target``, a later version of the same event.
+
+        One upcaster per source version; versions chain (v1 → v2 → v3), so each upcaster only
+        knows the step it makes.
+        """
+        for cls in (source, target):
+            event_type = getattr(cls, "event_type", None)
+            if event_type is None or self._by_name.get(event_type.name) is not cls:
+                raise ValueError(f"{cls.__qualname__} is not a registered event class")
+        old, new = source.event_type, target.event_type
+        if old.family != new.family or new.version <= old.version:
+            raise ValueError(
+                f"an upcaster goes to a later version of the same event, not {old.name} → {new.name}"
+            )
+        if old.name in self._upcasters:
+            raise ValueError(f"{old.name} already has an upcaster (to {self._upcasters[old.name][0]})")
+        self._upcasters[old.name] = (new.name, upcast)
+
+    def upcasts_to(self, name: str) -> str | None:
+        """The version the upcaster of ``name`` makes, if it has one."""
+        step = self._upcasters.get(name)
+        return step[0] if step else None
+
+    def readable_as(self, name: str) -> tuple[str, ...]:
+        """The types a reader of ``name`` receives: the earlier versions whose upcasters lead to it
+        (oldest first), then ``name`` itself."""
+        earlier = [s for s in self._upcasters if s != name and self._chain(s, name) is not None]
+        return (*sorted(earlier, key=lambda n: EventType.parse(n).version), name)
+
+    def _chain(self, source: str, target: str) -> list[Upcast] | None:
+        steps: list[Upcast] = []
+        current = source
+        while current != target:
+            step = self._upcasters.get(current)
+            if step is None:
+                return None
+            current, upcast = step
+            steps.append(upcast)
+        return steps
+
+    def upcast(self, event: CloudEvent[Any], to: str) -> CloudEvent[Any]:
+        """``event`` as an event of type ``to``: its data through the upcasters from its version
+        to ``to``, its envelope kept but for ``type`` and ``dataschema``. An event already of type
+        ``to`` is returned as it is.
+
+        Raises :class:`UnknownEventVersionError` when no upcasters lead from its type to ``to``,
+        and :class:`NotUpcastableError` (an :class:`EventParseError`: dead-lettered at once) when
+        an upcaster cannot carry this event's data.
+        """
+        if event.type == to:
+            return event
+        steps = self._chain(event.type, to)
+        if steps is None:
+            raise UnknownEventVersionError(f"{event.type}: no upcaster leads to {to}")
+        data: EventData = event.data
+        try:
+            for step in steps:
+                data = step(data)
+        except ValidationError as exc:  # the upcaster built data the later version refuses
+            problems = "; ".join(
+                f"{loc}: {rule}" for loc, rule in _problems(exc, frozenset(self.get(to).model_fields))
+            )
+            raise NotUpcastableError(f"{event.type} → {to}: {problems}") from None
+        target = self.get(to)
+        if type(data) is not target:
+            raise TypeError(
+                f"the upcasters from {event.type} made {type(data).__qualname__}, not {target.__qualname__}"
+            )
+        envelope_cls = self.envelope_class(to)
+        fields = {name: getattr(event, name) for name in type(event).model_fields}
+        fields.update(type=to, dataschema=data_schema_uri(to), data=data)
+        upcast: CloudEvent[Any] = envelope_cls.model_validate(fields)
+        return upcast
+
+    def parse_as(self, raw: bytes | str, target: type[D]) -> CloudEvent[D]:
+        """Raw wire bytes to an event of ``target``'s type: parsed as :meth:`parse` does, then upcast
+        when it is an earlier version with upcasters leading to it.
+
+        An event of any other type raises :class:`UnknownEventVersionError` (an earlier version
+        without an upcaster, a later one) or :class:`InvalidEnvelopeError` (another event).
+        """
+        event = self.parse(raw)
+        want = target.event_type
+        if event.type != want.name and event.event_type.family != want.family:
+            raise InvalidEnvelopeError(f"type: not {want.family}")
+        return self.upcast(event, want.name)
+
+    # -- parsing ---------------------------------------------------------------------------------
+
     def parse(self, raw: bytes | str) -> CloudEvent[Any]:
         """Raw wire bytes to a typed envelope, or an :class:`EventParseError` subclass.
 
@@ -163,6 +280,25 @@ def event(producer: str, entity: str, action: str, version: int) -> Callable[[E]
     def decorate(cls: E) -> E:
         REGISTRY.register(cls, EventType(producer, entity, action, version))
         return cls
+
+    return decorate
+
+
+def upcaster(source: type[S], target: type[T]) -> Callable[[Callable[[S], T]], Callable[[S], T]]:
+    """Function decorator: declare how data of ``source`` (an earlier version of an event) becomes
+    data of ``target`` (a later one)::
+
+        @upcaster(CaseReviewConcluded, CaseReviewConcludedV2)
+        def _concluded_v1_to_v2(old: CaseReviewConcluded) -> CaseReviewConcludedV2: ...
+
+    The function gets the validated data of one stored event and returns the data of the later
+    version; it raises :class:`NotUpcastableError` for data it cannot carry. It must be pure:
+    replays run it again on the same events.
+    """
+
+    def decorate(fn: Callable[[S], T]) -> Callable[[S], T]:
+        REGISTRY.register_upcaster(source, target, fn)
+        return fn
 
     return decorate
 

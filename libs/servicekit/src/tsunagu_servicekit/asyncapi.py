@@ -29,8 +29,9 @@ def service_document(
     """The AsyncAPI document of ``service``: every event type it publishes, the ones it subscribes to."""
     return asyncapi_document(
         service,
-        publishes=REGISTRY.subjects_of(service),
-        subscribes=[s.event_type for s in subscriptions],
+        publishes=REGISTRY.emitted_by(service),
+        # The earlier versions a subscription reads through upcasters are received too.
+        subscribes=[t for s in subscriptions for t in REGISTRY.readable_as(s.event_type)],
         description=description,
     )
 

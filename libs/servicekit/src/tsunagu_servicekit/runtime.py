@@ -44,6 +44,7 @@ from .messaging.startup import (
     until_answered,
 )
 from .messaging.streams import ensure_streams
+from .messaging.views import View
 from .settings import ServiceSettings
 from .simclock import SimulatedClock
 from .telemetry import setup_telemetry, shutdown_telemetry
@@ -163,6 +164,7 @@ class ServiceRuntime(Generic[C]):
         preflight: Sequence[Callable[[], None]] = (),
         streams: Sequence[StreamDefinition] = STREAMS,
         registry: Registry = REGISTRY,
+        views: Sequence[View] = (),
     ) -> None:
         self.infra = infra
         self.context = context
@@ -174,6 +176,8 @@ class ServiceRuntime(Generic[C]):
         self.preflight = tuple(preflight)
         self.streams = tuple(streams)
         self.registry = registry
+        self.views: tuple[View, ...] = tuple(views)
+        """The tables the consumers alone write (see :mod:`~tsunagu_servicekit.messaging.views`)."""
         self.consumers: list[EventConsumer[C]] = []
         s = infra.settings
         self.kit_timers: tuple[PeriodicScan[Engine], ...] = tuple(
@@ -217,7 +221,8 @@ class ServiceRuntime(Generic[C]):
     ) -> ServiceRuntime[C]:
         """The runtime of the service in ``package``, assembled from the shape every service has:
 
-        - ``<package>.consumers.SUBSCRIPTIONS``: what it consumes;
+        - ``<package>.consumers.SUBSCRIPTIONS``: what it consumes, and ``VIEWS`` (optional): the
+          tables those consumers alone write, which a replay rebuilds;
         - ``<package>.api.ROUTERS``: its HTTP API;
         - ``<package>.timers.timers(settings)``: its durable timers;
         - ``<package>/adapters/migrations/versions``: its migrations;
@@ -235,6 +240,7 @@ class ServiceRuntime(Generic[C]):
             title=f"Tsunagu {infra.settings.service_name}",
             migrations=package_migrations(package),
             subscriptions=consumers.SUBSCRIPTIONS,
+            views=getattr(consumers, "VIEWS", ()),
             routers=api.ROUTERS,
             timers=timers.timers(infra.settings),
             preflight=preflight,

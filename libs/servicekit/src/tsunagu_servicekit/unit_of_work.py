@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, Insert, Table, insert
@@ -46,6 +46,24 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class SettableClock:
+    """A clock that is set and moved by hand: tests pass it where a service takes ``clock``, and a
+    replay sets it to each event's time so that handlers decide as they did when it happened."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+    def advance(self, **delta: float) -> None:
+        """``advance(days=3, hours=2)``: the keywords of :class:`datetime.timedelta`."""
+        self.now = self.now + timedelta(**delta)
 
 
 def now_from(clock: Clock) -> datetime:
@@ -187,6 +205,13 @@ class UnitOfWork:
         tables, self._rows = self._rows, {}
         for table, rows in tables.items():
             self.session.execute(_insert_of(table), rows)
+
+    def discard_events(self) -> int:
+        """Forget the events raised so far, unwritten: a replay rebuilds state from history, and
+        what its handlers raise again was published when it first happened. How many."""
+        discarded = len(self._outbox_rows)
+        self._outbox_rows.clear()
+        return discarded
 
     def flush_events(self) -> int:
         """Write the appended rows, then the raised events into the outbox, within the open transaction."""

@@ -4,10 +4,11 @@ expert team, the team's advice on the timeline, closing."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from tsunagu_contracts import new_event
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_contracts import CloudEvent, NotUpcastableError, new_event
+from tsunagu_contracts.events.scheduling import CaseReviewConcluded, CaseReviewConcludedV2, DisciplineAdvice
 from tsunagu_intake.handlers.escalations import UnknownCaseError
 from tsunagu_intake.testing import COUNSELLOR, EXPERT, SUPERVISOR, IntakeService, new_person_consultation
 from tsunagu_servicekit.testing import SettableClock
@@ -112,16 +113,16 @@ async def test_manual_escalation_brief_for_experts_and_their_advice(service: Int
     ).status_code == 403
 
     review = new_event(
-        CaseReviewConcluded(
+        CaseReviewConcludedV2(
             review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f9",
             case_id=case["case_id"],
+            escalation_id=escalation_id,
             meeting_date=date(2025, 5, 20),
             advice=[
                 DisciplineAdvice(discipline="law", advice_codes=["guardianship", "legal_consultation"]),
                 DisciplineAdvice(discipline="welfare", advice_codes=["family_support"]),
             ],
             advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
-            escalation_ids=[escalation_id],
         )
     )
     assert service.deliver(review) is True
@@ -219,9 +220,10 @@ def test_a_review_of_an_unknown_case_fails_so_it_is_retried_then_dead_lettered(
     service: IntakeService,
 ) -> None:
     review = new_event(
-        CaseReviewConcluded(
+        CaseReviewConcludedV2(
             review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f9",
             case_id="00000000-0000-4000-8000-000000000000",
+            escalation_id="2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182",
             meeting_date=date(2025, 5, 20),
             advice=[DisciplineAdvice(discipline="medicine", advice_codes=["monitor"])],
             advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
@@ -231,3 +233,111 @@ def test_a_review_of_an_unknown_case_fails_so_it_is_retried_then_dead_lettered(
     with pytest.raises(UnknownCaseError):
         service.deliver(review)
     assert service.counts() == before  # not even the inbox row: the delivery is retried whole
+
+
+# -- the conclusion's v1, stored before scheduling emitted v2 (ADR 0015) ---------------------------
+
+ADVICE = [
+    DisciplineAdvice(discipline="psychology", advice_codes=["psychological_assessment"]),
+    DisciplineAdvice(discipline="welfare", advice_codes=["family_support", "monitor"]),
+]
+
+
+async def twice_escalated(service: IntakeService) -> tuple[str, list[str]]:
+    """A case with two escalations waiting for the expert team (a counsellor may add one)."""
+    case = await open_case(service)
+    ids = []
+    for reasons in (["legal_issue"], ["welfare_benefits"]):
+        r = await service.client.post(
+            f"/cases/{case['case_id']}/escalations",
+            json={"reason_codes": reasons, "urgency": "routine", "brief": {"summary": "経緯"}},
+            headers=COUNSELLOR,
+        )
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["escalation_id"])
+    service.new_events()
+    return case["case_id"], ids
+
+
+async def effect(
+    service: IntakeService, case_id: str, review: CloudEvent[Any], escalations: list[str]
+) -> dict:
+    """What a conclusion did to a case: its escalations' states and its advice entry, with the case's
+    own ids replaced by their roles, so two cases compare."""
+    roles = {
+        case_id: "case",
+        review.data.review_id: "review",
+        escalations[0]: "first",
+        escalations[1]: "second",
+    }
+    listed = (await service.client.get("/escalations", headers=EXPERT)).json()
+    states = {
+        roles[e["escalation_id"]]: (e["status"], roles.get(e["review_id"]))
+        for e in listed
+        if e["case_id"] == case_id
+    }
+    timeline = (
+        await service.client.get(f"/cases/{case_id}/timeline?purpose=case_work", headers=COUNSELLOR)
+    ).json()
+    [advice] = [t["codes"] for t in timeline if t["kind"] == "advice"]
+    advice = {**advice, "review_id": roles[advice["review_id"]]}
+    advice["escalation_ids"] = [roles[e] for e in advice["escalation_ids"]]
+    return {"escalations": states, "advice": advice}
+
+
+async def test_a_stored_v1_conclusion_has_the_effect_of_v2(service: IntakeService) -> None:
+    """v1 as scheduling stored it (the escalation in ``escalation_ids``) reaches the handler upcast,
+    and does to its case what v2 does to another: the escalation it answers is reviewed, the other
+    one still waits."""
+    old_case, old_escalations = await twice_escalated(service)
+    new_case, new_escalations = await twice_escalated(service)
+    common = {
+        "meeting_date": date(2025, 5, 20),
+        "advice": ADVICE,
+        "advice_reference_id": "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
+    }
+    stored = new_event(
+        CaseReviewConcluded(
+            review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f0",
+            case_id=old_case,
+            escalation_ids=[old_escalations[0]],
+            **common,
+        )
+    )
+    current = new_event(
+        CaseReviewConcludedV2(
+            review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f1",
+            case_id=new_case,
+            escalation_id=new_escalations[0],
+            **common,
+        )
+    )
+    assert service.deliver(stored) is True
+    assert service.deliver(current) is True
+    assert service.deliver(stored) is False  # the inbox knows it by its id, upcast or not
+    from_v1 = await effect(service, old_case, stored, old_escalations)
+    from_v2 = await effect(service, new_case, current, new_escalations)
+    assert from_v1 == from_v2
+    assert from_v1["escalations"] == {"first": ("reviewed", "review"), "second": ("pending", None)}
+    assert from_v1["advice"]["escalation_ids"] == ["first"]
+
+
+async def test_a_stored_v1_naming_no_escalation_is_refused_not_guessed(service: IntakeService) -> None:
+    """v1 allowed an empty list, which the old handler read as "every pending escalation of the
+    case". Such an event is not upcast: the consumer dead-letters it, and nothing changes."""
+    case_id, _ = await twice_escalated(service)
+    stored = new_event(
+        CaseReviewConcluded(
+            review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f0",
+            case_id=case_id,
+            meeting_date=date(2025, 5, 20),
+            advice=ADVICE,
+            advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
+        )
+    )
+    before = service.counts()
+    with pytest.raises(NotUpcastableError):
+        service.deliver(stored)
+    assert service.counts() == before
+    listed = (await service.client.get("/escalations?status=pending", headers=EXPERT)).json()
+    assert len([e for e in listed if e["case_id"] == case_id]) == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import nats
 import pytest
 from tsunagu_contracts import new_event
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2, DisciplineAdvice
 from tsunagu_intake.testing import COUNSELLOR, new_person_consultation, running_service
 from tsunagu_servicekit.testing import BusRecorder, SettableClock, wait_for
 
@@ -49,10 +49,11 @@ async def test_consultation_received_exactly_once_with_the_callers_trace(
             await nc.close()
 
 
-def _review(case_id: str) -> CaseReviewConcluded:
-    return CaseReviewConcluded(
+def _review(case_id: str) -> CaseReviewConcludedV2:
+    return CaseReviewConcludedV2(
         review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f9",
         case_id=case_id,
+        escalation_id="2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182",
         meeting_date=date(2025, 5, 20),
         advice=[DisciplineAdvice(discipline="medicine", advice_codes=["medical_assessment"])],
         advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",

@@ -29,7 +29,7 @@ from tsunagu_contracts.events.partners import (
     ReferralOffered,
     SupportKind,
 )
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2, DisciplineAdvice
 from tsunagu_intake.testing import (
     COUNSELLOR,
     EXPERT,
@@ -374,9 +374,10 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
 
     # A consumer failure: the expert team concludes on a case intake does not know -> dead letter.
     review = new_event(
-        CaseReviewConcluded(
+        CaseReviewConcludedV2(
             review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f9",
             case_id="00000000-0000-4000-8000-000000000000",
+            escalation_id="2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182",
             meeting_date=date(2025, 5, 20),
             advice=[DisciplineAdvice(discipline="welfare", advice_codes=["welfare_benefits"])],
             advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",

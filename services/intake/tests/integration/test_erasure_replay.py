@@ -14,7 +14,7 @@ import nats
 import pytest
 import sqlalchemy as sa
 from tsunagu_contracts import new_event
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded, DisciplineAdvice
+from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2, DisciplineAdvice
 from tsunagu_intake.testing import (
     COUNSELLOR,
     SUPERVISOR,
@@ -67,7 +67,7 @@ async def test_erasure_before_and_after_through_api_database_and_replay(
             )
         ).json()
         person_id, case_id = made["person_id"], made["case_id"]
-        await svc.client.post(
+        escalated = await svc.client.post(
             f"/cases/{case_id}/escalations",
             json={
                 "reason_codes": ["psychiatric_assessment"],
@@ -77,9 +77,10 @@ async def test_erasure_before_and_after_through_api_database_and_replay(
             headers=COUNSELLOR,
         )
         review = new_event(
-            CaseReviewConcluded(
+            CaseReviewConcludedV2(
                 review_id="0f2c3d4e-5f60-4718-8293-a4b5c6d7e8f9",
                 case_id=case_id,
+                escalation_id=escalated.json()["escalation_id"],
                 meeting_date=date(2025, 5, 20),
                 advice=[DisciplineAdvice(discipline="psychology", advice_codes=["psychological_assessment"])],
                 advice_reference_id="1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
@@ -98,7 +99,7 @@ async def test_erasure_before_and_after_through_api_database_and_replay(
         assert {m.subject for m in before} >= {
             "tsunagu.intake.consultation.received.v1",
             "tsunagu.intake.case.escalated.v1",
-            "tsunagu.scheduling.case_review.concluded.v1",
+            "tsunagu.scheduling.case_review.concluded.v2",
         }
         assert_clean(exported_text(before))
 

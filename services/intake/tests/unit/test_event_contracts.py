@@ -28,7 +28,7 @@ def test_intake_publishes_these_subjects() -> None:
 
 
 CONSUMED = [s.event_type for s in SUBSCRIPTIONS]
-CASE_REVIEW_CONCLUDED = "tsunagu.scheduling.case_review.concluded.v1"
+CASE_REVIEW_CONCLUDED = "tsunagu.scheduling.case_review.concluded.v2"
 REFERRAL_STEPS = [
     f"tsunagu.partners.referral.{step}.v1"
     for step in ("offered", "accepted", "declined", "withdrawn", "outcome_reported")
@@ -40,8 +40,15 @@ def test_intake_consumes_the_expert_teams_conclusion_and_the_referrals() -> None
     assert all(name in REGISTRY for name in CONSUMED)
 
 
+def test_the_conclusion_is_read_in_v2_and_from_stored_v1() -> None:
+    assert REGISTRY.readable_as(CASE_REVIEW_CONCLUDED) == (
+        "tsunagu.scheduling.case_review.concluded.v1",
+        CASE_REVIEW_CONCLUDED,
+    )
+
+
 def test_no_event_of_intake_can_carry_personal_data() -> None:
-    for name in [*sorted(PUBLISHED), *CONSUMED]:
+    for name in [*sorted(PUBLISHED), *CONSUMED, "tsunagu.scheduling.case_review.concluded.v1"]:
         assert event_personal_data_findings(REGISTRY.get(name)) == [], name
 
 

@@ -76,11 +76,11 @@ async def test_concluding_sends_the_advice_as_codes_in_the_same_flow(service: Se
     assert concluded["status"] == "concluded"
     assert concluded["advice_reference_id"]
     (out,) = service.new_events()
-    assert out.type == "tsunagu.scheduling.case_review.concluded.v1"
+    assert out.type == "tsunagu.scheduling.case_review.concluded.v2"
     assert out.data.case_id == event.data.case_id
     assert out.data.meeting_date.isoformat() == "2026-04-15"
     assert [a.discipline.value for a in out.data.advice] == ["medicine", "welfare"]
-    assert out.data.escalation_ids == [event.data.escalation_id]
+    assert out.data.escalation_id == event.data.escalation_id
     assert out.data.advice_reference_id == concluded["advice_reference_id"]
     assert out.correlationid == event.correlationid
     assert out.causationid == event.id

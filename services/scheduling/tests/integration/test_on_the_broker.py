@@ -72,7 +72,7 @@ async def test_escalation_to_advice_and_home_visits_over_the_broker(
         await service.post(f"/case-reviews/{review['id']}/conclusion", body, EXPERT)
 
         async def concluded() -> list[CloudEvent[Any]]:
-            return [e for e in await stream_events(nats_url) if e.type.endswith("case_review.concluded.v1")]
+            return [e for e in await stream_events(nats_url) if e.type.endswith("case_review.concluded.v2")]
 
         (event,) = await wait_for(concluded, timeout=20, message="CaseReviewConcluded on the stream")
         assert event.correlationid == escalation.correlationid

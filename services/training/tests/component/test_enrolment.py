@@ -97,6 +97,13 @@ async def test_refusals_name_their_rule_and_write_nothing(service: TrainingServi
     cases: list[tuple[dict[str, Any], dict[str, str], str, int]] = [
         ({"learner_id": learner["id"], "course_code": "wc-01"}, headers, "course_not_for_audience", 422),
         ({"learner_id": learner["id"], "course_code": "nope-99"}, headers, "course_not_found", 404),
+        ({"learner_id": learner["id"]}, headers, "course_or_programme", 422),
+        (
+            {"learner_id": learner["id"], "course_code": "sup-02", "programme_code": "wc-programme"},
+            headers,
+            "course_or_programme",
+            422,
+        ),
         ({"learner_id": learner["id"], "course_code": "sup-01"}, headers, "already_enrolled", 409),
         (
             {"learner_id": learner["id"], "course_code": "sup-02"},

@@ -28,7 +28,7 @@ from .common import CliError, connect, console, display_url
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "intake": (
-        "tsunagu.scheduling.case_review.concluded.v1",
+        "tsunagu.scheduling.case_review.concluded.v2",
         "tsunagu.partners.referral.offered.v1",
         "tsunagu.partners.referral.accepted.v1",
         "tsunagu.partners.referral.declined.v1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -10,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from rich.markup import escape
 
+from . import diff as diff_mod
 from . import dlq as dlq_mod
 from . import events as events_mod
 from . import streams as streams_mod
@@ -28,6 +31,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .services import ServiceEntry
 
 app = typer.Typer(
@@ -43,7 +48,8 @@ streams_app = typer.Typer(
     help="JetStream streams: list them, apply the platform's definitions.", no_args_is_help=True
 )
 events_app = typer.Typer(
-    help="Events: watch them live, export a stream, replay an export.", no_args_is_help=True
+    help="Events: watch them live, export a stream, replay an export, compare two exports.",
+    no_args_is_help=True,
 )
 consumers_app = typer.Typer(
     help="The services' durable consumers: apply the platform's plan, list their state.", no_args_is_help=True
@@ -412,15 +418,60 @@ def events_export(
 @events_app.command("replay")
 def events_replay(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A JSON Lines file made by `tsunagu events export`.")],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="JSON Lines files made by `tsunagu events export` (with --into: files or directories "
+            "of them; none: the live streams)."
+        ),
+    ] = None,
+    into: Annotated[
+        str | None,
+        typer.Option(
+            "--into",
+            help="Rebuild this service's views in a fresh database instead of publishing: only its "
+            "consumers' handlers run, on ephemeral consumers; the live ones are left alone.",
+        ),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--database",
+            help="With --into: the fresh database to rebuild into (it must hold no tables); default a "
+            "new SQLite file <data-dir>/replays/<service>-<time>.db.",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="With --into: stop after the last event at or before this time (ISO 8601)."),
+    ] = None,
+    types: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--types", help="With --into: only these event types, or types below a prefix (repeatable)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --into: print the summary as JSON.")] = False,
+    data_dir: OutboxDataDirOption = Path(DEFAULT_DATA_DIR),
     pace: Annotated[float, typer.Option(min=0, help="Seconds to wait between messages.")] = 0.0,
     rate: Annotated[
         float | None, typer.Option(min=0.001, help="At most this many messages per second.")
     ] = None,
     nats_url: NatsUrlOption = None,
 ) -> None:
-    """Publish an export back to JetStream, keeping message ids (the broker drops duplicates)."""
+    """Publish an export back to JetStream, keeping message ids (the broker drops duplicates); or,
+    with --into SERVICE, rebuild that service's views from an export or the live streams."""
     url = _url(ctx, nats_url)
+    if into is not None:
+        _replay_into(into, files or [], url, database, data_dir, until, types or [], as_json)
+        return
+    if database or until or types or as_json:
+        report(CliError("--database, --until, --types and --json go with --into"))
+        raise typer.Exit(2)
+    if not files or len(files) != 1:
+        report(CliError("give one export file to publish (or --into SERVICE)"))
+        raise typer.Exit(2)
+    [file] = files
     try:
         with open(file, encoding="utf-8") as fh:
             total = sum(1 for line in fh if line.strip())
@@ -434,6 +485,85 @@ def events_replay(
                 url, events_mod.read_records(fh, str(file)), total=total, name=file.name, pace=pace, rate=rate
             )
         )
+
+
+def _replay_into(
+    service: str,
+    sources: list[Path],
+    nats_url: str,
+    database: str | None,
+    data_dir: Path,
+    until: str | None,
+    types: list[str],
+    as_json: bool,
+) -> None:
+    from .outbox import find_service
+    from .replay_into import replay_into_command
+
+    def body() -> tuple[ServiceEntry, datetime | None]:
+        return find_service(service), parse_instant(until, option="--until") if until else None
+
+    entry, end = _sync(body)
+    outcome = run(
+        lambda: replay_into_command(
+            entry,
+            sources=sources,
+            nats_url=nats_url,
+            database_url=database,
+            data_dir=data_dir,
+            until=end,
+            types=types,
+            console=console,
+            as_json=as_json,
+        )
+    )
+    if outcome.summary.dead_lettered:
+        raise typer.Exit(3)
+
+
+@events_app.command("diff")
+def events_diff(
+    a: Annotated[Path, typer.Argument(help="Export A: a JSON Lines file, or a directory of <STREAM>.jsonl.")],
+    b: Annotated[Path, typer.Argument(help="Export B, the same way.")],
+    by: Annotated[
+        diff_mod.PairBy,
+        typer.Option(
+            "--by",
+            help="Pair events by event id, or in order with generated UUIDs paired (two runs); "
+            "auto: by id when the exports share an id.",
+        ),
+    ] = diff_mod.PairBy.AUTO,
+    ignore_time: Annotated[
+        bool, typer.Option("--ignore-time", help="Leave out the events' times and every date-time in data.")
+    ] = False,
+    ignore_fields: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore-field", help="Leave out a field: data.case_id, data.*_at (repeatable; shell patterns)."
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="The whole difference as JSON on standard output.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Events listed per kind of difference and stream.")] = 20,
+) -> None:
+    """Compare two exports: events added, removed, changed (which fields), reordered. Exit 0 when
+    equal, 1 when they differ, 2 when an input is not an export."""
+    try:
+        result = diff_mod.diff_exports(
+            diff_mod.load_export(a),
+            diff_mod.load_export(b),
+            by=by,
+            options=diff_mod.DiffOptions(ignore_time=ignore_time, ignore_fields=tuple(ignore_fields or ())),
+        )
+    except diff_mod.DiffInputError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        diff_mod.render(result, console, limit=limit)
+    raise typer.Exit(0 if result.equal else 1)
 
 
 # -- dlq -----------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..envelope import ID_PATTERN, EventData
-from ..registry import event
+from ..errors import NotUpcastableError
+from ..registry import event, upcaster
 
 __all__ = [
     "AdviceCode",
@@ -28,6 +29,7 @@ __all__ = [
     "BookingChannel",
     "CancellationReason",
     "CaseReviewConcluded",
+    "CaseReviewConcludedV2",
     "CaseReviewScheduled",
     "Discipline",
     "DisciplineAdvice",
@@ -112,6 +114,9 @@ class CaseReviewConcluded(EventData):
     document is referenced by ``advice_reference_id`` and stays in the scheduling service. The
     intake service puts the advice on the case's timeline. ``escalation_ids`` name the
     escalations the review answers, when known.
+
+    Superseded by v2, which names the one escalation a review answers, always; stored v1 events
+    are read as v2 through its upcaster (ADR 0015). Scheduling no longer emits v1.
     """
 
     review_id: Id
@@ -121,6 +126,48 @@ class CaseReviewConcluded(EventData):
     advice_reference_id: Id
     escalation_ids: list[Id] = Field(default_factory=list, max_length=50)
     recommended_risk_level: RecommendedRisk | None = None
+
+
+@event("scheduling", "case_review", "concluded", 2)
+class CaseReviewConcludedV2(EventData):
+    """The multidisciplinary expert team concluded its review of an escalated case at a case review meeting.
+
+    A review answers exactly one escalation, ``escalation_id``: intake marks that escalation
+    reviewed, and no other of the case. Advice is given per discipline (medicine, psychology,
+    law, welfare) as codes; the advice document is referenced by ``advice_reference_id`` and stays
+    in the scheduling service. The intake service puts the advice on the case's timeline.
+
+    v2 of the event: v1 named the escalations in an optional list (``escalation_ids``, "when
+    known"), so a reader had to guess which escalations an empty list answered.
+    """
+
+    review_id: Id
+    case_id: Id
+    escalation_id: Id
+    meeting_date: date
+    advice: list[DisciplineAdvice] = Field(min_length=1, max_length=len(Discipline))
+    advice_reference_id: Id
+    recommended_risk_level: RecommendedRisk | None = None
+
+
+@upcaster(CaseReviewConcluded, CaseReviewConcludedV2)
+def _case_review_concluded_v1_to_v2(old: CaseReviewConcluded) -> CaseReviewConcludedV2:
+    """A stored v1 names its escalation as the only item of ``escalation_ids`` (scheduling wrote
+    exactly one in every v1 it emitted). A v1 with none or several has no single escalation to
+    name: it is not upcast (and so dead-lettered), rather than guessed."""
+    if len(old.escalation_ids) != 1:
+        raise NotUpcastableError(
+            f"{CaseReviewConcluded.event_type.name} → v2: escalation_ids must hold exactly one id"
+        )
+    return CaseReviewConcludedV2(
+        review_id=old.review_id,
+        case_id=old.case_id,
+        escalation_id=old.escalation_ids[0],
+        meeting_date=old.meeting_date,
+        advice=old.advice,
+        advice_reference_id=old.advice_reference_id,
+        recommended_risk_level=old.recommended_risk_level,
+    )
 
 
 # --------------------------------------------------------------------------------------------

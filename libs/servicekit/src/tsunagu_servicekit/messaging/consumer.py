@@ -69,9 +69,15 @@ It must not commit. Events it emits on ``uow`` are caused by ``event``.
 """
 
 
-def consumer_name(service: str, event_type: str) -> str:
-    """``scheduling`` + ``tsunagu.intake.case.escalated.v1`` -> ``scheduling-intake-case-escalated-v1``."""
-    et = EventType.parse(event_type)
+def consumer_name(service: str, event_type: str, registry: Registry = REGISTRY) -> str:
+    """``scheduling`` + ``tsunagu.intake.case.escalated.v1`` -> ``scheduling-intake-case-escalated-v1``.
+
+    A subscription to a later version that reads earlier ones through upcasters keeps the name of
+    the earliest it reads (``registry.readable_as``): the durable a service pulled v1 from goes on
+    as the one it pulls v1 and v2 from, with its position in the stream, its inbox keys and the
+    operators' permissions (ADR 0015).
+    """
+    et = EventType.parse(registry.readable_as(event_type)[0])
     return f"{service}-{et.producer}-{et.entity}-{et.action}-v{et.version}"
 
 
@@ -148,13 +154,19 @@ class ConsumerPolicy:
 
 
 def consumer_config(
-    service: str, event_type: str, policy: ConsumerPolicy = ConsumerPolicy()
+    service: str, event_type: str, policy: ConsumerPolicy = ConsumerPolicy(), registry: Registry = REGISTRY
 ) -> ConsumerConfig:
-    """The durable a service pulls ``event_type`` from: one definition for the kit and for operators."""
+    """The durable a service pulls ``event_type`` from: one definition for the kit and for operators.
+
+    It filters the subjects of every version the subscription reads (the earlier ones through
+    their upcasters), so they arrive in the order the stream holds them.
+    """
+    subjects = registry.readable_as(event_type)
     return ConsumerConfig(
-        durable_name=consumer_name(service, event_type),
+        durable_name=consumer_name(service, event_type, registry),
         description=f"{service} consumes {event_type}",
-        filter_subject=event_type,
+        filter_subject=subjects[0] if len(subjects) == 1 else None,
+        filter_subjects=list(subjects) if len(subjects) > 1 else None,
         deliver_policy=DeliverPolicy.ALL,
         ack_policy=AckPolicy.EXPLICIT,
         ack_wait=policy.ack_wait,
@@ -196,7 +208,7 @@ class EventConsumer(Generic[C]):
         self.service = service
         self.subscription = subscription
         self.context = context
-        self.name = consumer_name(service, subscription.event_type)
+        self.name = consumer_name(service, subscription.event_type, registry)
         self.stream = EventType.parse(subscription.event_type).stream
         self._engine = engine
         self._uow_factory = uow_factory
@@ -204,6 +216,7 @@ class EventConsumer(Generic[C]):
         self._js = js
         self.policy = policy
         self._registry = registry
+        self._readable = frozenset(registry.readable_as(subscription.event_type))
         self._refusals = refusals
         self._tracer = get_tracer("tsunagu.consumer")
         self._pull: PullLoop | None = None
@@ -223,7 +236,8 @@ class EventConsumer(Generic[C]):
         """Create (or update) the durable consumer, or, where the operator owns consumers, check it exists."""
         if self.policy.manage:
             await self.js.add_consumer(
-                self.stream, consumer_config(self.service, self.subscription.event_type, self.policy)
+                self.stream,
+                consumer_config(self.service, self.subscription.event_type, self.policy, self._registry),
             )
             return
         try:
@@ -439,10 +453,18 @@ class EventConsumer(Generic[C]):
         return True
 
     def parse(self, payload: bytes) -> CloudEvent[Any]:
-        """The event in ``payload``, validated as the subscription's data class."""
-        event = self._registry.parse(payload)
+        """The event in ``payload``, validated as the subscription's data class; an earlier version
+        of it upcast (an :class:`EventParseError` when its upcaster cannot carry it)."""
+        event = self.as_subscribed(self._registry.parse(payload))
         if not isinstance(event.data, self.subscription.data_type):
             raise UnexpectedDataError("the event's data is not of the subscribed class")
+        return event
+
+    def as_subscribed(self, event: CloudEvent[Any]) -> CloudEvent[Any]:
+        """An event of an earlier version the subscription reads, upcast to the subscribed one;
+        any other event as it is."""
+        if event.type != self.subscription.event_type and event.type in self._readable:
+            return self._registry.upcast(event, self.subscription.event_type)
         return event
 
     def run_transaction(
@@ -460,6 +482,7 @@ class EventConsumer(Generic[C]):
         An exception rolls the whole transaction back. Tests deliver events through this too.
         """
         processed: list[bool] = []
+        events = [self.as_subscribed(e) for e in events]  # events read elsewhere (a file, a test)
         with Session(self._engine, expire_on_commit=False) as session:
             uow = self._uow_factory(session=session)
             fresh = claim(session, self.name, [e.id for e in events])

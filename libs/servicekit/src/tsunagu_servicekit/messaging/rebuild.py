@@ -30,7 +30,7 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,13 +161,17 @@ class _Replay:
             await self.nc.publish(self.next_subject, request, reply=f"{self.prefix}.{rid}")
 
 
-async def _create_consumer(nc: Client, stream: str, subject_filter: str, start_seq: int) -> tuple[str, int]:
+async def _create_consumer(
+    nc: Client, stream: str, subject_filters: Sequence[str], start_seq: int
+) -> tuple[str, int]:
     js = nc.jetstream()
     name = f"rebuild-{nc.new_inbox().rsplit('.', 1)[-1]}"
+    one = len(subject_filters) == 1
     config = ConsumerConfig(
         name=name,
         description="projection rebuild",
-        filter_subject=subject_filter,
+        filter_subject=subject_filters[0] if one else None,
+        filter_subjects=None if one else list(subject_filters),
         ack_policy=AckPolicy.NONE,
         deliver_policy=DeliverPolicy.BY_START_SEQUENCE if start_seq > 1 else DeliverPolicy.ALL,
         opt_start_seq=start_seq if start_seq > 1 else None,
@@ -202,26 +206,33 @@ async def rebuild_projection(
     nc: Client,
     stream: str,
     *,
-    subject_filter: str,
+    subject_filter: str | Sequence[str],
     apply_batch: ApplyBatch,
     batch: int = 1000,
     dead_letter_as: str = "rebuild",
+    on_unparseable: Callable[[Msg], None] | None = None,
 ) -> Rebuilt:
-    """Replay every message of ``stream`` matching ``subject_filter`` into ``apply_batch``.
+    """Replay every message of ``stream`` matching ``subject_filter`` (one filter or several) into
+    ``apply_batch``.
 
     ``apply_batch`` receives the parsed JSON documents in stream order, a list of ``batch`` to
     ``4 * batch`` at a time, in a worker thread; it should write them in one transaction
     (SQLAlchemy Core ``executemany``) and must be idempotent if a rebuild can be retried. A
-    message that is not JSON goes to the dead-letter stream as ``dead_letter_as``'s. Raises
-    ``RuntimeError`` if consumers keep failing before delivering anything.
+    message that is not JSON goes to the dead-letter stream as ``dead_letter_as``'s, or to
+    ``on_unparseable`` instead when given (a replay into a private database keeps the live
+    dead-letter stream out of it). Raises ``RuntimeError`` if consumers keep failing before
+    delivering anything.
     """
+    filters = [subject_filter] if isinstance(subject_filter, str) else list(subject_filter)
+    if not filters:
+        raise ValueError("rebuild_projection needs at least one subject filter")
     applied = 0
     dead = 0
     start_seq = 1
     fruitless = 0
     js = nc.jetstream()
     while True:
-        name, pending = await _create_consumer(nc, stream, subject_filter, start_seq)
+        name, pending = await _create_consumer(nc, stream, filters, start_seq)
         if pending == 0:
             await _delete_consumer(nc, stream, name)
             return Rebuilt(applied, dead)
@@ -231,7 +242,7 @@ async def rebuild_projection(
             while True:
                 await replay.request_more()
                 replay.changed.clear()
-                dead += await _dead_letter(js, replay, dead_letter_as)
+                dead += await _dead_letter(js, replay, dead_letter_as, on_unparseable)
                 if replay.buffer and (len(replay.buffer) >= batch or replay.finished or replay.gap):
                     chunk, replay.buffer = replay.buffer, []
                     await asyncio.to_thread(apply_batch, chunk)
@@ -242,7 +253,7 @@ async def rebuild_projection(
                 idle = not await wait_set(replay.changed, 0.5)
                 if idle and time.monotonic() - replay.last_activity > replay.expires + 2.0:
                     await _check_idle(nc, stream, name, replay)
-            dead += await _dead_letter(js, replay, dead_letter_as)
+            dead += await _dead_letter(js, replay, dead_letter_as, on_unparseable)
         finally:
             await replay.stop()
             await _delete_consumer(nc, stream, name)
@@ -255,9 +266,16 @@ async def rebuild_projection(
         start_seq = replay.last_sseq + 1 if replay.last_sseq else start_seq
 
 
-async def _dead_letter(js: JetStreamContext, replay: _Replay, consumer: str) -> int:
-    """Copy the messages that were not JSON to the dead-letter stream; how many."""
+async def _dead_letter(
+    js: JetStreamContext, replay: _Replay, consumer: str, instead: Callable[[Msg], None] | None
+) -> int:
+    """Copy the messages that were not JSON to the dead-letter stream (or hand them to ``instead``);
+    how many."""
     letters, replay.unparseable = replay.unparseable, []
+    if instead is not None:
+        for msg in letters:
+            instead(msg)
+        return len(letters)
     for msg in letters:
         await publish_dead_letter(js, msg, consumer=consumer, error_class=UNPARSEABLE)
         DEAD_LETTERS.labels(consumer=consumer, error_class=UNPARSEABLE).inc()

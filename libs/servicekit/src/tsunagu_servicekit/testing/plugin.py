@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,6 +225,19 @@ def replay_events(nats_url: str) -> Callable[..., Awaitable[int]]:
         return await replay_jsonl(Path(path), nats_url, pace=pace)
 
     return replay
+
+
+@pytest.fixture
+def replay_into(database_url: str, tmp_path: Path) -> Callable[..., Any]:
+    """``async with replay_into(RECIPE, export) as service``: the service of a
+    :class:`~tsunagu_servicekit.testing.service.ServiceRecipe` with no broker, its state the result
+    of the export (a JSON Lines file, a directory of them, or a list), replayed into this test's
+    database as ``tsunagu events replay --into`` does; ``until=`` and ``types=`` as there."""
+
+    def replayed(recipe: Any, export: Path | Sequence[Path], **options: Any) -> Any:
+        return recipe.replayed(database_url, tmp_path / "replayed", export, **options)
+
+    return replayed
 
 
 # -- database ----------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ A service's tests build the runtime through the service's own composition root (
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
@@ -28,14 +28,16 @@ from typing import Any, Generic, Self, TypeVar
 import httpx
 import sqlalchemy as sa
 from sqlmodel import SQLModel
-from tsunagu_contracts import CloudEvent
+from tsunagu_contracts import REGISTRY, CloudEvent
 
 from ..errors import Rule
 from ..http import ROLES, Authenticator
 from ..http.problems import problem_title, problem_type
+from ..messaging.replay import ReplaySummary, ServiceReplay
 from ..messaging.tables import outbox
 from ..runtime import ServiceRuntime
 from ..settings import ServiceSettings
+from ..unit_of_work import SettableClock as SettableClock
 
 C = TypeVar("C")
 S = TypeVar("S", bound=ServiceSettings)
@@ -61,23 +63,6 @@ def settings_for_tests(
     broker, and :data:`QUICK_DELIVERY`. ``values`` add to it and override any of it."""
     common = {"environment": "test", "database_url": database_url, "data_dir": data_dir, "nats_url": nats_url}
     return settings_class(**{**common, **QUICK_DELIVERY, **values})
-
-
-class SettableClock:
-    """A clock the test sets and moves: pass it where a service takes ``clock: () -> datetime``."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, now: datetime) -> None:
-        self.now = now
-
-    def advance(self, **delta: float) -> None:
-        """``advance(days=3, hours=2)``: the keywords of :class:`datetime.timedelta`."""
-        self.now = self.now + timedelta(**delta)
 
 
 LOCAL_ISSUER = "tsunagu-local"
@@ -173,6 +158,8 @@ class ServiceUnderTest(Generic[C]):
     client: httpx.AsyncClient
     clock: SettableClock
     events_seen: int = field(default=0)
+    replayed: ReplaySummary | None = None
+    """What :meth:`from_export` applied, for a service whose state is a replayed export."""
 
     @property
     def context(self) -> C:
@@ -191,6 +178,31 @@ class ServiceUnderTest(Generic[C]):
             runtime.migrate()
             async with http_client(runtime, base_url) as client:
                 yield cls(runtime, client, clock)
+        finally:
+            runtime.engine.dispose()
+
+    @classmethod
+    @asynccontextmanager
+    async def from_export(
+        cls,
+        runtime: ServiceRuntime[C],
+        clock: SettableClock,
+        export: Path | Sequence[Path],
+        *,
+        until: datetime | None = None,
+        types: Sequence[str] = (),
+    ) -> AsyncIterator[Self]:
+        """The service with no broker whose state is the result of ``export`` (JSON Lines files, or
+        directories of them) replayed into its fresh database, as ``tsunagu events replay --into``
+        does (:mod:`~tsunagu_servicekit.messaging.replay`). Its clock is left at the last event's
+        time; :attr:`replayed` holds the summary."""
+        sources = [export] if isinstance(export, Path) else list(export)
+        try:
+            runtime.migrate()
+            replay = ServiceReplay(runtime, clock, types=types, until=until)
+            summary = replay.apply(replay.from_exports(sources))
+            async with http_client(runtime) as client:
+                yield cls(runtime, client, clock, replayed=summary)
         finally:
             runtime.engine.dispose()
 
@@ -240,8 +252,11 @@ class ServiceUnderTest(Generic[C]):
     def deliver(self, event: CloudEvent[Any]) -> bool:
         """Run the service's handler for ``event`` through the consumer's own transaction code (the
         inbox row under the consumer's durable name and the handler's effect in one transaction).
-        Returns False for a duplicate, which changes nothing."""
-        subscription = next((s for s in self.runtime.subscriptions if s.event_type == event.type), None)
+        Returns False for a duplicate, which changes nothing. An earlier version of a subscribed
+        event is delivered upcast, as the consumer does."""
+        subscription = next(
+            (s for s in self.runtime.subscriptions if event.type in REGISTRY.readable_as(s.event_type)), None
+        )
         if subscription is None:
             raise LookupError(f"{self.runtime.settings.service_name} does not subscribe to {event.type}")
         return self.runtime.consumer_for(subscription).run_transaction([event])[0]
@@ -282,6 +297,22 @@ class ServiceRecipe(Generic[S, T]):
         """The service with its database migrated and no broker: events stay in the outbox."""
         runtime = self.build(self.settings(database_url, data_dir, **extra), clock=clock)
         return self.service.without_broker(runtime, clock)
+
+    def replayed(
+        self,
+        database_url: str,
+        data_dir: Path,
+        export: Path | Sequence[Path],
+        *,
+        until: datetime | None = None,
+        types: Sequence[str] = (),
+        **extra: Any,
+    ) -> AbstractAsyncContextManager[T]:
+        """The service with no broker, its state the result of ``export`` replayed into
+        ``database_url`` (which must be fresh): :meth:`ServiceUnderTest.from_export`."""
+        clock = SettableClock(datetime.now(UTC))
+        runtime = self.build(self.settings(database_url, data_dir, **extra), clock=clock)
+        return self.service.from_export(runtime, clock, export, until=until, types=types)
 
     def running(
         self, database_url: str, data_dir: Path, clock: SettableClock, nats_url: str, **extra: Any

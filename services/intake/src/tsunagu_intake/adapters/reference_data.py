@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tsunagu_calendar import OpeningHours, load_opening_hours
+from tsunagu_servicekit.reference import reference_json
 
 from ..domain.disclosures import RedactionProfiles, parse_profiles
 from ..domain.eligibility import EligibilityRuleSet, parse_rules
@@ -17,14 +16,8 @@ from ..settings import IntakeSettings
 _PACKAGE = "tsunagu_intake.data"
 
 
-def _text(override: Path | None, name: str) -> str:
-    if override is not None:
-        return override.read_text(encoding="utf-8")
-    return resources.files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
-
-
 def _json(override: Path | None, name: str) -> Any:
-    return json.loads(_text(override, name))
+    return reference_json(_PACKAGE, name, override)
 
 
 def eligibility_rules(settings: IntakeSettings | None = None) -> EligibilityRuleSet:

@@ -11,7 +11,7 @@ from tsunagu_contracts.events.partners import (
     ReferralOutcomeReported,
     ReferralWithdrawn,
 )
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded
+from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
 from ..handlers import referrals
@@ -19,8 +19,9 @@ from ..handlers.context import IntakeContext
 from ..handlers.escalations import record_case_review
 
 SUBSCRIPTIONS: list[Subscription[IntakeContext, Any]] = [
-    # The expert team's conclusion: its advice lands on the case timeline.
-    subscribe(CaseReviewConcluded, record_case_review),
+    # The expert team's conclusion: its advice lands on the case timeline. v2; the durable also
+    # reads the v1 events stored before, which reach the handler upcast (ADR 0015).
+    subscribe(CaseReviewConcludedV2, record_case_review),
     # Referrals of cases to partners and municipal windows: their recipient and state, for the
     # disclosures made for them, and each step on the case's timeline.
     subscribe(ReferralOffered, referrals.on_referral_offered),

@@ -8,7 +8,7 @@ from typing import Any
 
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import CaseEscalated
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded
+from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2
 from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
@@ -194,24 +194,22 @@ def read_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, purpose
     )
 
 
-def record_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[CaseReviewConcluded]) -> None:
-    """Consumer of ``CaseReviewConcluded``: the expert team's advice lands on the case's timeline.
+def record_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[CaseReviewConcludedV2]) -> None:
+    """Consumer of ``CaseReviewConcluded`` v2 (stored v1 events arrive upcast to v2): the expert
+    team's advice lands on the case's timeline.
 
     Runs inside the consumer's transaction (the consumer commits). Advice is kept as codes; the
-    escalations the review answers are marked reviewed. A redelivered event is dropped by the
-    consumer's inbox before it gets here; a case intake does not know fails the delivery, so it is
-    retried and then dead-lettered.
+    escalation the review answers is marked reviewed, and no other of the case (pending on another
+    agenda, it waits for its own review). A redelivered event is dropped by the consumer's inbox
+    before it gets here; a case intake does not know fails the delivery, so it is retried and then
+    dead-lettered.
     """
     review = event.data
     case = find_case(uow, review.case_id)
     if case is None:
         raise UnknownCaseError("the reviewed case is unknown")
     now = ctx.now()
-    answered = [
-        e
-        for e in escalation_store.pending_escalations(uow, case.id)
-        if not review.escalation_ids or e.id in review.escalation_ids
-    ]
+    answered = [e for e in escalation_store.pending_escalations(uow, case.id) if e.id == review.escalation_id]
     for escalation in answered:
         escalation.status = EscalationStatus.REVIEWED.value
         escalation.review_id = review.review_id

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from pathlib import Path
+
+from tsunagu_servicekit.reference import reference_json
 
 from ..domain.agreements import AgreementTemplates, load_agreement_templates
 
@@ -12,8 +12,4 @@ SHIPPED = "agreement_templates.json"
 
 
 def agreement_templates(path: Path | None = None) -> AgreementTemplates:
-    if path is not None:
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = resources.files("tsunagu_partners.data").joinpath(SHIPPED).read_text(encoding="utf-8")
-    return load_agreement_templates(json.loads(text))
+    return load_agreement_templates(reference_json("tsunagu_partners.data", SHIPPED, path))

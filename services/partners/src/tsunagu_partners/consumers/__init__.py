@@ -31,6 +31,7 @@ from tsunagu_contracts.events.training import (
     TrainingCompleted,
 )
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
+from tsunagu_servicekit.messaging.views import View
 
 from ..handlers import referrals, sessions, subsidy, training
 from ..handlers.context import PartnersContext
@@ -72,3 +73,13 @@ SUBSCRIPTIONS += [
     subscribe(CertificateExpired, training.on_certificate_expired),
     subscribe(CertificateRevoked, training.on_certificate_revoked),
 ]
+
+VIEWS: list[View] = [
+    View("partners_erased_person"),
+    View("partners_joint_session"),
+    View("partners_subsidy_application"),
+    View("partners_qualification", incidental=("id", "recorded_at", "updated_at")),
+]
+"""The tables only these consumers write: a replay of the streams rebuilds them. Referrals and
+session participations are made by staff over HTTP (an erasure only unlinks them), so they are not
+views. Incidental: the qualification's own id and the stamps of when partners learned something."""

@@ -3,23 +3,18 @@ named in the settings."""
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tsunagu_calendar import OpeningHours, load_opening_hours
+from tsunagu_servicekit.reference import reference_json
 
 from ..domain.codes import MeetingKind
 from ..domain.meetings import MeetingRule, load_meeting_rules
 
 
 def _read(path: Path | None, shipped: str) -> Any:
-    if path is not None:
-        return json.loads(path.read_text(encoding="utf-8"))
-    return json.loads(
-        resources.files("tsunagu_scheduling.data").joinpath(shipped).read_text(encoding="utf-8")
-    )
+    return reference_json("tsunagu_scheduling.data", shipped, path)
 
 
 def opening_hours(path: Path | None = None) -> tuple[OpeningHours, ...]:

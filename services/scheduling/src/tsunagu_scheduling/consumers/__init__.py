@@ -27,6 +27,7 @@ from tsunagu_contracts.events.training import (
     TrainingCompleted,
 )
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
+from tsunagu_servicekit.messaging.views import View
 
 from ..handlers import closure, erasure, home_visits, qualifications, reviews, session_partners
 from ..handlers.context import SchedulingContext
@@ -51,3 +52,15 @@ SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
     subscribe(CertificateExpired, qualifications.on_certificate_expired),
     subscribe(CertificateRevoked, qualifications.on_certificate_revoked),
 ]
+
+VIEWS: list[View] = [
+    View("scheduling_home_visit_request"),
+    View("scheduling_closed_case", incidental=("recorded_at",)),
+    View("scheduling_erased_person"),
+    View("scheduling_partner_change"),
+    View("scheduling_session_partner"),
+    View("scheduling_qualification", incidental=("id", "recorded_at", "updated_at")),
+]
+"""The tables only these consumers write: a replay of the streams rebuilds them (the visits, reviews
+and meetings they start are continued by staff over HTTP, which no stream scheduling reads holds).
+Incidental: the qualification's own id and the stamps of when scheduling learned something."""

@@ -4,7 +4,7 @@ The trace of a case spans the whole flow although the advice is recorded months 
 HTTP request: the consumer stores the trace context of the escalation with the agenda item, and
 the span that records the conclusion starts with that context as its *parent* (the request's own
 span is linked to it), so intake's escalation, scheduling's consumer, the conclusion and intake's
-consumer of ``CaseReviewConcluded`` share one trace id. The conclusion continues the escalation's
+consumer of ``CaseReviewConcluded`` (v2) share one trace id. The conclusion continues the escalation's
 flow too (its correlation id; the escalation event as its cause).
 
 A review leaves its agenda (``withdraw``) when the case is closed or the person erased: it keeps
@@ -22,7 +22,7 @@ from opentelemetry.context import Context
 from tsunagu_calendar import TOKYO, fiscal_year
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import CaseEscalated
-from tsunagu_contracts.events.scheduling import CaseReviewConcluded, CaseReviewScheduled
+from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2, CaseReviewScheduled
 from tsunagu_contracts.events.scheduling import DisciplineAdvice as AdviceData
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.telemetry import extract_context, get_tracer, inject_headers
@@ -212,14 +212,16 @@ def _parent_context(review: Review) -> Context | None:
     return extract_context(carrier)
 
 
-def _concluded(review: Review, meeting: Meeting, cmd: ConcludeReview, reference: str) -> CaseReviewConcluded:
-    return CaseReviewConcluded(
+def _concluded(
+    review: Review, meeting: Meeting, cmd: ConcludeReview, reference: str
+) -> CaseReviewConcludedV2:
+    return CaseReviewConcludedV2(
         review_id=review.id,
         case_id=review.case_id,
+        escalation_id=review.escalation_id,
         meeting_date=meeting.meeting_date,
         advice=[AdviceData(discipline=a.discipline, advice_codes=list(a.advice_codes)) for a in cmd.advice],
         advice_reference_id=reference,
-        escalation_ids=[review.escalation_id],
         recommended_risk_level=cmd.recommended_risk_level,
     )
 

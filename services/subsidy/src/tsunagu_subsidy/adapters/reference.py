@@ -3,13 +3,12 @@ service. Both are parsed strictly here and become the domain's plain objects."""
 
 from __future__ import annotations
 
-import json
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from tsunagu_servicekit.reference import reference_json
 
 from ..domain.budget import FiscalBudget
 from ..domain.outline import CostCategory, GrantOutline, MonthDay, OutlineBook, Rate, Step
@@ -78,11 +77,7 @@ def _month_day(text: str) -> MonthDay:
 
 
 def _read(path: Path | None, shipped: str) -> object:
-    if path is not None:
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = resources.files("tsunagu_subsidy.data").joinpath(shipped).read_text(encoding="utf-8")
-    return json.loads(text)
+    return reference_json("tsunagu_subsidy.data", shipped, path)
 
 
 def grant_outlines(path: Path | None = None) -> OutlineBook:

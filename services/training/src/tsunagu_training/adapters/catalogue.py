@@ -3,13 +3,12 @@ strictly into the domain's objects."""
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from tsunagu_contracts.events.training import Audience, Permission
+from tsunagu_servicekit.reference import reference_json
 
 from ..domain.catalogue import (
     Catalogue,
@@ -116,9 +115,5 @@ def _version(v: _Version) -> Catalogue:
 
 def catalogue_book(path: Path | None = None) -> CatalogueBook:
     """Every version of the catalogue, from ``path`` or the shipped file."""
-    if path is not None:
-        text = path.read_text(encoding="utf-8")
-    else:
-        text = resources.files("tsunagu_training.data").joinpath("catalogue.json").read_text(encoding="utf-8")
-    parsed = _Catalogue.model_validate(json.loads(text))
+    parsed = _Catalogue.model_validate(reference_json("tsunagu_training.data", "catalogue.json", path))
     return CatalogueBook(_version(v) for v in parsed.versions)

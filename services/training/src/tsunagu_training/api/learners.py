@@ -70,6 +70,7 @@ def enrolments(ctx: Ctx, actor: Anyone, learner_id: LearnerId) -> list[Enrolment
     status_code=status.HTTP_201_CREATED,
     responses=refusals(
         rules.CATALOGUE_NOT_IN_FORCE,
+        rules.COURSE_OR_PROGRAMME,
         rules.COURSE_NOT_FOUND,
         rules.COURSE_NOT_FOR_AUDIENCE,
         rules.LEARNER_NOT_FOUND,

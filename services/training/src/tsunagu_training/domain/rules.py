@@ -12,6 +12,9 @@ CATALOGUE_NOT_IN_FORCE = Rule(
 )
 COURSE_NOT_FOUND = Rule("course_not_found", 404, "The catalogue has no such course or programme.")
 AUDIENCE_UNKNOWN = Rule("audience_unknown", 422, "The audience is not one of the catalogue's.")
+COURSE_OR_PROGRAMME = Rule(
+    "course_or_programme", 422, "An enrolment names a course or a programme: one of the two."
+)
 COURSE_NOT_FOR_AUDIENCE = Rule(
     "course_not_for_audience", 422, "The course is not open to the learner's audience."
 )

@@ -92,7 +92,7 @@ def enrol(ctx: TrainingContext, actor: Principal, command: Enrol) -> EnrolmentVi
     """Enrol a learner in a course or a programme of their audience (a programme enrols them in each
     of its courses too). Announced with ``EnrolmentAccepted``."""
     if (command.course_code is None) == (command.programme_code is None):
-        refuse(rules.COURSE_NOT_FOUND)
+        refuse(rules.COURSE_OR_PROGRAMME)
     year = command.fiscal_year if command.fiscal_year is not None else fiscal_year(tokyo_date(ctx.now()))
     found = catalogue_in_force(ctx, year)
     code = command.course_code or command.programme_code or ""

@@ -6,10 +6,13 @@ days, deadlines) read the same clock; so the demo moves time itself by writing t
 simulating into one file that every service of the local stack reads (``simulated_clock_file``,
 which settings refuse outside ``environment=local``).
 
-The file holds one ISO 8601 instant with its offset (``2025-04-01T01:00:00+00:00``). It is read
-again only when it changes (its inode, modification time or size), so a call costs one ``stat``;
-the writer replaces it atomically (write aside, rename). Until the file exists the clock is the real
-time, so a stack started with the option behaves normally until a demo runs.
+The file holds one ISO 8601 instant with its offset (``2025-04-01T01:00:00+00:00``). Each call
+reads it (some thirty bytes; parsed again only when the text changed): a ``stat`` key of inode,
+time and size would be cheaper, but it can in principle come back (a file replaced within one tick
+of the kernel's coarse timestamps may get a freed inode again), and a clock that missed a change
+would stamp events with an old instant. The writer replaces the file atomically (write aside,
+rename). Until the file exists the clock is the real time, so a stack started with the option
+behaves normally until a demo runs.
 """
 
 from __future__ import annotations
@@ -20,39 +23,32 @@ from pathlib import Path
 
 __all__ = ["SimulatedClock", "write_simulated_instant"]
 
-_Key = tuple[int, int, int]
-
 
 class SimulatedClock:
     """A :data:`~tsunagu_servicekit.unit_of_work.Clock` reading the instant in ``path``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._key: _Key | None = None
+        self._text: str | None = None
         self._value: datetime | None = None
 
-    def _stat(self) -> _Key | None:
+    def version(self) -> str | None:
+        """The file's text: it changes whenever simulated time moves (timers compare it to wake)."""
         try:
-            st = os.stat(self.path)
+            return self.path.read_text(encoding="ascii").strip()
         except FileNotFoundError:
             return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-    def version(self) -> _Key | None:
-        """Changes whenever the file does: timers compare it to wake up when simulated time moves."""
-        return self._stat()
 
     def __call__(self) -> datetime:
-        key = self._stat()
-        if key is None:
+        text = self.version()
+        if text is None:
             return datetime.now(UTC)
-        if key != self._key or self._value is None:
-            text = self.path.read_text(encoding="ascii").strip()
+        if text != self._text or self._value is None:
             value = datetime.fromisoformat(text)
             if value.tzinfo is None:
                 raise ValueError(f"{self.path}: the simulated instant has no UTC offset")
             self._value = value.astimezone(UTC)
-            self._key = key
+            self._text = text
         return self._value
 
 

@@ -67,6 +67,8 @@ class PeriodicScan(Generic[C]):
         if self.first_delay > 0:
             await wait_set(stop, self.first_delay)
         while not stop.is_set():
+            # Taken before the scan reads the clock: a move during the scan wakes the next one.
+            seen = moved() if moved is not None else None
             try:
                 while (n := await asyncio.to_thread(self.scan_once, context)) > 0:
                     self.handled += n
@@ -76,13 +78,12 @@ class PeriodicScan(Generic[C]):
             except Exception as exc:
                 log.warning("timer scan failed", timer=self.name, error=type(exc).__name__)
             self.scans += 1
-            await self._pause(stop, moved)
+            await self._pause(stop, moved, seen)
 
-    async def _pause(self, stop: asyncio.Event, moved: Callable[[], object] | None) -> None:
+    async def _pause(self, stop: asyncio.Event, moved: Callable[[], object] | None, seen: object) -> None:
         if moved is None:
             await wait_set(stop, self.interval)
             return
-        seen = moved()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.interval
         while (left := deadline - loop.time()) > 0:

@@ -34,6 +34,24 @@ def test_the_clock_reads_the_instant_in_the_file_and_follows_its_changes(tmp_pat
     assert clock.version() != version
 
 
+def test_a_change_in_quick_succession_is_never_missed(tmp_path: Path) -> None:
+    # Replaced many times in quick succession (within one tick of the file system's timestamps),
+    # every instant is read as written.
+    path = tmp_path / "clock"
+    clock = SimulatedClock(path)
+    start = datetime(2025, 4, 1, tzinfo=UTC)
+    for n in range(200):
+        instant = start + timedelta(days=n % 2, hours=n % 3)
+        version = clock.version()
+        write_simulated_instant(path, instant)
+        assert clock() == instant
+        assert (
+            n == 0
+            or clock.version() != version
+            or instant == start + timedelta(days=(n - 1) % 2, hours=(n - 1) % 3)
+        )
+
+
 def test_a_naive_instant_is_refused_on_both_sides(tmp_path: Path) -> None:
     path = tmp_path / "clock"
     with pytest.raises(ValueError, match="aware"):
@@ -89,3 +107,28 @@ async def test_a_timer_scans_when_simulated_time_moves_not_only_each_tick(tmp_pa
         stop.set()
         await task
     assert seen == [datetime(2025, 4, 1, tzinfo=UTC), datetime(2025, 4, 2, tzinfo=UTC)]
+
+
+async def test_a_move_during_a_scan_is_followed_by_another_scan(tmp_path: Path) -> None:
+    path = tmp_path / "clock"
+    clock = SimulatedClock(path)
+    write_simulated_instant(path, datetime(2025, 4, 1, tzinfo=UTC))
+    seen: list[datetime] = []
+
+    def scan(_: object) -> int:
+        seen.append(clock())
+        if len(seen) == 1:  # the demo moves on while this scan is still running
+            write_simulated_instant(path, datetime(2028, 3, 27, tzinfo=UTC))
+        return 0
+
+    timer: PeriodicScan[object] = PeriodicScan("t", 3600.0, scan)
+    stop = asyncio.Event()
+    task = asyncio.create_task(timer.run(object(), stop, moved=clock.version))
+    try:
+        async with asyncio.timeout(5):
+            while timer.scans < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await task
+    assert seen[:2] == [datetime(2025, 4, 1, tzinfo=UTC), datetime(2028, 3, 27, tzinfo=UTC)]

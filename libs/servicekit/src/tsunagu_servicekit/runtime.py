@@ -46,6 +46,7 @@ from .messaging.startup import (
 from .messaging.streams import ensure_streams
 from .messaging.views import View
 from .settings import ServiceSettings
+from .simclock import SimulatedClock
 from .telemetry import setup_telemetry, shutdown_telemetry
 from .timers import PeriodicScan
 from .unit_of_work import Clock, UnitOfWorkFactory, utc_now
@@ -67,6 +68,13 @@ class Infrastructure:
 
     def __init__(self, settings: ServiceSettings, *, clock: Clock = utc_now) -> None:
         self.settings = settings
+        self.simulated_clock: SimulatedClock | None = None
+        if settings.simulated_clock_file is not None:
+            # The one place every service's clock is chosen: none of them needs code for it.
+            if clock is not utc_now:
+                raise ValueError("simulated_clock_file and a clock given by the caller: choose one")
+            clock = self.simulated_clock = SimulatedClock(settings.simulated_clock_file)
+        self.clock = clock
         self.tracer_provider = setup_telemetry(settings)
         self.engine: Engine = create_db_engine(settings.resolved_database_url())
         # Permissions violations the server reports: what tells a refused start-up request from
@@ -343,8 +351,12 @@ class ServiceRuntime(Generic[C]):
             await consumer.start()  # waits out a broker (or a cluster's election) not answering
             self.consumers.append(consumer)
         # Timers start last (migrations applied, broker up) and stop first.
+        # Under a simulated clock a timer scans as soon as simulated time moves, not only each tick.
+        simulated = self.infra.simulated_clock
+        moved = simulated.version if simulated is not None else None
         self._timer_tasks = [
-            asyncio.create_task(t.run(self.context, self._stop), name=f"timer:{t.name}") for t in self.timers
+            asyncio.create_task(t.run(self.context, self._stop, moved=moved), name=f"timer:{t.name}")
+            for t in self.timers
         ] + [
             asyncio.create_task(t.run(self.engine, self._stop), name=f"timer:{t.name}")
             for t in self.kit_timers

@@ -150,6 +150,22 @@ class ServiceSettings(BaseSettings):
         default=None, description="Write finished spans as JSON lines (tests, debugging)"
     )
 
+    # Local demonstrations only
+    simulated_clock_file: Path | None = Field(
+        default=None,
+        description="Local only: the service's clock reads the instant written in this file (ISO 8601 "
+        "with offset; the real time until it exists). `tsunagu up --simulated-clock` sets it so "
+        "`tsunagu demo` can record a year in minutes; refused unless environment is local",
+    )
+
+    @model_validator(mode="after")
+    def _simulated_clock_only_locally(self) -> Self:
+        if self.simulated_clock_file is not None and self.environment != "local":
+            raise ValueError(
+                f"simulated_clock_file is for local demonstrations only (environment is {self.environment})"
+            )
+        return self
+
     @model_validator(mode="after")
     def _horizons_outlive_redelivery(self) -> Self:
         inbox_minimum = minimum_inbox_horizon(

@@ -20,7 +20,10 @@ from .aio import wait_set
 from .logging import get_logger
 from .telemetry import get_tracer
 
-__all__ = ["PeriodicScan"]
+__all__ = ["MOVED_POLL_SECONDS", "PeriodicScan"]
+
+MOVED_POLL_SECONDS = 0.1
+"""How often a timer under a simulated clock looks whether simulated time moved."""
 
 log = get_logger(__name__)
 _tracer = get_tracer("tsunagu.timers")
@@ -56,10 +59,16 @@ class PeriodicScan(Generic[C]):
             span.set_attribute("tsunagu.timer.handled", n)
             return n
 
-    async def run(self, context: C, stop: asyncio.Event) -> None:
+    async def run(
+        self, context: C, stop: asyncio.Event, *, moved: Callable[[], object] | None = None
+    ) -> None:
+        """Scan until ``stop``. ``moved`` (a simulated clock's version) wakes the timer early when
+        it changes: simulated time may jump days between two ticks."""
         if self.first_delay > 0:
             await wait_set(stop, self.first_delay)
         while not stop.is_set():
+            # Taken before the scan reads the clock: a move during the scan wakes the next one.
+            seen = moved() if moved is not None else None
             try:
                 while (n := await asyncio.to_thread(self.scan_once, context)) > 0:
                     self.handled += n
@@ -69,4 +78,14 @@ class PeriodicScan(Generic[C]):
             except Exception as exc:
                 log.warning("timer scan failed", timer=self.name, error=type(exc).__name__)
             self.scans += 1
+            await self._pause(stop, moved, seen)
+
+    async def _pause(self, stop: asyncio.Event, moved: Callable[[], object] | None, seen: object) -> None:
+        if moved is None:
             await wait_set(stop, self.interval)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.interval
+        while (left := deadline - loop.time()) > 0:
+            if await wait_set(stop, min(left, MOVED_POLL_SECONDS)) or moved() != seen:
+                return

@@ -127,6 +127,12 @@ def up(
     stop_timeout: Annotated[
         float, typer.Option(help="Seconds services have to stop before they are killed.")
     ] = 10.0,
+    simulated_clock: Annotated[
+        bool,
+        typer.Option(
+            help="The services' time is the instant in <data-dir>/clock (what `tsunagu demo` writes)."
+        ),
+    ] = False,
 ) -> None:
     """Run the broker, create the streams and start every installed service; Ctrl-C stops it all."""
     from .up import UpConfig, run_up
@@ -140,9 +146,53 @@ def up(
         host=host,
         ready_timeout=ready_timeout,
         stop_timeout=stop_timeout,
+        simulated_clock=simulated_clock,
     )
     try:
         code = run_up(config, console)
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
+DEFAULT_SCALE = 0.25
+"""A quarter of the programme's year: a few minutes on a 2-core machine (docs/cli.md)."""
+
+
+# -- demo ------------------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="The year's seed: the same seed, the same year.")] = 1,
+    scale: Annotated[
+        float,
+        typer.Option(help="Multiplies the yearly volumes (1: the real programme's; 0.25 runs in minutes)."),
+    ] = DEFAULT_SCALE,
+    data_dir: DataDirOption = Path(DEFAULT_DATA_DIR),
+    base_port: Annotated[int, typer.Option(help="The --base-port of the running `tsunagu up`.")] = 8100,
+    host: Annotated[str, typer.Option(help="Where the services listen.")] = "127.0.0.1",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan's steps per kind; send nothing.")
+    ] = False,
+    nats_url: NatsUrlOption = None,
+) -> None:
+    """Fill a running `tsunagu up --simulated-clock` with a synthetic fiscal year, through the APIs."""
+    from .demo.command import DemoConfig, demo_command
+
+    config = DemoConfig(
+        data_dir=data_dir,
+        nats_url=_url(ctx, nats_url),
+        seed=seed,
+        scale=scale,
+        host=host,
+        base_port=base_port,
+        dry_run=dry_run,
+    )
+    try:
+        code = demo_command(config, console)
     except CliError as exc:
         report(exc)
         raise typer.Exit(1) from None

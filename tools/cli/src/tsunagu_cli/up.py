@@ -49,6 +49,8 @@ COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_c
 LOCK_FILE = "up.lock"
 PIDS_FILE = "up.pids"
 """Processes of the running ``up``; left behind only when ``up`` itself was killed (SIGKILL, power loss)."""
+CLOCK_FILE = "clock"
+"""The simulated instant every service reads under ``up --simulated-clock`` (``tsunagu demo`` writes it)."""
 SAME_PRESS_SECONDS = 0.5
 """Stop requests this close together are one Ctrl-C (see :meth:`LocalStack.request_stop`)."""
 
@@ -65,6 +67,8 @@ class UpConfig:
     stop_timeout: float = 10.0
     """Seconds services have to exit after SIGTERM before they are killed."""
     broker_timeout: float = 20.0
+    simulated_clock: bool = False
+    """Every service reads its time from ``<data>/clock`` (written by ``tsunagu demo``)."""
 
 
 # -- output ----------------------------------------------------------------------------------------
@@ -415,6 +419,8 @@ class LocalStack:
                 http_port=port,
                 jwt_secret=secret,
             )
+            if self.config.simulated_clock:
+                env[f"{e.env_prefix}SIMULATED_CLOCK_FILE"] = str(self.data_dir / CLOCK_FILE)
             (self.data_dir / e.name).mkdir(parents=True, exist_ok=True)
             service.start(env, self.printer, self.data_dir / "logs" / f"{e.name}.log")
             self.services.append(service)
@@ -476,6 +482,9 @@ class LocalStack:
         self.say(
             f"Data     {escape(str(self.data_dir))}  (broker store nats/, logs logs/, JWT secret jwt-secret)"
         )
+        if self.config.simulated_clock:
+            clock = escape(str(self.data_dir / CLOCK_FILE))
+            self.say(f"Clock    simulated: the services' time is the instant in {clock}")
         if self.broker.url != default_nats_url():
             self.say(f"[dim]For the other commands: export {NATS_URL_ENV}={self.broker.url}[/]")
         self.say("[dim]Ctrl-C stops everything.[/]")

@@ -354,8 +354,17 @@ class ServiceRuntime(Generic[C]):
         # Under a simulated clock a timer scans as soon as simulated time moves, not only each tick.
         simulated = self.infra.simulated_clock
         moved = simulated.version if simulated is not None else None
+        service = self.settings.service_name
+
+        def scanned(timer: str) -> Callable[[object], None] | None:
+            if simulated is None:
+                return None
+            return lambda version: simulated.acknowledge(f"{service}.{timer}", version)
+
         self._timer_tasks = [
-            asyncio.create_task(t.run(self.context, self._stop, moved=moved), name=f"timer:{t.name}")
+            asyncio.create_task(
+                t.run(self.context, self._stop, moved=moved, scanned=scanned(t.name)), name=f"timer:{t.name}"
+            )
             for t in self.timers
         ] + [
             asyncio.create_task(t.run(self.engine, self._stop), name=f"timer:{t.name}")

@@ -21,7 +21,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["SimulatedClock", "write_simulated_instant"]
+__all__ = ["SimulatedClock", "scanned_versions", "write_simulated_instant"]
 
 
 class SimulatedClock:
@@ -50,6 +50,38 @@ class SimulatedClock:
             self._value = value.astimezone(UTC)
             self._text = text
         return self._value
+
+    def acknowledge(self, timer: str, version: object) -> None:
+        """Note that ``timer`` (``<service>.<name>``) finished a scan begun at ``version``: the demo
+        waits for every timer to have scanned at the instant it set before it takes its next step,
+        so what timers raise falls in the same place in every run of a seed."""
+        if not isinstance(version, str):
+            return
+        folder = _scanned_folder(self.path)
+        folder.mkdir(parents=True, exist_ok=True)
+        aside = folder / f".{timer}.{os.getpid()}"
+        aside.write_text(version, encoding="ascii")
+        os.replace(aside, folder / timer)
+
+
+def _scanned_folder(path: Path) -> Path:
+    return path.with_name(f"{path.name}.scanned")
+
+
+def scanned_versions(path: Path) -> dict[str, str]:
+    """Each timer's version of the clock in ``path`` at its last finished scan."""
+    folder = _scanned_folder(path)
+    if not folder.is_dir():
+        return {}
+    found: dict[str, str] = {}
+    for entry in folder.iterdir():
+        if entry.name.startswith("."):
+            continue
+        try:
+            found[entry.name] = entry.read_text(encoding="ascii").strip()
+        except FileNotFoundError:  # replaced between the listing and the read
+            continue
+    return found
 
 
 def write_simulated_instant(path: Path, instant: datetime) -> None:

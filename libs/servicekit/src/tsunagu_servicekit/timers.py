@@ -22,7 +22,7 @@ from .telemetry import get_tracer
 
 __all__ = ["MOVED_POLL_SECONDS", "PeriodicScan"]
 
-MOVED_POLL_SECONDS = 0.1
+MOVED_POLL_SECONDS = 0.01
 """How often a timer under a simulated clock looks whether simulated time moved."""
 
 log = get_logger(__name__)
@@ -60,10 +60,16 @@ class PeriodicScan(Generic[C]):
             return n
 
     async def run(
-        self, context: C, stop: asyncio.Event, *, moved: Callable[[], object] | None = None
+        self,
+        context: C,
+        stop: asyncio.Event,
+        *,
+        moved: Callable[[], object] | None = None,
+        scanned: Callable[[object], None] | None = None,
     ) -> None:
         """Scan until ``stop``. ``moved`` (a simulated clock's version) wakes the timer early when
-        it changes: simulated time may jump days between two ticks."""
+        it changes: simulated time may jump days between two ticks. ``scanned`` is told the
+        version each finished scan began at."""
         if self.first_delay > 0:
             await wait_set(stop, self.first_delay)
         while not stop.is_set():
@@ -78,6 +84,8 @@ class PeriodicScan(Generic[C]):
             except Exception as exc:
                 log.warning("timer scan failed", timer=self.name, error=type(exc).__name__)
             self.scans += 1
+            if scanned is not None:
+                scanned(seen)
             await self._pause(stop, moved, seen)
 
     async def _pause(self, stop: asyncio.Event, moved: Callable[[], object] | None, seen: object) -> None:

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from tsunagu_servicekit.runtime import Infrastructure
 from tsunagu_servicekit.settings import ServiceSettings
-from tsunagu_servicekit.simclock import SimulatedClock, write_simulated_instant
+from tsunagu_servicekit.simclock import SimulatedClock, scanned_versions, write_simulated_instant
 from tsunagu_servicekit.timers import PeriodicScan
 from tsunagu_servicekit.unit_of_work import now_from
 
@@ -132,3 +132,30 @@ async def test_a_move_during_a_scan_is_followed_by_another_scan(tmp_path: Path) 
         stop.set()
         await task
     assert seen[:2] == [datetime(2025, 4, 1, tzinfo=UTC), datetime(2028, 3, 27, tzinfo=UTC)]
+
+
+async def test_each_finished_scan_is_acknowledged_with_the_instant_it_began_at(tmp_path: Path) -> None:
+    """What the demo waits on before its next step: every timer has scanned at the instant set."""
+    path = tmp_path / "clock"
+    clock = SimulatedClock(path)
+    assert scanned_versions(path) == {}
+    write_simulated_instant(path, datetime(2025, 4, 1, tzinfo=UTC))
+    timer: PeriodicScan[object] = PeriodicScan("reminders", 3600.0, lambda _: 0)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        timer.run(
+            object(), stop, moved=clock.version, scanned=lambda v: clock.acknowledge("svc.reminders", v)
+        )
+    )
+    try:
+        async with asyncio.timeout(5):
+            while scanned_versions(path) != {"svc.reminders": clock.version()}:
+                await asyncio.sleep(0.01)
+            write_simulated_instant(path, datetime(2025, 4, 2, tzinfo=UTC))
+            assert scanned_versions(path)["svc.reminders"] != clock.version()  # not scanned yet
+            while scanned_versions(path) != {"svc.reminders": clock.version()}:
+                await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await task
+    assert scanned_versions(path) == {"svc.reminders": datetime(2025, 4, 2, tzinfo=UTC).isoformat()}

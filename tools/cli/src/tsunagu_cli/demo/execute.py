@@ -34,7 +34,7 @@ from typing import IO, Any
 
 import httpx
 
-from .actions import ACTIONS, NEEDS_REF, NEEDS_REFS, Demo, Refused, Skipped
+from .actions import ACTIONS, NEEDS_REF, NEEDS_REFS, Demo, DemoError, Refused, Skipped
 from .plan import Step
 
 STATE_FILE = "demo.json"
@@ -370,18 +370,91 @@ def run_steps(
             journal.finish(step, index, {"ok": recovered(events), "recovered": True})
             found += 1
     performed = 0
-    for index, step in enumerate(steps):
-        if index in journal.done:
-            continue
-        if stop_after is not None and performed >= stop_after:
-            break
-        write_clock(clock_file, step.at)
-        journal.mark_sent(index)
-        entry = perform(demo, step, index, journal.refs, journal.seed)
-        journal.finish(step, index, entry)
-        performed += 1
-        on_step(index, step)
+    with Quiescence(nats_url, clock_file) as quiet:
+        for index, step in enumerate(steps):
+            if index in journal.done:
+                continue
+            if stop_after is not None and performed >= stop_after:
+                break
+            write_clock(clock_file, step.at)
+            quiet.wait()  # what the clock's move set off (timers) is on the bus before the step
+            journal.mark_sent(index)
+            entry = perform(demo, step, index, journal.refs, journal.seed)
+            journal.finish(step, index, entry)
+            quiet.wait()  # and what the step set off, in every service, before the next one
+            performed += 1
+            on_step(index, step)
     return RunResult(performed, already, found, journal.outcomes, time.monotonic() - started)
+
+
+class Quiescence:
+    """Waits until the platform is quiet: no stream grew between two looks a few milliseconds
+    apart, every durable consumer has taken and acknowledged all it was sent, and every service's
+    timers have finished a scan at the instant on the simulated clock.
+
+    Why: the services answer a step before what it sets off elsewhere has happened (an event
+    consumed by another service, a timer woken by the clock's move). Without waiting, the next step
+    races with it — a visit completed before the closure of its case reached scheduling, say — and
+    two runs of one seed would leave different events. With it, a seed's year is the same events in
+    the same order on each stream (``tsunagu events diff --ignore-time`` of two runs finds nothing).
+    One connection and one event loop serve the whole run."""
+
+    def __init__(self, nats_url: str, clock_file: Path, *, gap: float = 0.005, timeout: float = 30.0) -> None:
+        self.nats_url = nats_url
+        self.clock_file = clock_file
+        self.gap = gap
+        self.timeout = timeout
+        self._loop = asyncio.new_event_loop()
+        self._nc: Any = None
+
+    def __enter__(self) -> Quiescence:
+        import nats
+
+        self._nc = self._loop.run_until_complete(nats.connect(self.nats_url, name="tsunagu-demo-quiet"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._nc is not None:
+            self._loop.run_until_complete(self._nc.close())
+        self._loop.close()
+
+    def wait(self) -> None:
+        self._loop.run_until_complete(self._wait())
+
+    async def _look(self) -> tuple[tuple[tuple[str, int], ...], bool]:
+        js = self._nc.jetstream()
+        streams = await js.streams_info()
+        last = tuple(sorted((s.config.name or "", s.state.last_seq) for s in streams))
+        for stream in streams:
+            for info in await js.consumers_info(stream.config.name or ""):
+                if info.config.durable_name and (info.num_pending or info.num_ack_pending):
+                    return last, False
+        return last, True
+
+    def _timers_caught_up(self) -> bool:
+        """Every service's timers have finished a scan at the instant on the clock."""
+        from tsunagu_servicekit.simclock import scanned_versions
+
+        try:
+            now = self.clock_file.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return True
+        return all(version == now for version in scanned_versions(self.clock_file).values())
+
+    async def _wait(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        previous: tuple[tuple[str, int], ...] | None = None
+        while time.monotonic() < deadline:
+            if not self._timers_caught_up():
+                previous = None
+                await asyncio.sleep(self.gap)
+                continue
+            last, settled = await self._look()
+            if settled and last == previous:
+                return
+            previous = last
+            await asyncio.sleep(self.gap)
+        raise DemoError(f"the platform did not settle within {self.timeout:.0f} s")
 
 
 async def _wait_events(

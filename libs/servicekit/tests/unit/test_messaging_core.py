@@ -253,6 +253,112 @@ async def test_a_failed_row_is_recorded_and_retried_and_the_acknowledged_ones_ar
     assert [h["Nats-Msg-Id"] for _, h in js.published] == [events[2].id]
 
 
+def test_a_unit_of_work_hands_the_rows_it_committed_over_in_order_and_nothing_it_rolled_back(
+    engine,
+) -> None:
+    handed: list[list[Any]] = []
+    factory = UnitOfWorkFactory(engine, on_rows_committed=handed.append)
+    with factory() as uow:
+        events = [uow.emit(Noted(thing_id=new_event_id())) for _ in range(3)]
+        uow.commit()
+    with factory() as uow:
+        uow.emit(Noted(thing_id=new_event_id()))  # never committed
+    (committed,) = handed
+    stored = {r.event_id: r.seq for r in rows(engine, outbox)}
+    assert [m.headers["Nats-Msg-Id"] for m in committed] == [e.id for e in events]
+    assert [m.seq for m in committed] == [stored[e.id] for e in events]
+    assert [m.payload for m in committed] == [e.to_json_bytes() for e in events]
+
+
+def _counting_reads(relay: OutboxRelay) -> list[int]:
+    reads: list[int] = []
+    pending = relay._pending
+
+    def counted() -> list[Any]:
+        found = pending()
+        reads.append(len(found))
+        return found
+
+    relay._pending = counted  # type: ignore[method-assign]
+    return reads
+
+
+async def _relay_with_hand_over(engine) -> tuple[OutboxRelay, FakeJetStream, UnitOfWorkFactory]:
+    js = FakeJetStream()
+    relay = OutboxRelay(engine, lambda: js, service="unittest")
+    relay.bind_loop(asyncio.get_running_loop())
+    return relay, js, UnitOfWorkFactory(engine, relay.notify, on_rows_committed=relay.hand_over)
+
+
+def _commit(factory: UnitOfWorkFactory, n: int) -> list[str]:
+    with factory() as uow:
+        ids = [uow.emit(Noted(thing_id=new_event_id())).id for _ in range(n)]
+        uow.commit()
+    return ids
+
+
+async def test_the_next_rows_handed_over_are_published_without_reading_them_back(engine) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    reads = _counting_reads(relay)
+    first = _commit(factory, 2)
+    assert await relay.publish_pending() == 2  # the relay knows nothing yet: it reads
+    assert reads == [2]
+    second = _commit(factory, 3)
+    third = _commit(factory, 1)
+    assert await relay.publish_pending() == 4
+    assert reads == [2]  # published as handed over
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == first + second + third
+    assert relay.pending_count() == 0  # and marked
+
+
+async def test_a_row_the_relay_was_not_handed_is_read_and_published_in_order(engine) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    reads = _counting_reads(relay)
+    first = _commit(factory, 1)
+    await relay.publish_pending()
+    # Another writer (another process) commits between two of ours: the hand-over has a gap.
+    other = _commit(UnitOfWorkFactory(engine), 1)
+    ours = _commit(factory, 1)
+    assert await relay.publish_pending() == 2
+    assert reads == [1, 2]
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == first + other + ours
+    # A wake without rows (a commit the relay was not handed) reads too.
+    unhanded = _commit(UnitOfWorkFactory(engine, relay.notify), 1)
+    assert await relay.publish_pending() == 1
+    assert reads == [1, 2, 1]
+    assert js.published[-1][1]["Nats-Msg-Id"] == unhanded[0]
+
+
+async def test_after_a_failed_pass_the_relay_reads_and_a_late_hand_over_is_not_published_twice(
+    engine,
+) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    reads = _counting_reads(relay)
+    _commit(factory, 1)
+    await relay.publish_pending()
+    js.fail_at = len(js.published) + 1  # the second of the next two handed over
+    failing = _commit(factory, 2)
+    with pytest.raises(PublishFailed):
+        await relay.publish_pending()
+    assert reads == [1]
+    after = _commit(factory, 1)
+    assert await relay.publish_pending() == 2  # read: the failed row, then the new one
+    assert reads == [1, 2]
+    assert [h["Nats-Msg-Id"] for _, h in js.published[-2:]] == [failing[1], after[0]]
+    # A hand-over that arrives after the read that published its rows changes nothing.
+    relay.hand_over([m for m in _messages(engine) if m.headers["Nats-Msg-Id"] == after[0]])
+    published = len(js.published)
+    assert await relay.publish_pending() == 0
+    assert len(js.published) == published
+    assert relay.pending_count() == 0
+
+
+def _messages(engine) -> list[Any]:
+    from tsunagu_servicekit.messaging.outbox import OutboxMessage
+
+    return [OutboxMessage(r.seq, r.subject, r.payload, r.headers) for r in rows(engine, outbox)]
+
+
 def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff_delay(n, base=1.0, cap=8.0, jitter=0) for n in range(1, 7)]
     assert delays == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]

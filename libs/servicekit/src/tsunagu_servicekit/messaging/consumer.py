@@ -513,8 +513,7 @@ class EventConsumer(Generic[C]):
             forget_failures(session, self.name, redelivered)
             uow.flush_events()
             session.commit()
-        if uow.events_written and self._uow_factory.on_events_committed is not None:
-            self._uow_factory.on_events_committed()
+        uow.announce_committed()
         return processed
 
     def _transaction(self, items: list[_Item]) -> None:

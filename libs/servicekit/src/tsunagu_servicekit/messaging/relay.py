@@ -155,6 +155,10 @@ class OutboxRelay:
         self._frontier: int | None = None
         self._must_read = True
         self._recent: frozenset[int] = frozenset()
+        # Inside run(): a pass's rows are marked while the next pass publishes (one mark at a time).
+        self._defer_marks = False
+        self._marking: asyncio.Future[None] | None = None
+        self._gauges: asyncio.Task[None] | None = None
 
     # -- waking -------------------------------------------------------------------------------
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -269,16 +273,18 @@ class OutboxRelay:
         broker could not be reached at all. On PostgreSQL it publishes only while this relay
         holds the lease (taking or renewing it when due): 0 when another replica leads.
         """
-        if not await self._lead():
-            self._forget_handed()
-            return 0
-        rows: Sequence[Any] | None = self._take_handed()
-        read = rows is None
         try:
+            if not await self._lead():
+                self._forget_handed()
+                return 0
+            rows: Sequence[Any] | None = self._take_handed()
+            read = rows is None
             if rows is None:
-                # Everything handed over until now is committed, so this read sees it.
+                # Everything handed over until now is committed, so this read sees it; and the
+                # rows published before are marked first, so it does not see them.
                 self._handed.clear()
                 self._must_read = False
+                await self._marked()
                 rows = await asyncio.to_thread(self._pending)
                 self._recent = frozenset(r.seq for r in rows)
             published = await self._publish(rows)
@@ -332,7 +338,13 @@ class OutboxRelay:
                 continue
             blamed = await self._blames(js, row, refusal, no_stream)
             failures.append(_Failure(row.seq, _error_name(refusal), blamed))
-        await asyncio.to_thread(self._record, published, failures)
+        await self._marked()  # one mark at a time, in order
+        if self._defer_marks and not failures and outage is None:
+            # Off the next event's path: it is published while these are marked. Until the mark
+            # commits, a crash publishes them again, which the stream's de-duplication drops.
+            self._marking = asyncio.ensure_future(asyncio.to_thread(self._record, published, ()))
+        else:
+            await asyncio.to_thread(self._record, published, failures)
         self.published_total += len(published)
         OUTBOX_PUBLISHED.labels(service=self.service).inc(len(published))
         if failures:
@@ -370,6 +382,12 @@ class OutboxRelay:
             return False  # the broker did not answer: an outage, not the row
         return False
 
+    async def _marked(self) -> None:
+        """Wait for the mark of the pass before (raising its error)."""
+        marking, self._marking = self._marking, None
+        if marking is not None:
+            await marking
+
     async def refresh_gauges(self, *, force: bool = False) -> None:
         """Set the pending, quarantined and oldest-pending gauges (at most once a second)."""
         moment = time.monotonic()
@@ -392,6 +410,7 @@ class OutboxRelay:
         # no I/O and no thread hop, which would be on every event's path from commit to the bus.
         if lease is None or not lease.renewal_due():
             return True
+        await self._marked()  # its transaction renews the lease too: one claim at a time
         return await asyncio.to_thread(lease.renew, self._engine)
 
     def _suspend_lead(self) -> None:
@@ -411,6 +430,7 @@ class OutboxRelay:
         """Publish until ``stop`` is set; never gives up on a row."""
         self.bind_loop(asyncio.get_running_loop())
         failures = 0
+        self._defer_marks = True
         try:
             while not stop.is_set():
                 self._wake.clear()
@@ -424,7 +444,7 @@ class OutboxRelay:
                     failures = 0
                     if published >= self.batch_size or not self._may_publish():
                         continue  # more may be waiting, or the lease is due: no sleep
-                    await self.refresh_gauges()
+                    self._refresh_in_background()
                 except asyncio.CancelledError:
                     raise
                 except PublishFailed:
@@ -447,7 +467,20 @@ class OutboxRelay:
                 if not self._wake.is_set():
                     self._must_read = True  # the poll: rows from other processes, leftovers
         finally:
+            self._defer_marks = False
+            try:
+                await self._marked()
+            except Exception as exc:  # the rows stay pending: published again, de-duplicated
+                log.warning("outbox rows not marked", error=type(exc).__name__)
+            if self._gauges is not None:
+                self._gauges.cancel()
             await asyncio.to_thread(self._release_lead)
+
+    def _refresh_in_background(self) -> None:
+        # Off the relay's path: a commit that wakes it must not wait for two counting queries.
+        due = time.monotonic() - self._stats_at >= _STATS_INTERVAL
+        if due and (self._gauges is None or self._gauges.done()):
+            self._gauges = asyncio.create_task(self._refresh_quietly())
 
     async def _refresh_quietly(self) -> None:
         try:

@@ -434,6 +434,43 @@ def test_batch_outcomes_isolate_a_poison_message(engine) -> None:
     assert len([r for r in rows(engine, inbox) if r.consumer == "effect"]) == 3
 
 
+def _end_pooled_connections(engine) -> None:
+    """The server ends every other connection to the test database (a failover, an idle timeout)."""
+    admin = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            ended = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+    finally:
+        admin.dispose()
+    assert ended >= 1
+
+
+def test_a_connection_the_server_ended_costs_the_consumer_no_failure_and_others_are_pinged(
+    engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a server that ends connections is PostgreSQL's (SQLite is a file)")
+    effects: list[str] = []
+    c = consumer(engine, effects, max_failures=1)  # one failure counted would dead-letter it
+    c._process_sync(items(FakeMsg(new_event(Noted(thing_id=new_event_id())).to_json_bytes())))
+    _end_pooled_connections(engine)
+    # The consumer's transaction is not pinged first: it meets the dead connection and runs again.
+    event = new_event(Noted(thing_id=new_event_id()))
+    batch = items(FakeMsg(event.to_json_bytes()))
+    c._process_sync(batch)
+    assert (batch[0].outcome, batch[0].failures) == (Outcome.PROCESSED, 0)
+    assert effects[-1] == event.id
+    # Everything else is pinged: a dead connection is replaced before the caller's statement.
+    _end_pooled_connections(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1
+
+
 def test_the_failure_budget_counts_failures_not_deliveries(engine) -> None:
     # Deliveries 1, 7 and 20: only the failures count, so the third failure is the last.
     bad = new_event(Noted(thing_id=new_event_id(), fail=True))

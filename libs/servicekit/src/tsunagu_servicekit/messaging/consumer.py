@@ -45,7 +45,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from tsunagu_contracts import REGISTRY, CloudEvent, EventData, EventParseError, EventType, Registry
 
-from ..db import is_transient_conflict, is_unavailable_error, ping
+from ..db import is_disconnect, is_transient_conflict, is_unavailable_error, ping, without_ping
 from ..logging import get_logger
 from ..metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from ..telemetry import extract_context, get_tracer
@@ -518,21 +518,31 @@ class EventConsumer(Generic[C]):
 
     def _transaction(self, items: list[_Item]) -> None:
         """Run the batch's transaction; a lost race (deadlock, serialization failure) runs it again
-        in place after a short random pause, and is raised only when it keeps losing."""
+        in place after a short random pause, and is raised only when it keeps losing. So does a
+        connection found dead (a database failover): the transaction's connection is not pinged
+        first, a round trip saved on every batch, and it is not the messages' failure."""
         events = [i.event for i in items if i.event is not None]
         assert len(events) == len(items)
         # Only a redelivered message can have failures counted (the first delivery has none).
         redelivered = [i.event.id for i in items if i.event is not None and i.attempts > 1]
         for run in range(1, self.policy.conflict_retries + 1):
             try:
-                results = self.run_transaction(
-                    events, [i.msg.headers for i in items], redelivered=redelivered
-                )
+                with without_ping():
+                    results = self.run_transaction(
+                        events, [i.msg.headers for i in items], redelivered=redelivered
+                    )
                 break
             except Exception as exc:
-                if not is_transient_conflict(exc) or run == self.policy.conflict_retries:
+                dead = is_disconnect(exc)
+                if not (dead or is_transient_conflict(exc)) or run == self.policy.conflict_retries:
                     raise
-                log.info("transaction lost a race; running it again", consumer=self.name, run=run)
+                log.info(
+                    "connection found dead; running the transaction again"
+                    if dead
+                    else "transaction lost a race; running it again",
+                    consumer=self.name,
+                    run=run,
+                )
                 time.sleep(random.uniform(0, 0.02 * 2**run))
         for item, processed in zip(items, results, strict=True):
             item.outcome = Outcome.PROCESSED if processed else Outcome.DUPLICATE

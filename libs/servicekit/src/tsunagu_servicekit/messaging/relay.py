@@ -155,9 +155,11 @@ class OutboxRelay:
         self._frontier: int | None = None
         self._must_read = True
         self._recent: frozenset[int] = frozenset()
-        # Inside run(): a pass's rows are marked while the next pass publishes (one mark at a time).
+        # Inside run(): acknowledged rows are marked beside the loop, one transaction at a time,
+        # while the next passes publish; a read or a lease renewal waits until all are marked.
         self._defer_marks = False
-        self._marking: asyncio.Future[None] | None = None
+        self._unmarked: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
         self._gauges: asyncio.Task[None] | None = None
 
     # -- waking -------------------------------------------------------------------------------
@@ -338,12 +340,12 @@ class OutboxRelay:
                 continue
             blamed = await self._blames(js, row, refusal, no_stream)
             failures.append(_Failure(row.seq, _error_name(refusal), blamed))
-        await self._marked()  # one mark at a time, in order
         if self._defer_marks and not failures and outage is None:
             # Off the next event's path: it is published while these are marked. Until the mark
             # commits, a crash publishes them again, which the stream's de-duplication drops.
-            self._marking = asyncio.ensure_future(asyncio.to_thread(self._record, published, ()))
+            self._mark_later(published)
         else:
+            await self._marked()  # the lease is claimed in each: one transaction at a time
             await asyncio.to_thread(self._record, published, failures)
         self.published_total += len(published)
         OUTBOX_PUBLISHED.labels(service=self.service).inc(len(published))
@@ -382,11 +384,30 @@ class OutboxRelay:
             return False  # the broker did not answer: an outage, not the row
         return False
 
+    def _mark_later(self, seqs: list[int]) -> None:
+        self._unmarked.extend(seqs)
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_all(), name="outbox-relay-mark")
+
+    async def _mark_all(self) -> None:
+        while self._unmarked:
+            seqs, self._unmarked = self._unmarked, []
+            await asyncio.to_thread(self._record, seqs, ())
+
     async def _marked(self) -> None:
-        """Wait for the mark of the pass before (raising its error)."""
-        marking, self._marking = self._marking, None
-        if marking is not None:
-            await marking
+        """Wait until every acknowledged row is marked (raising a mark's error: its rows, still
+        pending, are read and published again, and de-duplicated)."""
+        task = self._marking
+        if task is None:
+            return
+        try:
+            await task
+        except BaseException:
+            if task.done():
+                self._unmarked.clear()
+                self._marking = None
+            raise
+        self._marking = None
 
     async def refresh_gauges(self, *, force: bool = False) -> None:
         """Set the pending, quarantined and oldest-pending gauges (at most once a second)."""

@@ -13,8 +13,7 @@ otherwise the first event raised opens a flow and the others of the same unit of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -168,15 +167,10 @@ class UnitOfWork:
 
     # -- events -----------------------------------------------------------------------------
 
-    @contextmanager
-    def handling(self, cause: Cause) -> Iterator[None]:
+    def handling(self, cause: Cause) -> _Handling:
         """Events emitted inside the block are caused by ``cause``: the consumer wraps each handler
         in it; a use case that continues a flow recorded earlier passes an :class:`EventRef`."""
-        previous, self._cause = self._cause, cause
-        try:
-            yield
-        finally:
-            self._cause = previous
+        return _Handling(self, cause)
 
     def emit(self, data: D, *, subject: str | None = None, time: datetime | None = None) -> CloudEvent[D]:
         """Raise an event: it is published if, and only if, this unit of work commits.
@@ -276,6 +270,24 @@ class UnitOfWork:
         :meth:`emit` and :meth:`append` (the change history writes at once, on ``session``)."""
         if self.read_only:
             raise ReadOnlyError("this unit of work only reads")
+
+
+class _Handling:
+    """:meth:`UnitOfWork.handling`: a plain context manager, not a generator one, because the
+    consumer enters it for every event it handles."""
+
+    __slots__ = ("_cause", "_previous", "_uow")
+
+    def __init__(self, uow: UnitOfWork, cause: Cause) -> None:
+        self._uow = uow
+        self._cause = cause
+        self._previous: Cause | None = None
+
+    def __enter__(self) -> None:
+        self._previous, self._uow._cause = self._uow._cause, self._cause
+
+    def __exit__(self, *exc: object) -> None:
+        self._uow._cause = self._previous
 
 
 class UnitOfWorkFactory:

@@ -529,12 +529,33 @@ def test_delivery_past_the_bound_of_an_event_already_processed_is_acked_not_dead
     assert effects == [event.id]
 
 
+def test_the_delivery_count_is_read_as_nats_py_reads_it() -> None:
+    from nats.aio.msg import Msg
+    from tsunagu_servicekit.messaging.consumer import _deliveries
+
+    for reply in (
+        "$JS.ACK.TSUNAGU_TRAINING.training-x-v1.3.1042.17.1764859200000000000.5",
+        "$JS.ACK.domain.ACCOUNTHASH.TSUNAGU_TRAINING.training-x-v1.7.1042.17.1764859200000000000.5.tok",
+    ):
+        msg = Msg(None, subject="s", reply=reply)  # type: ignore[arg-type]
+        assert _deliveries(msg) == Msg(None, subject="s", reply=reply).metadata.num_delivered  # type: ignore[arg-type]
+    assert _deliveries(Msg(None, subject="s", reply=reply.replace(".7.", ".12.", 1))) == 12  # type: ignore[arg-type]
+
+
 def test_invalid_messages_are_dead_on_first_delivery(engine) -> None:
-    batch = items(FakeMsg(b"{not json"), FakeMsg(b'{"type": "tsunagu.training.unittest.noted.v7"}'))
+    valid = new_event(Noted(thing_id=new_event_id())).to_json_bytes()
+    batch = items(
+        FakeMsg(b"{not json"),
+        FakeMsg(b'{"type": "tsunagu.training.unittest.noted.v7"}'),
+        FakeMsg(valid.decode().encode("utf-16")),  # JSON, but not in the wire's UTF-8
+        FakeMsg(valid.replace(b'"thing_id":"', b'"thing_id":"\xff')),  # not UTF-8 at all
+    )
     consumer(engine, [])._process_sync(batch)
     assert [(i.outcome, i.error) for i in batch] == [
         (Outcome.DEAD, "MalformedEventError"),
         (Outcome.DEAD, "UnknownEventVersionError"),
+        (Outcome.DEAD, "MalformedEventError"),
+        (Outcome.DEAD, "MalformedEventError"),
     ]
 
 

@@ -353,6 +353,24 @@ async def test_after_a_failed_pass_the_relay_reads_and_a_late_hand_over_is_not_p
     assert relay.pending_count() == 0
 
 
+async def test_a_running_relay_publishes_what_is_handed_over_and_a_stopped_one_keeps_nothing(
+    engine,
+) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    ids = _commit(factory, 1) + _commit(factory, 2)
+    async with asyncio.timeout(10):
+        while len(js.published) < 3 or relay.pending_count():
+            await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == ids
+    _commit(factory, 2)  # after the stop: left in the outbox, not piled up in memory
+    assert relay._handed == []
+    assert relay.pending_count() == 2
+
+
 def _messages(engine) -> list[Any]:
     from tsunagu_servicekit.messaging.outbox import OutboxMessage
 

@@ -488,6 +488,11 @@ class OutboxRelay:
                 if not self._wake.is_set():
                     self._must_read = True  # the poll: rows from other processes, leftovers
         finally:
+            # Stopped: nothing is handed over any more (it would pile up unread); a run again
+            # starts by reading the outbox.
+            self._loop = None
+            self._forget_handed()
+            self._must_read = True
             self._defer_marks = False
             try:
                 await self._marked()

@@ -10,6 +10,12 @@ same measurement with the handler written three ways, to show what the shape of 
   (the shape the kit's consumer was first measured with: about 4,000 msg/s);
 - ``prebuilt statement``: one module-level ``insert(table)`` executed with a parameter dict;
 - ``no handler``: the kit's own floor (parse, inbox, commit, ack).
+
+The profiles count each thread's CPU time (``time.thread_time``), not wall time, so work from
+others on the machine does not inflate them. ``--cpu`` measures this process's CPU time per
+message (all its threads; not the broker's or PostgreSQL's) for raw fetch + ack (1b) and the kit
+consumer (3b), alternately, ``--rounds`` times: on a busy machine the ratio of the two says more
+than the ratio of their rates.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import argparse
 import asyncio
 import cProfile
 import io
+import os
 import pstats
 import tempfile
 import time
@@ -44,6 +51,7 @@ from .common import (
     ensure_stream,
     make_payloads,
     publish_pipelined,
+    wait_until,
 )
 from .faststream_peer import plain_peer
 from .pipeline import consumer_throughput
@@ -120,7 +128,7 @@ async def _run(url: str, databases: Databases, n: int, variants: bool, limit: in
     await ensure_streams(js)
     await publish_pipelined(js, PINGED, make_payloads(n), 1000)
 
-    worker = cProfile.Profile()
+    worker = cProfile.Profile(time.thread_time)
     original = EventConsumer._process_sync
 
     def profiled(self: EventConsumer, items: Any) -> None:
@@ -131,7 +139,7 @@ async def _run(url: str, databases: Databases, n: int, variants: bool, limit: in
             worker.disable()
 
     EventConsumer._process_sync = profiled  # type: ignore[method-assign]
-    loop = cProfile.Profile()
+    loop = cProfile.Profile(time.thread_time)
     loop.enable()
     result = await _consume(url, databases, n, "profiled", benchapp.handle_pinged)
     loop.disable()
@@ -161,11 +169,72 @@ async def _run(url: str, databases: Databases, n: int, variants: bool, limit: in
         )
 
 
+async def _consume_cpu(url: str, databases: Databases, n: int, name: str) -> tuple[dict[str, float], float]:
+    """3b's consumer; CPU seconds per message from the first handler call to the last commit."""
+    first: list[float] = []
+
+    def handler(context: None, uow: UnitOfWork, event: Any) -> None:
+        if not first:
+            first.append(time.process_time())
+        benchapp.handle_pinged(context, uow, event)
+
+    service = f"cpu{abs(hash(name)) % 10**6}"
+    settings = settings_for(service, database_url=databases.fresh(service), nats_url=url)
+    runtime = ServiceRuntime(
+        Infrastructure(settings),
+        None,
+        title="bench profiling",
+        migrations=MIGRATIONS,
+        subscriptions=[subscribe(BenchPinged, handler)],
+        registry=REGISTRY,
+    )
+    await asyncio.to_thread(migrate, runtime.engine, service=service, version_locations=[MIGRATIONS])
+    CLOCK.first_call = None
+    try:
+        await runtime.start()
+        consumer = runtime.consumers[0]
+        await wait_until(lambda: consumer.processed >= n, 300.0)
+        ended = time.perf_counter()
+        cpu = time.process_time() - first[0]
+        seconds = ended - (CLOCK.first_call or ended)
+    finally:
+        await runtime.stop()
+    return {"msgs_per_s": consumer.processed / seconds if seconds else 0.0}, cpu / n
+
+
+async def _cpu(url: str, databases: Databases, n: int, rounds: int) -> None:
+    nc = await connect(url, "bench-profiling")
+    js = nc.jetstream()
+    await ensure_streams(js)
+    await ensure_stream(js, RAW_STREAM, ["bench.raw.>"])
+    print(f"CPU time of this process per message, {n:,} messages ({databases.kind}):")
+    for round_ in range(1, rounds + 1):
+        await js.purge_stream(RAW_STREAM)
+        await publish_pipelined(js, RAW_SUBJECT, make_payloads(n), 1000)
+        cpu = time.process_time()
+        raw = await fetch_ack_ceiling(js, n)
+        raw_cpu = (time.process_time() - cpu) / n
+        await js.delete_consumer(RAW_STREAM, "raw-fetch-ack")
+        await js.purge_stream(benchapp.PINGED_STREAM)
+        await publish_pipelined(js, PINGED, make_payloads(n), 1000)
+        kit, kit_cpu = await _consume_cpu(url, databases, n, f"cpu{round_}")
+        print(
+            f"  round {round_}: raw fetch+ack {raw_cpu * 1e6:6.1f} us ({raw['msgs_per_s']:,.0f} msg/s), "
+            f"kit consumer {kit_cpu * 1e6:6.1f} us ({kit['msgs_per_s']:,.0f} msg/s): "
+            f"CPU ratio {raw_cpu / kit_cpu:.2f}, rate ratio {kit['msgs_per_s'] / raw['msgs_per_s']:.2f}, "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    await nc.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__)
     parser.add_argument("-n", type=int, default=20_000, help="events (default 20,000)")
     parser.add_argument("--variants", action="store_true", help="also measure handler shapes")
     parser.add_argument("--limit", type=int, default=25, help="rows per profile table")
+    parser.add_argument("--cpu", action="store_true", help="CPU time per message, raw and kit, alternately")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --cpu (default 3)")
     parser.add_argument(
         "--postgres",
         metavar="URL",
@@ -178,7 +247,10 @@ def main() -> None:
         workdir = Path(tmp)
         with NatsServerProcess(store_dir=workdir / "nats", log_file=workdir / "nats-server.log") as server:
             databases = Databases(workdir, args.postgres)
-            asyncio.run(_run(server.url, databases, args.n, args.variants, args.limit))
+            if args.cpu:
+                asyncio.run(_cpu(server.url, databases, args.n, args.rounds))
+            else:
+                asyncio.run(_run(server.url, databases, args.n, args.variants, args.limit))
 
 
 if __name__ == "__main__":

@@ -151,9 +151,47 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         if parsed.get_backend_name() == "postgresql"
         else {}
     )
-    return create_engine(
-        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
+    engine = create_engine(
+        url, echo=echo, pool_pre_ping=False, pool_size=10, max_overflow=10, connect_args=connect_args
     )
+    event.listen(engine, "checkout", _ping_on_checkout(engine))
+    return engine
+
+
+_unpinged = threading.local()
+
+
+@contextmanager
+def without_ping() -> Iterator[None]:
+    """Connections this thread checks out inside the block are not pinged first.
+
+    Every checkout is pinged otherwise (a connection left dead by a failover fails the ping, not
+    the caller's statement), which costs a round trip per transaction. Only for a caller that runs
+    its transaction again when the connection turns out dead (:func:`is_disconnect`): the
+    consumer, whose transaction is on every event's path.
+    """
+    before = getattr(_unpinged, "active", False)
+    _unpinged.active = True
+    try:
+        yield
+    finally:
+        _unpinged.active = before
+
+
+def _ping_on_checkout(engine: Engine) -> Any:
+    dialect = engine.dialect
+
+    def ping_on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # SQLAlchemy's pre-ping, skipped inside ``without_ping``: a connection that does not answer
+        # is replaced (the pool discards it on DisconnectionError and checks out another).
+        if getattr(_unpinged, "active", False):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("the connection did not answer its ping") from exc
+
+    return ping_on_checkout
 
 
 POSTGRES_LIVENESS: dict[str, Any] = {
@@ -233,6 +271,12 @@ def is_transient_conflict(exc: BaseException) -> bool:
     if getattr(exc.orig, "sqlstate", None) in _CONFLICT_SQLSTATES:
         return True
     return isinstance(exc, OperationalError) and str(exc.orig).startswith(_SQLITE_CONFLICTS)
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether ``exc`` came from a connection found dead (SQLAlchemy has discarded it): the same
+    transaction on a fresh connection is not the same failure."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def is_unavailable_error(exc: BaseException) -> bool:

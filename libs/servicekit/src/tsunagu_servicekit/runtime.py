@@ -91,7 +91,9 @@ class Infrastructure:
             lease_seconds=settings.relay_lease_seconds,
             publisher=lambda: self.publisher,
         )
-        self.units = UnitOfWorkFactory(self.engine, self.relay.notify, clock=clock)
+        self.units = UnitOfWorkFactory(
+            self.engine, self.relay.notify, clock=clock, on_rows_committed=self.relay.hand_over
+        )
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
         self._publisher: JetStreamPublisher | None = None

@@ -13,8 +13,7 @@ otherwise the first event raised opens a flow and the others of the same unit of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
@@ -23,7 +22,7 @@ from sqlalchemy import Engine, Insert, Table, insert
 from sqlmodel import Session
 from tsunagu_contracts import CloudEvent, EventData, new_event
 
-from .messaging.outbox import outbox_row
+from .messaging.outbox import OutboxMessage, outbox_row
 from .messaging.tables import outbox
 from .telemetry import inject_headers
 
@@ -98,6 +97,12 @@ class ReadOnlyError(RuntimeError):
 
 
 _INSERTS: dict[Table, Insert] = {}
+# The outbox insert gives back each row's sequence number, so that what committed can be handed to
+# the relay as it is (it then publishes without reading the rows back).
+_OUTBOX_INSERT = insert(outbox).returning(outbox.c.seq, sort_by_parameter_order=True)
+
+CommittedRows = Callable[[Sequence[OutboxMessage]], None]
+"""Receives the outbox rows a unit of work committed (the relay's :meth:`~.relay.OutboxRelay.hand_over`)."""
 
 
 def _insert_of(table: Table) -> Insert:
@@ -112,8 +117,8 @@ class UnitOfWork:
     """One transaction: ``session`` for the use case's state, :meth:`emit` for what it raises.
 
     Use as a context manager; nothing is written unless :meth:`commit` is called. After a commit
-    that wrote events, ``on_events_committed`` wakes the relay so events leave without waiting
-    for its poll.
+    that wrote events, ``on_rows_committed`` hands the rows to the relay (or, without it,
+    ``on_events_committed`` wakes the relay) so events leave without waiting for its poll.
 
     Use cases that only add rows (projections, timelines, logs) can :meth:`append` them: appended
     rows are written per table with one ``executemany`` when the unit of work flushes, which
@@ -128,9 +133,12 @@ class UnitOfWork:
         session: Session | None = None,
         clock: Clock = utc_now,
         read_only: bool = False,
+        on_rows_committed: CommittedRows | None = None,
     ) -> None:
         self._engine = engine
         self._on_events_committed = on_events_committed
+        self._on_rows_committed = on_rows_committed
+        self._written: list[OutboxMessage] = []
         self._external_session = session is not None
         self.session: Session = session if session is not None else Session(engine, expire_on_commit=False)
         self._clock = clock
@@ -159,15 +167,10 @@ class UnitOfWork:
 
     # -- events -----------------------------------------------------------------------------
 
-    @contextmanager
-    def handling(self, cause: Cause) -> Iterator[None]:
+    def handling(self, cause: Cause) -> _Handling:
         """Events emitted inside the block are caused by ``cause``: the consumer wraps each handler
         in it; a use case that continues a flow recorded earlier passes an :class:`EventRef`."""
-        previous, self._cause = self._cause, cause
-        try:
-            yield
-        finally:
-            self._cause = previous
+        return _Handling(self, cause)
 
     def emit(self, data: D, *, subject: str | None = None, time: datetime | None = None) -> CloudEvent[D]:
         """Raise an event: it is published if, and only if, this unit of work commits.
@@ -218,9 +221,26 @@ class UnitOfWork:
         self.flush_rows()
         rows, self._outbox_rows = self._outbox_rows, []
         if rows:
-            self.session.execute(insert(outbox), rows)
+            seqs = self.session.execute(_OUTBOX_INSERT, rows).scalars().all()
+            self._written.extend(
+                OutboxMessage(seq, row["subject"], row["payload"], row["headers"])
+                for seq, row in zip(seqs, rows, strict=True)
+            )
             self.events_written += len(rows)
         return len(rows)
+
+    def announce_committed(self) -> None:
+        """Tell the relay what the committed transaction wrote to the outbox (nothing: no call).
+
+        :meth:`commit` does it; a caller that owns the transaction (the consumer) calls it once
+        its own commit returned."""
+        written, self._written = self._written, []
+        if not written:
+            return
+        if self._on_rows_committed is not None:
+            self._on_rows_committed(written)
+        elif self._on_events_committed is not None:
+            self._on_events_committed()
 
     # -- the transaction --------------------------------------------------------------------
 
@@ -232,16 +252,16 @@ class UnitOfWork:
         events and the consumer commits once the whole batch succeeded.
         """
         self.require_writable()
-        written = self.flush_events()
+        self.flush_events()
         if self._external_session:
             return
         self.session.commit()
-        if written and self._on_events_committed is not None:
-            self._on_events_committed()
+        self.announce_committed()
 
     def rollback(self) -> None:
         self._outbox_rows.clear()
         self._rows.clear()
+        self._written.clear()
         if not self._external_session:
             self.session.rollback()
 
@@ -250,6 +270,24 @@ class UnitOfWork:
         :meth:`emit` and :meth:`append` (the change history writes at once, on ``session``)."""
         if self.read_only:
             raise ReadOnlyError("this unit of work only reads")
+
+
+class _Handling:
+    """:meth:`UnitOfWork.handling`: a plain context manager, not a generator one, because the
+    consumer enters it for every event it handles."""
+
+    __slots__ = ("_cause", "_previous", "_uow")
+
+    def __init__(self, uow: UnitOfWork, cause: Cause) -> None:
+        self._uow = uow
+        self._cause = cause
+        self._previous: Cause | None = None
+
+    def __enter__(self) -> None:
+        self._previous, self._uow._cause = self._uow._cause, self._cause
+
+    def __exit__(self, *exc: object) -> None:
+        self._uow._cause = self._previous
 
 
 class UnitOfWorkFactory:
@@ -261,15 +299,21 @@ class UnitOfWorkFactory:
         on_events_committed: Callable[[], None] | None = None,
         *,
         clock: Clock = utc_now,
+        on_rows_committed: CommittedRows | None = None,
     ) -> None:
         self.engine = engine
         self.on_events_committed = on_events_committed
+        self.on_rows_committed = on_rows_committed
         self.clock = clock
 
     def __call__(self, session: Session | None = None) -> UnitOfWork:
         """A writing unit of work (on ``session`` when the caller owns the transaction)."""
         return UnitOfWork(
-            self.engine, on_events_committed=self.on_events_committed, session=session, clock=self.clock
+            self.engine,
+            on_events_committed=self.on_events_committed,
+            session=session,
+            clock=self.clock,
+            on_rows_committed=self.on_rows_committed,
         )
 
     def reading(self) -> UnitOfWork:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from tsunagu_servicekit.aio import wait_set
@@ -69,3 +70,33 @@ async def test_pull_loop_stops_even_when_woken_as_it_is_cancelled() -> None:
             await pull.stop()
         await pull.start()
     await pull.stop()
+
+
+@dataclass
+class _Delivered:
+    subject: str
+    reply: str = ""
+    headers: dict[str, str] | None = None
+
+
+async def test_a_request_the_server_served_out_of_turn_is_counted_right_when_the_one_before_ends() -> None:
+    from tsunagu_servicekit.messaging.pull import _Request
+
+    pull = PullLoop(_FakeNats(), stream="S", durable="d", batch=100, max_buffered=200)  # type: ignore[arg-type]
+    pull._prefix = "_INBOX_test.x"
+    pull._open.extend([_Request("1", 100, deadline=1e12), _Request("2", 100, deadline=1e12)])
+
+    async def deliver(n: int) -> None:
+        for _ in range(n):
+            await pull._on_msg(_Delivered("tsunagu.x", reply="$JS.ACK.S.d.1.1.1.1.0"))  # type: ignore[arg-type]
+
+    # The server sends 10 to request 1, then 50 to request 2 before it expires request 1 with 90
+    # of its batch undelivered. Arrivals carry no request id: all 60 are counted against 1.
+    await deliver(60)
+    await pull._on_msg(
+        _Delivered("_INBOX_test.x.1", headers={"Status": "408", "Nats-Pending-Messages": "90"})  # type: ignore[arg-type]
+    )
+    (second,) = pull._open
+    assert (second.rid, second.received) == ("2", 50)  # 50 still to come, as at the server
+    await deliver(50)
+    assert not pull._open  # filled: room for new requests at once, not after its deadline

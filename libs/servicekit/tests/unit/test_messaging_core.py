@@ -253,6 +253,130 @@ async def test_a_failed_row_is_recorded_and_retried_and_the_acknowledged_ones_ar
     assert [h["Nats-Msg-Id"] for _, h in js.published] == [events[2].id]
 
 
+def test_a_unit_of_work_hands_the_rows_it_committed_over_in_order_and_nothing_it_rolled_back(
+    engine,
+) -> None:
+    handed: list[list[Any]] = []
+    factory = UnitOfWorkFactory(engine, on_rows_committed=handed.append)
+    with factory() as uow:
+        events = [uow.emit(Noted(thing_id=new_event_id())) for _ in range(3)]
+        uow.commit()
+    with factory() as uow:
+        uow.emit(Noted(thing_id=new_event_id()))  # never committed
+    (committed,) = handed
+    stored = {r.event_id: r.seq for r in rows(engine, outbox)}
+    assert [m.headers["Nats-Msg-Id"] for m in committed] == [e.id for e in events]
+    assert [m.seq for m in committed] == [stored[e.id] for e in events]
+    assert [m.payload for m in committed] == [e.to_json_bytes() for e in events]
+
+
+def _counting_reads(relay: OutboxRelay) -> list[int]:
+    reads: list[int] = []
+    pending = relay._pending
+
+    def counted() -> list[Any]:
+        found = pending()
+        reads.append(len(found))
+        return found
+
+    relay._pending = counted  # type: ignore[method-assign]
+    return reads
+
+
+async def _relay_with_hand_over(engine) -> tuple[OutboxRelay, FakeJetStream, UnitOfWorkFactory]:
+    js = FakeJetStream()
+    relay = OutboxRelay(engine, lambda: js, service="unittest")
+    relay.bind_loop(asyncio.get_running_loop())
+    return relay, js, UnitOfWorkFactory(engine, relay.notify, on_rows_committed=relay.hand_over)
+
+
+def _commit(factory: UnitOfWorkFactory, n: int) -> list[str]:
+    with factory() as uow:
+        ids = [uow.emit(Noted(thing_id=new_event_id())).id for _ in range(n)]
+        uow.commit()
+    return ids
+
+
+async def test_the_next_rows_handed_over_are_published_without_reading_them_back(engine) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    reads = _counting_reads(relay)
+    first = _commit(factory, 2)
+    assert await relay.publish_pending() == 2  # the relay knows nothing yet: it reads
+    assert reads == [2]
+    second = _commit(factory, 3)
+    third = _commit(factory, 1)
+    assert await relay.publish_pending() == 4
+    assert reads == [2]  # published as handed over
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == first + second + third
+    assert relay.pending_count() == 0  # and marked
+
+
+async def test_a_row_the_relay_was_not_handed_is_read_and_published_in_order(engine) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    reads = _counting_reads(relay)
+    first = _commit(factory, 1)
+    await relay.publish_pending()
+    # Another writer (another process) commits between two of ours: the hand-over has a gap.
+    other = _commit(UnitOfWorkFactory(engine), 1)
+    ours = _commit(factory, 1)
+    assert await relay.publish_pending() == 2
+    assert reads == [1, 2]
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == first + other + ours
+    # A wake without rows (a commit the relay was not handed) reads too.
+    unhanded = _commit(UnitOfWorkFactory(engine, relay.notify), 1)
+    assert await relay.publish_pending() == 1
+    assert reads == [1, 2, 1]
+    assert js.published[-1][1]["Nats-Msg-Id"] == unhanded[0]
+
+
+async def test_after_a_failed_pass_the_relay_reads_and_a_late_hand_over_is_not_published_twice(
+    engine,
+) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    reads = _counting_reads(relay)
+    _commit(factory, 1)
+    await relay.publish_pending()
+    js.fail_at = len(js.published) + 1  # the second of the next two handed over
+    failing = _commit(factory, 2)
+    with pytest.raises(PublishFailed):
+        await relay.publish_pending()
+    assert reads == [1]
+    after = _commit(factory, 1)
+    assert await relay.publish_pending() == 2  # read: the failed row, then the new one
+    assert reads == [1, 2]
+    assert [h["Nats-Msg-Id"] for _, h in js.published[-2:]] == [failing[1], after[0]]
+    # A hand-over that arrives after the read that published its rows changes nothing.
+    relay.hand_over([m for m in _messages(engine) if m.headers["Nats-Msg-Id"] == after[0]])
+    published = len(js.published)
+    assert await relay.publish_pending() == 0
+    assert len(js.published) == published
+    assert relay.pending_count() == 0
+
+
+async def test_a_running_relay_publishes_what_is_handed_over_and_a_stopped_one_keeps_nothing(
+    engine,
+) -> None:
+    relay, js, factory = await _relay_with_hand_over(engine)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    ids = _commit(factory, 1) + _commit(factory, 2)
+    async with asyncio.timeout(10):
+        while len(js.published) < 3 or relay.pending_count():
+            await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    assert [h["Nats-Msg-Id"] for _, h in js.published] == ids
+    _commit(factory, 2)  # after the stop: left in the outbox, not piled up in memory
+    assert relay._handed == []
+    assert relay.pending_count() == 2
+
+
+def _messages(engine) -> list[Any]:
+    from tsunagu_servicekit.messaging.outbox import OutboxMessage
+
+    return [OutboxMessage(r.seq, r.subject, r.payload, r.headers) for r in rows(engine, outbox)]
+
+
 def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff_delay(n, base=1.0, cap=8.0, jitter=0) for n in range(1, 7)]
     assert delays == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
@@ -328,6 +452,43 @@ def test_batch_outcomes_isolate_a_poison_message(engine) -> None:
     assert len([r for r in rows(engine, inbox) if r.consumer == "effect"]) == 3
 
 
+def _end_pooled_connections(engine) -> None:
+    """The server ends every other connection to the test database (a failover, an idle timeout)."""
+    admin = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            ended = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+    finally:
+        admin.dispose()
+    assert ended >= 1
+
+
+def test_a_connection_the_server_ended_costs_the_consumer_no_failure_and_others_are_pinged(
+    engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a server that ends connections is PostgreSQL's (SQLite is a file)")
+    effects: list[str] = []
+    c = consumer(engine, effects, max_failures=1)  # one failure counted would dead-letter it
+    c._process_sync(items(FakeMsg(new_event(Noted(thing_id=new_event_id())).to_json_bytes())))
+    _end_pooled_connections(engine)
+    # The consumer's transaction is not pinged first: it meets the dead connection and runs again.
+    event = new_event(Noted(thing_id=new_event_id()))
+    batch = items(FakeMsg(event.to_json_bytes()))
+    c._process_sync(batch)
+    assert (batch[0].outcome, batch[0].failures) == (Outcome.PROCESSED, 0)
+    assert effects[-1] == event.id
+    # Everything else is pinged: a dead connection is replaced before the caller's statement.
+    _end_pooled_connections(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT 1")).scalar_one() == 1
+
+
 def test_the_failure_budget_counts_failures_not_deliveries(engine) -> None:
     # Deliveries 1, 7 and 20: only the failures count, so the third failure is the last.
     bad = new_event(Noted(thing_id=new_event_id(), fail=True))
@@ -386,12 +547,33 @@ def test_delivery_past_the_bound_of_an_event_already_processed_is_acked_not_dead
     assert effects == [event.id]
 
 
+def test_the_delivery_count_is_read_as_nats_py_reads_it() -> None:
+    from nats.aio.msg import Msg
+    from tsunagu_servicekit.messaging.consumer import _deliveries
+
+    for reply in (
+        "$JS.ACK.TSUNAGU_TRAINING.training-x-v1.3.1042.17.1764859200000000000.5",
+        "$JS.ACK.domain.ACCOUNTHASH.TSUNAGU_TRAINING.training-x-v1.7.1042.17.1764859200000000000.5.tok",
+    ):
+        msg = Msg(None, subject="s", reply=reply)  # type: ignore[arg-type]
+        assert _deliveries(msg) == Msg(None, subject="s", reply=reply).metadata.num_delivered  # type: ignore[arg-type]
+    assert _deliveries(Msg(None, subject="s", reply=reply.replace(".7.", ".12.", 1))) == 12  # type: ignore[arg-type]
+
+
 def test_invalid_messages_are_dead_on_first_delivery(engine) -> None:
-    batch = items(FakeMsg(b"{not json"), FakeMsg(b'{"type": "tsunagu.training.unittest.noted.v7"}'))
+    valid = new_event(Noted(thing_id=new_event_id())).to_json_bytes()
+    batch = items(
+        FakeMsg(b"{not json"),
+        FakeMsg(b'{"type": "tsunagu.training.unittest.noted.v7"}'),
+        FakeMsg(valid.decode().encode("utf-16")),  # JSON, but not in the wire's UTF-8
+        FakeMsg(valid.replace(b'"thing_id":"', b'"thing_id":"\xff')),  # not UTF-8 at all
+    )
     consumer(engine, [])._process_sync(batch)
     assert [(i.outcome, i.error) for i in batch] == [
         (Outcome.DEAD, "MalformedEventError"),
         (Outcome.DEAD, "UnknownEventVersionError"),
+        (Outcome.DEAD, "MalformedEventError"),
+        (Outcome.DEAD, "MalformedEventError"),
     ]
 
 

@@ -43,9 +43,17 @@ from nats.js.errors import NotFoundError
 from opentelemetry import trace
 from sqlalchemy import Engine
 from sqlmodel import Session
-from tsunagu_contracts import REGISTRY, CloudEvent, EventData, EventParseError, EventType, Registry
+from tsunagu_contracts import (
+    REGISTRY,
+    CloudEvent,
+    EventData,
+    EventParseError,
+    EventType,
+    MalformedEventError,
+    Registry,
+)
 
-from ..db import is_transient_conflict, is_unavailable_error, ping
+from ..db import is_disconnect, is_transient_conflict, is_unavailable_error, ping, without_ping
 from ..logging import get_logger
 from ..metrics import DEAD_LETTERS, HANDLER_SECONDS, MESSAGES_CONSUMED
 from ..telemetry import extract_context, get_tracer
@@ -175,6 +183,18 @@ def consumer_config(
         max_deliver=-1,
         max_ack_pending=max(1000, policy.batch * 10),
     )
+
+
+def _deliveries(msg: Msg) -> int:
+    """How many times the broker has delivered ``msg``, this time included.
+
+    Read from the reply subject (``$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer
+    seq>.<time>.<pending>``) as nats-py's ``metadata`` reads it, without building the rest (a
+    timestamp, sequence pairs) for every message; any other form goes to nats-py."""
+    tokens = (msg.reply or "").split(".")
+    if len(tokens) == 9 and tokens[0] == "$JS" and tokens[1] == "ACK":
+        return int(tokens[4])
+    return msg.metadata.num_delivered
 
 
 def _sampled(headers: dict[str, str] | None) -> bool:
@@ -343,7 +363,7 @@ class EventConsumer(Generic[C]):
         while the loop starts the next batch's transaction. The worker thread then spends the
         event loop's settling time in the database (where it holds no GIL) instead of waiting for
         it: a batch's acks were a tenth of its time, in series with everything else."""
-        items = [_Item(msg=m, attempts=m.metadata.num_delivered) for m in msgs]
+        items = [_Item(msg=m, attempts=_deliveries(m)) for m in msgs]
         unavailable_for = 0
         while True:
             started = time.perf_counter()
@@ -455,7 +475,13 @@ class EventConsumer(Generic[C]):
     def parse(self, payload: bytes) -> CloudEvent[Any]:
         """The event in ``payload``, validated as the subscription's data class; an earlier version
         of it upcast (an :class:`EventParseError` when its upcaster cannot carry it)."""
-        event = self.as_subscribed(self._registry.parse(payload))
+        try:
+            # The wire is UTF-8 (the content type says so): decoded here, JSON does not guess the
+            # encoding of every message.
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedEventError("payload is not valid UTF-8") from None
+        event = self.as_subscribed(self._registry.parse(text))
         if not isinstance(event.data, self.subscription.data_type):
             raise UnexpectedDataError("the event's data is not of the subscribed class")
         return event
@@ -513,27 +539,36 @@ class EventConsumer(Generic[C]):
             forget_failures(session, self.name, redelivered)
             uow.flush_events()
             session.commit()
-        if uow.events_written and self._uow_factory.on_events_committed is not None:
-            self._uow_factory.on_events_committed()
+        uow.announce_committed()
         return processed
 
     def _transaction(self, items: list[_Item]) -> None:
         """Run the batch's transaction; a lost race (deadlock, serialization failure) runs it again
-        in place after a short random pause, and is raised only when it keeps losing."""
+        in place after a short random pause, and is raised only when it keeps losing. So does a
+        connection found dead (a database failover): the transaction's connection is not pinged
+        first, a round trip saved on every batch, and it is not the messages' failure."""
         events = [i.event for i in items if i.event is not None]
         assert len(events) == len(items)
         # Only a redelivered message can have failures counted (the first delivery has none).
         redelivered = [i.event.id for i in items if i.event is not None and i.attempts > 1]
         for run in range(1, self.policy.conflict_retries + 1):
             try:
-                results = self.run_transaction(
-                    events, [i.msg.headers for i in items], redelivered=redelivered
-                )
+                with without_ping():
+                    results = self.run_transaction(
+                        events, [i.msg.headers for i in items], redelivered=redelivered
+                    )
                 break
             except Exception as exc:
-                if not is_transient_conflict(exc) or run == self.policy.conflict_retries:
+                dead = is_disconnect(exc)
+                if not (dead or is_transient_conflict(exc)) or run == self.policy.conflict_retries:
                     raise
-                log.info("transaction lost a race; running it again", consumer=self.name, run=run)
+                log.info(
+                    "connection found dead; running the transaction again"
+                    if dead
+                    else "transaction lost a race; running it again",
+                    consumer=self.name,
+                    run=run,
+                )
                 time.sleep(random.uniform(0, 0.02 * 2**run))
         for item, processed in zip(items, results, strict=True):
             item.outcome = Outcome.PROCESSED if processed else Outcome.DUPLICATE

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import sqlalchemy as sa
 from tsunagu_contracts import CloudEvent
@@ -19,6 +19,16 @@ from tsunagu_contracts import CloudEvent
 from .tables import outbox
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+
+
+class OutboxMessage(NamedTuple):
+    """What the relay publishes of an outbox row (read back, or handed over by the committing unit
+    of work)."""
+
+    seq: int
+    subject: str
+    payload: bytes
+    headers: dict[str, str]
 
 
 def outbox_row(event: CloudEvent[Any], trace_headers: dict[str, str]) -> dict[str, Any]:

@@ -35,6 +35,9 @@ from nats.aio.subscription import Subscription
 
 from ..aio import wait_set
 
+_PENDING_MESSAGES = "Nats-Pending-Messages"
+"""Header of a status message ending a pull request: how many of its batch were not delivered."""
+
 
 @dataclass
 class _Held:
@@ -126,9 +129,10 @@ class PullLoop:
         if not msg.reply:
             # A status message (404 no messages, 408 expired, 409 conflict) ends its request.
             rid = msg.subject.rsplit(".", 1)[-1]
-            for req in list(self._open):
+            for n, req in enumerate(self._open):
                 if req.rid == rid:
-                    self._open.remove(req)
+                    del self._open[n]
+                    self._correct(req, n, (msg.headers or {}).get(_PENDING_MESSAGES))
                     break
             self._changed.set()
             return
@@ -140,6 +144,29 @@ class PullLoop:
             if head.received >= head.batch:
                 self._open.popleft()
                 self._changed.set()
+
+    def _correct(self, ended: _Request, at: int, pending: str | None) -> None:
+        """Set the count of the requests after ``ended`` right, from what the server says it did not
+        deliver of it.
+
+        Messages carry no request id, so arrivals are counted against the oldest open request;
+        the server does not always serve its requests strictly in turn (around an expiry), and a
+        message sent to a later request may have been counted against this one, or the reverse.
+        Uncorrected, a later request the server has filled stays open here, its remainder counted
+        as still to come, and takes room from new requests until its deadline: seconds in which
+        nothing is asked for while messages wait in the stream."""
+        if pending is None or not pending.isdigit():
+            return
+        delivered = ended.batch - int(pending)
+        moved = ended.received - delivered  # > 0: counted here, sent to a later request
+        for req in list(itertools.islice(self._open, at, None)):
+            if moved == 0:
+                break
+            step = min(moved, req.batch - req.received) if moved > 0 else -min(-moved, req.received)
+            req.received += step
+            moved -= step
+            if req.received >= req.batch:
+                self._open.remove(req)
 
     async def _request_loop(self) -> None:
         while True:

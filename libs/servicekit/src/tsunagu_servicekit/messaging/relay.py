@@ -4,8 +4,12 @@
   broker's refusals too) and each carries ``Nats-Msg-Id`` = event id, so a
   row published again after a crash between publish and mark is dropped by the stream's
   de-duplication window (and, past it, by every consumer's inbox).
-- A commit that wrote events wakes the relay at once (:meth:`OutboxRelay.notify`, thread-safe);
-  a slow poll catches rows from other processes and crash leftovers.
+- A commit that wrote events wakes the relay at once; a slow poll catches rows from other
+  processes and crash leftovers. A unit of work hands the rows it committed over
+  (:meth:`OutboxRelay.hand_over`, thread-safe), and the relay publishes them as they are, without
+  reading them back, when they are exactly the next rows after everything it has published and
+  nothing failed since (the database is read after any failure, at start, at each poll, on a
+  wake without rows (:meth:`OutboxRelay.notify`), and for a row out of sequence).
 - Every acknowledged row of a pass is marked, whatever failed beside it, so nothing acknowledged
   is published again.
 - A failure is recorded on its row (``last_error``, the exception class). It counts against the
@@ -46,7 +50,7 @@ from ..logging import get_logger
 from ..metrics import OUTBOX_OLDEST_PENDING_SECONDS, OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_QUARANTINED
 from .backoff import backoff_delay
 from .lease import RelayLease
-from .outbox import PENDING, outbox_stats
+from .outbox import PENDING, OutboxMessage, outbox_stats
 from .tables import outbox
 
 log = get_logger(__name__)
@@ -143,13 +147,36 @@ class OutboxRelay:
             else None
         )
         self.published_total = 0
+        # The fast path (see the module docstring). ``_frontier``: every row up to this sequence
+        # number that was committed when the relay last looked is published (None: unknown, read
+        # the database). ``_handed``: rows handed over since the last read. ``_recent``: the rows
+        # the last read published, whose hand-over may arrive after it.
+        self._handed: list[OutboxMessage] = []
+        self._frontier: int | None = None
+        self._must_read = True
+        self._recent: frozenset[int] = frozenset()
+        # Inside run(): acknowledged rows are marked beside the loop, one transaction at a time,
+        # while the next passes publish; a read or a lease renewal waits until all are marked.
+        self._defer_marks = False
+        self._unmarked: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
+        self._gauges: asyncio.Task[None] | None = None
 
     # -- waking -------------------------------------------------------------------------------
     def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
     def notify(self) -> None:
-        """Wake the relay; safe to call from any thread (handlers commit in worker threads)."""
+        """Wake the relay to read the outbox: something was committed that it was not handed.
+        Safe to call from any thread (handlers commit in worker threads)."""
+        self._call_in_loop(self._woken, None)
+
+    def hand_over(self, rows: Sequence[OutboxMessage]) -> None:
+        """Wake the relay with the rows a transaction just committed; from any thread. Dropped when
+        the relay is not running (they wait in the database)."""
+        self._call_in_loop(self._woken, list(rows))
+
+    def _call_in_loop(self, fn: Callable[[list[OutboxMessage] | None], None], arg: Any) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -158,9 +185,39 @@ class OutboxRelay:
         except RuntimeError:
             running = None
         if running is loop:
-            self._wake.set()
+            fn(arg)
         else:
-            loop.call_soon_threadsafe(self._wake.set)
+            try:
+                loop.call_soon_threadsafe(fn, arg)
+            except RuntimeError:  # the loop closed meanwhile: the rows wait in the database
+                pass
+
+    def _woken(self, rows: list[OutboxMessage] | None) -> None:
+        if rows is None:
+            self._must_read = True
+        else:
+            self._handed.extend(rows)
+        self._wake.set()
+
+    def _take_handed(self) -> list[OutboxMessage] | None:
+        """The handed-over rows to publish without reading the database: the ones right after the
+        frontier, in sequence, with no gap. None: read the database instead."""
+        if self._must_read or self._frontier is None or not self._handed:
+            return None
+        # A row the last read published may be handed over after it: already out.
+        handed = sorted((r for r in self._handed if r.seq not in self._recent), key=lambda r: r.seq)
+        first = self._frontier + 1
+        if any(r.seq != first + n for n, r in enumerate(handed)):
+            # A gap (another writer, a rolled-back sequence number) or a row at or below the
+            # frontier (a transaction that committed late): the database knows the order.
+            return None
+        take, self._handed = handed[: self.batch_size], handed[self.batch_size :]
+        return take
+
+    def _forget_handed(self) -> None:
+        """Rows handed over are in the database: the next pass reads them there."""
+        self._handed.clear()
+        self._frontier = None
 
     # -- one pass -----------------------------------------------------------------------------
     def _pending(self) -> list[Any]:
@@ -218,11 +275,38 @@ class OutboxRelay:
         broker could not be reached at all. On PostgreSQL it publishes only while this relay
         holds the lease (taking or renewing it when due): 0 when another replica leads.
         """
-        if not await self._lead():
-            return 0
-        rows = await asyncio.to_thread(self._pending)
+        try:
+            if not await self._lead():
+                self._forget_handed()
+                return 0
+            rows: Sequence[Any] | None = self._take_handed()
+            read = rows is None
+            if rows is None:
+                # Everything handed over until now is committed, so this read sees it; and the
+                # rows published before are marked first, so it does not see them.
+                self._handed.clear()
+                self._must_read = False
+                await self._marked()
+                rows = await asyncio.to_thread(self._pending)
+                self._recent = frozenset(r.seq for r in rows)
+            published = await self._publish(rows)
+        except BaseException:
+            self._forget_handed()
+            self._must_read = True
+            raise
+        if len(published) < len(rows):  # the lease ran short: the rest wait, read them again
+            self._forget_handed()
+        elif read and len(rows) >= self.batch_size:
+            self._must_read = True  # more may be waiting
+        elif rows:
+            # All published. What a read returned is all that was pending when it ran.
+            self._frontier = max(r.seq for r in rows)
+        return len(published)
+
+    async def _publish(self, rows: Sequence[Any]) -> list[int]:
+        """Publish ``rows`` and record the pass; the acknowledged sequence numbers."""
         if not rows:
-            return 0
+            return []
         js = self._js()
         publisher = self._publisher()
         sent: list[tuple[Any, asyncio.Future[Any]]] = []
@@ -256,7 +340,13 @@ class OutboxRelay:
                 continue
             blamed = await self._blames(js, row, refusal, no_stream)
             failures.append(_Failure(row.seq, _error_name(refusal), blamed))
-        await asyncio.to_thread(self._record, published, failures)
+        if self._defer_marks and not failures and outage is None:
+            # Off the next event's path: it is published while these are marked. Until the mark
+            # commits, a crash publishes them again, which the stream's de-duplication drops.
+            self._mark_later(published)
+        else:
+            await self._marked()  # the lease is claimed in each: one transaction at a time
+            await asyncio.to_thread(self._record, published, failures)
         self.published_total += len(published)
         OUTBOX_PUBLISHED.labels(service=self.service).inc(len(published))
         if failures:
@@ -270,7 +360,7 @@ class OutboxRelay:
             raise PublishFailed(failures)
         if outage is not None:
             raise outage
-        return len(published)
+        return published
 
     async def _blames(
         self, js: JetStreamContext, row: Any, exc: BaseException, no_stream: dict[str, bool]
@@ -294,6 +384,31 @@ class OutboxRelay:
             return False  # the broker did not answer: an outage, not the row
         return False
 
+    def _mark_later(self, seqs: list[int]) -> None:
+        self._unmarked.extend(seqs)
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_all(), name="outbox-relay-mark")
+
+    async def _mark_all(self) -> None:
+        while self._unmarked:
+            seqs, self._unmarked = self._unmarked, []
+            await asyncio.to_thread(self._record, seqs, ())
+
+    async def _marked(self) -> None:
+        """Wait until every acknowledged row is marked (raising a mark's error: its rows, still
+        pending, are read and published again, and de-duplicated)."""
+        task = self._marking
+        if task is None:
+            return
+        try:
+            await task
+        except BaseException:
+            if task.done():
+                self._unmarked.clear()
+                self._marking = None
+            raise
+        self._marking = None
+
     async def refresh_gauges(self, *, force: bool = False) -> None:
         """Set the pending, quarantined and oldest-pending gauges (at most once a second)."""
         moment = time.monotonic()
@@ -316,6 +431,7 @@ class OutboxRelay:
         # no I/O and no thread hop, which would be on every event's path from commit to the bus.
         if lease is None or not lease.renewal_due():
             return True
+        await self._marked()  # its transaction renews the lease too: one claim at a time
         return await asyncio.to_thread(lease.renew, self._engine)
 
     def _suspend_lead(self) -> None:
@@ -335,11 +451,13 @@ class OutboxRelay:
         """Publish until ``stop`` is set; never gives up on a row."""
         self.bind_loop(asyncio.get_running_loop())
         failures = 0
+        self._defer_marks = True
         try:
             while not stop.is_set():
                 self._wake.clear()
                 try:
                     if not await self._lead():
+                        self._forget_handed()
                         # Another replica leads: try again at the poll, not at each of our commits.
                         await _wait_either(stop, None, self.poll_interval)
                         continue
@@ -347,7 +465,7 @@ class OutboxRelay:
                     failures = 0
                     if published >= self.batch_size or not self._may_publish():
                         continue  # more may be waiting, or the lease is due: no sleep
-                    await self.refresh_gauges()
+                    self._refresh_in_background()
                 except asyncio.CancelledError:
                     raise
                 except PublishFailed:
@@ -367,8 +485,28 @@ class OutboxRelay:
                     await _wait_either(stop, None, delay)
                     continue
                 await _wait_either(stop, self._wake, self.poll_interval)
+                if not self._wake.is_set():
+                    self._must_read = True  # the poll: rows from other processes, leftovers
         finally:
+            # Stopped: nothing is handed over any more (it would pile up unread); a run again
+            # starts by reading the outbox.
+            self._loop = None
+            self._forget_handed()
+            self._must_read = True
+            self._defer_marks = False
+            try:
+                await self._marked()
+            except Exception as exc:  # the rows stay pending: published again, de-duplicated
+                log.warning("outbox rows not marked", error=type(exc).__name__)
+            if self._gauges is not None:
+                self._gauges.cancel()
             await asyncio.to_thread(self._release_lead)
+
+    def _refresh_in_background(self) -> None:
+        # Off the relay's path: a commit that wakes it must not wait for two counting queries.
+        due = time.monotonic() - self._stats_at >= _STATS_INTERVAL
+        if due and (self._gauges is None or self._gauges.done()):
+            self._gauges = asyncio.create_task(self._refresh_quietly())
 
     async def _refresh_quietly(self) -> None:
         try:

@@ -143,3 +143,30 @@ def sealed_values_of(engine: sa.Engine, person_id: str) -> dict[tuple[str, str, 
                     if mapping[column] is not None:
                         found[(table, column, mapping["id"])] = bytes(mapping[column])
     return found
+
+
+async def conclusion_effect(
+    service: IntakeService, case_id: str, review: CloudEvent[Any], escalations: list[str]
+) -> dict[str, Any]:
+    """What an expert team's conclusion did to a case: its two escalations' states and its advice
+    entry, with the case's own ids replaced by their roles (``first``, ``second``, ``review``), so
+    that what two cases went through compares."""
+    roles = {
+        case_id: "case",
+        review.data.review_id: "review",
+        escalations[0]: "first",
+        escalations[1]: "second",
+    }
+    listed = (await service.client.get("/escalations", headers=EXPERT)).json()
+    states = {
+        roles[e["escalation_id"]]: (e["status"], roles.get(e["review_id"]))
+        for e in listed
+        if e["case_id"] == case_id
+    }
+    timeline = (
+        await service.client.get(f"/cases/{case_id}/timeline?purpose=case_work", headers=COUNSELLOR)
+    ).json()
+    [advice] = [t["codes"] for t in timeline if t["kind"] == "advice"]
+    advice = {**advice, "review_id": roles[advice["review_id"]]}
+    advice["escalation_ids"] = [roles[e] for e in advice["escalation_ids"]]
+    return {"escalations": states, "advice": advice}

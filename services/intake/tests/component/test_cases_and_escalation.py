@@ -4,13 +4,19 @@ expert team, the team's advice on the timeline, closing."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-from tsunagu_contracts import CloudEvent, NotUpcastableError, new_event
+from tsunagu_contracts import NotUpcastableError, new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, CaseReviewConcludedV2, DisciplineAdvice
 from tsunagu_intake.handlers.escalations import UnknownCaseError
-from tsunagu_intake.testing import COUNSELLOR, EXPERT, SUPERVISOR, IntakeService, new_person_consultation
+from tsunagu_intake.testing import (
+    COUNSELLOR,
+    EXPERT,
+    SUPERVISOR,
+    IntakeService,
+    conclusion_effect,
+    new_person_consultation,
+)
 from tsunagu_servicekit.testing import SettableClock
 
 
@@ -259,32 +265,6 @@ async def twice_escalated(service: IntakeService) -> tuple[str, list[str]]:
     return case["case_id"], ids
 
 
-async def effect(
-    service: IntakeService, case_id: str, review: CloudEvent[Any], escalations: list[str]
-) -> dict:
-    """What a conclusion did to a case: its escalations' states and its advice entry, with the case's
-    own ids replaced by their roles, so two cases compare."""
-    roles = {
-        case_id: "case",
-        review.data.review_id: "review",
-        escalations[0]: "first",
-        escalations[1]: "second",
-    }
-    listed = (await service.client.get("/escalations", headers=EXPERT)).json()
-    states = {
-        roles[e["escalation_id"]]: (e["status"], roles.get(e["review_id"]))
-        for e in listed
-        if e["case_id"] == case_id
-    }
-    timeline = (
-        await service.client.get(f"/cases/{case_id}/timeline?purpose=case_work", headers=COUNSELLOR)
-    ).json()
-    [advice] = [t["codes"] for t in timeline if t["kind"] == "advice"]
-    advice = {**advice, "review_id": roles[advice["review_id"]]}
-    advice["escalation_ids"] = [roles[e] for e in advice["escalation_ids"]]
-    return {"escalations": states, "advice": advice}
-
-
 async def test_a_stored_v1_conclusion_has_the_effect_of_v2(service: IntakeService) -> None:
     """v1 as scheduling stored it (the escalation in ``escalation_ids``) reaches the handler upcast,
     and does to its case what v2 does to another: the escalation it answers is reviewed, the other
@@ -315,8 +295,8 @@ async def test_a_stored_v1_conclusion_has_the_effect_of_v2(service: IntakeServic
     assert service.deliver(stored) is True
     assert service.deliver(current) is True
     assert service.deliver(stored) is False  # the inbox knows it by its id, upcast or not
-    from_v1 = await effect(service, old_case, stored, old_escalations)
-    from_v2 = await effect(service, new_case, current, new_escalations)
+    from_v1 = await conclusion_effect(service, old_case, stored, old_escalations)
+    from_v2 = await conclusion_effect(service, new_case, current, new_escalations)
     assert from_v1 == from_v2
     assert from_v1["escalations"] == {"first": ("reviewed", "review"), "second": ("pending", None)}
     assert from_v1["advice"]["escalation_ids"] == ["first"]

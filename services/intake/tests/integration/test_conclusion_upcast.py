@@ -14,9 +14,15 @@ from typing import Any
 
 import nats
 import pytest
-from tsunagu_contracts import CloudEvent, new_event
+from tsunagu_contracts import new_event
 from tsunagu_contracts.events.scheduling import CaseReviewConcluded, CaseReviewConcludedV2, DisciplineAdvice
-from tsunagu_intake.testing import COUNSELLOR, EXPERT, IntakeService, new_person_consultation, running_service
+from tsunagu_intake.testing import (
+    COUNSELLOR,
+    IntakeService,
+    conclusion_effect,
+    new_person_consultation,
+    running_service,
+)
 from tsunagu_servicekit.eventlog import ExportedMessage, read_jsonl, write_jsonl
 from tsunagu_servicekit.messaging.consumer import consumer_config
 from tsunagu_servicekit.messaging.streams import ensure_streams
@@ -52,29 +58,6 @@ async def twice_escalated(svc: IntakeService) -> tuple[str, list[str]]:
         assert r.status_code == 201, r.text
         ids.append(r.json()["escalation_id"])
     return case_id, ids
-
-
-async def effect(svc: IntakeService, case_id: str, review: CloudEvent[Any], escalations: list[str]) -> dict:
-    """The escalations' states and the advice entry of a case, its own ids replaced by roles."""
-    roles = {
-        case_id: "case",
-        review.data.review_id: "review",
-        escalations[0]: "first",
-        escalations[1]: "second",
-    }
-    listed = (await svc.client.get("/escalations", headers=EXPERT)).json()
-    states = {
-        roles[e["escalation_id"]]: (e["status"], roles.get(e["review_id"]))
-        for e in listed
-        if e["case_id"] == case_id
-    }
-    timeline = (
-        await svc.client.get(f"/cases/{case_id}/timeline?purpose=case_work", headers=COUNSELLOR)
-    ).json()
-    [advice] = [t["codes"] for t in timeline if t["kind"] == "advice"]
-    advice = {**advice, "review_id": roles[advice["review_id"]]}
-    advice["escalation_ids"] = [roles[e] for e in advice["escalation_ids"]]
-    return {"escalations": states, "advice": advice}
 
 
 def advised(svc: IntakeService, case_id: str) -> Callable[[], Awaitable[bool]]:
@@ -152,8 +135,8 @@ async def test_stored_v1_replayed_from_an_export_does_what_v2_does_on_the_upgrad
 
         await wait_for(advised(svc, old_case), message="the stored v1 conclusion handled")
         await wait_for(advised(svc, new_case), message="the v2 conclusion handled")
-        from_v1 = await effect(svc, old_case, stored, old_escalations)
-        from_v2 = await effect(svc, new_case, current, new_escalations)
+        from_v1 = await conclusion_effect(svc, old_case, stored, old_escalations)
+        from_v2 = await conclusion_effect(svc, new_case, current, new_escalations)
         assert from_v1 == from_v2
         assert from_v1["escalations"] == {"first": ("reviewed", "review"), "second": ("pending", None)}
 

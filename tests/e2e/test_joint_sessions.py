@@ -16,7 +16,7 @@ from typing import Any
 
 import nats
 import pytest
-from stack import second_database
+from stack import PARTNERS_QUIET, second_database
 from tsunagu_cli.events import export_stream
 from tsunagu_partners import testing as partners_testing
 from tsunagu_scheduling import testing as scheduling_testing
@@ -29,7 +29,7 @@ WED_2025_05_07_10_JST = datetime(2025, 5, 7, 1, 0, tzinfo=UTC)
 MON_2025_05_12_10_JST = datetime(2025, 5, 12, 1, 0, tzinfo=UTC)  # after the first briefing, before the second
 REMOVED = "tsunagu.scheduling.session.partner_removed.v1"
 CANARY = "合同説明会カナリア担当高橋三郎の会"
-QUIET = {"directory_scan_interval": 3600.0, "agreement_scan_interval": 3600.0}
+QUIET = PARTNERS_QUIET
 
 
 @dataclass

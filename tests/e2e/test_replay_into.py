@@ -20,7 +20,7 @@ from typing import Any
 import nats
 import pytest
 import sqlalchemy as sa
-from stack import consumers_settled, second_database
+from stack import consumers_settled, scheduling_and_partners, second_database
 from tsunagu_cli.events import export_stream
 from tsunagu_cli.main import app
 from tsunagu_contracts import DLQ_STREAM, CloudEvent, new_event
@@ -35,8 +35,6 @@ from tsunagu_servicekit.testing import SettableClock, wait_for
 from typer.testing import CliRunner
 
 pytestmark = pytest.mark.slow
-
-QUIET = {"directory_scan_interval": 3600.0, "agreement_scan_interval": 3600.0}
 
 
 class WallClock(SettableClock):
@@ -148,17 +146,11 @@ async def settled(nats_url: str, runtime: ServiceRuntime[Any]) -> bool:
 async def live(
     database_url: str, tmp_path: Path, nats_url: str
 ) -> AsyncIterator[tuple[scheduling_testing.Service, partners_testing.PartnersService]]:
-    clock = WallClock(datetime.now(UTC))
     with second_database(database_url, tmp_path, "partners") as partners_db:
-        async with (
-            scheduling_testing.running_service(
-                database_url, tmp_path / "scheduling", clock, nats_url
-            ) as scheduling,
-            partners_testing.running_service(
-                partners_db, tmp_path / "partners", clock, nats_url, **QUIET
-            ) as partners,
-        ):
-            yield scheduling, partners
+        async with scheduling_and_partners(
+            database_url, partners_db, tmp_path, WallClock(datetime.now(UTC)), nats_url
+        ) as both:
+            yield both
 
 
 async def cli(*args: str) -> tuple[int, str]:

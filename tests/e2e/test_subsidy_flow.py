@@ -13,7 +13,7 @@ from typing import Any
 
 import nats
 import pytest
-from stack import second_database
+from stack import PARTNERS_QUIET, second_database
 from tsunagu_cli.events import export_stream
 from tsunagu_partners import testing as partners_testing
 from tsunagu_servicekit.natsserver import NatsServerProcess
@@ -25,7 +25,7 @@ from tsunagu_subsidy.testing import APPROVER, CHANGE_DOCUMENTS, MUNICIPAL, REPOR
 pytestmark = pytest.mark.slow
 
 SHIBUYA = "131130"
-QUIET = {"directory_scan_interval": 3600.0, "agreement_scan_interval": 3600.0}
+QUIET = PARTNERS_QUIET
 STEPS = [
     "applied",
     "reviewed",

@@ -24,7 +24,7 @@ from typing import Any
 
 import nats
 import pytest
-from stack import consumers_settled, second_database
+from stack import consumers_settled, scheduling_and_partners, second_database
 from tsunagu_cli.events import export_stream
 from tsunagu_partners import testing as partners_testing
 from tsunagu_partners.adapters import qualifications as partners_store
@@ -40,7 +40,6 @@ pytestmark = pytest.mark.slow
 
 MON_2026_04_06_09_JST = datetime(2026, 4, 6, 0, 0, tzinfo=UTC)
 SESSION_STARTS = datetime.fromisoformat("2026-04-20T13:00:00+09:00")
-QUIET = {"directory_scan_interval": 3600.0, "agreement_scan_interval": 3600.0}
 SUPPORTER, STEADY, PARTNER_STAFF = "e2e-supporter", "e2e-steady", "e2e-partner-staff"
 SHINJUKU = "131041"
 
@@ -73,12 +72,10 @@ async def three(
             training_testing.running_service(
                 database_url, tmp_path / "training", clock, nats_url
             ) as training,
-            scheduling_testing.running_service(
-                scheduling_db, tmp_path / "scheduling", clock, nats_url
-            ) as scheduling,
-            partners_testing.running_service(
-                partners_db, tmp_path / "partners", clock, nats_url, **QUIET
-            ) as partners,
+            scheduling_and_partners(scheduling_db, partners_db, tmp_path, clock, nats_url) as (
+                scheduling,
+                partners,
+            ),
         ):
             yield Stack(training, scheduling, partners)
 
@@ -437,12 +434,7 @@ async def both_fresh(
         second_database(database_url, tmp_path, "fresh_scheduling") as scheduling_db,
         second_database(database_url, tmp_path, "fresh_partners") as partners_db,
     ):
-        async with (
-            scheduling_testing.running_service(
-                scheduling_db, tmp_path / "fresh-scheduling", clock, nats_url
-            ) as scheduling,
-            partners_testing.running_service(
-                partners_db, tmp_path / "fresh-partners", clock, nats_url, **QUIET
-            ) as partners,
-        ):
-            yield scheduling, partners
+        async with scheduling_and_partners(
+            scheduling_db, partners_db, tmp_path / "fresh", clock, nats_url
+        ) as both:
+            yield both

@@ -14,8 +14,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,6 +288,30 @@ def second_database(database_url: str, tmp_path: Path, name: str) -> Iterator[st
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{new}" WITH (FORCE)'))
         admin.dispose()
+
+
+PARTNERS_QUIET = {"directory_scan_interval": 3600.0, "agreement_scan_interval": 3600.0}
+"""Partners' settings in cross-service tests: its directory and agreement scans out of the way (tests
+that want them run them by hand)."""
+
+
+@asynccontextmanager
+async def scheduling_and_partners(
+    scheduling_db: str, partners_db: str, data_dir: Path, clock: Any, nats_url: str
+) -> AsyncIterator[tuple[Any, Any]]:
+    """Scheduling and partners running in-process on one broker, each on its own database."""
+    from tsunagu_partners import testing as partners_testing
+    from tsunagu_scheduling import testing as scheduling_testing
+
+    async with (
+        scheduling_testing.running_service(
+            scheduling_db, data_dir / "scheduling", clock, nats_url
+        ) as scheduling,
+        partners_testing.running_service(
+            partners_db, data_dir / "partners", clock, nats_url, **PARTNERS_QUIET
+        ) as partners,
+    ):
+        yield scheduling, partners
 
 
 # -- the flows, through the services' HTTP APIs ------------------------------------------------

@@ -238,6 +238,19 @@ async def test_until_stops_at_the_right_event(nats_url: str, database_url: str, 
     assert (summary["applied"], summary["after_until"]) == (10, len(mine) - 10)
 
 
+async def test_a_service_that_declares_no_views_is_refused(tmp_path: Path) -> None:
+    """Intake's consumers attach to cases its commands made, which no stream it consumes holds: a
+    replay into a fresh intake would dead-letter every event, so the command says why and stops."""
+    export = tmp_path / "export"
+    await asyncio.to_thread(export.mkdir)
+    code, output = await cli(
+        "events", "replay", "--into", "intake", str(export), "--data-dir", str(tmp_path / "data"),
+    )  # fmt: skip
+    assert code != 0
+    assert "intake declares no views" in " ".join(output.split())
+    assert not list((tmp_path / "data").glob("replays/*.db"))
+
+
 def consumed(runtime: ServiceRuntime[Any]) -> set[str]:
     return {sub.event_type for sub in runtime.subscriptions}
 

@@ -121,6 +121,14 @@ async def replay_into_command(
     url = fresh_database(service, database_url, data_dir)
     clock = SettableClock(datetime.now(UTC))
     runtime = build_for_replay(service, url, nats_url, data_dir, clock)
+    if not runtime.views:
+        runtime.engine.dispose()
+        # Its consumers write into state its commands also write (intake's case timeline): the
+        # cases they attach to are in no stream it consumes, so every event would dead-letter.
+        raise CliError(
+            f"{service.name} declares no views (consumers.VIEWS): what its consumers write depends on "
+            "state made by its commands, which no stream it consumes holds, so a replay cannot rebuild it"
+        )
     started = time.perf_counter()
     try:
         runtime.migrate()

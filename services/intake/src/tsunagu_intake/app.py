@@ -18,6 +18,7 @@ from tsunagu_servicekit.unit_of_work import Clock, utc_now
 from .adapters import reference_data
 from .adapters.keys import master_keys_from_settings
 from .adapters.login_lockout import LoginLockout
+from .adapters.mail import IntakeRecipients
 from .adapters.vault import Vault, derive_key
 from .adapters.web_logins import WebLogins
 from .handlers.context import IntakeContext
@@ -48,7 +49,13 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
     )
     # Data keys under a master key it was not given: refuse to start, naming the key id.
     preflight = [partial(require_known_master_keys, infra.engine, ctx.vault)]
-    return ServiceRuntime.of_package("tsunagu_intake", infra, ctx, preflight=preflight)
+    return ServiceRuntime.of_package(
+        "tsunagu_intake",
+        infra,
+        ctx,
+        preflight=preflight,
+        mail_recipients=IntakeRecipients(settings.office_mailbox),
+    )
 
 
 def build_vault(settings: IntakeSettings) -> Vault:

@@ -61,6 +61,10 @@ class IntakeSettings(ServiceSettings):
     reply_due_soon_hours: float = Field(
         default=8.0, gt=0, description="'Reply due soon' is announced this long before the deadline"
     )
+    office_mailbox: str | None = Field(
+        default=None,
+        description="The programme office's mailbox: told of overdue replies (none: such mail is not sent)",
+    )
     sla_scan_interval: float = Field(
         default=60.0, gt=0, description="Seconds between scans for replies due soon or overdue"
     )

@@ -10,6 +10,7 @@ from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 
 from ..adapters import consultations as consultation_store
+from ..adapters import mail
 from ..adapters.cases import add_timeline_entry
 from ..adapters.tables import Consultation, EmailReply
 from ..domain.cases import reply_refusal
@@ -143,5 +144,13 @@ def _announce(
             subject=consultation.id,
             time=now,
         )
+        if announcement is Announcement.OVERDUE:
+            mail.queue_reply_overdue(
+                uow,
+                consultation_id=consultation.id,
+                due_at=consultation.reply_due_at,
+                triage=Triage(consultation.triage),
+                now=now,
+            )
         uow.commit()
     return 1

@@ -1,0 +1,60 @@
+"""The mail intake sends, queued in the caller's unit of work (the kit sends it: ADR 0017).
+
+Recipients are references resolved when the mail goes: ``office`` is the programme office's
+mailbox (``office_mailbox``; without one, office mail is settled unsent). Templates are in
+``tsunagu_intake/mail``; what they are given is ids, codes and dates — never a consultation's
+words or a person's name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from tsunagu_calendar import TOKYO, format_date_ja
+from tsunagu_servicekit.mail import queue_mail
+from tsunagu_servicekit.unit_of_work import UnitOfWork
+
+from ..domain.codes import Triage
+
+OFFICE = "office"
+REPLY_OVERDUE = "reply_overdue"
+
+_TRIAGE_LABELS = {Triage.EMERGENCY: "緊急", Triage.DIAGNOSIS_REQUEST: "診断の希望", Triage.NONE: "通常"}
+
+
+def when_ja(instant: datetime) -> str:
+    """令和7年6月5日 17:15 (Tokyo)."""
+    local = instant.astimezone(TOKYO)
+    return f"{format_date_ja(local.date())} {local:%H:%M}"
+
+
+def queue_reply_overdue(
+    uow: UnitOfWork, *, consultation_id: str, due_at: datetime, triage: Triage, now: datetime
+) -> None:
+    """Tell the office, once per consultation, that its reply is overdue."""
+    queue_mail(
+        uow.session,
+        key=f"{REPLY_OVERDUE}:{consultation_id}",
+        topic=REPLY_OVERDUE,
+        template=REPLY_OVERDUE,
+        recipient=OFFICE,
+        context={
+            "consultation_id": consultation_id,
+            "due_label": when_ja(due_at),
+            "triage_label": _TRIAGE_LABELS.get(triage, str(triage)),
+        },
+        now=now,
+    )
+
+
+class IntakeRecipients:
+    """Where intake's mail goes (the kit's ``Recipients``)."""
+
+    def __init__(self, office_mailbox: str | None) -> None:
+        self.office_mailbox = office_mailbox
+
+    def address(self, session: Session, recipient: str) -> str | None:
+        if recipient == OFFICE:
+            return self.office_mailbox
+        return None

@@ -81,3 +81,50 @@ async def test_without_an_office_mailbox_the_mail_is_settled_unsent(
             await submit(service, user, "相談")
             assert scan(service, clock, DUE.replace(minute=16)) == (1, 1)
         assert smtp.messages == []
+
+
+async def test_an_urgent_escalation_is_mailed_to_the_office_without_its_brief(
+    database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    from tsunagu_intake.testing import COUNSELLOR, new_person_consultation
+
+    with loopback_smtp() as smtp:
+        async with service_without_broker(database_url, tmp_path, clock, **mail_settings(smtp)) as service:
+            opened = await service.client.post(
+                "/consultations", json=new_person_consultation(), headers=COUNSELLOR
+            )
+            case_id = opened.json()["case_id"]
+            routine = await service.client.post(
+                f"/cases/{case_id}/escalations",
+                json={
+                    "reason_codes": ["legal_issue"],
+                    "urgency": "routine",
+                    "brief": {"summary": CANARY, "question": "成年後見の要否"},
+                },
+                headers=COUNSELLOR,
+            )
+            assert routine.status_code == 201, routine.text
+            assert (
+                service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 0
+            )  # routine: no mail
+            # Another case: this one has an escalation waiting already.
+            opened = await service.client.post(
+                "/consultations", json=new_person_consultation(), headers=COUNSELLOR
+            )
+            case_id = opened.json()["case_id"]
+            automatic = await service.client.post(
+                f"/cases/{case_id}/risk",
+                json={"risk_level": "high", "set_flags": [{"flag": "suicide_risk"}]},
+                headers=COUNSELLOR,
+            )
+            escalation_id = automatic.json()["escalation_id"]
+            assert escalation_id is not None
+            assert service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 1
+        [mail] = smtp.messages
+    assert mail["Subject"] == "【つなぐ】即時対応のエスカレーションがあります"
+    body = mail.get_content()
+    assert escalation_id in body
+    assert case_id in body
+    assert "suicide_risk" in body
+    assert "リスク評価による自動登録" in body
+    assert CANARY not in mail.as_string()

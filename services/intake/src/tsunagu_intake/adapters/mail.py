@@ -15,10 +15,11 @@ from tsunagu_calendar import TOKYO, format_date_ja
 from tsunagu_servicekit.mail import queue_mail
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..domain.codes import Triage
+from ..domain.codes import EscalationTrigger, Triage, Urgency
 
 OFFICE = "office"
 REPLY_OVERDUE = "reply_overdue"
+ESCALATION_URGENT = "escalation_urgent"
 
 _TRIAGE_LABELS = {Triage.EMERGENCY: "緊急", Triage.DIAGNOSIS_REQUEST: "診断の希望", Triage.NONE: "通常"}
 
@@ -45,6 +46,45 @@ def queue_reply_overdue(
             "triage_label": _TRIAGE_LABELS.get(triage, str(triage)),
         },
         now=now,
+    )
+
+
+_URGENCY_LABELS = {Urgency.IMMEDIATE: "即時対応", Urgency.URGENT: "至急"}
+_TRIGGER_LABELS = {
+    EscalationTrigger.AUTOMATIC: "リスク評価による自動登録",
+    EscalationTrigger.MANUAL: "相談員による登録",
+}
+
+
+def queue_urgent_escalation(
+    uow: UnitOfWork,
+    *,
+    escalation_id: str,
+    case_id: str,
+    urgency: Urgency,
+    trigger: EscalationTrigger,
+    reason_codes: list[str],
+    escalated_at: datetime,
+) -> None:
+    """Tell the office of a new escalation that cannot wait for the next meeting (urgent or
+    immediate; routine ones go on the agenda and are seen there)."""
+    if urgency not in _URGENCY_LABELS:
+        return
+    queue_mail(
+        uow.session,
+        key=f"{ESCALATION_URGENT}:{escalation_id}",
+        topic=ESCALATION_URGENT,
+        template=ESCALATION_URGENT,
+        recipient=OFFICE,
+        context={
+            "escalation_id": escalation_id,
+            "case_id": case_id,
+            "urgency_label": _URGENCY_LABELS[urgency],
+            "trigger_label": _TRIGGER_LABELS.get(trigger, str(trigger)),
+            "reason_codes": ", ".join(reason_codes),
+            "escalated_label": when_ja(escalated_at),
+        },
+        now=escalated_at,
     )
 
 

@@ -99,10 +99,9 @@ def queue_mail(
     }
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = session.execute(
-        insert(mail_outbox).values(**values).on_conflict_do_nothing(index_elements=["key"])
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = insert(mail_outbox).values(**values).on_conflict_do_nothing(index_elements=["key"])
+    # RETURNING, not rowcount: drivers differ in what they count for a skipped conflict.
+    return session.execute(statement.returning(mail_outbox.c.id)).first() is not None
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
         publication_min_persons=settings.publication_min_persons,
         redaction_profiles=reference_data.redaction_profiles(settings),
         disclosure_max_days=settings.disclosure_max_days,
+        public_site_url=settings.mail_public_base_url,
     )
     # Data keys under a master key it was not given: refuse to start, naming the key id.
     preflight = [partial(require_known_master_keys, infra.engine, ctx.vault)]
@@ -54,7 +55,7 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
         infra,
         ctx,
         preflight=preflight,
-        mail_recipients=IntakeRecipients(settings.office_mailbox),
+        mail_recipients=IntakeRecipients(settings.office_mailbox, ctx.vault),
     )
 
 

@@ -128,3 +128,85 @@ async def test_an_urgent_escalation_is_mailed_to_the_office_without_its_brief(
     assert "suicide_risk" in body
     assert "リスク評価による自動登録" in body
     assert CANARY not in mail.as_string()
+
+
+async def test_a_consulter_who_gave_an_address_is_told_a_reply_is_waiting_and_can_unsubscribe(
+    database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    from tsunagu_intake.testing import COUNSELLOR
+
+    async def reply(service: IntakeService, consultation: dict[str, str]) -> None:
+        r = await service.client.post(
+            f"/consultations/{consultation['consultation_id']}/replies",
+            json={"body": CANARY},
+            headers=COUNSELLOR,
+        )
+        assert r.status_code == 201, r.text
+
+    with loopback_smtp() as smtp:
+        settings = {**mail_settings(smtp), "mail_public_base_url": "https://soudan.example.jp"}
+        async with service_without_broker(database_url, tmp_path, clock, **settings) as service:
+            r = await service.client.post(
+                "/web/registrations",
+                json={"password": "correct horse battery", "nickname": "ﾊﾅｺ", "email": "hanako@example.jp"},
+            )
+            number = r.json()["user_number"]
+            login = await service.client.post(
+                "/web/sessions", json={"user_number": number, "password": "correct horse battery"}
+            )
+            user = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            first = await submit(service, user, CANARY)
+            second = await submit(service, user, "二件目")
+            _, no_address = await register_and_login(service, nickname="ﾀﾛｳ")
+            third = await submit(service, no_address, "三件目")
+            await reply(service, first)
+            await reply(service, third)  # nobody to tell: no mail queued
+            assert service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 1
+            [mail] = smtp.messages
+            assert mail["To"] == "hanako@example.jp"
+            assert mail["Subject"] == "【つなぐ】ご相談への返信が届いています"
+            assert "https://soudan.example.jp" in mail.get_content()
+            assert CANARY not in mail.as_string()
+            assert number not in mail.as_string()  # the user number is a login credential
+            link = urlparse(mail["List-Unsubscribe"].strip("<>"))
+            assert link.path == "/mail/unsubscribe"
+            done = await service.client.post(link.path, params={"t": parse_qs(link.query)["t"][0]})
+            assert done.status_code == 200
+            await reply(service, second)
+            assert service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 1  # settled unsent
+        assert len(smtp.messages) == 1
+
+
+async def test_a_person_erased_before_the_mail_goes_gets_none(
+    database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR
+
+    with loopback_smtp() as smtp:
+        async with service_without_broker(database_url, tmp_path, clock, **mail_settings(smtp)) as service:
+            registration = {"password": "password-1", "email": "erased@example.jp"}
+            number = (await service.client.post("/web/registrations", json=registration)).json()[
+                "user_number"
+            ]
+            login = await service.client.post(
+                "/web/sessions", json={"user_number": number, "password": "password-1"}
+            )
+            user = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            sent = await submit(service, user, "相談")
+            replied = await service.client.post(
+                f"/consultations/{sent['consultation_id']}/replies", json={"body": "返信"}, headers=COUNSELLOR
+            )
+            assert replied.status_code == 201
+            person_id = (
+                await service.client.get(
+                    f"/consultations/{sent['consultation_id']}?purpose=email_reply", headers=COUNSELLOR
+                )
+            ).json()["person_id"]
+            erased = await service.client.post(
+                f"/persons/{person_id}/erasure", json={"basis": "person_request"}, headers=SUPERVISOR
+            )
+            assert erased.status_code in (200, 202), erased.text
+            assert service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 1  # settled unsent
+        assert smtp.messages == []

@@ -36,7 +36,7 @@ from prometheus_client import Counter
 from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlmodel import Session
 
 from ..logging import get_logger
 from ..messaging.backoff import backoff_delay

@@ -36,3 +36,5 @@ class IntakeContext(ServiceContext):
     publication_min_persons: int = DEFAULT_MIN_PERSONS
     redaction_profiles: RedactionProfiles
     disclosure_max_days: int = DEFAULT_MAX_DAYS
+    public_site_url: str = "http://127.0.0.1:8000"
+    """Where people reach intake's public pages (mail tells them to log in there)."""

@@ -41,7 +41,7 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
         )
         if rule is not None:
             refuse(rule)
-        _, cipher = load_person(ctx, uow, consultation.person_id)
+        person, cipher = load_person(ctx, uow, consultation.person_id)
         row = EmailReply(
             id=ctx.new_id(),
             consultation_id=consultation.id,
@@ -74,6 +74,10 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
             subject=consultation.id,
             time=now,
         )
+        if person.email_ct is not None:
+            mail.queue_reply_waiting(
+                uow, person_id=person.id, reply_id=row.id, site_url=ctx.public_site_url, now=now
+            )
         uow.commit()
     return ReplySent(reply_id=row.id)
 

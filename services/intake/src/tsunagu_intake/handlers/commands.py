@@ -23,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from tsunagu_contracts.events.intake import DisclosurePurpose, DisclosureWithdrawalReason, LegalBasis
 from tsunagu_contracts.municipalities import TokyoCode
-from tsunagu_servicekit.wire import IsoDateTime, JsonInt
+from tsunagu_servicekit.wire import IsoDate, IsoDateTime, JsonBool, JsonInt
 
 from ..domain import limits
 from ..domain.codes import (
@@ -164,7 +164,23 @@ class CaseSearch(Command):
     municipality_code: TokyoCode | None = None
     status: CaseStatus | None = None
     risk_level: RiskLevel | None = None
+    opened_from: IsoDate | None = Field(default=None, description="Opened on or after this day (Tokyo)")
+    opened_to: IsoDate | None = Field(default=None, description="Opened on or before this day (Tokyo)")
+    updated_from: IsoDate | None = Field(
+        default=None, description="Last changed on or after this day (Tokyo)"
+    )
+    updated_to: IsoDate | None = Field(default=None, description="Changed on or before this day (Tokyo)")
+    mine: JsonBool = Field(
+        default=False, description="Only cases whose timeline holds an entry by the caller (my cases)"
+    )
     limit: JsonInt = Field(default=50, ge=1, le=limits.SEARCH_RESULTS_MAX)
+
+    @model_validator(mode="after")
+    def _ranges_in_order(self) -> CaseSearch:
+        for start, end in ((self.opened_from, self.opened_to), (self.updated_from, self.updated_to)):
+            if start is not None and end is not None and start > end:
+                raise ValueError("a date range must not end before it starts")
+        return self
 
 
 class AddNote(Command):

@@ -1,6 +1,6 @@
 """Intake: staff pauses and extensions of reply deadlines, each with its reason sealed (ADR 0017).
 
-Revision ID: intake_0006_reply_deadline_changes
+Revision ID: intake_0006_deadline_changes
 Revises: intake_0005_kit_access_log
 Create Date: 2026-12-04
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-04
 import sqlalchemy as sa
 from alembic import op
 
-revision = "intake_0006_reply_deadline_changes"
+revision = "intake_0006_deadline_changes"
 down_revision = "intake_0005_kit_access_log"
 branch_labels = None
 depends_on = None

@@ -32,7 +32,9 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
     ctx = IntakeContext(
         units=infra.units,
         vault=build_vault(settings),
-        calendar=ServiceCalendar(hours=reference_data.opening_hours(settings)),
+        calendar=ServiceCalendar(
+            hours=reference_data.opening_hours(settings), business=reference_data.business_calendar(settings)
+        ),
         municipalities=tokyo_municipalities(),
         eligibility=reference_data.eligibility_rules(settings),
         triage_words=reference_data.triage_words(settings),

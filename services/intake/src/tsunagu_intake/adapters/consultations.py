@@ -10,7 +10,7 @@ from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..domain.codes import Channel
 from ..domain.sla import Announcement
-from .tables import Consultation, EmailReply, Person
+from .tables import Consultation, EmailReply, Person, ReplyDeadlineChangeRow
 
 DEADLINE_SCAN_BATCH = 500
 
@@ -128,5 +128,20 @@ def replies_to(uow: UnitOfWork, consultation_id: str) -> list[EmailReply]:
             select(EmailReply)
             .where(EmailReply.consultation_id == consultation_id)
             .order_by(col(EmailReply.replied_at))
+        )
+    )
+
+
+def add_deadline_change(uow: UnitOfWork, change: ReplyDeadlineChangeRow) -> None:
+    uow.session.add(change)
+
+
+def deadline_changes_of(uow: UnitOfWork, consultation_id: str) -> list[ReplyDeadlineChangeRow]:
+    """The changes of a consultation's reply deadline, oldest first."""
+    return list(
+        uow.session.exec(
+            select(ReplyDeadlineChangeRow)
+            .where(ReplyDeadlineChangeRow.consultation_id == consultation_id)
+            .order_by(col(ReplyDeadlineChangeRow.changed_at), col(ReplyDeadlineChangeRow.id))
         )
     )

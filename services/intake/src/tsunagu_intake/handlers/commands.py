@@ -42,6 +42,7 @@ from ..domain.codes import (
     Urgency,
 )
 from ..domain.rules import LEGAL_BASIS_REQUIRED
+from ..domain.sla import MAX_EXTENSION_BUSINESS_DAYS
 
 Uuid = Annotated[
     str,
@@ -62,6 +63,7 @@ Address = Annotated[str, StringConstraints(min_length=1, max_length=limits.ADDRE
 Note = Annotated[str, StringConstraints(min_length=1, max_length=limits.NOTE_MAX)]
 BriefText = Annotated[str, StringConstraints(min_length=1, max_length=limits.BRIEF_FIELD_MAX)]
 ReplyText = Annotated[str, StringConstraints(min_length=1, max_length=limits.REPLY_MAX)]
+DeadlineReason = Annotated[str, StringConstraints(min_length=1, max_length=limits.DEADLINE_REASON_MAX)]
 WebText = Annotated[str, StringConstraints(min_length=1, max_length=limits.WEB_BODY_MAX)]
 _SEPARATORS = " \u3000－-"
 USER_NUMBER_PATTERN = f"^[{_SEPARATORS}]*(?:[0-9０-９][{_SEPARATORS}]*){{10}}$"
@@ -221,6 +223,24 @@ class CloseCase(Command):
 
 class Reply(Command):
     body: ReplyText
+
+
+class PauseReplyDeadline(Command):
+    """Stop the count of a reply deadline for a time (the programme waits for the person's answer,
+    say): business days whose cut-off falls from ``starts_at`` (default: now) until ``ends_at`` do not
+    count, and the deadline moves by as many. ``reason`` is kept sealed with the person's data; it is
+    shown to staff reading the consultation and goes nowhere else."""
+
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime
+    reason: DeadlineReason
+
+
+class ExtendReplyDeadline(Command):
+    """Move a reply deadline ``business_days`` business days later; ``reason`` as for a pause."""
+
+    business_days: JsonInt = Field(ge=1, le=MAX_EXTENSION_BUSINESS_DAYS)
+    reason: DeadlineReason
 
 
 class EraseRequest(Command):

@@ -28,6 +28,7 @@ from ..domain.triage import triage_flag
 from .case_records import case_for_consultation
 from .commands import RecordConsultation
 from .context import IntakeContext
+from .deadlines import change_views
 from .persons import create_person, load_person
 from .views import ConsultationRecorded, ConsultationView
 
@@ -276,6 +277,7 @@ def read_consultation(
             body=cipher.open("body", row.id, row.body_ct),
             consulter_name=cipher.open("consulter_name", row.id, row.consulter_name_ct),
             consulter_contact=cipher.open("consulter_contact", row.id, row.consulter_contact_ct),
+            reply_deadline_changes=change_views(uow, row.id, cipher),
         )
         log_read(
             uow,

@@ -15,7 +15,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
 
 NOT_RAISED_BY_THE_DEMO_YET = {"tsunagu.intake.email_reply.deadline_extended.v1"}
 """Types added after the recording that the demo does not raise yet (it pauses no reply deadline,
-ADR 0017): the demo gains the action and the fixture is recorded again, then this empties."""
+ADR 0018): the demo gains the action and the fixture is recorded again, then this empties."""
 
 
 def _recorded() -> dict[str, Counter[str]]:

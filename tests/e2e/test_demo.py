@@ -57,7 +57,7 @@ SEED, SCALE = 7, 0.02
 NOT_WITH_SHIPPED_SETTINGS = {"tsunagu.scheduling.home_visit.cap_reached.v1"}
 """Intake and scheduling share the cap of 5 visits by default: scheduling never finds it exceeded."""
 NOT_RAISED_BY_THE_DEMO_YET = {"tsunagu.intake.email_reply.deadline_extended.v1"}
-"""The demo pauses no reply deadline yet (ADR 0017)."""
+"""The demo pauses no reply deadline yet (ADR 0018)."""
 
 
 def _free_block(n: int) -> int:

@@ -3,7 +3,7 @@ closures and openings, and paused deadlines, across Golden Week 2026 and the 202
 
 The reference below shares no code with the library: it walks, day by day, a table of dates
 written out by hand (each date's cut-off under each scenario, ``-`` for a day that does not
-count), and applies the deadline definition of ADR 0017 as it is worded there. The library is
+count), and applies the deadline definition of ADR 0018 as it is worded there. The library is
 given the same scenarios as data (``load_business_calendar``) and must agree with it for every
 receipt time on a grid (every 15 minutes, and one second either side of every cut-off) and for
 random instants (hypothesis).
@@ -148,7 +148,7 @@ TABLES = {"golden_week": parse_table(GOLDEN_WEEK_2026), "year_end": parse_table(
 def reference_deadline(
     table: Table, received: datetime, n: int, pauses: tuple[tuple[datetime, datetime], ...] = ()
 ) -> datetime:
-    """ADR 0017 as worded: day 0 is the first business day on or after the receipt date that the
+    """ADR 0018 as worded: day 0 is the first business day on or after the receipt date that the
     message reached before its cut-off; the deadline is the cut-off of the n-th business day after
     day 0; a business day whose cut-off lies in a pause (start inclusive, end exclusive) does not
     count, as day 0 or as one of the n. Walks the table; walking off it fails the test."""

@@ -2,7 +2,7 @@
 
 Definitions (all in Asia/Tokyo; aware datetimes in any zone are converted first, naive
 datetimes are rejected with ``ValueError``). The rules are data (:mod:`tsunagu_calendar.business`,
-ADR 0017); what follows is how the calendar reads them.
+ADR 0018); what follows is how the calendar reads them.
 
 Business day of a channel
     The channel's business-day rule effective on the date decides: the date is a business day

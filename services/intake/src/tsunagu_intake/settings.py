@@ -91,7 +91,7 @@ class IntakeSettings(ServiceSettings):
         default=None,
         description=(
             "Business days of reply deadlines, per channel and effective-dated, with one-off closures "
-            "and openings and channel pauses (JSON, ADR 0017); default: the shipped data"
+            "and openings and channel pauses (JSON, ADR 0018); default: the shipped data"
         ),
     )
     triage_words_file: Path | None = Field(

@@ -1,4 +1,4 @@
-"""Staff pause and extend the reply deadline of a web consultation, with a reason (ADR 0017); and a
+"""Staff pause and extend the reply deadline of a web consultation, with a reason (ADR 0018); and a
 stored deadline keeps its value when the business-day rules change.
 
 The clock starts on Thursday 2025-05-01 at 10:00 in Tokyo: an e-mail consultation received then is

@@ -50,7 +50,7 @@ class SchedulingSettings(ServiceSettings):
         default=None,
         description=(
             "The office's business days (meeting dates, review lead times) and one-off closures and "
-            "openings of the channels booked on (JSON, ADR 0017); default: shipped"
+            "openings of the channels booked on (JSON, ADR 0018); default: shipped"
         ),
     )
     meeting_rules_file: Path | None = Field(

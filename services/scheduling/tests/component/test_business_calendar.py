@@ -1,4 +1,4 @@
-"""One-off closures and openings of the channels booked on are data (ADR 0017): a file named in the
+"""One-off closures and openings of the channels booked on are data (ADR 0018): a file named in the
 settings closes a weekday and opens a Saturday morning for in-person consultations."""
 
 from __future__ import annotations

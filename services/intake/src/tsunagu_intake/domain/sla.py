@@ -5,7 +5,7 @@ the calendar library's ``add_business_days(received_at, 3, "email")``: day 0 is 
 on which the office first sees the message (the receipt day if it arrives on a business day before
 its cut-off, else the next business day), and the reply is due at the cut-off of the third business
 day after it. Which days are business days of the e-mail channel, and their cut-off, is data
-(``data/business_calendar.json``, ADR 0017): Monday to Friday until 17:15 until 2027-03-31, and
+(``data/business_calendar.json``, ADR 0018): Monday to Friday until 17:15 until 2027-03-31, and
 Monday to Saturday until 17:00 from 2027-04-01, weekends, national holidays (振替休日 included) and
 the 29 December - 3 January closure excluded.
 

@@ -1,4 +1,4 @@
-"""Staff pause or extend the reply deadline of a web (e-mail) consultation, with a reason (ADR 0017).
+"""Staff pause or extend the reply deadline of a web (e-mail) consultation, with a reason (ADR 0018).
 
 The deadline stored when the consultation came is moved from its stored value, never recomputed
 from the receipt: a change of the business-day rules since then leaves the days already counted as

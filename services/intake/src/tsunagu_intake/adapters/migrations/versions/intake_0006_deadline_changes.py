@@ -1,4 +1,4 @@
-"""Intake: staff pauses and extensions of reply deadlines, each with its reason sealed (ADR 0017).
+"""Intake: staff pauses and extensions of reply deadlines, each with its reason sealed (ADR 0018).
 
 Revision ID: intake_0006_deadline_changes
 Revises: intake_0005_kit_access_log

@@ -44,6 +44,7 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
             lockout=timedelta(minutes=settings.login_lockout_minutes),
         ),
         reply_business_days=settings.reply_business_days,
+        emergency_reply_business_days=settings.emergency_reply_business_days,
         reply_due_soon=timedelta(hours=settings.reply_due_soon_hours),
         publication_min_persons=settings.publication_min_persons,
         redaction_profiles=reference_data.redaction_profiles(settings),

@@ -60,6 +60,12 @@ class IntakeSettings(ServiceSettings):
     reply_business_days: int = Field(
         default=3, ge=0, le=20, description="E-mail reply deadline, in business days of the e-mail channel"
     )
+    emergency_reply_business_days: int = Field(
+        default=0,
+        ge=0,
+        le=20,
+        description="Reply deadline of an emergency, in business days (0: the day the office first sees it)",
+    )
     reply_due_soon_hours: float = Field(
         default=8.0, gt=0, description="'Reply due soon' is announced this long before the deadline"
     )

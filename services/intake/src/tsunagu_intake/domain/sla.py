@@ -49,12 +49,24 @@ class Announcement(StrEnum):
     OVERDUE = "overdue"
 
 
+DEFAULT_EMERGENCY_REPLY_BUSINESS_DAYS = 0
+"""An emergency is answered by the end of the business day the office first sees it."""
+
+
 def reply_due_at(
-    calendar: ServiceCalendar, received_at: datetime, business_days: int = DEFAULT_REPLY_BUSINESS_DAYS
+    calendar: ServiceCalendar,
+    received_at: datetime,
+    business_days: int = DEFAULT_REPLY_BUSINESS_DAYS,
+    *,
+    emergency: bool = False,
+    emergency_business_days: int = DEFAULT_EMERGENCY_REPLY_BUSINESS_DAYS,
 ) -> datetime:
     """When the reply to a message received at ``received_at`` is due (Asia/Tokyo), counted in
-    business days of the e-mail channel."""
-    return calendar.add_business_days(received_at, business_days, EMAIL)
+    business days of the e-mail channel: ``business_days``, or for an emergency the shorter of it
+    and ``emergency_business_days``. The person already had the immediate answer (emergency
+    numbers); staff still owe a reply, and it comes first."""
+    days = min(business_days, emergency_business_days) if emergency else business_days
+    return calendar.add_business_days(received_at, days, EMAIL)
 
 
 def pause_refusal(

@@ -149,7 +149,13 @@ def _stored_consultation(
         triage=new.triage.value,
         is_returning=returning,
         recorded_by=by,
-        reply_due_at=reply_due_at(ctx.calendar, received, ctx.reply_business_days)
+        reply_due_at=reply_due_at(
+            ctx.calendar,
+            received,
+            ctx.reply_business_days,
+            emergency=new.triage is Triage.EMERGENCY,
+            emergency_business_days=ctx.emergency_reply_business_days,
+        )
         if new.channel is Channel.EMAIL
         else None,
     )

@@ -14,6 +14,7 @@ from tsunagu_intake.testing import (
     raw_database_text,
     sealed_values_of,
 )
+from tsunagu_servicekit.testing import ids_counting_down
 
 MARKERS = ("CANARY-ERASE-山田太郎", "ｶﾅﾘｱｲﾚｲｽ", "ＣＡＮＡＲＹ－ＥＲＡＳＥ")
 
@@ -259,3 +260,32 @@ async def test_an_erasure_without_linked_records_needs_no_confirmation(service: 
     )
     assert erased.status_code == 200, erased.text
     assert erased.json()["person_ids"] == [made["person_id"]]
+
+
+async def test_the_person_asked_about_is_erased_first_then_the_linked_records_oldest_first(
+    service: IntakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their ``PersonErased`` events come in that order, not in the order of their ids (which the ids
+    made here reverse), so two erasures of the same records announce them alike."""
+    monkeypatch.setattr(service.context, "new_id", ids_counting_down())
+    made = []
+    for marker in ("CANARY-ORDER-一", "CANARY-ORDER-二", "CANARY-ORDER-三"):
+        service.clock.advance(minutes=20)
+        response = await service.client.post(
+            "/consultations",
+            json=new_person_consultation(person={"nickname": "ｻﾌﾞﾛｳ", "name": marker}),
+            headers=COUNSELLOR,
+        )
+        assert response.status_code == 201, response.text
+        made.append(response.json()["person_id"])
+    oldest, middle, newest = made
+    assert sorted(made) == [newest, middle, oldest]
+    service.new_events()
+    erased = await service.client.post(
+        f"/persons/{middle}/erasure",
+        json={"basis": "person_request", "linked_person_ids": [newest, oldest]},
+        headers=SUPERVISOR,
+    )
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["person_ids"] == [middle, oldest, newest]
+    assert [e.data.person_id for e in service.new_events()] == [middle, oldest, newest]

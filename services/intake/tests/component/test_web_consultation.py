@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from tsunagu_calendar import TOKYO
 from tsunagu_intake.domain import rules
 from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR, IntakeService, bearer
-from tsunagu_servicekit.testing import SettableClock, problem_of
+from tsunagu_servicekit.testing import SettableClock, ids_counting_down, problem_of
 
 PASSWORD = "correct horse battery"
 
@@ -224,6 +226,23 @@ async def test_announcements_of_one_scan_each_start_their_own_flow(
     assert {e.data.consultation_id for e in events} == {first["consultation_id"], second["consultation_id"]}
     assert events[0].correlationid != events[1].correlationid
     assert all(e.causationid is None for e in events)
+
+
+async def test_messages_due_at_one_time_are_announced_in_the_order_they_were_received(
+    service: IntakeService, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Everything received on one business day is due at its closing time: one scan announces those
+    messages in the order they came in, whatever order they were stored in and whatever their ids
+    (reversed here)."""
+    monkeypatch.setattr(service.context, "new_id", ids_counting_down())
+    _, user = await register_and_login(service)
+    sent = {}
+    for hour in (15, 11, 13):  # Thu 1 May in Tokyo, stored out of the order received
+        clock.set(datetime(2025, 5, 1, hour, tzinfo=TOKYO))
+        sent[hour] = (await submit(service, user, "相談"))["consultation_id"]
+    service.new_events()
+    assert scan_at(service, clock, datetime(2025, 5, 8, 8, 16, tzinfo=UTC)) == 3  # all overdue at once
+    assert [e.data.consultation_id for e in service.new_events()] == [sent[11], sent[13], sent[15]]
 
 
 async def test_a_reply_made_while_a_scan_runs_stops_its_announcement(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import pytest
 import tsunagu_partners.adapters.tables  # noqa: F401  (registers the tables for the drift check)
 from tsunagu_partners.domain import rules
 from tsunagu_partners.testing import (
@@ -18,7 +19,7 @@ from tsunagu_partners.testing import (
     scan_agreements,
 )
 from tsunagu_servicekit.errors import Rule
-from tsunagu_servicekit.testing import problem_of, schema_drift
+from tsunagu_servicekit.testing import ids_counting_down, problem_of, schema_drift
 
 CANARY = "カナリア連絡担当山田花子の会"
 """An organisation whose registered name holds a contact person's name: it must reach no event."""
@@ -349,6 +350,25 @@ async def test_renewal_is_announced_once_and_an_unrenewed_agreement_expires_by_t
     assert history[0]["status"] == "expired"
     assert scan_agreements(service) == 0
     assert_no_canary(service)
+
+
+async def test_agreements_due_on_one_day_are_handled_in_the_order_of_their_numbers(
+    service: PartnersService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several agreements whose renewal falls due, then whose term runs out, on the same day: one
+    scan announces them in the order they were signed (PA-2025-0001, 0002, …), never in the order of
+    their ids, which the ids made here reverse."""
+    monkeypatch.setattr(service.context, "new_id", ids_counting_down())
+    signed = [(await partner_signed(service, name=f"会{n}", term_months=3))[1] for n in range(1, 5)]
+    assert [a["number"] for a in signed] == [f"PA-2025-000{n}" for n in range(1, 5)]
+    assert sorted(a["id"] for a in signed) == [a["id"] for a in reversed(signed)]
+    service.new_events()
+    service.clock.set(tokyo(2025, 7, 2, 9))
+    assert scan_agreements(service) == 4
+    assert [e.data.agreement_id for e in new_of(service, "renewal_due")] == [a["id"] for a in signed]
+    service.clock.set(tokyo(2025, 8, 1, 9))
+    assert scan_agreements(service) == 4
+    assert [e.data.agreement_id for e in new_of(service, "expired")] == [a["id"] for a in signed]
 
 
 async def test_a_renewed_agreement_hands_over_without_a_gap(service: PartnersService) -> None:

@@ -140,6 +140,31 @@ async def test_visits_still_to_schedule_are_cancelled_booked_times_stay(service:
     assert service.new_events() == []
 
 
+async def test_a_closure_cancels_request_by_request_each_in_the_order_of_its_visits(
+    service: Service,
+) -> None:
+    """Requests of one case made in two fiscal years, so both count their visits from 1: the visits
+    are cancelled, and announced, request by request in the order they were made, each in the order
+    of its numbers; not by number across requests, nor by id (the earlier request's sorts last)."""
+    person, case = new_uuid(), new_uuid()
+    earlier, later = "ffffffff-0000-4000-8000-000000000000", "00000000-0000-4000-8000-000000000000"
+    march_30 = datetime(2026, 3, 30, 1, 0, tzinfo=UTC)
+    for request_id, fiscal_year, requested_at in ((earlier, 2025, march_30), (later, 2026, APRIL_6)):
+        request = home_visit_requested(
+            person_id=person,
+            case_id=case,
+            visits=2,
+            request_id=request_id,
+            fiscal_year=fiscal_year,
+            requested_at=requested_at,
+        )
+        assert service.deliver(request)
+    service.new_events()
+    service.deliver(case_closed(case, closed_at=APRIL_7, person_id=person))
+    cancelled = [(e.data.request_id, e.data.visit_number) for e in service.new_events()]
+    assert cancelled == [(earlier, 1), (earlier, 2), (later, 1), (later, 2)]
+
+
 async def test_a_closure_delivered_twice_does_one_thing(service: Service) -> None:
     escalation = case_escalated(escalated_at=APRIL_6)
     case = escalation.data.case_id

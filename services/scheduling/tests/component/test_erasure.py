@@ -29,7 +29,7 @@ from tsunagu_scheduling.testing import (
 from tsunagu_scheduling.testing import (
     TUE_2026_04_07_15_JST as APRIL_7,
 )
-from tsunagu_servicekit.testing import SettableClock
+from tsunagu_servicekit.testing import SettableClock, ids_counting_down
 from tsunagu_servicekit.testing.databases import temporary_postgres_database
 
 APRIL_8 = datetime(2026, 4, 8, 6, 0, tzinfo=UTC)
@@ -111,6 +111,41 @@ async def test_erasure_lets_go_of_the_persons_future_bookings(service: Service) 
     assert response.status_code == 409
     assert response.json()["rule"] == "review_withdrawn"
     assert service.count("scheduling_slot_claim") == 6  # only the past appointment still holds its slots
+
+
+async def test_an_erasure_cancels_the_soonest_booking_first(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consultations and seminar places booked in another order than they fall, with ids in yet
+    another (reversed here): the erasure cancels, and announces, each kind soonest first."""
+    monkeypatch.setattr(service.context, "new_id", ids_counting_down())
+    person = new_uuid()
+    counsellor = await service.resource("counsellor", "C-01")
+    booked = {}
+    for day in (22, 20, 21):
+        body = {
+            "kind": "online",
+            "person_id": person,
+            "staff_id": counsellor,
+            "starts_at": tokyo(2026, 4, day, 10),
+        }
+        booked[day] = (await service.post("/appointments", body, COUNSELLOR))["id"]
+    registered = {}
+    for day in (25, 18):
+        body = {"kind": "family_seminar", "starts_at": tokyo(2026, 4, day, 14), "capacity": 10}
+        seminar = (await service.post("/sessions", body))["id"]
+        registered[day] = (
+            await service.post(f"/sessions/{seminar}/registrations", {"person_id": person}, COUNSELLOR)
+        )["id"]
+    service.new_events()
+    assert service.deliver(person_erased(person, erased_at=service.clock.now))
+    events = service.new_events()
+    appointments = [e.data.appointment_id for e in events if e.type.endswith("appointment.cancelled.v1")]
+    assert appointments == [booked[20], booked[21], booked[22]]
+    registrations = [
+        e.data.registration_id for e in events if e.type.endswith("session.registration_cancelled.v1")
+    ]
+    assert registrations == [registered[18], registered[25]]
 
 
 # -- an erasure that overtakes the escalation or the request of the person ----------------------

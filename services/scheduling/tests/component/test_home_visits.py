@@ -30,6 +30,15 @@ async def test_a_request_creates_visits_to_schedule(service: Service) -> None:
     assert service.outbox_events() == []  # within the cap: nothing to announce
 
 
+async def test_visits_are_listed_request_by_request_in_the_order_of_their_numbers(service: Service) -> None:
+    """Made in one transaction, a request's visits share their creation time: they are listed by
+    number, not by id (derived from the request's id and the number; this request's sort backwards)."""
+    assert service.deliver(home_visit_requested(visits=4, request_id="0000001c-0000-4000-8000-000000000000"))
+    visits = await service.get("/home-visits", status="to_schedule")
+    assert [v["visit_number"] for v in visits] == [1, 2, 3, 4]
+    assert sorted(v["id"] for v in visits) == [v["id"] for v in reversed(visits)]
+
+
 async def test_the_same_request_again_creates_nothing(service: Service) -> None:
     event = home_visit_requested(visits=2)
     service.deliver(event)

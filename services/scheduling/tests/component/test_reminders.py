@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from tsunagu_scheduling.testing import COUNSELLOR, Service, new_uuid, tokyo
-from tsunagu_servicekit.testing import SettableClock
+from tsunagu_servicekit.testing import SettableClock, ids_counting_down
 
 
-async def book(service: Service, start: str) -> dict:
-    counsellor = await service.resource("counsellor", f"C-{new_uuid()[:4]}")
+async def book(service: Service, start: str, staff: str | None = None) -> dict:
+    counsellor = await service.resource("counsellor", staff or f"C-{new_uuid()[:4]}")
     body = {
         "kind": "online",
         "person_id": new_uuid(),
@@ -44,6 +45,23 @@ async def test_a_reminder_fires_once_a_day_ahead(service: Service) -> None:
 async def test_a_late_booking_is_reminded_at_once(service: Service) -> None:
     await book(service, tokyo(2026, 4, 6, 14))  # the same day
     assert service.scan_reminders() == 1
+
+
+async def test_reminders_due_together_go_out_by_start_then_staff_code(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Appointments at one time with different staff, booked in another order and with ids in yet
+    another (reversed here): one scan reminds them by start, then by the staff member's code."""
+    monkeypatch.setattr(service.context, "new_id", ids_counting_down())
+    booked = {}
+    for staff, hour in (("C-02", 10), ("C-03", 10), ("C-01", 10), ("C-00", 11)):
+        booked[staff] = (await book(service, tokyo(2026, 4, 8, hour), staff))["id"]
+    service.new_events()
+    service.clock.advance(days=2)
+    assert service.scan_reminders() == 4
+    assert [e.data.appointment_id for e in reminders(service)] == [
+        booked[s] for s in ("C-01", "C-02", "C-03", "C-00")
+    ]
 
 
 async def test_rescheduling_re_arms_and_cancelling_disarms(service: Service) -> None:

@@ -95,6 +95,28 @@ async def test_partners_join_from_partners_events_and_an_ending_takes_them_off_l
     assert [p["partner_id"] for p in await service.get("/partners", active="true")] == [b]
 
 
+async def test_an_ending_removes_the_partner_from_the_soonest_session_first(service: Service) -> None:
+    """Joined the later briefing first, and with a participation id that sorts first: the ending
+    removes the partner, and announces it, session by session in the order they are held."""
+    first, second = await briefing(service, 18), await briefing(service, 25)
+    partner = new_uuid()
+    assert service.deliver(agreement_signed(partner, signed_at=MON_2026_04_06_09_JST))
+    later, sooner = "00000000-0000-7000-8000-000000000000", "ffffffff-0000-7000-8000-000000000000"
+    sat_25 = datetime(2026, 4, 25, 5, 0, tzinfo=UTC)
+    for session, starts_at, participation in ((second, sat_25, later), (first, SAT_18, sooner)):
+        event = participation_registered(
+            partner,
+            session,
+            starts_at=starts_at,
+            registered_at=MON_2026_04_06_09_JST,
+            participation_id=participation,
+        )
+        assert service.deliver(event)
+    service.new_events()
+    assert service.deliver(agreement_stopped(partner, "ended", at=MON_13))
+    assert [e.subject for e in service.new_events()] == [sooner, later]
+
+
 async def test_a_registration_that_arrives_after_the_ending_is_removed_at_once(service: Service) -> None:
     session, partner = await briefing(service, 18), new_uuid()
     service.new_events()

@@ -3,12 +3,16 @@ event, the budget it moves, the change history it leaves, and every refusal with
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import pytest
 import tsunagu_subsidy.adapters.tables  # noqa: F401  (registers the tables for the drift check)
+from tsunagu_calendar import TOKYO
 from tsunagu_servicekit.audit import reads_of_record, verify_chain
-from tsunagu_servicekit.testing import schema_drift
+from tsunagu_servicekit.testing import ids_counting_down, schema_drift
 from tsunagu_servicekit.testing.service import SHINJUKU
+from tsunagu_subsidy.handlers import deadlines
 from tsunagu_subsidy.testing import (
     APPROVER,
     CHANGE_DOCUMENTS,
@@ -25,6 +29,7 @@ from tsunagu_subsidy.testing import (
 )
 
 SHIBUYA = "131130"
+CHIYODA = "131016"
 SECOND_APPROVER = staff("subsidy_approver", subject="approver-2")
 
 
@@ -122,6 +127,39 @@ async def test_apply_decide_change_report_confirm_pay_emits_each_step_in_order(
     with service.context.reading() as uow:
         check = verify_chain(uow, "subsidy")
     assert (check.first_broken_seq, check.rows_checked) == (None, 11)  # the implementation date and ten steps
+
+
+async def test_reminders_due_on_one_day_follow_the_municipalities_codes(
+    service: SubsidyService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three municipalities' reports and balances fall due on the same days: each scan reminds them
+    in the order of their codes, not in the order they applied nor in that of their ids (reversed
+    here)."""
+    monkeypatch.setattr(service.context, "new_id", ids_counting_down())
+    applied_in = (SHIBUYA, CHIYODA, SHINJUKU)
+    ids = {}
+    for code in applied_in:
+        await record_start(service.client, code)
+        ids[code] = (await granted_application(service.client, code))["id"]
+    assert sorted(ids.values()) == [ids[c] for c in reversed(applied_in)]
+    in_code_order = [ids[c] for c in sorted(applied_in)]
+    service.new_events()
+
+    service.clock.set(datetime(2026, 4, 6, 10, tzinfo=TOKYO))  # the reports are due on 10 April
+    assert deadlines.scan(service.context) == 3
+    assert [e.data.application_id for e in service.new_events()] == in_code_order
+
+    for code in applied_in:
+        path = f"/applications/{ids[code]}"
+        actual = {"actual": {"personnel": 3_000_000, "travel": 400_000}, "documents": REPORT_DOCUMENTS}
+        await post_ok(service.client, f"{path}/report", actual, municipal(code))
+        await post_ok(service.client, f"{path}/confirmation", {}, APPROVER)
+    service.new_events()
+    service.clock.set(datetime(2026, 5, 29, 10, tzinfo=TOKYO))
+    assert deadlines.scan(service.context) == 3
+    due = service.new_events()
+    assert {e.type for e in due} == {"tsunagu.subsidy.application.payment_due.v1"}
+    assert [e.data.application_id for e in due] == in_code_order
 
 
 async def test_advances_above_the_confirmed_amount_are_claimed_back(service: SubsidyService) -> None:

@@ -140,6 +140,20 @@ async def http_client(
         yield client
 
 
+def ids_counting_down(start: int = 0xFFFF_FFFF) -> Callable[[], str]:
+    """Ids (UUID-shaped) that sort in the reverse of the order they are made. Given to a service
+    under test as its context's ``new_id`` (``monkeypatch.setattr(service.context, "new_id",
+    ids_counting_down())``), they make a query that orders rows by id, where it should order them
+    by what they mean (a due date, then a number), put them in the wrong order every time; random
+    ids would do so only most of the time."""
+    counter = iter(range(start, -1, -1))
+
+    def new_id() -> str:
+        return f"{next(counter):08x}-0000-4000-8000-000000000000"
+
+    return new_id
+
+
 def service_tables(service: str) -> tuple[str, ...]:
     """The tables of ``service`` (named ``<service>_…`` by convention) in the declared metadata,
     then the outbox."""

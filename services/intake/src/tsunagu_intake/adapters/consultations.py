@@ -75,7 +75,8 @@ def awaiting_reply(uow: UnitOfWork) -> list[Consultation]:
 
 
 def deadline_candidates(uow: UnitOfWork, *, now: datetime, horizon: datetime) -> list[Consultation]:
-    """Unanswered web consultations owed an announcement, earliest due first, in a bounded batch:
+    """Unanswered web consultations owed an announcement, earliest due first (then the earliest
+    received), in a bounded batch:
     *overdue* not yet made and due by ``now``, or *due soon* not yet made and due by ``horizon``.
     Only those, so a batch of consultations already announced due soon never hides the next ones."""
     due = col(Consultation.reply_due_at)
@@ -85,7 +86,9 @@ def deadline_candidates(uow: UnitOfWork, *, now: datetime, horizon: datetime) ->
             select(Consultation)
             .join(Person, col(Person.id) == col(Consultation.person_id))
             .where(*_awaiting_reply(), col(Consultation.overdue_announced_at).is_(None), owed)
-            .order_by(due)
+            # Every message received on one business day is due at the same closing time: among
+            # them, the one received first is announced first, the same way on every database.
+            .order_by(due, col(Consultation.received_at), col(Consultation.id))
             .limit(DEADLINE_SCAN_BATCH)
         )
     )

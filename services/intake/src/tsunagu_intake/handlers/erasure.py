@@ -129,19 +129,20 @@ def erase_person(
             refuse(PERSON_NOT_FOUND)
         if person.erased_at is not None:
             refuse(ALREADY_ERASED)
-        linked = {other.id for other, _ in _linked(ctx, uow, person)}
+        linked = [other.id for other, _ in _linked(ctx, uow, person)]  # oldest first
         if command.linked_person_ids is None and linked:
             refuse(LINKED_RECORDS_UNCONFIRMED)
         confirmed = set(command.linked_person_ids or ())
-        if not confirmed <= linked:
+        if not confirmed <= set(linked):
             refuse(NOT_LINKED)
-        ids = sorted({person.id, *confirmed})
         # Person rows locked in id order before any key row, as rewrap-keys takes them.
-        locked = data_keys.lock_persons(uow.session.connection(), ids)
+        locked = data_keys.lock_persons(uow.session.connection(), sorted({person.id, *confirmed}))
         if locked[person.id].erased:
             refuse(ALREADY_ERASED)  # erased meanwhile by another request
         erased: list[str] = []
-        for pid in ids:
+        # Erased and announced in an order people can follow: the person asked about, then the
+        # records named with them, oldest first (the lock order, by id, would be random).
+        for pid in [person.id, *(other for other in linked if other in confirmed)]:
             if locked[pid].erased:
                 continue  # a linked record erased meanwhile: nothing left to do
             target = find_person(uow, pid)

@@ -267,7 +267,8 @@ class PersonView(View):
 class ErasureRecorded(View):
     erased_at: datetime
     person_ids: list[str]
-    """Every record erased: the person and the linked records named with them."""
+    """Every record erased: the person, then the linked records named with them, oldest first
+    (the order of their ``PersonErased`` events)."""
 
 
 class LinkedPerson(View):

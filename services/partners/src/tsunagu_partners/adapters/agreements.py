@@ -113,6 +113,11 @@ def find_agreement(uow: UnitOfWork, agreement_id: str) -> AgreementRow | None:
 
 # -- what the timer finds due -------------------------------------------------------------------
 
+_BY_NUMBER = (col(AgreementRow.fiscal_year), col(AgreementRow.sequence))
+"""Agreements falling due on the same day are handled in the order of their numbers (PA-<year>-<seq>,
+the order they were signed): their events come out in an order staff can follow, the same every
+time, where ids (random) would shuffle them."""
+
 
 def first_agreements_taking_effect(uow: UnitOfWork, today: date, limit: int) -> Sequence[AgreementRow]:
     """First agreements (no predecessor) signed ahead whose effective date has come."""
@@ -123,7 +128,7 @@ def first_agreements_taking_effect(uow: UnitOfWork, today: date, limit: int) -> 
             col(AgreementRow.predecessor_id).is_(None),
             AgreementRow.effective_on <= today,
         )
-        .order_by(col(AgreementRow.effective_on), col(AgreementRow.id))
+        .order_by(col(AgreementRow.effective_on), *_BY_NUMBER)
         .limit(limit)
     ).all()
 
@@ -137,7 +142,7 @@ def renewed_agreements_run_out(uow: UnitOfWork, today: date, limit: int) -> Sequ
             col(AgreementRow.successor_id).is_not(None),
             AgreementRow.ends_on < today,
         )
-        .order_by(col(AgreementRow.ends_on), col(AgreementRow.id))
+        .order_by(col(AgreementRow.ends_on), *_BY_NUMBER)
         .limit(limit)
     ).all()
 
@@ -151,7 +156,7 @@ def agreements_run_out(uow: UnitOfWork, today: date, limit: int) -> Sequence[Agr
             col(AgreementRow.successor_id).is_(None),
             AgreementRow.ends_on < today,
         )
-        .order_by(col(AgreementRow.ends_on), col(AgreementRow.id))
+        .order_by(col(AgreementRow.ends_on), *_BY_NUMBER)
         .limit(limit)
     ).all()
 
@@ -167,7 +172,7 @@ def renewals_due(uow: UnitOfWork, today: date, limit: int) -> Sequence[Agreement
             AgreementRow.renewal_due_on <= today,
             AgreementRow.ends_on >= today,
         )
-        .order_by(col(AgreementRow.renewal_due_on), col(AgreementRow.id))
+        .order_by(col(AgreementRow.renewal_due_on), *_BY_NUMBER)
         .limit(limit)
     ).all()
 

@@ -21,15 +21,18 @@ def save(session: Session, appointment: Appointment) -> None:
 
 
 def consultations_after(session: Session, person_id: str, after: datetime) -> list[Appointment]:
-    """The person's booked consultations (not home visits) that start after ``after``."""
+    """The person's booked consultations (not home visits) that start after ``after``, the soonest
+    first (the order an erasure cancels and announces them in)."""
     return list(
         session.exec(
-            select(Appointment).where(
+            select(Appointment)
+            .where(
                 col(Appointment.person_id) == person_id,
                 col(Appointment.status) == AppointmentStatus.BOOKED.value,
                 col(Appointment.kind) != AppointmentKind.HOME_VISIT.value,
                 col(Appointment.starts_at) > after,
             )
+            .order_by(col(Appointment.starts_at), col(Appointment.created_at), col(Appointment.id))
         ).all()
     )
 

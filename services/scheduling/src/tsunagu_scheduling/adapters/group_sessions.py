@@ -103,7 +103,8 @@ def registrations(session: Session, group_session_id: str) -> list[Registration]
 def active_after(
     session: Session, person_id: str, after: datetime
 ) -> list[tuple[Registration, GroupSession]]:
-    """The person's registrations not cancelled, for group sessions that start after ``after``."""
+    """The person's registrations not cancelled, for group sessions that start after ``after``, the
+    soonest session first (the order an erasure cancels and announces them in)."""
     return list(
         session.exec(
             select(Registration, GroupSession)
@@ -113,6 +114,7 @@ def active_after(
                 col(Registration.status) != RegistrationStatus.CANCELLED.value,
                 col(GroupSession.starts_at) > after,
             )
+            .order_by(col(GroupSession.starts_at), col(GroupSession.created_at), col(Registration.id))
         ).all()
     )
 

@@ -54,7 +54,9 @@ def open_visits(
     request_id: str | None = None,
 ) -> list[tuple[HomeVisit, datetime]]:
     """The visits to schedule or scheduled of a case, a person or a request (one of them), with
-    when their request was made, in the order of their numbers."""
+    when their request was made: request by request in the order they were made, each request's
+    visits in the order of their numbers (what a closure or an erasure cancels, and announces, in
+    that order)."""
     whose = [
         (column, value)
         for column, value in (
@@ -72,7 +74,11 @@ def open_visits(
             select(HomeVisit, HomeVisitRequest.requested_at)
             .join(HomeVisitRequest, col(HomeVisitRequest.id) == col(HomeVisit.request_id))
             .where(col(column) == value, col(HomeVisit.status).in_(_OPEN))
-            .order_by(col(HomeVisit.visit_number), col(HomeVisit.id))
+            .order_by(
+                col(HomeVisitRequest.requested_at),
+                col(HomeVisit.request_id),
+                col(HomeVisit.visit_number),
+            )
         ).all()
     )
 
@@ -99,8 +105,11 @@ def listing(
     person_id: str | None,
     request_id: str | None,
 ) -> list[HomeVisit]:
+    """Visits in the order their requests arrived, each request's in the order of their numbers."""
     query = where_equal(
-        select(HomeVisit).order_by(col(HomeVisit.created_at), col(HomeVisit.id)),
+        select(HomeVisit).order_by(
+            col(HomeVisit.created_at), col(HomeVisit.request_id), col(HomeVisit.visit_number)
+        ),
         (col(HomeVisit.status), status),
         (col(HomeVisit.municipality_code), municipality_code),
         (col(HomeVisit.person_id), person_id),

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from .tables import Appointment, Reminder
+from .tables import Appointment, Reminder, Resource
 from .updates import rows_changed
 
 
@@ -26,13 +26,23 @@ def drop(session: Session, appointment_id: str) -> None:
 
 
 def due(session: Session, now: datetime, *, limit: int) -> list[tuple[Reminder, Appointment]]:
-    """Reminders not fired yet that are due by ``now``, soonest first, with their appointments."""
+    """Reminders not fired yet that are due by ``now``, with their appointments: soonest first, then
+    by the appointment's start and its staff member's code, then as booked. Appointments at one time
+    are held by different staff, so reminders due together come out in an order people can follow,
+    the same on every scan and every database (the due time alone left ties to the database)."""
     return list(
         session.exec(
             select(Reminder, Appointment)
             .join(Appointment, col(Appointment.id) == col(Reminder.appointment_id))
+            .outerjoin(Resource, col(Resource.id) == col(Appointment.staff_id))
             .where(col(Reminder.fired_at).is_(None), col(Reminder.due_at) <= now)
-            .order_by(col(Reminder.due_at))
+            .order_by(
+                col(Reminder.due_at),
+                col(Appointment.starts_at),
+                col(Resource.label),
+                col(Appointment.created_at),
+                col(Appointment.id),
+            )
             .limit(limit)
         ).all()
     )

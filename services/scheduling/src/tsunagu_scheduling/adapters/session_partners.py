@@ -55,11 +55,16 @@ def save(session: Session, row: SessionPartner) -> None:
 
 
 def of_partner_after(session: Session, partner_id: str, after: datetime) -> list[SessionPartner]:
-    """The partner's participations in sessions starting after ``after``."""
+    """The partner's participations in sessions starting after ``after``, the soonest first (the
+    order an agreement's ending removes the partner from them, and announces it, in)."""
     return list(
         session.exec(
-            select(SessionPartner).where(
-                col(SessionPartner.partner_id) == partner_id, col(SessionPartner.starts_at) > after
+            select(SessionPartner)
+            .where(col(SessionPartner.partner_id) == partner_id, col(SessionPartner.starts_at) > after)
+            .order_by(
+                col(SessionPartner.starts_at),
+                col(SessionPartner.registered_at),
+                col(SessionPartner.participation_id),
             )
         ).all()
     )

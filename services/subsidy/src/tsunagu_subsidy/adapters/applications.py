@@ -101,6 +101,17 @@ def payments_of(uow: UnitOfWork, application_id: str) -> Sequence[PaymentRow]:
     ).all()
 
 
+_BY_MUNICIPALITY = (
+    col(ApplicationRow.municipality_code),
+    col(ApplicationRow.fiscal_year),
+    col(ApplicationRow.applied_at),
+    col(ApplicationRow.id),
+)
+"""Applications falling due on the same day are reminded of in the order of their municipalities'
+codes (the order Tokyo lists them in), then by year and application: the same order on every scan
+and on every database, where the due date alone leaves ties to the database."""
+
+
 def reports_due(uow: UnitOfWork, *, until: date, limit: int) -> Sequence[ApplicationRow]:
     """Decided applications whose report falls due by ``until`` and that were not reminded yet."""
     return uow.session.exec(
@@ -111,7 +122,7 @@ def reports_due(uow: UnitOfWork, *, until: date, limit: int) -> Sequence[Applica
             col(ApplicationRow.report_due) <= until,
             col(ApplicationRow.report_reminded_at).is_(None),
         )
-        .order_by(col(ApplicationRow.report_due))
+        .order_by(col(ApplicationRow.report_due), *_BY_MUNICIPALITY)
         .limit(limit)
     ).all()
 
@@ -127,7 +138,7 @@ def payments_due(uow: UnitOfWork, *, until: date, limit: int) -> Sequence[Applic
             col(ApplicationRow.payment_reminded_at).is_(None),
             col(ApplicationRow.confirmed_amount) > col(ApplicationRow.paid_total),
         )
-        .order_by(col(ApplicationRow.payment_due))
+        .order_by(col(ApplicationRow.payment_due), *_BY_MUNICIPALITY)
         .limit(limit)
     ).all()
 

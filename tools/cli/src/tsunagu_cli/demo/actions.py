@@ -324,11 +324,43 @@ def attended(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
 VISIT_OUTCOMES = ("met_person", "met_family", "met_family", "no_contact")
 
 
-def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
-    """Record the visits that took place, then schedule the new ones (two trained staff each)."""
+def planned_order(refs: Mapping[str, Mapping[str, Any]], key: str) -> dict[str, tuple[str, int]]:
+    """Each value of ``key`` (an id a service chose) that a step answered, mapped to the name of
+    the plan's ref that holds it (``h12`` → ``("h", 12)``, the earliest such ref when several do):
+    what the demo orders things it finds through an API by, so the seed alone decides which gets
+    what (the order of a listing is the service's, and may follow random ids)."""
+    found: dict[str, tuple[str, int]] = {}
+    for name, answer in refs.items():
+        value = answer.get(key)
+        if isinstance(value, str):
+            stem = name.rstrip("0123456789")
+            rank = (stem, int(name[len(stem) :] or 0))
+            if value not in found or rank < found[value]:
+                found[value] = rank
+    return found
+
+
+def in_planned_order(
+    items: list[dict[str, Any]], order: Mapping[str, tuple[str, int]], key: str, *then: str
+) -> list[dict[str, Any]]:
+    """``items`` by the planned ref of their ``key``, then by the fields ``then``; one the plan does
+    not know (none should be) comes last."""
+    unknown = ("~", 0)
+    return sorted(items, key=lambda i: (order.get(i[key], unknown), *(i[f] for f in then)))
+
+
+def sweep_home_visits(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Record the visits that took place, then schedule the new ones (two trained staff each): request
+    by request in the plan's order, each in the order of its visits."""
     headers = counsellor(d)
+    requests = planned_order(refs, "request_id")
+
+    def visits(status: str) -> list[dict[str, Any]]:
+        listed = d.call("scheduling", "GET", "/home-visits", headers, params={"status": status})
+        return in_planned_order(listed, requests, "request_id", "visit_number")
+
     done = 0
-    for visit in d.call("scheduling", "GET", "/home-visits", headers, params={"status": "scheduled"}):
+    for visit in visits("scheduled"):
         appointment = visit.get("appointment_id")
         if appointment is None:
             continue
@@ -360,7 +392,7 @@ def sweep_home_visits(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
             )
     planned = 0
     today = d.now.astimezone(TOKYO).date()
-    for visit in d.call("scheduling", "GET", "/home-visits", headers, params={"status": "to_schedule"}):
+    for visit in visits("to_schedule"):
         staff = d.rng.sample(a["staff"], 2)
         day = today + timedelta(days=d.rng.randint(3, 12) + 7 * (visit["visit_number"] - 1))
         while day.weekday() >= 5:
@@ -384,11 +416,13 @@ ADVICE = (
 )
 
 
-def sweep_reviews(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
-    """Conclude the reviews whose meeting has been held."""
+def sweep_reviews(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Conclude the reviews whose meeting has been held, in the order of the plan's escalations."""
     concluded = 0
     meetings: dict[str, datetime] = {}
-    for review in d.call("scheduling", "GET", "/case-reviews", expert(d), params={"status": "scheduled"}):
+    listed = d.call("scheduling", "GET", "/case-reviews", expert(d), params={"status": "scheduled"})
+    escalations = planned_order(refs, "escalation_id")
+    for review in in_planned_order(listed, escalations, "escalation_id", "escalated_at"):
         mid = review["meeting_id"]
         if mid not in meetings:
             meetings[mid] = datetime.fromisoformat(
@@ -483,7 +517,7 @@ ACTIONS: dict[str, Action] = {
     "attendance": attendance,
 }
 NEEDS_REF = frozenset({"web_register"})
-NEEDS_REFS = frozenset({"web_consultation", "referral_accept"})
+NEEDS_REFS = frozenset({"web_consultation", "referral_accept", "sweep_home_visits", "sweep_reviews"})
 
 
 # -- partners --------------------------------------------------------------------------------------
@@ -872,12 +906,14 @@ def revoke_certificate(d: Demo, a: dict[str, Any]) -> None:
         raise Skipped("not_completed")
     learner = enrolment["learner_id"]
     certificates = d.call("training", "GET", f"/learners/{learner}/certificates", trainer(d))
-    if not certificates:
+    # The certificate of this enrolment's completion, whatever else the learner holds.
+    mine = [c for c in certificates if c["completion_id"] == completion]
+    if not mine:
         raise Skipped("no_certificate")
     d.call(
         "training",
         "POST",
-        f"/certificates/{certificates[0]['id']}/revocation",
+        f"/certificates/{mine[0]['id']}/revocation",
         trainer(d),
         {"reason": "issued_in_error"},
     )

@@ -204,6 +204,7 @@ def _case_course(p: Planner, ref: str, opened: datetime) -> None:
                         )
                     ),
                 },
+                ref=p.new_ref("e"),  # the sweep of reviews takes them in the plan's order
             )
     if not escalated and p.rng.random() < v.close_share:
         at = p.office_instant(p.business_day_after(day, p.rng.randint(20, 120)))

@@ -40,6 +40,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "tsunagu.intake.case.closed.v1",
         "tsunagu.intake.home_visit.requested.v1",
         "tsunagu.intake.person.erased.v1",
+        "tsunagu.intake.case.opened.v1",
+        "tsunagu.intake.consultation.received.v1",
         "tsunagu.partners.agreement.signed.v1",
         "tsunagu.partners.agreement.renewed.v1",
         "tsunagu.partners.agreement.resumed.v1",

@@ -35,7 +35,6 @@ from ..domain.codes import (
     Consulter,
     ErasureBasis,
     EscalationReason,
-    HomeVisitStatus,
     RiskLevel,
     Topic,
     Triage,
@@ -266,10 +265,6 @@ class RequestHomeVisit(Command):
         if (self.person_id is None) == (self.person is None):
             raise ValueError("give either person_id or person")
         return self
-
-
-class UpdateHomeVisitStatus(Command):
-    status: HomeVisitStatus
 
 
 # -- disclosures -----------------------------------------------------------------------------------

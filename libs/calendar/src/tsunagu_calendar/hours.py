@@ -42,6 +42,7 @@ __all__ = [
     "EMAIL",
     "PHONE",
     "WEEKDAY_KEYS",
+    "CalendarConfigError",
     "HoursConfigError",
     "OfficeHours",
     "OpeningHours",
@@ -65,7 +66,12 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RECORD_KEYS = frozenset({"channel", "effective_from", "effective_to", "weekly", "observe_closures"})
 
 
-class HoursConfigError(ValueError):
+class CalendarConfigError(ValueError):
+    """Calendar data (opening hours, business days) is invalid. The message names the element and
+    says why."""
+
+
+class HoursConfigError(CalendarConfigError):
     """Opening-hours data or records are invalid. The message says where and why."""
 
 
@@ -279,42 +285,50 @@ def validate_schedule(records: Iterable[OpeningHours]) -> tuple[OpeningHours, ..
     return ordered
 
 
-def _parse_date(value: Any, where: str) -> date:
+# The parsers below are shared with the business calendar's loader (business.py), which passes
+# its own error class so that each loader raises one type.
+
+
+def _parse_date(value: Any, where: str, error: type[CalendarConfigError] = HoursConfigError) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _DATE_RE.match(value):
-        raise HoursConfigError(f"{where}: expected a date as 'YYYY-MM-DD', got {value!r}")
+        raise error(f"{where}: expected a date as 'YYYY-MM-DD', got {value!r}")
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise HoursConfigError(f"{where}: {value!r} is not a real date ({exc})") from exc
+        raise error(f"{where}: {value!r} is not a real date ({exc})") from exc
 
 
-def _parse_time(value: Any, where: str, *, allow_24: bool) -> time | None:
+def _parse_time(
+    value: Any, where: str, *, allow_24: bool, error: type[CalendarConfigError] = HoursConfigError
+) -> time | None:
     if isinstance(value, time):
         return value
     match = _TIME_RE.match(value) if isinstance(value, str) else None
     if match is None:
-        raise HoursConfigError(f"{where}: expected a time as 'HH:MM', got {value!r}")
+        raise error(f"{where}: expected a time as 'HH:MM', got {value!r}")
     hour, minute, second = int(match["h"]), int(match["m"]), int(match["s"] or 0)
     if hour == 24:
         if minute or second or not allow_24:
-            raise HoursConfigError(f"{where}: {value!r} is only allowed as a closing time of exactly '24:00'")
+            raise error(f"{where}: {value!r} is only allowed as a closing time of exactly '24:00'")
         return None
     return time(hour, minute, second)
 
 
-def _parse_interval(value: Any, where: str) -> TimeInterval:
+def _parse_interval(
+    value: Any, where: str, error: type[CalendarConfigError] = HoursConfigError
+) -> TimeInterval:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence) or len(value) != 2:
-        raise HoursConfigError(f"{where}: expected [open, close] such as ['10:00', '17:00'], got {value!r}")
-    opens = _parse_time(value[0], f"{where}[0]", allow_24=False)
-    closes = _parse_time(value[1], f"{where}[1]", allow_24=True)
+        raise error(f"{where}: expected [open, close] such as ['10:00', '17:00'], got {value!r}")
+    opens = _parse_time(value[0], f"{where}[0]", allow_24=False, error=error)
+    closes = _parse_time(value[1], f"{where}[1]", allow_24=True, error=error)
     if opens is None:  # pragma: no cover - allow_24=False never yields None
-        raise HoursConfigError(f"{where}[0]: '24:00' cannot be an opening time")
+        raise error(f"{where}[0]: '24:00' cannot be an opening time")
     try:
         return TimeInterval(opens, closes)
     except HoursConfigError as exc:
-        raise HoursConfigError(f"{where}: {exc}") from exc
+        raise error(f"{where}: {exc}") from exc
 
 
 def _parse_record(raw: Any, where: str) -> OpeningHours:

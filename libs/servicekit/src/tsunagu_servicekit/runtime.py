@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import secrets
 import signal
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -32,6 +34,8 @@ from tsunagu_contracts.streams import stream_name
 from .broker import create_broker
 from .db import create_db_engine, migrate, ping
 from .logging import configure_logging, get_logger
+from .mail import MailPolicy, MailSender, MailTemplates, Recipients, SmtpServer, UnsubscribeLinks
+from .mail.unsubscribe import router as unsubscribe_router
 from .messaging.consumer import ConsumerPolicy, EventConsumer, Subscription, consumer_name
 from .messaging.monitor import BrokerMonitor, WatchedConsumer
 from .messaging.publish import JetStreamPublisher
@@ -167,6 +171,7 @@ class ServiceRuntime(Generic[C]):
         streams: Sequence[StreamDefinition] = STREAMS,
         registry: Registry = REGISTRY,
         views: Sequence[View] = (),
+        mail: tuple[MailTemplates, Recipients] | None = None,
     ) -> None:
         self.infra = infra
         self.context = context
@@ -191,7 +196,12 @@ class ServiceRuntime(Generic[C]):
                 interval=s.prune_interval,
             )
         )
-        """The kit's own timers (pruning), run with the engine as their context."""
+        """The kit's own timers (pruning, and mail where the service sends any), run with the engine
+        as their context."""
+        self.mail_links: UnsubscribeLinks | None = None
+        self.mail_sender: MailSender | None = None
+        if mail is not None:
+            self._set_up_mail(*mail)
         self.monitor = BrokerMonitor(
             lambda: self.js,
             streams=self.used_streams(),
@@ -212,6 +222,51 @@ class ServiceRuntime(Generic[C]):
         self._prepared = False
         self._started = False
 
+    def _set_up_mail(self, templates: MailTemplates, recipients: Recipients) -> None:
+        """The mail timer and the unsubscribe pages (tsunagu_servicekit.mail)."""
+        s = self.infra.settings
+        if s.mail_unsubscribe_secret is not None:
+            secret = s.mail_unsubscribe_secret.get_secret_value()
+        elif s.environment == "production":
+            if s.smtp_host:
+                raise RuntimeError("Production needs mail_unsubscribe_secret where smtp_host is set.")
+            # Nothing is sent, so no link goes out: any secret will do until a server is set.
+            secret = secrets.token_urlsafe(48)
+        else:
+            from .http.auth import load_or_create_secret
+
+            secret = load_or_create_secret(s.data_dir, "mail-secret")
+        self.mail_links = UnsubscribeLinks(secret, s.mail_public_base_url)
+        server = None
+        if s.smtp_host:
+            server = SmtpServer(
+                host=s.smtp_host,
+                port=s.smtp_port,
+                starttls=s.smtp_starttls,
+                username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                timeout=s.smtp_timeout,
+            )
+        self.mail_sender = MailSender(
+            service=s.service_name,
+            engine=self.infra.engine,
+            server=server,
+            sender=s.mail_from,
+            templates=templates,
+            recipients=recipients,
+            links=self.mail_links,
+            clock=self.infra.clock,
+            policy=MailPolicy(
+                batch=s.mail_batch,
+                claim=timedelta(seconds=s.mail_claim_seconds),
+                quarantine_after=s.mail_quarantine_after,
+                retry_base=s.mail_retry_base,
+                retry_max=s.mail_retry_max,
+            ),
+        )
+        self.kit_timers += (PeriodicScan("mail", s.mail_interval, self.mail_sender.scan),)
+        self.routers += (unsubscribe_router,)
+
     @classmethod
     def of_package(
         cls,
@@ -220,6 +275,7 @@ class ServiceRuntime(Generic[C]):
         context: C,
         *,
         preflight: Sequence[Callable[[], None]] = (),
+        mail_recipients: Recipients | None = None,
     ) -> ServiceRuntime[C]:
         """The runtime of the service in ``package``, assembled from the shape every service has:
 
@@ -228,7 +284,8 @@ class ServiceRuntime(Generic[C]):
         - ``<package>.api.ROUTERS``: its HTTP API;
         - ``<package>.timers.timers(settings)``: its durable timers;
         - ``<package>/adapters/migrations/versions``: its migrations;
-        - the title ``Tsunagu <service name>``.
+        - the title ``Tsunagu <service name>``;
+        - with ``mail_recipients`` (the service sends mail): its templates in ``<package>/mail``.
 
         So a service's ``app.py`` says only what is its own: how its context is built, and its
         ``preflight`` checks. The parts are still plain module attributes a reader can open.
@@ -246,6 +303,9 @@ class ServiceRuntime(Generic[C]):
             routers=api.ROUTERS,
             timers=timers.timers(infra.settings),
             preflight=preflight,
+            mail=(MailTemplates.of_package(package), mail_recipients)
+            if mail_recipients is not None
+            else None,
         )
 
     # -- what the infrastructure holds --------------------------------------------------------
@@ -372,6 +432,8 @@ class ServiceRuntime(Generic[C]):
             asyncio.create_task(t.run(self.engine, self._stop), name=f"timer:{t.name}")
             for t in self.kit_timers
         ]
+        if self.mail_sender is not None and self.mail_sender.server is None:
+            log.warning("mail is queued but not sent: no smtp_host is set", service=service)
         self._started = True
         self._monitor_task = asyncio.create_task(self.monitor.run(self._stop), name="broker-monitor")
         log.info(

@@ -141,6 +141,39 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = "tsunagu-local"
     jwt_audience: str = "tsunagu"
 
+    # Mail (tsunagu_servicekit.mail)
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server; none: mail is queued and kept until one is configured"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS")
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds an SMTP conversation may take")
+    mail_from: str = Field(
+        default="東京都ひきこもりサポート <no-reply@tsunagu.example.jp>", description="The From header"
+    )
+    mail_public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where this service's public pages are reached: unsubscribe links point there",
+    )
+    mail_unsubscribe_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs unsubscribe links; generated into data_dir when not set (not in production)",
+    )
+    mail_interval: float = Field(default=10.0, gt=0, description="Seconds between scans for mail to send")
+    mail_batch: int = Field(default=20, ge=1, le=500, description="Mails sent per scan at most")
+    mail_claim_seconds: float = Field(
+        default=120.0, gt=0, description="How long a sender holds a mail while sending it"
+    )
+    mail_quarantine_after: int = Field(
+        default=5, ge=1, description="Refusals by the SMTP server before a mail is set aside"
+    )
+    mail_retry_base: float = Field(
+        default=30.0, gt=0, description="First delay after a refused mail, seconds"
+    )
+    mail_retry_max: float = Field(default=3600.0, gt=0, description="Longest delay between tries, seconds")
+
     # Observability
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"

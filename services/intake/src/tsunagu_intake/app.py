@@ -18,6 +18,7 @@ from tsunagu_servicekit.unit_of_work import Clock, utc_now
 from .adapters import reference_data
 from .adapters.keys import master_keys_from_settings
 from .adapters.login_lockout import LoginLockout
+from .adapters.mail import IntakeRecipients
 from .adapters.vault import Vault, derive_key
 from .adapters.web_logins import WebLogins
 from .handlers.context import IntakeContext
@@ -31,7 +32,9 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
     ctx = IntakeContext(
         units=infra.units,
         vault=build_vault(settings),
-        calendar=ServiceCalendar(hours=reference_data.opening_hours(settings)),
+        calendar=ServiceCalendar(
+            hours=reference_data.opening_hours(settings), business=reference_data.business_calendar(settings)
+        ),
         municipalities=tokyo_municipalities(),
         eligibility=reference_data.eligibility_rules(settings),
         triage_words=reference_data.triage_words(settings),
@@ -41,14 +44,22 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
             lockout=timedelta(minutes=settings.login_lockout_minutes),
         ),
         reply_business_days=settings.reply_business_days,
+        emergency_reply_business_days=settings.emergency_reply_business_days,
         reply_due_soon=timedelta(hours=settings.reply_due_soon_hours),
         publication_min_persons=settings.publication_min_persons,
         redaction_profiles=reference_data.redaction_profiles(settings),
         disclosure_max_days=settings.disclosure_max_days,
+        public_site_url=settings.mail_public_base_url,
     )
     # Data keys under a master key it was not given: refuse to start, naming the key id.
     preflight = [partial(require_known_master_keys, infra.engine, ctx.vault)]
-    return ServiceRuntime.of_package("tsunagu_intake", infra, ctx, preflight=preflight)
+    return ServiceRuntime.of_package(
+        "tsunagu_intake",
+        infra,
+        ctx,
+        preflight=preflight,
+        mail_recipients=IntakeRecipients(settings.office_mailbox, ctx.vault),
+    )
 
 
 def build_vault(settings: IntakeSettings) -> Vault:

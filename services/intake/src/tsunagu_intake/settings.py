@@ -57,9 +57,21 @@ class IntakeSettings(ServiceSettings):
         default=15.0, gt=0, le=24 * 60, description="How long a locked user number refuses logins"
     )
 
-    reply_business_days: int = Field(default=3, ge=0, le=20, description="E-mail reply deadline")
+    reply_business_days: int = Field(
+        default=3, ge=0, le=20, description="E-mail reply deadline, in business days of the e-mail channel"
+    )
+    emergency_reply_business_days: int = Field(
+        default=0,
+        ge=0,
+        le=20,
+        description="Reply deadline of an emergency, in business days (0: the day the office first sees it)",
+    )
     reply_due_soon_hours: float = Field(
         default=8.0, gt=0, description="'Reply due soon' is announced this long before the deadline"
+    )
+    office_mailbox: str | None = Field(
+        default=None,
+        description="The programme office's mailbox: told of overdue replies (none: such mail is not sent)",
     )
     sla_scan_interval: float = Field(
         default=60.0, gt=0, description="Seconds between scans for replies due soon or overdue"
@@ -80,6 +92,13 @@ class IntakeSettings(ServiceSettings):
     )
     opening_hours_file: Path | None = Field(
         default=None, description="Effective-dated opening hours (JSON); default: the shipped data"
+    )
+    business_calendar_file: Path | None = Field(
+        default=None,
+        description=(
+            "Business days of reply deadlines, per channel and effective-dated, with one-off closures "
+            "and openings and channel pauses (JSON, ADR 0018); default: the shipped data"
+        ),
     )
     triage_words_file: Path | None = Field(
         default=None, description="Words that mark a web consultation urgent (JSON); default: shipped"

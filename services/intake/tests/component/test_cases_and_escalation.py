@@ -321,3 +321,48 @@ async def test_a_stored_v1_naming_no_escalation_is_refused_not_guessed(service: 
     assert service.counts() == before
     listed = (await service.client.get("/escalations?status=pending", headers=EXPERT)).json()
     assert len([e for e in listed if e["case_id"] == case_id]) == 2
+
+
+async def test_search_by_the_days_a_case_was_opened_or_changed_and_my_cases(
+    service: IntakeService, clock: SettableClock
+) -> None:
+    from datetime import UTC, datetime
+
+    from tsunagu_intake.testing import bearer
+
+    hanako, taro = (
+        bearer("counsellor", subject="counsellor-hanako"),
+        bearer("counsellor", subject="counsellor-taro"),
+    )
+
+    async def opened_by(headers: dict[str, str], at: datetime) -> str:
+        clock.set(at)
+        r = await service.client.post("/consultations", json=new_person_consultation(), headers=headers)
+        assert r.status_code == 201, r.text
+        return str(r.json()["case_id"])
+
+    # Tokyo dates: 23:30 on 4/30 in Tokyo is 14:30 UTC, still the 30th; 00:30 on 5/1 is 15:30 UTC on 4/30.
+    april = await opened_by(hanako, datetime(2025, 4, 30, 14, 30, tzinfo=UTC))
+    may = await opened_by(taro, datetime(2025, 4, 30, 15, 30, tzinfo=UTC))
+    later = await opened_by(taro, datetime(2025, 5, 20, 1, 0, tzinfo=UTC))
+    clock.set(datetime(2025, 6, 2, 1, 0, tzinfo=UTC))
+    noted = await service.client.post(f"/cases/{later}/notes", json={"note": "経過"}, headers=hanako)
+    assert noted.status_code == 201
+
+    async def search(headers: dict[str, str] = COUNSELLOR, **criteria: object) -> list[str]:
+        r = await service.client.post("/cases/search", json=criteria, headers=headers)
+        assert r.status_code == 200, r.text
+        return [c["case_id"] for c in r.json()]
+
+    assert await search(opened_to="2025-04-30") == [april]
+    assert await search(opened_from="2025-05-01", opened_to="2025-05-01") == [may]
+    assert set(await search(opened_from="2025-05-01")) == {may, later}
+    assert await search(updated_from="2025-06-01") == [later]
+    assert set(await search(hanako, mine=True)) == {april, later}
+    assert set(await search(taro, mine=True)) == {may, later}
+    assert await search(hanako, mine=True, opened_to="2025-05-01") == [april]
+    reversed_range = await service.client.post(
+        "/cases/search", json={"opened_from": "2025-05-02", "opened_to": "2025-05-01"}, headers=COUNSELLOR
+    )
+    assert reversed_range.status_code == 422
+    assert "2025-05-02" not in reversed_range.text

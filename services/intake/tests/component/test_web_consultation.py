@@ -106,6 +106,28 @@ async def test_emergencies_get_an_immediate_answer_and_are_flagged(service: Inta
     assert [e.data.triage for e in events] == ["emergency", "diagnosis_request"]
 
 
+async def test_an_emergency_is_due_the_same_business_day_and_tops_the_queue(
+    service: IntakeService, clock: SettableClock
+) -> None:
+    _, user = await register_and_login(service)
+    routine = await submit(service, user, "相談です")  # Thu 5/1 10:00 -> Thu 5/8 17:15 (Golden Week)
+    clock.set(clock.now + timedelta(hours=1))
+    emergency = await submit(service, user, "もうｼﾆﾀｲです")
+    assert emergency["triage"] == "emergency"
+    assert routine["reply_due_at"] == "2025-05-08T17:15:00+09:00"
+    assert emergency["reply_due_at"] == "2025-05-01T17:15:00+09:00"  # the same business day
+    clock.set(datetime(2025, 5, 1, 10, 0, tzinfo=UTC))  # 19:00 Tokyo, after the office has closed
+    late = await submit(service, user, "今すぐ消えたい")
+    assert late["triage"] == "emergency"
+    assert late["reply_due_at"] == "2025-05-02T17:15:00+09:00"  # the next business day
+    queue = (await service.client.get("/email/queue", headers=SUPERVISOR)).json()
+    assert [q["consultation_id"] for q in queue] == [
+        emergency["consultation_id"],
+        late["consultation_id"],
+        routine["consultation_id"],
+    ]
+
+
 async def test_logins_fail_alike_and_tokens_do_not_cross(service: IntakeService) -> None:
     number, user = await register_and_login(service)
     wrong = await service.client.post(

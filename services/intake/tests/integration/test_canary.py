@@ -65,6 +65,7 @@ FIELDS = {
     "web_email": "WE",
     "web_body": "WB",
     "reply": "RP",
+    "deadline_reason": "DL",
     "hv_name": "HN",
     "hv_address": "HA",
     "hv_notes": "HT",
@@ -194,6 +195,7 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
     )
     assert [c["person_id"] for c in found.json()] == [people[1][0]]
 
+    bad = marker(7, "bad")
     for i in range(0, 100, 10):
         _, case_id, _ = people[i]
         await run.call(
@@ -242,6 +244,21 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
             "POST", "/web/consultations", 201, json={"body": marker(i, "web_body") + " 死にたい"}, headers=web
         )
         consultation_id = sent.json()["consultation_id"]
+        # The reply deadline paused and extended, each with a reason (the person's data). Eight days
+        # always hold a business day's end, so the pause moves the deadline whatever day it runs.
+        pause_end = (datetime.now(UTC) + timedelta(days=8)).isoformat()
+        deadline = f"/consultations/{consultation_id}/reply-deadline"
+        reason = {"reason": marker(i, "deadline_reason")}
+        await run.call(
+            "POST", f"{deadline}/pauses", 201, json={**reason, "ends_at": pause_end}, headers=COUNSELLOR
+        )
+        await run.call(
+            "POST", f"{deadline}/extensions", 201, json={**reason, "business_days": 1}, headers=COUNSELLOR
+        )
+        read = await run.call(
+            "GET", f"/consultations/{consultation_id}?purpose=email_reply", 200, headers=COUNSELLOR
+        )
+        assert {c["reason"] for c in read.json()["reply_deadline_changes"]} == {marker(i, "deadline_reason")}
         await run.call(
             "POST",
             f"/consultations/{consultation_id}/replies",
@@ -251,6 +268,13 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
         )
         mine = await run.call("GET", "/web/consultations", 200, headers=web)
         assert mine.json()[0]["replies"][0]["body"] == marker(i, "reply")
+        await run.call(
+            "POST",
+            f"{deadline}/extensions",
+            422,
+            json={"reason": bad, "business_days": 1},
+            headers=COUNSELLOR,
+        )
         # A home-visit request by the municipality.
         await run.call(
             "POST",
@@ -425,6 +449,8 @@ async def test_markers_never_leave_the_vault(
     assert len(spans.splitlines()) > 200
     assert any(name.startswith("POST /consultations") for name in run.service.span_names())
     assert len(run.bus.matching("tsunagu.intake.")) > 250
+    moved = run.bus.matching("tsunagu.intake.email_reply.deadline_extended.v1")
+    assert len({m.headers["Nats-Msg-Id"] for m in moved}) == 20  # published, then replayed
     assert len(run.bus.matching("tsunagu.dlq.")) >= 1
     assert {401, 403, 410, 422} <= set(run.http.statuses)
     assert len(run.http.error_bodies) >= 20

@@ -14,6 +14,7 @@ PUBLISHED = {
     "tsunagu.intake.case.closed.v1",
     "tsunagu.intake.email_reply.due_soon.v1",
     "tsunagu.intake.email_reply.overdue.v1",
+    "tsunagu.intake.email_reply.deadline_extended.v1",
     "tsunagu.intake.email.replied.v1",
     "tsunagu.intake.home_visit.requested.v1",
     "tsunagu.intake.person.erased.v1",

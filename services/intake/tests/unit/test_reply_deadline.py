@@ -8,7 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tsunagu_calendar import TOKYO, ServiceCalendar
-from tsunagu_intake.domain.sla import Announcement, ReplyState, announcements_due, reply_due_at, reply_state
+from tsunagu_intake.domain import rules
+from tsunagu_intake.domain.cases import deadline_change_refusal
+from tsunagu_intake.domain.codes import CaseStatus, Channel
+from tsunagu_intake.domain.sla import (
+    MAX_PAUSE,
+    Announcement,
+    ReplyState,
+    announcements_due,
+    pause_refusal,
+    reply_due_at,
+    reply_state,
+)
 
 CALENDAR = ServiceCalendar()  # deadlines depend on business days only, not on opening hours
 WINDOW = timedelta(hours=8)
@@ -95,3 +106,42 @@ def test_a_missed_window_announces_only_overdue() -> None:
 def test_a_reply_stops_every_announcement() -> None:
     assert _announce(jst(2025, 5, 8, 12, 0), replied=True) == []
     assert _announce(jst(2025, 5, 12, 10, 0), replied=True) == []
+
+
+RECEIVED = jst(2025, 5, 1, 10)
+DUE = jst(2025, 5, 8, 17, 15)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "rule"),
+    [
+        (RECEIVED, RECEIVED + timedelta(days=1), None),
+        (DUE, DUE + timedelta(seconds=1), None),  # starting at the deadline itself still holds it
+        (RECEIVED, RECEIVED + MAX_PAUSE, None),
+        (RECEIVED, RECEIVED, rules.PAUSE_NOT_AFTER_START),
+        (RECEIVED - timedelta(seconds=1), RECEIVED + timedelta(days=1), rules.PAUSE_BEFORE_RECEIPT),
+        (DUE + timedelta(seconds=1), DUE + timedelta(days=1), rules.PAUSE_AFTER_DEADLINE),
+        (RECEIVED, RECEIVED + MAX_PAUSE + timedelta(seconds=1), rules.PAUSE_TOO_LONG),
+    ],
+)
+def test_pause_rules(starts_at: datetime, ends_at: datetime, rule: object) -> None:
+    assert pause_refusal(received_at=RECEIVED, due_at=DUE, starts_at=starts_at, ends_at=ends_at) is rule
+
+
+@pytest.mark.parametrize(
+    ("channel", "status", "replied", "due", "rule"),
+    [
+        (Channel.EMAIL, CaseStatus.OPEN, False, DUE, None),
+        (Channel.PHONE, CaseStatus.OPEN, False, None, rules.NOT_EMAIL_CONSULTATION),
+        (Channel.EMAIL, CaseStatus.CLOSED, False, DUE, rules.CASE_CLOSED),
+        (Channel.EMAIL, CaseStatus.OPEN, True, DUE, rules.ALREADY_REPLIED),
+        (Channel.EMAIL, CaseStatus.OPEN, False, RECEIVED, rules.REPLY_DEADLINE_PASSED),  # due == now
+    ],
+)
+def test_deadline_change_rules(
+    channel: Channel, status: CaseStatus, replied: bool, due: datetime | None, rule: object
+) -> None:
+    got = deadline_change_refusal(
+        channel=channel, case_status=status, replied=replied, due_at=due, now=RECEIVED
+    )
+    assert got is rule

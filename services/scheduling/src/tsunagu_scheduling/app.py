@@ -30,7 +30,10 @@ def build_runtime(
     infra = Infrastructure(settings, clock=clock or utc_now)
     ctx = SchedulingContext(
         units=infra.units,
-        calendar=ServiceCalendar(hours=reference_data.opening_hours(settings.opening_hours_file)),
+        calendar=ServiceCalendar(
+            hours=reference_data.opening_hours(settings.opening_hours_file),
+            business=reference_data.business_calendar(settings.business_calendar_file),
+        ),
         meeting_rules=reference_data.meeting_rules(settings.meeting_rules_file),
         review_policy=review_policy(settings),
         visit_policy=HomeVisitPolicy(

@@ -46,6 +46,13 @@ class SchedulingSettings(ServiceSettings):
     opening_hours_file: Path | None = Field(
         default=None, description="Effective-dated opening hours per channel (JSON); default: shipped"
     )
+    business_calendar_file: Path | None = Field(
+        default=None,
+        description=(
+            "The office's business days (meeting dates, review lead times) and one-off closures and "
+            "openings of the channels booked on (JSON, ADR 0018); default: shipped"
+        ),
+    )
     meeting_rules_file: Path | None = Field(
         default=None, description="Rules that generate the year's meetings (JSON); default: shipped"
     )

@@ -33,6 +33,7 @@ __all__ = [
     "DisclosureWithdrawalReason",
     "DisclosureWithdrawn",
     "EmailReplied",
+    "EmailReplyDeadlineExtended",
     "EmailReplyDueSoon",
     "EmailReplyOverdue",
     "ErasureBasis",
@@ -41,6 +42,7 @@ __all__ = [
     "HomeVisitRequested",
     "LegalBasis",
     "PersonErased",
+    "ReplyDeadlineChange",
     "RiskLevel",
     "Topic",
     "Triage",
@@ -293,6 +295,39 @@ class EmailReplyOverdue(EventData):
     consultation_id: Id
     case_id: Id
     due_at: AwareDatetime
+    triage: Triage = Triage.NONE
+
+
+class ReplyDeadlineChange(StrEnum):
+    """How staff moved a reply deadline later."""
+
+    PAUSE = "pause"
+    """Counting stopped for a time: business days whose cut-off fell inside it do not count."""
+    EXTENSION = "extension"
+    """Business days added after the deadline."""
+
+
+@event("intake", "email_reply", "deadline_extended", 1)
+class EmailReplyDeadlineExtended(EventData):
+    """Staff moved the reply deadline of an e-mail consultation later: a pause or an extension.
+
+    ``due_at`` replaces ``previous_due_at`` (and the ``reply_due_at`` the consultation was received
+    with); later announcements of the reply carry it. The reason stays in intake. A pause that
+    holds no business day's end before the deadline moves nothing and raises no event.
+    """
+
+    consultation_id: Id
+    case_id: Id
+    change_id: Id
+    kind: ReplyDeadlineChange
+    changed_at: AwareDatetime
+    previous_due_at: AwareDatetime
+    due_at: AwareDatetime
+    business_days: int | None = Field(
+        default=None, ge=1, le=20, description="Extensions: the business days added"
+    )
+    paused_from: AwareDatetime | None = Field(default=None, description="Pauses: when counting stopped")
+    paused_until: AwareDatetime | None = Field(default=None, description="Pauses: when it went on")
     triage: Triage = Triage.NONE
 
 

@@ -131,16 +131,17 @@ def _check_roles(roles: Iterable[str]) -> None:
         raise ValueError(f"Unknown role(s) {sorted(unknown)}; known roles are {list(ROLES)}")
 
 
-def load_or_create_secret(data_dir: Path) -> str:
-    """The local HS256 secret in ``data_dir/jwt-secret``, generated (mode 0600) on first use.
+def load_or_create_secret(data_dir: Path, name: str = SECRET_FILE_NAME) -> str:
+    """The local secret in ``data_dir/<name>`` (the HS256 one by default), generated (mode 0600) on
+    first use.
 
     Creation is atomic (written aside, then hard-linked into place), so processes starting
     together agree on one secret and never read a half-written file.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / SECRET_FILE_NAME
+    path = data_dir / name
     if not path.exists():
-        tmp = data_dir / f".{SECRET_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp = data_dir / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="ascii") as f:
@@ -157,7 +158,7 @@ def load_or_create_secret(data_dir: Path) -> str:
         _log.warning("auth.secret_file_too_open", mode=oct(mode))
     secret = path.read_text(encoding="ascii").strip()
     if len(secret) < 32:
-        raise RuntimeError("The local JWT secret file is empty or too short; delete it to regenerate.")
+        raise RuntimeError(f"The local secret file {name} is empty or too short; delete it to regenerate.")
     return secret
 
 

@@ -51,10 +51,22 @@ def search_cases(
     risk_level: RiskLevel | None,
     limit: int,
     only_case_ids: set[str] | None = None,
+    opened: tuple[datetime | None, datetime | None] = (None, None),
+    updated: tuple[datetime | None, datetime | None] = (None, None),
+    worked_on_by: str | None = None,
 ) -> list[Case]:
     """Cases matching every criterion given (among ``only_case_ids`` when given), the most recently
-    updated first."""
+    updated first. ``opened`` and ``updated`` are half-open ranges ``[start, end)`` (either end
+    open); ``worked_on_by``: cases whose timeline holds an entry by that author."""
     stmt = select(Case)
+    for column, (start, end) in ((Case.opened_at, opened), (Case.updated_at, updated)):
+        if start is not None:
+            stmt = stmt.where(col(column) >= start)
+        if end is not None:
+            stmt = stmt.where(col(column) < end)
+    if worked_on_by is not None:
+        authored = select(TimelineEntry.case_id).where(TimelineEntry.author == worked_on_by)
+        stmt = stmt.where(col(Case.id).in_(authored))
     if only_case_ids is not None:
         stmt = stmt.where(col(Case.id).in_(sorted(only_case_ids)))
     if user_number is not None or nickname_digests is not None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, case, func, or_, update
 from sqlmodel import col, select
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..domain.codes import Channel
+from ..domain.codes import Channel, Triage
 from ..domain.sla import Announcement
-from .tables import Consultation, EmailReply, Person
+from .tables import Consultation, EmailReply, Person, ReplyDeadlineChangeRow
 
 DEADLINE_SCAN_BATCH = 500
 
@@ -62,13 +62,14 @@ def _awaiting_reply() -> list[ColumnElement[bool] | bool]:
 
 
 def awaiting_reply(uow: UnitOfWork) -> list[Consultation]:
-    """Unanswered web consultations, the earliest due first."""
+    """Unanswered web consultations: emergencies first, then the earliest due."""
+    emergency_first = case((col(Consultation.triage) == Triage.EMERGENCY.value, 0), else_=1)
     return list(
         uow.session.exec(
             select(Consultation)
             .join(Person, col(Person.id) == col(Consultation.person_id))
             .where(*_awaiting_reply())
-            .order_by(col(Consultation.reply_due_at), col(Consultation.received_at))
+            .order_by(emergency_first, col(Consultation.reply_due_at), col(Consultation.received_at))
         )
     )
 
@@ -128,5 +129,20 @@ def replies_to(uow: UnitOfWork, consultation_id: str) -> list[EmailReply]:
             select(EmailReply)
             .where(EmailReply.consultation_id == consultation_id)
             .order_by(col(EmailReply.replied_at))
+        )
+    )
+
+
+def add_deadline_change(uow: UnitOfWork, change: ReplyDeadlineChangeRow) -> None:
+    uow.session.add(change)
+
+
+def deadline_changes_of(uow: UnitOfWork, consultation_id: str) -> list[ReplyDeadlineChangeRow]:
+    """The changes of a consultation's reply deadline, oldest first."""
+    return list(
+        uow.session.exec(
+            select(ReplyDeadlineChangeRow)
+            .where(ReplyDeadlineChangeRow.consultation_id == consultation_id)
+            .order_by(col(ReplyDeadlineChangeRow.changed_at), col(ReplyDeadlineChangeRow.id))
         )
     )

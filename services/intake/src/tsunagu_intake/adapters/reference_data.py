@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tsunagu_calendar import OpeningHours, load_opening_hours
+from tsunagu_calendar import BusinessCalendar, OpeningHours, load_business_calendar, load_opening_hours
 from tsunagu_servicekit.reference import reference_json
 
 from ..domain.disclosures import RedactionProfiles, parse_profiles
@@ -26,6 +26,12 @@ def eligibility_rules(settings: IntakeSettings | None = None) -> EligibilityRule
 
 def opening_hours(settings: IntakeSettings | None = None) -> tuple[OpeningHours, ...]:
     return load_opening_hours(_json(settings.opening_hours_file if settings else None, "opening_hours.json"))
+
+
+def business_calendar(settings: IntakeSettings | None = None) -> BusinessCalendar:
+    return load_business_calendar(
+        _json(settings.business_calendar_file if settings else None, "business_calendar.json")
+    )
 
 
 def triage_words(settings: IntakeSettings | None = None) -> TriageWords:

@@ -170,6 +170,27 @@ class EmailReply(SQLModel, table=True):
     body_ct: bytes | None = _sealed()
 
 
+class ReplyDeadlineChangeRow(SQLModel, table=True):
+    """Staff moved a reply deadline later: a pause (``paused_from`` to ``paused_until``) or an
+    extension (``business_days``), with the reason sealed (it is the person's data)."""
+
+    __tablename__ = "intake_reply_deadline_change"
+
+    id: str = _id(primary_key=True)
+    consultation_id: str = _id(index=True)
+    person_id: str = _id()
+    case_id: str = _id()
+    kind: str = Field(sa_type=sa.String(16))
+    changed_at: datetime = _when()
+    changed_by: str = Field(sa_type=sa.String(200))
+    previous_due_at: datetime = _when()
+    due_at: datetime = _when()
+    business_days: int | None = Field(default=None, sa_type=sa.Integer())
+    paused_from: datetime | None = _when(default=None)
+    paused_until: datetime | None = _when(default=None)
+    reason_ct: bytes | None = _sealed()
+
+
 class TimelineEntry(SQLModel, table=True):
     __tablename__ = "intake_timeline"
 

@@ -24,8 +24,10 @@ router = APIRouter(tags=["cases"])
 
 @router.post("/cases/search", responses=refusals(OWN_MUNICIPALITY_ONLY))
 def search_cases(query: CaseSearch, ctx: Ctx, actor: CaseReader) -> list[CaseSummary]:
-    """Search by user number, nickname, municipality, status and risk (criteria in the body, never
-    in the URL). Municipality staff search their own municipality only."""
+    """Search by user number, nickname, municipality, status, risk, the days a case was opened or
+    last changed (Tokyo dates, both ends included), and "my cases" (those whose timeline holds an
+    entry by the caller). Criteria go in the body, never in the URL. Municipality staff search
+    their own municipality only."""
     return cases.search_cases(ctx, actor, query)
 
 

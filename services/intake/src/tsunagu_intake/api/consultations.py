@@ -14,13 +14,24 @@ from ..domain.rules import (
     CONSULTATION_NOT_FOUND,
     ERASED,
     NOT_EMAIL_CONSULTATION,
+    PAUSE_AFTER_DEADLINE,
+    PAUSE_BEFORE_RECEIPT,
+    PAUSE_NOT_AFTER_START,
+    PAUSE_TOO_LONG,
     PERSON_NOT_FOUND,
     RECEIVED_BEFORE_RECORDS,
     RECEIVED_IN_FUTURE,
+    REPLY_DEADLINE_PASSED,
 )
-from ..handlers import consultations, email
-from ..handlers.commands import RecordConsultation, Reply
-from ..handlers.views import ConsultationRecorded, ConsultationView, QueueItem, ReplySent
+from ..handlers import consultations, deadlines, email
+from ..handlers.commands import ExtendReplyDeadline, PauseReplyDeadline, RecordConsultation, Reply
+from ..handlers.views import (
+    ConsultationRecorded,
+    ConsultationView,
+    QueueItem,
+    ReplyDeadlineChanged,
+    ReplySent,
+)
 from .deps import ConsultationId, Counsellor, Ctx, PurposeQuery
 
 router = APIRouter(tags=["consultations"])
@@ -60,6 +71,46 @@ def read_consultation(
 def reply(consultation_id: ConsultationId, command: Reply, ctx: Ctx, actor: Counsellor) -> ReplySent:
     """Reply to a web (e-mail) consultation; refused for a closed case (rule ``case_closed``)."""
     return email.reply(ctx, actor, consultation_id, command)
+
+
+_DEADLINE_REFUSALS = (
+    CONSULTATION_NOT_FOUND,
+    NOT_EMAIL_CONSULTATION,
+    CASE_CLOSED,
+    ALREADY_REPLIED,
+    REPLY_DEADLINE_PASSED,
+    ERASED,
+)
+
+
+@router.post(
+    f"/consultations/{{consultation_id:{ID}}}/reply-deadline/pauses",
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(
+        *_DEADLINE_REFUSALS, PAUSE_NOT_AFTER_START, PAUSE_BEFORE_RECEIPT, PAUSE_AFTER_DEADLINE, PAUSE_TOO_LONG
+    ),
+)
+def pause_reply_deadline(
+    consultation_id: ConsultationId, command: PauseReplyDeadline, ctx: Ctx, actor: Counsellor
+) -> ReplyDeadlineChanged:
+    """Pause the reply deadline of a web consultation (waiting for the person's answer, say): the
+    business days of the e-mail channel whose cut-off falls in the pause do not count, and the
+    deadline moves by as many. Refused once the reply was sent or the deadline passed. The reason
+    is sealed with the person's data and shown only in the consultation (a logged read)."""
+    return deadlines.pause_reply_deadline(ctx, actor, consultation_id, command)
+
+
+@router.post(
+    f"/consultations/{{consultation_id:{ID}}}/reply-deadline/extensions",
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(*_DEADLINE_REFUSALS),
+)
+def extend_reply_deadline(
+    consultation_id: ConsultationId, command: ExtendReplyDeadline, ctx: Ctx, actor: Counsellor
+) -> ReplyDeadlineChanged:
+    """Extend the reply deadline of a web consultation by business days of the e-mail channel, with
+    a reason (kept as for a pause). Refused once the reply was sent or the deadline passed."""
+    return deadlines.extend_reply_deadline(ctx, actor, consultation_id, command)
 
 
 @router.get("/email/queue")

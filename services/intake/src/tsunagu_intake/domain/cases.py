@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tsunagu_servicekit.errors import Rule
 
 from .codes import CaseStatus, Channel
-from .rules import ALREADY_REPLIED, CASE_ALREADY_CLOSED, CASE_CLOSED, NOT_EMAIL_CONSULTATION
+from .rules import (
+    ALREADY_REPLIED,
+    CASE_ALREADY_CLOSED,
+    CASE_CLOSED,
+    NOT_EMAIL_CONSULTATION,
+    REPLY_DEADLINE_PASSED,
+)
 
 
 def reply_refusal(*, channel: Channel, case_status: CaseStatus, replied: bool) -> Rule | None:
@@ -16,6 +24,22 @@ def reply_refusal(*, channel: Channel, case_status: CaseStatus, replied: bool) -
         return CASE_CLOSED
     if replied:
         return ALREADY_REPLIED
+    return None
+
+
+def deadline_change_refusal(
+    *, channel: Channel, case_status: CaseStatus, replied: bool, due_at: datetime | None, now: datetime
+) -> Rule | None:
+    """The rule a pause or an extension of a reply deadline breaks, or ``None``: the reply must still
+    be owed (as for :func:`reply_refusal`) and not yet past its deadline, whose announcements would
+    otherwise no longer match it."""
+    rule = reply_refusal(channel=channel, case_status=case_status, replied=replied)
+    if rule is not None:
+        return rule
+    if due_at is None:
+        return NOT_EMAIL_CONSULTATION
+    if now >= due_at:
+        return REPLY_DEADLINE_PASSED
     return None
 
 

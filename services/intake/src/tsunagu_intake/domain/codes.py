@@ -13,6 +13,7 @@ from tsunagu_contracts.events.intake import (
     ErasureBasis,
     EscalationReason,
     EscalationTrigger,
+    ReplyDeadlineChange,
     RiskLevel,
     Topic,
     Triage,
@@ -33,6 +34,7 @@ __all__ = [
     "EscalationTrigger",
     "HomeVisitStatus",
     "Purpose",
+    "ReplyDeadlineChange",
     "RiskLevel",
     "TimelineKind",
     "Topic",
@@ -82,6 +84,7 @@ class TimelineKind(StrEnum):
     ESCALATED = "escalated"
     ADVICE = "advice"
     EMAIL_REPLIED = "email_replied"
+    REPLY_DEADLINE_CHANGED = "reply_deadline_changed"
     HOME_VISIT_REQUESTED = "home_visit_requested"
     CLOSED = "closed"
     PERSON_ERASED = "person_erased"

@@ -17,6 +17,8 @@ WEB_BODY_MAX = 8000
 """The text of a web (e-mail) consultation."""
 REPLY_MAX = 8000
 """A staff reply to a web consultation."""
+DEADLINE_REASON_MAX = 1000
+"""Why staff paused or extended a reply deadline."""
 BRIEF_FIELD_MAX = 4000
 """Each field of a de-identified escalation brief."""
 PASSWORD_MIN = 8

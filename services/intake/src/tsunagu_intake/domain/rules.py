@@ -63,6 +63,17 @@ NOT_EMAIL_CONSULTATION = Rule(
     "not_email_consultation", 422, "Only web (e-mail) consultations are replied to here."
 )
 ALREADY_REPLIED = Rule("already_replied", 422, "The consultation has already been replied to.")
+REPLY_DEADLINE_PASSED = Rule(
+    "reply_deadline_passed", 422, "The reply is past its deadline: the deadline can no longer be moved."
+)
+PAUSE_BEFORE_RECEIPT = Rule(
+    "pause_before_receipt", 422, "A pause of the reply deadline cannot start before the consultation came."
+)
+PAUSE_AFTER_DEADLINE = Rule(
+    "pause_after_deadline", 422, "A pause of the reply deadline must start before the reply is due."
+)
+PAUSE_NOT_AFTER_START = Rule("pause_not_after_start", 422, "A pause must end after it starts.")
+PAUSE_TOO_LONG = Rule("pause_too_long", 422, "A pause of the reply deadline cannot last that long.")
 
 # -- home-visit eligibility (422): one rule per rule of the data, under the data's names -----------
 NO_RULES_IN_FORCE = Rule("no_rules_in_force", 422, "No eligibility rules are in force today.")

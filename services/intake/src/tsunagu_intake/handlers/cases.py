@@ -20,6 +20,7 @@ from ..domain.cases import close_refusal
 from ..domain.codes import CaseFlag, CaseStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
 from ..domain.escalation import automatic_escalation
 from ..domain.identity import normal_user_number
+from ..domain.periods import tokyo_days
 from ..domain.rules import FLAG_EXPIRY_IN_PAST
 from .case_records import changeable_case, current_flags, get_case
 from .commands import AddNote, AssessRisk, CaseSearch, CloseCase
@@ -115,6 +116,9 @@ def search_cases(ctx: IntakeContext, actor: Principal, query: CaseSearch) -> lis
             risk_level=query.risk_level,
             limit=query.limit,
             only_case_ids=visible,
+            opened=tokyo_days(query.opened_from, query.opened_to),
+            updated=tokyo_days(query.updated_from, query.updated_to),
+            worked_on_by=actor.subject if query.mine else None,
         )
         now = ctx.now()
         return [_summary(uow, c, now, detailed=False) for c in cases]

@@ -23,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from tsunagu_contracts.events.intake import DisclosurePurpose, DisclosureWithdrawalReason, LegalBasis
 from tsunagu_contracts.municipalities import TokyoCode
-from tsunagu_servicekit.wire import IsoDateTime, JsonInt
+from tsunagu_servicekit.wire import IsoDate, IsoDateTime, JsonBool, JsonInt
 
 from ..domain import limits
 from ..domain.codes import (
@@ -41,6 +41,7 @@ from ..domain.codes import (
     Urgency,
 )
 from ..domain.rules import LEGAL_BASIS_REQUIRED
+from ..domain.sla import MAX_EXTENSION_BUSINESS_DAYS
 
 Uuid = Annotated[
     str,
@@ -61,6 +62,7 @@ Address = Annotated[str, StringConstraints(min_length=1, max_length=limits.ADDRE
 Note = Annotated[str, StringConstraints(min_length=1, max_length=limits.NOTE_MAX)]
 BriefText = Annotated[str, StringConstraints(min_length=1, max_length=limits.BRIEF_FIELD_MAX)]
 ReplyText = Annotated[str, StringConstraints(min_length=1, max_length=limits.REPLY_MAX)]
+DeadlineReason = Annotated[str, StringConstraints(min_length=1, max_length=limits.DEADLINE_REASON_MAX)]
 WebText = Annotated[str, StringConstraints(min_length=1, max_length=limits.WEB_BODY_MAX)]
 _SEPARATORS = " \u3000－-"
 USER_NUMBER_PATTERN = f"^[{_SEPARATORS}]*(?:[0-9０-９][{_SEPARATORS}]*){{10}}$"
@@ -163,7 +165,23 @@ class CaseSearch(Command):
     municipality_code: TokyoCode | None = None
     status: CaseStatus | None = None
     risk_level: RiskLevel | None = None
+    opened_from: IsoDate | None = Field(default=None, description="Opened on or after this day (Tokyo)")
+    opened_to: IsoDate | None = Field(default=None, description="Opened on or before this day (Tokyo)")
+    updated_from: IsoDate | None = Field(
+        default=None, description="Last changed on or after this day (Tokyo)"
+    )
+    updated_to: IsoDate | None = Field(default=None, description="Changed on or before this day (Tokyo)")
+    mine: JsonBool = Field(
+        default=False, description="Only cases whose timeline holds an entry by the caller (my cases)"
+    )
     limit: JsonInt = Field(default=50, ge=1, le=limits.SEARCH_RESULTS_MAX)
+
+    @model_validator(mode="after")
+    def _ranges_in_order(self) -> CaseSearch:
+        for start, end in ((self.opened_from, self.opened_to), (self.updated_from, self.updated_to)):
+            if start is not None and end is not None and start > end:
+                raise ValueError("a date range must not end before it starts")
+        return self
 
 
 class AddNote(Command):
@@ -204,6 +222,24 @@ class CloseCase(Command):
 
 class Reply(Command):
     body: ReplyText
+
+
+class PauseReplyDeadline(Command):
+    """Stop the count of a reply deadline for a time (the programme waits for the person's answer,
+    say): business days whose cut-off falls from ``starts_at`` (default: now) until ``ends_at`` do not
+    count, and the deadline moves by as many. ``reason`` is kept sealed with the person's data; it is
+    shown to staff reading the consultation and goes nowhere else."""
+
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime
+    reason: DeadlineReason
+
+
+class ExtendReplyDeadline(Command):
+    """Move a reply deadline ``business_days`` business days later; ``reason`` as for a pause."""
+
+    business_days: JsonInt = Field(ge=1, le=MAX_EXTENSION_BUSINESS_DAYS)
+    reason: DeadlineReason
 
 
 class EraseRequest(Command):

@@ -28,6 +28,7 @@ from ..domain.triage import triage_flag
 from .case_records import case_for_consultation
 from .commands import RecordConsultation
 from .context import IntakeContext
+from .deadlines import change_views
 from .persons import create_person, load_person
 from .views import ConsultationRecorded, ConsultationView
 
@@ -148,7 +149,13 @@ def _stored_consultation(
         triage=new.triage.value,
         is_returning=returning,
         recorded_by=by,
-        reply_due_at=reply_due_at(ctx.calendar, received, ctx.reply_business_days)
+        reply_due_at=reply_due_at(
+            ctx.calendar,
+            received,
+            ctx.reply_business_days,
+            emergency=new.triage is Triage.EMERGENCY,
+            emergency_business_days=ctx.emergency_reply_business_days,
+        )
         if new.channel is Channel.EMAIL
         else None,
     )
@@ -276,6 +283,7 @@ def read_consultation(
             body=cipher.open("body", row.id, row.body_ct),
             consulter_name=cipher.open("consulter_name", row.id, row.consulter_name_ct),
             consulter_contact=cipher.open("consulter_contact", row.id, row.consulter_contact_ct),
+            reply_deadline_changes=change_views(uow, row.id, cipher),
         )
         log_read(
             uow,

@@ -14,7 +14,7 @@ from ..adapters.vault import Vault
 from ..adapters.web_logins import WebLogins
 from ..domain.disclosures import DEFAULT_MAX_DAYS, RedactionProfiles
 from ..domain.eligibility import EligibilityRuleSet
-from ..domain.sla import DEFAULT_REPLY_BUSINESS_DAYS
+from ..domain.sla import DEFAULT_EMERGENCY_REPLY_BUSINESS_DAYS, DEFAULT_REPLY_BUSINESS_DAYS
 from ..domain.statistics import DEFAULT_MIN_PERSONS
 from ..domain.triage import TriageWords
 
@@ -31,8 +31,11 @@ class IntakeContext(ServiceContext):
     web_logins: WebLogins
     login_lockout: LoginLockout = field(default_factory=LoginLockout)
     reply_business_days: int = DEFAULT_REPLY_BUSINESS_DAYS
+    emergency_reply_business_days: int = DEFAULT_EMERGENCY_REPLY_BUSINESS_DAYS
     reply_due_soon: timedelta = timedelta(hours=8)
     """*Due soon* is announced this long before a reply's deadline."""
     publication_min_persons: int = DEFAULT_MIN_PERSONS
     redaction_profiles: RedactionProfiles
     disclosure_max_days: int = DEFAULT_MAX_DAYS
+    public_site_url: str = "http://127.0.0.1:8000"
+    """Where people reach intake's public pages (mail tells them to log in there)."""

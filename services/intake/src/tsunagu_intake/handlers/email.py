@@ -10,6 +10,7 @@ from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 
 from ..adapters import consultations as consultation_store
+from ..adapters import mail
 from ..adapters.cases import add_timeline_entry
 from ..adapters.tables import Consultation, EmailReply
 from ..domain.cases import reply_refusal
@@ -40,7 +41,7 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
         )
         if rule is not None:
             refuse(rule)
-        _, cipher = load_person(ctx, uow, consultation.person_id)
+        person, cipher = load_person(ctx, uow, consultation.person_id)
         row = EmailReply(
             id=ctx.new_id(),
             consultation_id=consultation.id,
@@ -73,6 +74,10 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
             subject=consultation.id,
             time=now,
         )
+        if person.email_ct is not None:
+            mail.queue_reply_waiting(
+                uow, person_id=person.id, reply_id=row.id, site_url=ctx.public_site_url, now=now
+            )
         uow.commit()
     return ReplySent(reply_id=row.id)
 
@@ -143,5 +148,13 @@ def _announce(
             subject=consultation.id,
             time=now,
         )
+        if announcement is Announcement.OVERDUE:
+            mail.queue_reply_overdue(
+                uow,
+                consultation_id=consultation.id,
+                due_at=consultation.reply_due_at,
+                triage=Triage(consultation.triage),
+                now=now,
+            )
         uow.commit()
     return 1

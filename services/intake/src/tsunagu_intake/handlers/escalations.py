@@ -16,6 +16,7 @@ from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import escalations as escalation_store
+from ..adapters import mail
 from ..adapters.cases import add_timeline_entry, find_case
 from ..adapters.tables import Case, Escalation
 from ..adapters.vault import PersonCipher
@@ -84,6 +85,15 @@ def start_escalation(
         ),
         subject=case.id,
         time=now,
+    )
+    mail.queue_urgent_escalation(
+        uow,
+        escalation_id=escalation.id,
+        case_id=case.id,
+        urgency=decision.urgency,
+        trigger=trigger,
+        reason_codes=list(decision.reason_codes),
+        escalated_at=now,
     )
     log.info(
         "case escalated",

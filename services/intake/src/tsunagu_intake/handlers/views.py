@@ -19,6 +19,7 @@ from ..domain.codes import (
     Channel,
     Consulter,
     HomeVisitStatus,
+    ReplyDeadlineChange,
     RiskLevel,
     Triage,
 )
@@ -122,6 +123,33 @@ class ConsultationRecorded(View):
     triage: Triage = Triage.NONE
 
 
+class ReplyDeadlineChangeView(View):
+    """A pause or an extension of a consultation's reply deadline, with its reason."""
+
+    change_id: str
+    kind: ReplyDeadlineChange
+    changed_at: datetime
+    changed_by: str
+    previous_due_at: datetime
+    due_at: datetime
+    business_days: int | None
+    paused_from: datetime | None
+    paused_until: datetime | None
+    reason: str | None
+    """``None`` once the person's data was erased."""
+
+
+class ReplyDeadlineChanged(View):
+    """A reply deadline moved (or, for a pause that held no business day's end, left as it was);
+    times in Asia/Tokyo."""
+
+    consultation_id: str
+    change_id: str
+    kind: ReplyDeadlineChange
+    previous_due_at: datetime
+    reply_due_at: datetime
+
+
 class ConsultationView(View):
     """One consultation with its personal data (a logged read)."""
 
@@ -142,6 +170,8 @@ class ConsultationView(View):
     body: str | None
     consulter_name: str | None
     consulter_contact: str | None
+    reply_deadline_changes: list[ReplyDeadlineChangeView] = []
+    """Pauses and extensions of the reply deadline, oldest first."""
 
 
 class ReplySent(View):

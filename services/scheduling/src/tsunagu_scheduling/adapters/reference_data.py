@@ -1,12 +1,12 @@
-"""Reference data shipped with the service (opening hours per channel, meeting rules), or files
-named in the settings."""
+"""Reference data shipped with the service (opening hours per channel, the business calendar,
+meeting rules), or files named in the settings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from tsunagu_calendar import OpeningHours, load_opening_hours
+from tsunagu_calendar import BusinessCalendar, OpeningHours, load_business_calendar, load_opening_hours
 from tsunagu_servicekit.reference import reference_json
 
 from ..domain.codes import MeetingKind
@@ -19,6 +19,10 @@ def _read(path: Path | None, shipped: str) -> Any:
 
 def opening_hours(path: Path | None = None) -> tuple[OpeningHours, ...]:
     return load_opening_hours(_read(path, "opening_hours.json"))
+
+
+def business_calendar(path: Path | None = None) -> BusinessCalendar:
+    return load_business_calendar(_read(path, "business_calendar.json"))
 
 
 def meeting_rules(path: Path | None = None) -> dict[MeetingKind, MeetingRule]:

@@ -118,9 +118,9 @@ async def test_the_access_log_moves_into_the_kit_with_its_rows_and_back(
     assert schema_drift(engine, "intake_") == []
 
 
-# -- intake_0006: requests moved to "accepted" by hand take their status from scheduling -------------
+# -- intake_0007: requests moved to "accepted" by hand take their status from scheduling -------------
 
-BEFORE_VISITS = "intake_0005_kit_access_log"
+BEFORE_VISITS = "intake_0006_deadline_changes"
 ACCEPTED, SCHEDULED = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "7c6b5a4d-3e2f-4b1a-9c8d-7e6f5a4b3c2d"
 
 

@@ -8,16 +8,16 @@ from its beginning, so each request's status follows from its visits' events.
 
 Downgrade drops the tables and columns (requests keep the status they reached).
 
-Revision ID: intake_0006_visits_and_contacts
-Revises: intake_0005_kit_access_log
+Revision ID: intake_0007_visits_and_contacts
+Revises: intake_0006_deadline_changes
 Create Date: 2026-12-08
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "intake_0006_visits_and_contacts"
-down_revision = "intake_0005_kit_access_log"
+revision = "intake_0007_visits_and_contacts"
+down_revision = "intake_0006_deadline_changes"
 branch_labels = None
 depends_on = None
 

@@ -53,7 +53,8 @@ def history() -> list[CloudEvent[Any]]:
     today = now.date()
     fiscal_year = today.year if today.month >= 4 else today.year - 1
     st = scheduling_testing
-    closed_case, erased_person = st.new_uuid(), st.new_uuid()
+    # The closed case's person: intake names a case with the same person in every event.
+    closed_case, closed_case_person, erased_person = st.new_uuid(), st.new_uuid(), st.new_uuid()
     partner, session = st.new_uuid(), st.new_uuid()
     starts = now + timedelta(days=20)
     registered = now - timedelta(days=2)
@@ -61,14 +62,22 @@ def history() -> list[CloudEvent[Any]]:
         st.home_visit_requested(visits=2, fiscal_year=fiscal_year, requested_at=now - timedelta(days=3)),
         st.home_visit_requested(visits=12, fiscal_year=fiscal_year, requested_at=now - timedelta(days=3)),
         st.home_visit_requested(
-            case_id=closed_case, fiscal_year=fiscal_year, requested_at=now - timedelta(days=3)
+            case_id=closed_case,
+            person_id=closed_case_person,
+            fiscal_year=fiscal_year,
+            requested_at=now - timedelta(days=3),
         ),
         st.home_visit_requested(
             person_id=erased_person, fiscal_year=fiscal_year, requested_at=now - timedelta(days=3)
         ),
         st.case_escalated(escalated_at=now - timedelta(days=2), urgency="routine"),
-        st.case_escalated(escalated_at=now - timedelta(days=2), urgency="urgent", case_id=closed_case),
-        st.case_closed(closed_case, closed_at=now - timedelta(days=1)),
+        st.case_escalated(
+            escalated_at=now - timedelta(days=2),
+            urgency="urgent",
+            case_id=closed_case,
+            person_id=closed_case_person,
+        ),
+        st.case_closed(closed_case, closed_at=now - timedelta(days=1), person_id=closed_case_person),
         st.person_erased(erased_person, erased_at=now - timedelta(days=1)),
         st.agreement_signed(partner, signed_at=now - timedelta(days=5)),
         st.participation_registered(

@@ -211,11 +211,16 @@ class TwoServices:
 
 @contextmanager
 def intake_and_scheduling(
-    nats_url: str, database_url: str, tmp_path: Path, scheduling_env: dict[str, str] | None = None
+    nats_url: str,
+    database_url: str,
+    tmp_path: Path,
+    scheduling_env: dict[str, str] | None = None,
+    intake_env: dict[str, str] | None = None,
 ) -> Iterator[TwoServices]:
-    """Both services on ``nats_url`` (scheduling on a second database), stopped afterwards."""
+    """Both services on ``nats_url`` (scheduling on a second database), stopped afterwards; the
+    ``*_env`` settings are added to each one's environment (without their ``TSUNAGU_<SERVICE>_``)."""
     with second_database(database_url, tmp_path, "scheduling") as scheduling_db:
-        intake = ServiceProcess("intake", nats_url, database_url, tmp_path)
+        intake = ServiceProcess("intake", nats_url, database_url, tmp_path, intake_env or {})
         scheduling = ServiceProcess("scheduling", nats_url, scheduling_db, tmp_path, scheduling_env or {})
         with running(intake, scheduling), intake.client() as ic, scheduling.client() as sc:
             yield TwoServices(intake, scheduling, ic, sc)

@@ -8,11 +8,27 @@ machinery come from the kit (:mod:`tsunagu_servicekit.testing`), the same way.
 from __future__ import annotations
 
 import base64
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from tsunagu_contracts import CloudEvent
+from tsunagu_contracts import CloudEvent, new_event, new_event_id
+from tsunagu_contracts.events.scheduling import (
+    AppointmentAttended,
+    AppointmentKind,
+    AppointmentMissed,
+    CancellationReason,
+    CaseReviewScheduled,
+    HomeVisitCancelled,
+    HomeVisitCapReached,
+    HomeVisitCompleted,
+    HomeVisitOutcome,
+    HomeVisitScheduled,
+    ReviewPlacement,
+    ReviewUrgency,
+)
 from tsunagu_servicekit.eventlog import ExportedMessage
 from tsunagu_servicekit.testing import (
     ServiceRecipe,
@@ -92,6 +108,139 @@ def home_visit_request(municipality: str = SHINJUKU, **overrides: Any) -> dict[s
     }
     body.update(overrides)
     return body
+
+
+# -- the scheduling service's events, as scheduling would publish them ---------------------------
+
+
+def visit_id(request: dict[str, Any], number: int) -> str:
+    """The id of the ``number``-th visit of a request (scheduling derives them from the request)."""
+    return str(uuid.uuid5(uuid.UUID(request["request_id"]), f"visit-{number}"))
+
+
+def _visit(request: dict[str, Any], number: int) -> dict[str, Any]:
+    """What every home-visit event says of the ``number``-th visit of ``request`` (a request as
+    intake's API answers it)."""
+    return {
+        "visit_id": visit_id(request, number),
+        "request_id": request["request_id"],
+        "person_id": request["person_id"],
+        "case_id": request["case_id"],
+        "municipality_code": request["municipality_code"],
+        "fiscal_year": request["fiscal_year"],
+        "visit_number": number,
+    }
+
+
+def home_visit_scheduled(
+    request: dict[str, Any], number: int, *, starts_at: datetime, sequence: int = 0
+) -> CloudEvent[Any]:
+    return new_event(
+        HomeVisitScheduled(
+            **_visit(request, number),
+            appointment_id=str(uuid.uuid5(uuid.UUID(visit_id(request, number)), "appointment")),
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=90),
+            staff_ids=[new_event_id(), new_event_id()],
+            sequence=sequence,
+        )
+    )
+
+
+def home_visit_completed(
+    request: dict[str, Any], number: int, *, visited_at: datetime, outcome: str = "met_family"
+) -> CloudEvent[Any]:
+    return new_event(
+        HomeVisitCompleted(
+            **_visit(request, number),
+            outcome=HomeVisitOutcome(outcome),
+            visited_at=visited_at,
+            staff_count=2,
+        )
+    )
+
+
+def home_visit_cancelled(
+    request: dict[str, Any], number: int, *, cancelled_at: datetime, reason: str = "family_request"
+) -> CloudEvent[Any]:
+    return new_event(
+        HomeVisitCancelled(
+            **_visit(request, number), reason=CancellationReason(reason), cancelled_at=cancelled_at
+        )
+    )
+
+
+def home_visit_cap_reached(request: dict[str, Any], *, granted: int, cap: int = 5) -> CloudEvent[Any]:
+    return new_event(
+        HomeVisitCapReached(
+            request_id=request["request_id"],
+            person_id=request["person_id"],
+            case_id=request["case_id"],
+            municipality_code=request["municipality_code"],
+            fiscal_year=request["fiscal_year"],
+            cap=cap,
+            visits_requested=request["visits_requested"],
+            visits_granted=granted,
+        )
+    )
+
+
+def case_review_scheduled(
+    case: dict[str, Any], escalation_id: str, *, meeting_date: date, review_id: str | None = None
+) -> CloudEvent[Any]:
+    """Scheduling placed the escalation of ``case`` (a case as intake's API answers it) on the
+    agenda of the meeting on ``meeting_date``."""
+    return new_event(
+        CaseReviewScheduled(
+            review_id=review_id or new_event_id(),
+            case_id=case["case_id"],
+            person_id=case["person_id"],
+            escalation_id=escalation_id,
+            meeting_id=new_event_id(),
+            meeting_date=meeting_date,
+            meeting_starts_at=datetime(
+                meeting_date.year, meeting_date.month, meeting_date.day, 5, tzinfo=UTC
+            ),
+            urgency=ReviewUrgency.ROUTINE,
+            placement=ReviewPlacement.REGULAR,
+            agenda_position=1,
+        )
+    )
+
+
+def appointment_attended(
+    person_id: str,
+    case_id: str | None,
+    *,
+    starts_at: datetime,
+    kind: str = "in_person",
+    appointment_id: str | None = None,
+) -> CloudEvent[Any]:
+    return new_event(
+        AppointmentAttended(
+            appointment_id=appointment_id or new_event_id(),
+            kind=AppointmentKind(kind),
+            person_id=person_id,
+            case_id=case_id,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            recorded_at=starts_at + timedelta(hours=1),
+        )
+    )
+
+
+def appointment_missed(person_id: str, case_id: str | None, *, starts_at: datetime) -> CloudEvent[Any]:
+    return new_event(
+        AppointmentMissed(
+            appointment_id=new_event_id(),
+            kind=AppointmentKind.ONLINE,
+            person_id=person_id,
+            case_id=case_id,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            recorded_at=starts_at + timedelta(hours=1),
+        )
+    )
 
 
 async def stream_export(

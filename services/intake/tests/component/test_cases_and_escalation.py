@@ -365,4 +365,5 @@ async def test_search_by_the_days_a_case_was_opened_or_changed_and_my_cases(
         "/cases/search", json={"opened_from": "2025-05-02", "opened_to": "2025-05-01"}, headers=COUNSELLOR
     )
     assert reversed_range.status_code == 422
+    assert reversed_range.json()["rule"] == "date_range_reversed"
     assert "2025-05-02" not in reversed_range.text

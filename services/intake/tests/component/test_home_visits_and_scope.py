@@ -158,22 +158,6 @@ async def test_municipalities_see_their_own_requests_and_cases_only(service: Int
     assert missing_for_staff.status_code == 404
 
 
-async def test_status_updates_are_seen_by_the_municipality(service: IntakeService) -> None:
-    made = await submit(service, home_visit_request())
-    r = await service.client.post(
-        f"/home-visit-requests/{made['request_id']}/status", json={"status": "scheduled"}, headers=COUNSELLOR
-    )
-    assert r.status_code == 200
-    seen = await service.client.get(f"/home-visit-requests/{made['request_id']}", headers=SHINJUKU_STAFF)
-    assert seen.json()["status"] == "scheduled"
-    denied = await service.client.post(
-        f"/home-visit-requests/{made['request_id']}/status",
-        json={"status": "cancelled"},
-        headers=SHINJUKU_STAFF,
-    )
-    assert denied.status_code == 403
-
-
 async def test_a_municipality_without_a_tie_in_the_token_is_refused(service: IntakeService) -> None:
     r = await service.client.post(
         "/home-visit-requests", json=home_visit_request(CHIYODA), headers=SUPERVISOR

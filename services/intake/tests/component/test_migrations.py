@@ -116,3 +116,45 @@ async def test_the_access_log_moves_into_the_kit_with_its_rows_and_back(
     migrate_to(engine, "heads", package="tsunagu_intake")
     assert "intake_access_log" not in tables(engine)
     assert schema_drift(engine, "intake_") == []
+
+
+# -- intake_0007: requests moved to "accepted" by hand take their status from scheduling -------------
+
+BEFORE_VISITS = "intake_0006_deadline_changes"
+ACCEPTED, SCHEDULED = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "7c6b5a4d-3e2f-4b1a-9c8d-7e6f5a4b3c2d"
+
+
+async def test_requests_accepted_by_hand_are_requested_again_until_scheduling_says_more(
+    engine: sa.Engine, database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    migrate_to(engine, BEFORE_VISITS, package="tsunagu_intake")
+    with engine.begin() as conn:
+        for request_id, status in ((ACCEPTED, "accepted"), (SCHEDULED, "scheduled")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO intake_home_visit_request (id, person_id, case_id, municipality_code,"
+                    " requested_at, fiscal_year, visits_requested, status, rules_version, age_band,"
+                    " requested_by, updated_at) VALUES (:id, :person, :case, '131041', :at, 2025, 2,"
+                    " :status, '2025-04', '20_29', 'shinjuku-1', :at)"
+                ),
+                {
+                    "id": request_id,
+                    "person": PERSON,
+                    "case": CASE,
+                    "at": "2025-04-30 01:00:00",
+                    "status": status,
+                },
+            )
+
+    async with service_without_broker(database_url, tmp_path / "data", clock) as service:  # upgrades
+        assert schema_drift(engine, "intake_") == []
+        listed = (await service.client.get("/home-visit-requests", headers=SUPERVISOR)).json()
+        assert {(r["request_id"], r["status"], r["visits_granted"], r["visits"] == []) for r in listed} == {
+            (ACCEPTED, "requested", 2, True),
+            (SCHEDULED, "scheduled", 2, True),
+        }
+
+    migrate_to(engine, BEFORE_VISITS, package="tsunagu_intake", down=True)
+    assert {"intake_home_visit", "intake_contact"} & tables(engine) == set()
+    migrate_to(engine, "heads", package="tsunagu_intake")
+    assert schema_drift(engine, "intake_") == []

@@ -163,6 +163,7 @@ async def test_published_statistics_suppress_small_cells_and_their_complements(
         "by_consulter",
         "by_municipality",
         "by_month",
+        "contacts",
     }
     assert published["label"] == "令和7年度"
     assert published["min_persons"] == 3

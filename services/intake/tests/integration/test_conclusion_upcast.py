@@ -90,9 +90,9 @@ async def test_stored_v1_replayed_from_an_export_does_what_v2_does_on_the_upgrad
         # The same durable, now reading both subjects (no second consumer, no new inbox keys).
         info = await svc.runtime.js.consumer_info("TSUNAGU_SCHEDULING", DURABLE)
         assert info.config.filter_subjects == [V1, V2]
-        assert [c.name for c in svc.runtime.consumers if "case_review" in c.name] == [DURABLE]
+        assert [c.name for c in svc.runtime.consumers if "case_review-concluded" in c.name] == [DURABLE]
         names = {c.name for c in await svc.runtime.js.consumers_info("TSUNAGU_SCHEDULING")}
-        assert {n for n in names if n.startswith("intake-scheduling-case_review")} == {DURABLE}
+        assert {n for n in names if n.startswith("intake-scheduling-case_review-concluded")} == {DURABLE}
 
         old_case, old_escalations = await twice_escalated(svc)
         new_case, new_escalations = await twice_escalated(svc)

@@ -25,6 +25,13 @@ def test_the_document_lists_what_intake_publishes_and_consumes() -> None:
         [
             "intake-scheduling-case_review-concluded-v1",
             "intake-scheduling-case_review-concluded-v1",
+            "intake-scheduling-case_review-scheduled-v1",
+            *(
+                f"intake-scheduling-home_visit-{step}-v1"
+                for step in ("scheduled", "completed", "cancelled", "cap_reached")
+            ),
+            "intake-scheduling-appointment-attended-v1",
+            "intake-scheduling-appointment-missed-v1",
             *(
                 f"intake-partners-referral-{step}-v1"
                 for step in ("offered", "accepted", "declined", "withdrawn", "outcome_reported")

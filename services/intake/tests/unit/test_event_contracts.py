@@ -34,10 +34,19 @@ REFERRAL_STEPS = [
     f"tsunagu.partners.referral.{step}.v1"
     for step in ("offered", "accepted", "declined", "withdrawn", "outcome_reported")
 ]
+SCHEDULING_LOOPS = [
+    "tsunagu.scheduling.case_review.scheduled.v1",
+    *(
+        f"tsunagu.scheduling.home_visit.{step}.v1"
+        for step in ("scheduled", "completed", "cancelled", "cap_reached")
+    ),
+    "tsunagu.scheduling.appointment.attended.v1",
+    "tsunagu.scheduling.appointment.missed.v1",
+]
 
 
-def test_intake_consumes_the_expert_teams_conclusion_and_the_referrals() -> None:
-    assert [CASE_REVIEW_CONCLUDED, *REFERRAL_STEPS] == CONSUMED
+def test_intake_consumes_the_expert_teams_work_the_visits_attendance_and_the_referrals() -> None:
+    assert [CASE_REVIEW_CONCLUDED, *SCHEDULING_LOOPS, *REFERRAL_STEPS] == CONSUMED
     assert all(name in REGISTRY for name in CONSUMED)
 
 

@@ -17,7 +17,10 @@ from tsunagu_intake.domain.codes import Channel, Consulter
 from tsunagu_intake.domain.statistics import (
     DEFAULT_MIN_PERSONS,
     HIDDEN,
+    HIDDEN_CONTACTS,
+    ContactTally,
     InconsistentCounts,
+    PublishedContactTally,
     PublishedReport,
     PublishedTally,
     StatisticsReport,
@@ -318,3 +321,96 @@ def test_any_counts_that_add_up_are_published_safely(
         assert keys == {key for key, t in group.items() if t.persons}
     else:
         assert_group_safe("group", group, keys, total, k)
+
+
+# Contacts: the same rules, against their own total ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One contact, as the statistics see it."""
+
+    person: int
+    modality: str = "phone"
+    municipality: str | None = SHINJUKU
+    month: str = "2025-05"
+
+
+def with_contacts(rows: Iterable[ContactRow], municipalities: list[str] = CODES) -> StatisticsReport:
+    """An empty consultations report with these contacts, counted as the handler counts them."""
+    rows = list(rows)
+
+    def cells(attribute: str) -> list[tuple[str | None, int, int]]:
+        persons: dict[str | None, list[int]] = defaultdict(list)
+        for row in rows:
+            persons[getattr(row, attribute)].append(row.person)
+        return [(key, len(set(ids)), len(ids)) for key, ids in persons.items()]
+
+    return build_report(
+        2025,
+        Tally(),
+        {},
+        municipalities,
+        contacts_total=ContactTally(len({row.person for row in rows}), len(rows)),
+        contact_cells={d: cells(d) for d in ("modality", "municipality", "month")},
+    )
+
+
+def test_a_person_visited_at_home_alone_is_hidden_with_the_next_smallest_modality() -> None:
+    rows = [
+        *(ContactRow(p, "phone") for p in range(4)),
+        *(ContactRow(p, "interview") for p in range(10, 13)),
+        ContactRow(20, "home_visit"),
+        ContactRow(20, "home_visit"),
+    ]
+    published = for_publication(with_contacts(rows)).contacts
+    assert published.total == PublishedContactTally(8, 9, suppressed=False)
+    assert published.by_modality == {
+        "home_visit": HIDDEN_CONTACTS,
+        "interview": HIDDEN_CONTACTS,  # else 9 - 4 - 3 = 2 gives the visits away
+        "phone": PublishedContactTally(4, 4, suppressed=False),
+    }
+    assert published.by_municipality[SHINJUKU] == PublishedContactTally(8, 9, suppressed=False)
+    assert published.by_municipality[CHIYODA] == PublishedContactTally(0, 0, suppressed=False)
+
+
+def test_few_contacts_hide_their_total_too() -> None:
+    published = for_publication(with_contacts([ContactRow(1, "interview"), ContactRow(2, "phone")])).contacts
+    assert published.total == HIDDEN_CONTACTS
+    assert published.by_modality["interview"] == published.by_modality["phone"] == HIDDEN_CONTACTS
+    assert published.by_modality["home_visit"] == PublishedContactTally(0, 0, suppressed=False)
+
+
+def test_contacts_no_records_could_give_are_refused() -> None:
+    report = build_report(
+        2025,
+        Tally(),
+        {},
+        contacts_total=ContactTally(3, 3),
+        contact_cells={"modality": [("phone", 3, 2)]},  # more persons than contacts
+    )
+    with pytest.raises(InconsistentCounts):
+        for_publication(report)
+
+
+contact_rows = st.lists(
+    st.builds(
+        ContactRow,
+        person=st.integers(0, 12),
+        modality=st.sampled_from(["home_visit", "interview", "phone"]),
+        municipality=st.sampled_from([SHINJUKU, NERIMA, HINOHARA, None]),
+        month=st.sampled_from(MONTHS[:3]),
+    ),
+    max_size=30,
+)
+
+
+@given(contact_rows, st.integers(2, 5))
+def test_published_contacts_show_no_small_cell(rows: list[ContactRow], k: int) -> None:
+    published = for_publication(with_contacts(rows), k).contacts
+    cells = [
+        published.total,
+        *(c for g in ("by_modality", "by_municipality", "by_month") for c in getattr(published, g).values()),
+    ]
+    for cell in cells:
+        assert cell.suppressed or cell.persons == 0 or (cell.persons or 0) >= k

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tsunagu_intake.domain.statistics import Tally, build_report, fiscal_months
+from tsunagu_intake.domain.statistics import ContactTally, Tally, build_report, fiscal_months
 
 
 def test_fiscal_months_run_april_to_march() -> None:
@@ -42,3 +42,38 @@ def test_the_first_reiwa_fiscal_year_is_reiwa_gannen() -> None:
 def test_an_unknown_dimension_is_refused() -> None:
     with pytest.raises(ValueError):
         build_report(2025, Tally(), {"colour": []})
+
+
+def test_contacts_fill_every_modality_municipality_and_month() -> None:
+    report = build_report(
+        2025,
+        Tally(),
+        {},
+        ["131016", "131041"],
+        contacts_total=ContactTally(persons=2, contacts=4),
+        contact_cells={
+            "modality": [("home_visit", 1, 2), ("interview", 1, 1), ("phone", 1, 1)],
+            "municipality": [("131041", 1, 3), (None, 1, 1)],
+            "month": [("2025-06", 2, 4)],
+        },
+    )
+    contacts = report.contacts
+    assert contacts.total == ContactTally(2, 4)
+    assert contacts.by_modality == {
+        "home_visit": ContactTally(1, 2),
+        "interview": ContactTally(1, 1),
+        "phone": ContactTally(1, 1),
+    }
+    assert contacts.by_municipality == {
+        "131016": ContactTally(0, 0),
+        "131041": ContactTally(1, 3),
+        "unknown": ContactTally(1, 1),
+    }
+    assert list(contacts.by_month) == fiscal_months(2025)
+    assert contacts.by_month["2025-06"] == ContactTally(2, 4)
+
+
+def test_a_report_without_contacts_shows_every_modality_at_zero() -> None:
+    contacts = build_report(2025, Tally(), {}).contacts
+    assert contacts.total == ContactTally(0, 0)
+    assert contacts.by_modality == {m: ContactTally(0, 0) for m in ("home_visit", "interview", "phone")}

@@ -17,6 +17,8 @@ from tsunagu_contracts.events.intake import (
     AgeBand,
     CaseClosed,
     CaseEscalated,
+    CaseOpened,
+    Channel,
     CloseReason,
     ErasureBasis,
     EscalationReason,
@@ -111,6 +113,13 @@ class Service(ServiceUnderTest[SchedulingContext]):
         body = await self.post("/resources", {"kind": kind, "label": label, **extra})
         return str(body["id"])
 
+    def known_person(self, person_id: str | None = None, case_id: str | None = None) -> str:
+        """A person intake opened a case for (``CaseOpened`` delivered), whom bookings may be for;
+        their id."""
+        person = person_id or new_uuid()
+        assert self.deliver(case_opened(person_id=person, case_id=case_id))
+        return person
+
     async def qualified_staff(
         self, label: str, *, kind: str = "counsellor", completed_on: date = date(2026, 4, 1)
     ) -> str:
@@ -133,6 +142,23 @@ make_settings, service_without_broker, running_service = RECIPE.parts
 
 
 # -- intake's events, as intake would publish them ---------------------------------------------
+
+
+def case_opened(
+    *,
+    person_id: str | None = None,
+    case_id: str | None = None,
+    opened_at: datetime = MON_2026_04_06_09_JST,
+) -> CloudEvent[Any]:
+    return new_event(
+        CaseOpened(
+            case_id=case_id or new_uuid(),
+            person_id=person_id or new_uuid(),
+            opened_at=opened_at,
+            channel=Channel.PHONE,
+            municipality_code=SHINJUKU,
+        )
+    )
 
 
 def case_escalated(

@@ -11,7 +11,7 @@ from tsunagu_servicekit.testing import problem_of
 async def setup(service: Service) -> tuple[str, str, str]:
     counsellor = await service.resource("counsellor", "C-01")
     room = await service.resource("room", "Room 1", capacity=4)
-    return counsellor, room, new_uuid()
+    return counsellor, room, service.known_person()
 
 
 def booking(counsellor: str, room: str | None, person: str, start: str, **extra) -> dict:
@@ -103,8 +103,8 @@ async def test_overlapping_bookings_are_refused_naming_who_is_double_booked(
     other_room = await service.resource("room", "Room 2")
     second = {
         "person": booking(other_counsellor, other_room, person, tokyo(2026, 4, 8, 10, 30)),
-        "counsellor": booking(counsellor, other_room, new_uuid(), tokyo(2026, 4, 8, 10, 30)),
-        "room": booking(other_counsellor, room, new_uuid(), tokyo(2026, 4, 8, 10, 30)),
+        "counsellor": booking(counsellor, other_room, service.known_person(), tokyo(2026, 4, 8, 10, 30)),
+        "room": booking(other_counsellor, room, service.known_person(), tokyo(2026, 4, 8, 10, 30)),
     }[who]
     before = service.counts()
     response = await service.client.post("/appointments", json=second, headers=COUNSELLOR)
@@ -122,7 +122,7 @@ async def test_adjacent_bookings_are_fine(service: Service) -> None:
     counsellor, room, person = await setup(service)
     await service.post("/appointments", booking(counsellor, room, person, tokyo(2026, 4, 8, 10)), COUNSELLOR)
     await service.post(
-        "/appointments", booking(counsellor, room, new_uuid(), tokyo(2026, 4, 8, 11)), COUNSELLOR
+        "/appointments", booking(counsellor, room, service.known_person(), tokyo(2026, 4, 8, 11)), COUNSELLOR
     )
 
 
@@ -133,12 +133,14 @@ async def test_online_consultations_take_no_room_and_in_person_needs_one(service
     )  # Saturday: online is open
     await service.post("/appointments", online, COUNSELLOR)
     response = await service.client.post(
-        "/appointments", json=booking(counsellor, None, new_uuid(), tokyo(2026, 4, 8, 10)), headers=COUNSELLOR
+        "/appointments",
+        json=booking(counsellor, None, service.known_person(), tokyo(2026, 4, 8, 10)),
+        headers=COUNSELLOR,
     )
     assert response.json()["rule"] == "room_required"
     response = await service.client.post(
         "/appointments",
-        json=booking(counsellor, room, new_uuid(), tokyo(2026, 4, 8, 10), kind="online"),
+        json=booking(counsellor, room, service.known_person(), tokyo(2026, 4, 8, 10), kind="online"),
         headers=COUNSELLOR,
     )
     assert response.json()["rule"] == "room_not_allowed"
@@ -189,7 +191,7 @@ async def test_reschedule_frees_the_old_slots_and_takes_the_new(service: Service
     assert event.data.sequence == 1
     # The old time is free again for the same counsellor and room.
     await service.post(
-        "/appointments", booking(counsellor, room, new_uuid(), tokyo(2026, 4, 8, 10)), COUNSELLOR
+        "/appointments", booking(counsellor, room, service.known_person(), tokyo(2026, 4, 8, 10)), COUNSELLOR
     )
     assert service.count("scheduling_slot_claim") == 12
 
@@ -200,7 +202,7 @@ async def test_a_reschedule_into_a_taken_slot_keeps_the_old_booking(service: Ser
         "/appointments", booking(counsellor, room, person, tokyo(2026, 4, 8, 10)), COUNSELLOR
     )
     await service.post(
-        "/appointments", booking(counsellor, room, new_uuid(), tokyo(2026, 4, 8, 14)), COUNSELLOR
+        "/appointments", booking(counsellor, room, service.known_person(), tokyo(2026, 4, 8, 14)), COUNSELLOR
     )
     before = service.counts()
     response = await service.client.post(
@@ -320,6 +322,7 @@ async def test_the_document_states_the_grid_and_every_refusal(service: Service) 
         "enum"
     ]
     assert set(conflicts) == {
+        "person_erased",
         "person_double_booked",
         "staff_double_booked",
         "room_double_booked",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tsunagu_calendar import DEFAULT_BUSINESS_CALENDAR
 from tsunagu_scheduling.adapters.reference_data import business_calendar
-from tsunagu_scheduling.testing import COUNSELLOR, new_uuid, service_without_broker, tokyo
+from tsunagu_scheduling.testing import COUNSELLOR, service_without_broker, tokyo
 from tsunagu_servicekit.testing import SettableClock
 
 ONE_OFF_DAYS = {
@@ -45,7 +45,7 @@ async def test_one_off_days_close_and_open_the_channel(
         async def book(start: str) -> tuple[int, str | None]:
             body = {
                 "kind": "in_person",
-                "person_id": new_uuid(),
+                "person_id": service.known_person(),
                 "staff_id": counsellor,
                 "room_id": room,
                 "starts_at": start,

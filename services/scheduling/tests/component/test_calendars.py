@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tsunagu_scheduling.testing import COUNSELLOR, TRAINER, Service, new_uuid, tokyo
+from tsunagu_scheduling.testing import COUNSELLOR, TRAINER, Service, tokyo
 
 CRLF_SPACE = "\r\n "
 
@@ -10,7 +10,7 @@ CRLF_SPACE = "\r\n "
 async def test_feeds_of_a_counsellor_and_a_room(service: Service) -> None:
     counsellor = await service.resource("counsellor", "C-01")
     room = await service.resource("room", "相談室 1")
-    person = new_uuid()
+    person = service.known_person()
     body = {
         "kind": "in_person",
         "person_id": person,
@@ -21,7 +21,9 @@ async def test_feeds_of_a_counsellor_and_a_room(service: Service) -> None:
     }
     booked = await service.post("/appointments", body, COUNSELLOR)
     cancelled = await service.post(
-        "/appointments", {**body, "starts_at": tokyo(2026, 4, 9, 10), "person_id": new_uuid()}, COUNSELLOR
+        "/appointments",
+        {**body, "starts_at": tokyo(2026, 4, 9, 10), "person_id": service.known_person()},
+        COUNSELLOR,
     )
     await service.post(f"/appointments/{cancelled['id']}/cancel", {}, COUNSELLOR)
     await service.post(

@@ -38,7 +38,7 @@ VISIT_CANCELLED = "tsunagu.scheduling.home_visit.cancelled.v1"
 
 
 async def test_erasure_lets_go_of_the_persons_future_bookings(service: Service) -> None:
-    person = new_uuid()
+    person = service.known_person()
     counsellor = await service.qualified_staff("C-01")
     second = await service.qualified_staff("C-02")
     room = await service.resource("room", "Room 1")
@@ -67,7 +67,9 @@ async def test_erasure_lets_go_of_the_persons_future_bookings(service: Service) 
         )
     )["id"]
     await service.post(f"/sessions/{seminar}/registrations", {"person_id": person}, COUNSELLOR)
-    waiting = await service.post(f"/sessions/{seminar}/registrations", {"person_id": new_uuid()}, COUNSELLOR)
+    waiting = await service.post(
+        f"/sessions/{seminar}/registrations", {"person_id": service.known_person()}, COUNSELLOR
+    )
     # home visits: one scheduled, one to schedule
     service.deliver(home_visit_requested(person_id=person, visits=2))
     first, _ = await service.get("/home-visits", person_id=person)

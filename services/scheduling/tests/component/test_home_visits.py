@@ -175,3 +175,39 @@ async def test_municipality_staff_see_their_own_visits_only(service: Service) ->
     assert await service.get("/home-visits", headers=other) == []
     response = await service.client.get("/home-visits", params={"municipality_code": SHINJUKU}, headers=other)
     assert response.status_code == 403
+
+
+async def test_municipality_staff_read_each_visit_they_requested_with_its_time(service: Service) -> None:
+    """A visit is the requesting municipality's to follow (the municipality of intake's request),
+    with its time once scheduled; another municipality's visit, and one that does not exist, get
+    the same 403."""
+    a, b, _ = await visitors(service)
+    service.deliver(home_visit_requested(visits=1))  # requested by Shinjuku
+    (visit,) = await service.get("/home-visits")
+    own = bearer("municipality_staff", subject="m-1", municipality=SHINJUKU)
+    other = bearer("municipality_staff", subject="m-2", municipality="131202")
+
+    seen = await service.get(f"/home-visits/{visit['id']}", headers=own)
+    assert (seen["status"], seen["starts_at"], seen["municipality_code"]) == ("to_schedule", None, SHINJUKU)
+    await service.post(
+        f"/home-visits/{visit['id']}/schedule",
+        {"starts_at": tokyo(2026, 4, 9, 10), "staff_ids": [a, b]},
+        COUNSELLOR,
+    )
+    seen = await service.get(f"/home-visits/{visit['id']}", headers=own)
+    assert seen["status"] == "scheduled"
+    assert (seen["starts_at"], seen["ends_at"]) == ("2026-04-09T01:00:00Z", "2026-04-09T02:30:00Z")
+    (listed,) = await service.get("/home-visits", headers=own)
+    assert listed == seen
+
+    for visit_id in (visit["id"], new_uuid()):
+        refused = await service.client.get(f"/home-visits/{visit_id}", headers=other)
+        assert refused.status_code == 403
+        assert refused.json()["rule"] == "own_municipality_only"
+    missing = await service.client.get(f"/home-visits/{new_uuid()}", headers=COUNSELLOR)
+    assert missing.json()["rule"] == "visit_not_found"
+    # Reading is all they may do.
+    response = await service.client.post(
+        f"/home-visits/{visit['id']}/cancel", json={"reason": "family_request"}, headers=own
+    )
+    assert response.status_code == 403

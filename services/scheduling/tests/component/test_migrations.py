@@ -220,3 +220,89 @@ async def test_staff_with_the_flag_get_a_legacy_qualification_to_the_end_of_the_
     assert "scheduling_qualification" not in sa.inspect(engine).get_table_names()
     migrate_to(engine, "heads", package="tsunagu_scheduling")
     assert schema_drift(engine, "scheduling_") == []
+
+
+# -- scheduling_0007: the cases scheduling already had from intake's events become known ----------
+
+KNOWN_BEFORE = "scheduling_0006_qualifications"
+REQUESTED_PERSON, REQUESTED_CASE, REVIEWED_PERSON, REVIEWED_CASE, TYPED_PERSON = (
+    new_uuid(),
+    new_uuid(),
+    new_uuid(),
+    new_uuid(),
+    new_uuid(),
+)
+
+
+def seed_announced(engine: sa.Engine) -> None:
+    """A home-visit request and a case review (both from intake's events) and an appointment for
+    a person id typed by staff, as scheduling_0006 stored them."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO scheduling_home_visit_request (id, person_id, case_id, municipality_code,"
+                " fiscal_year, visits_requested, visits_granted, age_band, rules_version, requested_at)"
+                " VALUES (:id, :person, :case, '131041', 2026, 1, 1, '20_29', '2025-04', :at)"
+            ),
+            {
+                "id": new_uuid(),
+                "person": REQUESTED_PERSON,
+                "case": REQUESTED_CASE,
+                "at": "2026-04-06 00:00:00",
+            },
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO scheduling_review (id, escalation_id, case_id, person_id, meeting_id,"
+                " position, urgency, placement, status, reason_codes, risk_level, escalated_at,"
+                " escalation_event_id, correlation_id, created_at) VALUES (:id, :escalation, :case,"
+                " :person, :meeting, 1, 'routine', 'regular', 'scheduled', '[]', 'medium', :at, :event,"
+                " :event, :at)"
+            ),
+            {
+                "id": new_uuid(),
+                "escalation": new_uuid(),
+                "case": REVIEWED_CASE,
+                "person": REVIEWED_PERSON,
+                "meeting": new_uuid(),
+                "event": new_uuid(),
+                "at": "2026-04-06 00:00:00",
+            },
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO scheduling_appointment (id, kind, status, person_id, staff_id, starts_at,"
+                " ends_at, requested_via, sequence, booked_by, created_at, updated_at) VALUES (:id,"
+                " 'online', 'booked', :person, :staff, :at, :at, 'phone', 0, 'staff-1', :at, :at)"
+            ),
+            {"id": new_uuid(), "person": TYPED_PERSON, "staff": new_uuid(), "at": "2026-04-08 01:00:00"},
+        )
+
+
+async def test_cases_taken_from_intakes_events_before_are_known_typed_ids_are_not(
+    engine: sa.Engine, database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    migrate_to(engine, KNOWN_BEFORE, package="tsunagu_scheduling")
+    seed_announced(engine)
+
+    async with service_without_broker(database_url, tmp_path / "data", clock) as service:  # upgrades
+        assert schema_drift(engine, "scheduling_") == []
+        with engine.connect() as conn:
+            known = set(conn.execute(sa.text("SELECT case_id, person_id FROM scheduling_known_case")).all())
+        assert known == {(REQUESTED_CASE, REQUESTED_PERSON), (REVIEWED_CASE, REVIEWED_PERSON)}
+        counsellor = await service.resource("counsellor", "C-01")
+        answers = ((REQUESTED_PERSON, 201, 10), (REVIEWED_PERSON, 201, 11), (TYPED_PERSON, 404, 12))
+        for person, status, hour in answers:
+            body = {
+                "kind": "online",
+                "person_id": person,
+                "staff_id": counsellor,
+                "starts_at": tokyo(2026, 4, 9, hour),
+            }
+            response = await service.client.post("/appointments", json=body, headers=COUNSELLOR)
+            assert response.status_code == status, response.text
+
+    migrate_to(engine, KNOWN_BEFORE, package="tsunagu_scheduling", down=True)
+    assert "scheduling_known_case" not in sa.inspect(engine).get_table_names()
+    migrate_to(engine, "heads", package="tsunagu_scheduling")
+    assert schema_drift(engine, "scheduling_") == []

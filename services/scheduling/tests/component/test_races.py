@@ -83,11 +83,12 @@ async def test_fifty_requests_for_the_last_slot_make_one_booking(service: Servic
     counsellor = await service.resource("counsellor", "C-01")
     room = await service.resource("room", "Room 1")
     start = datetime.fromisoformat("2026-04-08T16:00:00+09:00")  # the day's last slot
+    people = [service.known_person() for _ in range(RACERS)]
 
     def attempt(i: int) -> Any:
         cmd = BookAppointment(
             kind="in_person",
-            person_id=new_uuid(),
+            person_id=people[i],
             staff_id=counsellor,
             room_id=room,
             starts_at=start,
@@ -106,7 +107,7 @@ async def test_fifty_requests_for_the_last_slot_make_one_booking(service: Servic
 
 
 async def test_fifty_requests_for_the_same_person_make_one_booking(service: Service) -> None:
-    person = new_uuid()
+    person = service.known_person()
     staff = [await service.resource("counsellor", f"C-{i:02d}") for i in range(RACERS)]
     start = datetime.fromisoformat("2026-04-08T10:00:00+09:00")
 
@@ -135,10 +136,11 @@ async def test_fifty_requests_for_the_last_seat_seat_one_and_queue_the_rest_in_o
 ) -> None:
     session_id = _session(service, capacity=3, waitlist=True)
     for _ in range(2):
-        group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
+        group_sessions.register(service.context, session_id, Register(person_id=service.known_person()))
+    people = [service.known_person() for _ in range(RACERS)]
 
     results = race(
-        RACERS, lambda i: group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
+        RACERS, lambda i: group_sessions.register(service.context, session_id, Register(person_id=people[i]))
     )
     assert not rules_of(results), rules_of(results)
     seated = [r for r in results if r.waitlist_position is None]
@@ -155,8 +157,9 @@ async def test_fifty_requests_for_the_last_seat_seat_one_and_queue_the_rest_in_o
 
 async def test_fifty_requests_for_the_last_seat_without_waitlist(service: Service) -> None:
     session_id = _session(service, capacity=1, waitlist=False)
+    people = [service.known_person() for _ in range(RACERS)]
     results = race(
-        RACERS, lambda i: group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
+        RACERS, lambda i: group_sessions.register(service.context, session_id, Register(person_id=people[i]))
     )
     assert len([r for r in results if not isinstance(r, ServiceError)]) == 1
     assert rules_of(results) == Counter({"session_full": RACERS - 1})
@@ -166,11 +169,11 @@ async def test_fifty_requests_for_the_last_seat_without_waitlist(service: Servic
 async def test_cancellations_racing_promote_each_waiting_person_once(service: Service) -> None:
     session_id = _session(service, capacity=10, waitlist=True)
     seated = [
-        group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
+        group_sessions.register(service.context, session_id, Register(person_id=service.known_person()))
         for _ in range(10)
     ]
     waiting = [
-        group_sessions.register(service.context, session_id, Register(person_id=new_uuid()))
+        group_sessions.register(service.context, session_id, Register(person_id=service.known_person()))
         for _ in range(10)
     ]
     results = race(

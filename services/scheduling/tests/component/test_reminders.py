@@ -14,7 +14,7 @@ async def book(service: Service, start: str, staff: str | None = None) -> dict:
     counsellor = await service.resource("counsellor", staff or f"C-{new_uuid()[:4]}")
     body = {
         "kind": "online",
-        "person_id": new_uuid(),
+        "person_id": service.known_person(),
         "staff_id": counsellor,
         "starts_at": start,
         "minutes": 60,

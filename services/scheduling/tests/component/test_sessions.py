@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tsunagu_scheduling.testing import COUNSELLOR, SUPERVISOR, Service, new_uuid, tokyo
+from tsunagu_scheduling.testing import COUNSELLOR, SUPERVISOR, Service, tokyo
 
 
 async def seminar(service: Service, capacity: int = 2, waitlist: bool = True, room: str | None = None) -> str:
@@ -19,7 +19,7 @@ async def seminar(service: Service, capacity: int = 2, waitlist: bool = True, ro
 
 async def register(service: Service, session_id: str, person: str | None = None) -> dict:
     return await service.post(
-        f"/sessions/{session_id}/registrations", {"person_id": person or new_uuid()}, COUNSELLOR
+        f"/sessions/{session_id}/registrations", {"person_id": person or service.known_person()}, COUNSELLOR
     )
 
 
@@ -69,7 +69,7 @@ async def test_leaving_the_waitlist_promotes_nobody(service: Service) -> None:
 
 async def test_a_person_registers_once(service: Service) -> None:
     session_id = await seminar(service)
-    person = new_uuid()
+    person = service.known_person()
     await register(service, session_id, person)
     response = await service.client.post(
         f"/sessions/{session_id}/registrations", json={"person_id": person}, headers=COUNSELLOR
@@ -81,9 +81,10 @@ async def test_a_person_registers_once(service: Service) -> None:
 async def test_full_without_waitlist(service: Service) -> None:
     session_id = await seminar(service, capacity=1, waitlist=False)
     await register(service, session_id)
+    person = service.known_person()
     before = service.counts()
     response = await service.client.post(
-        f"/sessions/{session_id}/registrations", json={"person_id": new_uuid()}, headers=COUNSELLOR
+        f"/sessions/{session_id}/registrations", json={"person_id": person}, headers=COUNSELLOR
     )
     assert response.status_code == 409
     assert response.json()["rule"] == "session_full"
@@ -94,7 +95,9 @@ async def test_registration_closes_when_the_session_starts(service: Service) -> 
     session_id = await seminar(service)
     service.clock.set(service.clock.now.replace(day=18, hour=5))  # 14:00 in Tokyo on the 18th
     response = await service.client.post(
-        f"/sessions/{session_id}/registrations", json={"person_id": new_uuid()}, headers=COUNSELLOR
+        f"/sessions/{session_id}/registrations",
+        json={"person_id": service.known_person()},
+        headers=COUNSELLOR,
     )
     assert response.json()["rule"] == "session_closed"
 

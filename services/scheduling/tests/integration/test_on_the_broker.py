@@ -15,7 +15,6 @@ from tsunagu_scheduling.testing import (
     case_closed,
     case_escalated,
     home_visit_requested,
-    new_uuid,
     running_service,
 )
 from tsunagu_servicekit.testing import SettableClock, wait_for
@@ -117,7 +116,7 @@ async def test_the_reminder_timer_runs_with_the_service(
         counsellor = await service.resource("counsellor", "C-01")
         body = {
             "kind": "online",
-            "person_id": new_uuid(),
+            "person_id": service.known_person(),
             "staff_id": counsellor,
             "starts_at": "2026-04-08T10:00:00+09:00",
         }

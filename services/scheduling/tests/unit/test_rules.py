@@ -7,7 +7,9 @@ from tsunagu_servicekit.errors import Rule, RuleBook
 
 MISSING = {
     "appointment_not_found",
+    "case_not_known",
     "meeting_not_found",
+    "person_not_known",
     "registration_not_found",
     "review_not_found",
     "room_not_found",
@@ -20,6 +22,7 @@ CONFLICTS = {
     "appointment_not_active",
     "meeting_already_exists",
     "person_double_booked",
+    "person_erased",
     "registration_not_active",
     "review_already_concluded",
     "review_withdrawn",
@@ -35,7 +38,7 @@ CONFLICTS = {
 def test_every_rule_is_named_once_with_its_status() -> None:
     declared = [value for value in vars(rules).values() if isinstance(value, Rule)]
     book = RuleBook.of_module(vars(rules))
-    assert len(book) == len(declared) == 52
+    assert len(book) == len(declared) == 56
     assert {r.name for r in book.with_status(404)} == MISSING
     assert {r.name for r in book.with_status(409)} == CONFLICTS
     assert {r.name for r in book.with_status(403)} == {"own_municipality_only"}

@@ -29,6 +29,13 @@ from .common import CliError, connect, console, display_url
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "intake": (
         "tsunagu.scheduling.case_review.concluded.v2",
+        "tsunagu.scheduling.case_review.scheduled.v1",
+        "tsunagu.scheduling.home_visit.scheduled.v1",
+        "tsunagu.scheduling.home_visit.completed.v1",
+        "tsunagu.scheduling.home_visit.cancelled.v1",
+        "tsunagu.scheduling.home_visit.cap_reached.v1",
+        "tsunagu.scheduling.appointment.attended.v1",
+        "tsunagu.scheduling.appointment.missed.v1",
         "tsunagu.partners.referral.offered.v1",
         "tsunagu.partners.referral.accepted.v1",
         "tsunagu.partners.referral.declined.v1",
@@ -40,6 +47,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "tsunagu.intake.case.closed.v1",
         "tsunagu.intake.home_visit.requested.v1",
         "tsunagu.intake.person.erased.v1",
+        "tsunagu.intake.case.opened.v1",
+        "tsunagu.intake.consultation.received.v1",
         "tsunagu.partners.agreement.signed.v1",
         "tsunagu.partners.agreement.renewed.v1",
         "tsunagu.partners.agreement.resumed.v1",

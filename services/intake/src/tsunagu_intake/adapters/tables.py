@@ -218,6 +218,9 @@ class Escalation(SQLModel, table=True):
     status: str = Field(sa_type=sa.String(16), index=True)
     escalated_by: str = Field(sa_type=sa.String(200))
     review_id: str | None = _id(default=None)
+    """The expert team's agenda item, once scheduling placed the case (``CaseReviewScheduled``)."""
+    meeting_date: date | None = Field(default=None, sa_type=sa.Date())
+    """The day of the meeting the case was placed on."""
     reviewed_at: datetime | None = _when(default=None)
     brief_ct: bytes | None = _sealed()
 
@@ -233,11 +236,58 @@ class HomeVisitRequest(SQLModel, table=True):
     fiscal_year: int = Field(sa_type=sa.Integer())
     visits_requested: int = Field(sa_type=sa.Integer())
     status: str = Field(sa_type=sa.String(16))
+    """Derived from what scheduling announced of the request's visits (``domain.home_visits``)."""
     rules_version: str = Field(sa_type=sa.String(7))
     age_band: str = Field(sa_type=sa.String(16))
     requested_by: str = Field(sa_type=sa.String(200))
     updated_at: datetime = _when()
+    visits_under_cap: int | None = Field(default=None, sa_type=sa.Integer())
+    """The visits scheduling made of the request when the person's yearly cap left fewer than
+    requested (``HomeVisitCapReached``); ``None``: all of them."""
     notes_ct: bytes | None = _sealed()
+
+
+class HomeVisitRow(SQLModel, table=True):
+    """One visit of a home-visit request, as scheduling announced it (ids, codes, times): its last
+    word only — scheduled (and when), took place, or cancelled."""
+
+    __tablename__ = "intake_home_visit"
+
+    id: str = _id(primary_key=True)
+    request_id: str = _id(index=True)
+    person_id: str = _id(index=True)
+    case_id: str = _id()
+    fiscal_year: int = Field(sa_type=sa.Integer())
+    visit_number: int = Field(sa_type=sa.Integer())
+    state: str = Field(sa_type=sa.String(16))
+    appointment_id: str | None = _id(default=None)
+    starts_at: datetime | None = _when(default=None)
+    ends_at: datetime | None = _when(default=None)
+    sequence: int | None = Field(default=None, sa_type=sa.Integer())
+    """Of the scheduling whose time is kept: a move comes with a higher one."""
+    outcome: str | None = Field(default=None, sa_type=sa.String(16))
+    visited_at: datetime | None = _when(default=None)
+    cancel_reason: str | None = Field(default=None, sa_type=sa.String(32))
+    cancelled_at: datetime | None = _when(default=None)
+    updated_at: datetime = _when()
+
+
+class Contact(SQLModel, table=True):
+    """A contact with a person that scheduling recorded, for the statistics: a consultation the
+    person came to (``interview``) or a home visit that took place (``home_visit``). ``id`` is the
+    appointment's or the visit's, so each counts once. Phone contacts are intake's consultations."""
+
+    __tablename__ = "intake_contact"
+
+    id: str = _id(primary_key=True)
+    modality: str = Field(sa_type=sa.String(16))
+    person_id: str = _id(index=True)
+    case_id: str | None = _id(default=None)
+    occurred_at: datetime = _when()
+    fiscal_year: int = Field(sa_type=sa.Integer(), index=True)
+    occurred_month: str = Field(sa_type=sa.String(7))
+    municipality_code: str | None = Field(default=None, sa_type=sa.String(6))
+    recorded_at: datetime = _when()
 
 
 class ReferralRecord(SQLModel, table=True):

@@ -10,6 +10,7 @@ from ..domain.rules import (
     CASE_ALREADY_CLOSED,
     CASE_CLOSED,
     CASE_NOT_FOUND,
+    DATE_RANGE_REVERSED,
     ERASED,
     FLAG_EXPIRY_IN_PAST,
     OWN_MUNICIPALITY_ONLY,
@@ -22,7 +23,7 @@ from .deps import CaseId, CaseReader, Counsellor, Ctx, PurposeQuery
 router = APIRouter(tags=["cases"])
 
 
-@router.post("/cases/search", responses=refusals(OWN_MUNICIPALITY_ONLY))
+@router.post("/cases/search", responses=refusals(OWN_MUNICIPALITY_ONLY, DATE_RANGE_REVERSED))
 def search_cases(query: CaseSearch, ctx: Ctx, actor: CaseReader) -> list[CaseSummary]:
     """Search by user number, nickname, municipality, status, risk, the days a case was opened or
     last changed (Tokyo dates, both ends included), and "my cases" (those whose timeline holds an

@@ -1,4 +1,7 @@
-"""Home-visit requests: municipality staff submit them for their own municipality and follow them."""
+"""Home-visit requests: municipality staff submit them for their own municipality and follow them.
+
+A request's status and its visits come from the scheduling service's events (a visit scheduled,
+moved, completed or cancelled; the yearly cap leaving fewer visits): nobody sets them here."""
 
 from __future__ import annotations
 
@@ -17,9 +20,9 @@ from ..domain.rules import (
     OWN_MUNICIPALITY_ONLY,
 )
 from ..handlers import home_visits
-from ..handlers.commands import RequestHomeVisit, UpdateHomeVisitStatus
+from ..handlers.commands import RequestHomeVisit
 from ..handlers.views import HomeVisitView
-from .deps import Counsellor, Ctx, HomeVisitReader, MunicipalityStaff, RequestId
+from .deps import Ctx, HomeVisitReader, MunicipalityStaff, RequestId
 
 router = APIRouter(tags=["home visits"])
 
@@ -40,7 +43,7 @@ def list_requests(
     actor: HomeVisitReader,
     municipality_code: Annotated[TokyoCode | None, Query()] = None,
 ) -> list[HomeVisitView]:
-    """Requests and their status; municipality staff see their own municipality's only."""
+    """Requests, their status and their visits; municipality staff see their own municipality's only."""
     return home_visits.list_requests(ctx, actor, municipality_code)
 
 
@@ -49,15 +52,6 @@ def list_requests(
     responses=refusals(HOME_VISIT_REQUEST_NOT_FOUND, OWN_MUNICIPALITY_ONLY),
 )
 def get_request(request_id: RequestId, ctx: Ctx, actor: HomeVisitReader) -> HomeVisitView:
-    """One request and its status; municipality staff get 403 for other municipalities' requests."""
+    """One request, its status and its visits (when each is held, or whether it took place); municipality
+    staff get 403 for other municipalities' requests."""
     return home_visits.get_request(ctx, actor, request_id)
-
-
-@router.post(
-    f"/home-visit-requests/{{request_id:{ID}}}/status", responses=refusals(HOME_VISIT_REQUEST_NOT_FOUND)
-)
-def update_status(
-    request_id: RequestId, command: UpdateHomeVisitStatus, ctx: Ctx, actor: Counsellor
-) -> HomeVisitView:
-    """Move a request along (accepted, scheduled, completed, cancelled)."""
-    return home_visits.update_status(ctx, actor, request_id, command)

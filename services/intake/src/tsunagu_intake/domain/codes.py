@@ -27,6 +27,7 @@ __all__ = [
     "Channel",
     "CloseReason",
     "Consulter",
+    "ContactModality",
     "ErasureBasis",
     "EscalationReason",
     "EscalationStatus",
@@ -53,13 +54,25 @@ class EscalationStatus(StrEnum):
 
 
 class HomeVisitStatus(StrEnum):
-    """Where a home-visit request stands, as the requesting municipality sees it."""
+    """Where a home-visit request stands, as the requesting municipality sees it: derived from what
+    scheduling announces of its visits (``domain.home_visits.request_status``)."""
 
     REQUESTED = "requested"
-    ACCEPTED = "accepted"
     SCHEDULED = "scheduled"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+class ContactModality(StrEnum):
+    """How the programme was in contact with a person, as the statistics count contacts."""
+
+    HOME_VISIT = "home_visit"
+    """訪問: a home visit that took place (scheduling's ``HomeVisitCompleted``)."""
+    INTERVIEW = "interview"
+    """面接: an in-person or online consultation the person came to (scheduling's
+    ``AppointmentAttended``)."""
+    PHONE = "phone"
+    """電話: a phone consultation (intake's own record)."""
 
 
 class TimelineKind(StrEnum):
@@ -82,6 +95,13 @@ class TimelineKind(StrEnum):
     REFERRAL_OUTCOME = "referral_outcome"
     DISCLOSURE_RECORDED = "disclosure_recorded"
     DISCLOSURE_WITHDRAWN = "disclosure_withdrawn"
+    REVIEW_SCHEDULED = "review_scheduled"
+    HOME_VISIT_SCHEDULED = "home_visit_scheduled"
+    HOME_VISIT_COMPLETED = "home_visit_completed"
+    HOME_VISIT_CANCELLED = "home_visit_cancelled"
+    HOME_VISIT_CAP_REACHED = "home_visit_cap_reached"
+    APPOINTMENT_ATTENDED = "appointment_attended"
+    APPOINTMENT_MISSED = "appointment_missed"
 
 
 class Purpose(StrEnum):

@@ -58,6 +58,7 @@ RECEIVED_BEFORE_RECORDS = Rule(
 CASE_OF_ANOTHER_PERSON = Rule("case_of_another_person", 422, "The case belongs to another person.")
 CASE_CLOSED = Rule("case_closed", 422, "The case is closed.")
 CASE_ALREADY_CLOSED = Rule("case_already_closed", 422, "The case is already closed.")
+DATE_RANGE_REVERSED = Rule("date_range_reversed", 422, "A date range must not end before it starts.")
 FLAG_EXPIRY_IN_PAST = Rule("flag_expiry_in_past", 422, "A flag cannot expire in the past.")
 NOT_EMAIL_CONSULTATION = Rule(
     "not_email_consultation", 422, "Only web (e-mail) consultations are replied to here."

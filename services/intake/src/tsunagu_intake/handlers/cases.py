@@ -21,7 +21,7 @@ from ..domain.codes import CaseFlag, CaseStatus, EscalationTrigger, Purpose, Ris
 from ..domain.escalation import automatic_escalation
 from ..domain.identity import normal_user_number
 from ..domain.periods import tokyo_days
-from ..domain.rules import FLAG_EXPIRY_IN_PAST
+from ..domain.rules import DATE_RANGE_REVERSED, FLAG_EXPIRY_IN_PAST
 from .case_records import changeable_case, current_flags, get_case
 from .commands import AddNote, AssessRisk, CaseSearch, CloseCase
 from .context import IntakeContext
@@ -101,6 +101,8 @@ def case_summary(ctx: IntakeContext, actor: Principal, case_id: str) -> CaseSumm
 def search_cases(ctx: IntakeContext, actor: Principal, query: CaseSearch) -> list[CaseSummary]:
     """Cases matching every criterion; municipality staff search only the cases their municipality
     referred or a disclosure grants them (and may not name another municipality)."""
+    if query.reversed_range():
+        refuse(DATE_RANGE_REVERSED)
     restricted = municipality_restricted(actor)
     municipality = municipality_in_scope(actor, query.municipality_code)
     with ctx.reading() as uow:

@@ -35,7 +35,6 @@ from ..domain.codes import (
     Consulter,
     ErasureBasis,
     EscalationReason,
-    HomeVisitStatus,
     RiskLevel,
     Topic,
     Triage,
@@ -177,12 +176,13 @@ class CaseSearch(Command):
     )
     limit: JsonInt = Field(default=50, ge=1, le=limits.SEARCH_RESULTS_MAX)
 
-    @model_validator(mode="after")
-    def _ranges_in_order(self) -> CaseSearch:
-        for start, end in ((self.opened_from, self.opened_to), (self.updated_from, self.updated_to)):
-            if start is not None and end is not None and start > end:
-                raise ValueError("a date range must not end before it starts")
-        return self
+    def reversed_range(self) -> bool:
+        """Whether a date range ends before it starts: a refusal (``date_range_reversed``), not a
+        validation problem, since the schema cannot say how two fields go together."""
+        return any(
+            start is not None and end is not None and start > end
+            for start, end in ((self.opened_from, self.opened_to), (self.updated_from, self.updated_to))
+        )
 
 
 class AddNote(Command):
@@ -302,10 +302,6 @@ class RequestHomeVisit(Command):
         if (self.person_id is None) == (self.person is None):
             raise ValueError("give either person_id or person")
         return self
-
-
-class UpdateHomeVisitStatus(Command):
-    status: HomeVisitStatus
 
 
 # -- disclosures -----------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import CaseEscalated
-from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2
+from tsunagu_contracts.events.scheduling import CaseReviewConcludedV2, CaseReviewScheduled
 from tsunagu_servicekit.audit import log_read
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
@@ -36,6 +36,10 @@ _URGENCY_RANK = {"immediate": 0, "urgent": 1, "routine": 2}
 
 class UnknownCaseError(LookupError):
     """An incoming event names a case intake does not know (retried, then dead-lettered)."""
+
+
+class UnknownEscalationError(LookupError):
+    """An incoming event names an escalation intake does not know (retried, then dead-lettered)."""
 
 
 def start_escalation(
@@ -169,6 +173,7 @@ def list_escalations(ctx: IntakeContext, status: EscalationStatus | None) -> lis
             status=e.status,
             has_brief=e.brief_ct is not None,
             review_id=e.review_id,
+            meeting_date=e.meeting_date,
         )
         for e in sorted(rows, key=lambda e: _URGENCY_RANK.get(e.urgency, 9))
     ]
@@ -223,6 +228,7 @@ def record_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[Ca
     for escalation in answered:
         escalation.status = EscalationStatus.REVIEWED.value
         escalation.review_id = review.review_id
+        escalation.meeting_date = review.meeting_date
         escalation.reviewed_at = now
     add_timeline_entry(
         uow,
@@ -243,3 +249,42 @@ def record_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[Ca
     )
     case.updated_at = now
     log.info("case review recorded", case_id=case.id, review_id=review.review_id, escalations=len(answered))
+
+
+def on_case_review_scheduled(
+    ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[CaseReviewScheduled]
+) -> None:
+    """Consumer of ``CaseReviewScheduled``: scheduling put the escalated case on an expert-team
+    agenda. The escalation shows its review and the meeting's day from then on (not only once the
+    team concluded), and the placement goes on the case's timeline.
+
+    The conclusion has its own consumer and may come first; both set the same review, so the order
+    does not matter. An escalation intake does not know fails the delivery (retried, then
+    dead-lettered): intake made every escalation scheduling places.
+    """
+    data = event.data
+    escalation = escalation_store.find_escalation(uow, data.escalation_id)
+    if escalation is None:
+        raise UnknownEscalationError("the escalation placed on an agenda is unknown")
+    escalation.review_id = data.review_id
+    escalation.meeting_date = data.meeting_date
+    case = find_case(uow, escalation.case_id)
+    if case is None:
+        raise UnknownCaseError("the escalated case is unknown")
+    add_timeline_entry(
+        uow,
+        case,
+        kind=TimelineKind.REVIEW_SCHEDULED,
+        author="scheduling",
+        at=event.time,
+        codes={
+            "review_id": data.review_id,
+            "escalation_id": data.escalation_id,
+            "meeting_id": data.meeting_id,
+            "meeting_date": data.meeting_date.isoformat(),
+            "urgency": data.urgency.value,
+            "placement": data.placement.value,
+            "agenda_position": data.agenda_position,
+        },
+    )
+    log.info("case review scheduled", case_id=case.id, review_id=data.review_id)

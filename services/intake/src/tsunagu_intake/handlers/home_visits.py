@@ -5,23 +5,33 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from tsunagu_calendar import TOKYO, fiscal_year
+from tsunagu_contracts import CloudEvent
 from tsunagu_contracts.events.intake import HomeVisitRequested
+from tsunagu_contracts.events.scheduling import (
+    HomeVisitCancelled,
+    HomeVisitCapReached,
+    HomeVisitCompleted,
+    HomeVisitScheduled,
+)
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import home_visits as request_store
-from ..adapters.cases import add_timeline_entry, cases_of_person
-from ..adapters.tables import Case, HomeVisitRequest, Person
+from ..adapters.cases import add_timeline_entry, cases_of_person, find_case
+from ..adapters.tables import Case, HomeVisitRequest, HomeVisitRow, Person
 from ..adapters.vault import PersonCipher
 from ..domain.ages import age_band
-from ..domain.codes import AgeBand, Channel, HomeVisitStatus, TimelineKind
+from ..domain.codes import AgeBand, Channel, ContactModality, HomeVisitStatus, TimelineKind
 from ..domain.eligibility import Applicant, Assessment, EligibilityRules, NoRulesInForce, assess
+from ..domain.home_visits import VisitState, merged, request_status, visits_granted
 from ..domain.rules import ELIGIBILITY, HOME_VISIT_REQUEST_NOT_FOUND, NO_RULES_IN_FORCE, OWN_MUNICIPALITY_ONLY
-from .commands import PersonDetails, RequestHomeVisit, UpdateHomeVisitStatus
+from .commands import PersonDetails, RequestHomeVisit
 from .consultations import NewConsultation, receive_consultation
+from .contacts import record_contact
 from .context import IntakeContext
+from .escalations import UnknownCaseError
 from .persons import create_person, load_person
 from .scope import (
     case_visible_to_municipality,
@@ -29,12 +39,12 @@ from .scope import (
     check_visible,
     municipality_in_scope,
 )
-from .views import HomeVisitView
+from .views import HomeVisitItem, HomeVisitView
 
 log = get_logger(__name__)
 
 
-def _view(r: HomeVisitRequest) -> HomeVisitView:
+def _view(r: HomeVisitRequest, visits: list[HomeVisitRow]) -> HomeVisitView:
     return HomeVisitView(
         request_id=r.id,
         person_id=r.person_id,
@@ -43,10 +53,31 @@ def _view(r: HomeVisitRequest) -> HomeVisitView:
         requested_at=r.requested_at,
         fiscal_year=r.fiscal_year,
         visits_requested=r.visits_requested,
+        visits_granted=visits_granted(r.visits_requested, r.visits_under_cap),
         status=HomeVisitStatus(r.status),
         rules_version=r.rules_version,
         updated_at=r.updated_at,
+        visits=[
+            HomeVisitItem(
+                visit_id=v.id,
+                visit_number=v.visit_number,
+                status=VisitState(v.state),
+                starts_at=v.starts_at,
+                ends_at=v.ends_at,
+                outcome=v.outcome,
+                visited_at=v.visited_at,
+                cancel_reason=v.cancel_reason,
+            )
+            for v in visits
+        ],
     )
+
+
+def _views(uow: UnitOfWork, found: list[HomeVisitRequest]) -> list[HomeVisitView]:
+    visits: dict[str, list[HomeVisitRow]] = {r.id: [] for r in found}
+    for visit in request_store.visits_of(uow, list(visits)):
+        visits[visit.request_id].append(visit)
+    return [_view(r, visits[r.id]) for r in found]
 
 
 def request_home_visit(ctx: IntakeContext, actor: Principal, command: RequestHomeVisit) -> HomeVisitView:
@@ -78,7 +109,7 @@ def request_home_visit(ctx: IntakeContext, actor: Principal, command: RequestHom
             ctx, uow, command, assessment, person, cipher, received.case, actor.subject, now
         )
         uow.commit()
-    return _view(request)
+    return _view(request, [])
 
 
 def _rules_in_force(ctx: IntakeContext, day: date) -> EligibilityRules:
@@ -103,7 +134,7 @@ def _assess(
         )
         if not known:
             refuse(OWN_MUNICIPALITY_ONLY)
-        granted = request_store.visits_granted(uow, command.person_id, fy)
+        granted = request_store.visits_granted_this_year(uow, command.person_id, fy)
     assessment = assess(
         rules,
         Applicant(
@@ -191,28 +222,17 @@ def _requested_event(request: HomeVisitRequest) -> HomeVisitRequested:
 
 
 def list_requests(ctx: IntakeContext, actor: Principal, municipality_code: str | None) -> list[HomeVisitView]:
-    """Requests, newest first; municipality staff see only their own municipality's."""
+    """Requests and their visits, newest first; municipality staff see only their own municipality's."""
     municipality = municipality_in_scope(actor, municipality_code)
     with ctx.reading() as uow:
-        return [_view(r) for r in request_store.requests(uow, municipality_code=municipality)]
+        return _views(uow, request_store.requests(uow, municipality_code=municipality))
 
 
 def get_request(ctx: IntakeContext, actor: Principal, request_id: str) -> HomeVisitView:
-    """One request; municipality staff see their own municipality's only."""
+    """One request and its visits; municipality staff see their own municipality's only."""
     with ctx.reading() as uow:
-        return _view(_visible_request(uow, actor, request_id))
-
-
-def update_status(
-    ctx: IntakeContext, actor: Principal, request_id: str, command: UpdateHomeVisitStatus
-) -> HomeVisitView:
-    """Staff of the programme move a request along (the scheduling service will take this over)."""
-    with ctx.uow() as uow:
-        request = _visible_request(uow, actor, request_id)
-        request.status = command.status.value
-        request.updated_at = ctx.now()
-        uow.commit()
-        return _view(request)
+        (view,) = _views(uow, [_visible_request(uow, actor, request_id)])
+        return view
 
 
 def _visible_request(uow: UnitOfWork, actor: Principal, request_id: str) -> HomeVisitRequest:
@@ -225,3 +245,173 @@ def _visible_request(uow: UnitOfWork, actor: Principal, request_id: str) -> Home
     )
     assert request is not None  # check_visible refuses a missing request
     return request
+
+
+# -- what scheduling announces of a request's visits --------------------------------------------
+#
+# Each event type has its own consumer: the request's row is locked first, so that two of them
+# handling visits of one request take turns and each derives the status from the other's visit.
+# A visit of a request intake does not know fails the delivery (retried, then dead-lettered): intake
+# made every request scheduling knows.
+
+AUTHOR = "scheduling"
+"""The timeline's author of what the scheduling service reports."""
+
+
+class UnknownRequestError(LookupError):
+    """An event names a home-visit request intake does not know (retried, then dead-lettered)."""
+
+
+def _locked_request(uow: UnitOfWork, request_id: str) -> HomeVisitRequest:
+    request = request_store.request_for_update(uow, request_id)
+    if request is None:
+        raise UnknownRequestError("the home-visit request is unknown")
+    return request
+
+
+def _visit_row(
+    uow: UnitOfWork, data: HomeVisitScheduled | HomeVisitCompleted | HomeVisitCancelled, now: datetime
+) -> HomeVisitRow:
+    visit = request_store.find_visit(uow, data.visit_id)
+    if visit is None:
+        visit = HomeVisitRow(
+            id=data.visit_id,
+            request_id=data.request_id,
+            person_id=data.person_id,
+            case_id=data.case_id,
+            fiscal_year=data.fiscal_year,
+            visit_number=data.visit_number,
+            state=VisitState.SCHEDULED.value,
+            updated_at=now,
+        )
+        request_store.add_visit(uow, visit)
+    return visit
+
+
+def _settle(ctx: IntakeContext, uow: UnitOfWork, request: HomeVisitRequest) -> None:
+    """The request's status afresh from its visits (``domain.home_visits.request_status``)."""
+    states = [VisitState(v.state) for v in request_store.visits_of(uow, [request.id])]
+    status = request_status(visits_granted(request.visits_requested, request.visits_under_cap), states)
+    if status.value != request.status:
+        log.info("home visit request status", request_id=request.id, status=status.value)
+        request.status = status.value
+        request.updated_at = ctx.now()
+
+
+def _on_timeline(
+    uow: UnitOfWork, case_id: str, kind: TimelineKind, at: datetime, codes: dict[str, object]
+) -> None:
+    case = find_case(uow, case_id)
+    if case is None:
+        raise UnknownCaseError("the visited case is unknown")
+    add_timeline_entry(uow, case, kind=kind, author=AUTHOR, at=at, codes=codes)
+
+
+def on_home_visit_scheduled(
+    ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[HomeVisitScheduled]
+) -> None:
+    """A visit got its time (or moved: a higher ``sequence``); the latest time is kept."""
+    data = event.data
+    request = _locked_request(uow, data.request_id)
+    visit = _visit_row(uow, data, ctx.now())
+    if visit.sequence is None or data.sequence >= visit.sequence:
+        visit.appointment_id = data.appointment_id
+        visit.starts_at, visit.ends_at, visit.sequence = data.starts_at, data.ends_at, data.sequence
+    visit.state = merged(VisitState(visit.state), VisitState.SCHEDULED).value
+    visit.updated_at = ctx.now()
+    _settle(ctx, uow, request)
+    _on_timeline(
+        uow,
+        data.case_id,
+        TimelineKind.HOME_VISIT_SCHEDULED,
+        event.time,
+        {
+            "request_id": data.request_id,
+            "visit_id": data.visit_id,
+            "visit_number": data.visit_number,
+            "starts_at": data.starts_at.isoformat(),
+            "sequence": data.sequence,
+        },
+    )
+
+
+def on_home_visit_completed(
+    ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[HomeVisitCompleted]
+) -> None:
+    """A visit took place: the request moves on, and it is a contact the statistics count."""
+    data = event.data
+    request = _locked_request(uow, data.request_id)
+    visit = _visit_row(uow, data, ctx.now())
+    visit.state = merged(VisitState(visit.state), VisitState.COMPLETED).value
+    visit.outcome, visit.visited_at, visit.updated_at = data.outcome.value, data.visited_at, ctx.now()
+    _settle(ctx, uow, request)
+    record_contact(
+        ctx,
+        uow,
+        contact_id=data.visit_id,
+        modality=ContactModality.HOME_VISIT,
+        person_id=data.person_id,
+        case_id=data.case_id,
+        occurred_at=data.visited_at,
+        municipality_code=data.municipality_code,
+    )
+    _on_timeline(
+        uow,
+        data.case_id,
+        TimelineKind.HOME_VISIT_COMPLETED,
+        data.visited_at,
+        {
+            "request_id": data.request_id,
+            "visit_id": data.visit_id,
+            "visit_number": data.visit_number,
+            "outcome": data.outcome.value,
+        },
+    )
+
+
+def on_home_visit_cancelled(
+    ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[HomeVisitCancelled]
+) -> None:
+    """A visit will not take place; it no longer counts against the person's yearly allowance."""
+    data = event.data
+    request = _locked_request(uow, data.request_id)
+    visit = _visit_row(uow, data, ctx.now())
+    visit.state = merged(VisitState(visit.state), VisitState.CANCELLED).value
+    if visit.state == VisitState.CANCELLED:
+        visit.cancel_reason, visit.cancelled_at = data.reason.value, data.cancelled_at
+    visit.updated_at = ctx.now()
+    _settle(ctx, uow, request)
+    _on_timeline(
+        uow,
+        data.case_id,
+        TimelineKind.HOME_VISIT_CANCELLED,
+        data.cancelled_at,
+        {
+            "request_id": data.request_id,
+            "visit_id": data.visit_id,
+            "visit_number": data.visit_number,
+            "reason": data.reason.value,
+        },
+    )
+
+
+def on_home_visit_cap_reached(
+    ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[HomeVisitCapReached]
+) -> None:
+    """The person's yearly cap left fewer visits than requested: the request has only those."""
+    data = event.data
+    request = _locked_request(uow, data.request_id)
+    request.visits_under_cap = data.visits_granted
+    _settle(ctx, uow, request)
+    _on_timeline(
+        uow,
+        data.case_id,
+        TimelineKind.HOME_VISIT_CAP_REACHED,
+        event.time,
+        {
+            "request_id": data.request_id,
+            "cap": data.cap,
+            "visits_requested": data.visits_requested,
+            "visits_granted": data.visits_granted,
+        },
+    )

@@ -1,10 +1,11 @@
-"""Statistics: unique persons (実人数) and consultations (延べ件数) of a fiscal year, exact or published."""
+"""Statistics: unique persons (実人数) and consultations (延べ件数) of a fiscal year, and the contacts
+(home visits, interviews, phone) in the same convention, exact or published."""
 
 from __future__ import annotations
 
 from tsunagu_servicekit.http import Principal
 
-from ..adapters.statistics import count_consultations
+from ..adapters.statistics import count_consultations, count_contacts
 from ..domain.statistics import PublishedReport, StatisticsReport, build_report, for_publication
 from .context import IntakeContext
 from .scope import municipality_in_scope
@@ -17,8 +18,11 @@ def report(
     municipality = municipality_in_scope(actor, municipality_code)
     with ctx.reading() as uow:
         total, cells = count_consultations(uow, fiscal_year, municipality)
+        contacts_total, contact_cells = count_contacts(uow, fiscal_year, municipality)
     codes = [municipality] if municipality else [m.code for m in ctx.municipalities]
-    return build_report(fiscal_year, total, cells, codes)
+    return build_report(
+        fiscal_year, total, cells, codes, contacts_total=contacts_total, contact_cells=contact_cells
+    )
 
 
 def publication(

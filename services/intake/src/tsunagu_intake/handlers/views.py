@@ -23,6 +23,7 @@ from ..domain.codes import (
     RiskLevel,
     Triage,
 )
+from ..domain.home_visits import VisitState
 from ..domain.sla import ReplyState
 
 
@@ -205,6 +206,9 @@ class EscalationView(View):
     status: str
     has_brief: bool
     review_id: str | None
+    """The expert team's agenda item, as soon as scheduling placed the case on a meeting."""
+    meeting_date: date | None
+    """The day of that meeting."""
 
 
 class BriefView(View):
@@ -222,8 +226,25 @@ class BriefView(View):
 # -- home visits ---------------------------------------------------------------------------------
 
 
+class HomeVisitItem(View):
+    """One visit of a request, as scheduling announced it: ids, codes and times."""
+
+    visit_id: str
+    visit_number: int
+    """Which of the person's visits of the fiscal year it is."""
+    status: VisitState
+    starts_at: datetime | None
+    """When it is held (the latest time scheduling gave it)."""
+    ends_at: datetime | None
+    outcome: str | None
+    """Whom the visit met (``met_person``, ``met_family``, ``no_contact``), once it took place."""
+    visited_at: datetime | None
+    cancel_reason: str | None
+
+
 class HomeVisitView(View):
-    """A request as the requesting municipality sees it: ids, codes, status."""
+    """A request as the requesting municipality sees it: ids, codes, its status and its visits, as
+    the scheduling service announces them (a visit still to schedule is listed once it has a time)."""
 
     request_id: str
     person_id: str
@@ -232,9 +253,13 @@ class HomeVisitView(View):
     requested_at: datetime
     fiscal_year: int
     visits_requested: int
+    visits_granted: int
+    """The visits scheduling made of the request: fewer than requested when the person's yearly cap
+    left fewer."""
     status: HomeVisitStatus
     rules_version: str
     updated_at: datetime
+    visits: list[HomeVisitItem]
 
 
 # -- persons -------------------------------------------------------------------------------------

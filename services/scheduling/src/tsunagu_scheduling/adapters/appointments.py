@@ -16,6 +16,14 @@ def get(session: Session, appointment_id: str) -> Appointment | None:
     return session.get(Appointment, appointment_id)
 
 
+def by_ids(session: Session, appointment_ids: list[str]) -> dict[str, Appointment]:
+    """The appointments of ``appointment_ids`` (those that exist), by id."""
+    if not appointment_ids:
+        return {}
+    found = session.exec(select(Appointment).where(col(Appointment.id).in_(appointment_ids))).all()
+    return {a.id: a for a in found}
+
+
 def save(session: Session, appointment: Appointment) -> None:
     session.add(appointment)
 

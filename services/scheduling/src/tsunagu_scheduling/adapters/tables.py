@@ -13,7 +13,9 @@ Double booking is prevented by constraints, not by checks in code:
 * ``scheduling_closed_case``: primary key ``case_id`` — a closure is recorded once;
 * ``scheduling_erased_person``: primary key ``person_id`` — an erasure is recorded once;
 * ``scheduling_qualification``: ``UNIQUE (completion_id, permission)`` — one qualification per
-  completion and permission, whichever of training's events about it comes first.
+  completion and permission, whichever of training's events about it comes first;
+* ``scheduling_known_case``: primary key ``case_id`` — a case (and its person) is learnt once,
+  whichever of intake's events names it first.
 
 Persons and cases are intake's pseudonymous ids; nothing here names anyone. Times are UTC.
 """
@@ -297,6 +299,20 @@ class ErasedPerson(SQLModel, table=True):
 
     person_id: str = _id(primary_key=True)
     erased_at: datetime = _when()
+
+
+class KnownCase(SQLModel, table=True):
+    """A case intake announced, and its person: what scheduling may book for (``domain.known``).
+
+    Learnt from intake's events alone (a case opened, a consultation, a home-visit request, an
+    escalation, a closure), whichever names the case first; a person is known when one of their
+    cases is. ``recorded_at`` is when scheduling learnt it (incidental to a replay)."""
+
+    __tablename__ = "scheduling_known_case"
+
+    case_id: str = _id(primary_key=True)
+    person_id: str = _id(index=True)
+    recorded_at: datetime = _when()
 
 
 class PartnerChangeRow(SQLModel, table=True):

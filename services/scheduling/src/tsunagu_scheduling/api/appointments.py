@@ -18,10 +18,16 @@ from .deps import Ctx, Reader, Staff
 router = APIRouter(prefix="/appointments", tags=["appointments"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=refusals(*groups.APPOINTMENT_BOOKING))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(*groups.APPOINTMENT_BOOKING, *groups.BOOKABLE),
+)
 def book(ctx: Ctx, body: BookAppointment, principal: Staff) -> AppointmentView:
     """Book a consultation. 422 names the calendar or availability rule a time breaks; 409 names
-    who would be double booked (the database decides a race: exactly one booking wins)."""
+    who would be double booked (the database decides a race: exactly one booking wins). The person
+    (and case) must be known from intake's events: 404 ``person_not_known`` / ``case_not_known``
+    until intake's news of them has arrived, which takes a moment after intake records them."""
     return appointments.book(ctx, body, booked_by=principal.subject)
 
 

@@ -55,10 +55,13 @@ def get_session(ctx: Ctx, session_id: Uuid, _: Reader) -> GroupSessionView:
 @router.post(
     f"/{SESSION_ID}/registrations",
     status_code=status.HTTP_201_CREATED,
-    responses=refusals(*groups.OPEN_SESSION, rules.ALREADY_REGISTERED, rules.GROUP_SESSION_FULL),
+    responses=refusals(
+        *groups.OPEN_SESSION, *groups.BOOKABLE, rules.ALREADY_REGISTERED, rules.GROUP_SESSION_FULL
+    ),
 )
 def register(ctx: Ctx, session_id: Uuid, body: Register, _: Staff) -> RegistrationView:
-    """A seat if one is free, else a place on the waitlist (``waitlist_position``)."""
+    """A seat if one is free, else a place on the waitlist (``waitlist_position``), for a person
+    (and case) known from intake's events (404 ``person_not_known`` until they are)."""
     return group_sessions.register(ctx, session_id, body)
 
 

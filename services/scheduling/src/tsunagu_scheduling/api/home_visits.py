@@ -38,9 +38,11 @@ def list_visits(
     )
 
 
-@router.get("/{visit_id}", responses=refusals(rules.VISIT_NOT_FOUND))
-def get_visit(ctx: Ctx, visit_id: Uuid, _: Staff) -> HomeVisitView:
-    return home_visits.get(ctx, visit_id)
+@router.get("/{visit_id}", responses=refusals(rules.VISIT_NOT_FOUND, rules.OWN_MUNICIPALITY_ONLY))
+def get_visit(ctx: Ctx, visit_id: Uuid, principal: VisitReader) -> HomeVisitView:
+    """One visit, with its time once scheduled. Municipality staff see the visits their own
+    municipality requested, and get 403 for any other (and for one that does not exist)."""
+    return home_visits.get(ctx, principal, visit_id)
 
 
 @router.post(

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tsunagu_contracts.events.intake import CaseClosed, CaseEscalated, HomeVisitRequested, PersonErased
+from tsunagu_contracts.events.intake import (
+    CaseClosed,
+    CaseEscalated,
+    CaseOpened,
+    ConsultationReceived,
+    HomeVisitRequested,
+    PersonErased,
+)
 from tsunagu_contracts.events.partners import (
     AgreementEnded,
     AgreementExpired,
@@ -29,10 +36,14 @@ from tsunagu_contracts.events.training import (
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 from tsunagu_servicekit.messaging.views import View
 
-from ..handlers import closure, erasure, home_visits, qualifications, reviews, session_partners
+from ..handlers import closure, erasure, home_visits, known, qualifications, reviews, session_partners
 from ..handlers.context import SchedulingContext
 
 SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
+    # Whom bookings may be for: the cases intake opened and the persons it recorded consultations
+    # about (the handlers below record the cases their events name as well).
+    subscribe(CaseOpened, known.on_case_opened),
+    subscribe(ConsultationReceived, known.on_consultation_received),
     subscribe(CaseEscalated, reviews.on_case_escalated),
     subscribe(CaseClosed, closure.on_case_closed),
     subscribe(HomeVisitRequested, home_visits.on_home_visit_requested),
@@ -54,6 +65,7 @@ SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
 ]
 
 VIEWS: list[View] = [
+    View("scheduling_known_case", incidental=("recorded_at",)),
     View("scheduling_home_visit_request"),
     View("scheduling_closed_case", incidental=("recorded_at",)),
     View("scheduling_erased_person"),

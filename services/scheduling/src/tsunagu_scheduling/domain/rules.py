@@ -49,6 +49,26 @@ ROOM_NOT_ALLOWED = Rule("room_not_allowed", 422, "This kind of booking takes no 
 ROOM_TOO_SMALL = Rule("room_too_small", 422, "The room holds fewer people than the session's capacity.")
 SAME_STAFF_TWICE = Rule("same_staff_twice", 422, "The same staff member is given twice.")
 
+# -- persons and cases (intake's pseudonymous ids, learnt from its events) -----------------------
+
+PERSON_NOT_KNOWN = Rule(
+    "person_not_known",
+    404,
+    "Scheduling does not know this person yet: intake announces every person it records a "
+    "consultation about, and the news may still be on its way. Try again in a moment; a person "
+    "intake never recorded stays unknown.",
+)
+CASE_NOT_KNOWN = Rule(
+    "case_not_known",
+    404,
+    "Scheduling does not know this case yet: intake announces every case it opens, and the news may "
+    "still be on its way. Try again in a moment; a case intake never opened stays unknown.",
+)
+CASE_OF_ANOTHER_PERSON = Rule("case_of_another_person", 422, "The case belongs to another person.")
+PERSON_ERASED = Rule(
+    "person_erased", 409, "The person's data was erased: nothing can be booked for them any more."
+)
+
 # -- appointments ------------------------------------------------------------------------------
 
 APPOINTMENT_NOT_FOUND = Rule("appointment_not_found", 404, "The appointment does not exist.")

@@ -31,7 +31,7 @@ from ..domain.codes import (
     channel_of_appointment,
 )
 from ..domain.slots import Span
-from .booking import check_available, check_time, hold, load_room, load_staff, set_reminder
+from .booking import check_available, check_bookable, check_time, hold, load_room, load_staff, set_reminder
 from .commands import BookAppointment, CancelBooking, RescheduleAppointment
 from .context import SchedulingContext
 from .views import AppointmentView
@@ -180,7 +180,8 @@ def _new_appointment(
 
 
 def book(ctx: SchedulingContext, cmd: BookAppointment, *, booked_by: str) -> AppointmentView:
-    """Book a consultation; 409 naming who is double booked when a slot is taken."""
+    """Book a consultation for a person (and case) intake announced; 409 naming who is double
+    booked when a slot is taken."""
     if cmd.kind is AppointmentKind.HOME_VISIT:
         refuse(rules.USE_HOME_VISIT_ENDPOINTS)
     _check_room(cmd.kind, cmd.room_id)
@@ -188,6 +189,7 @@ def book(ctx: SchedulingContext, cmd: BookAppointment, *, booked_by: str) -> App
     check_time(ctx, channel_of_appointment(cmd.kind), span, max_minutes=ctx.max_appointment_minutes)
     now = ctx.now()
     with ctx.uow() as uow:
+        check_bookable(uow.session, cmd.person_id, cmd.case_id)
         _check_resources(ctx, uow, cmd.kind, cmd.staff_id, cmd.room_id, span)
         appointment = _new_appointment(ctx, cmd, span, booked_by=booked_by, now=now)
         hold_slots(ctx, uow, appointment, claimants(appointment))

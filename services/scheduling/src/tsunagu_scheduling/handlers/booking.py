@@ -1,4 +1,5 @@
-"""What every booking shares: the calendar check, resources and their availability, claims, reminders."""
+"""What every booking shares: the person and case it is for, the calendar check, resources and their
+availability, claims, reminders."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from sqlmodel import Session
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import claims, reminders, resources
+from ..adapters import claims, known, reminders, resources
 from ..adapters.availability import available_windows
 from ..adapters.tables import Resource
 from ..domain import rules
 from ..domain.availability import Window, covers
 from ..domain.codes import ResourceKind
+from ..domain.known import booking_refusal
 from ..domain.reminders import reminder_due_at
 from ..domain.slots import Span, booking_problem
 from .context import SchedulingContext
@@ -23,6 +25,14 @@ _CLASH_RULES = {
     claims.STAFF: rules.STAFF_DOUBLE_BOOKED,
     claims.ROOM: rules.ROOM_DOUBLE_BOOKED,
 }
+
+
+def check_bookable(session: Session, person_id: str, case_id: str | None) -> None:
+    """Refuse a person or case intake has not announced (yet), an erased person, or a case of
+    another person (``domain.known``)."""
+    problem = booking_refusal(person_id, case_id, known.what_is_known(session, person_id, case_id))
+    if problem is not None:
+        refuse(problem)
 
 
 def check_time(ctx: SchedulingContext, channel: str, span: Span, *, max_minutes: int) -> None:

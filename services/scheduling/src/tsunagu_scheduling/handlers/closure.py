@@ -22,12 +22,14 @@ from ..adapters import endings, locks
 from ..domain.endings import closure
 from .context import SchedulingContext
 from .home_visits import cancel_ended
+from .known import learn
 from .reviews import withdraw_ended
 
 
 def on_case_closed(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[CaseClosed]) -> None:
     data = event.data
     locks.hold(uow.session, locks.ENDINGS)
+    learn(ctx, uow, case_id=data.case_id, person_id=data.person_id)
     endings.record_closure(uow.session, data.case_id, data.closed_at, data.reason.value, ctx.now())
     ending = closure(data.closed_at)
     withdraw_ended(ctx, uow, ending, case_id=data.case_id)

@@ -31,7 +31,7 @@ from ..domain import rules
 from ..domain.codes import CancellationReason, RegistrationStatus, SessionKind, channel_of_group_session
 from ..domain.slots import Span, at_tokyo, booking_problem, weekly_dates
 from . import session_partners
-from .booking import check_available, check_time, hold, load_room
+from .booking import check_available, check_bookable, check_time, hold, load_room
 from .commands import CancelBooking, CreateGroupSession, CreateWeeklyGroupSessions, Register
 from .context import SchedulingContext
 from .views import GroupSessionView, RegistrationView, WeeklyGroupSessionsView
@@ -165,6 +165,7 @@ def _try_register(ctx: SchedulingContext, group_session_id: str, cmd: Register) 
     now = ctx.now()
     with ctx.uow() as uow:
         group_session = _open(ctx, uow, group_session_id)
+        check_bookable(uow.session, cmd.person_id, cmd.case_id)
         if group_sessions.is_registered(uow.session, group_session_id, cmd.person_id):
             refuse(rules.ALREADY_REGISTERED)
         taken = group_sessions.taken_seats(uow.session, group_session_id)

@@ -40,6 +40,7 @@ from .appointments import cancel_in, hold_slots, move_in, record_outcome_in, spa
 from .booking import check_available, check_time, load_staff
 from .commands import CancelBooking, CompleteHomeVisit, RescheduleHomeVisit, ScheduleHomeVisit
 from .context import SchedulingContext
+from .known import learn
 from .qualifications import home_visit_qualified
 from .views import HomeVisitView
 
@@ -60,6 +61,7 @@ def on_home_visit_requested(
     """
     data = event.data
     locks.hold(uow.session, locks.ENDINGS)
+    learn(ctx, uow, case_id=data.case_id, person_id=data.person_id)
     if home_visits.get_request(uow.session, data.request_id) is not None:
         return  # already taken in (a replay with other message ids)
     cap = ctx.visit_policy.cap_per_fiscal_year
@@ -275,7 +277,7 @@ def schedule(
         hold_slots(ctx, uow, appointment, _claimants(visit, visitors))
         uow.emit(_scheduled_event(visit, appointment), subject=visit.id)
         uow.commit()
-    return HomeVisitView.model_validate(visit)
+    return HomeVisitView.of(visit, appointment)
 
 
 def _scheduled_visit(uow: UnitOfWork, visit_id: str) -> tuple[HomeVisit, Appointment]:
@@ -306,7 +308,7 @@ def reschedule(ctx: SchedulingContext, visit_id: str, cmd: RescheduleHomeVisit) 
         move_in(ctx, uow, appointment, span, _claimants(visit, visitors), now)
         uow.emit(_scheduled_event(visit, appointment), subject=visit.id)
         uow.commit()
-    return HomeVisitView.model_validate(visit)
+    return HomeVisitView.of(visit, appointment)
 
 
 def complete(ctx: SchedulingContext, visit_id: str, cmd: CompleteHomeVisit) -> HomeVisitView:
@@ -330,7 +332,7 @@ def complete(ctx: SchedulingContext, visit_id: str, cmd: CompleteHomeVisit) -> H
             subject=visit.id,
         )
         uow.commit()
-    return HomeVisitView.model_validate(visit)
+    return HomeVisitView.of(visit, appointment)
 
 
 def cancel(ctx: SchedulingContext, visit_id: str, cmd: CancelBooking) -> HomeVisitView:
@@ -347,9 +349,28 @@ def cancel(ctx: SchedulingContext, visit_id: str, cmd: CancelBooking) -> HomeVis
 # -- reads -----------------------------------------------------------------------------------
 
 
-def get(ctx: SchedulingContext, visit_id: str) -> HomeVisitView:
+def _sees_every_municipality(viewer: Principal) -> bool:
+    """Programme staff see every visit; municipality staff those their municipality requested."""
+    return not viewer.has_role("municipality_staff") or bool(viewer.roles & _SEE_EVERY_MUNICIPALITY)
+
+
+def _view(uow: UnitOfWork, visit: HomeVisit) -> HomeVisitView:
+    appointment = appointments.get(uow.session, visit.appointment_id) if visit.appointment_id else None
+    return HomeVisitView.of(visit, appointment)
+
+
+def get(ctx: SchedulingContext, viewer: Principal, visit_id: str) -> HomeVisitView:
+    """One visit. Municipality staff see the visits of their own municipality's requests (the
+    municipality of the request, from intake's ``HomeVisitRequested``): another municipality's
+    visit and a visit that does not exist get the same 403, so existence is not revealed."""
     with ctx.reading() as uow:
-        return HomeVisitView.model_validate(_visit(uow, visit_id))
+        visit = home_visits.get(uow.session, visit_id)
+        if not _sees_every_municipality(viewer):
+            if visit is None or visit.municipality_code != viewer.municipality:
+                refuse(rules.OWN_MUNICIPALITY_ONLY)
+        elif visit is None:
+            refuse(rules.VISIT_NOT_FOUND)
+        return _view(uow, visit)
 
 
 def listing(
@@ -362,7 +383,7 @@ def listing(
     request_id: str | None,
 ) -> list[HomeVisitView]:
     """Visits (those waiting to be scheduled, say); municipality staff see their municipality's only."""
-    if viewer.has_role("municipality_staff") and not viewer.roles & _SEE_EVERY_MUNICIPALITY:
+    if not _sees_every_municipality(viewer):
         if municipality_code not in (None, viewer.municipality):
             refuse(rules.OWN_MUNICIPALITY_ONLY)
         municipality_code = viewer.municipality
@@ -374,4 +395,5 @@ def listing(
             person_id=person_id,
             request_id=request_id,
         )
-        return [HomeVisitView.model_validate(v) for v in found]
+        held = appointments.by_ids(uow.session, [v.appointment_id for v in found if v.appointment_id])
+        return [HomeVisitView.of(v, held.get(v.appointment_id or "")) for v in found]

@@ -44,6 +44,7 @@ from ..domain.endings import Ending, ending_review, withdraws_review
 from ..domain.meetings import derived_id
 from .commands import ConcludeReview
 from .context import SchedulingContext
+from .known import learn
 from .meetings import add_meeting, ensure_year
 from .views import ReviewView
 
@@ -61,6 +62,7 @@ def on_case_escalated(ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent
     """Put an escalated case on the agenda of the next meeting with room (or an extra consultation)."""
     data = event.data
     locks.hold(uow.session, locks.ENDINGS)
+    learn(ctx, uow, case_id=data.case_id, person_id=data.person_id)
     if reviews.get(uow.session, review_id_of(data.escalation_id)) is not None:
         return  # already on an agenda (the same escalation replayed under other message ids)
     placement = _placement(ctx, uow, data)

@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..adapters.tables import GroupSession, Meeting, Registration, SessionPartner
+from ..adapters.tables import Appointment, GroupSession, HomeVisit, Meeting, Registration, SessionPartner
+from ..domain.codes import VisitStatus
 from ..domain.partners import ParticipationStatus, PartnerStanding, status
 
 
@@ -88,11 +89,14 @@ class AppointmentView(View):
 
 
 class HomeVisitView(View):
+    """A visit of a municipality's request; what the requesting municipality's staff see too."""
+
     id: str
     request_id: str
     person_id: str
     case_id: str
     municipality_code: str
+    """The municipality that requested the visit."""
     fiscal_year: int
     visit_number: int
     status: str
@@ -100,6 +104,17 @@ class HomeVisitView(View):
     sequence: int
     outcome: str | None
     visited_at: datetime | None
+    starts_at: datetime | None = None
+    """When the visit is held (its appointment's time), while it is scheduled or once it took place."""
+    ends_at: datetime | None = None
+
+    @classmethod
+    def of(cls, visit: HomeVisit, appointment: Appointment | None) -> HomeVisitView:
+        """The visit, with its appointment's time when it holds one (scheduled or completed)."""
+        view = cls.model_validate(visit)
+        if appointment is None or visit.status not in (VisitStatus.SCHEDULED, VisitStatus.COMPLETED):
+            return view
+        return view.model_copy(update={"starts_at": appointment.starts_at, "ends_at": appointment.ends_at})
 
 
 class GroupSessionView(View):

@@ -13,10 +13,6 @@ from tsunagu_servicekit.eventlog import read_jsonl
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
 
-NOT_RAISED_BY_THE_DEMO_YET = {"tsunagu.intake.email_reply.deadline_extended.v1"}
-"""Types added after the recording that the demo does not raise yet (it pauses no reply deadline,
-ADR 0018): the demo gains the action and the fixture is recorded again, then this empties."""
-
 
 def _recorded() -> dict[str, Counter[str]]:
     per_stream: dict[str, Counter[str]] = {}
@@ -45,7 +41,7 @@ def test_every_event_type_the_services_raise_is_recorded() -> None:
     for counts in _recorded().values():
         seen.update(counts)
     raised = {name for producer in PRODUCERS for name in REGISTRY.emitted_by(producer)}
-    missing = sorted(raised - set(seen) - NOT_RAISED_BY_THE_DEMO_YET)
+    missing = sorted(raised - set(seen))
     assert not missing, (
         f"no recorded event of {missing}: make tsunagu demo raise it and record tests/fixtures/demo "
         "again (its README says how)"

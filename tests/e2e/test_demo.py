@@ -56,8 +56,6 @@ pytestmark = pytest.mark.slow
 SEED, SCALE = 7, 0.02
 NOT_WITH_SHIPPED_SETTINGS = {"tsunagu.scheduling.home_visit.cap_reached.v1"}
 """Intake and scheduling share the cap of 5 visits by default: scheduling never finds it exceeded."""
-NOT_RAISED_BY_THE_DEMO_YET = {"tsunagu.intake.email_reply.deadline_extended.v1"}
-"""The demo pauses no reply deadline yet (ADR 0018)."""
 
 
 def _free_block(n: int) -> int:
@@ -191,7 +189,7 @@ def test_a_small_year_through_the_apis_continued_after_a_kill_without_duplicates
 
         # Every type the shipped settings allow, each consultation once.
         raised = {name for producer in PRODUCERS for name in REGISTRY.emitted_by(producer)}
-        assert raised - set(counts) == NOT_WITH_SHIPPED_SETTINGS | NOT_RAISED_BY_THE_DEMO_YET
+        assert raised - set(counts) == NOT_WITH_SHIPPED_SETTINGS
         received = [e for e in events if e["type"] == "tsunagu.intake.consultation.received.v1"]
         times = Counter(e["time"] for e in received)
         assert times.most_common(1)[0][1] == 1, "a consultation was recorded twice"

@@ -266,6 +266,13 @@ def reply(d: Demo, a: dict[str, Any]) -> None:
     )
 
 
+def extend_reply_deadline(d: Demo, a: dict[str, Any]) -> None:
+    body = {"business_days": a["business_days"], "reason": a["reason"]}
+    d.call(
+        "intake", "POST", f"/consultations/{a['consultation']}/reply-deadline/extensions", counsellor(d), body
+    )
+
+
 def home_visit_request(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     code = a["municipality_code"]
     body: dict[str, Any] = {
@@ -503,6 +510,7 @@ ACTIONS: dict[str, Action] = {
     "web_register": web_register,
     "web_consultation": web_consultation,
     "reply": reply,
+    "extend_reply_deadline": extend_reply_deadline,
     "home_visit_request": home_visit_request,
     "book": book,
     "cancel_appointment": cancel_appointment,

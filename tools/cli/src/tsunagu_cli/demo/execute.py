@@ -51,6 +51,7 @@ SERVICE_OF: dict[str, str] = {
     "close_case": "intake",
     "web_consultation": "intake",
     "reply": "intake",
+    "extend_reply_deadline": "intake",
     "home_visit_request": "intake",
     "generate_meetings": "scheduling",
     "weekly_sessions": "scheduling",

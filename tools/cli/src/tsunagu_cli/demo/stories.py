@@ -253,6 +253,21 @@ def web_consultations(p: Planner) -> None:
             at.astimezone(TOKYO).date(), p.rng.randint(4, 5) if late else p.rng.randint(1, 2)
         )
         reply_at = p.office_instant(reply_day)
+        # Now and then staff know the reply will take longer (the family is asked first) and
+        # extend the deadline the day after, with a reason; the year's second late reply always.
+        if late and not first_late and (not p.__dict__.get("_extension_seen") or p.rng.random() < 0.2):
+            extend_at = p.office_instant(p.business_day_after(at.astimezone(TOKYO).date(), 1), end=12)
+            if p.in_year(extend_at) and extend_at < reply_at:
+                p.__dict__["_extension_seen"] = True
+                p.add(
+                    extend_at,
+                    "extend_reply_deadline",
+                    {
+                        "consultation": f"@{ref}.consultation_id",
+                        "business_days": 2,
+                        "reason": "ご家族に状況を確かめてから返信するため",
+                    },
+                )
         if p.in_year(reply_at):
             p.add(
                 reply_at,

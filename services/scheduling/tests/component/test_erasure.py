@@ -121,7 +121,7 @@ async def test_an_erasure_cancels_the_soonest_booking_first(
     """Consultations and seminar places booked in another order than they fall, with ids in yet
     another (reversed here): the erasure cancels, and announces, each kind soonest first."""
     monkeypatch.setattr(service.context, "new_id", ids_counting_down())
-    person = new_uuid()
+    person = service.known_person()
     counsellor = await service.resource("counsellor", "C-01")
     booked = {}
     for day in (22, 20, 21):

@@ -27,6 +27,7 @@ from tsunagu_contracts import (
     new_event_id,
 )
 from tsunagu_servicekit.eventlog import ExportedMessage, write_jsonl
+from tsunagu_servicekit.mail import mail_outbox, queue_mail
 from tsunagu_servicekit.messaging.consumer import subscribe
 from tsunagu_servicekit.messaging.replay import ServiceReplay, type_matches
 from tsunagu_servicekit.messaging.streams import ensure_streams
@@ -94,6 +95,15 @@ def on_noted(_ctx: None, uow: UnitOfWork, event: CloudEvent[Noted]) -> None:
         raise RuntimeError("this event always fails")
     _row(uow, event, event.data.n)
     uow.emit(Answered(ref=event.data.ref))
+    queue_mail(
+        uow.session,
+        key=f"noted:{event.id}",
+        topic="noted",
+        template="noted",
+        recipient="office",
+        context={"n": event.data.n},
+        now=uow.now(),
+    )
 
 
 def on_pinged(_ctx: None, uow: UnitOfWork, event: CloudEvent[Pinged]) -> None:
@@ -184,13 +194,15 @@ async def test_exports_are_applied_in_the_order_things_happened_at_their_own_tim
     assert list(range(10)) == HANDLED  # across both streams, in the order they happened
     assert effects_of(replay) == [(n, T0 + timedelta(minutes=n)) for n in range(10)]
     assert (summary.read, summary.applied, summary.skipped, summary.dead_lettered) == (12, 10, 1, 1)
-    assert (summary.raised, summary.not_wanted, summary.after_until) == (5, 0, 0)
+    assert (summary.raised, summary.mails, summary.not_wanted, summary.after_until) == (5, 5, 0, 0)
     assert summary.last_applied == (events[-1].id, events[-1].time)
     assert [(d.event_id, d.error) for d in summary.dead_letters] == [(None, "MalformedEventError")]
     assert progress == [(3, 11), (6, 11), (9, 11), (11, 11)]
     with replay.runtime.engine.connect() as conn:
         # What handlers raised was published when it first happened: the outbox stays empty.
         assert conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar_one() == 0
+        # And what they queued was sent then: no mail waits in the rebuilt database.
+        assert conn.execute(sa.select(sa.func.count()).select_from(mail_outbox)).scalar_one() == 0
         consumers = dict(
             conn.execute(sa.select(inbox.c.consumer, sa.func.count()).group_by(inbox.c.consumer)).all()
         )

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import sqlalchemy as sa
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from sqlmodel import Session
@@ -43,6 +44,7 @@ from tsunagu_contracts import CloudEvent, EventParseError, EventType
 from tsunagu_contracts.registry import Registry
 
 from ..eventlog import EventLogFormatError, read_jsonl
+from ..mail.tables import mail_outbox
 from ..runtime import ServiceRuntime
 from ..unit_of_work import SettableClock
 from .consumer import EventConsumer
@@ -83,6 +85,8 @@ class ReplaySummary:
     """Events after ``until``: not applied."""
     raised: int = 0
     """Events the handlers raised again, discarded (they were published when they first happened)."""
+    mails: int = 0
+    """Mails the handlers queued again, discarded (they were sent when the events first happened)."""
     last_applied: tuple[str, datetime] | None = None
     """The id and time of the last event applied."""
     dead_letters: list[DeadLetter] = field(default_factory=list)
@@ -242,7 +246,7 @@ class ServiceReplay(Generic[C]):
 
     def _apply_batch(self, events: list[CloudEvent[Any]], summary: ReplaySummary) -> None:
         try:
-            results, raised = self._transaction(events)
+            results, raised, mails = self._transaction(events)
         except Exception as exc:
             if len(events) == 1:
                 [event] = events
@@ -254,6 +258,7 @@ class ServiceReplay(Generic[C]):
                 self._apply_batch([event], summary)
             return
         summary.raised += raised
+        summary.mails += mails
         for event, applied in zip(events, results, strict=True):
             if applied:
                 summary.applied += 1
@@ -261,9 +266,10 @@ class ServiceReplay(Generic[C]):
             else:
                 summary.skipped += 1
 
-    def _transaction(self, events: list[CloudEvent[Any]]) -> tuple[list[bool], int]:
+    def _transaction(self, events: list[CloudEvent[Any]]) -> tuple[list[bool], int, int]:
         """Claim ``events`` in their consumers' inboxes and run each new one's handler, in one
-        transaction; per event whether it was applied, and how many events handlers raised."""
+        transaction; per event whether it was applied, and how many events and mails handlers
+        raised and queued (both discarded)."""
         applied: list[bool] = []
         ids_by_consumer: dict[str, list[str]] = {}
         for event in events:
@@ -289,8 +295,10 @@ class ServiceReplay(Generic[C]):
                 applied.append(True)
             raised = uow.discard_events()
             uow.flush_events()
+            # Like the events: mail queued again would go out again from the rebuilt database.
+            mails = len(session.execute(sa.delete(mail_outbox).returning(mail_outbox.c.id)).all())
             session.commit()
-        return applied, raised
+        return applied, raised, mails
 
 
 def _time_of(read: _Read) -> datetime:
@@ -319,6 +327,7 @@ def summary_lines(summary: ReplaySummary) -> list[tuple[str, str]]:
         ("not consumed here", str(summary.not_wanted)),
         ("after --until", str(summary.after_until)),
         ("raised again, discarded", str(summary.raised)),
+        ("mail queued again, discarded", str(summary.mails)),
         ("last applied", f"{last[1].isoformat()} {last[0]}" if last else "-"),
     ]
 
@@ -335,6 +344,7 @@ def summary_json(summary: ReplaySummary) -> str:
             "not_wanted": summary.not_wanted,
             "after_until": summary.after_until,
             "raised": summary.raised,
+            "mails": summary.mails,
             "last_applied": {"id": last[0], "time": last[1].isoformat()} if last else None,
             "dead_letters": [
                 {"event_id": d.event_id, "type": d.event_type, "error": d.error} for d in summary.dead_letters

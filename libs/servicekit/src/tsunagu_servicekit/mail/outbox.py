@@ -41,9 +41,9 @@ from sqlmodel import Session
 from ..logging import get_logger
 from ..messaging.backoff import backoff_delay
 from ..metrics import REGISTRY
-from .tables import mail_outbox, mail_preferences
+from .tables import mail_outbox
 from .templates import MailTemplates
-from .unsubscribe import UnsubscribeLinks
+from .unsubscribe import UnsubscribeLinks, unsubscribed_query
 
 log = get_logger(__name__)
 
@@ -216,11 +216,7 @@ class MailSender:
     def _settle(self, row_id: str) -> None:
         with Session(self.engine) as session:
             row = session.execute(sa.select(mail_outbox).where(mail_outbox.c.id == row_id)).one()
-            unsubscribed = session.execute(
-                sa.select(mail_preferences.c.recipient).where(
-                    mail_preferences.c.recipient == row.recipient, mail_preferences.c.topic == row.topic
-                )
-            ).first()
+            unsubscribed = session.execute(unsubscribed_query(row.recipient, row.topic)).first()
             address = None if unsubscribed else self.recipients.address(session, row.recipient)
         if address is None:
             self._finish(row_id, row.template, SUPPRESSED, settled=True)
@@ -228,9 +224,7 @@ class MailSender:
         message = self._message(row, address)
         try:
             self._send(message)
-        except SmtpUnavailable:
-            raise
-        except smtplib.SMTPException as exc:
+        except smtplib.SMTPException as exc:  # the server answered about this mail (an outage propagates)
             self._refused(row_id, row.template, row.failures + 1, type(exc).__name__)
             return
         self._finish(row_id, row.template, SENT, settled=False)

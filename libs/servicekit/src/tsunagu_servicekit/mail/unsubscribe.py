@@ -81,16 +81,16 @@ def unsubscribe(engine: Engine, recipient: str, topic: str, now: datetime) -> No
         )
 
 
+def unsubscribed_query(recipient: str, topic: str) -> sa.Select[tuple[str]]:
+    """The preference row of ``recipient`` for ``topic``: there when they unsubscribed."""
+    return sa.select(mail_preferences.c.recipient).where(
+        mail_preferences.c.recipient == recipient, mail_preferences.c.topic == topic
+    )
+
+
 def is_unsubscribed(engine: Engine, recipient: str, topic: str) -> bool:
     with engine.connect() as conn:
-        return (
-            conn.execute(
-                sa.select(mail_preferences.c.recipient).where(
-                    mail_preferences.c.recipient == recipient, mail_preferences.c.topic == topic
-                )
-            ).first()
-            is not None
-        )
+        return conn.execute(unsubscribed_query(recipient, topic)).first() is not None
 
 
 _PAGE = """<!doctype html>

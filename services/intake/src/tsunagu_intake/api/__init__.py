@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import cases, consultations, disclosures, escalations, home_visits, persons, reference, statistics, web
+from . import (
+    cases,
+    consultations,
+    disclosures,
+    escalations,
+    home_visits,
+    pages,
+    persons,
+    reference,
+    statistics,
+    web,
+)
+from .pages import PAGES
 
 ROUTERS: list[APIRouter] = [
     consultations.router,
@@ -16,4 +28,7 @@ ROUTERS: list[APIRouter] = [
     reference.router,
     web.router,
     disclosures.router,
+    pages.router,
 ]
+
+__all__ = ["PAGES", "ROUTERS"]

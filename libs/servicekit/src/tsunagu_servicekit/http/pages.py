@@ -44,16 +44,19 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import FormData
 
 from tsunagu_servicekit.errors import Refusal, Rule, ServiceError
+from tsunagu_servicekit.http.openapi import PAGE_MEDIA_TYPE, refusals
 
 __all__ = [
     "CSRF_FAILED",
     "CSRF_FIELD",
+    "FORM_RULES",
     "FORM_TOO_LARGE",
     "PAGE_HEADERS",
     "RATE_LIMITED",
     "PageRoute",
     "Pages",
     "assets_router",
+    "page_refusals",
     "pages_of",
 ]
 
@@ -267,6 +270,21 @@ def _well_formed(cookie: str) -> bool:
 def stylesheet() -> str:
     """The pages' stylesheet (``/assets/pages.css``), the same for every service."""
     return resources.files("tsunagu_servicekit.http").joinpath("page_templates/pages.css").read_text("utf-8")
+
+
+def page_refusals(*rules: Rule) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a page that may refuse with ``rules`` (and always may with
+    :data:`CSRF_FAILED`, :data:`RATE_LIMITED` and :data:`FORM_TOO_LARGE` if it takes a form):
+    documented as the error page, ``text/html``, and named by rule like every refusal."""
+    responses = refusals(*rules)
+    for response in responses.values():
+        response["description"] = ""  # the kit writes the description from the rules
+        response["content"] = {PAGE_MEDIA_TYPE: {}}
+    return responses
+
+
+FORM_RULES = (CSRF_FAILED, RATE_LIMITED, FORM_TOO_LARGE)
+"""What any form of a page may be refused for."""
 
 
 def pages_of(request: Request) -> Pages:

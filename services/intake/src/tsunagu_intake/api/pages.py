@@ -20,8 +20,7 @@ from tsunagu_calendar import TOKYO, describe_hours_ja, format_date_ja
 from tsunagu_contracts.municipalities import tokyo_municipalities
 from tsunagu_servicekit.errors import Refusal
 from tsunagu_servicekit.http import AuthError
-from tsunagu_servicekit.http.openapi import refusals
-from tsunagu_servicekit.http.pages import CSRF_FAILED, RATE_LIMITED, PageRoute, Pages
+from tsunagu_servicekit.http.pages import FORM_RULES, PageRoute, Pages, page_refusals
 
 from ..adapters.web_logins import WebUser
 from ..domain import limits
@@ -53,7 +52,7 @@ PAGES = Pages(
 )
 
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
-_FORM_REFUSALS = refusals(CSRF_FAILED, RATE_LIMITED)
+
 
 router = APIRouter(tags=["public pages"], route_class=PageRoute, default_response_class=Response)
 
@@ -184,7 +183,7 @@ def register_form(request: Request, user: SignedIn) -> Response:
 
 @router.post(
     "/register",
-    responses={200: _HTML, 422: _HTML, **_FORM_REFUSALS},
+    responses={200: _HTML, 422: _HTML, **page_refusals(*FORM_RULES)},
     summary="Register; the page shows the user number and the recovery code once",
 )
 async def register(request: Request, ctx: Ctx, user: SignedIn) -> Response:
@@ -244,8 +243,7 @@ def login_form(request: Request, user: SignedIn) -> Response:
     responses={
         303: {"description": "Logged in: to the list of consultations"},
         401: _HTML,
-        **refusals(LOGIN_LOCKED),
-        **_FORM_REFUSALS,
+        **page_refusals(LOGIN_LOCKED, *FORM_RULES),
     },
     summary="Log in with the user number and password",
 )
@@ -264,7 +262,9 @@ async def login(request: Request, ctx: Ctx) -> Response:
     return response
 
 
-@router.post("/logout", responses={303: {"description": "Logged out: to the top page"}, **_FORM_REFUSALS})
+@router.post(
+    "/logout", responses={303: {"description": "Logged out: to the top page"}, **page_refusals(*FORM_RULES)}
+)
 async def logout(request: Request) -> Response:
     await PAGES.form(request, "logout")
     response = PAGES.redirect("/")
@@ -288,7 +288,7 @@ def reset_form(request: Request, user: SignedIn) -> Response:
 
 @router.post(
     "/reset",
-    responses={200: _HTML, 401: _HTML, 422: _HTML, **refusals(LOGIN_LOCKED), **_FORM_REFUSALS},
+    responses={200: _HTML, 401: _HTML, 422: _HTML, **page_refusals(LOGIN_LOCKED, *FORM_RULES)},
     summary="Set a new password with the recovery code; the page shows the new code once",
 )
 async def reset(request: Request, ctx: Ctx, user: SignedIn) -> Response:
@@ -349,8 +349,7 @@ def consult_form(request: Request, user: SignedIn) -> Response:
         200: _HTML,
         303: {"description": "Not logged in: to the login page"},
         422: _HTML,
-        **refusals(ERASED),
-        **_FORM_REFUSALS,
+        **page_refusals(ERASED, *FORM_RULES),
     },
     summary="Send a consultation (any hour); the page says when the reply is due",
 )
@@ -393,7 +392,7 @@ async def consult(request: Request, ctx: Ctx, user: SignedIn) -> Response:
 
 @router.get(
     "/my",
-    responses={200: _HTML, 303: {"description": "Not logged in: to the login page"}, **refusals(ERASED)},
+    responses={200: _HTML, 303: {"description": "Not logged in: to the login page"}, **page_refusals(ERASED)},
     summary="The person's consultations and the replies to them",
 )
 def my_consultations(request: Request, ctx: Ctx, user: SignedIn) -> Response:

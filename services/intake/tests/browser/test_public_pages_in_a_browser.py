@@ -74,72 +74,74 @@ async def test_register_consult_be_told_read_the_reply_and_reset_the_password(
     database_url: str, tmp_path: Path, clock: SettableClock
 ) -> None:
     with loopback_smtp() as smtp:
-        async with service_without_broker(database_url, tmp_path, clock, **mail_settings(smtp)) as service:
-            async with browser_page(service.client, font_dirs=font_dirs()) as page:
-                await page.goto("/")
-                assert await page.locator("html").get_attribute("lang") == "ja"
-                assert "ただいま受付中" in await page.get_by_role("status").inner_text()
-                await shot(page, "web-home")
-                await no_violations(page)
+        async with (
+            service_without_broker(database_url, tmp_path, clock, **mail_settings(smtp)) as service,
+            browser_page(service.client, font_dirs=font_dirs()) as page,
+        ):
+            await page.goto("/")
+            assert await page.locator("html").get_attribute("lang") == "ja"
+            assert "ただいま受付中" in await page.get_by_role("status").inner_text()
+            await shot(page, "web-home")
+            await no_violations(page)
 
-                await page.goto("/register")
-                await no_violations(page)
-                number, code = await register(page)
-                await shot(page, "web-registered")
-                await no_violations(page)
+            await page.goto("/register")
+            await no_violations(page)
+            number, code = await register(page)
+            await shot(page, "web-registered")
+            await no_violations(page)
 
-                await page.goto("/consult")
-                await no_violations(page)
-                await consult(page)
-                assert "令和7年5月8日" in await page.locator("main").inner_text()
-                await shot(page, "web-submitted")
-                await no_violations(page)
+            await page.goto("/consult")
+            await no_violations(page)
+            await consult(page)
+            assert "令和7年5月8日" in await page.locator("main").inner_text()
+            await shot(page, "web-submitted")
+            await no_violations(page)
 
-                answered = await reply_to_last(service)
-                assert answered.status_code == 201, answered.text
-                assert service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 1
-                [mail] = smtp.messages
-                assert mail["To"] == ADDRESS
-                assert mail["Subject"] == "【つなぐ】ご相談への返信が届いています"
-                assert BODY not in mail.as_string()
-                assert REPLY not in mail.as_string()
+            answered = await reply_to_last(service)
+            assert answered.status_code == 201, answered.text
+            assert service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 1
+            [mail] = smtp.messages
+            assert mail["To"] == ADDRESS
+            assert mail["Subject"] == "【つなぐ】ご相談への返信が届いています"
+            assert BODY not in mail.as_string()
+            assert REPLY not in mail.as_string()
 
-                await page.goto("/my")
-                text = await page.locator("main").inner_text()
-                assert BODY in text
-                assert REPLY in text
-                await shot(page, "web-my-consultations")
-                await no_violations(page)
+            await page.goto("/my")
+            text = await page.locator("main").inner_text()
+            assert BODY in text
+            assert REPLY in text
+            await shot(page, "web-my-consultations")
+            await no_violations(page)
 
-                await page.get_by_role("button", name="ログアウト").click()
-                assert await page.get_by_role("link", name="ログイン").count() >= 1
-                await page.goto("/reset")
-                await no_violations(page)
-                await page.get_by_label("利用者番号").fill(number)
-                await page.get_by_label("復旧コード").fill(code.lower().replace("-", " "))
-                await page.get_by_label("新しいパスワード", exact=True).fill(NEW_PASSWORD)
-                await page.get_by_label("新しいパスワード（確認）").fill(NEW_PASSWORD)
-                await page.get_by_role("button", name="パスワードを設定する").click()
-                renewed = (await page.locator("#recovery-code").inner_text()).strip()
-                assert renewed != code
-                await shot(page, "web-password-reset")
-                await no_violations(page)
+            await page.get_by_role("button", name="ログアウト").click()
+            assert await page.get_by_role("link", name="ログイン").count() >= 1
+            await page.goto("/reset")
+            await no_violations(page)
+            await page.get_by_label("利用者番号").fill(number)
+            await page.get_by_label("復旧コード").fill(code.lower().replace("-", " "))
+            await page.get_by_label("新しいパスワード", exact=True).fill(NEW_PASSWORD)
+            await page.get_by_label("新しいパスワード（確認）").fill(NEW_PASSWORD)
+            await page.get_by_role("button", name="パスワードを設定する").click()
+            renewed = (await page.locator("#recovery-code").inner_text()).strip()
+            assert renewed != code
+            await shot(page, "web-password-reset")
+            await no_violations(page)
 
-                await page.goto("/login")
-                await page.get_by_label("利用者番号").fill(number)
-                await page.get_by_label("パスワード").fill(PASSWORD)
-                await page.get_by_role("button", name="ログイン").click()
-                assert "正しくありません" in await page.get_by_role("alert").inner_text()
-                await shot(page, "web-login-failed")
-                await no_violations(page)
-                await page.get_by_label("利用者番号").fill(number)
-                await page.get_by_label("パスワード").fill(NEW_PASSWORD)
-                await page.get_by_role("button", name="ログイン").click()
-                assert page.url.endswith("/my")
-                assert REPLY in await page.locator("main").inner_text()
+            await page.goto("/login")
+            await page.get_by_label("利用者番号").fill(number)
+            await page.get_by_label("パスワード").fill(PASSWORD)
+            await page.get_by_role("button", name="ログイン").click()
+            assert "正しくありません" in await page.get_by_role("alert").inner_text()
+            await shot(page, "web-login-failed")
+            await no_violations(page)
+            await page.get_by_label("利用者番号").fill(number)
+            await page.get_by_label("パスワード").fill(NEW_PASSWORD)
+            await page.get_by_role("button", name="ログイン").click()
+            assert page.url.endswith("/my")
+            assert REPLY in await page.locator("main").inner_text()
 
-                await page.goto("/phone")
-                await no_violations(page)
+            await page.goto("/phone")
+            await no_violations(page)
 
 
 async def test_the_pages_work_with_script_turned_off(service: IntakeService) -> None:

@@ -551,7 +551,13 @@ async def serve(runtime: ServiceRuntime[Any]) -> None:
     app = runtime.http_app
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     )
     # Ours stop the runtime too; uvicorn's would stop only the server.

@@ -162,6 +162,11 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="Signs unsubscribe links; generated into data_dir when not set (not in production)",
     )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies trusted to say the client's address (X-Forwarded-For), comma-separated "
+        "addresses or networks, or *: the public pages' rate limits count per client address",
+    )
     page_secret: SecretStr | None = Field(
         default=None,
         description="Signs the CSRF tokens of public pages; required in production (every replica "

@@ -154,7 +154,7 @@ async def test_invalid_fields_are_named_and_no_password_is_sent_back(service: In
     assert 'aria-invalid="true"' in r.text
     assert "short" not in r.text
     assert "other" not in r.text
-    assert 'value="ゆう"' in r.text  # what the person typed, kept for them (escaped, never a password)
+    assert "ゆう" not in r.text  # nothing typed comes back, not even the nickname
     assert service.new_events() == []
 
 

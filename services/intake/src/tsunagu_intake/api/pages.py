@@ -199,11 +199,13 @@ async def register(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     if form.get("agree") != "yes":
         errors["agree"] = _REGISTER_FIELDS["agree"]
     if errors or isinstance(command, dict):
+        # Choices come back as chosen; nothing typed does (an error page echoes no input).
+        chosen = {k: values[k] for k in ("residence_code", "age_band")}
         return _page(
             request,
             user,
             "register.html",
-            {**_register_choices(), "errors": errors, "values": values},
+            {**_register_choices(), "errors": errors, "values": chosen},
             status_code=422,
         )
     registered = web.register(ctx, command)
@@ -374,7 +376,9 @@ async def consult(request: Request, ctx: Ctx, user: SignedIn) -> Response:
             request,
             user,
             "consult.html",
-            {**_consult_choices(), "errors": command, "values": values},
+            # The body is refused only when empty or over the form's own maxlength: nothing typed
+            # is lost by not sending it back, and an error page echoes no input.
+            {**_consult_choices(), "errors": command, "values": {**values, "body": ""}},
             status_code=422,
         )
     submitted = web.submit(ctx, user, command)

@@ -13,20 +13,16 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 from fastapi.testclient import TestClient
 from tsunagu_servicekit.exports import (
-    EXPORT_RESPONSES,
     SUPPRESSED,
     SUPPRESSED_MARKER,
     Column,
     Count,
-    ExportFormat,
-    ExportFormatQuery,
     ExportTable,
     Figures,
     InconsistentCounts,
     Measure,
     Section,
     exact_table,
-    export_response,
     month_rows,
     neutralise,
     published_table,
@@ -34,6 +30,7 @@ from tsunagu_servicekit.exports import (
     to_csv,
     to_document,
 )
+from tsunagu_servicekit.exports.http import EXPORT_RESPONSES, ExportFormat, ExportFormatQuery, export_response
 
 
 def parse(body: bytes) -> list[list[str]]:
@@ -110,7 +107,15 @@ def test_csv_is_utf8_with_bom_and_crlf_and_parses_back() -> None:
     rows = parse(body)
     assert rows[0] == ["令和7年度 テスト実績"]
     assert rows[1] == ["対象", "東京都（全域）"]
-    assert rows[2] == ["区分", "コード", "項目", "電話 実人数", "電話 延べ件数", "訪問 実人数", "訪問 延べ件数"]
+    assert rows[2] == [
+        "区分",
+        "コード",
+        "項目",
+        "電話 実人数",
+        "電話 延べ件数",
+        "訪問 実人数",
+        "訪問 延べ件数",
+    ]
     assert rows[3] == ["合計", "", "合計", "7", "9", "5", "5"]
     assert rows[4] == ["月別", "2025-04", "令和7年4月", "1", "1", "5", "5"]
     assert rows[5] == ["月別", "2025-05", "令和7年5月", "6", "8", "0", "0"]
@@ -141,7 +146,8 @@ def test_published_table_marks_suppressed_cells_and_explains_them() -> None:
     assert rows[4][5:] == ["5", "5"]
     assert rows[-1][0].startswith("＊ 秘匿")
     document = to_document(table)
-    assert document.published and document.min_persons == 3
+    assert document.published
+    assert document.min_persons == 3
     assert document.rows[1].suppressed == ["calls_persons", "calls_records"]
     assert document.rows[1].values["calls_persons"] is None
 
@@ -159,7 +165,11 @@ def test_only_a_published_table_holds_suppressed_cells() -> None:
 
 @pytest.mark.parametrize(
     ("fy", "label", "first_month"),
-    [(2019, "令和元年度", "平成31年4月"), (2020, "令和2年度", "令和2年4月"), (2025, "令和7年度", "令和7年4月")],
+    [
+        (2019, "令和元年度", "平成31年4月"),
+        (2020, "令和2年度", "令和2年4月"),
+        (2025, "令和7年度", "令和7年4月"),
+    ],
 )
 def test_fiscal_year_labels_in_the_era(fy: int, label: str, first_month: str) -> None:
     table = exact_table(figures(fy))

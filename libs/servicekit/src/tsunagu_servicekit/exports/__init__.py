@@ -2,7 +2,8 @@
 rendered as CSV (UTF-8 with BOM) or JSON, exact for the programme's managers or published with
 small-cell suppression; and the HTTP response that serves either (``?format=csv|json``).
 
-``suppression``, ``table`` and ``figures`` are pure (no I/O); ``http`` needs FastAPI.
+What this package exports is pure (no I/O, no web framework), so a service's domain uses it;
+the HTTP part is :mod:`tsunagu_servicekit.exports.http`.
 """
 
 from tsunagu_servicekit.exports.figures import (
@@ -15,13 +16,6 @@ from tsunagu_servicekit.exports.figures import (
     month_rows,
     published_table,
     suppression_note,
-)
-from tsunagu_servicekit.exports.http import (
-    EXPORT_RESPONSES,
-    ExportFormat,
-    ExportFormatQuery,
-    content_disposition,
-    export_response,
 )
 from tsunagu_servicekit.exports.suppression import (
     DEFAULT_MIN_PERSONS,
@@ -42,23 +36,18 @@ from tsunagu_servicekit.exports.table import (
 
 __all__ = [
     "DEFAULT_MIN_PERSONS",
-    "EXPORT_RESPONSES",
     "SUPPRESSED",
     "SUPPRESSED_MARKER",
     "TOKYO_SCOPE",
     "Column",
     "Count",
     "ExportDocument",
-    "ExportFormat",
-    "ExportFormatQuery",
     "ExportTable",
     "Figures",
     "InconsistentCounts",
     "Measure",
     "Section",
-    "content_disposition",
     "exact_table",
-    "export_response",
     "month_label",
     "month_rows",
     "neutralise",

@@ -118,7 +118,9 @@ def _columns(measures: Sequence[Measure]) -> list[Column]:
     return columns
 
 
-def _table(figures: Figures, cells: list[list[Cell]], *, published: bool, min_persons: int | None) -> ExportTable:
+def _table(
+    figures: Figures, cells: list[list[Cell]], *, published: bool, min_persons: int | None
+) -> ExportTable:
     notes = list(figures.notes)
     if published and min_persons is not None:
         notes.append(suppression_note(min_persons))

@@ -4,9 +4,9 @@ A route returns :func:`export_response` and declares ``responses=EXPORT_RESPONSE
 its refusals), so OpenAPI lists ``text/csv`` and ``application/json`` (:class:`ExportDocument`)
 for its ``200``::
 
-    @router.get("/exports/statistics", responses={**EXPORT_RESPONSES, **refusals(OWN_MUNICIPALITY_ONLY)})
-    def statistics(ctx: Ctx, fiscal_year: FiscalYear, format: ExportFormatQuery = ExportFormat.CSV) -> Response:
-        return export_response(table, format, name="statistics")
+    @router.get("/exports/statistics", responses={**EXPORT_RESPONSES, **refusals(OWN_ONLY)})
+    def statistics(ctx: Ctx, fiscal_year: FiscalYear, fmt: ExportFormatQuery = ExportFormat.CSV) -> Response:
+        return export_response(table_of(ctx, fiscal_year), fmt, name="statistics")
 
 The ``Content-Disposition`` carries an ASCII ``filename`` (``tsunagu-statistics-fy2025.csv``) for
 old clients and an RFC 5987 ``filename*`` with the Japanese name and the fiscal year in the era
@@ -70,7 +70,8 @@ EXPORT_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
 
 
 def content_disposition(name: str, title: str, table: ExportTable, fmt: ExportFormat) -> str:
-    """``attachment; filename="tsunagu-NAME-fy2025[-published].csv"; filename*=UTF-8''TITLE_令和7年度[_公表用].csv``."""
+    """The header's value: ``attachment; filename="tsunagu-NAME-fy2025[-published].csv";
+    filename*=UTF-8''TITLE_令和7年度[_公表用].csv`` (percent-encoded)."""
     if not _ASCII_NAME.match(name):
         raise ValueError("an export's name is lower-case ASCII letters, digits and hyphens")
     suffix = "-published" if table.published else ""

@@ -62,7 +62,11 @@ def total_suppressed(total: Count, min_persons: int = DEFAULT_MIN_PERSONS) -> bo
 
 
 def suppressed_cells(
-    group: Mapping[str, Count], total: Count, min_persons: int = DEFAULT_MIN_PERSONS, *, exclusive: bool = True
+    group: Mapping[str, Count],
+    total: Count,
+    min_persons: int = DEFAULT_MIN_PERSONS,
+    *,
+    exclusive: bool = True,
 ) -> list[str]:
     """Keys of the cells of ``group`` (one breakdown of ``total``) that are not to be published.
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import cases, consultations, disclosures, escalations, home_visits, persons, reference, statistics, web
+from . import (
+    cases,
+    consultations,
+    disclosures,
+    escalations,
+    exports,
+    home_visits,
+    persons,
+    reference,
+    statistics,
+    web,
+)
 
 ROUTERS: list[APIRouter] = [
     consultations.router,
@@ -13,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     persons.router,
     home_visits.router,
     statistics.router,
+    exports.router,
     reference.router,
     web.router,
     disclosures.router,

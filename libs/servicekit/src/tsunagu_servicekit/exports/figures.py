@@ -11,7 +11,8 @@ cells are blank.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,6 +26,7 @@ __all__ = [
     "Figures",
     "Measure",
     "Section",
+    "Tallies",
     "exact_table",
     "month_label",
     "month_rows",
@@ -89,6 +91,54 @@ class Figures:
             for counts in section.counts.values():
                 if set(counts) - codes:
                     raise ValueError("a section counts a row it does not list")
+
+
+class Tallies:
+    """Counts records as they are added: distinct persons and records per measure in the total and
+    per row of each section. A report adds each record once with the measures it counts in and its
+    row in each section (several rows where a record falls in several, say a review's reasons)::
+
+        tallies.add(person_id, ["booked", "attended"], {"month": "2025-05", "kind": "online"})
+        Figures(..., totals=tallies.totals(keys), sections=[tallies.section("month", "月別", months, keys)])
+    """
+
+    def __init__(self) -> None:
+        self._persons: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+        self._records: dict[tuple[str, str, str], int] = defaultdict(int)
+
+    def _add(self, key: tuple[str, str, str], person: str) -> None:
+        self._persons[key].add(person)
+        self._records[key] += 1
+
+    def add(self, person: str, measures: Iterable[str], rows: Mapping[str, str | Iterable[str]]) -> None:
+        """One record of ``person``, counting in each of ``measures``; ``rows[section]`` is its row
+        (or rows) in each section."""
+        for measure in measures:
+            self._add((measure, "", ""), person)
+            for section, codes in rows.items():
+                for code in {codes} if isinstance(codes, str) else set(codes):
+                    self._add((measure, section, code), person)
+
+    def count(self, measure: str, section: str = "", row: str = "") -> Count:
+        """The count of one row of a section, or of the total (no section)."""
+        key = (measure, section, row)
+        return Count(len(self._persons.get(key, ())), self._records.get(key, 0))
+
+    def totals(self, measures: Iterable[str]) -> dict[str, Count]:
+        return {m: self.count(m) for m in measures}
+
+    def section(
+        self,
+        key: str,
+        label: str,
+        rows: Sequence[tuple[str, str]],
+        measures: Iterable[str],
+        *,
+        exclusive: bool = True,
+    ) -> Section:
+        """The section ``key`` with ``rows`` (``(code, name)``), counted for ``measures``."""
+        counts = {m: {code: self.count(m, key, code) for code, _ in rows} for m in measures}
+        return Section(key, label, rows, counts, exclusive=exclusive)
 
 
 def month_rows(fy: int) -> list[tuple[str, str]]:

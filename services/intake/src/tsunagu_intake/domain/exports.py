@@ -16,14 +16,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from tsunagu_calendar import TOKYO
-from tsunagu_servicekit.exports import TOKYO_SCOPE, Count, Figures, Measure, Section, month_rows
+from tsunagu_servicekit.exports import TOKYO_SCOPE, Count, Figures, Measure, Section, Tallies, month_rows
 
 from .codes import Channel, Consulter, ContactModality, Triage
 from .statistics import ContactTally, StatisticsReport, Tally
@@ -161,27 +160,6 @@ def reply_outcome(due_at: datetime, replied_at: datetime | None, now: datetime) 
     return ReplyOutcome.OVERDUE if now >= due_at else ReplyOutcome.PENDING
 
 
-class _Counter:
-    """Distinct persons and records per (measure, row)."""
-
-    def __init__(self) -> None:
-        self.persons: dict[tuple[str, str], set[str]] = defaultdict(set)
-        self.records: dict[tuple[str, str], int] = defaultdict(int)
-
-    def add(self, measure: str, row: str, person: str) -> None:
-        self.persons[measure, row].add(person)
-        self.records[measure, row] += 1
-
-    def count(self, measure: str, row: str) -> Count:
-        return Count(len(self.persons.get((measure, row), ())), self.records.get((measure, row), 0))
-
-    def group(self, measure: str, rows: Iterable[tuple[str, str]]) -> dict[str, Count]:
-        return {code: self.count(measure, code) for code, _ in rows}
-
-
-_ALL = "all"
-
-
 def reply_time_figures(
     fy: int,
     consultations: Iterable[EmailConsultation],
@@ -195,14 +173,11 @@ def reply_time_figures(
     counted once in the outcome it had at ``now``."""
     months = month_rows(fy)
     kinds = [("emergency", "緊急"), ("other", "緊急以外")]
-    by_month, by_kind, totals = _Counter(), _Counter(), _Counter()
+    tallies = Tallies()
     for c in consultations:
-        kind = "emergency" if c.emergency else "other"
         outcome = reply_outcome(c.due_at, c.replied_at, now)
-        for measure in ("received", outcome.value):
-            by_month.add(measure, c.received_month, c.person_id)
-            by_kind.add(measure, kind, c.person_id)
-            totals.add(measure, _ALL, c.person_id)
+        rows = {"month": c.received_month, "triage": "emergency" if c.emergency else "other"}
+        tallies.add(c.person_id, ["received", outcome.value], rows)
     keys = [m.key for m in REPLY_MEASURES]
     return Figures(
         title="メール相談の返信期限遵守状況",
@@ -210,10 +185,10 @@ def reply_time_figures(
         scope=_scope(scope_code, municipality_names),
         scope_code=scope_code,
         measures=REPLY_MEASURES,
-        totals={k: totals.count(k, _ALL) for k in keys},
+        totals=tallies.totals(keys),
         sections=[
-            Section("month", "受付月別", months, {k: by_month.group(k, months) for k in keys}),
-            Section("triage", "緊急度別", kinds, {k: by_kind.group(k, kinds) for k in keys}),
+            tallies.section("month", "受付月別", months, keys),
+            tallies.section("triage", "緊急度別", kinds, keys),
         ],
         extra={"集計時点": now.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")},
         notes=[
@@ -260,22 +235,12 @@ def outside_hours_figures(
     months = month_rows(fy)
     weekdays = [(str(i), f"{name}曜日") for i, name in enumerate(WEEKDAYS)]
     bands = [(f"{s:02d}-{e:02d}", f"{s}時～{e}時") for s, e in TIME_BANDS]
-    counters = {"month": _Counter(), "weekday": _Counter(), "band": _Counter(), _ALL: _Counter()}
+    tallies = Tallies()
     for call in calls:
         local = call.received_at.astimezone(TOKYO)
-        rows = {
-            "month": local.strftime("%Y-%m"),
-            "weekday": str(local.weekday()),
-            "band": time_band(local),
-            _ALL: _ALL,
-        }
-        for measure in ("phone", "outside_hours") if call.outside_hours else ("phone",):
-            for section, row in rows.items():
-                counters[section].add(measure, row, call.person_id)
+        rows = {"month": local.strftime("%Y-%m"), "weekday": str(local.weekday()), "band": time_band(local)}
+        tallies.add(call.person_id, ("phone", "outside_hours") if call.outside_hours else ("phone",), rows)
     keys = ("phone", "outside_hours")
-
-    def section(key: str, label: str, rows: list[tuple[str, str]]) -> Section:
-        return Section(key, label, rows, {k: counters[key].group(k, rows) for k in keys})
 
     return Figures(
         title="時間外の電話相談",
@@ -283,11 +248,11 @@ def outside_hours_figures(
         scope=_scope(scope_code, municipality_names),
         scope_code=scope_code,
         measures=[Measure("phone", "電話相談"), Measure("outside_hours", "うち受付時間外")],
-        totals={k: counters[_ALL].count(k, _ALL) for k in keys},
+        totals=tallies.totals(keys),
         sections=[
-            section("month", "月別", months),
-            section("weekday", "曜日別", weekdays),
-            section("band", "時間帯別", bands),
+            tallies.section("month", "月別", months, keys),
+            tallies.section("weekday", "曜日別", weekdays, keys),
+            tallies.section("band", "時間帯別", bands, keys),
         ],
         notes=[
             "受付時間外: 相談を受けた時刻に、電話相談の受付時間（曜日ごとの時間、祝日・年末年始の休み、"

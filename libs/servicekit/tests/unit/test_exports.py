@@ -221,3 +221,20 @@ def test_openapi_documents_both_media_types_and_the_format() -> None:
     assert content["application/json"]["schema"]["$ref"].endswith("/ExportDocument")
     (param,) = operation["parameters"]
     assert param["name"] == "format"
+
+
+def test_tallies_count_distinct_persons_and_records_per_row() -> None:
+    from tsunagu_servicekit.exports import Tallies
+
+    tallies = Tallies()
+    tallies.add("p1", ["booked", "attended"], {"month": "2025-04", "reason": ["a", "b", "a"]})
+    tallies.add("p1", ["booked"], {"month": "2025-04", "reason": ["a"]})
+    tallies.add("p2", ["booked"], {"month": "2025-05", "reason": []})
+    assert tallies.totals(["booked", "attended"]) == {"booked": Count(2, 3), "attended": Count(1, 1)}
+    assert tallies.count("booked", "month", "2025-04") == Count(1, 2)
+    assert tallies.count("booked", "reason", "a") == Count(1, 2)  # once per record, however often listed
+    section = tallies.section(
+        "reason", "理由別", [("a", "A"), ("b", "B"), ("c", "C")], ["booked"], exclusive=False
+    )
+    assert section.counts["booked"] == {"a": Count(1, 2), "b": Count(1, 1), "c": Count(0, 0)}
+    assert not section.exclusive

@@ -210,11 +210,11 @@ def _rows(figures: Figures, min_persons: int | None) -> list[list[Cell]]:
         for code, name in section.rows:
             row: list[Cell] = [section.label, code, name]
             for m in figures.measures:
-                counts = section.counts.get(m.key)
-                if counts is None:
+                measured = section.counts.get(m.key)
+                if measured is None:
                     row += [None, None]
                 else:
-                    row += _pair(counts.get(code, Count()), code in hidden.get(m.key, ()))
+                    row += _pair(measured.get(code, Count()), code in hidden.get(m.key, ()))
             rows.append(row)
     return rows
 

@@ -80,7 +80,7 @@ def email_consultations(
 ) -> list[EmailConsultation]:
     """The fiscal year's e-mail consultations with their due and reply times (of one municipality,
     if given), for the reply-time report."""
-    query = select(
+    query = sa.select(
         col(Consultation.person_id),
         col(Consultation.received_month),
         col(Consultation.triage),
@@ -95,7 +95,7 @@ def email_consultations(
         query = query.where(col(Consultation.municipality_code) == municipality_code)
     return [
         EmailConsultation(person, month, emergency(triage), due, replied)
-        for person, month, triage, due, replied in uow.session.exec(query)
+        for person, month, triage, due, replied in uow.session.execute(query)
         if due is not None
     ]
 

@@ -13,14 +13,14 @@ from tsunagu_scheduling.domain.exports import (
     home_visit_figures,
     review_figures,
 )
-from tsunagu_servicekit.exports import SUPPRESSED, Count, exact_table, published_table
+from tsunagu_servicekit.exports import SUPPRESSED, Count, Figures, Section, exact_table, published_table
 
 APRIL = datetime(2026, 4, 8, 1, 0, tzinfo=UTC)
 MARCH_END = datetime(2027, 3, 31, 14, 59, tzinfo=UTC)  # 23:59 on 31 March in Tokyo
 NAMES = {"131041": "新宿区", "133078": "檜原村"}
 
 
-def section(figures, key):  # type: ignore[no-untyped-def]
+def section(figures: Figures, key: str) -> Section:
     return {s.key: s for s in figures.sections}[key]
 
 

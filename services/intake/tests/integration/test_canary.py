@@ -22,6 +22,7 @@ from typing import Any
 
 import nats
 import pytest
+from tsunagu_calendar import fiscal_year
 from tsunagu_contracts import CloudEvent, new_event, new_event_id
 from tsunagu_contracts.events.partners import (
     ReferralAccepted,
@@ -478,6 +479,27 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
     assert await replay_jsonl(tmp_path / "export.jsonl", nats_url) == len(exported)
 
 
+EXPORTS = ("statistics", "reply-times", "outside-hours-calls")
+
+
+async def exports(run: RecordingClient) -> str:
+    """Every export of this fiscal year, CSV and JSON, exact and published, with its headers: counts
+    only, searched like any other channel."""
+    fy = fiscal_year(datetime.now(UTC))
+    bodies = []
+    for name in EXPORTS:
+        for path in (f"/exports/{name}", f"/exports/{name}/publication"):
+            for fmt in ("csv", "json"):
+                r = await run.call("GET", f"{path}?fiscal_year={fy}&format={fmt}", 200, headers=SUPERVISOR)
+                headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
+                bodies.append(f"{r.content.decode('utf-8-sig')}\n{headers}")
+    # Positive control: the run's consultations are in the figures.
+    total = bodies[0].splitlines()[3].split(",")
+    assert total[:3] == ["合計", "", "合計"]
+    assert int(total[4]) >= 100  # 延べ件数 of consultations
+    return "\n".join(bodies)
+
+
 async def test_markers_never_leave_the_vault(
     nats_url: str,
     database_url: str,
@@ -490,11 +512,13 @@ async def test_markers_never_leave_the_vault(
         await scenario(run.http, nats_url, tmp_path)
         await run.bus.wait_for_count(1, "tsunagu.dlq.", timeout=20)
         await run.bus.wait_for_count(100 + 10 + 10, "tsunagu.intake.consultation.received.v1")
+        exported = await exports(run.http)
 
     channels = run.channels()
     logs, spans = channels["service log"], channels["spans"]
     captured_out, captured_err = capfd.readouterr()
     channels["test process"] = captured_out + captured_err + caplog.text
+    channels["exports"] = exported
 
     # The captures are real: the run was seen by every channel we search.
     assert run.service.returncode == 0, logs[-3000:]

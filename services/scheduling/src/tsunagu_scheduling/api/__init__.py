@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from . import (
     appointments,
     calendars,
+    exports,
     group_sessions,
     home_visits,
     meetings,
@@ -24,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     reviews.router,
     calendars.router,
     session_partners.router,
+    exports.router,
 ]

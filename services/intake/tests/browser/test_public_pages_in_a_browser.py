@@ -43,7 +43,8 @@ async def register(page: Any) -> tuple[str, str]:
     await page.get_by_label("パスワード（確認）").fill(PASSWORD)
     await page.get_by_label("入力した情報を").check()
     await page.get_by_role("button", name="登録する").click()
-    assert await page.get_by_role("heading", level=1).inner_text() == "登録が完了しました"
+    # A click returns before the answer has loaded: wait for the page that answers it.
+    await page.get_by_role("heading", level=1, name="登録が完了しました").wait_for()
     return (
         (await page.locator("#user-number").inner_text()).strip(),
         (await page.locator("#recovery-code").inner_text()).strip(),
@@ -56,7 +57,7 @@ async def consult(page: Any) -> None:
     await page.get_by_label("ひきこもりの状態").check()
     await page.get_by_label("ご相談の内容").fill(BODY)
     await page.get_by_role("button", name="送信する").click()
-    assert await page.get_by_role("heading", level=1).inner_text() == "ご相談を受け付けました"
+    await page.get_by_role("heading", level=1, name="ご相談を受け付けました").wait_for()
 
 
 def reply_to_last(service: IntakeService) -> Any:
@@ -114,7 +115,7 @@ async def test_register_consult_be_told_read_the_reply_and_reset_the_password(
             await no_violations(page)
 
             await page.get_by_role("button", name="ログアウト").click()
-            assert await page.get_by_role("link", name="ログイン").count() >= 1
+            await page.get_by_role("link", name="ログイン").first.wait_for()
             await page.goto("/reset")
             await no_violations(page)
             await page.get_by_label("利用者番号").fill(number)
@@ -122,6 +123,7 @@ async def test_register_consult_be_told_read_the_reply_and_reset_the_password(
             await page.get_by_label("新しいパスワード", exact=True).fill(NEW_PASSWORD)
             await page.get_by_label("新しいパスワード（確認）").fill(NEW_PASSWORD)
             await page.get_by_role("button", name="パスワードを設定する").click()
+            await page.get_by_role("heading", level=1, name="パスワードを設定しました").wait_for()
             renewed = (await page.locator("#recovery-code").inner_text()).strip()
             assert renewed != code
             await shot(page, "web-password-reset")
@@ -137,7 +139,7 @@ async def test_register_consult_be_told_read_the_reply_and_reset_the_password(
             await page.get_by_label("利用者番号").fill(number)
             await page.get_by_label("パスワード").fill(NEW_PASSWORD)
             await page.get_by_role("button", name="ログイン").click()
-            assert page.url.endswith("/my")
+            await page.wait_for_url("**/my")
             assert REPLY in await page.locator("main").inner_text()
 
             await page.goto("/phone")

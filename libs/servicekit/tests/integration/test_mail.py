@@ -320,7 +320,12 @@ def test_a_staff_member_sees_and_changes_their_own_preferences_as_the_link_recor
     assert client.post("/mail/unsubscribe", params={"t": token}).status_code == 200
     assert mine(me) == {"reply_overdue": False, "digest": False}
     on = client.put("/mail/preferences/reply_overdue", json={"subscribed": True}, headers=me)
-    assert on.json() == {"topic": "reply_overdue", "label": "返信期限超過のお知らせ", "subscribed": True, "unsubscribed_at": None}
+    assert on.json() == {
+        "topic": "reply_overdue",
+        "label": "返信期限超過のお知らせ",
+        "subscribed": True,
+        "unsubscribed_at": None,
+    }
     assert not is_unsubscribed(runtime.engine, "staff:staff-7", "reply_overdue")
     unknown = client.put("/mail/preferences/newsletter", json={"subscribed": False}, headers=me)
     assert unknown.status_code == 404

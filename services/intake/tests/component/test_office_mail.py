@@ -233,7 +233,9 @@ async def test_supervisors_turn_the_office_mail_on_again_after_a_link_turned_it_
                 "reply_overdue": False,
                 "escalation_urgent": True,
             }
-            assert (await service.client.get("/mail/office-preferences", headers=COUNSELLOR)).status_code == 403
+            assert (
+                await service.client.get("/mail/office-preferences", headers=COUNSELLOR)
+            ).status_code == 403
             await submit(service, user, "二件目")
             assert scan(service, clock, DUE + timedelta(days=30)) == (1, 1)  # settled unsent
             on = await service.client.put(

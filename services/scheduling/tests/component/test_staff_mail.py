@@ -59,7 +59,9 @@ def send(service: Service) -> int:
 
 def outcomes(service: Service) -> list[str | None]:
     with service.engine.connect() as conn:
-        return list(conn.execute(sa.select(mail_outbox.c.outcome).order_by(mail_outbox.c.created_at)).scalars())
+        return list(
+            conn.execute(sa.select(mail_outbox.c.outcome).order_by(mail_outbox.c.created_at)).scalars()
+        )
 
 
 async def enter(service: Service, subject: str = SUB, **body: Any) -> dict[str, Any]:
@@ -137,7 +139,8 @@ async def test_the_queue_holds_no_address_and_no_person(mailing: tuple[Service, 
     assert row.recipient == f"staff:{SUB}"
     assert row.topic == TOPIC
     queued = str(row.context)
-    assert ADDRESS not in queued and person not in queued and "山田" not in queued
+    for secret in (ADDRESS, person, "山田"):
+        assert secret not in queued
 
 
 async def test_a_moved_appointment_is_reminded_of_again_and_a_cancelled_one_not(
@@ -192,7 +195,9 @@ async def test_an_entry_made_inactive_after_the_reminder_fired_stops_the_mail(
 # -- preferences ----------------------------------------------------------------------------------
 
 
-async def test_a_staff_member_turns_the_reminders_off_and_on_again(mailing: tuple[Service, SmtpInbox]) -> None:
+async def test_a_staff_member_turns_the_reminders_off_and_on_again(
+    mailing: tuple[Service, SmtpInbox],
+) -> None:
     service, smtp = mailing
     await enter(service)
     listed = await service.client.get("/mail/preferences", headers=ME)
@@ -266,8 +271,18 @@ async def test_managers_keep_the_directory_normalised(service: Service) -> None:
 
 @pytest.mark.parametrize(
     "email",
-    ["yamada", "yamada@", "@example.jp", "ya mada@example.jp", "a@b@example.jp", "yamada@localhost",
-     "yamada@example..jp", "yamada@-example.jp", "山田@example.jp", "yamada@192.168.0.1"],
+    [
+        "yamada",
+        "yamada@",
+        "@example.jp",
+        "ya mada@example.jp",
+        "a@b@example.jp",
+        "yamada@localhost",
+        "yamada@example..jp",
+        "yamada@-example.jp",
+        "山田@example.jp",
+        "yamada@192.168.0.1",
+    ],
 )
 async def test_an_address_that_is_none_is_refused_without_echoing_it(service: Service, email: str) -> None:
     response = await service.client.put(

@@ -94,7 +94,11 @@ def test_one_mail_per_staff_member_and_time() -> None:
 
 def test_the_context_is_the_time_kind_place_and_reference_only() -> None:
     context = reminder_context(
-        appointment_id=APPOINTMENT, kind=AppointmentKind.IN_PERSON, starts_at=START, ends_at=END, room_label="相談室A"
+        appointment_id=APPOINTMENT,
+        kind=AppointmentKind.IN_PERSON,
+        starts_at=START,
+        ends_at=END,
+        room_label="相談室A",
     )
     assert context == {
         "appointment_id": APPOINTMENT,
@@ -110,7 +114,11 @@ def test_the_template_renders_with_every_name_it_uses() -> None:
     templates = MailTemplates.of_package("tsunagu_scheduling")
     assert templates.names() == [APPOINTMENT_REMINDER]
     context = reminder_context(
-        appointment_id=APPOINTMENT, kind=AppointmentKind.HOME_VISIT, starts_at=START, ends_at=END, room_label=None
+        appointment_id=APPOINTMENT,
+        kind=AppointmentKind.HOME_VISIT,
+        starts_at=START,
+        ends_at=END,
+        room_label=None,
     )
     rendered = templates.render(APPOINTMENT_REMINDER, {**context, "unsubscribe_url": "https://x.example/u"})
     assert rendered.subject == "【つなぐ】予約のお知らせ：令和8年4月8日（水） 10:00〜11:00 訪問相談"

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from tsunagu_servicekit.mail import MailTopic, preferences_router
 
 from ..domain.reminder_mail import APPOINTMENT_REMINDER, APPOINTMENT_REMINDER_LABEL
-
 from . import (
     appointments,
     calendars,

@@ -21,7 +21,9 @@ SubjectPath = Annotated[StaffSubject, Path(description="The `sub` of the staff m
 
 @router.get("")
 def list_staff(
-    ctx: Ctx, _: Manager, active: Annotated[bool | None, Query(description="Only active, or inactive, entries")] = None
+    ctx: Ctx,
+    _: Manager,
+    active: Annotated[bool | None, Query(description="Only active, or inactive, entries")] = None,
 ) -> list[StaffMemberView]:
     """Every entry, by display name."""
     return staff_directory.listing(ctx, active)

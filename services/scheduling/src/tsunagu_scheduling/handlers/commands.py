@@ -115,9 +115,7 @@ class UpdateResource(Command):
 
 # -- the staff directory ---------------------------------------------------------------------
 
-StaffSubject = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9_~:@|+=-][A-Za-z0-9._~:@|+=-]{0,199}$")
-]
+StaffSubject = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_~:@|+=-][A-Za-z0-9._~:@|+=-]{0,199}$")]
 """The ``sub`` of a staff member's token, as it stands in a path: the characters identity
 providers use in them (letters, digits, ``._~:@|+=-``), never ``/``."""
 

@@ -48,4 +48,6 @@ def get(ctx: SchedulingContext, subject: str) -> StaffMemberView:
 
 def listing(ctx: SchedulingContext, active: bool | None) -> list[StaffMemberView]:
     with ctx.reading() as uow:
-        return [StaffMemberView.model_validate(m) for m in staff_directory.listing(uow.session, active=active)]
+        return [
+            StaffMemberView.model_validate(m) for m in staff_directory.listing(uow.session, active=active)
+        ]

@@ -323,3 +323,31 @@ async def test_the_directory_reaches_no_event_and_no_log(
     assert service.new_events() == []
     assert markers.find(caplog.text) == []
     assert markers.find(refused.text) == []
+
+
+async def test_both_visitors_of_a_home_visit_are_mailed_without_the_place(
+    mailing: tuple[Service, SmtpInbox],
+) -> None:
+    from tsunagu_scheduling.testing import home_visit_requested
+
+    service, smtp = mailing
+    first = await service.qualified_staff("C-01")  # subject staff-C-01
+    second = await service.qualified_staff("C-02")
+    await enter(service, "staff-C-01", email="c01@tsunagu.example.jp")
+    await enter(service, "staff-C-02", email="c02@tsunagu.example.jp")
+    request = home_visit_requested(visits=1)
+    assert service.deliver(request)
+    [visit] = await service.get("/home-visits", status="to_schedule")
+    await service.post(
+        f"/home-visits/{visit['id']}/schedule",
+        {"starts_at": tokyo(2026, 4, 9, 10), "staff_ids": [first, second]},
+        COUNSELLOR,
+    )
+    service.clock.advance(days=3)
+    assert (service.scan_reminders(), send(service)) == (1, 2)
+    assert sorted(m["To"] for m in smtp.messages) == ["c01@tsunagu.example.jp", "c02@tsunagu.example.jp"]
+    for mail in smtp.messages:
+        assert "訪問相談" in mail["Subject"]
+        text = fold(mail.as_string())
+        for secret in (request.data.person_id, request.data.case_id, request.data.municipality_code):
+            assert fold(secret) not in text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from tsunagu_servicekit.mail import MailTopic, preferences_router
 
+from ..domain.reminder_mail import APPOINTMENT_REMINDER, APPOINTMENT_REMINDER_LABEL
 from . import (
     appointments,
     calendars,
@@ -14,7 +16,11 @@ from . import (
     resources,
     reviews,
     session_partners,
+    staff_directory,
 )
+
+MAIL_TOPICS = [MailTopic(APPOINTMENT_REMINDER, APPOINTMENT_REMINDER_LABEL)]
+"""The mail scheduling sends to staff, each of whom turns it on or off at ``/mail/preferences``."""
 
 ROUTERS: list[APIRouter] = [
     resources.router,
@@ -26,4 +32,6 @@ ROUTERS: list[APIRouter] = [
     calendars.router,
     session_partners.router,
     exports.router,
+    staff_directory.router,
+    preferences_router(MAIL_TOPICS),
 ]

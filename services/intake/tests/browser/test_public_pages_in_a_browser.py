@@ -142,6 +142,8 @@ async def test_register_consult_be_told_read_the_reply_and_reset_the_password(
             await page.wait_for_url("**/my")
             assert REPLY in await page.locator("main").inner_text()
 
+            await page.goto("/mail-settings")
+            await no_violations(page)
             await page.goto("/phone")
             await no_violations(page)
 

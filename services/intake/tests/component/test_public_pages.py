@@ -266,3 +266,31 @@ async def test_pages_that_need_a_login_send_to_the_login_page(service: IntakeSer
         r = await service.client.get(path)
         assert r.status_code == 303
         assert r.headers["location"] == "/login"
+
+
+async def test_the_person_turns_the_reply_notice_off_and_on_as_its_unsubscribe_link_would(
+    service: IntakeService,
+) -> None:
+    from tsunagu_servicekit.mail.unsubscribe import unsubscribed_topics
+
+    client = service.client
+    await register(client, email="taro@example.jp")
+    page = await client.get("/mail-settings")
+    assert 'value="reply_waiting" checked' in page.text
+    off = await post_form(client, "/mail-settings", {}, form_page="/mail-settings")
+    assert off.status_code == 200
+    assert "設定を保存しました" in off.text
+    assert 'value="reply_waiting" checked' not in off.text
+    assert set(unsubscribed_topics(service.runtime.engine, _person_of(service))) == {"reply_waiting"}
+    on = await post_form(client, "/mail-settings", {"topics": "reply_waiting"}, form_page="/mail-settings")
+    assert 'value="reply_waiting" checked' in on.text
+    assert unsubscribed_topics(service.runtime.engine, _person_of(service)) == {}
+
+
+def _person_of(service: IntakeService) -> str:
+    """The recipient reference of the one person registered in the test."""
+    from sqlalchemy import text
+
+    with service.runtime.engine.connect() as conn:
+        [person_id] = conn.execute(text("select id from intake_person")).scalars().all()
+    return f"person:{person_id}"

@@ -21,7 +21,9 @@ from tsunagu_contracts.municipalities import tokyo_municipalities
 from tsunagu_servicekit.errors import Refusal
 from tsunagu_servicekit.http import AuthError
 from tsunagu_servicekit.http.pages import FORM_RULES, PageRoute, Pages, page_refusals
+from tsunagu_servicekit.mail.unsubscribe import resubscribe, unsubscribe, unsubscribed_topics
 
+from ..adapters.mail import REPLY_WAITING, person_recipient
 from ..adapters.web_logins import WebUser
 from ..domain import limits
 from ..domain.codes import AgeBand, Consulter, Topic, Triage
@@ -413,3 +415,52 @@ def my_consultations(request: Request, ctx: Ctx, user: SignedIn) -> Response:
         for c in sorted(own, key=lambda c: c.received_at, reverse=True)
     ]
     return _page(request, user, "my.html", {"items": items})
+
+
+# -- mail preferences ------------------------------------------------------------------------------------
+_WEB_USER_TOPICS = [(REPLY_WAITING, "返信が届いたときのお知らせ")]
+"""The mail a person may receive (each says nothing of the consultation), as they choose it."""
+
+
+def _mail_choices(request: Request, user: WebUser) -> list[dict[str, Any]]:
+    off = unsubscribed_topics(request.app.state.runtime.engine, person_recipient(user.person_id))
+    return [{"topic": topic, "label": label, "on": topic not in off} for topic, label in _WEB_USER_TOPICS]
+
+
+@router.get(
+    "/mail-settings",
+    responses={200: _HTML, 303: {"description": "Not logged in: to the login page"}},
+    summary="Which notification mails the person receives",
+)
+def mail_settings(request: Request, user: SignedIn) -> Response:
+    if user is None:
+        return PAGES.redirect("/login")
+    return _page(
+        request, user, "mail_settings.html", {"choices": _mail_choices(request, user), "saved": False}
+    )
+
+
+@router.post(
+    "/mail-settings",
+    responses={
+        200: _HTML,
+        303: {"description": "Not logged in: to the login page"},
+        **page_refusals(*FORM_RULES),
+    },
+    summary="Turn notification mails on or off (the same choice as a mail's unsubscribe link)",
+)
+async def save_mail_settings(request: Request, user: SignedIn) -> Response:
+    form = await PAGES.form(request, "mail-settings")
+    if user is None:
+        return PAGES.redirect("/login")
+    runtime = request.app.state.runtime
+    whose = person_recipient(user.person_id)
+    wanted = {t for t in form.getlist("topics") if isinstance(t, str)}
+    for topic, _ in _WEB_USER_TOPICS:
+        if topic in wanted:
+            resubscribe(runtime.engine, whose, topic)
+        else:
+            unsubscribe(runtime.engine, whose, topic, runtime.infra.clock())
+    return _page(
+        request, user, "mail_settings.html", {"choices": _mail_choices(request, user), "saved": True}
+    )

@@ -32,6 +32,9 @@ def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
         "web_login_required": 401,
         "web_login_invalid": 401,
         "web_login_expired": 401,
+        "escalation_not_pending": 409,
+        "task_already_completed": 409,
+        "task_of_another_counsellor": 403,
     }
     assert {name: rules.RULES[name].status for name in expected} == expected
     assert {r.name for r in rules.RULES.with_status(404)} == {
@@ -41,6 +44,7 @@ def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
         "escalation_not_found",
         "home_visit_request_not_found",
         "disclosure_not_found",
+        "task_not_found",
     }
 
 

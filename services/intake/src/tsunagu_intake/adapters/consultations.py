@@ -149,3 +149,14 @@ def deadline_changes_of(uow: UnitOfWork, consultation_id: str) -> list[ReplyDead
             .order_by(col(ReplyDeadlineChangeRow.changed_at), col(ReplyDeadlineChangeRow.id))
         )
     )
+
+
+def consultations_of_case(uow: UnitOfWork, case_id: str) -> list[Consultation]:
+    """The case's consultations, oldest first."""
+    return list(
+        uow.session.exec(
+            select(Consultation)
+            .where(Consultation.case_id == case_id)
+            .order_by(col(Consultation.received_at), col(Consultation.id))
+        )
+    )

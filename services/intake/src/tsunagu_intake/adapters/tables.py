@@ -223,7 +223,35 @@ class Escalation(SQLModel, table=True):
     meeting_date: date | None = Field(default=None, sa_type=sa.Date())
     """The day of the meeting the case was placed on."""
     reviewed_at: datetime | None = _when(default=None)
+    brief_completed_at: datetime | None = _when(default=None)
+    """When staff last wrote the brief's narrative (at once for an escalation by hand); ``None``
+    while an escalation a rule started has only the brief built from its codes."""
     brief_ct: bytes | None = _sealed()
+
+
+class Task(SQLModel, table=True):
+    """Something the counsellor of a case is asked to decide (``domain.tasks``): ids, codes, times.
+
+    ``review_id`` is unique: one task per expert-team review, however often its conclusion arrives.
+    """
+
+    __tablename__ = "intake_task"
+
+    id: str = _id(primary_key=True)
+    kind: str = Field(sa_type=sa.String(32))
+    case_id: str = _id(index=True)
+    person_id: str = _id()
+    status: str = Field(sa_type=sa.String(16), index=True)
+    assignee: str | None = Field(default=None, sa_type=sa.String(200), index=True)
+    created_at: datetime = _when()
+    review_id: str | None = _id(default=None, unique=True, index=True)
+    escalation_id: str | None = _id(default=None)
+    recommended_risk_level: str = Field(sa_type=sa.String(16))
+    risk_level_then: str = Field(sa_type=sa.String(16))
+    """The case's risk level when the task was made."""
+    completed_at: datetime | None = _when(default=None)
+    completed_by: str | None = Field(default=None, sa_type=sa.String(200))
+    decline_reason: str | None = Field(default=None, sa_type=sa.String(32))
 
 
 class HomeVisitRequest(SQLModel, table=True):

@@ -17,6 +17,7 @@ from . import (
     persons,
     reference,
     statistics,
+    tasks,
     web,
 )
 from .pages import PAGES
@@ -33,6 +34,7 @@ ROUTERS: list[APIRouter] = [
     consultations.router,
     cases.router,
     escalations.router,
+    tasks.router,
     persons.router,
     home_visits.router,
     statistics.router,

@@ -49,6 +49,7 @@ CaseId = Annotated[str, Path(pattern=UUID_PATTERN, description="Pseudonymous cas
 PersonId = Annotated[str, Path(pattern=UUID_PATTERN, description="Pseudonymous person id")]
 ConsultationId = Annotated[str, Path(pattern=UUID_PATTERN, description="Consultation id")]
 EscalationId = Annotated[str, Path(pattern=UUID_PATTERN, description="Escalation id")]
+TaskId = Annotated[str, Path(pattern=UUID_PATTERN, description="Task id")]
 RequestId = Annotated[str, Path(pattern=UUID_PATTERN, description="Home-visit request id")]
 
 # A scheme of its own: a web user's token is not a staff token, and OpenAPI says so.

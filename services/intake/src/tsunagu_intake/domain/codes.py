@@ -34,6 +34,9 @@ __all__ = [
     "EscalationTrigger",
     "HomeVisitStatus",
     "Purpose",
+    "TaskDeclineReason",
+    "TaskKind",
+    "TaskStatus",
     "ReplyDeadlineChange",
     "RiskLevel",
     "TimelineKind",
@@ -102,6 +105,35 @@ class TimelineKind(StrEnum):
     HOME_VISIT_CAP_REACHED = "home_visit_cap_reached"
     APPOINTMENT_ATTENDED = "appointment_attended"
     APPOINTMENT_MISSED = "appointment_missed"
+    BRIEF_COMPLETED = "brief_completed"
+    TASK_CREATED = "task_created"
+    TASK_COMPLETED = "task_completed"
+
+
+class TaskKind(StrEnum):
+    """What a task asks of the case's counsellor."""
+
+    RISK_REVIEW = "risk_review"
+    """The expert team recommended another risk level than the case's: accept it or decline."""
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class TaskDeclineReason(StrEnum):
+    """Why a counsellor declined what a task proposed."""
+
+    ALREADY_REASSESSED = "already_reassessed"
+    """The risk was assessed again since the review (the level in force is the newer judgement)."""
+    NEW_INFORMATION = "new_information"
+    """Something learnt after the meeting speaks against the recommendation."""
+    PROFESSIONAL_JUDGEMENT = "professional_judgement"
+    """The counsellor, who knows the case, judges otherwise (discussed with the supervisor)."""
+    CASE_CLOSING = "case_closing"
+    OTHER = "other"
 
 
 class Purpose(StrEnum):

@@ -23,7 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .codes import CaseFlag, EscalationReason, RiskLevel, Urgency
+from tsunagu_servicekit.errors import Rule
+
+from .codes import CaseFlag, EscalationReason, EscalationStatus, RiskLevel, Urgency
+from .rules import ESCALATION_NOT_PENDING
 
 HIGH_RISK_FLAGS: dict[CaseFlag, tuple[EscalationReason, Urgency]] = {
     CaseFlag.SUICIDE_RISK: (EscalationReason.SUICIDE_RISK, Urgency.IMMEDIATE),
@@ -78,3 +81,9 @@ def manual_escalation(reason_codes: Iterable[EscalationReason], urgency: Urgency
     if not reasons:
         raise ValueError("an escalation needs at least one reason code")
     return EscalationDecision(reason_codes=reasons, urgency=urgency)
+
+
+def brief_change_refusal(status: EscalationStatus) -> Rule | None:
+    """The rule writing an escalation's brief breaks, or ``None``: only while it waits for the team
+    (the brief of a reviewed escalation is what the team read)."""
+    return None if status is EscalationStatus.PENDING else ESCALATION_NOT_PENDING

@@ -15,6 +15,7 @@ CASE_NOT_FOUND = Rule("case_not_found", 404, "No such case.")
 PERSON_NOT_FOUND = Rule("person_not_found", 404, "No such person.")
 CONSULTATION_NOT_FOUND = Rule("consultation_not_found", 404, "No such consultation.")
 ESCALATION_NOT_FOUND = Rule("escalation_not_found", 404, "No such escalation.")
+TASK_NOT_FOUND = Rule("task_not_found", 404, "No such task.")
 HOME_VISIT_REQUEST_NOT_FOUND = Rule("home_visit_request_not_found", 404, "No such home-visit request.")
 
 # -- scope (403) -----------------------------------------------------------------------------------
@@ -22,6 +23,16 @@ OWN_MUNICIPALITY_ONLY = Rule(
     "own_municipality_only", 403, "Municipality staff may only act for their own municipality."
 )
 """Said alike whether the record exists or not, so the answer never tells which."""
+
+TASK_OF_ANOTHER_COUNSELLOR = Rule(
+    "task_of_another_counsellor", 403, "The task is another counsellor's: they or a supervisor complete it."
+)
+
+# -- escalations and tasks (409) -------------------------------------------------------------------
+ESCALATION_NOT_PENDING = Rule(
+    "escalation_not_pending", 409, "The expert team has reviewed this escalation: its brief can no longer change."
+)
+TASK_ALREADY_COMPLETED = Rule("task_already_completed", 409, "The task has been completed already.")
 
 # -- erasure (409, 410) ----------------------------------------------------------------------------
 ERASED = Rule("erased", 410, "The personal data of this person has been erased.")

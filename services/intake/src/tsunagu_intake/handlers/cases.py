@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tsunagu_contracts.events.intake import CaseClosed, CaseRiskAssessed
 from tsunagu_servicekit.audit import log_read
@@ -14,7 +15,7 @@ from ..adapters import cases as case_store
 from ..adapters.consultations import consultation_count_of_case
 from ..adapters.escalations import escalations_of_case, has_pending_escalation
 from ..adapters.persons import find_person
-from ..adapters.tables import Case
+from ..adapters.tables import Case, Person
 from ..adapters.vault import PersonCipher, PersonKeyMissing
 from ..domain.cases import close_refusal
 from ..domain.codes import CaseFlag, CaseStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
@@ -25,7 +26,7 @@ from ..domain.rules import DATE_RANGE_REVERSED, FLAG_EXPIRY_IN_PAST
 from .case_records import changeable_case, current_flags, get_case
 from .commands import AddNote, AssessRisk, CaseSearch, CloseCase
 from .context import IntakeContext
-from .escalations import start_escalation
+from .escalations import brief_facts_of, start_escalation
 from .persons import load_person, nickname_digests
 from .scope import (
     cases_visible_to_municipality,
@@ -181,37 +182,73 @@ def assess_risk(ctx: IntakeContext, actor: Principal, case_id: str, command: Ass
         refuse(FLAG_EXPIRY_IN_PAST)
     with ctx.uow() as uow:
         case = changeable_case(uow, case_id)
-        load_person(ctx, uow, case.person_id)  # refused once the person is erased
+        person, cipher = load_person(ctx, uow, case.person_id)  # refused once the person is erased
         before = current_flags(uow, case.id, now)
-        previous = RiskLevel(case.risk_level)
         after = _apply_flags(ctx, uow, case, command, actor.subject, now)
-        case.risk_level = command.risk_level.value
-        case.updated_at = now
-        _record_assessment(uow, case, previous, after, actor.subject, now)
-        decision = automatic_escalation(
-            previous_risk=previous,
-            new_risk=command.risk_level,
+        escalation_id = set_risk_level(
+            ctx,
+            uow,
+            case,
+            person,
+            cipher,
+            risk=command.risk_level,
             flags_before=before,
             flags_after=after,
-            pending_escalation=has_pending_escalation(uow, case.id),
+            by=actor.subject,
+            now=now,
         )
-        escalation_id = None
-        if decision is not None:
-            escalation_id = start_escalation(
-                ctx,
-                uow,
-                case=case,
-                decision=decision,
-                trigger=EscalationTrigger.AUTOMATIC,
-                by=actor.subject,
-                now=now,
-            )
         uow.commit()
     return RiskAssessed(
         case_id=case.id,
         risk_level=command.risk_level,
         flags=[f.value for f in after],
         escalation_id=escalation_id,
+    )
+
+
+def set_risk_level(
+    ctx: IntakeContext,
+    uow: UnitOfWork,
+    case: Case,
+    person: Person,
+    cipher: PersonCipher,
+    *,
+    risk: RiskLevel,
+    flags_before: list[CaseFlag],
+    flags_after: list[CaseFlag],
+    by: str,
+    now: datetime,
+    cause: dict[str, Any] | None = None,
+) -> str | None:
+    """An assessment of the case: its risk level (and the flags already applied) on the timeline and
+    announced (CaseRiskAssessed); a high-risk flag newly set or critical risk escalates automatically,
+    with a brief built from the case's codes. The escalation's id, if one started.
+
+    ``cause`` adds codes to the timeline entry (the task an accepted recommendation came from)."""
+    previous = RiskLevel(case.risk_level)
+    case.risk_level = risk.value
+    case.updated_at = now
+    _record_assessment(uow, case, previous, flags_after, by, now, cause=cause)
+    decision = automatic_escalation(
+        previous_risk=previous,
+        new_risk=risk,
+        flags_before=flags_before,
+        flags_after=flags_after,
+        pending_escalation=has_pending_escalation(uow, case.id),
+    )
+    if decision is None:
+        return None
+    facts = brief_facts_of(uow, case, person, decision, previous_risk=previous, flags=flags_after, now=now)
+    return start_escalation(
+        ctx,
+        uow,
+        case=case,
+        decision=decision,
+        trigger=EscalationTrigger.AUTOMATIC,
+        by=by,
+        now=now,
+        facts=facts,
+        cipher=cipher,
     )
 
 
@@ -229,7 +266,14 @@ def _apply_flags(
 
 
 def _record_assessment(
-    uow: UnitOfWork, case: Case, previous: RiskLevel, flags: list[CaseFlag], by: str, now: datetime
+    uow: UnitOfWork,
+    case: Case,
+    previous: RiskLevel,
+    flags: list[CaseFlag],
+    by: str,
+    now: datetime,
+    *,
+    cause: dict[str, Any] | None = None,
 ) -> None:
     """The assessment on the timeline, and announced (CaseRiskAssessed)."""
     risk = RiskLevel(case.risk_level)
@@ -239,7 +283,12 @@ def _record_assessment(
         kind=TimelineKind.RISK_ASSESSED,
         author=by,
         at=now,
-        codes={"risk_level": risk.value, "previous": previous.value, "flags": [f.value for f in flags]},
+        codes={
+            "risk_level": risk.value,
+            "previous": previous.value,
+            "flags": [f.value for f in flags],
+            **(cause or {}),
+        },
     )
     uow.emit(
         CaseRiskAssessed(

@@ -36,6 +36,7 @@ from ..domain.codes import (
     ErasureBasis,
     EscalationReason,
     RiskLevel,
+    TaskDeclineReason,
     Topic,
     Triage,
     Urgency,
@@ -214,6 +215,12 @@ class Escalate(Command):
     reason_codes: list[EscalationReason] = Field(min_length=1, max_length=len(EscalationReason))
     urgency: Urgency
     brief: Brief
+
+
+class DeclineTask(Command):
+    """Decline what a task proposes, saying why as a code (the reasoning, if any, goes in a note)."""
+
+    reason: TaskDeclineReason
 
 
 class CloseCase(Command):

@@ -17,17 +17,32 @@ from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import escalations as escalation_store
 from ..adapters import mail
+from ..adapters import tasks as task_store
 from ..adapters.cases import add_timeline_entry, find_case
-from ..adapters.tables import Case, Escalation
+from ..adapters.consultations import consultations_of_case
+from ..adapters.contacts import contacts_of_case
+from ..adapters.tables import Case, Escalation, Person, Task
 from ..adapters.vault import PersonCipher
-from ..domain.codes import EscalationStatus, EscalationTrigger, Purpose, RiskLevel, TimelineKind
-from ..domain.escalation import EscalationDecision, manual_escalation
+from ..domain.briefs import BriefFacts, automatic_brief, summary_of
+from ..domain.codes import (
+    CaseFlag,
+    CaseStatus,
+    EscalationStatus,
+    EscalationTrigger,
+    Purpose,
+    RiskLevel,
+    TaskKind,
+    TaskStatus,
+    TimelineKind,
+)
+from ..domain.escalation import EscalationDecision, brief_change_refusal, manual_escalation
 from ..domain.rules import ESCALATION_NOT_FOUND
+from ..domain.tasks import risk_review_needed
 from .case_records import changeable_case
 from .commands import Brief, Escalate
 from .context import IntakeContext
 from .persons import load_person
-from .views import BriefView, Escalated, EscalationView
+from .views import BriefCompleted, BriefFactsView, BriefView, Escalated, EscalationView
 
 log = get_logger(__name__)
 
@@ -52,11 +67,14 @@ def start_escalation(
     by: str,
     now: datetime,
     brief: Brief | None = None,
+    facts: BriefFacts | None = None,
     cipher: PersonCipher | None = None,
 ) -> str:
-    """Record an escalation of the case (its brief sealed), on the timeline, and announce it
-    (CaseEscalated, codes only); its id."""
-    escalation = _new_escalation(ctx, case, decision, trigger, by=by, now=now, brief=brief, cipher=cipher)
+    """Record an escalation of the case (its brief — written, or built from the case's codes —
+    sealed), on the timeline, and announce it (CaseEscalated, codes only); its id."""
+    escalation = _new_escalation(
+        ctx, case, decision, trigger, by=by, now=now, brief=brief, facts=facts, cipher=cipher
+    )
     escalation_store.add_escalation(uow, escalation)
     add_timeline_entry(
         uow,
@@ -105,6 +123,32 @@ def start_escalation(
     return escalation.id
 
 
+def brief_facts_of(
+    uow: UnitOfWork,
+    case: Case,
+    person: Person,
+    decision: EscalationDecision,
+    *,
+    previous_risk: RiskLevel | None,
+    flags: list[CaseFlag],
+    now: datetime,
+) -> BriefFacts:
+    """The brief of an escalation a rule starts, from the case's structured fields (never its texts)."""
+    return automatic_brief(
+        age_band=person.age_band,
+        consultations=consultations_of_case(uow, case.id),
+        contacts=contacts_of_case(uow, case.id),
+        case_opened_at=case.opened_at,
+        flags=flags,
+        risk_level=RiskLevel(case.risk_level),
+        previous_risk_level=previous_risk,
+        reason_codes=decision.reason_codes,
+        urgency=decision.urgency,
+        municipality_code=case.municipality_code,
+        now=now,
+    )
+
+
 def _new_escalation(
     ctx: IntakeContext,
     case: Case,
@@ -114,6 +158,7 @@ def _new_escalation(
     by: str,
     now: datetime,
     brief: Brief | None,
+    facts: BriefFacts | None,
     cipher: PersonCipher | None,
 ) -> Escalation:
     """A pending escalation of the case at its current risk; the brief sealed with the person's key."""
@@ -129,10 +174,16 @@ def _new_escalation(
         status=EscalationStatus.PENDING.value,
         escalated_by=by,
     )
+    content: dict[str, Any] | None = None
     if brief is not None:
+        content = brief.model_dump(mode="json")
+        escalation.brief_completed_at = now
+    if facts is not None:
+        content = {"summary": summary_of(facts), **(content or {}), "facts": facts.as_json()}
+    if content is not None:
         if cipher is None:
             raise ValueError("a brief needs the person's cipher")
-        escalation.brief_ct = cipher.seal("brief", escalation.id, brief.model_dump_json())
+        escalation.brief_ct = cipher.seal("brief", escalation.id, json.dumps(content, ensure_ascii=False))
     return escalation
 
 
@@ -172,6 +223,7 @@ def list_escalations(ctx: IntakeContext, status: EscalationStatus | None) -> lis
             risk_level=e.risk_level,
             status=e.status,
             has_brief=e.brief_ct is not None,
+            brief_completed_at=e.brief_completed_at,
             review_id=e.review_id,
             meeting_date=e.meeting_date,
         )
@@ -186,8 +238,7 @@ def read_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, purpose
         if escalation is None:
             refuse(ESCALATION_NOT_FOUND)
         _, cipher = load_person(ctx, uow, escalation.person_id)
-        text = cipher.open("brief", escalation.id, escalation.brief_ct)
-        brief: dict[str, Any] = json.loads(text) if text else {}
+        brief = _opened_brief(cipher, escalation)
         log_read(
             uow,
             subject=actor.subject,
@@ -198,6 +249,7 @@ def read_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, purpose
             purpose=purpose,
         )
         uow.commit()
+    facts = brief.get("facts")
     return BriefView(
         escalation_id=escalation.id,
         case_id=escalation.case_id,
@@ -206,7 +258,51 @@ def read_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, purpose
         summary=brief.get("summary"),
         background=brief.get("background"),
         question=brief.get("question"),
+        trigger=escalation.trigger,
+        facts=BriefFactsView.model_validate(facts) if facts is not None else None,
+        completed_at=escalation.brief_completed_at,
     )
+
+
+def _opened_brief(cipher: PersonCipher, escalation: Escalation) -> dict[str, Any]:
+    text = cipher.open("brief", escalation.id, escalation.brief_ct)
+    brief: dict[str, Any] = json.loads(text) if text else {}
+    return brief
+
+
+def complete_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, command: Brief) -> BriefCompleted:
+    """Staff write (or write again) the narrative of a pending escalation's brief: summary,
+    background, question. Facts built from the case's codes stay as they are; the brief stays sealed
+    with the person's key, and the writing goes on the case's timeline (who and when, no text)."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        escalation = escalation_store.find_escalation(uow, escalation_id)
+        if escalation is None:
+            refuse(ESCALATION_NOT_FOUND)
+        rule = brief_change_refusal(EscalationStatus(escalation.status))
+        if rule is not None:
+            refuse(rule)
+        _, cipher = load_person(ctx, uow, escalation.person_id)
+        facts = _opened_brief(cipher, escalation).get("facts")
+        content: dict[str, Any] = command.model_dump(mode="json")
+        if facts is not None:
+            content["facts"] = facts
+        escalation.brief_ct = cipher.seal("brief", escalation.id, json.dumps(content, ensure_ascii=False))
+        escalation.brief_completed_at = now
+        case = find_case(uow, escalation.case_id)
+        if case is not None:
+            add_timeline_entry(
+                uow,
+                case,
+                kind=TimelineKind.BRIEF_COMPLETED,
+                author=actor.subject,
+                at=now,
+                codes={"escalation_id": escalation.id},
+            )
+            case.updated_at = now
+        uow.commit()
+    log.info("escalation brief completed", escalation_id=escalation_id)
+    return BriefCompleted(escalation_id=escalation_id, completed_at=now)
 
 
 def record_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[CaseReviewConcludedV2]) -> None:
@@ -248,7 +344,58 @@ def record_case_review(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[Ca
         },
     )
     case.updated_at = now
+    propose_risk_review(ctx, uow, case, review, now=now)
     log.info("case review recorded", case_id=case.id, review_id=review.review_id, escalations=len(answered))
+
+
+def propose_risk_review(
+    ctx: IntakeContext, uow: UnitOfWork, case: Case, review: CaseReviewConcludedV2, *, now: datetime
+) -> str | None:
+    """A task for the case's counsellor when the team recommends a risk level other than the case's:
+    its id, or ``None`` when there is nothing to review (no recommendation, the same level, a closed
+    case) or the review made its task already.
+
+    The counsellor is the one who escalated (by hand, or by the assessment that escalated); an
+    escalation intake does not know leaves the task to anyone, and supervisors see it in any case.
+    """
+    recommended = RiskLevel(review.recommended_risk_level.value) if review.recommended_risk_level else None
+    current = RiskLevel(case.risk_level)
+    if case.status == CaseStatus.CLOSED.value or not risk_review_needed(recommended, current):
+        return None
+    assert recommended is not None  # risk_review_needed says so
+    if task_store.task_of_review(uow, review.review_id) is not None:
+        return None  # the same review, announced again under another message id
+    escalation = escalation_store.find_escalation(uow, review.escalation_id)
+    task = Task(
+        id=ctx.new_id(),
+        kind=TaskKind.RISK_REVIEW.value,
+        case_id=case.id,
+        person_id=case.person_id,
+        status=TaskStatus.OPEN.value,
+        assignee=escalation.escalated_by if escalation is not None else None,
+        created_at=now,
+        review_id=review.review_id,
+        escalation_id=review.escalation_id,
+        recommended_risk_level=recommended.value,
+        risk_level_then=current.value,
+    )
+    task_store.add_task(uow, task)
+    add_timeline_entry(
+        uow,
+        case,
+        kind=TimelineKind.TASK_CREATED,
+        author="expert_team",
+        at=now,
+        codes={
+            "task_id": task.id,
+            "kind": task.kind,
+            "review_id": review.review_id,
+            "recommended_risk_level": recommended.value,
+            "risk_level": current.value,
+        },
+    )
+    log.info("risk review proposed", case_id=case.id, review_id=review.review_id, task_id=task.id)
+    return task.id
 
 
 def on_case_review_scheduled(

@@ -18,10 +18,16 @@ from ..domain.codes import (
     CaseStatus,
     Channel,
     Consulter,
+    EscalationReason,
     HomeVisitStatus,
     ReplyDeadlineChange,
     RiskLevel,
+    TaskDeclineReason,
+    TaskKind,
+    TaskStatus,
+    Topic,
     Triage,
+    Urgency,
 )
 from ..domain.home_visits import VisitState
 from ..domain.sla import ReplyState
@@ -205,14 +211,41 @@ class EscalationView(View):
     risk_level: str
     status: str
     has_brief: bool
+    brief_completed_at: datetime | None = None
+    """When staff last wrote the brief's narrative; ``None`` while an escalation a rule started has
+    only the brief built from the case's codes."""
     review_id: str | None
     """The expert team's agenda item, as soon as scheduling placed the case on a meeting."""
     meeting_date: date | None
     """The day of that meeting."""
 
 
+class BriefFactsView(View):
+    """The part of a brief built from the case's codes, bands and counts (escalations a rule
+    started): no name, contact detail, address or free text."""
+
+    age_band: AgeBand
+    consulters: list[Consulter]
+    topics: list[Topic]
+    triage: list[Triage]
+    """The web form's triage of the case's consultations, other than ``none``."""
+    flags: list[CaseFlag]
+    risk_level: RiskLevel
+    previous_risk_level: RiskLevel | None
+    reason_codes: list[EscalationReason]
+    urgency: Urgency
+    days_since_first_contact: int
+    """Tokyo days from the case's first contact to the escalation."""
+    consultations: int
+    other_contacts: int
+    """Interviews people came to and home visits that took place."""
+    municipality_code: str | None
+
+
 class BriefView(View):
-    """The de-identified brief of an escalation (a logged read)."""
+    """The de-identified brief of an escalation (a logged read). For an escalation a rule started,
+    ``facts`` is built from the case's codes and ``summary`` is made of them until staff write the
+    narrative (``completed_at``)."""
 
     escalation_id: str
     case_id: str
@@ -221,6 +254,15 @@ class BriefView(View):
     summary: str | None
     background: str | None
     question: str | None
+    trigger: str | None = None
+    facts: BriefFactsView | None = None
+    completed_at: datetime | None = None
+    """When staff last wrote the narrative; ``None`` while only the facts are there."""
+
+
+class BriefCompleted(View):
+    escalation_id: str
+    completed_at: datetime
 
 
 # -- home visits ---------------------------------------------------------------------------------
@@ -451,3 +493,27 @@ class RedactionProfilesView(View):
     version: str
     effective_from: date
     profiles: dict[str, list[str]]
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+
+
+class TaskView(View):
+    """A task for the counsellor of a case (ids, codes, times); ``title`` says it in Japanese."""
+
+    task_id: str
+    kind: TaskKind
+    title: str
+    case_id: str
+    assignee: str | None
+    """The counsellor who escalated the case; ``None``: anyone's to complete."""
+    status: TaskStatus
+    created_at: datetime
+    review_id: str | None
+    escalation_id: str | None
+    recommended_risk_level: RiskLevel
+    risk_level_then: RiskLevel
+    """The case's risk level when the task was made."""
+    completed_at: datetime | None
+    completed_by: str | None
+    decline_reason: TaskDeclineReason | None

@@ -65,7 +65,9 @@ async def escalate_by_rule(service: IntakeService, case_id: str, headers: dict[s
     return str(escalation_id)
 
 
-def conclusion(case_id: str, escalation_id: str, recommended: str | None, review_id: str = REVIEW) -> CloudEvent[Any]:
+def conclusion(
+    case_id: str, escalation_id: str, recommended: str | None, review_id: str = REVIEW
+) -> CloudEvent[Any]:
     return new_event(
         CaseReviewConcludedV2(
             review_id=review_id,
@@ -147,9 +149,14 @@ async def test_staff_complete_the_brief_while_it_waits_and_not_after_the_review(
     )
     assert brief["facts"]["reason_codes"] == ["suicide_risk"]  # the facts stay
     [listed] = (await service.client.get("/escalations", headers=EXPERT)).json()
-    assert listed["has_brief"] is True and listed["brief_completed_at"] is not None
+    assert listed["has_brief"] is True
+    assert listed["brief_completed_at"] is not None
     assert "昼夜逆転" not in raw_database_text(service.engine)
-    written = [(t["author"], t["codes"]) for t in await timeline(service, case["case_id"]) if t["kind"] == "brief_completed"]
+    written = [
+        (t["author"], t["codes"])
+        for t in await timeline(service, case["case_id"])
+        if t["kind"] == "brief_completed"
+    ]
     assert written == [
         ("counsellor-1", {"escalation_id": escalation_id}),
         ("supervisor-1", {"escalation_id": escalation_id}),
@@ -171,7 +178,9 @@ async def test_the_brief_of_an_erased_person_cannot_be_written(service: IntakeSe
         f"/persons/{case['person_id']}/erasure", json={"basis": "person_request"}, headers=SUPERVISOR
     )
     assert erased.status_code == 200, erased.text
-    r = await service.client.put(f"/escalations/{escalation_id}/brief", json={"summary": "追記"}, headers=COUNSELLOR)
+    r = await service.client.put(
+        f"/escalations/{escalation_id}/brief", json={"summary": "追記"}, headers=COUNSELLOR
+    )
     assert (r.status_code, r.json()["rule"]) == (410, "erased")
 
 
@@ -234,7 +243,10 @@ async def test_a_recommended_risk_level_becomes_one_task_for_the_counsellor_who_
     summary = (await service.client.get(f"/cases/{case_id}", headers=COUNSELLOR)).json()
     assert summary["risk_level"] == "critical"
     events = service.new_events()
-    assert service.types(events) == ["tsunagu.intake.case.risk_assessed.v1", "tsunagu.intake.case.escalated.v1"]
+    assert service.types(events) == [
+        "tsunagu.intake.case.risk_assessed.v1",
+        "tsunagu.intake.case.escalated.v1",
+    ]
     assert (events[0].data.risk_level, events[0].data.previous_risk_level) == ("critical", "high")
     assert events[0].data.flags == ["suicide_risk"]  # flags unchanged
     assert events[1].data.reason_codes == ["critical_risk"]
@@ -277,7 +289,11 @@ async def test_a_task_declined_with_a_reason_leaves_the_case_as_it_is(service: I
     assert (await service.client.get(f"/cases/{case_id}", headers=COUNSELLOR)).json()["risk_level"] == "high"
     assert service.new_events() == []
     [done] = [t for t in await timeline(service, case_id) if t["kind"] == "task_completed"]
-    assert done["codes"] == {"task_id": task["task_id"], "outcome": "declined", "reason": "professional_judgement"}
+    assert done["codes"] == {
+        "task_id": task["task_id"],
+        "outcome": "declined",
+        "reason": "professional_judgement",
+    }
     assert (await service.client.get("/tasks/all?status=open", headers=SUPERVISOR)).json() == []
     assert len((await service.client.get("/tasks/all?status=declined", headers=SUPERVISOR)).json()) == 1
 
@@ -300,10 +316,14 @@ async def test_no_task_without_another_level_or_on_a_closed_case(service: Intake
         json={"reason_codes": ["other"], "urgency": "routine", "brief": {"summary": "終結前の確認"}},
         headers=COUNSELLOR,
     )
-    closed = await service.client.post(f"/cases/{case_id}/close", json={"reason": "resolved"}, headers=COUNSELLOR)
+    closed = await service.client.post(
+        f"/cases/{case_id}/close", json={"reason": "resolved"}, headers=COUNSELLOR
+    )
     assert closed.status_code == 200
     service.deliver(
-        conclusion(case_id, third.json()["escalation_id"], "low", review_id="5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a")
+        conclusion(
+            case_id, third.json()["escalation_id"], "low", review_id="5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a"
+        )
     )
     assert (await service.client.get("/tasks/all", headers=SUPERVISOR)).json() == []
 
@@ -319,7 +339,9 @@ async def test_a_task_on_a_case_closed_since_cannot_be_accepted_but_can_be_decli
     await service.client.post(f"/cases/{case_id}/close", json={"reason": "moved_away"}, headers=COUNSELLOR)
     r = await service.client.post(f"/tasks/{task['task_id']}/accept", headers=COUNSELLOR)
     assert (r.status_code, r.json()["rule"]) == (422, "case_closed")
-    r = await service.client.post(f"/tasks/{task['task_id']}/decline", json={"reason": "case_closing"}, headers=COUNSELLOR)
+    r = await service.client.post(
+        f"/tasks/{task['task_id']}/decline", json={"reason": "case_closing"}, headers=COUNSELLOR
+    )
     assert r.status_code == 200
 
 

@@ -37,5 +37,7 @@ def test_who_may_complete_a_task_and_when() -> None:
     nobody_s = {"status": TaskStatus.OPEN, "assignee": None}
     assert completion_refusal(**nobody_s, actor="counsellor-2", supervises=False) is None
     for done in (TaskStatus.ACCEPTED, TaskStatus.DECLINED):
-        refusal = completion_refusal(status=done, assignee="counsellor-1", actor="counsellor-1", supervises=True)
+        refusal = completion_refusal(
+            status=done, assignee="counsellor-1", actor="counsellor-1", supervises=True
+        )
         assert refusal is rules.TASK_ALREADY_COMPLETED

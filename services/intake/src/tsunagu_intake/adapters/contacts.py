@@ -23,6 +23,8 @@ def contacts_of_case(uow: UnitOfWork, case_id: str) -> list[Contact]:
     """The contacts scheduling recorded for the case, oldest first."""
     return list(
         uow.session.exec(
-            select(Contact).where(Contact.case_id == case_id).order_by(col(Contact.occurred_at), col(Contact.id))
+            select(Contact)
+            .where(Contact.case_id == case_id)
+            .order_by(col(Contact.occurred_at), col(Contact.id))
         )
     )

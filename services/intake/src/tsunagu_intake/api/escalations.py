@@ -36,7 +36,9 @@ def read_brief(escalation_id: EscalationId, purpose: PurposeQuery, ctx: Ctx, act
     f"/escalations/{{escalation_id:{ID}}}/brief",
     responses=refusals(ESCALATION_NOT_FOUND, ESCALATION_NOT_PENDING, ERASED),
 )
-def complete_brief(escalation_id: EscalationId, command: Brief, ctx: Ctx, actor: Counsellor) -> BriefCompleted:
+def complete_brief(
+    escalation_id: EscalationId, command: Brief, ctx: Ctx, actor: Counsellor
+) -> BriefCompleted:
     """Write (or write again) the narrative of a pending escalation's brief — summary, background,
     question — as staff complete the brief a rule built from the case's codes. The facts stay; the
     brief is sealed with the person's key; refused once the expert team reviewed the escalation."""

@@ -42,7 +42,12 @@ def all_tasks(
 @router.post(
     f"/tasks/{{task_id:{ID}}}/accept",
     responses=refusals(
-        TASK_NOT_FOUND, TASK_OF_ANOTHER_COUNSELLOR, TASK_ALREADY_COMPLETED, CASE_NOT_FOUND, CASE_CLOSED, ERASED
+        TASK_NOT_FOUND,
+        TASK_OF_ANOTHER_COUNSELLOR,
+        TASK_ALREADY_COMPLETED,
+        CASE_NOT_FOUND,
+        CASE_CLOSED,
+        ERASED,
     ),
 )
 def accept_task(task_id: TaskId, ctx: Ctx, actor: Counsellor) -> TaskView:

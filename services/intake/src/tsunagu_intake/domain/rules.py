@@ -30,7 +30,9 @@ TASK_OF_ANOTHER_COUNSELLOR = Rule(
 
 # -- escalations and tasks (409) -------------------------------------------------------------------
 ESCALATION_NOT_PENDING = Rule(
-    "escalation_not_pending", 409, "The expert team has reviewed this escalation: its brief can no longer change."
+    "escalation_not_pending",
+    409,
+    "The expert team has reviewed this escalation: its brief can no longer change.",
 )
 TASK_ALREADY_COMPLETED = Rule("task_already_completed", 409, "The task has been completed already.")
 

@@ -270,7 +270,9 @@ def _opened_brief(cipher: PersonCipher, escalation: Escalation) -> dict[str, Any
     return brief
 
 
-def complete_brief(ctx: IntakeContext, actor: Principal, escalation_id: str, command: Brief) -> BriefCompleted:
+def complete_brief(
+    ctx: IntakeContext, actor: Principal, escalation_id: str, command: Brief
+) -> BriefCompleted:
     """Staff write (or write again) the narrative of a pending escalation's brief: summary,
     background, question. Facts built from the case's codes stay as they are; the brief stays sealed
     with the person's key, and the writing goes on the case's timeline (who and when, no text)."""

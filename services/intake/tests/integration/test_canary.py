@@ -267,13 +267,23 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
             200,
             headers=EXPERT,
         )
-        await run.call(
+        automatic = await run.call(
             "POST",
             f"/cases/{people[i + 1][1]}/risk",
             200,
             json={"risk_level": "high", "set_flags": [{"flag": "suicide_risk"}]},
             headers=COUNSELLOR,
         )
+        # The brief a rule built, completed by staff with the narrative, then read by the team.
+        automatic_brief = f"/escalations/{automatic.json()['escalation_id']}/brief"
+        await run.call(
+            "PUT",
+            automatic_brief,
+            200,
+            json={"summary": marker(i + 1, "brief"), "question": marker(i + 1, "brief")},
+            headers=COUNSELLOR,
+        )
+        await run.call("GET", f"{automatic_brief}?purpose=expert_review", 200, headers=EXPERT)
         # Web consultation: registration, login, a consultation at any hour, a reply, reading it.
         number = (
             await run.call(

@@ -158,3 +158,44 @@ async def test_requests_accepted_by_hand_are_requested_again_until_scheduling_sa
     assert {"intake_home_visit", "intake_contact"} & tables(engine) == set()
     migrate_to(engine, "heads", package="tsunagu_intake")
     assert schema_drift(engine, "intake_") == []
+
+
+# -- intake_0008: briefs written by hand count as completed when they were written ----------------
+
+BEFORE_TASKS = "intake_0007_visits_and_contacts"
+BY_HAND, BY_RULE = "2e1d0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b", "4c3b2a1f-0e9d-4c8b-9a7f-6e5d4c3b2a1f"
+
+
+async def test_briefs_written_by_hand_are_completed_at_their_escalation_and_tasks_come_and_go(
+    engine: sa.Engine, database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    migrate_to(engine, BEFORE_TASKS, package="tsunagu_intake")
+    with engine.begin() as conn:
+        for escalation_id, trigger, brief in ((BY_HAND, "manual", b"sealed"), (BY_RULE, "automatic", None)):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO intake_escalation (id, case_id, person_id, escalated_at, trigger, urgency,"
+                    " reason_codes, risk_level, status, escalated_by, brief_ct) VALUES (:id, :case, :person,"
+                    " :at, :trigger, 'routine', '[]', 'low', 'pending', 'counsellor-1', :brief)"
+                ),
+                {
+                    "id": escalation_id,
+                    "case": CASE,
+                    "person": PERSON,
+                    "at": T0,
+                    "trigger": trigger,
+                    "brief": brief,
+                },
+            )
+
+    async with service_without_broker(database_url, tmp_path / "data", clock) as service:  # upgrades
+        assert schema_drift(engine, "intake_") == []
+        listed = (await service.client.get("/escalations", headers=SUPERVISOR)).json()
+        completed = {e["escalation_id"]: (e["has_brief"], e["brief_completed_at"]) for e in listed}
+        assert completed == {BY_HAND: (True, "2025-04-30T01:00:00Z"), BY_RULE: (False, None)}
+        assert (await service.client.get("/tasks/all", headers=SUPERVISOR)).json() == []
+
+    migrate_to(engine, BEFORE_TASKS, package="tsunagu_intake", down=True)
+    assert "intake_task" not in tables(engine)
+    migrate_to(engine, "heads", package="tsunagu_intake")
+    assert schema_drift(engine, "intake_") == []

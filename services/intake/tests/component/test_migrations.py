@@ -162,7 +162,7 @@ async def test_requests_accepted_by_hand_are_requested_again_until_scheduling_sa
 
 # -- intake_0008: briefs written by hand count as completed when they were written ----------------
 
-BEFORE_TASKS = "intake_0007_visits_and_contacts"
+BEFORE_TASKS = "intake_0010_recovery_codes"
 BY_HAND, BY_RULE = "2e1d0c9b-8a7f-4e6d-9c5b-4a3f2e1d0c9b", "4c3b2a1f-0e9d-4c8b-9a7f-6e5d4c3b2a1f"
 
 

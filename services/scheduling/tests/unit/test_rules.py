@@ -20,6 +20,7 @@ MISSING = {
 CONFLICTS = {
     "already_registered",
     "appointment_not_active",
+    "case_closed",
     "meeting_already_exists",
     "person_double_booked",
     "person_erased",
@@ -38,7 +39,7 @@ CONFLICTS = {
 def test_every_rule_is_named_once_with_its_status() -> None:
     declared = [value for value in vars(rules).values() if isinstance(value, Rule)]
     book = RuleBook.of_module(vars(rules))
-    assert len(book) == len(declared) == 56
+    assert len(book) == len(declared) == 57
     assert {r.name for r in book.with_status(404)} == MISSING
     assert {r.name for r in book.with_status(409)} == CONFLICTS
     assert {r.name for r in book.with_status(403)} == {"own_municipality_only"}

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from tsunagu_servicekit.db import insert_unless_present
 
 from ..domain.known import WhatIsKnown
-from .tables import ErasedPerson, KnownCase
+from .tables import ClosedCase, ErasedPerson, KnownCase
 
 
 def learn(session: Session, case_id: str, person_id: str, now: datetime) -> None:
@@ -18,6 +18,11 @@ def learn(session: Session, case_id: str, person_id: str, now: datetime) -> None
     table = KnownCase.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
     values = {"case_id": case_id, "person_id": person_id, "recorded_at": now}
     insert_unless_present(session.connection(), table, values, key=("case_id",))
+
+
+def case_closed(session: Session, case_id: str) -> bool:
+    """Whether intake announced the closure of the case."""
+    return session.get(ClosedCase, case_id) is not None
 
 
 def what_is_known(session: Session, person_id: str, case_id: str | None) -> WhatIsKnown:
@@ -32,4 +37,5 @@ def what_is_known(session: Session, person_id: str, case_id: str | None) -> What
         person_erased=session.get(ErasedPerson, person_id) is not None,
         person_known=person_known,
         case_person=known_case.person_id if known_case is not None else None,
+        case_closed=case_id is not None and case_closed(session, case_id),
     )

@@ -68,6 +68,12 @@ CASE_OF_ANOTHER_PERSON = Rule("case_of_another_person", 422, "The case belongs t
 PERSON_ERASED = Rule(
     "person_erased", 409, "The person's data was erased: nothing can be booked for them any more."
 )
+CASE_CLOSED = Rule(
+    "case_closed",
+    409,
+    "The case was closed in intake: nothing new can be booked for it. Book for the person alone, "
+    "or for the case intake opens when they consult again.",
+)
 
 # -- appointments ------------------------------------------------------------------------------
 

@@ -25,6 +25,11 @@ def case_closed(session: Session, case_id: str) -> bool:
     return session.get(ClosedCase, case_id) is not None
 
 
+def person_erased(session: Session, person_id: str) -> bool:
+    """Whether intake announced the person's erasure."""
+    return session.get(ErasedPerson, person_id) is not None
+
+
 def what_is_known(session: Session, person_id: str, case_id: str | None) -> WhatIsKnown:
     """What scheduling has learnt of a person, and of a case, a booking names."""
     known_case = session.get(KnownCase, case_id) if case_id is not None else None
@@ -34,7 +39,7 @@ def what_is_known(session: Session, person_id: str, case_id: str | None) -> What
         first_case = select(KnownCase.case_id).where(col(KnownCase.person_id) == person_id).limit(1)
         person_known = session.exec(first_case).first() is not None
     return WhatIsKnown(
-        person_erased=session.get(ErasedPerson, person_id) is not None,
+        person_erased=person_erased(session, person_id),
         person_known=person_known,
         case_person=known_case.person_id if known_case is not None else None,
         case_closed=case_id is not None and case_closed(session, case_id),

@@ -7,7 +7,7 @@ the code does). Venue and description stay empty; the view shows the room's name
 
 Downgrade drops the minutes, the attendance and the three columns.
 
-Revision ID: scheduling_0008_titles_roll_minutes
+Revision ID: scheduling_0008_roll_minutes
 Revises: scheduling_0007_known_cases
 Create Date: 2026-12-09
 """
@@ -15,7 +15,7 @@ Create Date: 2026-12-09
 import sqlalchemy as sa
 from alembic import op
 
-revision = "scheduling_0008_titles_roll_minutes"
+revision = "scheduling_0008_roll_minutes"
 down_revision = "scheduling_0007_known_cases"
 branch_labels = None
 depends_on = None

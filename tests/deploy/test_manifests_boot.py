@@ -140,6 +140,7 @@ def external_secrets() -> dict[str, dict[str, str]]:
     return {
         "tsunagu-nats-auth": {user: secrets.token_hex(32) for user in ("admin", *SERVICES)},
         "tsunagu-intake-vault": {"master-key": base64.b64encode(secrets.token_bytes(32)).decode()},
+        "tsunagu-intake-pages": {"secret": secrets.token_urlsafe(48)},
         **{f"tsunagu-{s}-db": {"url": "postgresql+psycopg://replaced-by-the-test"} for s in SERVICES},
     }
 

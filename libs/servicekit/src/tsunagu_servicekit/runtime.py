@@ -27,12 +27,14 @@ from typing import Any, Generic, TypeVar
 from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client
 from nats.js import JetStreamContext
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from tsunagu_contracts import DLQ_STREAM, PRODUCERS, REGISTRY, STREAMS, EventType, Registry, StreamDefinition
 from tsunagu_contracts.streams import stream_name
 
 from .broker import create_broker
 from .db import create_db_engine, migrate, ping
+from .http.pages import Pages, assets_router
 from .logging import configure_logging, get_logger
 from .mail import MailPolicy, MailSender, MailTemplates, Recipients, SmtpServer, UnsubscribeLinks
 from .mail.unsubscribe import router as unsubscribe_router
@@ -172,6 +174,7 @@ class ServiceRuntime(Generic[C]):
         registry: Registry = REGISTRY,
         views: Sequence[View] = (),
         mail: tuple[MailTemplates, Recipients] | None = None,
+        pages: Pages | None = None,
     ) -> None:
         self.infra = infra
         self.context = context
@@ -202,6 +205,14 @@ class ServiceRuntime(Generic[C]):
         self.mail_sender: MailSender | None = None
         if mail is not None:
             self._set_up_mail(*mail)
+        self.pages = pages
+        """The service's public pages (``<package>.api.PAGES``), configured with its page secret."""
+        if pages is not None:
+            pages.configure(
+                self._secret(s.page_secret, "page-secret", "page_secret"),
+                secure=s.mail_public_base_url.startswith("https://"),
+            )
+            self.routers += (assets_router(),)
         self.monitor = BrokerMonitor(
             lambda: self.js,
             streams=self.used_streams(),
@@ -225,17 +236,11 @@ class ServiceRuntime(Generic[C]):
     def _set_up_mail(self, templates: MailTemplates, recipients: Recipients) -> None:
         """The mail timer and the unsubscribe pages (tsunagu_servicekit.mail)."""
         s = self.infra.settings
-        if s.mail_unsubscribe_secret is not None:
-            secret = s.mail_unsubscribe_secret.get_secret_value()
-        elif s.environment == "production":
-            if s.smtp_host:
-                raise RuntimeError("Production needs mail_unsubscribe_secret where smtp_host is set.")
+        if s.mail_unsubscribe_secret is None and s.environment == "production" and not s.smtp_host:
             # Nothing is sent, so no link goes out: any secret will do until a server is set.
             secret = secrets.token_urlsafe(48)
         else:
-            from .http.auth import load_or_create_secret
-
-            secret = load_or_create_secret(s.data_dir, "mail-secret")
+            secret = self._secret(s.mail_unsubscribe_secret, "mail-secret", "mail_unsubscribe_secret")
         self.mail_links = UnsubscribeLinks(secret, s.mail_public_base_url)
         server = None
         if s.smtp_host:
@@ -267,6 +272,18 @@ class ServiceRuntime(Generic[C]):
         self.kit_timers += (PeriodicScan("mail", s.mail_interval, self.mail_sender.scan),)
         self.routers += (unsubscribe_router,)
 
+    def _secret(self, configured: SecretStr | None, file_name: str, setting: str) -> str:
+        """A secret of the service: the configured one; in production none is an error (replicas
+        must share it); elsewhere one generated once into the data directory."""
+        s = self.infra.settings
+        if configured is not None:
+            return configured.get_secret_value()
+        if s.environment == "production":
+            raise RuntimeError(f"Production needs {setting}: every replica must sign with the same secret.")
+        from .http.auth import load_or_create_secret
+
+        return load_or_create_secret(s.data_dir, file_name)
+
     @classmethod
     def of_package(
         cls,
@@ -285,7 +302,8 @@ class ServiceRuntime(Generic[C]):
         - ``<package>.timers.timers(settings)``: its durable timers;
         - ``<package>/adapters/migrations/versions``: its migrations;
         - the title ``Tsunagu <service name>``;
-        - with ``mail_recipients`` (the service sends mail): its templates in ``<package>/mail``.
+        - with ``mail_recipients`` (the service sends mail): its templates in ``<package>/mail``;
+        - ``<package>.api.PAGES`` (optional): its public pages (:mod:`tsunagu_servicekit.http.pages`).
 
         So a service's ``app.py`` says only what is its own: how its context is built, and its
         ``preflight`` checks. The parts are still plain module attributes a reader can open.
@@ -306,6 +324,7 @@ class ServiceRuntime(Generic[C]):
             mail=(MailTemplates.of_package(package), mail_recipients)
             if mail_recipients is not None
             else None,
+            pages=getattr(api, "PAGES", None),
         )
 
     # -- what the infrastructure holds --------------------------------------------------------
@@ -532,7 +551,13 @@ async def serve(runtime: ServiceRuntime[Any]) -> None:
     app = runtime.http_app
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     )
     # Ours stop the runtime too; uvicorn's would stop only the server.

@@ -155,11 +155,22 @@ class ServiceSettings(BaseSettings):
     )
     mail_public_base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Where this service's public pages are reached: unsubscribe links point there",
+        description="Where this service's public pages are reached: unsubscribe links point there, and "
+        "https here makes page cookies Secure and adds HSTS",
     )
     mail_unsubscribe_secret: SecretStr | None = Field(
         default=None,
         description="Signs unsubscribe links; generated into data_dir when not set (not in production)",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies trusted to say the client's address (X-Forwarded-For), comma-separated "
+        "addresses or networks, or *: the public pages' rate limits count per client address",
+    )
+    page_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the CSRF tokens of public pages; required in production (every replica "
+        "shares it), generated into data_dir elsewhere",
     )
     mail_interval: float = Field(default=10.0, gt=0, description="Seconds between scans for mail to send")
     mail_batch: int = Field(default=20, ge=1, le=500, description="Mails sent per scan at most")

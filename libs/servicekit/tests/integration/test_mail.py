@@ -270,3 +270,66 @@ def test_the_unsubscribe_pages_of_a_service_record_the_choice(database_url: str,
     assert bad.json()["rule"] == "mail_unsubscribe_link_invalid"
     assert token[:10] not in bad.text  # the problem echoes nothing of the request
     runtime.engine.dispose()
+
+
+def test_a_staff_member_sees_and_changes_their_own_preferences_as_the_link_records_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    from tsunagu_servicekit.mail import MailTopic, preferences_router
+    from tsunagu_servicekit.testing import local_bearer
+
+    secret = "kit-mail-test-" + "k" * 40
+    settings = ServiceSettings(
+        service_name="mailtest",
+        database_url=database_url,
+        environment="test",
+        data_dir=tmp_path,
+        jwt_secret=secret,
+        mail_public_base_url="https://svc.example.jp",
+    )
+    topics = [MailTopic("reply_overdue", "返信期限超過のお知らせ"), MailTopic("digest", "週のまとめ")]
+    runtime = ServiceRuntime(
+        Infrastructure(settings),
+        None,
+        title="mail test",
+        routers=[preferences_router(topics)],
+        mail=(MailTemplates(jinja2.DictLoader(TEMPLATES)), Directory()),
+    )
+    runtime.migrate()
+    assert runtime.mail_links is not None
+    bearer = local_bearer(secret)
+    me, other = bearer("counsellor", subject="staff-7"), bearer("counsellor", subject="staff-8")
+    client = TestClient(runtime.http_app)
+
+    def mine(headers: dict[str, str]) -> dict[str, bool]:
+        listed = client.get("/mail/preferences", headers=headers)
+        assert listed.status_code == 200, listed.text
+        return {t["topic"]: t["subscribed"] for t in listed.json()["topics"]}
+
+    assert mine(me) == {"reply_overdue": True, "digest": True}
+    off = client.put("/mail/preferences/digest", json={"subscribed": False}, headers=me)
+    assert off.status_code == 200
+    assert off.json()["label"] == "週のまとめ"
+    assert off.json()["unsubscribed_at"].endswith("Z") or off.json()["unsubscribed_at"].endswith("+00:00")
+    again = client.put("/mail/preferences/digest", json={"subscribed": False}, headers=me)
+    assert again.json() == off.json()  # the first time stands
+    assert is_unsubscribed(runtime.engine, "staff:staff-7", "digest")
+    assert mine(other) == {"reply_overdue": True, "digest": True}
+    # The mail's link and this page are one choice, both ways.
+    token = parse_qs(urlparse(runtime.mail_links.url("staff:staff-7", "reply_overdue")).query)["t"][0]
+    assert client.post("/mail/unsubscribe", params={"t": token}).status_code == 200
+    assert mine(me) == {"reply_overdue": False, "digest": False}
+    on = client.put("/mail/preferences/reply_overdue", json={"subscribed": True}, headers=me)
+    assert on.json() == {
+        "topic": "reply_overdue",
+        "label": "返信期限超過のお知らせ",
+        "subscribed": True,
+        "unsubscribed_at": None,
+    }
+    assert not is_unsubscribed(runtime.engine, "staff:staff-7", "reply_overdue")
+    unknown = client.put("/mail/preferences/newsletter", json={"subscribed": False}, headers=me)
+    assert unknown.status_code == 404
+    assert unknown.json()["rule"] == "mail_topic_unknown"
+    assert client.put("/mail/preferences/digest", json={"subscribed": "no"}, headers=me).status_code == 422
+    assert client.get("/mail/preferences").status_code == 401
+    runtime.engine.dispose()

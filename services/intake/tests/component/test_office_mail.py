@@ -4,7 +4,7 @@ across a restart of the service — with nothing of the consultation in it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tsunagu_intake.testing import IntakeService, service_without_broker
@@ -210,3 +210,39 @@ async def test_a_person_erased_before_the_mail_goes_gets_none(
             assert erased.status_code in (200, 202), erased.text
             assert service.runtime.kit_timer("mail").scan_once(service.runtime.engine) == 1  # settled unsent
         assert smtp.messages == []
+
+
+async def test_supervisors_turn_the_office_mail_on_again_after_a_link_turned_it_off(
+    database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR
+
+    with loopback_smtp() as smtp:
+        async with service_without_broker(database_url, tmp_path, clock, **mail_settings(smtp)) as service:
+            _, user = await register_and_login(service)
+            await submit(service, user, "相談")
+            assert scan(service, clock, DUE.replace(minute=16)) == (1, 1)
+            [mail] = smtp.messages
+            link = urlparse(mail["List-Unsubscribe"].strip("<>"))
+            await service.client.post(link.path, params={"t": parse_qs(link.query)["t"][0]})
+            listed = await service.client.get("/mail/office-preferences", headers=SUPERVISOR)
+            assert listed.status_code == 200
+            assert {t["topic"]: t["subscribed"] for t in listed.json()["topics"]} == {
+                "reply_overdue": False,
+                "escalation_urgent": True,
+            }
+            assert (
+                await service.client.get("/mail/office-preferences", headers=COUNSELLOR)
+            ).status_code == 403
+            await submit(service, user, "二件目")
+            assert scan(service, clock, DUE + timedelta(days=30)) == (1, 1)  # settled unsent
+            on = await service.client.put(
+                "/mail/office-preferences/reply_overdue", json={"subscribed": True}, headers=SUPERVISOR
+            )
+            assert on.status_code == 200, on.text
+            assert on.json()["subscribed"] is True
+            await submit(service, user, "三件目")
+            assert scan(service, clock, DUE + timedelta(days=60)) == (1, 1)
+        assert len(smtp.messages) == 2

@@ -14,6 +14,7 @@ the search and the captured process are the kit's (:mod:`tsunagu_servicekit.test
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 import nats
 import pytest
+from tsunagu_calendar import fiscal_year
 from tsunagu_contracts import CloudEvent, new_event, new_event_id
 from tsunagu_contracts.events.partners import (
     ReferralAccepted,
@@ -70,6 +72,10 @@ FIELDS = {
     "hv_address": "HA",
     "hv_notes": "HT",
     "bad": "XX",
+    "page_nickname": "PN",
+    "page_email": "PE",
+    "page_body": "PB",
+    "page_bad": "PX",
 }
 MARKERS = Markers(FIELDS)
 """``CNRY006NMｶﾅﾘｱ山田`` (half width, even consultations), ``ＣＮＲＹ００７ＮＭカナリア山田`` (odd)."""
@@ -176,6 +182,53 @@ async def disclose_when_known(run: RecordingClient, case_id: str, referral_id: s
 
     await wait_for(recorded, timeout=20, interval=0.2, message="intake learnt of the referral")
     return made[0]
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def public_pages(run: RecordingClient) -> None:
+    """The public pages, as a browser without script posts them: two people register and consult,
+    and read their own pages (a positive control: their own data is there); then every way a page
+    refuses (a form without its token or from another site, invalid fields, a wrong login, a wrong
+    reset) is tried with markers in every field, and no answer may carry one back."""
+
+    async def token(path: str) -> str:
+        found = _CSRF.search((await run.call("GET", path, 200)).text)
+        assert found
+        return found.group(1)
+
+    for i in (1, 2):
+        password = f"page-pw-{i}-secret"
+        form = {
+            "nickname": marker(i, "page_nickname"),
+            "email": marker(i, "page_email"),
+            "password": password,
+            "password_confirm": password,
+            "agree": "yes",
+            "csrf_token": await token("/register"),
+        }
+        await run.call("POST", "/register", 200, data=form)
+        sent = {"body": marker(i, "page_body"), "consulter": "family", "csrf_token": await token("/consult")}
+        await run.call("POST", "/consult", 200, data=sent)
+        assert marker(i, "page_body") in (await run.call("GET", "/my", 200)).text
+        await run.call("POST", "/logout", 303, data={"csrf_token": await token("/my")})
+    bad = marker(3, "page_bad")
+    await run.call("POST", "/register", 403, data={"nickname": bad, "password": bad})
+    typed = {"nickname": bad, "email": bad, "password": bad, "password_confirm": bad + "2", "agree": "yes"}
+    await run.call("POST", "/register", 422, data={**typed, "csrf_token": await token("/register")})
+    await run.call(
+        "POST",
+        "/login",
+        403,
+        data={"user_number": bad, "password": bad, "csrf_token": await token("/login")},
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    await run.call(
+        "POST", "/login", 401, data={"user_number": bad, "password": bad, "csrf_token": await token("/login")}
+    )
+    reset = {"user_number": "1234567890", "recovery_code": bad, "new_password": bad, "password_confirm": bad}
+    await run.call("POST", "/reset", 401, data={**reset, "csrf_token": await token("/reset")})
 
 
 async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
@@ -396,6 +449,8 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
     # The erased person's disclosure can no longer be read.
     await run.call("GET", f"/disclosures/{disclosures[10]}/fields", 410, headers=PARTNER_STAFF)
 
+    await public_pages(run)
+
     # A consumer failure: the expert team concludes on a case intake does not know -> dead letter.
     review = new_event(
         CaseReviewConcludedV2(
@@ -423,6 +478,27 @@ async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:
     assert await replay_jsonl(tmp_path / "export.jsonl", nats_url) == len(exported)
 
 
+EXPORTS = ("statistics", "reply-times", "outside-hours-calls")
+
+
+async def exports(run: RecordingClient) -> str:
+    """Every export of this fiscal year, CSV and JSON, exact and published, with its headers: counts
+    only, searched like any other channel."""
+    fy = fiscal_year(datetime.now(UTC))
+    bodies = []
+    for name in EXPORTS:
+        for path in (f"/exports/{name}", f"/exports/{name}/publication"):
+            for fmt in ("csv", "json"):
+                r = await run.call("GET", f"{path}?fiscal_year={fy}&format={fmt}", 200, headers=SUPERVISOR)
+                headers = "\n".join(f"{k}: {v}" for k, v in r.headers.items())
+                bodies.append(f"{r.content.decode('utf-8-sig')}\n{headers}")
+    # Positive control: the run's consultations are in the figures.
+    total = bodies[0].splitlines()[3].split(",")
+    assert total[:3] == ["合計", "", "合計"]
+    assert int(total[4]) >= 100  # 延べ件数 of consultations
+    return "\n".join(bodies)
+
+
 async def test_markers_never_leave_the_vault(
     nats_url: str,
     database_url: str,
@@ -435,11 +511,13 @@ async def test_markers_never_leave_the_vault(
         await scenario(run.http, nats_url, tmp_path)
         await run.bus.wait_for_count(1, "tsunagu.dlq.", timeout=20)
         await run.bus.wait_for_count(100 + 10 + 10, "tsunagu.intake.consultation.received.v1")
+        exported = await exports(run.http)
 
     channels = run.channels()
     logs, spans = channels["service log"], channels["spans"]
     captured_out, captured_err = capfd.readouterr()
     channels["test process"] = captured_out + captured_err + caplog.text
+    channels["exports"] = exported
 
     # The captures are real: the run was seen by every channel we search.
     assert run.service.returncode == 0, logs[-3000:]

@@ -17,6 +17,7 @@ from tsunagu_servicekit.runtime import Infrastructure, ServiceRuntime
 from tsunagu_servicekit.unit_of_work import Clock, utc_now
 
 from .adapters import reference_data
+from .adapters.mail import SchedulingRecipients
 from .domain.agenda import ReviewPolicy
 from .domain.visits import HomeVisitPolicy
 from .handlers.context import SchedulingContext
@@ -43,7 +44,7 @@ def build_runtime(
         max_appointment_minutes=settings.max_appointment_minutes,
         feed_key=feed_key(settings),
     )
-    return ServiceRuntime.of_package("tsunagu_scheduling", infra, ctx)
+    return ServiceRuntime.of_package("tsunagu_scheduling", infra, ctx, mail_recipients=SchedulingRecipients())
 
 
 def review_policy(settings: SchedulingSettings) -> ReviewPolicy:

@@ -291,7 +291,8 @@ def _document_operation(
             del responses[key]
         elif declared:
             doc(status).rules.update(declared)
-            del responses[key]
+            if PAGE_MEDIA_TYPE not in response.get("content", {}):
+                del responses[key]
         else:
             doc(status)  # every error answer is a problem, whatever a hand-written entry says
 

@@ -12,18 +12,29 @@ from .outbox import (
     SmtpServer,
     queue_mail,
 )
+from .preferences import STAFF, TOPIC_UNKNOWN, MailTopic, preferences_router, staff_recipient
 from .tables import mail_outbox, mail_preferences
 from .templates import MailTemplates, RenderedMail
-from .unsubscribe import LINK_INVALID, UnsubscribeLinks, is_unsubscribed, unsubscribe
+from .unsubscribe import (
+    LINK_INVALID,
+    UnsubscribeLinks,
+    is_unsubscribed,
+    resubscribe,
+    unsubscribe,
+    unsubscribed_topics,
+)
 
 __all__ = [
     "LINK_INVALID",
     "QUARANTINED",
     "SENT",
+    "STAFF",
     "SUPPRESSED",
+    "TOPIC_UNKNOWN",
     "MailPolicy",
     "MailSender",
     "MailTemplates",
+    "MailTopic",
     "Recipients",
     "RenderedMail",
     "SmtpServer",
@@ -31,6 +42,10 @@ __all__ = [
     "is_unsubscribed",
     "mail_outbox",
     "mail_preferences",
+    "preferences_router",
     "queue_mail",
+    "resubscribe",
+    "staff_recipient",
     "unsubscribe",
+    "unsubscribed_topics",
 ]

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -79,6 +79,29 @@ def unsubscribe(engine: Engine, recipient: str, topic: str, now: datetime) -> No
             .values(recipient=recipient, topic=topic, unsubscribed_at=now)
             .on_conflict_do_nothing(index_elements=["recipient", "topic"])
         )
+
+
+def resubscribe(engine: Engine, recipient: str, topic: str) -> None:
+    """Undo :func:`unsubscribe`: mail of ``topic`` goes to ``recipient`` again (from now on; what
+    was settled as suppressed meanwhile stays so)."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.delete(mail_preferences).where(
+                mail_preferences.c.recipient == recipient, mail_preferences.c.topic == topic
+            )
+        )
+
+
+def unsubscribed_topics(engine: Engine, recipient: str) -> dict[str, datetime]:
+    """The topics ``recipient`` unsubscribed from, with when they did."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(mail_preferences.c.topic, mail_preferences.c.unsubscribed_at).where(
+                mail_preferences.c.recipient == recipient
+            )
+        ).all()
+    # SQLite hands the instant back without its zone; it was written in UTC.
+    return {topic: when if when.tzinfo else when.replace(tzinfo=UTC) for topic, when in rows}
 
 
 def unsubscribed_query(recipient: str, topic: str) -> sa.Select[tuple[str]]:

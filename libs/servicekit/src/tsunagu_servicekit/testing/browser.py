@@ -1,9 +1,8 @@
 """Pages of a service in a real browser, for tests: Debian's Chromium driven by Playwright, with
 every request answered in-process by the service's own app, and an accessibility check.
 
-No socket and no network: requests to the service's test host are handed to its ASGI app through
-the service under test's HTTP client; every other request is aborted, so a page that needs
-anything from outside fails its test rather than quietly fetching it.
+The service's app is served on a loopback port for the browser; every other request is aborted,
+so a page that needs anything from outside fails its test rather than quietly fetching it.
 
 Where no browser can be had, :func:`chromium_executable` fails the test loudly under CI
 (``CI`` set) and skips it, with the same message, elsewhere. Needs ``playwright`` and
@@ -12,6 +11,7 @@ Where no browser can be had, :func:`chromium_executable` fails the test loudly u
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -67,45 +67,78 @@ def _fontconfig(font_dirs: Sequence[str], workdir: Path) -> dict[str, str | floa
 
 
 @asynccontextmanager
-async def browser_page(
-    client: httpx.AsyncClient, *, locale: str = "ja-JP", font_dirs: Sequence[str] = ()
-) -> AsyncIterator[Any]:
-    """A Playwright page whose requests to ``client``'s base URL are answered by ``client``.
+async def _served(client: httpx.AsyncClient) -> AsyncIterator[str]:
+    """The app behind ``client`` served on a free loopback port for as long as the block lasts;
+    its origin. In the test's own event loop, so the test and the browser share one app."""
+    import socket
 
-    ``font_dirs`` are added to the fonts Chromium finds (through fontconfig): a machine without
-    Japanese system fonts otherwise shows every kanji as a box in screenshots."""
+    import uvicorn
+
+    transport = client._transport  # the service under test's in-process transport
+    if not isinstance(transport, httpx.ASGITransport):
+        raise TypeError("browser_page needs the service under test's in-process client")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(transport.app, log_config=None, access_log=False, lifespan="off"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        for _ in range(500):  # at most 5 s
+            if server.started or task.done():
+                break
+            await asyncio.sleep(0.01)
+        if not server.started:
+            raise RuntimeError("the loopback server for the browser did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+        sock.close()
+
+
+@asynccontextmanager
+async def browser_page(
+    client: httpx.AsyncClient,
+    *,
+    locale: str = "ja-JP",
+    font_dirs: Sequence[str] = (),
+    javascript: bool = True,
+) -> AsyncIterator[Any]:
+    """A Playwright page on the app behind ``client`` (the service under test), served on a
+    loopback port; every request elsewhere is aborted.
+
+    A real socket rather than answering requests in-process through the route handler: Chromium
+    does not hand a redirect's next request back to the handler, and pages answer a form with
+    "303 See Other". ``javascript=False`` turns script off in the page, to show a page works
+    without it. ``font_dirs`` are added to the fonts Chromium finds (through fontconfig): a machine
+    without Japanese system fonts otherwise shows every kanji as a box in screenshots."""
     from playwright.async_api import Route, async_playwright
 
     executable = chromium_executable()
-    origin = str(client.base_url).rstrip("/")
 
-    async def answer(route: Route) -> None:
-        request = route.request
-        if not request.url.startswith(origin + "/") and request.url != origin:
-            await route.abort()
-            return
-        response = await client.request(
-            request.method,
-            request.url[len(origin) :] or "/",
-            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
-            content=request.post_data_buffer,
-        )
-        await route.fulfill(
-            status=response.status_code, headers=dict(response.headers), body=response.content
-        )
+    async with _served(client) as origin:
 
-    with tempfile.TemporaryDirectory(prefix="tsunagu-fonts-") as workdir:
-        env = _fontconfig(font_dirs, Path(workdir)) if font_dirs else None
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=executable, args=list(CHROMIUM_FLAGS), env=env
-            )
-            try:
-                context = await browser.new_context(locale=locale, base_url=origin)
-                await context.route("**/*", answer)
-                yield await context.new_page()
-            finally:
-                await browser.close()
+        async def only_the_service(route: Route) -> None:
+            url = route.request.url
+            if url == origin or url.startswith(origin + "/"):
+                await route.continue_()
+            else:
+                await route.abort()
+
+        with tempfile.TemporaryDirectory(prefix="tsunagu-fonts-") as workdir:
+            env = _fontconfig(font_dirs, Path(workdir)) if font_dirs else None
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(
+                    executable_path=executable, args=list(CHROMIUM_FLAGS), env=env
+                )
+                try:
+                    context = await browser.new_context(
+                        locale=locale, base_url=origin, java_script_enabled=javascript
+                    )
+                    await context.route("**/*", only_the_service)
+                    yield await context.new_page()
+                finally:
+                    await browser.close()
 
 
 @dataclass(frozen=True, slots=True)

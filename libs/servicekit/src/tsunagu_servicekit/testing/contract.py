@@ -118,6 +118,9 @@ class ContractReport:
     seed: int
     max_examples: int
     statuses: dict[int, int] = field(default_factory=dict)
+    forms: list[str] = field(default_factory=list)
+    """Page forms guarded by a CSRF token (rule ``csrf_failed``): generated requests cannot carry
+    one, so only the guard answers them; their pages' own tests post the forms."""
 
     @property
     def ok(self) -> bool:
@@ -133,6 +136,8 @@ class ContractReport:
         lines = [head, *(f"  failure: {f}" for f in self.failures)]
         lines += [f"  error: {e}" for e in self.errors]
         lines += [f"  untested: {u}" for u in self.untested]
+        if self.forms:
+            lines.append(f"  CSRF-guarded forms, posted by their page tests: {', '.join(self.forms)}")
         return "\n".join(lines)
 
 
@@ -196,7 +201,8 @@ async def _run(
         requests=bridge.requests,
         failures=collected.failures(),
         errors=schema_errors + plan.errors + collected.errors + bridge.errors,
-        untested=sorted(set(plan.labels) - collected.tested),
+        untested=sorted(set(plan.labels) - collected.tested - set(plan.forms)),
+        forms=sorted(plan.forms),
         seconds=round(time.perf_counter() - started, 2),
         seed=seed,
         max_examples=max_examples,
@@ -214,6 +220,7 @@ class _Plan:
     headers: dict[str, Mapping[str, str]] = field(default_factory=dict)
     refusal_statuses: dict[str, list[int]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    forms: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, document: Mapping[str, Any], auth: Mapping[str, Mapping[str, str]]) -> _Plan:
@@ -233,6 +240,8 @@ class _Plan:
                 elif headers:
                     plan.headers[label] = headers
                 plan.refusal_statuses[label] = sorted(_refusal_statuses(operation))
+                if _csrf_guarded(operation):
+                    plan.forms.append(label)
         return plan
 
     def operation_configs(self) -> list[dict[str, Any]]:
@@ -282,6 +291,14 @@ def _needs(operation: Mapping[str, Any], security: Sequence[Mapping[str, Any]]) 
     if roles:
         return "any of the roles " + ", ".join(roles)
     return "the scheme " + " or ".join(scheme for requirement in security for scheme in requirement)
+
+
+def _csrf_guarded(operation: Mapping[str, Any]) -> bool:
+    """Whether the operation is a page form that refuses a request without its CSRF token."""
+    response = operation.get("responses", {}).get("403", {})
+    schema = response.get("content", {}).get(PROBLEM_MEDIA_TYPE, {}).get("schema", {})
+    rule = schema.get("properties", {}).get("rule", {}) if isinstance(schema, Mapping) else {}
+    return "csrf_failed" in rule.get("enum", ())
 
 
 def _refusal_statuses(operation: Mapping[str, Any]) -> Iterator[int]:

@@ -26,6 +26,12 @@ ESCALATION_URGENT = "escalation_urgent"
 REPLY_WAITING = "reply_waiting"
 _PERSON = "person:"
 
+
+def person_recipient(person_id: str) -> str:
+    """How mail to a person is addressed in the queue and in their preferences: ``person:<id>``."""
+    return f"{_PERSON}{person_id}"
+
+
 _TRIAGE_LABELS = {Triage.EMERGENCY: "緊急", Triage.DIAGNOSIS_REQUEST: "診断の希望", Triage.NONE: "通常"}
 
 
@@ -103,7 +109,7 @@ def queue_reply_waiting(
         key=f"{REPLY_WAITING}:{reply_id}",
         topic=REPLY_WAITING,
         template=REPLY_WAITING,
-        recipient=f"{_PERSON}{person_id}",
+        recipient=person_recipient(person_id),
         context={"site_url": site_url},
         now=now,
     )

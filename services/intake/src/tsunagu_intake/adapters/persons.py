@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
@@ -26,6 +26,23 @@ def person_with_user_number(uow: UnitOfWork, user_number: str) -> Person | None:
     return uow.session.exec(
         select(Person).where(Person.user_number == user_number, col(Person.erased_at).is_(None))
     ).first()
+
+
+def set_password_if_recovery(
+    uow: UnitOfWork, person_id: str, recovery_hash: str | None, password_hash: str, new_recovery_hash: str
+) -> bool:
+    """Set the password and a new recovery code's hash, if the person (not erased) still holds the
+    recovery hash that was checked: a code is spent once even when two resets race."""
+    result = uow.session.connection().execute(
+        update(Person)
+        .where(
+            col(Person.id) == person_id,
+            col(Person.recovery_hash) == recovery_hash,
+            col(Person.erased_at).is_(None),
+        )
+        .values(password_hash=password_hash, recovery_hash=new_recovery_hash)
+    )
+    return result.rowcount == 1
 
 
 def matching_persons(

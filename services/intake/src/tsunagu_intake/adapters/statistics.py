@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..domain.codes import Channel, ContactModality
+from ..domain.exports import EmailConsultation, PhoneCall, emergency
 from ..domain.statistics import ContactTally, Tally
 from .tables import Consultation, Contact
 
@@ -72,3 +73,38 @@ def count_contacts(
         rows = uow.session.execute(sa.select(column, persons, func.count()).group_by(column))
         cells[name] = [(key, int(p), int(n)) for key, p, n in rows]
     return ContactTally(int(total_persons), int(total)), cells
+
+
+def email_consultations(
+    uow: UnitOfWork, fiscal_year: int, municipality_code: str | None
+) -> list[EmailConsultation]:
+    """The fiscal year's e-mail consultations with their due and reply times (of one municipality,
+    if given), for the reply-time report."""
+    query = sa.select(
+        col(Consultation.person_id),
+        col(Consultation.received_month),
+        col(Consultation.triage),
+        col(Consultation.reply_due_at),
+        col(Consultation.replied_at),
+    ).where(
+        col(Consultation.fiscal_year) == fiscal_year,
+        col(Consultation.channel) == Channel.EMAIL.value,
+        col(Consultation.reply_due_at).is_not(None),
+    )
+    if municipality_code is not None:
+        query = query.where(col(Consultation.municipality_code) == municipality_code)
+    return [
+        EmailConsultation(person, month, emergency(triage), due, replied)
+        for person, month, triage, due, replied in uow.session.execute(query)
+        if due is not None
+    ]
+
+
+def phone_calls(uow: UnitOfWork, fiscal_year: int, municipality_code: str | None) -> list[PhoneCall]:
+    """The fiscal year's phone consultations: when received, and whether the line was closed then."""
+    query = select(
+        col(Consultation.person_id), col(Consultation.received_at), col(Consultation.outside_hours)
+    ).where(col(Consultation.fiscal_year) == fiscal_year, col(Consultation.channel) == Channel.PHONE.value)
+    if municipality_code is not None:
+        query = query.where(col(Consultation.municipality_code) == municipality_code)
+    return [PhoneCall(person, received, outside) for person, received, outside in uow.session.exec(query)]

@@ -35,6 +35,7 @@ class Person(SQLModel, table=True):
     id: str = _id(primary_key=True)
     user_number: str | None = Field(default=None, sa_type=sa.String(10), unique=True)
     password_hash: str | None = Field(default=None, sa_type=sa.String(200))
+    recovery_hash: str | None = Field(default=None, sa_type=sa.String(200))
     nickname_digest: str | None = Field(default=None, sa_type=sa.String(64), index=True)
     phone_digest: str | None = Field(default=None, sa_type=sa.String(64), index=True)
     residence_code: str | None = Field(default=None, sa_type=sa.String(6))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from tsunagu_servicekit.http import refusals
 
-from ..domain.rules import ERASED, LOGIN_FAILED, LOGIN_LOCKED
+from ..domain.rules import ERASED, LOGIN_FAILED, LOGIN_LOCKED, RESET_FAILED
 from ..handlers import web
-from ..handlers.commands import Login, Register, WebConsultation
-from ..handlers.views import LoginToken, OwnConsultation, Registered, Submitted
+from ..handlers.commands import Login, Register, ResetPassword, WebConsultation
+from ..handlers.views import LoginToken, OwnConsultation, PasswordReset, Registered, Submitted
 from .deps import Ctx, WebUserDep
 
 router = APIRouter(prefix="/web", tags=["web consultation"])
@@ -16,7 +16,8 @@ router = APIRouter(prefix="/web", tags=["web consultation"])
 
 @router.post("/registrations", status_code=status.HTTP_201_CREATED)
 def register(command: Register, ctx: Ctx) -> Registered:
-    """Register; the answer is the user number (利用者番号) used to log in and read replies."""
+    """Register; the answer is the user number (利用者番号) used to log in and read replies, and
+    the recovery code (復旧コード) that resets a forgotten password, shown only this once."""
     return web.register(ctx, command)
 
 
@@ -26,6 +27,14 @@ def login(command: Login, ctx: Ctx) -> LoginToken:
     is locked for a while (429, rule ``login_locked``, with `Retry-After`), said alike whether the
     number exists or not."""
     return web.login(ctx, command)
+
+
+@router.post("/password-resets", responses=refusals(RESET_FAILED, LOGIN_LOCKED))
+def reset_password(command: ResetPassword, ctx: Ctx) -> PasswordReset:
+    """Set a new password with the user number and the recovery code. The code is spent; the answer
+    holds the new one, shown only this once. Failures count towards the same lock as failed logins
+    (429 ``login_locked`` with `Retry-After`)."""
+    return web.reset_password(ctx, command)
 
 
 @router.post("/consultations", status_code=status.HTTP_201_CREATED, responses=refusals(ERASED))

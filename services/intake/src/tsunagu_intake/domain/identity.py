@@ -56,3 +56,27 @@ def normal_phone(value: str) -> str:
     text = unicodedata.normalize("NFKC", value).strip()
     digits = re.sub(r"[^0-9]", "", text)
     return ("+" + digits) if text.startswith("+") else digits
+
+
+# Recovery codes: 16 characters of Crockford's base32 (80 bits), shown once at registration in four
+# groups, the only way back in for someone who forgot the password (there is no e-mail reset: an
+# address is optional, and a mail box may be shared with the family the person consults about).
+_RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RECOVERY_LENGTH = 16
+# Crockford's reading of look-alikes: O is 0; I and L are 1.
+_RECOVERY_READS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_recovery_code(draw: Callable[[int], int] = secrets.randbelow) -> str:
+    """A fresh recovery code, as shown: ``ABCD-EFGH-JKMN-PQRS``."""
+    chars = "".join(_RECOVERY_ALPHABET[draw(32)] for _ in range(_RECOVERY_LENGTH))
+    return "-".join(chars[i : i + 4] for i in range(0, _RECOVERY_LENGTH, 4))
+
+
+def normal_recovery_code(value: str) -> str | None:
+    """The code as stored (16 characters), forgiving width, case, spaces, hyphens and look-alike
+    letters (``o`` for ``0``); ``None`` when it cannot be a recovery code."""
+    text = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value)).upper().translate(_RECOVERY_READS)
+    if len(text) != _RECOVERY_LENGTH or any(c not in _RECOVERY_ALPHABET for c in text):
+        return None
+    return text

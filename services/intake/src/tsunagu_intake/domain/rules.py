@@ -41,6 +41,8 @@ LOGIN_FAILED = Rule("login_failed", 401, "The user number or password is not cor
 """Said alike whatever was wrong: an unknown user number or a wrong password."""
 LOGIN_LOCKED = Rule("login_locked", 429, "Too many failed logins. Try again later.")
 """Said alike whether the user number exists or not; the answer carries ``Retry-After``."""
+RESET_FAILED = Rule("password_reset_failed", 401, "The user number or recovery code is not correct.")
+"""Said alike whatever was wrong; failures count towards the same lock as failed logins."""
 WEB_LOGIN_REQUIRED = Rule("web_login_required", 401, "Log in with your user number first.")
 WEB_LOGIN_INVALID = Rule("web_login_invalid", 401, "The login token is not valid.")
 WEB_LOGIN_EXPIRED = Rule("web_login_expired", 401, "The login has expired.")

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from tsunagu_calendar import fiscal_year_label
+from tsunagu_servicekit.exports import suppression as _suppression
 
 from .codes import Channel, Consulter, ContactModality
 
@@ -134,12 +135,10 @@ def build_report(
 
 # Publication: small-cell suppression ----------------------------------------------------------------
 
-DEFAULT_MIN_PERSONS = 3
+# The rule is the kit's (every service publishes by it); intake's tallies are its cells.
+DEFAULT_MIN_PERSONS = _suppression.DEFAULT_MIN_PERSONS
 """k: a published cell shows 0 or at least this many persons."""
-
-
-class InconsistentCounts(ValueError):
-    """The counts cannot come from one set of consultations; nothing is published from them."""
+InconsistentCounts = _suppression.InconsistentCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,45 +203,15 @@ class PublishedReport:
     contacts: PublishedContacts = field(default_factory=lambda: PublishedContacts(HIDDEN_CONTACTS))
 
 
-def _check_consistent(total: Tally, group: Mapping[str, Tally]) -> None:
-    """Each consultation is in exactly one cell of a group, and each person in one or more."""
-    for tally in (total, *group.values()):
-        if tally.persons > tally.consultations or (tally.persons == 0) != (tally.consultations == 0):
-            raise InconsistentCounts("a person counts with at least one consultation, and only then")
-        if tally.persons > total.persons:
-            raise InconsistentCounts("a cell counts more persons than the total")
-    if sum(t.consultations for t in group.values()) != total.consultations:
-        raise InconsistentCounts("the cells' consultations do not add up to the total")
-    if sum(t.persons for t in group.values()) < total.persons:
-        raise InconsistentCounts("the cells hold fewer persons than the total")
-
-
 def suppressed_cells(group: Mapping[str, Tally], total: Tally, min_persons: int) -> list[str]:
-    """Keys of the cells of ``group`` (one breakdown of ``total``) that are not to be published.
-
-    *Primary*: every cell of 1 to ``min_persons - 1`` persons; 0 reveals nothing and is shown.
-
-    *Complementary*, while the total is published: subtracting the shown cells from it gives the
-    hidden cells' sum, and a reader knows that each of them holds at least one (zeros are shown).
-    So whenever a cell is hidden, the smallest shown non-zero cell is hidden with it (fewest
-    persons, then fewest consultations, then table order): it holds ``min_persons`` or more, so the
-    sum leaves room for any hidden cell to be that large, and none can be shown to be small, let
-    alone 1. That is the standard rule for a lone small cell, applied to several too: two or three
-    cells of one person each would otherwise subtract to 2 or 3 and give every one of them away.
-    When the group has no such cell (every non-zero cell small, the total not), the whole breakdown
-    is withheld, zeros too. When the total itself is small it is hidden; then every non-zero cell is
-    small and hidden and there is nothing to subtract from.
-    """
-    if min_persons < 2:
-        raise ValueError("min_persons must be at least 2")
-    _check_consistent(total, group)
-    hidden = [key for key, tally in group.items() if 0 < tally.persons < min_persons]
-    if not hidden or total.persons < min_persons:
-        return hidden
-    shown = [key for key, tally in group.items() if tally.persons >= min_persons]
-    if not shown:
-        return list(group)
-    return [*hidden, min(shown, key=lambda key: (group[key].persons, group[key].consultations))]
+    """Keys of the cells of ``group`` (one breakdown of ``total``) that are not to be published:
+    the kit's rule (:func:`tsunagu_servicekit.exports.suppression.suppressed_cells`), primary and
+    complementary, with consultations as the records."""
+    return _suppression.suppressed_cells(
+        {key: _suppression.Count(t.persons, t.consultations) for key, t in group.items()},
+        _suppression.Count(total.persons, total.consultations),
+        min_persons,
+    )
 
 
 def for_publication(report: StatisticsReport, min_persons: int = DEFAULT_MIN_PERSONS) -> PublishedReport:

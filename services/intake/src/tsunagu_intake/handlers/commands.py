@@ -269,6 +269,14 @@ class Login(Command):
     password: Password
 
 
+class ResetPassword(Command):
+    """A new password, with the user number and the recovery code issued at registration."""
+
+    user_number: UserNumber
+    recovery_code: str = Field(min_length=1, max_length=64, description="As shown: ABCD-EFGH-JKMN-PQRS")
+    new_password: NewPassword
+
+
 class WebConsultation(Command):
     """A web (e-mail) consultation, submitted at any hour by a registered person."""
 

@@ -165,6 +165,7 @@ def _erase_one(
     person.phone_digest = None
     person.user_number = None
     person.password_hash = None
+    person.recovery_hash = None
     cases = cases_of_person(uow, person.id)
     for case in cases:
         add_timeline_entry(

@@ -334,9 +334,17 @@ class LineStatus(View):
 
 
 class Registered(View):
-    """The user number (利用者番号) the person logs in with."""
+    """The user number (利用者番号) the person logs in with, and the recovery code (復旧コード) that
+    resets a forgotten password: shown this once, and stored only as a hash."""
 
     user_number: str
+    recovery_code: str
+
+
+class PasswordReset(View):
+    """The password was changed; the recovery code used is spent and this new one replaces it."""
+
+    recovery_code: str
 
 
 class LoginToken(View):

@@ -12,17 +12,31 @@ from tsunagu_servicekit.logging import get_logger
 from ..adapters.consultations import email_consultations_of, replies_to
 from ..adapters.login_lockout import LoginAttempt
 from ..adapters.passwords import hash_password, verify_password
-from ..adapters.persons import person_with_user_number
+from ..adapters.persons import person_with_user_number, set_password_if_recovery
 from ..adapters.web_logins import WebUser
 from ..domain.codes import Channel, Purpose, Triage
-from ..domain.identity import is_valid_user_number, new_user_number, normal_user_number
-from ..domain.rules import LOGIN_FAILED, LOGIN_LOCKED
+from ..domain.identity import (
+    is_valid_user_number,
+    new_recovery_code,
+    new_user_number,
+    normal_recovery_code,
+    normal_user_number,
+)
+from ..domain.rules import LOGIN_FAILED, LOGIN_LOCKED, RESET_FAILED
 from ..domain.triage import immediate_answer, triage
-from .commands import Login, PersonDetails, Register, WebConsultation
+from .commands import Login, PersonDetails, Register, ResetPassword, WebConsultation
 from .consultations import NewConsultation, receive_consultation
 from .context import IntakeContext
 from .persons import create_person, load_person
-from .views import ImmediateAnswerView, LoginToken, OwnConsultation, Registered, ReplyView, Submitted
+from .views import (
+    ImmediateAnswerView,
+    LoginToken,
+    OwnConsultation,
+    PasswordReset,
+    Registered,
+    ReplyView,
+    Submitted,
+)
 
 _REGISTRATION_ATTEMPTS = 5
 _LOGIN_SUBJECT = "web-login"
@@ -34,6 +48,8 @@ def register(ctx: IntakeContext, command: Register) -> Registered:
     """Register a person for web consultation; the answer is the user number (利用者番号) they log
     in with."""
     password_hash = hash_password(command.password)
+    recovery_code = new_recovery_code()
+    recovery_hash = hash_password(_recovery_secret(recovery_code))
     details = PersonDetails(
         nickname=command.nickname,
         email=command.email,
@@ -46,11 +62,12 @@ def register(ctx: IntakeContext, command: Register) -> Registered:
             person, _ = create_person(ctx, uow, details, ctx.now())
             person.user_number = user_number
             person.password_hash = password_hash
+            person.recovery_hash = recovery_hash
             try:
                 uow.commit()
             except IntegrityError:  # the number was taken meanwhile: draw another
                 continue
-        return Registered(user_number=user_number)
+        return Registered(user_number=user_number, recovery_code=recovery_code)
     raise RuntimeError("no free user number found")
 
 
@@ -85,6 +102,52 @@ def login(ctx: IntakeContext, command: Login) -> LoginToken:
         ctx.login_lockout.succeeded(uow, subject)
         uow.commit()
     return LoginToken(access_token=ctx.web_logins.issue(person_id), expires_in=ctx.web_logins.ttl_seconds)
+
+
+def reset_password(ctx: IntakeContext, command: ResetPassword) -> PasswordReset:
+    """Set a new password with the recovery code issued at registration, which is then spent and
+    replaced by a new one (shown once). 401 ``password_reset_failed`` whatever was wrong; failures
+    count towards the same lock as failed logins, so a code cannot be guessed faster than a
+    password."""
+    number = normal_user_number(command.user_number)
+    code = normal_recovery_code(command.recovery_code)
+    subject = ctx.vault.digest(_LOGIN_SUBJECT, number)
+    now = ctx.now()
+    with ctx.uow() as uow:
+        attempt = ctx.login_lockout.begin_attempt(uow, subject, now)
+        person = (
+            person_with_user_number(uow, number) if attempt.allowed and is_valid_user_number(number) else None
+        )
+        stored = person.recovery_hash if person is not None else None
+        uow.commit()
+    if not attempt.allowed:
+        raise _locked(attempt, now)
+    # The hash is checked even for a malformed code, so the answer takes as long whatever was wrong.
+    matches = verify_password(_recovery_secret(code or ""), stored)
+    if not matches or code is None or person is None:
+        if attempt.locks_on_failure:
+            raise _locked(attempt, now)
+        refuse(RESET_FAILED)
+    renewed = new_recovery_code()
+    with ctx.uow() as uow:
+        ctx.login_lockout.succeeded(uow, subject)
+        changed = set_password_if_recovery(
+            uow,
+            person.id,
+            stored,
+            hash_password(command.new_password),
+            hash_password(_recovery_secret(renewed)),
+        )
+        uow.commit()
+    if not changed:  # the same code was used at the same time by another request: it is spent
+        refuse(RESET_FAILED)
+    log.info("web.password_reset")
+    return PasswordReset(recovery_code=renewed)
+
+
+def _recovery_secret(code: str) -> str:
+    """What is hashed of a recovery code: its normal form, so any way it is typed verifies."""
+    return "recovery\x00" + (normal_recovery_code(code) or code)
 
 
 def _locked(attempt: LoginAttempt, now: datetime) -> Refusal:

@@ -17,6 +17,10 @@ Double booking is prevented by constraints, not by checks in code:
 * ``scheduling_known_case``: primary key ``case_id`` — a case (and its person) is learnt once,
   whichever of intake's events names it first.
 
+The staff directory (``scheduling_staff_member``) is the one table that names anyone: staff, by the
+``sub`` of their token, with the name and work address their mail goes to. It never reaches events
+or logs; mail queued to staff names them ``staff:<sub>`` and the address is looked up when it goes.
+
 Persons and cases are intake's pseudonymous ids; nothing here names anyone. Times are UTC.
 """
 
@@ -54,6 +58,20 @@ class Resource(SQLModel, table=True):
     capacity: int | None = Field(default=None, sa_type=sa.Integer())
     subject: str | None = Field(default=None, sa_type=sa.String(200), index=True)
     created_at: datetime = _when()
+
+
+class StaffMember(SQLModel, table=True):
+    """An entry of the staff directory: where the mail of the staff member whose token's ``sub`` is
+    ``subject`` goes, and whether it goes at all (``active``)."""
+
+    __tablename__ = "scheduling_staff_member"
+
+    subject: str = Field(sa_type=sa.String(200), primary_key=True)
+    display_name: str = Field(sa_type=sa.String(100))
+    email: str = Field(sa_type=sa.String(254))
+    active: bool = Field(default=True, sa_type=sa.Boolean())
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
 
 
 class WeeklyWindowRow(SQLModel, table=True):

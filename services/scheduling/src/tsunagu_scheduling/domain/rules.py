@@ -142,6 +142,18 @@ PARTICIPANTS_NOT_RECORDED = Rule(
     "Participants are recorded for exchange and council meetings.",
 )
 
+# -- the staff directory (where staff mail goes) -----------------------------------------------
+
+STAFF_MEMBER_NOT_FOUND = Rule(
+    "staff_member_not_found", 404, "The staff directory has no entry for that subject."
+)
+STAFF_EMAIL_INVALID = Rule(
+    "staff_email_invalid", 422, "The work e-mail address is not a valid address (name@domain)."
+)
+STAFF_NAME_INVALID = Rule(
+    "staff_name_invalid", 422, "The display name is empty or longer than 100 characters."
+)
+
 # -- calendars ---------------------------------------------------------------------------------
 
 FEED_TOKEN_INVALID = Rule("feed_token_invalid", 422, "The calendar link is not valid.")

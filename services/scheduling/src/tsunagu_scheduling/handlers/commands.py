@@ -178,6 +178,22 @@ class UpdateResource(Command):
     )
 
 
+# -- the staff directory ---------------------------------------------------------------------
+
+StaffSubject = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_~:@|+=-][A-Za-z0-9._~:@|+=-]{0,199}$")]
+"""The ``sub`` of a staff member's token, as it stands in a path: the characters identity
+providers use in them (letters, digits, ``._~:@|+=-``), never ``/``."""
+
+
+class PutStaffMember(Command):
+    """Where a staff member's mail goes. Both texts are normalised (NFKC: full-width letters,
+    digits and ＠ become ASCII; white space trimmed) before they are checked and stored."""
+
+    display_name: str = Field(min_length=1, max_length=200, description="The name staff know them by")
+    email: str = Field(min_length=3, max_length=320, description="Their work e-mail address")
+    active: JsonBool = Field(default=True, description="Whether they receive mail at all")
+
+
 class Window(Command):
     weekday: JsonInt = Field(ge=0, le=6, description="0 = Monday")
     start: WallTime

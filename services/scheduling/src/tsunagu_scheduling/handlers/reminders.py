@@ -3,14 +3,23 @@
 Each reminder is marked fired by a conditional update (``WHERE fired_at IS NULL``) in the same
 transaction as its outbox row; a second scanner (another replica) finds it taken. Nothing is held
 in memory: a restart picks up whatever came due meanwhile.
+
+The staff the appointment is with are told by mail, queued in that same transaction: so a mail
+exists exactly when its reminder fired, once per staff member and appointment time. Staff whose
+resource names no token ``sub`` are known to no directory and get none.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlmodel import Session
 from tsunagu_contracts.events.scheduling import AppointmentReminderDue
 
-from ..adapters import reminders
-from ..domain.codes import AppointmentStatus
+from ..adapters import mail, reminders, resources
+from ..adapters.tables import Appointment
+from ..domain.codes import AppointmentKind, AppointmentStatus
+from ..domain.reminder_mail import reminder_context, reminder_key
 from .appointments import event_fields, staff_ids
 from .context import SchedulingContext
 
@@ -41,6 +50,30 @@ def fire_due(ctx: SchedulingContext, *, limit: int = BATCH) -> int:
                 ),
                 subject=appointment.id,
             )
+            queue_mails(uow.session, appointment, now)
             fired += 1
         uow.commit()
     return fired
+
+
+def queue_mails(session: Session, appointment: Appointment, now: datetime) -> int:
+    """Queue the reminder mail of each staff member ``appointment`` is with (in ``session``, the
+    transaction that fires its reminder); how many were queued."""
+    room = resources.get(session, appointment.room_id) if appointment.room_id else None
+    context = reminder_context(
+        appointment_id=appointment.id,
+        kind=AppointmentKind(appointment.kind),
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        room_label=room.label if room is not None else None,
+    )
+    queued = 0
+    for staff_id in staff_ids(appointment):
+        staff = resources.get(session, staff_id)
+        if staff is None or not staff.subject:
+            continue
+        key = reminder_key(appointment.id, appointment.sequence, staff_id)
+        queued += mail.queue_appointment_reminder(
+            session, key=key, staff_subject=staff.subject, context=context, now=now
+        )
+    return queued

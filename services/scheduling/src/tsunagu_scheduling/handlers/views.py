@@ -59,6 +59,17 @@ class ResourceView(BaseModel):
     """Staff: every qualification of their subject, in the order they became valid."""
 
 
+class StaffMemberView(View):
+    """An entry of the staff directory (staff data: for managers, never in events or logs)."""
+
+    subject: str
+    display_name: str
+    email: str
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
 class WindowView(View):
     id: str
     weekday: int

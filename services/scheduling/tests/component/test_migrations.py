@@ -310,12 +310,12 @@ async def test_cases_taken_from_intakes_events_before_are_known_typed_ids_are_no
 
 # -- scheduling_0008: sessions made before get their kind's title; the roll and minutes are new -----
 
-TITLES_BEFORE = "scheduling_0007_known_cases"
+TITLES_BEFORE = "scheduling_0010_staff_directory"
 PEER_SESSION, LECTURE = new_uuid(), new_uuid()
 
 
 def seed_untitled_sessions(engine: sa.Engine) -> None:
-    """A peer session and a lecture in a room, with a seat taken, as scheduling_0007 stored them."""
+    """A peer session and a lecture in a room, with a seat taken, as scheduling_0010 stored them."""
     with engine.begin() as conn:
         for session_id, kind, room in ((PEER_SESSION, "peer_online", None), (LECTURE, "lecture", ROOM)):
             conn.execute(

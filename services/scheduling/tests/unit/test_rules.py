@@ -15,6 +15,7 @@ MISSING = {
     "review_not_found",
     "room_not_found",
     "session_not_found",
+    "staff_member_not_found",
     "staff_not_found",
     "visit_not_found",
 }
@@ -44,7 +45,7 @@ CONFLICTS = {
 def test_every_rule_is_named_once_with_its_status() -> None:
     declared = [value for value in vars(rules).values() if isinstance(value, Rule)]
     book = RuleBook.of_module(vars(rules))
-    assert len(book) == len(declared) == 64
+    assert len(book) == len(declared) == 67
     assert {r.name for r in book.with_status(404)} == MISSING
     assert {r.name for r in book.with_status(409)} == CONFLICTS
     assert {r.name for r in book.with_status(403)} == {"own_municipality_only"}

@@ -5,10 +5,11 @@ Sessions made before have no title: each is given its kind's, in the programme's
 same as ``domain.sessions.DEFAULT_TITLES``, copied here because a migration must not change when
 the code does). Venue and description stay empty; the view shows the room's name as the venue.
 
-Downgrade drops the minutes, the attendance and the three columns.
+Downgrade drops the minutes, the attendance and the three columns. It comes after
+``scheduling_0010_staff_directory``, which was merged first, whatever the numbers say.
 
 Revision ID: scheduling_0008_roll_minutes
-Revises: scheduling_0007_known_cases
+Revises: scheduling_0010_staff_directory
 Create Date: 2026-12-09
 """
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "scheduling_0008_roll_minutes"
-down_revision = "scheduling_0007_known_cases"
+down_revision = "scheduling_0010_staff_directory"
 branch_labels = None
 depends_on = None
 

@@ -323,6 +323,7 @@ async def test_the_document_states_the_grid_and_every_refusal(service: Service) 
     ]
     assert set(conflicts) == {
         "person_erased",
+        "case_closed",
         "person_double_booked",
         "staff_double_booked",
         "room_double_booked",

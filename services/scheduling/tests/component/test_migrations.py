@@ -306,3 +306,60 @@ async def test_cases_taken_from_intakes_events_before_are_known_typed_ids_are_no
     assert "scheduling_known_case" not in sa.inspect(engine).get_table_names()
     migrate_to(engine, "heads", package="tsunagu_scheduling")
     assert schema_drift(engine, "scheduling_") == []
+
+
+# -- scheduling_0008: sessions made before get their kind's title; the roll and minutes are new -----
+
+TITLES_BEFORE = "scheduling_0010_staff_directory"
+PEER_SESSION, LECTURE = new_uuid(), new_uuid()
+
+
+def seed_untitled_sessions(engine: sa.Engine) -> None:
+    """A peer session and a lecture in a room, with a seat taken, as scheduling_0010 stored them."""
+    with engine.begin() as conn:
+        for session_id, kind, room in ((PEER_SESSION, "peer_online", None), (LECTURE, "lecture", ROOM)):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO scheduling_group_session (id, kind, status, starts_at, ends_at, capacity,"
+                    " waitlist, room_id, created_at) VALUES (:id, :kind, 'scheduled', :starts, :ends, 4,"
+                    " true, :room, :now)"
+                ),
+                {
+                    "id": session_id,
+                    "kind": kind,
+                    "room": room,
+                    "starts": "2026-04-18 05:00:00",
+                    "ends": "2026-04-18 06:00:00",
+                    "now": "2026-04-06 00:00:00",
+                },
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO scheduling_registration (id, group_session_id, person_id, status, seat_no,"
+                " created_at, updated_at) VALUES (:id, :session, :person, 'registered', 1, :now, :now)"
+            ),
+            {"id": REGISTRATION, "session": LECTURE, "person": PERSON, "now": "2026-04-06 00:00:00"},
+        )
+
+
+async def test_sessions_made_before_are_called_by_their_kind(
+    engine: sa.Engine, database_url: str, tmp_path: Path, clock: SettableClock
+) -> None:
+    migrate_to(engine, TITLES_BEFORE, package="tsunagu_scheduling")
+    seed_untitled_sessions(engine)
+    before = names(engine)
+
+    async with service_without_broker(database_url, tmp_path / "data", clock) as service:  # upgrades
+        assert schema_drift(engine, "scheduling_") == []
+        peer = await service.get(f"/sessions/{PEER_SESSION}")
+        lecture = await service.get(f"/sessions/{LECTURE}")
+        assert (peer["title"], peer["venue"], peer["description"]) == ("ピアオンライン相談", None, None)
+        assert (lecture["title"], lecture["seats_taken"]) == ("講演会", 1)
+        roll = await service.get(f"/sessions/{LECTURE}/roll")
+        assert [(e["registration_id"], e["attendance"]) for e in roll["entries"]] == [(REGISTRATION, None)]
+
+    migrate_to(engine, TITLES_BEFORE, package="tsunagu_scheduling", down=True)
+    assert names(engine) == before  # the registration's partial unique index is still there
+    assert "scheduling_meeting_minutes" not in sa.inspect(engine).get_table_names()
+    migrate_to(engine, "heads", package="tsunagu_scheduling")
+    assert schema_drift(engine, "scheduling_") == []

@@ -9,6 +9,7 @@ MISSING = {
     "appointment_not_found",
     "case_not_known",
     "meeting_not_found",
+    "minutes_not_found",
     "person_not_known",
     "registration_not_found",
     "review_not_found",
@@ -20,11 +21,16 @@ MISSING = {
 }
 CONFLICTS = {
     "already_registered",
+    "attendance_already_recorded",
     "appointment_not_active",
+    "case_closed",
     "meeting_already_exists",
+    "minutes_approved",
+    "minutes_changed",
     "person_double_booked",
     "person_erased",
     "registration_not_active",
+    "registration_not_seated",
     "review_already_concluded",
     "review_withdrawn",
     "room_double_booked",
@@ -39,7 +45,7 @@ CONFLICTS = {
 def test_every_rule_is_named_once_with_its_status() -> None:
     declared = [value for value in vars(rules).values() if isinstance(value, Rule)]
     book = RuleBook.of_module(vars(rules))
-    assert len(book) == len(declared) == 59
+    assert len(book) == len(declared) == 67
     assert {r.name for r in book.with_status(404)} == MISSING
     assert {r.name for r in book.with_status(409)} == CONFLICTS
     assert {r.name for r in book.with_status(403)} == {"own_municipality_only"}

@@ -43,7 +43,9 @@ __all__ = [
     "RecommendedRisk",
     "ReviewPlacement",
     "ReviewUrgency",
+    "SessionAttended",
     "SessionKind",
+    "SessionMissed",
     "SessionPartnerRemovalReason",
     "SessionPartnerRemoved",
     "SessionRegistered",
@@ -466,6 +468,22 @@ class SessionRegistrationCancelled(_Registration):
     was_waitlisted: bool
     reason: CancellationReason
     cancelled_at: AwareDatetime
+
+
+@event("scheduling", "session", "attended", 1)
+class SessionAttended(_Registration):
+    """The person came to the session they had a seat at (recorded by staff once it started): a
+    contact with the person, like an attended appointment."""
+
+    recorded_at: AwareDatetime
+
+
+@event("scheduling", "session", "missed", 1)
+class SessionMissed(_Registration):
+    """The person did not come to the session they had a seat at (recorded by staff once it
+    started)."""
+
+    recorded_at: AwareDatetime
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from tsunagu_servicekit.rows import hold_row, insert_unless_taken
 from ..domain.codes import RegistrationStatus
 from .filters import MAX_ROWS, starting_between
 from .tables import GroupSession, Registration
+from .updates import rows_changed
 
 
 def get(session: Session, group_session_id: str) -> GroupSession | None:
@@ -98,6 +99,38 @@ def registrations(session: Session, group_session_id: str) -> list[Registration]
             .order_by(col(Registration.id))
         ).all()
     )
+
+
+def roll(session: Session, group_session_id: str) -> list[Registration]:
+    """The registrations holding a seat at the group session, by seat."""
+    return list(
+        session.exec(
+            select(Registration)
+            .where(
+                col(Registration.group_session_id) == group_session_id,
+                col(Registration.status) == RegistrationStatus.REGISTERED.value,
+            )
+            .order_by(col(Registration.seat_no))
+        ).all()
+    )
+
+
+def record_attendance(
+    session: Session, registration_id: str, attendance: str, *, at: datetime, by: str
+) -> bool:
+    """Record the attendance of a seated registration with none recorded yet, in one statement;
+    False when another transaction recorded it (or the seat went) first."""
+    changed = session.execute(
+        sa.update(Registration)
+        .where(
+            col(Registration.id) == registration_id,
+            col(Registration.status) == RegistrationStatus.REGISTERED.value,
+            col(Registration.attendance).is_(None),
+        )
+        .values(attendance=attendance, attendance_recorded_at=at, attendance_recorded_by=by, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return rows_changed(changed) == 1
 
 
 def active_after(

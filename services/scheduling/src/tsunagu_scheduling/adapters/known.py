@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from tsunagu_servicekit.db import insert_unless_present
 
 from ..domain.known import WhatIsKnown
-from .tables import ErasedPerson, KnownCase
+from .tables import ClosedCase, ErasedPerson, KnownCase
 
 
 def learn(session: Session, case_id: str, person_id: str, now: datetime) -> None:
@@ -20,6 +20,16 @@ def learn(session: Session, case_id: str, person_id: str, now: datetime) -> None
     insert_unless_present(session.connection(), table, values, key=("case_id",))
 
 
+def case_closed(session: Session, case_id: str) -> bool:
+    """Whether intake announced the closure of the case."""
+    return session.get(ClosedCase, case_id) is not None
+
+
+def person_erased(session: Session, person_id: str) -> bool:
+    """Whether intake announced the person's erasure."""
+    return session.get(ErasedPerson, person_id) is not None
+
+
 def what_is_known(session: Session, person_id: str, case_id: str | None) -> WhatIsKnown:
     """What scheduling has learnt of a person, and of a case, a booking names."""
     known_case = session.get(KnownCase, case_id) if case_id is not None else None
@@ -29,7 +39,8 @@ def what_is_known(session: Session, person_id: str, case_id: str | None) -> What
         first_case = select(KnownCase.case_id).where(col(KnownCase.person_id) == person_id).limit(1)
         person_known = session.exec(first_case).first() is not None
     return WhatIsKnown(
-        person_erased=session.get(ErasedPerson, person_id) is not None,
+        person_erased=person_erased(session, person_id),
         person_known=person_known,
         case_person=known_case.person_id if known_case is not None else None,
+        case_closed=case_id is not None and case_closed(session, case_id),
     )

@@ -16,6 +16,16 @@ def get(session: Session, resource_id: str) -> Resource | None:
     return session.get(Resource, resource_id)
 
 
+def labels(session: Session, resource_ids: Sequence[str]) -> dict[str, str]:
+    """The labels (a room's name) of the resources, by id."""
+    if not resource_ids:
+        return {}
+    rows = session.execute(
+        sa.select(col(Resource.id), col(Resource.label)).where(col(Resource.id).in_(set(resource_ids)))
+    ).all()
+    return {str(resource_id): str(label) for resource_id, label in rows}
+
+
 def save(session: Session, resource: Resource) -> None:
     session.add(resource)
 

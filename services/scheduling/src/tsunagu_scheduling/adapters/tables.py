@@ -160,6 +160,13 @@ class GroupSession(SQLModel, table=True):
     capacity: int = Field(sa_type=sa.Integer())
     waitlist: bool = Field(sa_type=sa.Boolean())
     room_id: str | None = _id(default=None)
+    title: str = Field(sa_type=sa.Text())
+    """Public, Japanese, NFKC: what the session is called on leaflets and pages. Its bound is on
+    what is typed (``domain.texts``), so the column cuts nothing off."""
+    venue: str | None = Field(default=None, sa_type=sa.Text())
+    """Where it is held, as typed; without it, the room's label (if any) is the venue."""
+    description: str | None = Field(default=None, sa_type=sa.Text())
+    """Public text about the session (never about a person)."""
     created_at: datetime = _when()
 
 
@@ -186,6 +193,10 @@ class Registration(SQLModel, table=True):
     case_id: str | None = _id(default=None)
     status: str = _code(16)
     seat_no: int | None = Field(default=None, sa_type=sa.Integer())
+    attendance: str | None = _code(16, default=None)
+    """``present`` or ``absent``, recorded by staff once the session started (seated registrations)."""
+    attendance_recorded_at: datetime | None = _when(default=None)
+    attendance_recorded_by: str | None = Field(default=None, sa_type=sa.String(200))
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -249,6 +260,25 @@ class Meeting(SQLModel, table=True):
     agenda_capacity: int | None = Field(default=None, sa_type=sa.Integer())
     room_id: str | None = _id(default=None)
     created_at: datetime = _when()
+
+
+class MeetingMinutes(SQLModel, table=True):
+    """The minutes of a meeting: free text that may name people, so it stays in this table and the
+    API's answers to those who may read it (never in events, logs, spans or error bodies).
+    Editable as a ``draft``; ``approved`` freezes it. ``revision`` counts the saves."""
+
+    __tablename__ = "scheduling_meeting_minutes"
+
+    meeting_id: str = _id(primary_key=True)
+    text: str = Field(sa_type=sa.Text())
+    status: str = _code(16)
+    revision: int = Field(sa_type=sa.Integer())
+    recorded_by: str = Field(sa_type=sa.String(200))
+    recorded_at: datetime = _when()
+    updated_by: str = Field(sa_type=sa.String(200))
+    updated_at: datetime = _when()
+    approved_by: str | None = Field(default=None, sa_type=sa.String(200))
+    approved_at: datetime | None = _when(default=None)
 
 
 class MeetingParticipant(SQLModel, table=True):

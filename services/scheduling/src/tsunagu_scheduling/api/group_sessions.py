@@ -12,8 +12,15 @@ from tsunagu_servicekit.wire import IsoDateTime
 from ..domain import rules
 from ..domain.codes import SessionKind
 from ..handlers import group_sessions
-from ..handlers.commands import CancelBooking, CreateGroupSession, CreateWeeklyGroupSessions, Register, Uuid
-from ..handlers.views import GroupSessionView, RegistrationView, WeeklyGroupSessionsView
+from ..handlers.commands import (
+    CancelBooking,
+    CreateGroupSession,
+    CreateWeeklyGroupSessions,
+    RecordAttendance,
+    Register,
+    Uuid,
+)
+from ..handlers.views import GroupSessionView, RegistrationView, RollView, WeeklyGroupSessionsView
 from . import refusals as groups
 from .deps import SESSION_ID, Ctx, Manager, Reader, Staff
 
@@ -22,7 +29,8 @@ router = APIRouter(prefix="/sessions", tags=["sessions"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=refusals(*groups.TIME, *groups.SESSION_ROOM))
 def create(ctx: Ctx, body: CreateGroupSession, _: Manager) -> GroupSessionView:
-    """A family seminar, an individual consultation day, a joint briefing, a lecture, a peer session."""
+    """A family seminar, an individual consultation day, a joint briefing, a lecture, a peer session,
+    with its Japanese title (its kind's when left out), venue and public description."""
     return group_sessions.create(ctx, body)
 
 
@@ -79,3 +87,30 @@ def cancel_registration(
 ) -> RegistrationView:
     """Cancel; a freed seat goes to the first person on the waitlist at once."""
     return group_sessions.cancel_registration(ctx, session_id, registration_id, body)
+
+
+@router.post(
+    f"/{SESSION_ID}/registrations/{{registration_id}}/attendance",
+    responses=refusals(
+        rules.GROUP_SESSION_NOT_FOUND,
+        rules.REGISTRATION_NOT_FOUND,
+        rules.REGISTRATION_NOT_ACTIVE,
+        rules.REGISTRATION_NOT_SEATED,
+        rules.PERSON_ERASED,
+        rules.SESSION_NOT_STARTED,
+        rules.ATTENDANCE_ALREADY_RECORDED,
+    ),
+)
+def record_attendance(
+    ctx: Ctx, session_id: Uuid, registration_id: Uuid, body: RecordAttendance, principal: Staff
+) -> RegistrationView:
+    """Whether the person with this seat came (``present``) or not (``absent``), once the session
+    has started; announced for intake to count. The same answer again changes nothing; the other
+    answer is refused (409 ``attendance_already_recorded``)."""
+    return group_sessions.record_attendance(ctx, session_id, registration_id, body, by=principal.subject)
+
+
+@router.get(f"/{SESSION_ID}/roll", responses=refusals(rules.GROUP_SESSION_NOT_FOUND))
+def roll(ctx: Ctx, session_id: Uuid, _: Reader) -> RollView:
+    """The roll: every seat taken, by seat, with its attendance once recorded, and the counts."""
+    return group_sessions.roll(ctx, session_id)

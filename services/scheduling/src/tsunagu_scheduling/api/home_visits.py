@@ -47,7 +47,9 @@ def get_visit(ctx: Ctx, visit_id: Uuid, principal: VisitReader) -> HomeVisitView
 
 @router.post(
     "/{visit_id}/schedule",
-    responses=refusals(rules.VISIT_NOT_FOUND, rules.VISIT_NOT_SCHEDULABLE, *groups.VISIT_STAFFING),
+    responses=refusals(
+        rules.VISIT_NOT_FOUND, rules.CASE_CLOSED, rules.VISIT_NOT_SCHEDULABLE, *groups.VISIT_STAFFING
+    ),
 )
 def schedule(ctx: Ctx, visit_id: Uuid, body: ScheduleHomeVisit, principal: Staff) -> HomeVisitView:
     """Give the visit its time and visitors: qualified for home visits, two where policy asks."""

@@ -1,4 +1,4 @@
-"""Meetings: case review meetings and their agendas, supporter exchanges, the council."""
+"""Meetings: case review meetings and their agendas, supporter exchanges, the council; minutes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from tsunagu_servicekit.http.openapi import refusals
 from ..domain import rules
 from ..domain.codes import MeetingKind
 from ..handlers import meetings
-from ..handlers.commands import CreateMeeting, GenerateMeetings, SetParticipants, Uuid
-from ..handlers.views import MeetingView, ParticipantView, ReviewView
+from ..handlers.commands import CreateMeeting, GenerateMeetings, SaveMinutes, SetParticipants, Uuid
+from ..handlers.views import MeetingView, MinutesView, ParticipantView, ReviewView
 from . import refusals as groups
 from .deps import MEETING_ID, Ctx, Manager, Reader
 
@@ -68,3 +68,31 @@ def participants(ctx: Ctx, meeting_id: Uuid, _: Reader) -> list[ParticipantView]
 def set_participants(ctx: Ctx, meeting_id: Uuid, body: SetParticipants, _: Manager) -> list[ParticipantView]:
     """The organisations taking part in an exchange or council meeting, with how many attend."""
     return meetings.set_participants(ctx, meeting_id, body)
+
+
+@router.get(f"/{MEETING_ID}/minutes", responses=refusals(rules.MEETING_NOT_FOUND, rules.MINUTES_NOT_FOUND))
+def get_minutes(ctx: Ctx, meeting_id: Uuid, _: Reader) -> MinutesView:
+    """The meeting's minutes, draft or approved. They may name people: they are answered here
+    and nowhere else (no event, no log)."""
+    return meetings.get_minutes(ctx, meeting_id)
+
+
+@router.put(
+    f"/{MEETING_ID}/minutes",
+    responses=refusals(
+        rules.MEETING_NOT_FOUND, rules.MEETING_NOT_STARTED, rules.MINUTES_APPROVED, rules.MINUTES_CHANGED
+    ),
+)
+def save_minutes(ctx: Ctx, meeting_id: Uuid, body: SaveMinutes, principal: Manager) -> MinutesView:
+    """Record the minutes once the meeting has started, or replace the draft's text; with
+    ``revision``, only if nobody saved them since. Approved minutes no longer change."""
+    return meetings.save_minutes(ctx, meeting_id, body, by=principal.subject)
+
+
+@router.post(
+    f"/{MEETING_ID}/minutes/approve",
+    responses=refusals(rules.MEETING_NOT_FOUND, rules.MINUTES_NOT_FOUND, rules.MINUTES_APPROVED),
+)
+def approve_minutes(ctx: Ctx, meeting_id: Uuid, principal: Manager) -> MinutesView:
+    """Approve the draft minutes: from now on they are frozen."""
+    return meetings.approve_minutes(ctx, meeting_id, by=principal.subject)

@@ -23,7 +23,13 @@ ROOM = (r.ROOM_NOT_FOUND, r.RESOURCE_INACTIVE, r.ROOM_UNAVAILABLE)
 STAFF = (r.STAFF_NOT_FOUND, r.RESOURCE_INACTIVE, r.WRONG_RESOURCE_KIND, r.STAFF_UNAVAILABLE)
 """``load_staff`` and ``check_available`` of a staff member."""
 
-BOOKABLE = (r.PERSON_ERASED, r.PERSON_NOT_KNOWN, r.CASE_NOT_KNOWN, r.CASE_OF_ANOTHER_PERSON)
+BOOKABLE = (
+    r.PERSON_ERASED,
+    r.PERSON_NOT_KNOWN,
+    r.CASE_NOT_KNOWN,
+    r.CASE_OF_ANOTHER_PERSON,
+    r.CASE_CLOSED,
+)
 """``check_bookable``: the person (and case) a new booking is for, as intake announced them."""
 
 CLAIMS = (r.PERSON_DOUBLE_BOOKED, r.STAFF_DOUBLE_BOOKED, r.ROOM_DOUBLE_BOOKED, r.SLOT_TAKEN)

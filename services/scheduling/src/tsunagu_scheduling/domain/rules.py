@@ -68,6 +68,12 @@ CASE_OF_ANOTHER_PERSON = Rule("case_of_another_person", 422, "The case belongs t
 PERSON_ERASED = Rule(
     "person_erased", 409, "The person's data was erased: nothing can be booked for them any more."
 )
+CASE_CLOSED = Rule(
+    "case_closed",
+    409,
+    "The case was closed in intake: nothing new can be booked for it. Book for the person alone, "
+    "or for the case intake opens when they consult again.",
+)
 
 # -- appointments ------------------------------------------------------------------------------
 
@@ -106,6 +112,13 @@ ALREADY_REGISTERED = Rule("already_registered", 409, "The person is already regi
 REGISTRATION_NOT_FOUND = Rule("registration_not_found", 404, "The registration does not exist.")
 REGISTRATION_NOT_ACTIVE = Rule("registration_not_active", 409, "The registration is already cancelled.")
 RANGE_TOO_LONG = Rule("range_too_long", 422, "The date range is too long.")
+REGISTRATION_NOT_SEATED = Rule(
+    "registration_not_seated", 409, "The registration holds no seat (it is on the waitlist)."
+)
+SESSION_NOT_STARTED = Rule("session_not_started", 422, "Attendance is recorded once the session has started.")
+ATTENDANCE_ALREADY_RECORDED = Rule(
+    "attendance_already_recorded", 409, "The other answer is recorded for this registration already."
+)
 
 # -- meetings and reviews ----------------------------------------------------------------------
 
@@ -117,6 +130,12 @@ REVIEW_WITHDRAWN = Rule(
     "review_withdrawn", 409, "The case review was withdrawn (the case was closed, or the person erased)."
 )
 DISCIPLINE_TWICE = Rule("discipline_given_twice", 422, "Each discipline gives its advice once.")
+MEETING_NOT_STARTED = Rule("meeting_not_started", 422, "Minutes are recorded once the meeting has started.")
+MINUTES_NOT_FOUND = Rule("minutes_not_found", 404, "No minutes are recorded for the meeting.")
+MINUTES_APPROVED = Rule("minutes_approved", 409, "The minutes are approved and can no longer change.")
+MINUTES_CHANGED = Rule(
+    "minutes_changed", 409, "The minutes were saved by someone else meanwhile: read them again."
+)
 PARTICIPANTS_NOT_RECORDED = Rule(
     "participants_not_recorded_for_case_reviews",
     422,

@@ -1,22 +1,33 @@
 """What callers ask of the use cases: validated models, the HTTP request bodies.
 
 Unknown fields are refused; validation errors name the field and the rule, never the value
-(ADR 0004). Nothing here takes free text about a person: persons and cases are intake's
-pseudonymous ids, reasons and advice are codes.
+(ADR 0004). Persons and cases are intake's pseudonymous ids, reasons and advice are codes. Free
+text is taken in two places only: a session's public title, venue and description (about the
+session, never a person), and a meeting's minutes, which may name people and so go nowhere but
+their table and the API's answers to those who read meetings (``domain.minutes``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import time
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 from tsunagu_servicekit.errors import Rule
 from tsunagu_servicekit.wire import IsoDate, IsoDateTime, JsonBool, JsonInt
 
-from ..domain import rules
+from ..domain import rules, texts
 from ..domain.codes import (
     AdviceCode,
     AppointmentKind,
@@ -30,6 +41,7 @@ from ..domain.codes import (
     ResourceKind,
     SessionKind,
 )
+from ..domain.sessions import Attendance
 
 Uuid = Annotated[
     str,
@@ -78,6 +90,59 @@ WallTime = Annotated[
     ),
 ]
 """A time of day in Tokyo as staff read it on a clock: never a number, never with an offset."""
+
+
+def _normalised(normalise: Callable[[str], str]) -> Callable[[str], str]:
+    def apply(value: str) -> str:
+        try:
+            return normalise(value)
+        except texts.TextRefused as refused:
+            # The reason is a fixed code; the text itself never appears in the error.
+            raise PydanticCustomError(
+                "text_" + refused.reason, "The text cannot be stored: {reason}", {"reason": refused.reason}
+            ) from None
+
+    return apply
+
+
+def _typed_line(max_length: int) -> Callable[[str], str]:
+    return _normalised(lambda v: texts.one_line(v, max_length=max_length))
+
+
+def _typed_lines(max_length: int) -> Callable[[str], str]:
+    return _normalised(lambda v: texts.lines(v, max_length=max_length))
+
+
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_LINE = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
+"""One line: no control character or line break, and one character that is not white space."""
+_TEXT_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f"
+_TEXT = f"^[^{_TEXT_CONTROL}]*[^\\s{_TEXT_CONTROL}][^{_TEXT_CONTROL}]*$"
+"""Lines: no control character but line breaks and tabs, and one that is not white space."""
+
+SessionTitle = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=texts.TITLE_LENGTH, pattern=_LINE),
+    AfterValidator(_typed_line(texts.TITLE_LENGTH)),
+]
+Venue = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=texts.VENUE_LENGTH, pattern=_LINE),
+    AfterValidator(_typed_line(texts.VENUE_LENGTH)),
+]
+SessionDescription = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=texts.DESCRIPTION_LENGTH, pattern=_TEXT),
+    AfterValidator(_typed_lines(texts.DESCRIPTION_LENGTH)),
+]
+MinutesText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=texts.MINUTES_LENGTH, pattern=_TEXT),
+    AfterValidator(_typed_lines(texts.MINUTES_LENGTH)),
+]
+"""The schema states what ``domain.texts`` refuses (the bound, control characters, nothing but
+white space), so whatever it admits is stored, normalised."""
+
 OrganisationCode = Annotated[
     str,
     StringConstraints(
@@ -223,6 +288,16 @@ class CreateGroupSession(Command):
     capacity: JsonInt = Field(ge=1, le=500)
     waitlist: JsonBool = True
     room_id: Uuid | None = None
+    title: SessionTitle | None = Field(
+        default=None,
+        description="Japanese title, one line of at most 100 characters; the kind's when left out",
+    )
+    venue: Venue | None = Field(
+        default=None, description="Where it is held, one line of at most 100; the room's name when left out"
+    )
+    description: SessionDescription | None = Field(
+        default=None, description="Public text about the session, at most 2000 (never about a person)"
+    )
 
 
 class CreateWeeklyGroupSessions(Command):
@@ -237,6 +312,16 @@ class CreateWeeklyGroupSessions(Command):
     capacity: JsonInt = Field(ge=1, le=500)
     waitlist: JsonBool = True
     room_id: Uuid | None = None
+    title: SessionTitle | None = Field(
+        default=None,
+        description="Japanese title, one line of at most 100 characters; the kind's when left out",
+    )
+    venue: Venue | None = Field(
+        default=None, description="Where it is held, one line of at most 100; the room's name when left out"
+    )
+    description: SessionDescription | None = Field(
+        default=None, description="Public text about the session, at most 2000 (never about a person)"
+    )
 
     def problem(self) -> Rule | None:
         """``last_day_before_first_day`` when the range is reversed."""
@@ -246,6 +331,12 @@ class CreateWeeklyGroupSessions(Command):
 class Register(Command):
     person_id: Uuid
     case_id: Uuid | None = None
+
+
+class RecordAttendance(Command):
+    """Whether the person came to the session they had a seat at."""
+
+    attendance: Attendance
 
 
 # -- meetings and reviews --------------------------------------------------------------------
@@ -277,6 +368,18 @@ class SetParticipants(Command):
 class DisciplineAdvice(Command):
     discipline: Discipline
     advice_codes: list[AdviceCode] = Field(min_length=1, max_length=len(AdviceCode))
+
+
+class SaveMinutes(Command):
+    """The minutes of a meeting, replacing what was saved before (while they are a draft)."""
+
+    text: MinutesText = Field(description="At most 20000 characters, stored NFKC-normalised")
+    revision: JsonInt | None = Field(
+        default=None,
+        ge=0,
+        description="The revision the text was edited from (0 for new minutes); when given and the "
+        "minutes have been saved since, the save is refused (409 minutes_changed)",
+    )
 
 
 class ConcludeReview(Command):

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tsunagu_contracts.events.scheduling import (
+    SessionAttended,
+    SessionMissed,
     SessionRegistered,
     SessionRegistrationCancelled,
     SessionScheduled,
@@ -25,16 +27,17 @@ from tsunagu_seating import Full, Seat, decide, next_in_line, settle
 from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import claims, group_sessions
+from ..adapters import claims, group_sessions, known, resources
 from ..adapters.tables import GroupSession, Registration
 from ..domain import rules
 from ..domain.codes import CancellationReason, RegistrationStatus, SessionKind, channel_of_group_session
+from ..domain.sessions import Attendance, SeatHolder, already_recorded, attendance_refusal, title_of
 from ..domain.slots import Span, at_tokyo, booking_problem, weekly_dates
 from . import session_partners
 from .booking import check_available, check_bookable, check_time, hold, load_room
-from .commands import CancelBooking, CreateGroupSession, CreateWeeklyGroupSessions, Register
+from .commands import CancelBooking, CreateGroupSession, CreateWeeklyGroupSessions, RecordAttendance, Register
 from .context import SchedulingContext
-from .views import GroupSessionView, RegistrationView, WeeklyGroupSessionsView
+from .views import GroupSessionView, RegistrationView, RollEntryView, RollView, WeeklyGroupSessionsView
 
 HOLDER = "group_session"
 """What holds the room's slots of a group session (``holder_kind`` of its claims)."""
@@ -56,6 +59,9 @@ def _create_in(
         capacity=cmd.capacity,
         waitlist=cmd.waitlist,
         room_id=cmd.room_id,
+        title=title_of(cmd.kind, cmd.title),
+        venue=cmd.venue,
+        description=cmd.description,
         created_at=ctx.now(),
     )
     if cmd.room_id is not None:
@@ -97,8 +103,9 @@ def create(ctx: SchedulingContext, cmd: CreateGroupSession) -> GroupSessionView:
     with ctx.uow() as uow:
         _check_room(ctx, uow, cmd, [span])
         group_session = _create_in(ctx, uow, cmd, span)
+        rooms = _room_labels(uow, [group_session])
         uow.commit()
-    return GroupSessionView.of(group_session)
+    return GroupSessionView.of(group_session, room_label=rooms.get(group_session.room_id or ""))
 
 
 def create_weekly(ctx: SchedulingContext, cmd: CreateWeeklyGroupSessions) -> WeeklyGroupSessionsView:
@@ -123,8 +130,15 @@ def create_weekly(ctx: SchedulingContext, cmd: CreateWeeklyGroupSessions) -> Wee
     with ctx.uow() as uow:
         _check_room(ctx, uow, cmd, spans)
         created = [_create_in(ctx, uow, cmd, span) for span in spans]
+        rooms = _room_labels(uow, created)
         uow.commit()
-    return WeeklyGroupSessionsView(created=[GroupSessionView.of(g) for g in created], skipped=skipped)
+    views = [GroupSessionView.of(g, room_label=rooms.get(g.room_id or "")) for g in created]
+    return WeeklyGroupSessionsView(created=views, skipped=skipped)
+
+
+def _room_labels(uow: UnitOfWork, found: list[GroupSession]) -> dict[str, str]:
+    """The names of the rooms the group sessions are held in (their venue when none was typed)."""
+    return resources.labels(uow.session, [g.room_id for g in found if g.room_id is not None])
 
 
 # -- registration ----------------------------------------------------------------------------
@@ -297,7 +311,20 @@ def listing(
         ids = [g.id for g in found]
         counts = group_sessions.counts(uow.session, ids)
         partners = session_partners.participating(uow, ids)
-        return [GroupSessionView.of(g, counts.get(g.id), partners[g.id]) for g in found]
+        rooms = _room_labels(uow, found)
+        return [
+            GroupSessionView.of(g, counts.get(g.id), partners[g.id], rooms.get(g.room_id or ""))
+            for g in found
+        ]
+
+
+def _view(uow: UnitOfWork, group_session: GroupSession) -> GroupSessionView:
+    return GroupSessionView.of(
+        group_session,
+        group_sessions.counts(uow.session, [group_session.id]).get(group_session.id),
+        session_partners.participating(uow, [group_session.id])[group_session.id],
+        _room_labels(uow, [group_session]).get(group_session.room_id or ""),
+    )
 
 
 def get(ctx: SchedulingContext, group_session_id: str) -> GroupSessionView:
@@ -305,11 +332,7 @@ def get(ctx: SchedulingContext, group_session_id: str) -> GroupSessionView:
         group_session = group_sessions.get(uow.session, group_session_id)
         if group_session is None:
             refuse(rules.GROUP_SESSION_NOT_FOUND)
-        return GroupSessionView.of(
-            group_session,
-            group_sessions.counts(uow.session, [group_session.id]).get(group_session.id),
-            session_partners.participating(uow, [group_session.id])[group_session.id],
-        )
+        return _view(uow, group_session)
 
 
 def registrations(ctx: SchedulingContext, group_session_id: str) -> list[RegistrationView]:
@@ -325,3 +348,70 @@ def registrations(ctx: SchedulingContext, group_session_id: str) -> list[Registr
             RegistrationView.of(r, positions.get(r.id) if r.status == RegistrationStatus.WAITLISTED else None)
             for r in found
         ]
+
+
+# -- attendance --------------------------------------------------------------------------------
+
+
+def record_attendance(
+    ctx: SchedulingContext, group_session_id: str, registration_id: str, cmd: RecordAttendance, *, by: str
+) -> RegistrationView:
+    """Record whether the person came (``domain.sessions``) and announce it (``SessionAttended`` or
+    ``SessionMissed``, for intake to count the contact); the same answer again changes nothing."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        group_session = group_sessions.get(uow.session, group_session_id)
+        if group_session is None:
+            refuse(rules.GROUP_SESSION_NOT_FOUND)
+        registration = group_sessions.get_registration(uow.session, registration_id)
+        if registration is None or registration.group_session_id != group_session_id:
+            refuse(rules.REGISTRATION_NOT_FOUND)
+        for _ in range(2):  # a second look when another member of staff recorded it meanwhile
+            seat = _seat(uow, registration)
+            problem = attendance_refusal(
+                seat, cmd.attendance, session_starts_at=group_session.starts_at, now=now
+            )
+            if problem is not None:
+                refuse(problem)
+            if already_recorded(seat, cmd.attendance):
+                return RegistrationView.of(registration)
+            if group_sessions.record_attendance(
+                uow.session, registration.id, cmd.attendance.value, at=now, by=by
+            ):
+                break
+            group_sessions.reread(uow.session, registration)
+        else:  # pragma: no cover - recorded and changed back under our feet
+            refuse(rules.ATTENDANCE_ALREADY_RECORDED)
+        group_sessions.reread(uow.session, registration)  # as the statement left it
+        announced = SessionAttended if cmd.attendance is Attendance.PRESENT else SessionMissed
+        uow.emit(
+            announced(**_event_fields(group_session, registration), recorded_at=now), subject=registration.id
+        )
+        view = RegistrationView.of(registration)
+        uow.commit()
+    return view
+
+
+def _seat(uow: UnitOfWork, registration: Registration) -> SeatHolder:
+    return SeatHolder(
+        status=RegistrationStatus(registration.status),
+        seat_no=registration.seat_no,
+        attendance=Attendance(registration.attendance) if registration.attendance else None,
+        person_erased=known.person_erased(uow.session, registration.person_id),
+    )
+
+
+def roll(ctx: SchedulingContext, group_session_id: str) -> RollView:
+    """Who holds a seat, by seat, with whether they came (once recorded) and the counts."""
+    with ctx.reading() as uow:
+        group_session = group_sessions.get(uow.session, group_session_id)
+        if group_session is None:
+            refuse(rules.GROUP_SESSION_NOT_FOUND)
+        entries = [RollEntryView.of(r) for r in group_sessions.roll(uow.session, group_session_id)]
+        return RollView(
+            session=_view(uow, group_session),
+            entries=entries,
+            present=sum(1 for e in entries if e.attendance == Attendance.PRESENT),
+            absent=sum(1 for e in entries if e.attendance == Attendance.ABSENT),
+            unrecorded=sum(1 for e in entries if e.attendance is None),
+        )

@@ -19,7 +19,7 @@ from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import appointments, claims, endings, home_visits, locks
+from ..adapters import appointments, claims, endings, home_visits, known, locks
 from ..adapters.tables import Appointment, HomeVisit, HomeVisitRequest
 from ..domain import rules
 from ..domain.codes import (
@@ -265,6 +265,9 @@ def schedule(
     now = ctx.now()
     with ctx.uow() as uow:
         visit = _visit(uow, visit_id)
+        if known.case_closed(uow.session, visit.case_id):
+            # Said first: the closure's handler has cancelled the visit too (or soon will).
+            refuse(rules.CASE_CLOSED)
         if visit.status != VisitStatus.TO_SCHEDULE:
             refuse(rules.VISIT_NOT_SCHEDULABLE)
         _check_span(ctx, visit, span)

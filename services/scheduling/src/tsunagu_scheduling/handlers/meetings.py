@@ -1,4 +1,4 @@
-"""Meetings: the year's meetings generated from the rules, ad-hoc meetings, participants."""
+"""Meetings: the year's meetings generated from the rules, ad-hoc meetings, participants, minutes."""
 
 from __future__ import annotations
 
@@ -10,16 +10,17 @@ from tsunagu_contracts.events.scheduling import MeetingScheduled
 from tsunagu_servicekit.errors import Refusal, refuse
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import claims, meetings, reviews
-from ..adapters.tables import Meeting, MeetingParticipant
+from ..adapters import claims, meetings, minutes, reviews
+from ..adapters.tables import Meeting, MeetingMinutes, MeetingParticipant
 from ..domain import rules
 from ..domain.codes import Channel, MeetingKind, ReviewStatus
 from ..domain.meetings import meeting_id, rule_dates
+from ..domain.minutes import MinutesStatus, approval_refusal, save_refusal
 from ..domain.slots import Span, at_tokyo
 from .booking import check_available, check_time, hold, load_room
-from .commands import CreateMeeting, GenerateMeetings, SetParticipants
+from .commands import CreateMeeting, GenerateMeetings, SaveMinutes, SetParticipants
 from .context import SchedulingContext
-from .views import MeetingView, ParticipantView, ReviewView
+from .views import MeetingView, MinutesView, ParticipantView, ReviewView
 
 HOLDER = "meeting"
 GENERATION_ATTEMPTS = 3
@@ -151,6 +152,79 @@ def set_participants(ctx: SchedulingContext, meeting_id: str, cmd: SetParticipan
         meetings.replace_participants(uow.session, meeting.id, rows)
         uow.commit()
     return [ParticipantView.model_validate(p) for p in rows]
+
+
+# -- minutes ---------------------------------------------------------------------------------
+# Their text goes into the table and the answer to the caller only: no event, no log line.
+
+
+def save_minutes(ctx: SchedulingContext, meeting_id: str, cmd: SaveMinutes, *, by: str) -> MinutesView:
+    """Record the meeting's minutes, or replace the draft's text (``domain.minutes``)."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        meeting = _meeting(uow, meeting_id)
+        found = minutes.get(uow.session, meeting.id)
+        status = MinutesStatus(found.status) if found is not None else None
+        problem = save_refusal(
+            status,
+            current_revision=found.revision if found is not None else None,
+            expected_revision=cmd.revision,
+            meeting_starts_at=meeting.starts_at,
+            now=now,
+        )
+        if problem is not None:
+            refuse(problem)
+        if found is None:
+            found = MeetingMinutes(
+                meeting_id=meeting.id,
+                text=cmd.text,
+                status=MinutesStatus.DRAFT.value,
+                revision=1,
+                recorded_by=by,
+                recorded_at=now,
+                updated_by=by,
+                updated_at=now,
+            )
+            if not minutes.add(uow.session, found):
+                uow.rollback()
+                refuse(rules.MINUTES_CHANGED)  # recorded by someone else at the same moment
+        elif not minutes.save_draft(
+            uow.session, meeting.id, cmd.text, revision=found.revision, at=now, by=by
+        ):
+            minutes.reread(uow.session, found)
+            refuse(
+                rules.MINUTES_APPROVED if found.status == MinutesStatus.APPROVED else rules.MINUTES_CHANGED
+            )
+        else:
+            minutes.reread(uow.session, found)
+        view = MinutesView.of(found)
+        uow.commit()
+    return view
+
+
+def approve_minutes(ctx: SchedulingContext, meeting_id: str, *, by: str) -> MinutesView:
+    """Approve the draft: from now on the minutes are frozen."""
+    with ctx.uow() as uow:
+        _meeting(uow, meeting_id)
+        found = minutes.get(uow.session, meeting_id)
+        problem = approval_refusal(MinutesStatus(found.status) if found is not None else None)
+        if found is None or problem is not None:
+            refuse(problem or rules.MINUTES_NOT_FOUND)
+        if not minutes.approve(uow.session, meeting_id, at=ctx.now(), by=by):
+            refuse(rules.MINUTES_APPROVED)
+        minutes.reread(uow.session, found)
+        view = MinutesView.of(found)
+        uow.commit()
+    return view
+
+
+def get_minutes(ctx: SchedulingContext, meeting_id: str) -> MinutesView:
+    with ctx.reading() as uow:
+        _meeting(uow, meeting_id)
+        found = minutes.get(uow.session, meeting_id)
+        if found is None:
+            refuse(rules.MINUTES_NOT_FOUND)
+        return MinutesView.of(found)
 
 
 # -- reads -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """What the use cases answer with, and the API with them: ids, codes and times (no person is
-named anywhere in scheduling)."""
+named anywhere in scheduling, except in the free text of a meeting's minutes, which
+:class:`MinutesView` alone carries)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..adapters.tables import Appointment, GroupSession, HomeVisit, Meeting, Registration, SessionPartner
+from ..adapters.tables import (
+    Appointment,
+    GroupSession,
+    HomeVisit,
+    Meeting,
+    MeetingMinutes,
+    Registration,
+    SessionPartner,
+)
 from ..domain.codes import VisitStatus
 from ..domain.partners import ParticipationStatus, PartnerStanding, status
+from ..domain.sessions import venue_of
 
 
 class View(BaseModel):
@@ -134,6 +144,11 @@ class GroupSessionView(View):
     id: str
     kind: str
     status: str
+    title: str
+    """Its Japanese title (its kind's, in the programme's words, when none was given)."""
+    venue: str | None
+    """Where it is held: as typed, else the room's name, else none (online)."""
+    description: str | None
     starts_at: datetime
     ends_at: datetime
     capacity: int
@@ -146,13 +161,18 @@ class GroupSessionView(View):
 
     @classmethod
     def of(
-        cls, row: GroupSession, counts: dict[str, int] | None = None, partners: list[str] | None = None
+        cls,
+        row: GroupSession,
+        counts: dict[str, int] | None = None,
+        partners: list[str] | None = None,
+        room_label: str | None = None,
     ) -> GroupSessionView:
-        """The view of ``row`` with its registrations counted by status (none when not given) and
-        the partners taking part."""
+        """The view of ``row`` with its registrations counted by status (none when not given), the
+        partners taking part, and its room's name as the venue when none was typed."""
         counts = counts or {}
         return cls.model_validate(row).model_copy(
             update={
+                "venue": venue_of(row.venue, room_label),
                 "seats_taken": counts.get("registered", 0),
                 "waitlisted": counts.get("waitlisted", 0),
                 "partners": list(partners or []),
@@ -170,6 +190,8 @@ class RegistrationView(BaseModel):
     seat_no: int | None
     waitlist_position: int | None = None
     """Place on the waitlist (1 = next); none with a seat."""
+    attendance: str | None = None
+    """``present`` or ``absent`` once recorded (seated registrations, after the start)."""
 
     @classmethod
     def of(cls, row: Registration, waitlist_position: int | None = None) -> RegistrationView:
@@ -181,7 +203,43 @@ class RegistrationView(BaseModel):
             status=row.status,
             seat_no=row.seat_no,
             waitlist_position=waitlist_position,
+            attendance=row.attendance,
         )
+
+
+class RollEntryView(BaseModel):
+    """One seat on a session's roll."""
+
+    registration_id: str
+    seat_no: int
+    person_id: str
+    case_id: str | None
+    attendance: str | None
+    """``present``, ``absent``, or none while not recorded."""
+    recorded_at: datetime | None
+    recorded_by: str | None
+
+    @classmethod
+    def of(cls, row: Registration) -> RollEntryView:
+        return cls(
+            registration_id=row.id,
+            seat_no=row.seat_no or 0,
+            person_id=row.person_id,
+            case_id=row.case_id,
+            attendance=row.attendance,
+            recorded_at=row.attendance_recorded_at,
+            recorded_by=row.attendance_recorded_by,
+        )
+
+
+class RollView(BaseModel):
+    """Who holds a seat at a session, by seat, with their attendance and the counts."""
+
+    session: GroupSessionView
+    entries: list[RollEntryView]
+    present: int
+    absent: int
+    unrecorded: int
 
 
 class WeeklyGroupSessionsView(BaseModel):
@@ -206,6 +264,27 @@ class MeetingView(View):
     def of(cls, row: Meeting, agenda_used: int) -> MeetingView:
         """The view of ``row`` with how many cases its agenda holds."""
         return cls.model_validate(row).model_copy(update={"agenda_used": agenda_used})
+
+
+class MinutesView(View):
+    """A meeting's minutes: free text that may name people, answered only to those who read
+    meetings. ``revision`` is what a save names to be sure it edits the latest text."""
+
+    meeting_id: str
+    text: str
+    status: str
+    """``draft`` (still editable) or ``approved`` (frozen)."""
+    revision: int
+    recorded_by: str
+    recorded_at: datetime
+    updated_by: str
+    updated_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+
+    @classmethod
+    def of(cls, row: MeetingMinutes) -> MinutesView:
+        return cls.model_validate(row)
 
 
 class ParticipantView(View):

@@ -178,6 +178,16 @@ def seminar_cancel(d: Demo, a: dict[str, Any]) -> None:
     d.call("scheduling", "POST", path, counsellor(d), {"reason": "person_request"})
 
 
+def seminar_roll(d: Demo, a: dict[str, Any]) -> None:
+    """After the seminar, staff go through its roll: everyone came but the one in every fourth seat
+    from the second on, so a year with seminars of two seats or more records both answers."""
+    session = a["session"]
+    for entry in d.call("scheduling", "GET", f"/sessions/{session}/roll", counsellor(d))["entries"]:
+        answer = "absent" if entry["seat_no"] % 4 == 2 else "present"
+        path = f"/sessions/{session}/registrations/{entry['registration_id']}/attendance"
+        d.call("scheduling", "POST", path, counsellor(d), {"attendance": answer})
+
+
 def session_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     """Sign up for the session of ``kind`` on the day ``on`` (none that day: a holiday, skipped)."""
     day = date.fromisoformat(a["on"])
@@ -501,6 +511,7 @@ ACTIONS: dict[str, Action] = {
     "seminar": seminar,
     "seminar_register": seminar_register,
     "seminar_cancel": seminar_cancel,
+    "seminar_roll": seminar_roll,
     "session_register": session_register,
     "consultation": consultation,
     "peer_consultation": peer_consultation,

@@ -58,6 +58,7 @@ SERVICE_OF: dict[str, str] = {
     "seminar": "scheduling",
     "seminar_register": "scheduling",
     "seminar_cancel": "scheduling",
+    "seminar_roll": "scheduling",
     "session_register": "scheduling",
     "book": "scheduling",
     "cancel_appointment": "scheduling",

@@ -375,7 +375,7 @@ def peer_sessions(p: Planner) -> None:
 
 def seminars(p: Planner) -> None:
     """Family seminars on Saturday afternoons, with registration and a waitlist; some cancel,
-    and the first on the waitlist gets the seat."""
+    and the first on the waitlist gets the seat; after each, staff record who came."""
     v = p.volumes
     known = p.known_people
     months = [11, 1, 7, 3, 9, 5][: v.family_seminars] if v.family_seminars <= 6 else list(range(1, 13))
@@ -415,6 +415,7 @@ def seminars(p: Planner) -> None:
                 "seminar_cancel",
                 {"session": f"@{ref}.id", "registration": f"@{reg}.id"},
             )
+        p.add(starts + timedelta(minutes=125), "seminar_roll", {"session": f"@{ref}.id"})
 
 
 def home_visits(p: Planner) -> None:

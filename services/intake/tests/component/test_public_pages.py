@@ -160,7 +160,7 @@ async def test_invalid_fields_are_named_and_no_password_is_sent_back(service: In
 
 async def test_a_wrong_login_says_the_same_and_echoes_nothing(service: IntakeService) -> None:
     r = await post_form(service.client, "/login", {"user_number": CANARY, "password": CANARY})
-    assert r.status_code == 401
+    assert r.status_code == 400
     assert "利用者番号またはパスワードが正しくありません" in r.text
     assert CANARY not in r.text
 
@@ -175,7 +175,7 @@ async def test_forms_are_rate_limited_per_address(service: IntakeService) -> Non
         ).status_code
         for i in range(11)
     ]
-    assert answers[:10] == [401] * 10
+    assert answers[:10] == [400] * 10
     assert answers[10] == 429
     limited = await post_form(service.client, "/login", {"user_number": "1000000099", "password": "x"})
     assert limited.status_code == 429
@@ -200,7 +200,7 @@ async def test_a_forgotten_password_is_reset_with_the_recovery_code_which_is_the
             "password_confirm": new_password,
         },
     )
-    assert wrong.status_code == 401
+    assert wrong.status_code == 400
     assert "復旧コードが正しくありません" in wrong.text
     # As a person might type it: lower case, no hyphens, full-width digits are all forgiven.
     typed = code.replace("-", "").lower()
@@ -219,7 +219,7 @@ async def test_a_forgotten_password_is_reset_with_the_recovery_code_which_is_the
     assert renewed != code
     assert (
         await post_form(client, "/login", {"user_number": number, "password": PASSWORD})
-    ).status_code == 401
+    ).status_code == 400
     assert (
         await post_form(client, "/login", {"user_number": number, "password": new_password})
     ).status_code == 303
@@ -233,7 +233,7 @@ async def test_a_forgotten_password_is_reset_with_the_recovery_code_which_is_the
             "password_confirm": new_password,
         },
     )
-    assert again.status_code == 401  # the first code is spent
+    assert again.status_code == 400  # the first code is spent
 
 
 async def test_the_json_api_resets_too_and_returns_the_new_code(service: IntakeService) -> None:

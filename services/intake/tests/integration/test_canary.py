@@ -225,10 +225,10 @@ async def public_pages(run: RecordingClient) -> None:
         headers={"Sec-Fetch-Site": "cross-site"},
     )
     await run.call(
-        "POST", "/login", 401, data={"user_number": bad, "password": bad, "csrf_token": await token("/login")}
+        "POST", "/login", 400, data={"user_number": bad, "password": bad, "csrf_token": await token("/login")}
     )
     reset = {"user_number": "1234567890", "recovery_code": bad, "new_password": bad, "password_confirm": bad}
-    await run.call("POST", "/reset", 401, data={**reset, "csrf_token": await token("/reset")})
+    await run.call("POST", "/reset", 400, data={**reset, "csrf_token": await token("/reset")})
 
 
 async def scenario(run: RecordingClient, nats_url: str, tmp_path: Path) -> None:

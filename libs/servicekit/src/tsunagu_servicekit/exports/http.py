@@ -31,6 +31,7 @@ __all__ = [
     "JSON_MEDIA_TYPE",
     "ExportFormat",
     "ExportFormatQuery",
+    "FiscalYearQuery",
     "content_disposition",
     "export_response",
 ]
@@ -52,6 +53,9 @@ ExportFormatQuery = Annotated[
         description="csv: UTF-8 with BOM, CRLF, for spreadsheets; json: the same table as a document",
     ),
 ]
+
+FiscalYearQuery = Annotated[int, Query(ge=2000, le=2099, description="Fiscal year by its first year")]
+"""The fiscal year a report covers (April to March), by the calendar year it starts in."""
 
 EXPORT_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
     200: {

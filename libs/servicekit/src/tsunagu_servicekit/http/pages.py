@@ -183,7 +183,7 @@ class Pages:
         """The page ``template`` with ``context``, a CSRF token for its forms, and the headers."""
         cookie = request.cookies.get(self._cookie_name)
         fresh = cookie is None or not _well_formed(cookie)
-        value = secrets.token_urlsafe(32) if fresh or cookie is None else cookie
+        value = secrets.token_urlsafe(32) if cookie is None or fresh else cookie
         html = self.env.get_template(template).render(
             {**(context or {}), "csrf_field": CSRF_FIELD, "csrf_token": self._sign(value)}
         )

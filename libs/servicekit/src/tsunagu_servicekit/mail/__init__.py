@@ -12,7 +12,16 @@ from .outbox import (
     SmtpServer,
     queue_mail,
 )
-from .preferences import STAFF, TOPIC_UNKNOWN, MailTopic, preferences_router, staff_recipient
+from .preferences import (
+    STAFF,
+    TOPIC_UNKNOWN,
+    MailTopic,
+    TopicPreference,
+    choose,
+    preferences_of,
+    preferences_router,
+    staff_recipient,
+)
 from .tables import mail_outbox, mail_preferences
 from .templates import MailTemplates, RenderedMail
 from .unsubscribe import (
@@ -38,10 +47,13 @@ __all__ = [
     "Recipients",
     "RenderedMail",
     "SmtpServer",
+    "TopicPreference",
     "UnsubscribeLinks",
+    "choose",
     "is_unsubscribed",
     "mail_outbox",
     "mail_preferences",
+    "preferences_of",
     "preferences_router",
     "queue_mail",
     "resubscribe",

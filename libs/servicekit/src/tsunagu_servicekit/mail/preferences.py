@@ -22,6 +22,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Engine
 
 from ..errors import Rule, refuse
 from ..http.auth import Principal, require
@@ -78,6 +79,27 @@ class SetTopicPreference(BaseModel):
     subscribed: JsonBool
 
 
+def preferences_of(engine: Engine, recipient: str, topics: Sequence[MailTopic]) -> list[TopicPreference]:
+    """Each of ``topics`` with whether ``recipient`` receives it: what every preferences page
+    shows, whichever door (this router, a service's own page, a mail's link) set it."""
+    off = unsubscribed_topics(engine, recipient)
+    return [
+        TopicPreference(
+            topic=t.name, label=t.label, subscribed=t.name not in off, unsubscribed_at=off.get(t.name)
+        )
+        for t in topics
+    ]
+
+
+def choose(engine: Engine, recipient: str, topic: str, *, subscribed: bool, now: datetime) -> None:
+    """``recipient`` receives mail of ``topic`` from now on, or not: the one way a preference is
+    set (the unsubscribe link's :func:`~.unsubscribe.unsubscribe` and its undoing)."""
+    if subscribed:
+        resubscribe(engine, recipient, topic)
+    else:
+        unsubscribe(engine, recipient, topic, now)
+
+
 def preferences_router(
     topics: Sequence[MailTopic],
     *,
@@ -96,15 +118,7 @@ def preferences_router(
     router = APIRouter(tags=["mail"])
 
     def view(request: Request, whose: str) -> MailPreferences:
-        off = unsubscribed_topics(request.app.state.runtime.engine, whose)
-        return MailPreferences(
-            topics=[
-                TopicPreference(
-                    topic=t.name, label=t.label, subscribed=t.name not in off, unsubscribed_at=off.get(t.name)
-                )
-                for t in topics
-            ]
-        )
+        return MailPreferences(topics=preferences_of(request.app.state.runtime.engine, whose, topics))
 
     @router.get(path, summary=f"Which mail {summary_whose} preferences let through, per topic")
     def get_preferences(request: Request, principal: caller) -> MailPreferences:
@@ -126,10 +140,7 @@ def preferences_router(
             refuse(TOPIC_UNKNOWN)
         runtime = request.app.state.runtime
         whose = recipient(principal)
-        if body.subscribed:
-            resubscribe(runtime.engine, whose, topic)
-        else:
-            unsubscribe(runtime.engine, whose, topic, runtime.infra.clock())
+        choose(runtime.engine, whose, topic, subscribed=body.subscribed, now=runtime.infra.clock())
         [preference] = [p for p in view(request, whose).topics if p.topic == topic]
         return preference
 

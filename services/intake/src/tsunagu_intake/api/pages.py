@@ -16,12 +16,12 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
-from tsunagu_calendar import TOKYO, describe_hours_ja, format_date_ja
+from tsunagu_calendar import PHONE, TOKYO, describe_hours_ja, format_date_ja
 from tsunagu_contracts.municipalities import tokyo_municipalities
 from tsunagu_servicekit.errors import Refusal
 from tsunagu_servicekit.http import AuthError
 from tsunagu_servicekit.http.pages import FORM_RULES, PageRoute, Pages, page_refusals
-from tsunagu_servicekit.mail.unsubscribe import resubscribe, unsubscribe, unsubscribed_topics
+from tsunagu_servicekit.mail import MailTopic, TopicPreference, choose, preferences_of
 
 from ..adapters.mail import REPLY_WAITING, person_recipient
 from ..adapters.web_logins import WebUser
@@ -32,6 +32,7 @@ from ..domain.rules import ERASED, LOGIN_FAILED, LOGIN_LOCKED, RESET_FAILED
 from ..handlers import reference, web
 from ..handlers.commands import Login, Register, ResetPassword, WebConsultation
 from ..handlers.context import IntakeContext
+from ..handlers.views import LoginToken
 from .deps import Ctx
 
 M = TypeVar("M", bound=BaseModel)
@@ -54,6 +55,8 @@ PAGES = Pages(
 )
 
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
+# A login or reset that fails shows its form again with 400, not 401: a 401 promises a
+# WWW-Authenticate challenge, and a form is not one.
 
 
 router = APIRouter(tags=["public pages"], route_class=PageRoute, default_response_class=Response)
@@ -137,7 +140,7 @@ def _when(moment: datetime | None) -> str:
 def _phone(ctx: IntakeContext) -> dict[str, Any]:
     status = reference.phone_line_status(ctx)
     today = status.now.date()
-    hours = ctx.calendar.opening_hours_on("phone", today)
+    hours = ctx.calendar.opening_hours_on(PHONE, today)
     return {
         "open": status.open,
         "closes_at": _when(status.closes_at),
@@ -210,10 +213,10 @@ async def register(request: Request, ctx: Ctx, user: SignedIn) -> Response:
             {**_register_choices(), "errors": errors, "values": chosen},
             status_code=422,
         )
-    registered = web.register(ctx, command)
+    # The number and the code are on this page only: the person goes on from here signed in.
+    registered, token = web.register_signed_in(ctx, command)
     response = _page(request, None, "registered.html", {"registered": registered})
-    # The number and the code are on this page only: log the person in, so they go on from here.
-    _sign_in(ctx, response, registered.user_number, data["password"])
+    _keep_login(response, token)
     return response
 
 
@@ -224,7 +227,10 @@ def _sign_in(ctx: IntakeContext, response: Response, user_number: str, password:
         command = Login(user_number=user_number, password=password)
     except ValidationError:
         raise Refusal(LOGIN_FAILED) from None
-    token = web.login(ctx, command)
+    _keep_login(response, web.login(ctx, command))
+
+
+def _keep_login(response: Response, token: LoginToken) -> None:
     response.set_cookie(
         _cookie_name(),
         token.access_token,
@@ -246,7 +252,7 @@ def login_form(request: Request, user: SignedIn) -> Response:
     "/login",
     responses={
         303: {"description": "Logged in: to the list of consultations"},
-        401: _HTML,
+        400: _HTML,
         **page_refusals(LOGIN_LOCKED, *FORM_RULES),
     },
     summary="Log in with the user number and password",
@@ -255,14 +261,14 @@ async def login(request: Request, ctx: Ctx) -> Response:
     form = await PAGES.form(request, "login")
     number, password = form.get("user_number"), form.get("password")
     if not isinstance(number, str) or not isinstance(password, str) or not number.strip() or not password:
-        return _page(request, None, "login.html", {"failed": True}, status_code=401)
+        return _page(request, None, "login.html", {"failed": True}, status_code=400)
     response = PAGES.redirect("/my")
     try:
         _sign_in(ctx, response, number.strip()[:20], password[:200])
     except Refusal as refusal:
         if refusal.rule is not LOGIN_FAILED:
             raise
-        return _page(request, None, "login.html", {"failed": True}, status_code=401)
+        return _page(request, None, "login.html", {"failed": True}, status_code=400)
     return response
 
 
@@ -292,7 +298,7 @@ def reset_form(request: Request, user: SignedIn) -> Response:
 
 @router.post(
     "/reset",
-    responses={200: _HTML, 401: _HTML, 422: _HTML, **page_refusals(LOGIN_LOCKED, *FORM_RULES)},
+    responses={200: _HTML, 400: _HTML, 422: _HTML, **page_refusals(LOGIN_LOCKED, *FORM_RULES)},
     summary="Set a new password with the recovery code; the page shows the new code once",
 )
 async def reset(request: Request, ctx: Ctx, user: SignedIn) -> Response:
@@ -314,7 +320,7 @@ async def reset(request: Request, ctx: Ctx, user: SignedIn) -> Response:
     except Refusal as refusal:
         if refusal.rule is not RESET_FAILED:
             raise
-        return _page(request, user, "reset.html", {"errors": {}, "failed": True}, status_code=401)
+        return _page(request, user, "reset.html", {"errors": {}, "failed": True}, status_code=400)
     return _page(request, user, "reset_done.html", {"reset": done})
 
 
@@ -418,13 +424,14 @@ def my_consultations(request: Request, ctx: Ctx, user: SignedIn) -> Response:
 
 
 # -- mail preferences ------------------------------------------------------------------------------------
-_WEB_USER_TOPICS = [(REPLY_WAITING, "返信が届いたときのお知らせ")]
+_WEB_USER_TOPICS = [MailTopic(REPLY_WAITING, "返信が届いたときのお知らせ")]
 """The mail a person may receive (each says nothing of the consultation), as they choose it."""
 
 
-def _mail_choices(request: Request, user: WebUser) -> list[dict[str, Any]]:
-    off = unsubscribed_topics(request.app.state.runtime.engine, person_recipient(user.person_id))
-    return [{"topic": topic, "label": label, "on": topic not in off} for topic, label in _WEB_USER_TOPICS]
+def _mail_choices(request: Request, user: WebUser) -> list[TopicPreference]:
+    return preferences_of(
+        request.app.state.runtime.engine, person_recipient(user.person_id), _WEB_USER_TOPICS
+    )
 
 
 @router.get(
@@ -456,11 +463,8 @@ async def save_mail_settings(request: Request, user: SignedIn) -> Response:
     runtime = request.app.state.runtime
     whose = person_recipient(user.person_id)
     wanted = {t for t in form.getlist("topics") if isinstance(t, str)}
-    for topic, _ in _WEB_USER_TOPICS:
-        if topic in wanted:
-            resubscribe(runtime.engine, whose, topic)
-        else:
-            unsubscribe(runtime.engine, whose, topic, runtime.infra.clock())
+    for topic in _WEB_USER_TOPICS:
+        choose(runtime.engine, whose, topic.name, subscribed=topic.name in wanted, now=runtime.infra.clock())
     return _page(
         request, user, "mail_settings.html", {"choices": _mail_choices(request, user), "saved": True}
     )

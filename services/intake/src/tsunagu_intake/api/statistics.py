@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from tsunagu_contracts.municipalities import TokyoCode
+from tsunagu_servicekit.exports.http import FiscalYearQuery
 from tsunagu_servicekit.http import refusals
 
 from ..domain.rules import OWN_MUNICIPALITY_ONLY
@@ -21,7 +22,7 @@ from .deps import Ctx, PublicationReader, StatisticsReader
 
 router = APIRouter(tags=["statistics"])
 
-FiscalYear = Annotated[int, Query(ge=2000, le=2099, description="Fiscal year by its first year")]
+FiscalYear = FiscalYearQuery
 MunicipalityCode = Annotated[TokyoCode | None, Query()]
 
 

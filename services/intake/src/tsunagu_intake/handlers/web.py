@@ -46,7 +46,19 @@ log = get_logger(__name__)
 
 def register(ctx: IntakeContext, command: Register) -> Registered:
     """Register a person for web consultation; the answer is the user number (利用者番号) they log
-    in with."""
+    in with, and the recovery code."""
+    registered, _ = _register(ctx, command)
+    return registered
+
+
+def register_signed_in(ctx: IntakeContext, command: Register) -> tuple[Registered, LoginToken]:
+    """Register and log in at once (the registration page goes on signed in): the password was
+    just chosen, so it is not checked again."""
+    registered, person_id = _register(ctx, command)
+    return registered, _login_token(ctx, person_id)
+
+
+def _register(ctx: IntakeContext, command: Register) -> tuple[Registered, str]:
     password_hash = hash_password(command.password)
     recovery_code = new_recovery_code()
     recovery_hash = hash_password(_recovery_secret(recovery_code))
@@ -67,7 +79,7 @@ def register(ctx: IntakeContext, command: Register) -> Registered:
                 uow.commit()
             except IntegrityError:  # the number was taken meanwhile: draw another
                 continue
-        return Registered(user_number=user_number, recovery_code=recovery_code)
+        return Registered(user_number=user_number, recovery_code=recovery_code), person.id
     raise RuntimeError("no free user number found")
 
 
@@ -101,6 +113,10 @@ def login(ctx: IntakeContext, command: Login) -> LoginToken:
     with ctx.uow() as uow:
         ctx.login_lockout.succeeded(uow, subject)
         uow.commit()
+    return _login_token(ctx, person_id)
+
+
+def _login_token(ctx: IntakeContext, person_id: str) -> LoginToken:
     return LoginToken(access_token=ctx.web_logins.issue(person_id), expires_in=ctx.web_logins.ttl_seconds)
 
 

@@ -11,7 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from tsunagu_servicekit.exports.http import EXPORT_RESPONSES, ExportFormat, ExportFormatQuery, export_response
+from tsunagu_servicekit.exports.http import (
+    EXPORT_RESPONSES,
+    ExportFormat,
+    ExportFormatQuery,
+    FiscalYearQuery,
+    export_response,
+)
 from tsunagu_servicekit.http import Principal, require
 from tsunagu_servicekit.http.openapi import refusals
 
@@ -21,7 +27,7 @@ from .deps import STAFF, Ctx
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
-FiscalYear = Annotated[int, Query(ge=2000, le=2099, description="Fiscal year by its first year")]
+FiscalYear = FiscalYearQuery
 MunicipalityCode = Annotated[str | None, Query(pattern=r"^13[0-9]{4}$")]
 
 ExactReader = Annotated[Principal, Depends(require(*STAFF))]

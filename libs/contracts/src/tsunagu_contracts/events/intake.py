@@ -453,3 +453,16 @@ class DisclosureWithdrawn(EventData):
     case_id: Id
     reason: DisclosureWithdrawalReason
     withdrawn_at: AwareDatetime
+
+
+@event("intake", "session_signup", "requested", 1)
+class SessionSignupRequested(EventData):
+    """A person signed up on the public pages for a session scheduling announced (a family seminar
+    or an individual consultation day). Scheduling registers them, a seat or the waitlist, and
+    says so with the registration's event carrying this ``signup_id``; or it refuses
+    (``scheduling.session.signup_refused``). Intake vouches for the person: they registered with it."""
+
+    signup_id: Id
+    person_id: Id
+    session_id: Id
+    requested_at: AwareDatetime

@@ -412,6 +412,8 @@ class _Registration(EventData):
     person_id: Id
     case_id: Id | None = None
     starts_at: AwareDatetime
+    signup_id: Id | None = None
+    """The public sign-up (``intake.session_signup.requested``) the registration answers, if any."""
 
 
 class SessionPartnerRemovalReason(StrEnum):
@@ -459,6 +461,28 @@ class WaitlistPromoted(_Registration):
 
     seat_no: int = Field(ge=1)
     promoted_at: AwareDatetime
+
+
+class SignupRefusal(StrEnum):
+    """Why a public sign-up got no place."""
+
+    SESSION_NOT_FOUND = "session_not_found"
+    SESSION_CLOSED = "session_closed"
+    SESSION_FULL = "session_full"
+    ALREADY_REGISTERED = "already_registered"
+    PERSON_ERASED = "person_erased"
+
+
+@event("scheduling", "session", "signup_refused", 1)
+class SessionSignupRefused(EventData):
+    """A public sign-up got no place: the session is unknown, closed (started, cancelled), full
+    without a waitlist, the person is registered already, or was erased."""
+
+    signup_id: Id
+    person_id: Id
+    session_id: Id
+    reason: SignupRefusal
+    refused_at: AwareDatetime
 
 
 @event("scheduling", "session", "registration_cancelled", 1)

@@ -24,6 +24,7 @@ OFFICE = "office"
 REPLY_OVERDUE = "reply_overdue"
 ESCALATION_URGENT = "escalation_urgent"
 REPLY_WAITING = "reply_waiting"
+SEAT_CONFIRMED = "seat_confirmed"
 _PERSON = "person:"
 
 
@@ -109,6 +110,22 @@ def queue_reply_waiting(
         key=f"{REPLY_WAITING}:{reply_id}",
         topic=REPLY_WAITING,
         template=REPLY_WAITING,
+        recipient=person_recipient(person_id),
+        context={"site_url": site_url},
+        now=now,
+    )
+
+
+def queue_seat_confirmed(
+    uow: UnitOfWork, *, person_id: str, signup_id: str, site_url: str, now: datetime
+) -> None:
+    """Tell a person who waited for a seat that they have one (once per sign-up). The mail names
+    no session: they see it after logging in."""
+    queue_mail(
+        uow.session,
+        key=f"{SEAT_CONFIRMED}:{signup_id}",
+        topic=SEAT_CONFIRMED,
+        template=SEAT_CONFIRMED,
         recipient=person_recipient(person_id),
         context={"site_url": site_url},
         now=now,

@@ -367,3 +367,38 @@ class Disclosure(SQLModel, table=True):
     withdrawn_at: datetime | None = _when(default=None)
     withdrawal_reason: str | None = Field(default=None, sa_type=sa.String(32))
     first_redeemed_at: datetime | None = _when(default=None)
+
+
+class PublicSession(SQLModel, table=True):
+    """A session the public may sign up for, as scheduling announced it (``session.scheduled``),
+    with the seats its registration events took: written by the consumers alone."""
+
+    __tablename__ = "intake_public_session"
+
+    id: str = _id(primary_key=True)
+    kind: str = Field(sa_type=sa.String(32))
+    starts_at: datetime = _when(index=True)
+    ends_at: datetime = _when()
+    capacity: int = Field(sa_type=sa.Integer())
+    waitlist: bool = Field(sa_type=sa.Boolean())
+    seats_taken: int = Field(default=0, sa_type=sa.Integer())
+    recorded_at: datetime = _when()
+
+
+class SessionSignup(SQLModel, table=True):
+    """A person's sign-up on the public pages, and what scheduling answered: requested, then a
+    seat (``registered``), the waitlist (``waitlisted``, at ``position``), ``refused`` with a
+    ``reason``, or ``cancelled``."""
+
+    __tablename__ = "intake_session_signup"
+
+    id: str = _id(primary_key=True)
+    person_id: str = _id(index=True)
+    session_id: str = _id(index=True)
+    status: str = Field(sa_type=sa.String(16))
+    registration_id: str | None = _id(default=None)
+    seat_no: int | None = Field(default=None, sa_type=sa.Integer())
+    position: int | None = Field(default=None, sa_type=sa.Integer())
+    reason: str | None = Field(default=None, sa_type=sa.String(32))
+    requested_at: datetime = _when()
+    updated_at: datetime = _when()

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 from tsunagu_calendar import PHONE, TOKYO, describe_hours_ja, format_date_ja
@@ -23,19 +23,28 @@ from tsunagu_servicekit.http import AuthError
 from tsunagu_servicekit.http.pages import FORM_RULES, PageRoute, Pages, page_refusals
 from tsunagu_servicekit.mail import MailTopic, TopicPreference, choose, preferences_of
 
-from ..adapters.mail import REPLY_WAITING, person_recipient
+from ..adapters.mail import REPLY_WAITING, SEAT_CONFIRMED, person_recipient
 from ..adapters.web_logins import WebUser
 from ..domain import limits
 from ..domain.codes import AgeBand, Consulter, Topic, Triage
 from ..domain.labels import AGE_BAND_JA, CONSULTER_JA, DECLARED_JA, TOPIC_JA
-from ..domain.rules import ERASED, LOGIN_FAILED, LOGIN_LOCKED, RESET_FAILED
-from ..handlers import reference, web
+from ..domain.rules import (
+    ALREADY_SIGNED_UP,
+    ERASED,
+    LOGIN_FAILED,
+    LOGIN_LOCKED,
+    RESET_FAILED,
+    SIGNUP_SESSION_NOT_OPEN,
+)
+from ..domain.signups import KIND_JA, REFUSAL_JA, STATUS_JA, SignupStatus
+from ..handlers import reference, signups, web
 from ..handlers.commands import Login, Register, ResetPassword, WebConsultation
 from ..handlers.context import IntakeContext
 from ..handlers.views import LoginToken
-from .deps import Ctx
+from .deps import UUID_PATTERN, Ctx
 
 M = TypeVar("M", bound=BaseModel)
+SessionIdPath = Annotated[str, Path(pattern=UUID_PATTERN, description="The session's id")]
 
 SITE_NAME = "東京都ひきこもりサポート　メール相談"
 
@@ -81,7 +90,13 @@ def _signed_in(request: Request, ctx: Ctx) -> WebUser | None:
 
 SignedIn = Annotated[WebUser | None, Depends(_signed_in)]
 
-_NAV_OUT = [("/", "トップ"), ("/register", "利用登録"), ("/login", "ログイン"), ("/phone", "電話相談")]
+_NAV_OUT = [
+    ("/", "トップ"),
+    ("/register", "利用登録"),
+    ("/login", "ログイン"),
+    ("/seminars", "セミナー・相談会"),
+    ("/phone", "電話相談"),
+]
 _NAV_IN = [
     ("/", "トップ"),
     ("/consult", "相談を書く"),
@@ -420,11 +435,14 @@ def my_consultations(request: Request, ctx: Ctx, user: SignedIn) -> Response:
         }
         for c in sorted(own, key=lambda c: c.received_at, reverse=True)
     ]
-    return _page(request, user, "my.html", {"items": items})
+    return _page(request, user, "my.html", {"items": items, "signups": _own_signups(ctx, user)})
 
 
 # -- mail preferences ------------------------------------------------------------------------------------
-_WEB_USER_TOPICS = [MailTopic(REPLY_WAITING, "返信が届いたときのお知らせ")]
+_WEB_USER_TOPICS = [
+    MailTopic(REPLY_WAITING, "返信が届いたときのお知らせ"),
+    MailTopic(SEAT_CONFIRMED, "キャンセル待ちから参加が決まったときのお知らせ"),
+]
 """The mail a person may receive (each says nothing of the consultation), as they choose it."""
 
 
@@ -468,3 +486,56 @@ async def save_mail_settings(request: Request, user: SignedIn) -> Response:
     return _page(
         request, user, "mail_settings.html", {"choices": _mail_choices(request, user), "saved": True}
     )
+
+
+# -- seminars and consultation days ------------------------------------------------------------------------
+def _span(starts_at: datetime, ends_at: datetime) -> str:
+    end = ends_at.astimezone(TOKYO)
+    return f"{_when(starts_at)}〜{end.hour}時{end.minute:02d}分"
+
+
+def _own_signups(ctx: IntakeContext, user: WebUser) -> list[dict[str, Any]]:
+    return [
+        {
+            "what": KIND_JA.get(s.kind or "", "セッション"),
+            "when": _when(s.starts_at) if s.starts_at else "",
+            "status": STATUS_JA[s.status],
+            "seat_no": s.seat_no,
+            "position": s.position if s.status == SignupStatus.WAITLISTED else None,
+            "reason": REFUSAL_JA.get(s.reason or ""),
+        }
+        for s in signups.own_signups(ctx, user)
+    ]
+
+
+@router.get(
+    "/seminars", responses={200: _HTML}, summary="Family seminars and consultation days open for sign-up"
+)
+def seminars(request: Request, ctx: Ctx, user: SignedIn) -> Response:
+    sessions = [
+        {
+            "id": s.session_id,
+            "what": KIND_JA[s.kind],
+            "when": _span(s.starts_at, s.ends_at),
+            "seats_left": s.seats_left,
+            "waitlist": s.waitlist,
+        }
+        for s in signups.open_sessions(ctx)
+    ]
+    return _page(request, user, "seminars.html", {"sessions": sessions})
+
+
+@router.post(
+    "/seminars/{session_id}",
+    responses={
+        303: {"description": "Signed up, or not logged in: to the person's page, or to the login page"},
+        **page_refusals(SIGNUP_SESSION_NOT_OPEN, ALREADY_SIGNED_UP, ERASED, *FORM_RULES),
+    },
+    summary="Sign up for a session: scheduling answers with a seat, the waitlist or a refusal",
+)
+async def sign_up(request: Request, ctx: Ctx, user: SignedIn, session_id: SessionIdPath) -> Response:
+    await PAGES.form(request, "signup")
+    if user is None:
+        return PAGES.redirect("/login")
+    signups.sign_up(ctx, user, session_id)
+    return PAGES.redirect("/my#signups")

@@ -20,10 +20,16 @@ from tsunagu_contracts.events.scheduling import (
     HomeVisitCapReached,
     HomeVisitCompleted,
     HomeVisitScheduled,
+    SessionRegistered,
+    SessionRegistrationCancelled,
+    SessionScheduled,
+    SessionSignupRefused,
+    SessionWaitlisted,
+    WaitlistPromoted,
 )
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 
-from ..handlers import contacts, home_visits, referrals
+from ..handlers import contacts, home_visits, referrals, signups
 from ..handlers.context import IntakeContext
 from ..handlers.escalations import on_case_review_scheduled, record_case_review
 
@@ -48,4 +54,11 @@ SUBSCRIPTIONS: list[Subscription[IntakeContext, Any]] = [
     subscribe(ReferralDeclined, referrals.on_referral_declined),
     subscribe(ReferralWithdrawn, referrals.on_referral_withdrawn),
     subscribe(ReferralOutcomeReported, referrals.on_referral_outcome),
+    # Sessions the public signs up for, their seats, and scheduling's answers to sign-ups.
+    subscribe(SessionScheduled, signups.on_session_scheduled),
+    subscribe(SessionRegistered, signups.on_session_registered),
+    subscribe(SessionWaitlisted, signups.on_session_waitlisted),
+    subscribe(WaitlistPromoted, signups.on_waitlist_promoted),
+    subscribe(SessionRegistrationCancelled, signups.on_registration_cancelled),
+    subscribe(SessionSignupRefused, signups.on_signup_refused),
 ]

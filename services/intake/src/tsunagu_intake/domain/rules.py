@@ -54,6 +54,11 @@ LOGIN_FAILED = Rule("login_failed", 401, "The user number or password is not cor
 """Said alike whatever was wrong: an unknown user number or a wrong password."""
 LOGIN_LOCKED = Rule("login_locked", 429, "Too many failed logins. Try again later.")
 """Said alike whether the user number exists or not; the answer carries ``Retry-After``."""
+SIGNUP_SESSION_NOT_OPEN = Rule(
+    "signup_session_not_open", 404, "No session open to the public for sign-up has this id."
+)
+"""Unknown, not a kind the public signs up for, or already started: said alike."""
+ALREADY_SIGNED_UP = Rule("already_signed_up", 409, "You have signed up for this session already.")
 RESET_FAILED = Rule("password_reset_failed", 401, "The user number or recovery code is not correct.")
 """Said alike whatever was wrong; failures count towards the same lock as failed logins."""
 WEB_LOGIN_REQUIRED = Rule("web_login_required", 401, "Log in with your user number first.")

@@ -28,7 +28,7 @@ from tsunagu_servicekit.http import Principal
 from tsunagu_servicekit.logging import get_logger
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
-from ..adapters import data_keys
+from ..adapters import data_keys, signups
 from ..adapters.cases import add_timeline_entry, cases_of_person
 from ..adapters.persons import consultation_history, find_person, persons_sharing_digests
 from ..adapters.tables import Person
@@ -166,6 +166,7 @@ def _erase_one(
     person.user_number = None
     person.password_hash = None
     person.recovery_hash = None
+    signups.forget_signups_of(uow, person.id)
     cases = cases_of_person(uow, person.id)
     for case in cases:
         add_timeline_entry(

@@ -191,6 +191,8 @@ class Registration(SQLModel, table=True):
     group_session_id: str = _id(index=True)
     person_id: str = _id(index=True)
     case_id: str | None = _id(default=None)
+    signup_id: str | None = _id(default=None)
+    """The public sign-up (intake's) this registration answers, carried on its events."""
     status: str = _code(16)
     seat_no: int | None = Field(default=None, sa_type=sa.Integer())
     attendance: str | None = _code(16, default=None)

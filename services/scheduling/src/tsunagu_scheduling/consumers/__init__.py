@@ -16,6 +16,7 @@ from tsunagu_contracts.events.intake import (
     ConsultationReceived,
     HomeVisitRequested,
     PersonErased,
+    SessionSignupRequested,
 )
 from tsunagu_contracts.events.partners import (
     AgreementEnded,
@@ -36,7 +37,16 @@ from tsunagu_contracts.events.training import (
 from tsunagu_servicekit.messaging.consumer import Subscription, subscribe
 from tsunagu_servicekit.messaging.views import View
 
-from ..handlers import closure, erasure, home_visits, known, qualifications, reviews, session_partners
+from ..handlers import (
+    closure,
+    erasure,
+    group_sessions,
+    home_visits,
+    known,
+    qualifications,
+    reviews,
+    session_partners,
+)
 from ..handlers.context import SchedulingContext
 
 SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
@@ -48,6 +58,8 @@ SUBSCRIPTIONS: list[Subscription[SchedulingContext, Any]] = [
     subscribe(CaseClosed, closure.on_case_closed),
     subscribe(HomeVisitRequested, home_visits.on_home_visit_requested),
     subscribe(PersonErased, erasure.on_person_erased),
+    # People signing up on intake's public pages for seminars and consultation days.
+    subscribe(SessionSignupRequested, group_sessions.on_signup_requested),
     # Partners in joint sessions: who is active, who takes part, and endings that take them off.
     subscribe(AgreementSigned, session_partners.on_agreement_signed),
     subscribe(AgreementRenewed, session_partners.on_agreement_renewed),

@@ -14,17 +14,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from tsunagu_contracts import CloudEvent
+from tsunagu_contracts.events.intake import SessionSignupRequested
 from tsunagu_contracts.events.scheduling import (
     SessionAttended,
     SessionMissed,
     SessionRegistered,
     SessionRegistrationCancelled,
     SessionScheduled,
+    SessionSignupRefused,
     SessionWaitlisted,
+    SignupRefusal,
     WaitlistPromoted,
 )
 from tsunagu_seating import Full, Seat, decide, next_in_line, settle
-from tsunagu_servicekit.errors import refuse
+from tsunagu_servicekit.errors import Refusal, refuse
 from tsunagu_servicekit.unit_of_work import UnitOfWork
 
 from ..adapters import claims, group_sessions, known, resources
@@ -163,6 +167,7 @@ def _event_fields(group_session: GroupSession, registration: Registration) -> di
         "person_id": registration.person_id,
         "case_id": registration.case_id,
         "starts_at": group_session.starts_at,
+        "signup_id": registration.signup_id,
     }
 
 
@@ -182,26 +187,8 @@ def _try_register(ctx: SchedulingContext, group_session_id: str, cmd: Register) 
         check_bookable(uow.session, cmd.person_id, cmd.case_id)
         if group_sessions.is_registered(uow.session, group_session_id, cmd.person_id):
             refuse(rules.ALREADY_REGISTERED)
-        taken = group_sessions.taken_seats(uow.session, group_session_id)
-        decision = decide(group_session.capacity, taken, waitlist=group_session.waitlist)
-        if not isinstance(decision, Seat):
-            group_sessions.lock(uow.session, group_session_id)  # nobody changes seats or queue now
-            taken = group_sessions.taken_seats(uow.session, group_session_id)
-            decision = decide(group_session.capacity, taken, waitlist=group_session.waitlist)
-            if isinstance(decision, Full):
-                refuse(rules.GROUP_SESSION_FULL)
-        seat = decision.number if isinstance(decision, Seat) else None
-        registration = Registration(
-            id=ctx.ordered_id(),
-            group_session_id=group_session_id,
-            person_id=cmd.person_id,
-            case_id=cmd.case_id,
-            status=(RegistrationStatus.WAITLISTED if seat is None else RegistrationStatus.REGISTERED).value,
-            seat_no=seat,
-            created_at=now,
-            updated_at=now,
-        )
-        if not group_sessions.add_registration(uow.session, registration):
+        registration = _place(ctx, uow, group_session, cmd.person_id, cmd.case_id, signup_id=None, now=now)
+        if registration is None:
             uow.rollback()
             if group_sessions.is_registered(uow.session, group_session_id, cmd.person_id):
                 refuse(rules.ALREADY_REGISTERED)
@@ -209,6 +196,80 @@ def _try_register(ctx: SchedulingContext, group_session_id: str, cmd: Register) 
         position = _announce(uow, group_session, registration, now)
         uow.commit()
         return RegistrationView.of(registration, position)
+
+
+def _place(
+    ctx: SchedulingContext,
+    uow: UnitOfWork,
+    group_session: GroupSession,
+    person_id: str,
+    case_id: str | None,
+    *,
+    signup_id: str | None,
+    now: datetime,
+) -> Registration | None:
+    """Give the person the lowest free seat, else a place on the waitlist (refused with
+    ``session_full`` without one); None when the insert lost its seat to another registration
+    meanwhile (the transaction must then be rolled back)."""
+    taken = group_sessions.taken_seats(uow.session, group_session.id)
+    decision = decide(group_session.capacity, taken, waitlist=group_session.waitlist)
+    if not isinstance(decision, Seat):
+        group_sessions.lock(uow.session, group_session.id)  # nobody changes seats or queue now
+        taken = group_sessions.taken_seats(uow.session, group_session.id)
+        decision = decide(group_session.capacity, taken, waitlist=group_session.waitlist)
+        if isinstance(decision, Full):
+            refuse(rules.GROUP_SESSION_FULL)
+    seat = decision.number if isinstance(decision, Seat) else None
+    registration = Registration(
+        id=ctx.ordered_id(),
+        group_session_id=group_session.id,
+        person_id=person_id,
+        case_id=case_id,
+        signup_id=signup_id,
+        status=(RegistrationStatus.WAITLISTED if seat is None else RegistrationStatus.REGISTERED).value,
+        seat_no=seat,
+        created_at=now,
+        updated_at=now,
+    )
+    return registration if group_sessions.add_registration(uow.session, registration) else None
+
+
+class SeatTakenMeanwhile(Exception):
+    """A sign-up's seat went to another registration in between: the message is tried again."""
+
+
+def on_signup_requested(
+    ctx: SchedulingContext, uow: UnitOfWork, event: CloudEvent[SessionSignupRequested]
+) -> None:
+    """A person signed up on intake's public pages: a seat or the waitlist, announced with the
+    sign-up's id, or the refusal raised back (``SessionSignupRefused``). Intake vouches for the
+    person, who registered with it, so no case is asked for; an erased person is refused."""
+    data = event.data
+    now = ctx.now()
+    try:
+        group_session = _open(ctx, uow, data.session_id)
+        if known.person_erased(uow.session, data.person_id):
+            refuse(rules.PERSON_ERASED)
+        if group_sessions.is_registered(uow.session, group_session.id, data.person_id):
+            refuse(rules.ALREADY_REGISTERED)
+        registration = _place(
+            ctx, uow, group_session, data.person_id, None, signup_id=data.signup_id, now=now
+        )
+    except Refusal as refusal:
+        uow.emit(
+            SessionSignupRefused(
+                signup_id=data.signup_id,
+                person_id=data.person_id,
+                session_id=data.session_id,
+                reason=SignupRefusal(refusal.rule.name),
+                refused_at=now,
+            ),
+            subject=data.signup_id,
+        )
+        return
+    if registration is None:
+        raise SeatTakenMeanwhile("the seat went to another registration meanwhile")
+    _announce(uow, group_session, registration, now)
 
 
 def _announce(

@@ -281,10 +281,13 @@ async def test_the_person_turns_the_reply_notice_off_and_on_as_its_unsubscribe_l
     assert off.status_code == 200
     assert "設定を保存しました" in off.text
     assert 'value="reply_waiting" checked' not in off.text
-    assert set(unsubscribed_topics(service.runtime.engine, _person_of(service))) == {"reply_waiting"}
+    assert set(unsubscribed_topics(service.runtime.engine, _person_of(service))) == {
+        "reply_waiting",
+        "seat_confirmed",
+    }
     on = await post_form(client, "/mail-settings", {"topics": "reply_waiting"}, form_page="/mail-settings")
     assert 'value="reply_waiting" checked' in on.text
-    assert unsubscribed_topics(service.runtime.engine, _person_of(service)) == {}
+    assert set(unsubscribed_topics(service.runtime.engine, _person_of(service))) == {"seat_confirmed"}
 
 
 def _person_of(service: IntakeService) -> str:

@@ -26,7 +26,14 @@ from xml.sax.saxutils import escape
 import httpx
 import pytest
 
-__all__ = ["CHROMIUM_FLAGS", "AxeViolation", "axe_violations", "browser_page", "chromium_executable"]
+__all__ = [
+    "CHROMIUM_FLAGS",
+    "AxeViolation",
+    "axe_violations",
+    "browser_at",
+    "browser_page",
+    "chromium_executable",
+]
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking")
 """How Chromium runs here: headless, without the sandbox a container cannot give it, no GPU and
@@ -105,40 +112,58 @@ async def browser_page(
     javascript: bool = True,
 ) -> AsyncIterator[Any]:
     """A Playwright page on the app behind ``client`` (the service under test), served on a
-    loopback port; every request elsewhere is aborted.
+    loopback port for as long as the block lasts (:func:`browser_at` that origin).
 
     A real socket rather than answering requests in-process through the route handler: Chromium
     does not hand a redirect's next request back to the handler, and pages answer a form with
-    "303 See Other". ``javascript=False`` turns script off in the page, to show a page works
-    without it. ``font_dirs`` are added to the fonts Chromium finds (through fontconfig): a machine
-    without Japanese system fonts otherwise shows every kanji as a box in screenshots."""
+    "303 See Other"."""
+    async with (
+        _served(client) as origin,
+        browser_at(origin, locale=locale, font_dirs=font_dirs, javascript=javascript) as page,
+    ):
+        yield page
+
+
+@asynccontextmanager
+async def browser_at(
+    origin: str,
+    *,
+    locale: str = "ja-JP",
+    font_dirs: Sequence[str] = (),
+    javascript: bool = True,
+) -> AsyncIterator[Any]:
+    """A Playwright page whose relative URLs go to ``origin`` (a service on loopback, in process
+    or as its own process); every request elsewhere is aborted.
+
+    ``javascript=False`` turns script off in the page, to show a page works without it.
+    ``font_dirs`` are added to the fonts Chromium finds (through fontconfig): a machine without
+    Japanese system fonts otherwise shows every kanji as a box in screenshots."""
     from playwright.async_api import Route, async_playwright
 
     executable = chromium_executable()
+    origin = origin.rstrip("/")
 
-    async with _served(client) as origin:
+    async def only_the_service(route: Route) -> None:
+        url = route.request.url
+        if url == origin or url.startswith(origin + "/"):
+            await route.continue_()
+        else:
+            await route.abort()
 
-        async def only_the_service(route: Route) -> None:
-            url = route.request.url
-            if url == origin or url.startswith(origin + "/"):
-                await route.continue_()
-            else:
-                await route.abort()
-
-        with tempfile.TemporaryDirectory(prefix="tsunagu-fonts-") as workdir:
-            env = _fontconfig(font_dirs, Path(workdir)) if font_dirs else None
-            async with async_playwright() as playwright:
-                browser = await playwright.chromium.launch(
-                    executable_path=executable, args=list(CHROMIUM_FLAGS), env=env
+    with tempfile.TemporaryDirectory(prefix="tsunagu-fonts-") as workdir:
+        env = _fontconfig(font_dirs, Path(workdir)) if font_dirs else None
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=executable, args=list(CHROMIUM_FLAGS), env=env
+            )
+            try:
+                context = await browser.new_context(
+                    locale=locale, base_url=origin, java_script_enabled=javascript
                 )
-                try:
-                    context = await browser.new_context(
-                        locale=locale, base_url=origin, java_script_enabled=javascript
-                    )
-                    await context.route("**/*", only_the_service)
-                    yield await context.new_page()
-                finally:
-                    await browser.close()
+                await context.route("**/*", only_the_service)
+                yield await context.new_page()
+            finally:
+                await browser.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from tsunagu_calendar import TOKYO
 from tsunagu_intake.domain import rules
-from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR, IntakeService, bearer
+from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR, IntakeService, bearer, new_person_consultation
 from tsunagu_servicekit.testing import SettableClock, ids_counting_down, problem_of
 
 PASSWORD = "correct horse battery"
@@ -268,3 +268,28 @@ async def test_a_reply_made_while_a_scan_runs_stops_its_announcement(
         uow.commit()
     assert scan_at(service, clock, late) == 0
     assert service.new_events() == []
+
+
+async def test_an_e_mail_from_someone_without_a_login_is_answered_outside_and_recorded(
+    service: IntakeService,
+) -> None:
+    body = new_person_consultation(channel="email", person={"nickname": "外部", "email": "x@example.jp"})
+    recorded = await service.client.post("/consultations", json=body, headers=COUNSELLOR)
+    assert recorded.status_code == 201, recorded.text
+    consultation_id = recorded.json()["consultation_id"]
+    path = f"/consultations/{consultation_id}/replies"
+    unreadable = await service.client.post(
+        path, json={"body": "ご相談ありがとうございます"}, headers=COUNSELLOR
+    )
+    assert unreadable.status_code == 409
+    assert unreadable.json() == problem_of(rules.REPLY_NOT_READABLE)
+    service.new_events()
+    outside = await service.client.post(
+        path, json={"body": "ご相談ありがとうございます", "sent_outside": True}, headers=COUNSELLOR
+    )
+    assert outside.status_code == 201, outside.text
+    [replied] = service.new_events()
+    assert replied.type == "tsunagu.intake.email.replied.v1"
+    assert service.count("tsunagu_mail_outbox") == 0  # nothing waits on the site for them to read
+    queue = await service.client.get("/email/queue", headers=COUNSELLOR)
+    assert consultation_id not in {q["consultation_id"] for q in queue.json()}

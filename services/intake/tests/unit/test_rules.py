@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tsunagu_intake.domain import eligibility, rules
-from tsunagu_intake.domain.cases import change_refusal, close_refusal, reply_refusal
+from tsunagu_intake.domain.cases import change_refusal, close_refusal, delivery_refusal, reply_refusal
 from tsunagu_intake.domain.codes import CaseStatus, Channel
 
 
@@ -35,6 +35,9 @@ def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
         "escalation_not_pending": 409,
         "task_already_completed": 409,
         "task_of_another_counsellor": 403,
+        "reply_not_readable": 409,
+        "already_signed_up": 409,
+        "password_reset_failed": 401,
     }
     assert {name: rules.RULES[name].status for name in expected} == expected
     assert {r.name for r in rules.RULES.with_status(404)} == {
@@ -45,6 +48,7 @@ def test_the_rule_book_holds_the_names_and_statuses_callers_rely_on() -> None:
         "home_visit_request_not_found",
         "disclosure_not_found",
         "task_not_found",
+        "signup_session_not_open",
     }
 
 
@@ -58,3 +62,10 @@ def test_what_may_happen_to_a_case() -> None:
     assert reply_refusal(**{**ok, "channel": Channel.PHONE}) is rules.NOT_EMAIL_CONSULTATION
     assert reply_refusal(**{**ok, "case_status": CaseStatus.CLOSED}) is rules.CASE_CLOSED
     assert reply_refusal(**{**ok, "replied": True}) is rules.ALREADY_REPLIED
+
+
+def test_a_reply_nobody_could_read_must_have_been_sent_outside() -> None:
+    assert delivery_refusal(has_web_login=True, sent_outside=False) is None
+    assert delivery_refusal(has_web_login=True, sent_outside=True) is None
+    assert delivery_refusal(has_web_login=False, sent_outside=True) is None
+    assert delivery_refusal(has_web_login=False, sent_outside=False) is rules.REPLY_NOT_READABLE

@@ -168,6 +168,8 @@ class EmailReply(SQLModel, table=True):
     case_id: str = _id()
     replied_at: datetime = _when()
     author: str = Field(sa_type=sa.String(200))
+    sent_outside: bool = Field(default=False, sa_type=sa.Boolean())
+    """Sent by the office's own mail (or told by phone) and recorded here: no reply-waiting mail."""
     body_ct: bytes | None = _sealed()
 
 

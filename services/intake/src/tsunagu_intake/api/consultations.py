@@ -22,6 +22,7 @@ from ..domain.rules import (
     RECEIVED_BEFORE_RECORDS,
     RECEIVED_IN_FUTURE,
     REPLY_DEADLINE_PASSED,
+    REPLY_NOT_READABLE,
 )
 from ..handlers import consultations, deadlines, email
 from ..handlers.commands import ExtendReplyDeadline, PauseReplyDeadline, RecordConsultation, Reply
@@ -66,10 +67,19 @@ def read_consultation(
 @router.post(
     f"/consultations/{{consultation_id:{ID}}}/replies",
     status_code=status.HTTP_201_CREATED,
-    responses=refusals(CONSULTATION_NOT_FOUND, NOT_EMAIL_CONSULTATION, CASE_CLOSED, ALREADY_REPLIED, ERASED),
+    responses=refusals(
+        CONSULTATION_NOT_FOUND,
+        NOT_EMAIL_CONSULTATION,
+        CASE_CLOSED,
+        ALREADY_REPLIED,
+        REPLY_NOT_READABLE,
+        ERASED,
+    ),
 )
 def reply(consultation_id: ConsultationId, command: Reply, ctx: Ctx, actor: Counsellor) -> ReplySent:
-    """Reply to a web (e-mail) consultation; refused for a closed case (rule ``case_closed``)."""
+    """Reply to a web (e-mail) consultation; refused for a closed case (rule ``case_closed``). A
+    person without a web login reads nothing here: their reply is sent by the office's own mail and
+    recorded with ``sent_outside`` (else 409 ``reply_not_readable``)."""
     return email.reply(ctx, actor, consultation_id, command)
 
 

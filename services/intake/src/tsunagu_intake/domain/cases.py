@@ -13,6 +13,7 @@ from .rules import (
     CASE_CLOSED,
     NOT_EMAIL_CONSULTATION,
     REPLY_DEADLINE_PASSED,
+    REPLY_NOT_READABLE,
 )
 
 
@@ -24,6 +25,15 @@ def reply_refusal(*, channel: Channel, case_status: CaseStatus, replied: bool) -
         return CASE_CLOSED
     if replied:
         return ALREADY_REPLIED
+    return None
+
+
+def delivery_refusal(*, has_web_login: bool, sent_outside: bool) -> Rule | None:
+    """A reply is read after logging in; a person without a web login (an e-mail staff recorded
+    from the office's mailbox) can read none, so their reply must have been sent outside, by the
+    office's own mail, and is only recorded here."""
+    if not has_web_login and not sent_outside:
+        return REPLY_NOT_READABLE
     return None
 
 

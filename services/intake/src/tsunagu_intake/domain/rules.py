@@ -54,6 +54,12 @@ LOGIN_FAILED = Rule("login_failed", 401, "The user number or password is not cor
 """Said alike whatever was wrong: an unknown user number or a wrong password."""
 LOGIN_LOCKED = Rule("login_locked", 429, "Too many failed logins. Try again later.")
 """Said alike whether the user number exists or not; the answer carries ``Retry-After``."""
+REPLY_NOT_READABLE = Rule(
+    "reply_not_readable",
+    409,
+    "The person has no web login, so a reply kept here could never be read: answer them by the "
+    "address they wrote from and record the reply with sent_outside true.",
+)
 SIGNUP_SESSION_NOT_OPEN = Rule(
     "signup_session_not_open", 404, "No session open to the public for sign-up has this id."
 )

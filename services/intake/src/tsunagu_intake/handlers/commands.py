@@ -229,7 +229,14 @@ class CloseCase(Command):
 
 
 class Reply(Command):
+    """A reply to a web (e-mail) consultation, read by the person after logging in; or, with
+    ``sent_outside``, one the office already sent by its own mail and records here (the only way
+    to answer someone without a web login, whose e-mail staff recorded)."""
+
     body: ReplyText
+    sent_outside: bool = Field(
+        default=False, description="Sent by the office's own mail (or told by phone) and recorded here"
+    )
 
 
 class PauseReplyDeadline(Command):

@@ -13,7 +13,7 @@ from ..adapters import consultations as consultation_store
 from ..adapters import mail
 from ..adapters.cases import add_timeline_entry
 from ..adapters.tables import Consultation, EmailReply
-from ..domain.cases import reply_refusal
+from ..domain.cases import delivery_refusal, reply_refusal
 from ..domain.codes import CaseStatus, Channel, TimelineKind, Triage
 from ..domain.rules import CONSULTATION_NOT_FOUND
 from ..domain.sla import Announcement, announcements_due, reply_state
@@ -42,6 +42,11 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
         if rule is not None:
             refuse(rule)
         person, cipher = load_person(ctx, uow, consultation.person_id)
+        rule = delivery_refusal(
+            has_web_login=person.user_number is not None, sent_outside=command.sent_outside
+        )
+        if rule is not None:
+            refuse(rule)
         row = EmailReply(
             id=ctx.new_id(),
             consultation_id=consultation.id,
@@ -49,6 +54,7 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
             case_id=case.id,
             replied_at=now,
             author=actor.subject,
+            sent_outside=command.sent_outside,
         )
         row.body_ct = cipher.seal("reply", row.id, command.body)
         consultation_store.add_reply(uow, row)
@@ -74,7 +80,7 @@ def reply(ctx: IntakeContext, actor: Principal, consultation_id: str, command: R
             subject=consultation.id,
             time=now,
         )
-        if person.email_ct is not None:
+        if person.email_ct is not None and not command.sent_outside:
             mail.queue_reply_waiting(
                 uow, person_id=person.id, reply_id=row.id, site_url=ctx.public_site_url, now=now
             )

@@ -193,3 +193,36 @@ async def test_reviews_by_reason_discipline_and_advice(service: Service) -> None
     assert published["助言内容別", "medical_assessment"] == [STAR, STAR]
     own = bearer("municipality_staff", subject="m-1", municipality=SHINJUKU)
     assert figures(await export(service, "/exports/reviews/publication", own))["合計", ""] == ["3", "3"]
+
+
+async def test_session_attendance_by_month_and_kind(service: Service) -> None:
+    from .test_session_roll import STARTS, mark, seated, seminar
+
+    made = await seminar(service, capacity=3)
+    came, absent, cancelled = await seated(service, made["id"], 3)
+    [waiting] = await seated(service, made["id"], 1)
+    await service.post(f"/sessions/{made['id']}/registrations/{cancelled['id']}/cancel", {}, COUNSELLOR)
+    # The waitlisted person took the freed seat; one more now waits and never leaves the list.
+    [still_waiting] = await seated(service, made["id"], 1)
+    service.clock.set(STARTS)
+    assert (await mark(service, made["id"], came["id"], "present")).status_code == 200
+    assert (await mark(service, made["id"], absent["id"], "absent")).status_code == 200
+
+    exact = figures(await export(service, "/exports/session-attendance", COUNSELLOR))
+    header = (await export(service, "/exports/session-attendance", COUNSELLOR))[2]
+    assert header[3:] == [
+        f"{m} {c}"
+        for m in ("申込", "参加", "不参加", "キャンセル", "キャンセル待ちのまま", "未記録")
+        for c in ("実人数", "延べ件数")
+    ]
+    # held 5; came 1, absent 1, cancelled 1, still waitlisted 1, not recorded 1 (the promoted one)
+    assert exact["合計", ""] == ["5", "5", "1", "1", "1", "1", "1", "1", "1", "1", "1", "1"]
+    assert exact["種別", "family_seminar"][:2] == ["5", "5"]
+    assert exact["月別", "2026-04"][:2] == ["5", "5"]
+    assert waiting["status"] == "waitlisted"
+    assert still_waiting["status"] == "waitlisted"
+    published = figures(await export(service, "/exports/session-attendance/publication", EXPERT))
+    assert published["合計", ""][:2] == ["5", "5"]
+    assert published["合計", ""][2:] == [STAR] * 10
+    r = await service.client.get("/exports/session-attendance", params={"fiscal_year": 2026}, headers=EXPERT)
+    assert r.status_code == 403

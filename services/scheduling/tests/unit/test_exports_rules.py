@@ -71,3 +71,13 @@ def test_review_themes_overlap_and_are_suppressed_by_the_shared_rule() -> None:
     assert cells["検討理由別", "long_term_withdrawal"] is SUPPRESSED  # the complement
     assert cells["助言した分野別", "law"] is SUPPRESSED
     assert cells["月別", "2026-04"] == 5
+
+
+def test_each_registration_counts_once_in_what_became_of_it() -> None:
+    from tsunagu_scheduling.domain.exports import attendance_outcome
+
+    assert attendance_outcome("registered", "present") == "present"
+    assert attendance_outcome("registered", "absent") == "absent"
+    assert attendance_outcome("registered", None) == "unrecorded"
+    assert attendance_outcome("cancelled", None) == "cancelled"
+    assert attendance_outcome("waitlisted", None) == "waitlisted"

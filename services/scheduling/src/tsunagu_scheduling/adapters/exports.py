@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from tsunagu_calendar import TOKYO, fiscal_year_bounds
 
 from ..domain.codes import ReviewStatus, VisitStatus
-from ..domain.exports import AppointmentRow, ReviewRow, VisitRow
-from .tables import Appointment, HomeVisit, Review
+from ..domain.exports import AppointmentRow, AttendanceRow, ReviewRow, VisitRow
+from .tables import Appointment, GroupSession, HomeVisit, Registration, Review
 
 
 def fiscal_year_span(fy: int) -> tuple[datetime, datetime]:
@@ -68,3 +69,21 @@ def reviews_concluded_in_year(session: Session, fy: int, municipality_code: str 
         for person, reasons, advice, concluded in session.exec(query)
         if concluded is not None
     ]
+
+
+def registrations_of_year(session: Session, fy: int) -> list[AttendanceRow]:
+    """Every registration for a session that starts in fiscal year ``fy``, whatever became of it."""
+    start, end = fiscal_year_span(fy)
+    # Five columns: more than sqlmodel's select is typed for, so SQLAlchemy's own.
+    query = (
+        sa.select(
+            col(Registration.person_id),
+            col(GroupSession.kind),
+            col(Registration.status),
+            col(Registration.attendance),
+            col(GroupSession.starts_at),
+        )
+        .join(GroupSession, col(GroupSession.id) == col(Registration.group_session_id))
+        .where(col(GroupSession.starts_at) >= start, col(GroupSession.starts_at) < end)
+    )
+    return [AttendanceRow(*row) for row in session.execute(query)]

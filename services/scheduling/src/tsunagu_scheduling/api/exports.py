@@ -59,6 +59,27 @@ def appointments_publication(
     return export_response(exports.appointments(ctx, fiscal_year, published=True), fmt, name="appointments")
 
 
+@router.get("/session-attendance", responses=EXPORT_RESPONSES, response_class=Response)
+def session_attendance(
+    ctx: Ctx, _: ExactReader, fiscal_year: FiscalYear, fmt: ExportFormatQuery = ExportFormat.CSV
+) -> Response:
+    """セミナー・相談会の参加状況: registrations for the year's sessions by month and kind — held,
+    came, did not come, cancelled, still waitlisted, not recorded; exact."""
+    return export_response(
+        exports.attendance(ctx, fiscal_year, published=False), fmt, name="session-attendance"
+    )
+
+
+@router.get("/session-attendance/publication", responses=EXPORT_RESPONSES, response_class=Response)
+def session_attendance_publication(
+    ctx: Ctx, _: PublicationReader, fiscal_year: FiscalYear, fmt: ExportFormatQuery = ExportFormat.CSV
+) -> Response:
+    """Session attendance fit for publication (small cells suppressed)."""
+    return export_response(
+        exports.attendance(ctx, fiscal_year, published=True), fmt, name="session-attendance"
+    )
+
+
 @router.get("/home-visits", responses=_SCOPED, response_class=Response)
 def home_visits(
     ctx: Ctx,

@@ -10,8 +10,12 @@ rows are categories, columns 実人数 (distinct persons) and 延べ件数 of ea
   (intake's codes), the disciplines that advised and the advice given, and by month. A review
   with several reasons counts under each (those sections are not a partition of the total).
 
-Further reports (seminar attendance, say) follow the same lines: rows of ids and codes from an
-adapter, a :class:`~tsunagu_servicekit.exports.Tallies`, a :class:`~tsunagu_servicekit.exports.Figures`.
+* **セミナー・相談会の参加状況** — registrations for sessions of the year by kind and month:
+  every place held (申込), and each once in what became of it — came, did not come, cancelled,
+  still on the waitlist when it began, or not yet recorded.
+
+Each report is rows of ids and codes from an adapter, a :class:`~tsunagu_servicekit.exports.Tallies`
+and a :class:`~tsunagu_servicekit.exports.Figures`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,16 @@ from tsunagu_calendar import TOKYO
 from tsunagu_contracts.events.intake import EscalationReason
 from tsunagu_servicekit.exports import TOKYO_SCOPE, Figures, Measure, Tallies, month_rows
 
-from .codes import AdviceCode, AppointmentKind, AppointmentStatus, Discipline, HomeVisitOutcome
+from .codes import (
+    AdviceCode,
+    AppointmentKind,
+    AppointmentStatus,
+    Discipline,
+    HomeVisitOutcome,
+    RegistrationStatus,
+    SessionKind,
+)
+from .sessions import DEFAULT_TITLES, Attendance
 
 KIND_LABELS: Mapping[str, str] = {
     AppointmentKind.IN_PERSON: "来所相談",
@@ -269,5 +282,58 @@ def review_figures(
         notes=[
             "検討を終えた（助言をまとめた）日で数えます。",
             "検討理由・分野・助言内容は一つの検討に複数あり得るため、各欄の合計は総数と一致しません。",
+        ],
+    )
+
+
+# -- session attendance ------------------------------------------------------------------------
+
+ATTENDANCE_MEASURES = (
+    Measure("held", "申込"),
+    Measure(Attendance.PRESENT, "参加"),
+    Measure(Attendance.ABSENT, "不参加"),
+    Measure(RegistrationStatus.CANCELLED, "キャンセル"),
+    Measure(RegistrationStatus.WAITLISTED, "キャンセル待ちのまま"),
+    Measure("unrecorded", "未記録"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRow:
+    person_id: str
+    kind: str
+    status: str
+    attendance: str | None
+    starts_at: datetime
+
+
+def attendance_outcome(status: str, attendance: str | None) -> str:
+    """What became of a registration, once: came, did not, cancelled, never left the waitlist, or
+    not recorded (yet)."""
+    if status in (RegistrationStatus.CANCELLED, RegistrationStatus.WAITLISTED):
+        return status
+    return attendance or "unrecorded"
+
+
+def attendance_figures(fy: int, registrations: Iterable[AttendanceRow]) -> Figures:
+    """Registrations for the sessions of fiscal year ``fy`` as セミナー・相談会の参加状況."""
+    tallies = Tallies()
+    for r in registrations:
+        outcome = attendance_outcome(r.status, r.attendance)
+        tallies.add(r.person_id, ["held", outcome], {"month": _month(r.starts_at), "kind": r.kind})
+    keys = [m.key for m in ATTENDANCE_MEASURES]
+    return Figures(
+        title="セミナー・相談会の参加状況",
+        fiscal_year=fy,
+        scope=TOKYO_SCOPE,
+        measures=ATTENDANCE_MEASURES,
+        totals=tallies.totals(keys),
+        sections=[
+            tallies.section("month", "月別", month_rows(fy), keys),
+            tallies.section("kind", "種別", [(k.value, DEFAULT_TITLES[k]) for k in SessionKind], keys),
+        ],
+        notes=[
+            "申込: 開催日時がその月・年度にある回への申込のすべて（キャンセル待ちを含みます）。"
+            "各申込は「参加」「不参加」「キャンセル」「キャンセル待ちのまま」「未記録」のいずれか一つに数えます。",
         ],
     )

@@ -10,9 +10,14 @@ from tsunagu_servicekit.errors import refuse
 from tsunagu_servicekit.exports import DEFAULT_MIN_PERSONS, ExportTable, Figures, exact_table, published_table
 from tsunagu_servicekit.http import Principal
 
-from ..adapters.exports import appointments_of_year, reviews_concluded_in_year, visits_completed_in_year
+from ..adapters.exports import (
+    appointments_of_year,
+    registrations_of_year,
+    reviews_concluded_in_year,
+    visits_completed_in_year,
+)
 from ..domain import rules
-from ..domain.exports import appointment_figures, home_visit_figures, review_figures
+from ..domain.exports import appointment_figures, attendance_figures, home_visit_figures, review_figures
 from .context import SchedulingContext
 
 _PROGRAMME_WIDE = frozenset({"counsellor", "supervisor", "expert", "admin"})
@@ -41,6 +46,13 @@ def appointments(ctx: SchedulingContext, fiscal_year: int, *, published: bool) -
     with ctx.reading() as uow:
         rows = appointments_of_year(uow.session, fiscal_year)
     return _table(appointment_figures(fiscal_year, rows), published)
+
+
+def attendance(ctx: SchedulingContext, fiscal_year: int, *, published: bool) -> ExportTable:
+    """セミナー・相談会の参加状況 (sessions hold no municipality: programme staff only)."""
+    with ctx.reading() as uow:
+        rows = registrations_of_year(uow.session, fiscal_year)
+    return _table(attendance_figures(fiscal_year, rows), published)
 
 
 def home_visits(

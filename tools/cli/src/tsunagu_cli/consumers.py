@@ -41,6 +41,12 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "tsunagu.partners.referral.declined.v1",
         "tsunagu.partners.referral.withdrawn.v1",
         "tsunagu.partners.referral.outcome_reported.v1",
+        "tsunagu.scheduling.session.scheduled.v1",
+        "tsunagu.scheduling.session.registered.v1",
+        "tsunagu.scheduling.session.waitlisted.v1",
+        "tsunagu.scheduling.session.waitlist_promoted.v1",
+        "tsunagu.scheduling.session.registration_cancelled.v1",
+        "tsunagu.scheduling.session.signup_refused.v1",
     ),
     "scheduling": (
         "tsunagu.intake.case.escalated.v1",
@@ -61,6 +67,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "tsunagu.training.certificate.expiring.v1",
         "tsunagu.training.certificate.expired.v1",
         "tsunagu.training.certificate.revoked.v1",
+        "tsunagu.intake.session_signup.requested.v1",
     ),
     "partners": (
         "tsunagu.intake.person.erased.v1",

@@ -117,3 +117,25 @@ async def test_signing_up_needs_a_login(service: IntakeService) -> None:
     r = await post_form(service.client, f"/seminars/{seminar.session_id}", {}, form_page="/login")
     assert r.status_code == 303
     assert r.headers["location"] == "/login"
+
+
+async def test_the_json_api_signs_up_and_lists_as_the_pages_do(service: IntakeService) -> None:
+    from .test_web_consultation import register_and_login
+
+    seminar = scheduled()
+    service.deliver(new_event(seminar))
+    _, user = await register_and_login(service)
+    service.new_events()
+    made = await service.client.post("/web/signups", json={"session_id": seminar.session_id}, headers=user)
+    assert made.status_code == 201, made.text
+    [requested] = service.new_events()
+    assert requested.data.signup_id == made.json()["signup_id"]
+    again = await service.client.post("/web/signups", json={"session_id": seminar.session_id}, headers=user)
+    assert again.status_code == 409
+    assert again.json()["rule"] == "already_signed_up"
+    [mine] = (await service.client.get("/web/signups", headers=user)).json()
+    assert (mine["status"], mine["kind"], mine["session_id"]) == (
+        "requested",
+        "family_seminar",
+        seminar.session_id,
+    )

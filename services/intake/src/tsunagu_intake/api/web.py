@@ -5,10 +5,25 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from tsunagu_servicekit.http import refusals
 
-from ..domain.rules import ERASED, LOGIN_FAILED, LOGIN_LOCKED, RESET_FAILED
-from ..handlers import web
-from ..handlers.commands import Login, Register, ResetPassword, WebConsultation
-from ..handlers.views import LoginToken, OwnConsultation, PasswordReset, Registered, Submitted
+from ..domain.rules import (
+    ALREADY_SIGNED_UP,
+    ERASED,
+    LOGIN_FAILED,
+    LOGIN_LOCKED,
+    RESET_FAILED,
+    SIGNUP_SESSION_NOT_OPEN,
+)
+from ..handlers import signups, web
+from ..handlers.commands import Login, Register, ResetPassword, SignUp, WebConsultation
+from ..handlers.views import (
+    LoginToken,
+    OwnConsultation,
+    OwnSignup,
+    PasswordReset,
+    Registered,
+    SignupRequested,
+    Submitted,
+)
 from .deps import Ctx, WebUserDep
 
 router = APIRouter(prefix="/web", tags=["web consultation"])
@@ -48,3 +63,20 @@ def submit(command: WebConsultation, ctx: Ctx, user: WebUserDep) -> Submitted:
 def own_consultations(ctx: Ctx, user: WebUserDep) -> list[OwnConsultation]:
     """Your consultations and the replies to them."""
     return web.own_consultations(ctx, user)
+
+
+@router.post(
+    "/signups",
+    status_code=status.HTTP_201_CREATED,
+    responses=refusals(SIGNUP_SESSION_NOT_OPEN, ALREADY_SIGNED_UP, ERASED),
+)
+def sign_up(command: SignUp, ctx: Ctx, user: WebUserDep) -> SignupRequested:
+    """Sign up for a family seminar or an individual consultation day (as the pages do). Scheduling
+    answers through the bus with a seat, the waitlist or a refusal: see ``GET /web/signups``."""
+    return signups.sign_up(ctx, user, command.session_id)
+
+
+@router.get("/signups")
+def own_signups(ctx: Ctx, user: WebUserDep) -> list[OwnSignup]:
+    """Your sign-ups and where each stands, latest first."""
+    return signups.own_signups(ctx, user)

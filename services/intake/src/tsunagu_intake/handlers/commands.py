@@ -291,6 +291,12 @@ class ResetPassword(Command):
     new_password: NewPassword
 
 
+class SignUp(Command):
+    """A sign-up for a session open to the public (``GET /seminars`` lists them)."""
+
+    session_id: Uuid
+
+
 class WebConsultation(Command):
     """A web (e-mail) consultation, submitted at any hour by a registered person."""
 

@@ -32,6 +32,7 @@ from ..adapters.web_logins import WebUser
 from ..domain.signups import ACTIVE, PUBLIC_KINDS, SessionFacts, SignupStatus, seats_left, signup_problem
 from .context import IntakeContext
 from .persons import load_person
+from .views import OwnSignup, SignupRequested
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,20 +45,6 @@ class OpenSession:
     ends_at: datetime
     seats_left: int
     waitlist: bool
-
-
-@dataclass(frozen=True, slots=True)
-class OwnSignup:
-    """One of the person's sign-ups and where it stands."""
-
-    signup_id: str
-    session_id: str
-    kind: str | None
-    starts_at: datetime | None
-    status: str
-    seat_no: int | None
-    position: int | None
-    reason: str | None
 
 
 def open_sessions(ctx: IntakeContext) -> list[OpenSession]:
@@ -77,7 +64,7 @@ def open_sessions(ctx: IntakeContext) -> list[OpenSession]:
     ]
 
 
-def sign_up(ctx: IntakeContext, user: WebUser, session_id: str) -> str:
+def sign_up(ctx: IntakeContext, user: WebUser, session_id: str) -> SignupRequested:
     """Ask scheduling for a place for the person (the sign-up's id): recorded and announced in one
     transaction. 404 ``signup_session_not_open``, 409 ``already_signed_up``, 410 once erased."""
     now = ctx.now()
@@ -105,7 +92,7 @@ def sign_up(ctx: IntakeContext, user: WebUser, session_id: str) -> str:
             subject=signup.id,
         )
         uow.commit()
-    return signup.id
+    return SignupRequested(signup_id=signup.id)
 
 
 def own_signups(ctx: IntakeContext, user: WebUser) -> list[OwnSignup]:

@@ -389,6 +389,27 @@ class PasswordReset(View):
     recovery_code: str
 
 
+class SignupRequested(View):
+    """The sign-up was passed on to scheduling; its answer shows in ``GET /web/signups``."""
+
+    signup_id: str
+
+
+class OwnSignup(View):
+    """One of the person's sign-ups and where it stands: ``requested`` (waiting for scheduling),
+    ``registered`` (a seat), ``waitlisted`` (at ``position`` when it was made), ``refused`` (with
+    ``reason``) or ``cancelled``."""
+
+    signup_id: str
+    session_id: str
+    kind: str | None
+    starts_at: datetime | None
+    status: str
+    seat_no: int | None
+    position: int | None
+    reason: str | None
+
+
 class LoginToken(View):
     """A web user's login token and how many seconds it lasts."""
 

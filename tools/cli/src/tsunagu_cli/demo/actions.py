@@ -167,6 +167,29 @@ def seminar(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     return {"id": d.call("scheduling", "POST", "/sessions", supervisor(d), body)["id"]}
 
 
+def consultation_day(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
+    """An individual consultation day (個別相談会): few seats, no waitlist, open to public sign-up."""
+    body = {
+        "kind": "individual_consultation",
+        "starts_at": a["starts_at"],
+        "minutes": 120,
+        "capacity": a["capacity"],
+        "waitlist": False,
+    }
+    return {"id": d.call("scheduling", "POST", "/sessions", supervisor(d), body)["id"]}
+
+
+def public_signup(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A registered web user signs up on the public site; scheduling answers through the bus."""
+    user = a["user"]
+    if user not in refs:
+        raise Skipped("user_not_registered")
+    token = _web_login(d, user, refs)
+    body = {"session_id": a["session"]}
+    made = d.call("intake", "POST", "/web/signups", {"Authorization": f"Bearer {token}"}, body)
+    return {"signup_id": made["signup_id"]}
+
+
 def seminar_register(d: Demo, a: dict[str, Any]) -> dict[str, Any]:
     body = _who(a)
     made = d.call("scheduling", "POST", f"/sessions/{a['session']}/registrations", counsellor(d), body)
@@ -256,15 +279,20 @@ def web_register(d: Demo, a: dict[str, Any], ref: str) -> dict[str, Any]:
     return {"user_number": d.call("intake", "POST", "/web/registrations", {}, body)["user_number"]}
 
 
-def web_consultation(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    user = a["user"]
-    if user not in refs:
-        raise Skipped("user_not_registered")
+def _web_login(d: Demo, user: str, refs: Mapping[str, Mapping[str, Any]]) -> str:
     token = d.web_logins.get(user)
     if token is None:
         login = {"user_number": refs[user]["user_number"], "password": d.passwords(user)}
         token = d.call("intake", "POST", "/web/sessions", {}, login)["access_token"]
         d.web_logins[user] = token
+    return token
+
+
+def web_consultation(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    user = a["user"]
+    if user not in refs:
+        raise Skipped("user_not_registered")
+    token = _web_login(d, user, refs)
     body = {"body": a["body"], "consulter": a["consulter"], "topics": a["topics"]}
     made = d.call("intake", "POST", "/web/consultations", {"Authorization": f"Bearer {token}"}, body)
     return {"consultation_id": made["consultation_id"]}
@@ -510,6 +538,8 @@ ACTIONS: dict[str, Action] = {
     "weekly_sessions": weekly_sessions,
     "seminar": seminar,
     "seminar_register": seminar_register,
+    "consultation_day": consultation_day,
+    "public_signup": public_signup,
     "seminar_cancel": seminar_cancel,
     "seminar_roll": seminar_roll,
     "session_register": session_register,
@@ -536,7 +566,9 @@ ACTIONS: dict[str, Action] = {
     "attendance": attendance,
 }
 NEEDS_REF = frozenset({"web_register"})
-NEEDS_REFS = frozenset({"web_consultation", "referral_accept", "sweep_home_visits", "sweep_reviews"})
+NEEDS_REFS = frozenset(
+    {"web_consultation", "public_signup", "referral_accept", "sweep_home_visits", "sweep_reviews"}
+)
 
 
 # -- partners --------------------------------------------------------------------------------------

@@ -418,6 +418,30 @@ def seminars(p: Planner) -> None:
         p.add(starts + timedelta(minutes=125), "seminar_roll", {"session": f"@{ref}.id"})
 
 
+def consultation_days(p: Planner) -> None:
+    """An individual consultation day in February, two seats and no waitlist, open to sign-up on
+    the public site: three people register and sign up; the third is refused (the day is full),
+    which scheduling says back through the bus."""
+    day = next(
+        d
+        for d in (date(FISCAL_YEAR + 1, 2, 8) + timedelta(days=i) for i in range(14))
+        if d.weekday() == 5 and CALENDAR.opening_intervals("phone", d)
+    )
+    starts = at_tokyo(day, 14)
+    ref = p.new_ref("cd")
+    p.add(starts - timedelta(days=40), "consultation_day", {"starts_at": iso(starts), "capacity": 2}, ref=ref)
+    for n in range(3):
+        user = p.new_ref("w")
+        at = p.office_instant(p.business_day_after((starts - timedelta(days=30)).astimezone(TOKYO).date(), n))
+        p.add(
+            at - timedelta(minutes=5),
+            "web_register",
+            {"nickname": p.fake.first_kana_name(), "email": p.email(), "age_band": "unknown"},
+            ref=user,
+        )
+        p.add(at, "public_signup", {"user": user, "session": f"@{ref}.id"})
+
+
 def home_visits(p: Planner) -> None:
     """Home visits are requested only through the municipalities; the Support Net schedules them
     with two trained staff (a daily sweep) and records each visit."""
@@ -485,6 +509,7 @@ ALL: tuple[Callable[[Planner], None], ...] = (
     in_person,
     peer_sessions,
     seminars,
+    consultation_days,
     home_visits,
     expert_reviews,
 )

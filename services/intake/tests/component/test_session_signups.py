@@ -139,3 +139,24 @@ async def test_the_json_api_signs_up_and_lists_as_the_pages_do(service: IntakeSe
         "family_seminar",
         seminar.session_id,
     )
+
+
+async def test_a_promotion_that_arrives_before_its_waitlisting_stands(service: IntakeService) -> None:
+    seminar = scheduled()
+    service.deliver(new_event(seminar))
+    await register(service.client)
+    service.new_events()
+    await post_form(service.client, f"/seminars/{seminar.session_id}", {}, form_page="/seminars")
+    [requested] = service.new_events()
+    common = {
+        "registration_id": str(uuid.uuid4()),
+        "session_id": seminar.session_id,
+        "session_kind": SessionKind.FAMILY_SEMINAR,
+        "person_id": requested.data.person_id,
+        "starts_at": STARTS,
+        "signup_id": requested.data.signup_id,
+    }
+    # Each answer has a consumer of its own: the promotion may be handled first.
+    service.deliver(new_event(WaitlistPromoted(**common, seat_no=1, promoted_at=STARTS)))
+    service.deliver(new_event(SessionWaitlisted(**common, position=1, registered_at=STARTS)))
+    assert "参加が決まりました（席番号 1）" in (await service.client.get("/my")).text

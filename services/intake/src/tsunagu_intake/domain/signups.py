@@ -29,6 +29,23 @@ ACTIVE = frozenset({SignupStatus.REQUESTED, SignupStatus.REGISTERED, SignupStatu
 """A sign-up that holds, or waits for, a place: one per person and session."""
 
 
+_RANK = {
+    SignupStatus.REQUESTED: 0,
+    SignupStatus.WAITLISTED: 1,
+    SignupStatus.REGISTERED: 2,
+    SignupStatus.CANCELLED: 3,
+    SignupStatus.REFUSED: 3,
+}
+
+
+def advances(current: str, incoming: SignupStatus) -> bool:
+    """Whether scheduling's answer moves the sign-up on. Each kind of answer arrives through a
+    consumer of its own, so a promotion may come before the waitlisting it ends, or a
+    cancellation before the seat: a state only moves forward (requested, waitlisted, registered,
+    then cancelled or refused), and a later state is never undone by an earlier one arriving late."""
+    return _RANK[incoming] > _RANK[SignupStatus(current)]
+
+
 @dataclass(frozen=True, slots=True)
 class SessionFacts:
     kind: str

@@ -29,7 +29,15 @@ from tsunagu_servicekit.unit_of_work import UnitOfWork
 from ..adapters import mail, signups
 from ..adapters.tables import SessionSignup
 from ..adapters.web_logins import WebUser
-from ..domain.signups import ACTIVE, PUBLIC_KINDS, SessionFacts, SignupStatus, seats_left, signup_problem
+from ..domain.signups import (
+    ACTIVE,
+    PUBLIC_KINDS,
+    SessionFacts,
+    SignupStatus,
+    advances,
+    seats_left,
+    signup_problem,
+)
 from .context import IntakeContext
 from .persons import load_person
 from .views import OwnSignup, SignupRequested
@@ -133,38 +141,41 @@ def on_session_scheduled(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[
     )
 
 
-def _answered(ctx: IntakeContext, uow: UnitOfWork, signup_id: str | None) -> SessionSignup | None:
+def _answered(
+    ctx: IntakeContext, uow: UnitOfWork, signup_id: str | None, status: SignupStatus
+) -> SessionSignup | None:
+    """The sign-up ``signup_id`` names, moved to ``status`` if that moves it on (see
+    :func:`~..domain.signups.advances`); None when there is none or the answer came late."""
     signup = signups.find_signup(uow, signup_id) if signup_id is not None else None
-    if signup is not None:
-        signup.updated_at = ctx.now()
+    if signup is None or not advances(signup.status, status):
+        return None
+    signup.status, signup.updated_at = status.value, ctx.now()
     return signup
 
 
 def on_session_registered(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[SessionRegistered]) -> None:
     data = event.data
     signups.count_seat(uow, data.session_id, +1)
-    signup = _answered(ctx, uow, data.signup_id)
+    signup = _answered(ctx, uow, data.signup_id, SignupStatus.REGISTERED)
     if signup is not None:
-        signup.status, signup.registration_id = SignupStatus.REGISTERED.value, data.registration_id
-        signup.seat_no, signup.position = data.seat_no, None
+        signup.registration_id, signup.seat_no, signup.position = data.registration_id, data.seat_no, None
 
 
 def on_session_waitlisted(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[SessionWaitlisted]) -> None:
     data = event.data
-    signup = _answered(ctx, uow, data.signup_id)
+    signup = _answered(ctx, uow, data.signup_id, SignupStatus.WAITLISTED)
     if signup is not None:
-        signup.status, signup.registration_id = SignupStatus.WAITLISTED.value, data.registration_id
-        signup.position = data.position
+        signup.registration_id, signup.position = data.registration_id, data.position
 
 
 def on_waitlist_promoted(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[WaitlistPromoted]) -> None:
     """A seat came free and went to the first on the waitlist; a person who signed up is told."""
     data = event.data
     signups.count_seat(uow, data.session_id, +1)
-    signup = _answered(ctx, uow, data.signup_id)
+    signup = _answered(ctx, uow, data.signup_id, SignupStatus.REGISTERED)
     if signup is None:
         return
-    signup.status, signup.seat_no, signup.position = SignupStatus.REGISTERED.value, data.seat_no, None
+    signup.registration_id, signup.seat_no, signup.position = data.registration_id, data.seat_no, None
     mail.queue_seat_confirmed(
         uow, person_id=signup.person_id, signup_id=signup.id, site_url=ctx.public_site_url, now=ctx.now()
     )
@@ -176,12 +187,12 @@ def on_registration_cancelled(
     data = event.data
     if not data.was_waitlisted:
         signups.count_seat(uow, data.session_id, -1)
-    signup = _answered(ctx, uow, data.signup_id)
+    signup = _answered(ctx, uow, data.signup_id, SignupStatus.CANCELLED)
     if signup is not None:
-        signup.status, signup.seat_no, signup.position = SignupStatus.CANCELLED.value, None, None
+        signup.seat_no, signup.position = None, None
 
 
 def on_signup_refused(ctx: IntakeContext, uow: UnitOfWork, event: CloudEvent[SessionSignupRefused]) -> None:
-    signup = _answered(ctx, uow, event.data.signup_id)
+    signup = _answered(ctx, uow, event.data.signup_id, SignupStatus.REFUSED)
     if signup is not None:
-        signup.status, signup.reason = SignupStatus.REFUSED.value, event.data.reason.value
+        signup.reason = event.data.reason.value

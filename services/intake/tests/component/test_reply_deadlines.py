@@ -225,9 +225,12 @@ async def test_pauses_that_break_a_rule_are_refused(
 async def test_a_deadline_that_cannot_move_is_refused(service: IntakeService, clock: SettableClock) -> None:
     phone = await email_consultation(service, channel="phone")
     replied = await email_consultation(service)
-    await service.client.post(
-        f"/consultations/{replied['consultation_id']}/replies", json={"body": "返信"}, headers=COUNSELLOR
+    answered = await service.client.post(
+        f"/consultations/{replied['consultation_id']}/replies",
+        json={"body": "返信", "sent_outside": True},  # an e-mail staff recorded: answered by mail
+        headers=COUNSELLOR,
     )
+    assert answered.status_code == 201, answered.text
     closed = await email_consultation(service)
     await service.client.post(
         f"/cases/{closed['case_id']}/close", json={"reason": "resolved"}, headers=COUNSELLOR

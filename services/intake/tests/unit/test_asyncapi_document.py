@@ -19,7 +19,7 @@ def test_the_document_lists_what_intake_publishes_and_consumes() -> None:
     doc = package_document("intake")
     sends = {op["channel"]["$ref"] for op in doc["operations"].values() if op["action"] == "send"}
     receives = [op for op in doc["operations"].values() if op["action"] == "receive"]
-    assert len(sends) == 14
+    assert len(sends) == 15
     # one durable reads both versions of the conclusion (v1 upcast), under the name it had
     assert sorted(op["x-jetstream-durable"] for op in receives) == sorted(
         [
@@ -35,6 +35,17 @@ def test_the_document_lists_what_intake_publishes_and_consumes() -> None:
             *(
                 f"intake-partners-referral-{step}-v1"
                 for step in ("offered", "accepted", "declined", "withdrawn", "outcome_reported")
+            ),
+            *(
+                f"intake-scheduling-session-{step}-v1"
+                for step in (
+                    "scheduled",
+                    "registered",
+                    "waitlisted",
+                    "waitlist_promoted",
+                    "registration_cancelled",
+                    "signup_refused",
+                )
             ),
         ]
     )

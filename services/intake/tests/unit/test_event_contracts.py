@@ -21,6 +21,7 @@ PUBLISHED = {
     "tsunagu.intake.disclosure.recorded.v1",
     "tsunagu.intake.disclosure.redeemed.v1",
     "tsunagu.intake.disclosure.withdrawn.v1",
+    "tsunagu.intake.session_signup.requested.v1",
 }
 
 
@@ -43,10 +44,21 @@ SCHEDULING_LOOPS = [
     "tsunagu.scheduling.appointment.attended.v1",
     "tsunagu.scheduling.appointment.missed.v1",
 ]
+SESSION_ANSWERS = [
+    f"tsunagu.scheduling.session.{step}.v1"
+    for step in (
+        "scheduled",
+        "registered",
+        "waitlisted",
+        "waitlist_promoted",
+        "registration_cancelled",
+        "signup_refused",
+    )
+]
 
 
 def test_intake_consumes_the_expert_teams_work_the_visits_attendance_and_the_referrals() -> None:
-    assert [CASE_REVIEW_CONCLUDED, *SCHEDULING_LOOPS, *REFERRAL_STEPS] == CONSUMED
+    assert [CASE_REVIEW_CONCLUDED, *SCHEDULING_LOOPS, *REFERRAL_STEPS, *SESSION_ANSWERS] == CONSUMED
     assert all(name in REGISTRY for name in CONSUMED)
 
 

@@ -422,12 +422,13 @@ def sweep_home_visits(d: Demo, a: dict[str, Any], refs: Mapping[str, Mapping[str
         elif ends - timedelta(days=1) <= d.now and (
             d.rng.random() < 0.05
             or (
-                d.now.month in (12, 1, 2, 3)
+                done + len(visits("completed")) > 0
                 and not d.call("scheduling", "GET", "/home-visits", headers, params={"status": "cancelled"})
             )
         ):
-            # The day before, a family calls the visit off (one in twenty; one at least each year, by
-            # winter). Only the sweep of the day before decides, so each visit has one chance.
+            # The day before, a family calls the visit off (one in twenty; and one at least each year:
+            # the first whose day before comes once a visit has taken place, however small the year).
+            # Only the sweep of the day before decides, so each visit has one chance.
             d.call(
                 "scheduling",
                 "POST",

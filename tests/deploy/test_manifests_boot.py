@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.server
+import json
 import os
 import re
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -44,23 +47,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from test_deploy_config import COMPOSE, SERVICES, built_overlay, compose, nats_env, running_production_nats
+from tsunagu_servicekit.http.auth import Authenticator
 from tsunagu_servicekit.natsserver import free_port
 from tsunagu_servicekit.testing.databases import temporary_postgres_database
 
 pytestmark = pytest.mark.slow
 
-BOOTED: tuple[str, ...] = ("intake", "scheduling")
-"""The services booted from the manifests (the deployment issue extends this to all of them)."""
+BOOTED: tuple[str, ...] = SERVICES
+"""The services booted from the manifests: every one."""
 
 NATS_HOST = "nats:4222"
 """Where the manifests' services and operator step reach the broker (compose and Kubernetes)."""
 
 READY_WITHIN = 90.0
+FLOW_WITHIN = 30.0
+SHINJUKU = "131041"
 OPERATOR_STEP_WITHIN = 60.0
 LOOPBACK = "127.0.0.1"
-LOOPBACK_JWKS = f"http://{LOOPBACK}:9/.well-known/jwks.json"
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,8 @@ def filled_dotenv() -> dict[str, str]:
         key, _, value = line.partition("=")
         if value or key not in required:
             values[key] = value
+        elif key.endswith("_URL"):
+            values[key] = "https://public.example.org"
         elif key == "INTAKE_VAULT_MASTER_KEY":
             values[key] = base64.b64encode(secrets.token_bytes(32)).decode()
         else:
@@ -219,7 +229,14 @@ def on_loopback(url: str, port: int) -> str:
 
 
 def site_values(
-    service: str, env: Mapping[str, str], *, nats_port: int, database_url: str, data_dir: Path, http_port: int
+    service: str,
+    env: Mapping[str, str],
+    *,
+    nats_port: int,
+    database_url: str,
+    data_dir: Path,
+    http_port: int,
+    jwks_url: str,
 ) -> dict[str, str]:
     """``env`` with this machine's addresses in place of the cluster's (see the module docstring)."""
     prefix = f"TSUNAGU_{service.upper()}_"
@@ -232,10 +249,10 @@ def site_values(
     out[f"{prefix}HTTP_PORT"] = str(http_port)
     out.pop(f"{prefix}OTLP_ENDPOINT", None)
     if f"{prefix}JWT_JWKS_URL" in env:
-        out[f"{prefix}JWT_JWKS_URL"] = LOOPBACK_JWKS
+        out[f"{prefix}JWT_JWKS_URL"] = jwks_url
     for key, value in out.items():
-        if key.endswith("_JWT_ISSUER"):
-            continue  # a name compared with tokens' `iss`, never contacted
+        if key.endswith(("_JWT_ISSUER", "_PUBLIC_BASE_URL")):
+            continue  # names compared with tokens' `iss` or printed in links, never contacted
         for host in re.findall(r"://(?:[^@/\s]*@)?([^:/\s]+)", value):
             assert host == LOOPBACK or value == database_url, f"{key} still points at {host}"
     return out
@@ -315,11 +332,58 @@ def log_tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+# -- tokens as the deployment's issuer signs them -----------------------------------------------
+
+
+class Issuer:
+    """Mints bearer tokens the booted services accept: HS256 with the manifests' shared secret
+    where they give one, else RS256 from a key whose JWKS this serves on the loopback (the OIDC
+    provider's part). Issuer and audience are the manifests' own."""
+
+    def __init__(self) -> None:
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
+        body = json.dumps({"keys": [{**jwk, "kid": "smoke", "use": "sig", "alg": "RS256"}]}).encode()
+
+        class Jwks(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Jwks)
+        self.jwks_url = f"http://{LOOPBACK}:{self._server.server_address[1]}/.well-known/jwks.json"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def bearer(self, env: Mapping[str, str], prefix: str, *roles: str, **ties: str) -> dict[str, str]:
+        issuer, audience = env[f"{prefix}JWT_ISSUER"], env[f"{prefix}JWT_AUDIENCE"]
+        if f"{prefix}JWT_JWKS_URL" in env:
+            now = int(time.time())
+            claims = {"iss": issuer, "aud": audience, "sub": "smoke-staff", "iat": now, "nbf": now}
+            claims |= {"exp": now + 600, "roles": sorted(roles), "scope": "", **ties}
+            token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "smoke"})
+        else:
+            secret = env[f"{prefix}JWT_SECRET"]
+            auth = Authenticator(secret=secret, issuer=issuer, audience=audience)
+            token = auth.issue("smoke-staff", roles, **ties)
+        return {"Authorization": f"Bearer {token}"}
+
+
 # -- the test ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Platform:
+    deployment: str
     rendered: Rendered
     nats_port: int
 
@@ -331,29 +395,93 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     store = tmp_path_factory.mktemp(f"nats-{request.param}")
     with running_production_nats(store, nats_env(**rendered.nats_env)) as port:
         run_operator_step(rendered, port, store)
-        yield Platform(rendered, port)
+        yield Platform(request.param, rendered, port)
 
 
-@pytest.mark.parametrize("service", BOOTED)
-def test_the_service_boots_ready_from_its_rendered_manifests(
-    platform: Platform, service: str, tmp_path: Path
-) -> None:
-    with service_database(tmp_path, service) as database_url:
-        env = site_values(
-            service,
-            platform.rendered.service_env[service],
-            nats_port=platform.nats_port,
-            database_url=database_url,
-            data_dir=tmp_path / "data",
-            http_port=(http_port := free_port()),
+@dataclass(frozen=True)
+class Booted:
+    env: dict[str, str]
+    port: int
+
+
+def wait_ready(booted: Mapping[str, tuple[Booted, subprocess.Popen[bytes], Path]]) -> dict[str, float]:
+    """Seconds each service took to answer ``/readyz`` 200, all started together."""
+    started, took = time.monotonic(), {}
+    while len(took) < len(booted):
+        for service, (b, proc, log_file) in booted.items():
+            if service in took:
+                continue
+            assert proc.poll() is None, f"{service} exited with {proc.returncode}:\n{log_tail(log_file)}"
+            if ready(b.port):
+                took[service] = time.monotonic() - started
+        waiting = sorted(set(booted) - set(took))
+        assert time.monotonic() - started < READY_WITHIN, (
+            f"not ready in {READY_WITHIN}s: {waiting}\n"
+            + "\n".join(f"-- {s}:\n{log_tail(booted[s][2])}" for s in waiting)
         )
-        (tmp_path / "data").mkdir()  # the container's volume
-        log_file = tmp_path / f"{service}.log"
-        with service_process(service, env, log_file) as proc:
-            deadline = time.monotonic() + READY_WITHIN
-            while not ready(http_port):
-                assert proc.poll() is None, f"{service} exited with {proc.returncode}:\n{log_tail(log_file)}"
-                assert time.monotonic() < deadline, (
-                    f"{service} not ready in {READY_WITHIN}s:\n{log_tail(log_file)}"
-                )
-                time.sleep(0.2)
+        time.sleep(0.2)
+    return took
+
+
+def home_visit_crosses_to_scheduling(intake: Booted, scheduling: Booted, issuer: Issuer) -> None:
+    """The cross-service flow: a municipality's home-visit request, recorded by intake, becomes
+    scheduling's visits to schedule (intake's outbox → NATS → scheduling's consumer), and the
+    municipality reads them there."""
+    municipality = {"municipality": SHINJUKU}
+    asks = issuer.bearer(intake.env, "TSUNAGU_INTAKE_", "municipality_staff", **municipality)
+    reads = issuer.bearer(scheduling.env, "TSUNAGU_SCHEDULING_", "municipality_staff", **municipality)
+    body = {
+        "municipality_code": SHINJUKU,
+        "person": {"nickname": "スモーク"},
+        "residence_code": SHINJUKU,
+        "age_years": 30,
+        "visits_requested": 2,
+        "consulter": "family",
+    }
+    with httpx.Client(base_url=f"http://{LOOPBACK}:{intake.port}", timeout=10) as ic:
+        created = ic.post("/home-visit-requests", json=body, headers=asks)
+    assert created.status_code == 201, created.text
+    request_id = str(created.json().get("request_id") or created.json()["id"])
+    deadline = time.monotonic() + FLOW_WITHIN
+    with httpx.Client(base_url=f"http://{LOOPBACK}:{scheduling.port}", timeout=10) as sc:
+        while True:
+            visits = sc.get("/home-visits", params={"request_id": request_id}, headers=reads)
+            assert visits.status_code == 200, visits.text
+            if len(visits.json()) == 2:
+                break
+            assert time.monotonic() < deadline, f"scheduling has {len(visits.json())} of the 2 visits"
+            time.sleep(0.2)
+    assert {v["status"] for v in visits.json()} == {"to_schedule"}
+
+
+def test_every_service_boots_ready_from_the_manifests_and_a_flow_crosses_them(
+    platform: Platform, tmp_path: Path
+) -> None:
+    issuer = Issuer()
+    with contextlib.ExitStack() as stack:
+        stack.callback(issuer.close)
+        booted: dict[str, tuple[Booted, subprocess.Popen[bytes], Path]] = {}
+        for service in BOOTED:
+            database_url = stack.enter_context(service_database(tmp_path, service))
+            data_dir = tmp_path / service / "data"
+            data_dir.mkdir(parents=True)  # the container's volume
+            env = site_values(
+                service,
+                platform.rendered.service_env[service],
+                nats_port=platform.nats_port,
+                database_url=database_url,
+                data_dir=data_dir,
+                http_port=free_port(),
+                jwks_url=issuer.jwks_url,
+            )
+            log_file = tmp_path / f"{service}.log"
+            proc = stack.enter_context(service_process(service, env, log_file))
+            booted[service] = (Booted(env, int(env[f"TSUNAGU_{service.upper()}_HTTP_PORT"])), proc, log_file)
+        took = wait_ready(booted)
+        flow_started = time.monotonic()
+        home_visit_crosses_to_scheduling(booted["intake"][0], booted["scheduling"][0], issuer)
+        print(
+            f"\n{platform.deployment}: "
+            + ", ".join(f"{s} ready in {took[s]:.1f}s" for s in BOOTED)
+            + f"; home-visit request intake → scheduling in {time.monotonic() - flow_started:.1f}s"
+        )

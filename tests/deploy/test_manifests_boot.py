@@ -13,7 +13,8 @@ Table-driven: ``BOOTED`` lists the services, ``DEPLOYMENTS`` where their environ
 
 Per deployment: nats-server with the production configuration and the NATS container's rendered
 environment (its passwords), then the operator's step, the command of the compose ``streams``
-one-shot or of the ``tsunagu-streams`` Job, with its rendered environment; then each service as
+one-shot or of the ``tsunagu-streams`` Job, with its rendered environment (where NACK replaces
+the Job, the commands that send the NACK resources' configurations, as NACK's user); then each service as
 ``python -m tsunagu_<service>`` (the image's command) with its rendered environment, until
 ``/readyz`` answers 200.
 
@@ -147,8 +148,10 @@ _K8S_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 def external_secrets() -> dict[str, dict[str, str]]:
     """Secrets an overlay expects to exist in the namespace beforehand (docs/deploy.md), with test
     values. ``tsunagu-<service>-db`` holds a placeholder: the database is always the test's."""
+    nats_auth = {user: secrets.token_hex(32) for user in ("admin", *SERVICES)}
     return {
-        "tsunagu-nats-auth": {user: secrets.token_hex(32) for user in ("admin", *SERVICES)},
+        "tsunagu-nats-auth": nats_auth,
+        "tsunagu-nats-nack": {"user": "admin", "password": nats_auth["admin"]},
         "tsunagu-intake-vault": {"master-key": base64.b64encode(secrets.token_bytes(32)).decode()},
         "tsunagu-intake-pages": {"secret": secrets.token_urlsafe(48)},
         **{f"tsunagu-{s}-db": {"url": "postgresql+psycopg://replaced-by-the-test"} for s in SERVICES},
@@ -203,11 +206,33 @@ def render_k8s(overlay: str) -> Rendered:
     def env_of(kind: str, name: str) -> dict[str, str]:
         return resolve_container_env(container(kind, name).get("env", []), config_maps, secret_values)
 
+    if any(o["kind"] == "Job" and o["metadata"]["name"] == "tsunagu-streams" for o in objects):
+        operator_command = list(container("Job", "tsunagu-streams")["command"])
+        operator_env = env_of("Job", "tsunagu-streams")
+    else:
+        operator_command, operator_env = nack_stand_in(objects, secret_values)
     return Rendered(
         nats_env=env_of("StatefulSet", "nats"),
-        operator_command=list(container("Job", "tsunagu-streams")["command"]),
-        operator_env=env_of("Job", "tsunagu-streams"),
+        operator_command=operator_command,
+        operator_env=operator_env,
         service_env={name: env_of("Deployment", name) for name in BOOTED},
+    )
+
+
+def nack_stand_in(
+    objects: list[dict[str, Any]], secret_values: Mapping[str, Mapping[str, str]]
+) -> tuple[list[str], dict[str, str]]:
+    """Where NACK creates the streams and consumers (no streams job), the commands that send the
+    same configurations (test_nats_cluster_manifests compares them field by field), as the user of
+    NACK's Account. One replica: this test runs one server, the cluster's streams have three."""
+    [account] = [o for o in objects if o["kind"] == "Account"]
+    user_ref = account["spec"]["user"]
+    login = secret_values[user_ref["secret"]["name"]]
+    user, password = login[user_ref["user"]], login[user_ref["password"]]
+    assert {o["kind"] for o in objects} >= {"Stream", "Consumer"}
+    return (
+        ["sh", "-c", "tsunagu streams apply --replicas 1 && tsunagu consumers apply"],
+        {"TSUNAGU_NATS_URL": f"nats://{user}:{password}@{NATS_HOST}"},
     )
 
 

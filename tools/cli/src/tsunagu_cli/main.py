@@ -55,6 +55,10 @@ consumers_app = typer.Typer(
     help="The services' durable consumers: apply the platform's plan, list their state.", no_args_is_help=True
 )
 dlq_app = typer.Typer(help="Dead letters: list, inspect, retry.", no_args_is_help=True)
+nack_app = typer.Typer(
+    help="The streams and consumers as NACK resources (the JetStream controller for Kubernetes).",
+    no_args_is_help=True,
+)
 outbox_app = typer.Typer(
     help="A service's outbox: the rows the relay quarantined (the broker refused them for good); "
     "list, inspect, retry, discard.",
@@ -64,6 +68,7 @@ app.add_typer(streams_app, name="streams")
 app.add_typer(consumers_app, name="consumers")
 app.add_typer(events_app, name="events")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(nack_app, name="nack")
 app.add_typer(outbox_app, name="outbox")
 
 T = TypeVar("T")
@@ -335,6 +340,34 @@ def consumers_list(
         return
     url = _url(ctx, nats_url)
     run(lambda: consumers_mod.consumers_list_command(url))
+
+
+# -- nack ----------------------------------------------------------------------------------------------
+
+
+@nack_app.command("write")
+def nack_write(
+    directory: Annotated[Path, typer.Argument(help="Where streams.yaml and consumers.yaml go.")],
+    replicas: Annotated[
+        int,
+        typer.Option(min=1, max=5, help="Replicas of every stream, as `tsunagu streams apply --replicas`."),
+    ] = 3,
+    account: Annotated[
+        str, typer.Option(help="The NACK Account resource the streams and consumers name.")
+    ] = "tsunagu",
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; fail if the files differ from the contracts.")
+    ] = False,
+) -> None:
+    """Write the Stream and Consumer resources for NACK, configured as `streams apply` and
+    `consumers apply` would configure them (no broker needed)."""
+    from . import nack as nack_mod
+
+    try:
+        nack_mod.nack_write_command(directory, replicas, account, check)
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
 
 
 # -- events --------------------------------------------------------------------------------------------

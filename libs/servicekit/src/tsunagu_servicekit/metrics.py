@@ -29,6 +29,7 @@ __all__ = [
     "OUTBOX_PENDING",
     "OUTBOX_PUBLISHED",
     "OUTBOX_QUARANTINED",
+    "OUTBOX_RELAY_LEADER",
     "REGISTRY",
     "ROWS_PRUNED",
     "STREAM_BYTES",
@@ -74,6 +75,14 @@ OUTBOX_QUARANTINED = Gauge(
 OUTBOX_OLDEST_PENDING_SECONDS = Gauge(
     "tsunagu_outbox_oldest_pending_seconds",
     "Age of the oldest pending outbox row (0 when none is pending)",
+    ["service"],
+    registry=REGISTRY,
+)
+OUTBOX_RELAY_LEADER = Gauge(
+    "tsunagu_outbox_relay_leader",
+    "1 while this process's outbox relay may publish: it holds the lease with time to spare on "
+    "PostgreSQL, or it runs on SQLite (one process per file); 0 otherwise. Summed over the "
+    "replicas of a service it is 1 when a relay leads, 0 when none does",
     ["service"],
     registry=REGISTRY,
 )

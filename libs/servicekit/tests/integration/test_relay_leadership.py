@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from kitapp import build_runtime, save_pings, settings_for, stream_ids
 from sqlalchemy.pool import NullPool
+from tsunagu_servicekit.metrics import REGISTRY
 from tsunagu_servicekit.runtime import ServiceRuntime
 from tsunagu_servicekit.testing import wait_for
 from tsunagu_servicekit.testing.databases import is_postgres
@@ -214,3 +215,33 @@ async def test_a_relay_that_stops_hands_the_lead_over_at_once(pg_url: str, nats_
             await a.stop()
     assert log.order() == ["a", "b"]
     await assert_in_stream_once(nats_url, first + later)
+
+
+def leader_gauge() -> float | None:
+    return REGISTRY.get_sample_value("tsunagu_outbox_relay_leader", {"service": SERVICE})
+
+
+async def test_the_leader_gauge_counts_the_relay_that_leads(pg_url: str, nats_url: str) -> None:
+    # Of two running relays one leads: the gauge (both relays in this process, as in a replica
+    # set summed by service) is 1, not 2; it stays 1 across a hand-over and falls to 0 when
+    # neither runs, which is what the "relay without a leader" alert waits for.
+    a = relay_runtime(pg_url, nats_url, relay_lease_seconds=60)
+    b = relay_runtime(pg_url, nats_url, relay_lease_seconds=60)
+    await a.start()
+    a_running = True
+    try:
+        await wait_for(lambda: a.infra.relay.leads(), timeout=20, message="relay A leads")
+        async with b:
+            await asyncio.to_thread(save_pings, b, 1)
+            b.infra.relay.notify()
+            await wait_for(lambda: b.infra.relay.pending_count() == 0, timeout=20, message="A published")
+            assert not b.infra.relay.leads()
+            assert leader_gauge() == 1
+            await a.stop()
+            a_running = False
+            await wait_for(lambda: b.infra.relay.leads(), timeout=20, message="relay B took over")
+            assert leader_gauge() == 1
+    finally:
+        if a_running:
+            await a.stop()
+    assert leader_gauge() == 0

@@ -8,6 +8,7 @@ import pytest
 from tsunagu_calendar import TOKYO
 from tsunagu_intake.domain import rules
 from tsunagu_intake.testing import COUNSELLOR, SUPERVISOR, IntakeService, bearer, new_person_consultation
+from tsunagu_servicekit.metrics import REGISTRY
 from tsunagu_servicekit.testing import SettableClock, ids_counting_down, problem_of
 
 PASSWORD = "correct horse battery"
@@ -293,3 +294,44 @@ async def test_an_e_mail_from_someone_without_a_login_is_answered_outside_and_re
     assert service.count("tsunagu_mail_outbox") == 0  # nothing waits on the site for them to read
     queue = await service.client.get("/email/queue", headers=COUNSELLOR)
     assert consultation_id not in {q["consultation_id"] for q in queue.json()}
+
+
+def replies_overdue(triage: str) -> float | None:
+    return REGISTRY.get_sample_value("tsunagu_intake_replies_overdue", {"triage": triage})
+
+
+def count_at(service: IntakeService, clock: SettableClock, now: datetime) -> None:
+    """One run of the service's replies-overdue timer at ``now``: the gauge set from the database."""
+    clock.set(now)
+    assert service.runtime.timer("replies-overdue").scan_once(service.context) == 0
+
+
+async def test_the_replies_overdue_gauge_counts_unanswered_consultations_past_their_deadline(
+    service: IntakeService, clock: SettableClock
+) -> None:
+    _, user = await register_and_login(service)
+    routine = await submit(service, user, "相談")  # Thu 5/1 10:00 -> due Thu 5/8 17:15
+    await submit(service, user, "もう一件")
+    emergency = await submit(service, user, "もうｼﾆﾀｲです")  # due Thu 5/1 17:15, the same day
+    answered = await submit(service, user, "三件目")
+    await service.client.post(
+        f"/consultations/{answered['consultation_id']}/replies", json={"body": "返信"}, headers=COUNSELLOR
+    )
+    count_at(service, clock, datetime(2025, 5, 1, 8, 0, tzinfo=UTC))  # Thu 17:00 in Tokyo
+    assert [replies_overdue(t) for t in ("none", "emergency", "diagnosis_request")] == [0, 0, 0]
+    count_at(service, clock, datetime(2025, 5, 1, 8, 16, tzinfo=UTC))
+    assert (replies_overdue("emergency"), replies_overdue("none")) == (1, 0)
+    await service.client.post(
+        f"/consultations/{emergency['consultation_id']}/replies",
+        json={"body": "お電話します"},
+        headers=COUNSELLOR,
+    )
+    count_at(service, clock, datetime(2025, 5, 8, 8, 16, tzinfo=UTC))
+    assert (replies_overdue("emergency"), replies_overdue("none")) == (0, 2)
+    await service.client.post(
+        f"/consultations/{routine['consultation_id']}/replies",
+        json={"body": "遅くなりました"},
+        headers=COUNSELLOR,
+    )
+    count_at(service, clock, datetime(2025, 5, 8, 9, 0, tzinfo=UTC))
+    assert replies_overdue("none") == 1

@@ -36,9 +36,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 import nats.errors
@@ -47,7 +49,13 @@ from nats.js import JetStreamContext
 from sqlalchemy import Engine, case, func, select, update
 
 from ..logging import get_logger
-from ..metrics import OUTBOX_OLDEST_PENDING_SECONDS, OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_QUARANTINED
+from ..metrics import (
+    OUTBOX_OLDEST_PENDING_SECONDS,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISHED,
+    OUTBOX_QUARANTINED,
+    OUTBOX_RELAY_LEADER,
+)
 from .backoff import backoff_delay
 from .lease import RelayLease
 from .outbox import PENDING, OutboxMessage, outbox_stats
@@ -91,6 +99,15 @@ _REFUSED_BY_CLIENT: tuple[type[BaseException], ...] = (
 # stream: its rows wait, never quarantined, until it has room.
 _MESSAGE_ERROR_CODES = frozenset({10054})  # message size exceeds the stream's maximum
 _STATS_INTERVAL = 1.0  # seconds between refreshes of the outbox gauges
+
+# The running relays of each service in this process (one in a deployment; tests run several).
+# The leadership gauge is read from them when scraped, so it tells the state of that moment, not
+# of the relay's last pass: a relay stuck anywhere stops counting once its lease runs short.
+_RUNNING: dict[str, weakref.WeakSet[OutboxRelay]] = {}
+
+
+def _leaders(service: str) -> float:
+    return float(sum(1 for relay in list(_RUNNING.get(service, ())) if relay.leads()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,6 +438,15 @@ class OutboxRelay:
         OUTBOX_OLDEST_PENDING_SECONDS.labels(service=self.service).set(stats.oldest_pending_seconds)
 
     # -- leadership ---------------------------------------------------------------------------
+    def leads(self) -> bool:
+        """Whether this relay runs and may publish now (what ``tsunagu_outbox_relay_leader`` says)."""
+        return self.service in _RUNNING and self in _RUNNING[self.service] and self._may_publish()
+
+    def _register_running(self) -> None:
+        relays = _RUNNING.setdefault(self.service, weakref.WeakSet())
+        relays.add(self)
+        OUTBOX_RELAY_LEADER.labels(service=self.service).set_function(partial(_leaders, self.service))
+
     def _may_publish(self) -> bool:
         return self._lease is None or self._lease.may_publish()
 
@@ -452,6 +478,7 @@ class OutboxRelay:
         self.bind_loop(asyncio.get_running_loop())
         failures = 0
         self._defer_marks = True
+        self._register_running()
         try:
             while not stop.is_set():
                 self._wake.clear()
@@ -490,6 +517,7 @@ class OutboxRelay:
         finally:
             # Stopped: nothing is handed over any more (it would pile up unread); a run again
             # starts by reading the outbox.
+            _RUNNING.get(self.service, weakref.WeakSet()).discard(self)
             self._loop = None
             self._forget_handed()
             self._must_read = True

@@ -74,6 +74,18 @@ def awaiting_reply(uow: UnitOfWork) -> list[Consultation]:
     )
 
 
+def overdue_reply_counts(uow: UnitOfWork, *, now: datetime) -> dict[str, int]:
+    """How many unanswered web consultations are past their reply deadline at ``now``, by triage
+    code (only the codes that have some): counts, nothing about whom."""
+    rows = uow.session.exec(
+        select(Consultation.triage, func.count())
+        .join(Person, col(Person.id) == col(Consultation.person_id))
+        .where(*_awaiting_reply(), col(Consultation.reply_due_at) <= now)
+        .group_by(col(Consultation.triage))
+    ).all()
+    return {str(triage): int(count) for triage, count in rows}
+
+
 def deadline_candidates(uow: UnitOfWork, *, now: datetime, horizon: datetime) -> list[Consultation]:
     """Unanswered web consultations owed an announcement, earliest due first (then the earliest
     received), in a bounded batch:

@@ -107,6 +107,13 @@ def reply_queue(ctx: IntakeContext) -> list[QueueItem]:
         ]
 
 
+def count_overdue_replies(ctx: IntakeContext) -> dict[Triage, int]:
+    """Unanswered web consultations past their deadline now, by triage (the operators' gauge)."""
+    with ctx.reading() as uow:
+        counts = consultation_store.overdue_reply_counts(uow, now=ctx.now())
+    return {Triage(code): n for code, n in counts.items()}
+
+
 def scan_reply_deadlines(ctx: IntakeContext) -> int:
     """Announce replies due soon and overdue, each once; how many were announced (a timer's scan).
 

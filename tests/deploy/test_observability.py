@@ -296,6 +296,8 @@ def test_hpas_scale_spread_deployments_that_request_cpu(production: list[dict[st
         assert {"kubernetes.io/hostname", "topology.kubernetes.io/zone"} <= keys, name
         labels = deployment["spec"]["selector"]["matchLabels"]
         assert any(p["spec"]["selector"]["matchLabels"] == labels for p in pdbs), f"{name}: no PDB"
+        # The autoscaler owns the count: a replicas field would reset it on every apply.
+        assert "replicas" not in deployment["spec"], f"{name}: replicas beside its autoscaler"
 
 
 def test_the_dashboard_configmap_carries_the_dashboard(production: list[dict[str, Any]]) -> None:

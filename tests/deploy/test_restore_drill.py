@@ -235,7 +235,8 @@ def test_restore_drill_export_fresh_broker_and_databases_replay_views_equal(
         ), before
         counts = messages_per_stream(exported)
         assert counts == asyncio.run(stream_counts(nats_url)), "the export holds every stored message"
-        assert counts["TSUNAGU_INTAKE"] and counts["TSUNAGU_SCHEDULING"], counts
+        assert counts["TSUNAGU_INTAKE"], counts
+        assert counts["TSUNAGU_SCHEDULING"], counts
 
     # 3. Everything is lost (the original databases were dropped above); 4. restore, into a fresh
     # broker and fresh databases.
@@ -296,6 +297,7 @@ def test_restore_drill_export_fresh_broker_and_databases_replay_views_equal(
         fresh.stop()
     per_stream = ", ".join(f"{name} {n}" for name, n in counts.items())
     print(
-        f"\nrestore drill: exported {sum(counts.values())} events ({per_stream}); replayed {replayed} into a "
-        f"fresh broker; views rebuilt for {', '.join(rebuilt)}; {tables} tables compared ({filled} with rows), {equal} equal"
+        f"\nrestore drill: exported {sum(counts.values())} events ({per_stream}); replayed {replayed} "
+        f"into a fresh broker; views rebuilt for {', '.join(rebuilt)}; {tables} tables compared "
+        f"({filled} with rows), {equal} equal"
     )

@@ -1,9 +1,10 @@
-"""The intake service's command line: ``python -m tsunagu_intake [serve | rewrap-keys]``.
+"""The intake service's command line: ``python -m tsunagu_intake [serve | migrate | rewrap-keys]``.
 
-With no command it serves, as ``tsunagu up`` and the container start it. ``rewrap-keys`` (run daily,
-and after a master key rotation) re-wraps every person's data key under this month's key-encryption
-key and the current master key, and destroys the KEKs past the backup retention (see
-:mod:`.handlers.key_rotation`). Both read the same ``TSUNAGU_INTAKE_*`` settings. Output holds
+With no command it serves, as ``tsunagu up`` and the container start it. ``migrate`` applies the
+database migrations and exits, as every service's does (``tsunagu_servicekit.command``).
+``rewrap-keys`` (run daily, and after a master key rotation) re-wraps every person's data key under
+this month's key-encryption key and the current master key, and destroys the KEKs past the backup
+retention (see :mod:`.handlers.key_rotation`). All read the same ``TSUNAGU_INTAKE_*`` settings. Output holds
 counts and key ids only, never key material or personal data.
 """
 
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
+from tsunagu_servicekit.command import migrate_command
 from tsunagu_servicekit.db import create_db_engine
 from tsunagu_servicekit.logging import configure_logging, get_logger
 from tsunagu_servicekit.runtime import run_service
@@ -60,6 +62,17 @@ def serve() -> None:
         run_service(build_runtime, settings)
     except MasterKeyError as exc:
         raise _refuse(exc) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations and exit: a Job before a rollout, safe beside running replicas
+    (the same lock as the migrations on start). Needs only the database settings, no vault key."""
+    settings = IntakeSettings()
+    configure_logging(settings)
+    code = migrate_command(settings, "tsunagu_intake")
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("rewrap-keys")

@@ -1,13 +1,14 @@
-"""``python -m tsunagu_scheduling``: run the scheduling service until SIGINT or SIGTERM."""
+"""``python -m tsunagu_scheduling [serve | migrate]``: run the scheduling service until SIGINT or SIGTERM (the
+default), or apply its database migrations and exit (``tsunagu_servicekit.command``)."""
 
-from tsunagu_servicekit.runtime import run_service
+from tsunagu_servicekit.command import service_main
 
 from .app import build_runtime
 from .settings import SchedulingSettings
 
 
 def main() -> None:
-    run_service(build_runtime, SchedulingSettings())
+    service_main(build_runtime, SchedulingSettings)
 
 
 if __name__ == "__main__":

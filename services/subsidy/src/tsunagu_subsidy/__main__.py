@@ -1,13 +1,14 @@
-"""``python -m tsunagu_subsidy``: run the subsidy service until SIGINT or SIGTERM."""
+"""``python -m tsunagu_subsidy [serve | migrate]``: run the subsidy service until SIGINT or SIGTERM (the
+default), or apply its database migrations and exit (``tsunagu_servicekit.command``)."""
 
-from tsunagu_servicekit.runtime import run_service
+from tsunagu_servicekit.command import service_main
 
 from .app import build_runtime
 from .settings import SubsidySettings
 
 
 def main() -> None:
-    run_service(build_runtime, SubsidySettings())
+    service_main(build_runtime, SubsidySettings)
 
 
 if __name__ == "__main__":

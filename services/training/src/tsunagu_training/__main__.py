@@ -1,13 +1,14 @@
-"""``python -m tsunagu_training``: run the training service until SIGINT or SIGTERM."""
+"""``python -m tsunagu_training [serve | migrate]``: run the training service until SIGINT or SIGTERM (the
+default), or apply its database migrations and exit (``tsunagu_servicekit.command``)."""
 
-from tsunagu_servicekit.runtime import run_service
+from tsunagu_servicekit.command import service_main
 
 from .app import build_runtime
 from .settings import TrainingSettings
 
 
 def main() -> None:
-    run_service(build_runtime, TrainingSettings())
+    service_main(build_runtime, TrainingSettings)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ import yaml
 from nats.aio.client import Client
 from nats.js.errors import NotFoundError
 from tsunagu_cli.consumers import SUBSCRIPTIONS, apply_consumers, planned_consumers, publish_permissions
+from tsunagu_cli.tls import GeneratedTls, generate_certificates
 from tsunagu_contracts import REGISTRY, STREAMS, CloudEvent, EventType
 from tsunagu_contracts.streams import PRODUCERS, stream_name
 from tsunagu_servicekit.broker import inbox_prefix
@@ -54,7 +55,9 @@ from tsunagu_servicekit.messaging.consumer import (
 from tsunagu_servicekit.messaging.deadletter import publish_dead_letter
 from tsunagu_servicekit.messaging.pull import PullLoop
 from tsunagu_servicekit.messaging.streams import ensure_streams
+from tsunagu_servicekit.natsconnect import nats_connect_options
 from tsunagu_servicekit.natsserver import free_port, nats_server_binary, nats_server_version
+from tsunagu_servicekit.settings import NatsConnectionSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -71,6 +74,10 @@ SERVICE_UID = 10001
 MIN_NATS_SERVER = (2, 12, 6)
 
 PASSWORD_VARIABLES = ("NATS_ADMIN_PASSWORD", *(f"NATS_{s.upper()}_PASSWORD" for s in SERVICES))
+
+NATS_TLS_CERT = "/etc/nats/tls/tls.crt"
+NATS_TLS_KEY = "/etc/nats/tls/tls.key"
+"""Where the production configuration reads its TLS certificate and key (fixed mount paths)."""
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -122,6 +129,31 @@ def nats_env(**overrides: str) -> dict[str, str]:
     env.update({name: secrets.token_hex(24) for name in PASSWORD_VARIABLES})
     env.update(overrides)
     return env
+
+
+def loopback_certificates(directory: Path) -> GeneratedTls:
+    """A CA and a server certificate for the loopback, as `tsunagu tls generate` writes them."""
+    return generate_certificates(directory, ["localhost", "127.0.0.1"])
+
+
+def with_certificates(text: str, certs: GeneratedTls) -> str:
+    """The production configuration with its fixed TLS paths pointing at ``certs``."""
+    for old, new in ((NATS_TLS_CERT, certs.server_cert), (NATS_TLS_KEY, certs.server_key)):
+        assert text.count(f'"{old}"') == 1, f"nats-server.conf no longer reads `{old}`: update this test"
+        text = text.replace(f'"{old}"', f'"{new}"')
+    return text
+
+
+def checkable_copy(path: Path, directory: Path) -> Path:
+    """``path`` as ``nats-server -t`` can check it here: the production configuration with test
+    certificates in place of the mounted ones (the check loads them); the local one as it is."""
+    if path != NATS_CONF:
+        return path
+    copy = directory / "nats-server.conf"
+    copy.write_text(
+        with_certificates(path.read_text(encoding="utf-8"), loopback_certificates(directory / "tls"))
+    )
+    return copy
 
 
 def check_config(path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -596,18 +628,41 @@ def test_k8s_nats_config_is_the_production_config() -> None:
 
 
 @pytest.mark.parametrize("path", [NATS_CONF, NATS_LOCAL_CONF], ids=lambda p: p.name)
-def test_nats_config_passes_server_check(path: Path) -> None:
-    out = check_config(path, nats_env())
+def test_nats_config_passes_server_check(path: Path, tmp_path: Path) -> None:
+    out = check_config(checkable_copy(path, tmp_path), nats_env())
     assert out.returncode == 0, out.stdout + out.stderr
     assert "is valid" in out.stdout + out.stderr
 
 
-def test_nats_config_refuses_to_start_without_passwords() -> None:
+def test_nats_config_refuses_to_start_without_passwords(tmp_path: Path) -> None:
     env = nats_env()
     del env["NATS_INTAKE_PASSWORD"]
-    out = check_config(NATS_CONF, env)
+    out = check_config(checkable_copy(NATS_CONF, tmp_path), env)
     assert out.returncode != 0
     assert "NATS_INTAKE_PASSWORD" in out.stdout + out.stderr
+
+
+def test_production_nats_requires_tls_of_every_client() -> None:
+    text = strip_comments(NATS_CONF.read_text(encoding="utf-8"))
+    tls = re.search(r"^tls\s*\{(?P<body>[^}]*)\}", text, re.M)
+    assert tls is not None, "nats-server.conf has no top-level tls block for clients"
+    body = tls["body"]
+    assert f'cert_file: "{NATS_TLS_CERT}"' in body
+    assert f'key_file: "{NATS_TLS_KEY}"' in body
+    assert "handshake_first" in body  # the kit's clients start TLS first (natsconnect)
+    assert "insecure" not in body
+    assert "allow_non_tls" not in text
+    assert "tls" not in strip_comments(NATS_LOCAL_CONF.read_text(encoding="utf-8")), "local.conf stays plain"
+
+
+def test_nats_config_refuses_to_start_without_its_certificate(tmp_path: Path) -> None:
+    certs = loopback_certificates(tmp_path / "tls")
+    certs.server_cert.unlink()
+    copy = tmp_path / "nats-server.conf"
+    copy.write_text(with_certificates(NATS_CONF.read_text(encoding="utf-8"), certs))
+    out = check_config(copy, nats_env())
+    assert out.returncode != 0
+    assert str(certs.server_cert) in out.stdout + out.stderr
 
 
 def test_checked_with_a_recent_enough_server() -> None:
@@ -737,13 +792,33 @@ async def test_consumers_apply_configures_consumers_as_the_service_kit_would() -
 # -- against a real server -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProductionNats:
+    """A running nats-server with the production configuration: its client port, and the CA
+    that signed its certificate (clients verify the server with it)."""
+
+    port: int
+    ca: Path
+
+
 @dataclass
 class RunningNats:
     port: int
     passwords: dict[str, str]
+    ca: Path
 
-    def url(self, user: str) -> str:
-        return f"nats://{user}:{self.passwords[user]}@127.0.0.1:{self.port}"
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def settings(self, user: str) -> NatsConnectionSettings:
+        """How ``user`` connects: credentials apart from the URL, TLS verified with the test CA."""
+        return NatsConnectionSettings(
+            nats_url=self.url,
+            nats_user=user,
+            nats_password=self.passwords[user],  # type: ignore[arg-type]
+            nats_tls_ca_file=self.ca,
+        )
 
 
 def _local_copy(text: str, store: Path, port: int, monitor: int) -> str:
@@ -760,13 +835,16 @@ def _local_copy(text: str, store: Path, port: int, monitor: int) -> str:
 
 
 @contextlib.contextmanager
-def running_production_nats(store: Path, env: dict[str, str]) -> Iterator[int]:
-    """nats-server with the production configuration, its passwords from ``env``, on a loopback
-    port with its store in ``store``; yields the client port once the server is healthy."""
+def running_production_nats(store: Path, env: dict[str, str]) -> Iterator[ProductionNats]:
+    """nats-server with the production configuration, its passwords from ``env`` and a server
+    certificate from `tsunagu tls generate` (for localhost and 127.0.0.1), on a loopback port with
+    its store in ``store``; yields the client port and the CA once the server is healthy."""
     port, monitor = free_port(), free_port()
+    certs = loopback_certificates(store / "tls")
     conf = store / "nats-server.conf"
     conf.write_text(
-        _local_copy(NATS_CONF.read_text(encoding="utf-8"), store, port, monitor), encoding="utf-8"
+        with_certificates(_local_copy(NATS_CONF.read_text(encoding="utf-8"), store, port, monitor), certs),
+        encoding="utf-8",
     )
     log = (store / "nats-server.log").open("wb")
     proc = subprocess.Popen(
@@ -789,7 +867,7 @@ def running_production_nats(store: Path, env: dict[str, str]) -> Iterator[int]:
                 pass
             assert time.monotonic() < deadline, "nats-server did not become healthy"
             time.sleep(0.1)
-        yield port
+        yield ProductionNats(port=port, ca=certs.ca)
     finally:
         proc.terminate()
         try:
@@ -806,8 +884,8 @@ def production_nats(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
     store = tmp_path_factory.mktemp("nats-production")
     passwords = {user: secrets.token_hex(24) for user in ("admin", *SERVICES)}
     env = nats_env(**{f"NATS_{u.upper()}_PASSWORD": pw for u, pw in passwords.items()})
-    with running_production_nats(store, env) as port:
-        yield RunningNats(port=port, passwords=passwords)
+    with running_production_nats(store, env) as server:
+        yield RunningNats(port=server.port, passwords=passwords, ca=server.ca)
 
 
 @dataclass
@@ -830,8 +908,9 @@ async def connect(server: RunningNats, user: str) -> AsyncIterator[Connection]:
 
     # Service users get the kit's per-service inbox prefix, as the broker of a service sets it.
     prefix = inbox_prefix(user) if user in PRODUCERS else "_INBOX"
+    options = nats_connect_options(server.settings(user)).nats_py()
     nc = await nats.connect(
-        server.url(user), error_cb=on_error, max_reconnect_attempts=0, connect_timeout=5, inbox_prefix=prefix
+        **options, error_cb=on_error, max_reconnect_attempts=0, connect_timeout=5, inbox_prefix=prefix
     )
     try:
         yield Connection(nc, errors)
@@ -930,7 +1009,10 @@ async def test_service_with_subscriptions_starts_under_production_permissions(
 
     settings = ServiceSettings(
         service_name="scheduling",
-        nats_url=platform.url("scheduling"),
+        nats_url=platform.url,
+        nats_user="scheduling",
+        nats_password=platform.passwords["scheduling"],  # type: ignore[arg-type]
+        nats_tls_ca_file=platform.ca,
         manage_streams=False,
         manage_consumers=False,
         data_dir=tmp_path,
@@ -946,3 +1028,20 @@ async def test_service_with_subscriptions_starts_under_production_permissions(
         await runtime.check_streams()
     finally:
         await runtime.stop()
+
+
+@pytest.mark.slow
+def test_production_nats_refuses_a_client_without_tls(production_nats: RunningNats) -> None:
+    """CONNECT with a password in clear: the server wanted a TLS handshake and hangs up."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", production_nats.port), timeout=5) as sock:
+        sock.settimeout(5)
+        info = sock.recv(4096)
+        assert b'"tls_required":true' in info, info
+        password = production_nats.passwords["admin"]
+        sock.sendall(f'CONNECT {{"user":"admin","pass":"{password}"}}\r\nPING\r\n'.encode())
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+    assert b"PONG" not in answer, answer

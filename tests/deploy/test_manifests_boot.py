@@ -25,6 +25,15 @@ default), the data directory, the HTTP host and port, and addresses outside this
 trace collector is dropped, the JWKS URL, never fetched at start, points at the loopback).
 ``ENVIRONMENT``, ``MANAGE_STREAMS``, ``MANAGE_CONSUMERS``, vault keys, token settings and the
 rest are the manifest's own.
+
+The one thing the test adds: the CA of the test server's certificate, as
+``TSUNAGU_<SERVICE>_NATS_TLS_CA_FILE`` for the services and ``TSUNAGU_NATS_TLS_CA_FILE`` for the
+operator's step. The production NATS configuration requires TLS, and the manifests do not mount a
+CA yet (the deployment work wires it in from Compose secrets and cert-manager); once they do, the
+test takes the manifest's variable and only points it at the test CA.
+
+Services whose manifest says ``ENVIRONMENT=production`` refuse SQLite: without
+``TSUNAGU_TEST_DATABASE_URL`` (PostgreSQL) they cannot be booted, and the test says so as a skip.
 """
 
 from __future__ import annotations
@@ -52,7 +61,15 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from test_deploy_config import COMPOSE, SERVICES, built_overlay, compose, nats_env, running_production_nats
+from test_deploy_config import (
+    COMPOSE,
+    SERVICES,
+    ProductionNats,
+    built_overlay,
+    compose,
+    nats_env,
+    running_production_nats,
+)
 from tsunagu_servicekit.http.auth import Authenticator
 from tsunagu_servicekit.natsserver import free_port
 from tsunagu_servicekit.testing.databases import temporary_postgres_database
@@ -247,17 +264,15 @@ DEPLOYMENTS: dict[str, Callable[[], Rendered]] = {
 
 
 def on_loopback(url: str, port: int) -> str:
-    assert url.count(f"@{NATS_HOST}") == 1, (
-        f"the broker is no longer reached at {NATS_HOST}: update this test"
-    )
-    return url.replace(f"@{NATS_HOST}", f"@{LOOPBACK}:{port}")
+    assert url.count(f"{NATS_HOST}") == 1, f"the broker is no longer reached at {NATS_HOST}: update this test"
+    return url.replace(NATS_HOST, f"{LOOPBACK}:{port}")
 
 
 def site_values(
     service: str,
     env: Mapping[str, str],
     *,
-    nats_port: int,
+    nats: ProductionNats,
     database_url: str,
     data_dir: Path,
     http_port: int,
@@ -266,7 +281,9 @@ def site_values(
     """``env`` with this machine's addresses in place of the cluster's (see the module docstring)."""
     prefix = f"TSUNAGU_{service.upper()}_"
     out = dict(env)
-    out[f"{prefix}NATS_URL"] = on_loopback(env[f"{prefix}NATS_URL"], nats_port)
+    out[f"{prefix}NATS_URL"] = on_loopback(env[f"{prefix}NATS_URL"], nats.port)
+    # Injected until the manifests mount the CA (see the module docstring).
+    out[f"{prefix}NATS_TLS_CA_FILE"] = str(nats.ca)
     if f"{prefix}DATABASE_URL" in env:
         out[f"{prefix}DATABASE_URL"] = database_url
     out[f"{prefix}DATA_DIR"] = str(data_dir)
@@ -304,9 +321,10 @@ def service_database(tmp_path: Path, service: str) -> Iterator[str]:
 # -- processes ---------------------------------------------------------------------------------
 
 
-def run_operator_step(rendered: Rendered, nats_port: int, workdir: Path) -> None:
+def run_operator_step(rendered: Rendered, nats: ProductionNats, workdir: Path) -> None:
     env = dict(rendered.operator_env)
-    env["TSUNAGU_NATS_URL"] = on_loopback(env["TSUNAGU_NATS_URL"], nats_port)
+    env["TSUNAGU_NATS_URL"] = on_loopback(env["TSUNAGU_NATS_URL"], nats.port)
+    env["TSUNAGU_NATS_TLS_CA_FILE"] = str(nats.ca)  # injected, as for the services
     done = subprocess.run(
         rendered.operator_command,
         env=process_env(env),
@@ -410,7 +428,7 @@ class Issuer:
 class Platform:
     deployment: str
     rendered: Rendered
-    nats_port: int
+    nats: ProductionNats
 
 
 @pytest.fixture(scope="module", params=list(DEPLOYMENTS))
@@ -418,9 +436,9 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     """One deployment's broker, with the production configuration, after the operator's step."""
     rendered = DEPLOYMENTS[request.param]()
     store = tmp_path_factory.mktemp(f"nats-{request.param}")
-    with running_production_nats(store, nats_env(**rendered.nats_env)) as port:
-        run_operator_step(rendered, port, store)
-        yield Platform(request.param, rendered, port)
+    with running_production_nats(store, nats_env(**rendered.nats_env)) as nats:
+        run_operator_step(rendered, nats, store)
+        yield Platform(request.param, rendered, nats)
 
 
 @dataclass(frozen=True)
@@ -493,7 +511,7 @@ def test_every_service_boots_ready_from_the_manifests_and_a_flow_crosses_them(
             env = site_values(
                 service,
                 platform.rendered.service_env[service],
-                nats_port=platform.nats_port,
+                nats=platform.nats,
                 database_url=database_url,
                 data_dir=data_dir,
                 http_port=free_port(),

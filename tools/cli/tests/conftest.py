@@ -5,6 +5,7 @@ The broker (``nats_server``, ``nats_url``) comes from the service kit's pytest p
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import nats
@@ -48,6 +49,7 @@ def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(console, "width", 200)
     monkeypatch.setattr(err_console, "width", 200)
-    monkeypatch.delenv("TSUNAGU_NATS_URL", raising=False)
+    for name in [n for n in os.environ if n.startswith("TSUNAGU_NATS_")]:
+        monkeypatch.delenv(name)
     monkeypatch.delenv("TSUNAGU_JWT_SECRET", raising=False)
     monkeypatch.delenv("TSUNAGU_JWT_JWKS_URL", raising=False)

@@ -11,6 +11,7 @@ The kit's own consumers and relay use the broker's nats-py connection directly (
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 
@@ -20,6 +21,7 @@ from faststream.nats.opentelemetry import NatsTelemetryMiddleware
 from opentelemetry.trace import TracerProvider
 
 from .logging import get_logger
+from .natsconnect import nats_connect_options
 from .settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -49,11 +51,19 @@ def connection_error_logger(service: str, forward: ErrorCallback | None = None) 
             return
         failures += 1
         now = time.monotonic()
-        if now - last_logged >= CONNECT_LOG_INTERVAL:
+        if now - last_logged < CONNECT_LOG_INTERVAL:
+            return
+        last_logged = now
+        if isinstance(exc, ssl.SSLError):
+            # Not an outage: the CA bundle, certificate or TLS settings do not match the server's.
+            reason = getattr(exc, "verify_message", None) or exc.reason or type(exc).__name__
+            log.error(
+                "broker TLS handshake failed; retrying", service=service, reason=reason, failures=failures
+            )
+        else:
             log.warning(
                 "broker unreachable; waiting", service=service, error=type(exc).__name__, failures=failures
             )
-            last_logged = now
 
     return on_error
 
@@ -66,11 +76,13 @@ def create_broker(
 ) -> NatsBroker:
     """A broker for the servers of ``settings.nats_url`` that never gives up reconnecting;
     ``error_cb`` is told of every error the connection reports (the runtime's watches for
-    permissions violations)."""
+    permissions violations). Credentials and TLS come from :func:`nats_connect_options`."""
+    options = nats_connect_options(settings)
     return NatsBroker(
         # Every server of a cluster, not only the first: a client whose one seed is down at start
         # would not connect at all, though its peers are up.
-        settings.nats_servers(),
+        options.servers,
+        security=options.faststream_security(),
         name=f"tsunagu-{settings.service_name}",
         allow_reconnect=True,
         max_reconnect_attempts=-1,

@@ -2,25 +2,166 @@
 
 A service subclasses :class:`ServiceSettings` and sets ``env_prefix`` to ``TSUNAGU_<SERVICE>_``;
 the shared names below then read e.g. ``TSUNAGU_INTAKE_NATS_URL``. ``tsunagu up`` sets them per service.
+
+Any setting ``x`` may instead be given as ``<PREFIX>X_FILE``, the path of a file whose content
+(one trailing newline removed) is the value: Compose secrets and Kubernetes Secret volumes mount
+secrets as files, which, unlike environment variables, ``docker inspect`` and ``/proc/<pid>/environ``
+do not show (ADR 0025). Setting both ``X`` and ``X_FILE`` is an error.
+
+With ``environment=production`` the settings refuse what is only fit for a laptop: SQLite (or no
+database URL), no JWT verification configured (a secret generated into data_dir), and NATS
+without TLS.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from .messaging.horizons import minimum_inbox_horizon, minimum_outbox_horizon
 
+FILE_SUFFIX = "_FILE"
+"""``<PREFIX>X_FILE`` names the file holding the value of setting ``x``."""
 
-class ServiceSettings(BaseSettings):
-    """Configuration of one service process. Defaults run it locally on SQLite."""
+
+class SettingsFileError(ValueError):
+    """A ``..._FILE`` variable that cannot be used: unreadable, or set together with its plain
+    variable. The message names the variables and the path, never a value."""
+
+
+def _read_value_file(variable: str, path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            content = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        # strerror only: the exception's own text may quote what was read.
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise SettingsFileError(f"{variable}: cannot read {path} ({why})") from None
+    # Secret files are usually written with a final newline (echo, editors, kubectl): it is not
+    # part of the value. Only one is removed, so a value may still end in whitespace on purpose.
+    if content.endswith("\r\n"):
+        return content[:-2]
+    if content.endswith("\n"):
+        return content[:-1]
+    return content
+
+
+class FileSettingsSource(EnvSettingsSource):
+    """Values of settings from files: ``<PREFIX>X_FILE=/run/secrets/x`` gives ``x`` the content of
+    ``/run/secrets/x``. Parsed exactly as the environment variable ``<PREFIX>X`` would be (JSON
+    for dictionaries and lists, aliases, case rules), since this is the environment source with
+    the file's content in place of the variable."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = super()._load_env_vars()  # the environment as the env source reads it
+        suffix = FILE_SUFFIX if self.case_sensitive else FILE_SUFFIX.lower()
+        values: dict[str, str | None] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            for _key, env_name, _complex in self._extract_field_info(field, name):
+                path = environ.get(env_name + suffix)
+                if path is None:
+                    continue
+                variable = env_name.upper() if not self.case_sensitive else env_name
+                if environ.get(env_name) is not None:
+                    raise SettingsFileError(
+                        f"{variable} and {variable}{FILE_SUFFIX} are both set: give the value one way only"
+                    )
+                values[env_name] = _read_value_file(variable + FILE_SUFFIX, path)
+        return values
+
+
+class SettingsFromFiles(BaseSettings):
+    """Settings read from the environment and from ``..._FILE`` variables (see the module)."""
 
     # An empty variable means "not set": compose passes `${X:-}` through as an empty string.
-    model_config = SettingsConfigDict(env_prefix="TSUNAGU_", extra="ignore", env_ignore_empty=True)
+    # Inputs stay out of validation errors: they hold passwords and keys.
+    model_config = SettingsConfigDict(
+        env_prefix="TSUNAGU_", extra="ignore", env_ignore_empty=True, hide_input_in_errors=True
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Beside the environment, not above or below it: a value given both ways is an error.
+        return (
+            init_settings,
+            env_settings,
+            FileSettingsSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+
+class NatsConnectionSettings(SettingsFromFiles):
+    """How to reach NATS: servers, credentials, TLS. Shared by every service and the ``tsunagu``
+    command (``TSUNAGU_NATS_*``); :func:`tsunagu_servicekit.natsconnect.nats_connect_options`
+    turns them into connection options."""
+
+    nats_url: str = Field(
+        default="nats://127.0.0.1:4222",
+        description="The broker's URL, or several separated by commas (the servers of a cluster: the "
+        "client connects to any that answers and fails over to the others); tls:// means TLS",
+    )
+    nats_user: str | None = Field(default=None, description="User name, apart from the URL")
+    nats_password: SecretStr | None = Field(
+        default=None, description="Password of nats_user (best from a file: NATS_PASSWORD_FILE)"
+    )
+    nats_tls_ca_file: Path | None = Field(
+        default=None,
+        description="CA bundle that verifies the server's certificate; setting it turns TLS on (the "
+        "connection fails rather than speak without TLS)",
+    )
+    nats_tls_cert_file: Path | None = Field(
+        default=None,
+        description="Client certificate (PEM) for servers that verify clients; with nats_tls_key_file",
+    )
+    nats_tls_key_file: Path | None = Field(
+        default=None, description="Private key of nats_tls_cert_file (PEM)"
+    )
+
+    @model_validator(mode="after")
+    def _client_certificate_whole(self) -> Self:
+        if (self.nats_tls_cert_file is None) != (self.nats_tls_key_file is None):
+            raise ValueError("nats_tls_cert_file and nats_tls_key_file go together: set both or neither")
+        if self.nats_password is not None and not self.nats_user:
+            raise ValueError("nats_password is set without nats_user")
+        if self.nats_user and any("@" in urlsplit(url).netloc for url in self.nats_servers()):
+            raise ValueError("nats_user is set and nats_url holds credentials too: give them one way only")
+        return self
+
+    def nats_servers(self) -> list[str]:
+        """The servers in ``nats_url``, in the order given."""
+        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
+
+    @property
+    def nats_tls(self) -> bool:
+        """Whether connections use TLS: a CA bundle or client certificate is set, or a ``tls://`` URL."""
+        return (
+            self.nats_tls_ca_file is not None
+            or self.nats_tls_cert_file is not None
+            or any(url.lower().startswith("tls://") for url in self.nats_servers())
+        )
+
+
+class ServiceSettings(NatsConnectionSettings):
+    """Configuration of one service process. Defaults run it locally on SQLite."""
 
     service_name: str = "service"
     environment: Literal["local", "test", "production"] = "local"
@@ -33,11 +174,6 @@ class ServiceSettings(BaseSettings):
         default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/<service>.db"
     )
 
-    nats_url: str = Field(
-        default="nats://127.0.0.1:4222",
-        description="The broker's URL, or several separated by commas (the servers of a cluster: the "
-        "client connects to any that answers and fails over to the others)",
-    )
     manage_streams: bool = Field(
         default=True, description="Create/update the streams on start; off where operators manage them"
     )
@@ -211,6 +347,30 @@ class ServiceSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _production_refusals(self) -> Self:
+        """What production refuses; the errors name the setting and the rule, never a value."""
+        if self.environment != "production":
+            return self
+        problems: list[str] = []
+        if not self.database_url or self.database_url.lower().startswith("sqlite"):
+            problems.append(
+                "database_url: production needs PostgreSQL (SQLite, or no database_url, is for local use)"
+            )
+        if not self.jwt_jwks_url and self.jwt_secret is None:
+            problems.append(
+                "jwt_jwks_url or jwt_secret: production needs token verification configured (a secret "
+                "generated into data_dir is for local use only)"
+            )
+        if not self.nats_tls:
+            problems.append(
+                "nats_url / nats_tls_ca_file: production needs TLS to NATS (a tls:// URL or a CA bundle), "
+                "or passwords cross the network in clear"
+            )
+        if problems:
+            raise ValueError("environment=production refuses: " + "; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _horizons_outlive_redelivery(self) -> Self:
         inbox_minimum = minimum_inbox_horizon(
             delivery_limit=self.delivery_limit, ack_wait=self.ack_wait, retry_max_delay=self.retry_max_delay
@@ -228,10 +388,6 @@ class ServiceSettings(BaseSettings):
                 f"({outbox_minimum})"
             )
         return self
-
-    def nats_servers(self) -> list[str]:
-        """The servers in ``nats_url``, in the order given."""
-        return [url.strip() for url in self.nats_url.split(",") if url.strip()]
 
     def resolved_database_url(self) -> str:
         if self.database_url:

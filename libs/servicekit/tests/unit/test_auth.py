@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from tsunagu_servicekit.http import (
     ROLES,
     Authenticator,
@@ -180,8 +180,17 @@ def test_explicit_secret_wins_over_the_file(tmp_path: Path) -> None:
 
 
 def test_production_needs_a_jwks_url_or_a_secret(tmp_path: Path) -> None:
+    production = {
+        "data_dir": tmp_path,
+        "environment": "production",
+        "database_url": "postgresql+psycopg://db/kit",
+        "nats_url": "tls://nats:4222",
+    }
+    with pytest.raises(ValidationError, match="jwt_jwks_url or jwt_secret"):
+        ServiceSettings(**production)  # type: ignore[arg-type]
+    # Settings built without validation still get no generated secret.
     with pytest.raises(RuntimeError, match="jwt_jwks_url"):
-        Authenticator.from_settings(ServiceSettings(data_dir=tmp_path, environment="production"))
+        Authenticator.from_settings(ServiceSettings.model_construct(**production))  # type: ignore[arg-type]
     assert not (tmp_path / "jwt-secret").exists()
 
 
@@ -389,7 +398,13 @@ def _idp_token(key: Any, kid: str, algorithm: str, **overrides: Any) -> str:
 def test_jwks_mode_verifies_rs256_and_es256_tokens(jwks_server: tuple[str, _Jwks], tmp_path: Path) -> None:
     url, jwks = jwks_server
     settings = ServiceSettings(
-        data_dir=tmp_path, environment="production", jwt_jwks_url=url, jwt_issuer=IDP, jwt_audience=AUDIENCE
+        data_dir=tmp_path,
+        environment="production",
+        database_url="postgresql+psycopg://db/kit",
+        nats_url="tls://nats:4222",
+        jwt_jwks_url=url,
+        jwt_issuer=IDP,
+        jwt_audience=AUDIENCE,
     )
     auth = Authenticator.from_settings(settings)
     assert auth.mode == "jwks"

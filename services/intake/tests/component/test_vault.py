@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
-from tsunagu_intake.adapters.keys import MasterKeyError, load_or_create_key_file, master_key_from_settings
+from tsunagu_intake.adapters.keys import (
+    MasterKeyError,
+    load_or_create_key_file,
+    master_key_from_settings,
+    master_keys_from_settings,
+)
 from tsunagu_intake.adapters.tables import PersonKey, VaultKek
 from tsunagu_intake.adapters.vault import PersonKeyMissing, SealBroken, Vault
 from tsunagu_intake.settings import IntakeSettings
@@ -94,9 +99,18 @@ def test_the_local_master_key_is_generated_once_with_mode_0600(tmp_path: Path) -
     assert master_key_from_settings(settings) == first
 
 
+# What production requires besides the vault (the kit's production refusals).
+PRODUCTION = {
+    "environment": "production",
+    "database_url": "postgresql+psycopg://intake@db/intake",
+    "jwt_jwks_url": "https://idp.example/jwks.json",
+    "nats_url": "tls://nats:4222",
+}
+
+
 def test_production_needs_a_master_key_and_refuses_a_bad_one(tmp_path: Path) -> None:
     with pytest.raises(MasterKeyError):
-        master_key_from_settings(IntakeSettings(data_dir=tmp_path, environment="production"))
+        master_key_from_settings(IntakeSettings(data_dir=tmp_path, **PRODUCTION))  # type: ignore[arg-type]
     with pytest.raises(MasterKeyError):
         master_key_from_settings(
             IntakeSettings(data_dir=tmp_path, vault_master_key=base64.b64encode(b"short").decode())
@@ -105,6 +119,33 @@ def test_production_needs_a_master_key_and_refuses_a_bad_one(tmp_path: Path) -> 
         master_key_from_settings(IntakeSettings(data_dir=tmp_path, vault_master_key="not base64!"))
     good = base64.b64encode(MASTER_KEY_BYTES).decode()
     assert (
-        master_key_from_settings(IntakeSettings(environment="production", vault_master_key=good))
+        master_key_from_settings(IntakeSettings(**PRODUCTION, vault_master_key=good))  # type: ignore[arg-type]
         == MASTER_KEY_BYTES
     )
+
+
+def test_the_master_key_and_retired_keys_come_from_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compose secrets and Kubernetes Secret volumes: ``..._FILE`` names a file holding the value."""
+    current, retired = base64.b64encode(MASTER_KEY_BYTES).decode(), base64.b64encode(os.urandom(32)).decode()
+    (tmp_path / "master-key").write_text(current + "\n")
+    (tmp_path / "retired").write_text(f'{{"k0": "{retired}"}}\n')
+    for name in list(os.environ):
+        if name.startswith("TSUNAGU_INTAKE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TSUNAGU_INTAKE_VAULT_MASTER_KEY_FILE", str(tmp_path / "master-key"))
+    monkeypatch.setenv("TSUNAGU_INTAKE_VAULT_RETIRED_KEYS_FILE", str(tmp_path / "retired"))
+    for variable, value in PRODUCTION.items():
+        monkeypatch.setenv(f"TSUNAGU_INTAKE_{variable.upper()}", value)
+    settings = IntakeSettings(data_dir=tmp_path)
+    keys = master_keys_from_settings(settings)
+    assert keys.current == MASTER_KEY_BYTES
+    assert keys.retired == {"k0": base64.b64decode(retired)}
+    assert not (tmp_path / "vault-master-key").exists()
+
+    monkeypatch.setenv("TSUNAGU_INTAKE_VAULT_MASTER_KEY", current)
+    with pytest.raises(
+        ValueError, match="TSUNAGU_INTAKE_VAULT_MASTER_KEY and TSUNAGU_INTAKE_VAULT_MASTER_KEY_FILE"
+    ):
+        IntakeSettings(data_dir=tmp_path)

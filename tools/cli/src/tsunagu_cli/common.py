@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import ssl
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -21,8 +21,11 @@ import nats.js.errors
 import typer
 from nats.aio.client import Client as NATS
 from nats.js import JetStreamContext
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from tsunagu_servicekit.natsconnect import NatsConnectOptions, NatsTlsError, nats_connect_options
+from tsunagu_servicekit.settings import NatsConnectionSettings, SettingsFileError
 
 DEFAULT_NATS_PORT = 4322
 """Not NATS's usual 4222, so a local stack does not collide with a system-wide broker."""
@@ -44,9 +47,36 @@ class BrokerUnavailable(CliError):
     """The broker cannot be reached (not running, wrong URL, JetStream disabled)."""
 
 
+class BrokerRefused(CliError):
+    """The broker was reached and refused the connection: credentials or TLS."""
+
+
+def nats_settings(url: str | None = None) -> NatsConnectionSettings:
+    """How the command reaches NATS: ``url`` if given, and ``TSUNAGU_NATS_*`` (each also as
+    ``..._FILE``) for the rest, read as the services read theirs."""
+    try:
+        return NatsConnectionSettings() if url is None else NatsConnectionSettings(nats_url=url)
+    except SettingsFileError as exc:
+        raise CliError(str(exc)) from None
+    except ValidationError as exc:
+        # The settings hide their input in errors: what is shown names settings and rules only.
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise CliError(f"NATS settings (TSUNAGU_NATS_*): {problems}") from None
+
+
 def default_nats_url() -> str:
-    """``TSUNAGU_NATS_URL`` if set, else the port ``tsunagu up`` uses by default."""
-    return os.environ.get(NATS_URL_ENV) or DEFAULT_NATS_URL
+    """``TSUNAGU_NATS_URL`` (or ``TSUNAGU_NATS_URL_FILE``) if set, else the port ``tsunagu up``
+    uses by default."""
+    settings = nats_settings()
+    return settings.nats_url if "nats_url" in settings.model_fields_set else DEFAULT_NATS_URL
+
+
+def connect_options(url: str) -> NatsConnectOptions:
+    """The kit's connection options for ``url`` with the credentials and TLS of ``TSUNAGU_NATS_*``."""
+    try:
+        return nats_connect_options(nats_settings(url))
+    except NatsTlsError as exc:
+        raise CliError(f"TSUNAGU_NATS_TLS_*: {exc}") from None
 
 
 def display_url(url: str) -> str:
@@ -97,6 +127,33 @@ def parse_instant(text: str, *, option: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def _refused(url: str, exc: BaseException) -> BrokerRefused | None:
+    """The broker's refusal in ``exc`` (bad credentials, TLS not agreed), or ``None``."""
+    where = display_url(url)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return BrokerRefused(
+            f"the broker at {where} has a certificate this command cannot verify "
+            f"({exc.verify_message or exc.reason}): is TSUNAGU_NATS_TLS_CA_FILE the CA that signed it?"
+        )
+    if isinstance(exc, ssl.SSLError):
+        return BrokerRefused(
+            f"TLS with the broker at {where} failed ({exc.reason or type(exc).__name__}): does it expect "
+            "TLS (a tls:// URL or TSUNAGU_NATS_TLS_CA_FILE), or a client certificate "
+            "(TSUNAGU_NATS_TLS_CERT_FILE and TSUNAGU_NATS_TLS_KEY_FILE)?"
+        )
+    text = str(exc).lower()
+    if isinstance(exc, nats.errors.AuthorizationError) or "authorization violation" in text:
+        return BrokerRefused(
+            f"the broker at {where} refused the credentials (authorization violation): check the user "
+            "and password (TSUNAGU_NATS_USER, TSUNAGU_NATS_PASSWORD or _FILE, or the URL)"
+        )
+    if "secure connection - tls required" in text:
+        return BrokerRefused(
+            f"the broker at {where} requires TLS: use a tls:// URL or set TSUNAGU_NATS_TLS_CA_FILE"
+        )
+    return None
+
+
 def _unreachable(url: str, why: str) -> BrokerUnavailable:
     return BrokerUnavailable(
         f"cannot reach the broker at {display_url(url)} ({why}). Is `tsunagu up` running? "
@@ -112,14 +169,17 @@ async def connect(url: str, *, connect_timeout: float = 3.0) -> AsyncIterator[tu
     waiting silently.
     """
 
-    async def quiet(_exc: Exception) -> None:  # errors surface as exceptions below, not as log noise
-        return None
+    options = connect_options(url)
+    reported: list[Exception] = []
+
+    async def quiet(exc: Exception) -> None:  # errors surface as exceptions below, not as log noise
+        reported.append(exc)
 
     try:
         # max_reconnect_attempts=0 would mean "forever" while connecting: 1 gives up after a retry.
         nc = await asyncio.wait_for(
             nats.connect(
-                url,
+                **options.nats_py(),
                 name="tsunagu-cli",
                 connect_timeout=max(1, round(connect_timeout)),
                 allow_reconnect=False,
@@ -130,6 +190,11 @@ async def connect(url: str, *, connect_timeout: float = 3.0) -> AsyncIterator[tu
             timeout=2 * connect_timeout + 1,
         )
     except (OSError, TimeoutError, nats.errors.Error) as exc:
+        # A refusal is what the server said, and may only be in the errors reported on the way
+        # (nats-py then gives up with "no servers available").
+        for cause in (exc, *reported):
+            if (refusal := _refused(url, cause)) is not None:
+                raise refusal from None
         raise _unreachable(url, type(exc).__name__) from None
     except ValueError as exc:
         raise CliError(f"--nats-url: {exc}") from None

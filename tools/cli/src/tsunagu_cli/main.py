@@ -24,6 +24,7 @@ from .common import (
     NATS_URL_ENV,
     CliError,
     console,
+    default_nats_url,
     err_console,
     parse_instant,
     report,
@@ -70,13 +71,18 @@ app.add_typer(events_app, name="events")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(nack_app, name="nack")
 app.add_typer(outbox_app, name="outbox")
+tls_app = typer.Typer(
+    help="Certificates for NATS TLS in Compose and tests: a private CA, a server and a client certificate.",
+    no_args_is_help=True,
+)
+app.add_typer(tls_app, name="tls")
 
 T = TypeVar("T")
 
 
 @dataclass
 class State:
-    nats_url: str
+    nats_url: str | None
 
 
 NatsUrlOption = Annotated[
@@ -95,18 +101,28 @@ def _url(ctx: typer.Context, override: str | None) -> str:
     if override:
         return override
     state = ctx.find_object(State)
-    return state.nats_url if state else (os.environ.get(NATS_URL_ENV) or DEFAULT_NATS_URL)
+    if state is not None and state.nats_url:
+        return state.nats_url
+    try:
+        return default_nats_url()  # TSUNAGU_NATS_URL or TSUNAGU_NATS_URL_FILE, as the services read them
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
 
 
 @app.callback()
 def main(
     ctx: typer.Context,
     nats_url: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--nats-url", envvar=NATS_URL_ENV, help="Broker URL used by every command that talks to NATS."
+            "--nats-url",
+            help=f"Broker URL used by every command that talks to NATS (default: {NATS_URL_ENV} or "
+            f"{NATS_URL_ENV}_FILE, else {DEFAULT_NATS_URL}). User, password and TLS come from "
+            "TSUNAGU_NATS_USER, TSUNAGU_NATS_PASSWORD and TSUNAGU_NATS_TLS_CA_FILE (and _CERT_FILE, "
+            "_KEY_FILE), each also as ..._FILE.",
         ),
-    ] = DEFAULT_NATS_URL,
+    ] = None,
 ) -> None:
     ctx.obj = State(nats_url=nats_url)
 
@@ -835,6 +851,39 @@ def token(
     err_console.print(
         f"[dim]sub={subject} roles={','.join(sorted(set(roles)))} valid {ttl}s; "
         f"use it as: Authorization: Bearer <token>[/]"
+    )
+
+
+# -- tls -----------------------------------------------------------------------------------------------
+
+
+@tls_app.command("generate")
+def tls_generate(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the PEM files into (created).")],
+    hosts: Annotated[
+        list[str],
+        typer.Option(
+            "--host", help="A name or address clients reach the server by (repeat: nats, localhost)."
+        ),
+    ],
+    days: Annotated[int, typer.Option(help="Validity of the CA and certificates, in days.")] = 365,
+    force: Annotated[bool, typer.Option(help="Replace certificates already in --out.")] = False,
+) -> None:
+    """Write ca.pem, server.pem and client.pem (with their keys, mode 0600) for NATS TLS.
+
+    The server uses server.pem and server-key.pem (deploy/nats/nats-server.conf); clients verify it
+    with ca.pem (TSUNAGU_<SERVICE>_NATS_TLS_CA_FILE, TSUNAGU_NATS_TLS_CA_FILE for this command).
+    Keep ca-key.pem out of every container: it signs new certificates.
+    """
+    from .tls import generate_certificates
+
+    try:
+        paths = generate_certificates(out, hosts, days=days, force=force)
+    except CliError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+    console.print(
+        f"CA {paths.ca}, server {paths.server_cert} for {', '.join(hosts)}, client {paths.client_cert}"
     )
 
 

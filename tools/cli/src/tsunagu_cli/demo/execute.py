@@ -414,7 +414,10 @@ class Quiescence:
     def __enter__(self) -> Quiescence:
         import nats
 
-        self._nc = self._loop.run_until_complete(nats.connect(self.nats_url, name="tsunagu-demo-quiet"))
+        from ..common import connect_options
+
+        options = connect_options(self.nats_url).nats_py()
+        self._nc = self._loop.run_until_complete(nats.connect(**options, name="tsunagu-demo-quiet"))
         return self
 
     def __exit__(self, *exc: object) -> None:

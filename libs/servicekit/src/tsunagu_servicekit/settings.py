@@ -8,6 +8,12 @@ Any setting ``x`` may instead be given as ``<PREFIX>X_FILE``, the path of a file
 secrets as files, which, unlike environment variables, ``docker inspect`` and ``/proc/<pid>/environ``
 do not show (ADR 0025). Setting both ``X`` and ``X_FILE`` is an error.
 
+Or, for a whole set of secrets, ``<PREFIX>SECRETS_DIR`` names a directory in which a file named
+like the variable (``tsunagu_intake_vault_master_key``, case ignored) holds that setting's value
+(surrounding whitespace removed): the shape of a Kubernetes Secret volume or of Compose secrets,
+where a secret that is optional and absent is simply no file. What the environment or a ``_FILE``
+variable gives wins over the directory. The shipped manifests use the directory.
+
 With ``environment=production`` the settings refuse what is only fit for a laptop: SQLite (or no
 database URL), no JWT verification configured (a secret generated into data_dir), and NATS
 without TLS.
@@ -15,6 +21,7 @@ without TLS.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -26,8 +33,10 @@ from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
     PydanticBaseSettingsSource,
+    SecretsSettingsSource,
     SettingsConfigDict,
 )
+from sqlalchemy.engine import make_url
 
 from .messaging.horizons import minimum_inbox_horizon, minimum_outbox_horizon
 
@@ -81,6 +90,23 @@ class FileSettingsSource(EnvSettingsSource):
         return values
 
 
+SECRETS_DIR = "SECRETS_DIR"
+"""``<PREFIX>SECRETS_DIR`` names a directory of files named like the variables they set."""
+
+
+def secrets_directory(settings_cls: type[BaseSettings]) -> Path | None:
+    """The directory ``<PREFIX>SECRETS_DIR`` names, if set; one that is not a readable directory is
+    an error (a mount that failed must not pass for secrets that are all optional)."""
+    variable = f"{settings_cls.model_config.get('env_prefix', '')}{SECRETS_DIR}"
+    named = next((v for k, v in os.environ.items() if k.upper() == variable.upper() and v), None)
+    if named is None:
+        return None
+    directory = Path(named)
+    if not directory.is_dir() or not os.access(directory, os.R_OK | os.X_OK):
+        raise SettingsFileError(f"{variable}: {directory} is not a readable directory")
+    return directory
+
+
 class SettingsFromFiles(BaseSettings):
     """Settings read from the environment and from ``..._FILE`` variables (see the module)."""
 
@@ -99,11 +125,17 @@ class SettingsFromFiles(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Beside the environment, not above or below it: a value given both ways is an error.
+        # _FILE beside the environment, not above or below it: a value given both ways is an error.
+        # The secrets directory below both: a variable set on purpose overrides a mounted default.
+        directory = secrets_directory(settings_cls)
+        below: tuple[PydanticBaseSettingsSource, ...] = (
+            (SecretsSettingsSource(settings_cls, secrets_dir=directory),) if directory is not None else ()
+        )
         return (
             init_settings,
             env_settings,
             FileSettingsSource(settings_cls),
+            *below,
             dotenv_settings,
             file_secret_settings,
         )
@@ -172,6 +204,11 @@ class ServiceSettings(NatsConnectionSettings):
     )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default sqlite:///<data_dir>/<service>.db"
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description="The database password, apart from database_url (which then names no password): "
+        "kept in a secret file while the URL stays plain configuration",
     )
 
     manage_streams: bool = Field(
@@ -391,5 +428,11 @@ class ServiceSettings(NatsConnectionSettings):
 
     def resolved_database_url(self) -> str:
         if self.database_url:
-            return self.database_url
+            if self.database_password is None:
+                return self.database_url
+            url = make_url(self.database_url)
+            if url.password is not None:
+                raise ValueError("database_password is set and database_url holds a password too")
+            password = self.database_password.get_secret_value()
+            return url.set(password=password).render_as_string(hide_password=False)
         return f"sqlite:///{(self.data_dir / f'{self.service_name}.db').as_posix()}"

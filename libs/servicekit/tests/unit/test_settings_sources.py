@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import SettingsConfigDict
+from sqlalchemy.engine import make_url
 from tsunagu_servicekit.settings import NatsConnectionSettings, ServiceSettings, SettingsFileError
 
 SECRET = "s3cr3t-value-never-shown"
@@ -205,3 +206,74 @@ def test_production_refusals_apply_to_values_from_files(
     monkeypatch.setenv("TSUNAGU_KIT_NATS_URL", "tls://nats:4222")
     with pytest.raises(ValidationError, match="database_url: production needs PostgreSQL"):
         KitSettings()
+
+
+# -- a secrets directory (Kubernetes Secret volumes, Compose secrets) ---------------------------
+
+
+def test_a_secrets_directory_sets_each_setting_from_the_file_named_like_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "tsunagu_kit_nats_password", f"{SECRET}\n")
+    write(tmp_path / "TSUNAGU_KIT_RETIRED", '{"k0": "old-key"}')
+    write(tmp_path / "unrelated", "ignored")
+    monkeypatch.setenv("TSUNAGU_KIT_SECRETS_DIR", str(tmp_path))
+    monkeypatch.setenv("TSUNAGU_KIT_NATS_USER", "kit")
+    settings = KitSettings()
+    assert settings.nats_password is not None
+    assert settings.nats_password.get_secret_value() == SECRET
+    assert {k: v.get_secret_value() for k, v in settings.retired.items()} == {"k0": "old-key"}
+    # An optional secret that is absent is no file: the default stands.
+    assert settings.jwt_secret is None
+
+
+def test_the_environment_and_file_variables_win_over_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    write(secrets / "tsunagu_kit_jwt_secret", "from-the-directory")
+    write(secrets / "tsunagu_kit_page_secret", "from-the-directory")
+    monkeypatch.setenv("TSUNAGU_KIT_SECRETS_DIR", str(secrets))
+    monkeypatch.setenv("TSUNAGU_KIT_JWT_SECRET", "from-the-environment")
+    monkeypatch.setenv("TSUNAGU_KIT_PAGE_SECRET_FILE", str(write(tmp_path / "page", "from-a-file")))
+    settings = KitSettings()
+    assert settings.jwt_secret is not None
+    assert settings.jwt_secret.get_secret_value() == "from-the-environment"
+    assert settings.page_secret is not None
+    assert settings.page_secret.get_secret_value() == "from-a-file"
+
+
+def test_a_secrets_directory_that_is_not_there_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TSUNAGU_KIT_SECRETS_DIR", str(tmp_path / "never-mounted"))
+    with pytest.raises(SettingsFileError, match=r"TSUNAGU_KIT_SECRETS_DIR: .* is not a readable directory"):
+        KitSettings()
+
+
+def test_production_refusals_see_values_from_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "tsunagu_kit_database_url", "sqlite:///kit.db")
+    monkeypatch.setenv("TSUNAGU_KIT_SECRETS_DIR", str(tmp_path))
+    production = {k: v for k, v in PRODUCTION_OK.items() if k != "database_url"}
+    with pytest.raises(ValidationError, match="SQLite"):
+        KitSettings(**production)  # type: ignore[arg-type]
+    write(tmp_path / "tsunagu_kit_database_url", "postgresql+psycopg://kit@db/kit")
+    assert KitSettings(**production).database_url == "postgresql+psycopg://kit@db/kit"  # type: ignore[arg-type]
+
+
+def test_the_database_password_joins_a_url_that_names_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TSUNAGU_KIT_DATABASE_URL", "postgresql+psycopg://kit@db:5432/kit")
+    monkeypatch.setenv("TSUNAGU_KIT_DATABASE_PASSWORD", "p@ss/word")
+    resolved = make_url(KitSettings().resolved_database_url())
+    assert (resolved.username, resolved.password, resolved.host, resolved.database) == (
+        "kit",
+        "p@ss/word",
+        "db",
+        "kit",
+    )
+    monkeypatch.setenv("TSUNAGU_KIT_DATABASE_URL", "postgresql+psycopg://kit:other@db:5432/kit")
+    with pytest.raises(ValueError, match="holds a password too"):
+        KitSettings().resolved_database_url()

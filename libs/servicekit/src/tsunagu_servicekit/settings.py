@@ -25,10 +25,11 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -107,6 +108,15 @@ def secrets_directory(settings_cls: type[BaseSettings]) -> Path | None:
     return directory
 
 
+class SecretsDirectorySource(SecretsSettingsSource):
+    """pydantic-settings' secrets directory, with an empty file read as not set, as an empty
+    variable is (Compose writes a secret whose .env value is empty as an empty file)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        value, key, complex_value = super().get_field_value(field, field_name)
+        return (None if value == "" else value), key, complex_value
+
+
 class SettingsFromFiles(BaseSettings):
     """Settings read from the environment and from ``..._FILE`` variables (see the module)."""
 
@@ -129,7 +139,7 @@ class SettingsFromFiles(BaseSettings):
         # The secrets directory below both: a variable set on purpose overrides a mounted default.
         directory = secrets_directory(settings_cls)
         below: tuple[PydanticBaseSettingsSource, ...] = (
-            (SecretsSettingsSource(settings_cls, secrets_dir=directory),) if directory is not None else ()
+            (SecretsDirectorySource(settings_cls, secrets_dir=directory),) if directory is not None else ()
         )
         return (
             init_settings,

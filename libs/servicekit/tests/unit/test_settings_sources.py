@@ -223,8 +223,10 @@ def test_a_secrets_directory_sets_each_setting_from_the_file_named_like_its_vari
     assert settings.nats_password is not None
     assert settings.nats_password.get_secret_value() == SECRET
     assert {k: v.get_secret_value() for k, v in settings.retired.items()} == {"k0": "old-key"}
-    # An optional secret that is absent is no file: the default stands.
+    # An optional secret that is absent is no file, or an empty one: the default stands.
     assert settings.jwt_secret is None
+    write(tmp_path / "TSUNAGU_KIT_RETIRED", "")
+    assert KitSettings().retired == {}
 
 
 def test_the_environment_and_file_variables_win_over_the_directory(

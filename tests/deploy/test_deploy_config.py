@@ -432,9 +432,12 @@ def test_production_overlay_components() -> None:
     assert any(p["port"] == 4222 for rule in nats_in for p in rule["ports"])
     for obj in objects:
         if obj["kind"] == "Deployment":
+            name = obj["metadata"]["name"]
             env = {e["name"] for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
-            prefix = f"TSUNAGU_{obj['metadata']['name'].upper()}_"
-            assert {f"{prefix}DATABASE_URL", f"{prefix}OTLP_ENDPOINT", f"{prefix}NATS_URL"} <= env
+            prefix = f"TSUNAGU_{name.upper()}_"
+            assert {f"{prefix}OTLP_ENDPOINT", f"{prefix}NATS_URL"} <= env
+            files = secret_files(obj)
+            assert files[f"tsunagu_{name}_database_url"] == (f"tsunagu-{name}-db", "url", False)
 
 
 def test_production_pins_every_tsunagu_image_by_digest() -> None:
@@ -451,6 +454,40 @@ def test_production_pins_every_tsunagu_image_by_digest() -> None:
     assert not unpinned, f"not pinned by digest: {unpinned}"
 
 
+def secret_files(deployment: dict[str, Any]) -> dict[str, tuple[str, str, bool]]:
+    """The files of a Deployment's secrets directory (the projected volume ``secrets`` mounted at
+    its ``<PREFIX>SECRETS_DIR``): file name -> (Secret, key, optional)."""
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    prefix = f"TSUNAGU_{deployment['metadata']['name'].upper()}_"
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == "secrets"]
+    assert env[f"{prefix}SECRETS_DIR"]["value"] == mount["mountPath"]
+    assert mount.get("readOnly") is True
+    [volume] = [v for v in pod["volumes"] if v["name"] == "secrets"]
+    return {
+        item["path"]: (source["secret"]["name"], item["key"], bool(source["secret"].get("optional")))
+        for source in volume["projected"]["sources"]
+        for item in source["secret"]["items"]
+    }
+
+
+def test_no_workload_takes_a_secret_as_an_environment_variable() -> None:
+    """Secrets are files (a secrets directory or ``*_FILE``), never ``secretKeyRef`` variables:
+    those show in ``/proc/<pid>/environ`` and in every child process. The NATS servers are the one
+    exception: nats-server reads configuration variables from its environment only."""
+    for overlay in ("local", "production"):
+        for obj in built_overlay(overlay):
+            if obj["kind"] not in WORKLOAD_KINDS or obj["metadata"]["name"] == "nats":
+                continue
+            pod = pod_spec(obj)
+            for c in [*pod.get("initContainers", []), *pod["containers"]]:
+                refs = [e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})]
+                assert not refs, (
+                    f"{overlay}: {obj['kind']}/{obj['metadata']['name']} takes {refs} from Secrets"
+                )
+
+
 def test_services_connect_as_their_own_nats_user() -> None:
     for obj in base_objects():
         if obj["kind"] != "Deployment":
@@ -458,8 +495,13 @@ def test_services_connect_as_their_own_nats_user() -> None:
         service = obj["metadata"]["name"]
         env = {e["name"]: e for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
         prefix = f"TSUNAGU_{service.upper()}_"
-        assert env["NATS_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == service
-        assert env[f"{prefix}NATS_URL"]["value"] == f"nats://{service}:$(NATS_PASSWORD)@nats:4222"
+        assert env[f"{prefix}NATS_URL"]["value"] == "tls://nats:4222", "TLS, no credentials in the URL"
+        assert env[f"{prefix}NATS_USER"]["value"] == service
+        files = secret_files(obj)
+        assert files[f"tsunagu_{service}_nats_password"] == ("tsunagu-nats-auth", service, False)
+        ca = env[f"{prefix}NATS_TLS_CA_FILE"]["value"]
+        assert ca == f"{env[f'{prefix}SECRETS_DIR']['value']}/nats-ca.crt"
+        assert files["nats-ca.crt"] == ("tsunagu-nats-ca", "ca.crt", False)
         assert env[f"{prefix}MANAGE_STREAMS"]["value"] == "false"
         assert env[f"{prefix}MANAGE_CONSUMERS"]["value"] == "false", "the streams job creates them"
         assert env[f"{prefix}HTTP_HOST"]["value"] == "0.0.0.0"
@@ -467,17 +509,20 @@ def test_services_connect_as_their_own_nats_user() -> None:
 
 def test_intake_vault_master_key_comes_from_a_secret() -> None:
     deployments = {o["metadata"]["name"]: o for o in base_objects() if o["kind"] == "Deployment"}
-    intake = deployments["intake"]
-    env = {e["name"]: e for e in intake["spec"]["template"]["spec"]["containers"][0]["env"]}
-    ref = env["TSUNAGU_INTAKE_VAULT_MASTER_KEY"]["valueFrom"]["secretKeyRef"]
-    assert ref == {"name": "tsunagu-intake-vault", "key": "master-key"}, "required, never optional"
-    compose_env = compose()["services"]["intake"]["environment"]
-    assert compose_env["TSUNAGU_INTAKE_VAULT_MASTER_KEY"].startswith("${INTAKE_VAULT_MASTER_KEY:?")
+    files = secret_files(deployments["intake"])
+    assert files["tsunagu_intake_vault_master_key"] == ("tsunagu-intake-vault", "master-key", False), (
+        "required, never optional"
+    )
     # Rotation settings come from the same Secret, optional (the defaults: key id k1, none retired).
-    for name, key in (("VAULT_KEY_ID", "key-id"), ("VAULT_RETIRED_KEYS", "retired-keys")):
-        ref = env[f"TSUNAGU_INTAKE_{name}"]["valueFrom"]["secretKeyRef"]
-        assert ref == {"name": "tsunagu-intake-vault", "key": key, "optional": True}
-        assert f"TSUNAGU_INTAKE_{name}" in compose_env
+    assert files["tsunagu_intake_vault_key_id"] == ("tsunagu-intake-vault", "key-id", True)
+    assert files["tsunagu_intake_vault_retired_keys"] == ("tsunagu-intake-vault", "retired-keys", True)
+    assert files["tsunagu_intake_page_secret"] == ("tsunagu-intake-pages", "secret", False)
+    intake = compose()["services"]["intake"]
+    targets = {s["target"]: s["source"] for s in intake["secrets"]}
+    assert targets["tsunagu/tsunagu_intake_vault_master_key"] == "intake_vault_master_key"
+    assert compose()["secrets"]["intake_vault_master_key"] == {"environment": "INTAKE_VAULT_MASTER_KEY"}
+    assert "TSUNAGU_INTAKE_VAULT_KEY_ID" in intake["environment"]
+    assert targets["tsunagu/tsunagu_intake_vault_retired_keys"] == "intake_vault_retired_keys"
 
 
 def test_the_compose_rotation_defaults_are_valid_intake_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -511,9 +556,17 @@ def test_streams_job_applies_streams_and_consumers_as_admin() -> None:
     container = job["spec"]["template"]["spec"]["containers"][0]
     command = " ".join(container["command"])
     assert "tsunagu streams apply && tsunagu consumers apply" in command
-    env = {e["name"]: e for e in container["env"]}
-    assert env["NATS_ADMIN_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "admin"
-    assert env["TSUNAGU_NATS_URL"]["value"].startswith("nats://admin:")
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["TSUNAGU_NATS_URL"] == "tls://nats:4222"
+    assert env["TSUNAGU_NATS_USER"] == "admin"
+    [volume] = [v for v in job["spec"]["template"]["spec"]["volumes"] if v["name"] == "secrets"]
+    items = {
+        i["path"]: (s["secret"]["name"], i["key"])
+        for s in volume["projected"]["sources"]
+        for i in s["secret"]["items"]
+    }
+    assert items["tsunagu_nats_password"] == ("tsunagu-nats-auth", "admin")
+    assert env["TSUNAGU_NATS_TLS_CA_FILE"] == f"{env['TSUNAGU_SECRETS_DIR']}/nats-ca.crt"
 
 
 def test_every_stream_is_named_in_the_streams_job_and_the_guide() -> None:
@@ -555,16 +608,31 @@ def test_compose_services() -> None:
         env = svc["environment"]
         prefix = f"TSUNAGU_{name.upper()}_"
         assert all(k.startswith(prefix) for k in env), f"{name}: settings outside {prefix}"
-        assert env[f"{prefix}NATS_URL"].startswith(f"nats://{name}:")
+        assert env[f"{prefix}NATS_URL"] == "tls://nats:4222"
+        assert env[f"{prefix}NATS_USER"] == name
+        targets = {s["target"]: s["source"] for s in svc["secrets"]}
+        assert targets[f"tsunagu/tsunagu_{name}_nats_password"] == f"nats_{name}_password"
+        assert targets[f"tsunagu/tsunagu_{name}_database_password"] == f"pg_{name}_password"
+        assert env[f"{prefix}SECRETS_DIR"] == "/run/secrets/tsunagu"
+        assert not [k for k in env if k.endswith(("_PASSWORD", "_SECRET", "_KEY", "_KEYS"))], (
+            "secrets are files"
+        )
         assert env[f"{prefix}MANAGE_STREAMS"] == "false"
         assert env[f"{prefix}MANAGE_CONSUMERS"] == "false", "the streams one-shot creates them"
         assert env[f"{prefix}HTTP_HOST"] == "0.0.0.0"
-        assert env[f"{prefix}DATABASE_URL"].endswith(f"@postgres:5432/tsunagu_{name}")
+        assert (
+            env[f"{prefix}DATABASE_URL"]
+            == f"postgresql+psycopg://tsunagu_{name}@postgres:5432/tsunagu_{name}"
+        )
     for name in SERVICES:
         assert "profiles" not in services[name], f"{name} must start with a plain `docker compose up`"
     command = " ".join(services["streams"]["command"])
     assert "tsunagu streams apply && tsunagu consumers apply" in command
-    assert services["streams"]["environment"]["TSUNAGU_NATS_URL"].startswith("nats://admin:")
+    assert services["streams"]["environment"]["TSUNAGU_NATS_URL"] == "tls://nats:4222"
+    assert services["streams"]["environment"]["TSUNAGU_NATS_USER"] == "admin"
+    for name, svc in services.items():
+        leaked = [k for k in svc.get("environment", {}) if "PASSWORD" in k and not k.endswith("_FILE")]
+        assert not leaked, f"{name}: {leaked} in the environment (docker inspect shows it)"
     nats_image = re.sub(r"\$\{[A-Z_]+:-([^}]+)\}", r"\1", services["nats"]["image"])
     version = image_version(nats_image)
     assert version is not None, nats_image

@@ -45,6 +45,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,13 +55,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy.engine import make_url
 from test_deploy_config import (
     COMPOSE,
     SERVICES,
@@ -83,6 +85,7 @@ NATS_HOST = "nats:4222"
 """Where the manifests' services and operator step reach the broker (compose and Kubernetes)."""
 
 READY_WITHIN = 90.0
+INITDB = COMPOSE.parent / "initdb" / "01-databases.sql"
 FLOW_WITHIN = 30.0
 SHINJUKU = "131041"
 OPERATOR_STEP_WITHIN = 60.0
@@ -90,13 +93,29 @@ LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
+class Container:
+    """What the manifests give one container: its environment, resolved, and the secret files
+    mounted into it, by path inside the container (content NATS_CA: the broker's CA, known once
+    the test's server has its certificate)."""
+
+    env: dict[str, str]
+    files: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """What one deployment's manifests give each container: resolved environments and commands."""
+    """What one deployment's manifests give each container."""
 
     nats_env: dict[str, str]
     operator_command: list[str]
-    operator_env: dict[str, str]
-    service_env: dict[str, dict[str, str]]
+    operator: Container
+    services: dict[str, Container]
+    initdb_files: dict[str, str]
+    """Compose: the secret files PostgreSQL's init SQL reads (empty where the database is external)."""
+
+
+NATS_CA = "<the NATS CA>"
+"""Stands for the content of the CA that signed the broker's certificate."""
 
 
 # -- compose -----------------------------------------------------------------------------------
@@ -110,6 +129,9 @@ def filled_dotenv() -> dict[str, str]:
     required = {
         m["name"] for m in _COMPOSE_VAR.finditer(COMPOSE.read_text(encoding="utf-8")) if m["op"] == ":?"
     }
+    # Secrets compose takes from .env: each one required but the retired vault keys (none yet).
+    required |= {s["environment"] for s in compose()["secrets"].values() if "environment" in s}
+    required -= {"INTAKE_VAULT_RETIRED_KEYS"}
     values: dict[str, str] = {}
     for line in (COMPOSE.parent / ".env.example").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
@@ -144,16 +166,44 @@ def interpolate(text: str, variables: Mapping[str, str]) -> str:
 
 def render_compose() -> Rendered:
     dotenv = filled_dotenv()
-    services = compose()["services"]
+    spec = compose()
+    services, top_secrets = spec["services"], spec["secrets"]
 
-    def env_of(name: str) -> dict[str, str]:
-        return {k: interpolate(str(v), dotenv) for k, v in services[name]["environment"].items()}
+    def files_of(name: str) -> dict[str, str]:
+        """The service's compose secrets, by path in the container: ``/run/secrets/<target>``,
+        each holding its .env variable's value, or the generated CA file."""
+        files: dict[str, str] = {}
+        for entry in services[name].get("secrets", []):
+            source, target = (entry, entry) if isinstance(entry, str) else (entry["source"], entry["target"])
+            where = target if target.startswith("/") else f"/run/secrets/{target}"
+            defined = top_secrets[source]
+            if "environment" in defined:
+                files[where] = dotenv.get(defined["environment"], "")
+            else:
+                assert defined["file"] == "./tls/ca.pem", f"{source}: a file the test does not know"
+                files[where] = NATS_CA
+        return files
 
+    def container(name: str) -> Container:
+        env = {k: interpolate(str(v), dotenv) for k, v in services[name].get("environment", {}).items()}
+        return Container(env, files_of(name))
+
+    # The server's passwords: its command exports each file of /run/secrets/nats as the variable
+    # of the file's name (see compose.yaml); no password is in its environment.
+    nats = container("nats")
+    assert not any("PASSWORD" in k for k in nats.env), "NATS passwords in the container's environment"
+    nats_env = {
+        path.rsplit("/", 1)[1]: value
+        for path, value in nats.files.items()
+        if path.startswith("/run/secrets/nats/")
+    }
+    initdb = {p: v for p, v in container("postgres").files.items() if p.startswith("/run/secrets/initdb/")}
     return Rendered(
-        nats_env=env_of("nats"),
+        nats_env=nats_env,
         operator_command=list(services["streams"]["command"]),
-        operator_env=env_of("streams"),
-        service_env={name: env_of(name) for name in BOOTED},
+        operator=container("streams"),
+        services={name: container(name) for name in BOOTED},
+        initdb_files=initdb,
     )
 
 
@@ -169,6 +219,7 @@ def external_secrets() -> dict[str, dict[str, str]]:
     return {
         "tsunagu-nats-auth": nats_auth,
         "tsunagu-nats-nack": {"user": "admin", "password": nats_auth["admin"]},
+        "tsunagu-nats-ca": {"ca.crt": NATS_CA},
         "tsunagu-intake-vault": {"master-key": base64.b64encode(secrets.token_bytes(32)).decode()},
         "tsunagu-intake-pages": {"secret": secrets.token_urlsafe(48)},
         **{f"tsunagu-{s}-db": {"url": "postgresql+psycopg://replaced-by-the-test"} for s in SERVICES},
@@ -215,30 +266,73 @@ def render_k8s(overlay: str) -> Rendered:
             decoded = {k: base64.b64decode(v).decode() for k, v in o.get("data", {}).items()}
             secret_values[o["metadata"]["name"]] = {**decoded, **o.get("stringData", {})}
 
-    def container(kind: str, name: str) -> dict[str, Any]:
+    def pod(kind: str, name: str) -> dict[str, Any]:
         [obj] = [o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name]
-        first: dict[str, Any] = obj["spec"]["template"]["spec"]["containers"][0]
-        return first
+        spec: dict[str, Any] = obj["spec"]["template"]["spec"]
+        return spec
 
-    def env_of(kind: str, name: str) -> dict[str, str]:
-        return resolve_container_env(container(kind, name).get("env", []), config_maps, secret_values)
+    def container(kind: str, name: str) -> Container:
+        spec = pod(kind, name)
+        first = spec["containers"][0]
+        env = resolve_container_env(first.get("env", []), config_maps, secret_values)
+        return Container(env, mounted_secret_files(spec, first, secret_values))
 
     if any(o["kind"] == "Job" and o["metadata"]["name"] == "tsunagu-streams" for o in objects):
-        operator_command = list(container("Job", "tsunagu-streams")["command"])
-        operator_env = env_of("Job", "tsunagu-streams")
+        operator_command = list(pod("Job", "tsunagu-streams")["containers"][0]["command"])
+        operator = container("Job", "tsunagu-streams")
     else:
-        operator_command, operator_env = nack_stand_in(objects, secret_values)
+        operator_command, operator = nack_stand_in(objects, secret_values)
     return Rendered(
-        nats_env=env_of("StatefulSet", "nats"),
+        # The server runs with the test's certificate (running_production_nats): only its
+        # environment (the passwords) is taken.
+        nats_env=resolve_container_env(
+            pod("StatefulSet", "nats")["containers"][0].get("env", []), config_maps, secret_values
+        ),
         operator_command=operator_command,
-        operator_env=operator_env,
-        service_env={name: env_of("Deployment", name) for name in BOOTED},
+        operator=operator,
+        services={name: container("Deployment", name) for name in BOOTED},
+        initdb_files={},
     )
+
+
+def mounted_secret_files(
+    pod: Mapping[str, Any], container: Mapping[str, Any], secret_values: Mapping[str, Mapping[str, str]]
+) -> dict[str, str]:
+    """The files the kubelet would mount into ``container`` from Secret and projected volumes:
+    each selected key at ``<mountPath>/<path>``; a missing Secret or key is left out where the
+    source is optional and stops the pod (here: the test) where it is not."""
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    files: dict[str, str] = {}
+    for mount in container.get("volumeMounts", []):
+        volume = volumes.get(mount["name"], {})  # absent: a StatefulSet's volume claim
+        if "secret" in volume:
+            sources = [{"secret": {**volume["secret"], "name": volume["secret"]["secretName"]}}]
+        elif "projected" in volume:
+            sources = volume["projected"]["sources"]
+        else:
+            continue
+        for source in sources:
+            if "secret" not in source:
+                continue
+            secret = source["secret"]
+            values = secret_values.get(secret["name"])
+            if values is None:
+                assert secret.get("optional"), (
+                    f"Secret {secret['name']} does not exist: the pod would not start"
+                )
+                continue
+            items = secret.get("items") or [{"key": k, "path": k} for k in values]
+            for item in items:
+                if item["key"] not in values:
+                    assert secret.get("optional"), f"Secret {secret['name']} has no key {item['key']}"
+                    continue
+                files[f"{mount['mountPath']}/{item['path']}"] = values[item["key"]]
+    return files
 
 
 def nack_stand_in(
     objects: list[dict[str, Any]], secret_values: Mapping[str, Mapping[str, str]]
-) -> tuple[list[str], dict[str, str]]:
+) -> tuple[list[str], Container]:
     """Where NACK creates the streams and consumers (no streams job), the commands that send the
     same configurations (test_nats_cluster_manifests compares them field by field), as the user of
     NACK's Account. One replica: this test runs one server, the cluster's streams have three."""
@@ -247,9 +341,21 @@ def nack_stand_in(
     login = secret_values[user_ref["secret"]["name"]]
     user, password = login[user_ref["user"]], login[user_ref["password"]]
     assert {o["kind"] for o in objects} >= {"Stream", "Consumer"}
+    tls = account["spec"]["tls"]
+    assert secret_values[tls["secret"]["name"]][tls["ca"]] == NATS_CA, (
+        "NACK verifies the servers with their CA"
+    )
     return (
         ["sh", "-c", "tsunagu streams apply --replicas 1 && tsunagu consumers apply"],
-        {"TSUNAGU_NATS_URL": f"nats://{user}:{password}@{NATS_HOST}"},
+        Container(
+            {
+                "TSUNAGU_NATS_URL": f"tls://{NATS_HOST}",
+                "TSUNAGU_NATS_USER": user,
+                "TSUNAGU_NATS_PASSWORD": password,
+                "TSUNAGU_NATS_TLS_CA_FILE": "/etc/nack/ca.crt",
+            },
+            {"/etc/nack/ca.crt": NATS_CA},
+        ),
     )
 
 
@@ -268,35 +374,61 @@ def on_loopback(url: str, port: int) -> str:
     return url.replace(NATS_HOST, f"{LOOPBACK}:{port}")
 
 
-def site_values(
+def materialize(container: Container, root: Path, ca: Path) -> dict[str, str]:
+    """Write the container's secret files under ``root`` (``/run/secrets/x`` becomes
+    ``<root>/run/secrets/x``) and return its environment with those paths moved there too."""
+    for path, content in container.files.items():
+        host = root / path.lstrip("/")
+        host.parent.mkdir(parents=True, exist_ok=True)
+        host.write_text(ca.read_text(encoding="utf-8") if content == NATS_CA else content, encoding="utf-8")
+    mounted = {str(PurePosixPath(path).parent) for path in container.files}
+    return {
+        key: (f"{root}{value}" if any(value == d or value.startswith(f"{d}/") for d in mounted) else value)
+        for key, value in container.env.items()
+    }
+
+
+def on_this_machine(
     service: str,
-    env: Mapping[str, str],
+    container: Container,
     *,
-    nats: ProductionNats,
     database_url: str,
     data_dir: Path,
     http_port: int,
     jwks_url: str,
-) -> dict[str, str]:
-    """``env`` with this machine's addresses in place of the cluster's (see the module docstring)."""
+) -> Container:
+    """``container`` with this machine's addresses in place of the cluster's (see the module
+    docstring); the database URL wherever the manifest gives it, variable or secret file."""
     prefix = f"TSUNAGU_{service.upper()}_"
-    out = dict(env)
-    out[f"{prefix}NATS_URL"] = on_loopback(env[f"{prefix}NATS_URL"], nats.port)
-    # Injected until the manifests mount the CA (see the module docstring).
-    out[f"{prefix}NATS_TLS_CA_FILE"] = str(nats.ca)
-    if f"{prefix}DATABASE_URL" in env:
-        out[f"{prefix}DATABASE_URL"] = database_url
-    out[f"{prefix}DATA_DIR"] = str(data_dir)
-    out[f"{prefix}HTTP_HOST"] = LOOPBACK
-    out[f"{prefix}HTTP_PORT"] = str(http_port)
-    out.pop(f"{prefix}OTLP_ENDPOINT", None)
+    env = dict(container.env)
+    files = dict(container.files)
+    url_file = next((p for p in files if p.endswith(f"/{prefix.lower()}database_url")), None)
+    if url_file is not None:
+        files[url_file] = database_url
+    elif f"{prefix}DATABASE_URL" in env:
+        env[f"{prefix}DATABASE_URL"] = database_url
+    env[f"{prefix}DATA_DIR"] = str(data_dir)
+    env[f"{prefix}HTTP_HOST"] = LOOPBACK
+    env[f"{prefix}HTTP_PORT"] = str(http_port)
+    env.pop(f"{prefix}OTLP_ENDPOINT", None)
     if f"{prefix}JWT_JWKS_URL" in env:
-        out[f"{prefix}JWT_JWKS_URL"] = jwks_url
-    for key, value in out.items():
-        if key.endswith(("_JWT_ISSUER", "_PUBLIC_BASE_URL")):
-            continue  # names compared with tokens' `iss` or printed in links, never contacted
+        env[f"{prefix}JWT_JWKS_URL"] = jwks_url
+    for key, value in env.items():
+        if key.endswith(("_JWT_ISSUER", "_PUBLIC_BASE_URL", "_NATS_URL")):
+            continue  # names compared with `iss` or printed in links; the broker is moved at start
         for host in re.findall(r"://(?:[^@/\s]*@)?([^:/\s]+)", value):
             assert host == LOOPBACK or value == database_url, f"{key} still points at {host}"
+    return Container(env, files)
+
+
+def with_broker(env: Mapping[str, str], variable: str, nats: ProductionNats) -> dict[str, str]:
+    """``env`` reaching the test's broker: the manifest's URL on the loopback port, its CA file
+    the test CA's copy (checked to be the manifest's own setting, not added here)."""
+    out = dict(env)
+    out[variable] = on_loopback(env[variable], nats.port)
+    ca_variable = variable.replace("_NATS_URL", "_NATS_TLS_CA_FILE")
+    assert ca_variable in env, f"the manifest gives no {ca_variable}: the client cannot verify the broker"
+    assert out[variable].startswith("tls://") or ca_variable in env
     return out
 
 
@@ -322,9 +454,7 @@ def service_database(tmp_path: Path, service: str) -> Iterator[str]:
 
 
 def run_operator_step(rendered: Rendered, nats: ProductionNats, workdir: Path) -> None:
-    env = dict(rendered.operator_env)
-    env["TSUNAGU_NATS_URL"] = on_loopback(env["TSUNAGU_NATS_URL"], nats.port)
-    env["TSUNAGU_NATS_TLS_CA_FILE"] = str(nats.ca)  # injected, as for the services
+    env = with_broker(materialize(rendered.operator, workdir / "operator", nats.ca), "TSUNAGU_NATS_URL", nats)
     done = subprocess.run(
         rendered.operator_command,
         env=process_env(env),
@@ -415,7 +545,12 @@ class Issuer:
             claims |= {"exp": now + 600, "roles": sorted(roles), "scope": "", **ties}
             token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": "smoke"})
         else:
-            secret = env[f"{prefix}JWT_SECRET"]
+            secret = (
+                env.get(f"{prefix}JWT_SECRET")
+                or (Path(env[f"{prefix}SECRETS_DIR"]) / f"{prefix.lower()}jwt_secret")
+                .read_text(encoding="utf-8")
+                .strip()
+            )
             auth = Authenticator(secret=secret, issuer=issuer, audience=audience)
             token = auth.issue("smoke-staff", roles, **ties)
         return {"Authorization": f"Bearer {token}"}
@@ -497,25 +632,96 @@ def home_visit_crosses_to_scheduling(intake: Booted, scheduling: Booted, issuer:
     assert {v["status"] for v in visits.json()} == {"to_schedule"}
 
 
+@contextlib.contextmanager
+def initialised_databases(rendered: Rendered, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Compose: the shipped init SQL (deploy/compose/initdb) run on the test's PostgreSQL as the
+    image's entrypoint runs it, with the password files compose mounts; yields each service's
+    database URL as its manifest gives it, on the test server's host and port. The roles and
+    databases it creates (tsunagu_<service>) are dropped before and after."""
+    server = make_url(os.environ["TSUNAGU_TEST_DATABASE_URL"].strip())
+    psql = shutil.which("psql")
+    assert psql, "psql runs the init SQL, as in the postgres image: install the PostgreSQL client"
+    files = tmp_path / "initdb"
+    sql = INITDB.read_text(encoding="utf-8")
+    for path, value in rendered.initdb_files.items():
+        host = files / path.rsplit("/", 1)[1]
+        host.parent.mkdir(parents=True, exist_ok=True)
+        host.write_text(value, encoding="utf-8")
+        sql = sql.replace(path, str(host))
+    (files / "01-databases.sql").write_text(sql, encoding="utf-8")
+    connect = [psql, "-X", "-v", "ON_ERROR_STOP=1", "-h", str(server.host), "-p", str(server.port or 5432)]
+    connect += ["-U", str(server.username or "postgres"), "-d", "postgres"]
+
+    def drop() -> None:
+        # One -c each: DROP DATABASE cannot run inside the transaction a multi-statement -c is.
+        statements = [
+            f"{what} IF EXISTS tsunagu_{s}{force}"
+            for s in SERVICES
+            for what, force in (("DROP DATABASE", " WITH (FORCE)"), ("DROP ROLE", ""))
+        ]
+        subprocess.run(
+            [*connect, "-q", *(a for s in statements for a in ("-c", s))],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    drop()
+    try:
+        done = subprocess.run(
+            [*connect, "-q", "-f", str(files / "01-databases.sql")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        where = f"@{server.host}:{server.port or 5432}/"
+        yield {
+            s: c.env[f"TSUNAGU_{s.upper()}_DATABASE_URL"].replace("@postgres:5432/", where)
+            for s, c in rendered.services.items()
+        }
+    finally:
+        drop()
+
+
 def test_every_service_boots_ready_from_the_manifests_and_a_flow_crosses_them(
     platform: Platform, tmp_path: Path
 ) -> None:
+    containers = platform.rendered.services
+    production = any(
+        c.env.get(f"TSUNAGU_{s.upper()}_ENVIRONMENT") == "production" for s, c in containers.items()
+    )
+    on_postgres = bool(os.environ.get("TSUNAGU_TEST_DATABASE_URL", "").strip())
+    if production and not on_postgres:
+        pytest.skip(
+            "these manifests run environment=production, which refuses SQLite: set TSUNAGU_TEST_DATABASE_URL"
+        )
     issuer = Issuer()
     with contextlib.ExitStack() as stack:
         stack.callback(issuer.close)
+        if platform.rendered.initdb_files and on_postgres:
+            databases = stack.enter_context(initialised_databases(platform.rendered, tmp_path))
+        else:
+            databases = {s: stack.enter_context(service_database(tmp_path, s)) for s in BOOTED}
         booted: dict[str, tuple[Booted, subprocess.Popen[bytes], Path]] = {}
         for service in BOOTED:
-            database_url = stack.enter_context(service_database(tmp_path, service))
             data_dir = tmp_path / service / "data"
             data_dir.mkdir(parents=True)  # the container's volume
-            env = site_values(
+            here = on_this_machine(
                 service,
-                platform.rendered.service_env[service],
-                nats=platform.nats,
-                database_url=database_url,
+                containers[service],
+                database_url=databases[service],
                 data_dir=data_dir,
                 http_port=free_port(),
                 jwks_url=issuer.jwks_url,
+            )
+            env = with_broker(
+                materialize(here, tmp_path / service / "root", platform.nats.ca),
+                f"TSUNAGU_{service.upper()}_NATS_URL",
+                platform.nats,
+            )
+            assert not {k for k in env if k.endswith(("_PASSWORD", "_SECRET", "_MASTER_KEY"))}, (
+                f"{service}: secrets in the environment, not in files"
             )
             log_file = tmp_path / f"{service}.log"
             proc = stack.enter_context(service_process(service, env, log_file))
@@ -527,4 +733,9 @@ def test_every_service_boots_ready_from_the_manifests_and_a_flow_crosses_them(
             f"\n{platform.deployment}: "
             + ", ".join(f"{s} ready in {took[s]:.1f}s" for s in BOOTED)
             + f"; home-visit request intake → scheduling in {time.monotonic() - flow_started:.1f}s"
+            + (
+                " (databases from the shipped init SQL)"
+                if platform.rendered.initdb_files and on_postgres
+                else ""
+            )
         )

@@ -1,14 +1,23 @@
 -- One database per service, owned by that service's own role (architecture §4: each service
 -- has its own database). Runs once, when the PostgreSQL data volume is first initialised.
--- Passwords come from the container environment (PG_<SERVICE>_PASSWORD); none is written here.
--- An unset variable leaves `:'x'` unexpanded, which is a syntax error: initialisation fails.
+-- Passwords come from the secret files compose mounts (/run/secrets/initdb/<service>_password);
+-- none is written here. A missing file fails the `cat`, and with it the initialisation.
 \set ON_ERROR_STOP on
 
-\getenv intake_password PG_INTAKE_PASSWORD
-\getenv scheduling_password PG_SCHEDULING_PASSWORD
-\getenv partners_password PG_PARTNERS_PASSWORD
-\getenv subsidy_password PG_SUBSIDY_PASSWORD
-\getenv training_password PG_TRAINING_PASSWORD
+\set intake_password `cat /run/secrets/initdb/intake_password`
+\set scheduling_password `cat /run/secrets/initdb/scheduling_password`
+\set partners_password `cat /run/secrets/initdb/partners_password`
+\set subsidy_password `cat /run/secrets/initdb/subsidy_password`
+\set training_password `cat /run/secrets/initdb/training_password`
+
+-- psql goes on after a failed `cat` with an empty value: refuse that, rather than create roles
+-- without passwords. psql has no "exit with an error", so a failing statement stops it.
+SELECT :'intake_password' = '' OR :'scheduling_password' = '' OR :'partners_password' = ''
+    OR :'subsidy_password' = '' OR :'training_password' = '' AS password_missing \gset
+\if :password_missing
+  \warn 'a password file under /run/secrets/initdb is missing or empty: nothing was created'
+  SELECT 1 / 0 AS password_missing;
+\endif
 
 CREATE ROLE tsunagu_intake LOGIN PASSWORD :'intake_password';
 CREATE DATABASE tsunagu_intake OWNER tsunagu_intake;

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
 from alembic.migration import MigrationContext
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from .db import create_db_engine, migrate
 from .logging import configure_logging, get_logger
 from .runtime import ServiceRuntime, package_migrations, run_service
-from .settings import ProcessSettings, ServiceSettings, process_settings_class
+from .settings import ProcessSettings, ServiceSettings, SettingsFileError, process_settings_class
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -92,8 +93,16 @@ def migrate_command(settings: ProcessSettings, package: str, out: TextIO | None 
 
 def migrate_main(settings_class: type[ServiceSettings], package: str) -> int:
     """``python -m <package> migrate`` for the service whose settings are ``settings_class``: reads
-    its process settings only, configures logging, migrates; the exit status."""
-    settings = process_settings_class(settings_class)()
+    its process settings only, configures logging, migrates; the exit status (2: settings refused).
+
+    Refused settings are said in one message on stderr, not a traceback: the errors name settings
+    and rules, never values (the settings hide their inputs)."""
+    try:
+        settings = process_settings_class(settings_class)()
+    except (ValidationError, SettingsFileError) as exc:
+        name = settings_class.model_fields["service_name"].default
+        print(f"{name}: settings refused: {exc}", file=sys.stderr)
+        return 2
     configure_logging(settings)
     return migrate_command(settings, package)
 

@@ -148,8 +148,10 @@ def test_migrate_in_production_reads_only_what_migrating_needs(tmp_path: Path) -
 def test_migrate_in_production_refuses_sqlite(database_url: str | None, tmp_path: Path) -> None:
     root = write_service_package(tmp_path / "src")
     done = run_migrate(root, database_url, environment="production")
-    assert done.returncode != 0
+    assert done.returncode == 2
+    assert "kitcmd: settings refused: " in done.stderr
     assert "database_url: production needs PostgreSQL" in done.stderr
+    assert "Traceback" not in done.stderr
     assert "public_base_url" not in done.stderr
     assert not (root / "data").exists(), "nothing was migrated"
     assert not (root / "kitcmd.db").exists(), "nothing was migrated"

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 INITDB = ROOT / "deploy" / "compose" / "initdb" / "01-databases.sql"
 CNPG = K8S / "components" / "postgres-cnpg"
 CA_DIR = "/etc/tsunagu/postgres-ca"
+SECRETS_DIR = "/run/secrets/tsunagu"
 
 
 def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
@@ -43,6 +44,62 @@ def by_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any
 
 def env_refs(container: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e.get("value", e.get("valueFrom")) for e in container.get("env", [])}
+
+
+def secret_files(
+    pod: dict[str, Any], container: dict[str, Any], mount_path: str
+) -> dict[str, tuple[str, str]]:
+    """The files of the projected volume ``container`` mounts (read-only) at ``mount_path``: path →
+    (Secret, key). Optional sources included (their absent keys are simply no files)."""
+    [mount] = [m for m in container.get("volumeMounts", []) if m["mountPath"] == mount_path]
+    assert mount.get("readOnly") is True, f"{mount_path} is mounted read-only"
+    [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    return {
+        item["path"]: (source["secret"]["name"], item["key"])
+        for source in volume["projected"]["sources"]
+        if "secret" in source
+        for item in source["secret"]["items"]
+    }
+
+
+def secret_settings(
+    pod: dict[str, Any], container: dict[str, Any], prefix: str
+) -> dict[str, tuple[str, str]]:
+    """Where each secret setting of a container comes from, however it is given: variable name (upper
+    case) → (Secret, key), from a ``secretKeyRef`` or from a file in the ``<PREFIX>SECRETS_DIR``."""
+    env = env_refs(container)
+    found = {
+        name: (ref["secretKeyRef"]["name"], ref["secretKeyRef"]["key"])
+        for name, ref in env.items()
+        if isinstance(ref, dict) and "secretKeyRef" in ref
+    }
+    directory = env.get(f"{prefix}SECRETS_DIR")
+    if directory:
+        found |= {path.upper(): ref for path, ref in secret_files(pod, container, directory).items()}
+    return found
+
+
+def write_secrets_dir(
+    pod: dict[str, Any],
+    container: dict[str, Any],
+    mount_path: str,
+    values: dict[str, dict[str, str]],
+    root: Path,
+) -> Path:
+    """The projected volume as the kubelet lays it out, from ``values`` (Secret → key → value): an
+    optional key that is absent is no file, a required one must exist."""
+    root.mkdir(parents=True)
+    [mount] = [m for m in container["volumeMounts"] if m["mountPath"] == mount_path]
+    [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    for source in volume["projected"]["sources"]:
+        secret = source["secret"]
+        for item in secret["items"]:
+            value = values.get(secret["name"], {}).get(item["key"])
+            if value is None:
+                assert secret.get("optional"), f"Secret {secret['name']} key {item['key']} is required"
+                continue
+            (root / item["path"]).write_text(value, encoding="utf-8")
+    return root
 
 
 # -- backups -----------------------------------------------------------------------------------
@@ -61,17 +118,29 @@ def test_the_events_backup_exports_every_stream_as_admin_and_uploads_with_a_pinn
     assert "tsunagu events export --stream" in script
     assert "set -eu" in script, "a failed export fails the Job before anything is uploaded"
     env = env_refs(export)
-    assert env["NATS_ADMIN_PASSWORD"]["secretKeyRef"] == {"name": "tsunagu-nats-auth", "key": "admin"}
-    assert env["TSUNAGU_NATS_URL"] == "nats://admin:$(NATS_ADMIN_PASSWORD)@nats:4222"
+    # As the admin user, over TLS, password and CA from the secrets directory (none in the spec).
+    assert env["TSUNAGU_NATS_URL"] == "tls://nats:4222"
+    assert env["TSUNAGU_NATS_USER"] == "admin"
+    assert env["TSUNAGU_SECRETS_DIR"] == SECRETS_DIR
+    assert env["TSUNAGU_NATS_TLS_CA_FILE"] == f"{SECRETS_DIR}/nats-ca.crt"
+    assert secret_files(pod, export, SECRETS_DIR) == {
+        "tsunagu_nats_password": ("tsunagu-nats-auth", "admin"),
+        "nats-ca.crt": ("tsunagu-nats-ca", "ca.crt"),
+    }
+    assert not [e for e in export["env"] if "valueFrom" in e], "no secret in the environment"
     assert export["image"].startswith("registry.example.org/tsunagu/cli:")
     # A pinned version of a well-known uploader, never a moving tag.
     repository, _, tag = upload["image"].partition(":")
     assert repository == "rclone/rclone"
     assert re.fullmatch(r"\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?", tag), upload["image"]
-    upload_env = env_refs(upload)
-    for name in ("RCLONE_CONFIG_STORE_ACCESS_KEY_ID", "RCLONE_CONFIG_STORE_SECRET_ACCESS_KEY", "BUCKET"):
-        assert upload_env[name]["secretKeyRef"]["name"] == "tsunagu-backup-store", name
-    assert "--immutable" in upload["command"][2]
+    upload_script = upload["command"][2]
+    store = secret_files(pod, upload, "/run/secrets/backup-store")
+    read = set(re.findall(r'\$store/([a-z-]+)"', upload_script))
+    assert read == {"endpoint", "access-key-id", "secret-access-key", "region", "bucket"}
+    assert {path: ref for path, ref in store.items()} == {k: ("tsunagu-backup-store", k) for k in read}
+    assert not [e for e in upload["env"] if "secretKeyRef" in e.get("valueFrom", {})], "no secret in the spec"
+    assert "set -eu" in upload_script, "a missing credential stops the upload"
+    assert "--immutable" in upload_script
     mounts = {m["mountPath"]: m for m in upload["volumeMounts"]}
     assert mounts["/backup"].get("readOnly") is True
 
@@ -84,14 +153,18 @@ def test_the_vault_rewrap_runs_intakes_command_with_intakes_vault_settings() -> 
     intake = by_kind(objects, "Deployment")["intake"]
     assert container["image"] == pod_spec(intake)["containers"][0]["image"]
     env = env_refs(container)
-    service_env = env_refs(pod_spec(intake)["containers"][0])
+    prefix = "TSUNAGU_INTAKE_"
+    assert env[f"{prefix}SECRETS_DIR"] == SECRETS_DIR
+    assert not [e for e in container["env"] if "secretKeyRef" in e.get("valueFrom", {})], "secrets as files"
+    mine = secret_settings(pod_spec(cronjob), container, prefix)
+    services = secret_settings(pod_spec(intake), pod_spec(intake)["containers"][0], prefix)
     for name in (
         "TSUNAGU_INTAKE_VAULT_MASTER_KEY",
         "TSUNAGU_INTAKE_VAULT_KEY_ID",
         "TSUNAGU_INTAKE_VAULT_RETIRED_KEYS",
         "TSUNAGU_INTAKE_DATABASE_URL",
     ):
-        assert env[name] == service_env[name], f"{name}: the re-wrap must use the service's own"
+        assert mine[name] == services[name], f"{name}: the re-wrap must use the service's own"
     assert "TSUNAGU_INTAKE_VAULT_BACKUP_RETENTION_DAYS" in env
     from tsunagu_intake.cli import app
 
@@ -152,32 +225,53 @@ def test_every_service_has_a_migrations_job_with_its_own_image_and_database() ->
         [container] = pod_spec(job)["containers"]
         assert container["command"] == ["python", "-m", f"tsunagu_{service}", "migrate"]
         assert container["image"] == pod_spec(deployments[service])["containers"][0]["image"]
-        url = env_refs(container)[f"TSUNAGU_{service.upper()}_DATABASE_URL"]
-        assert url["secretKeyRef"] == {"name": f"tsunagu-{service}-db", "key": "url"}
+        prefix = f"TSUNAGU_{service.upper()}_"
+        env = env_refs(container)
+        assert env[f"{prefix}SECRETS_DIR"] == SECRETS_DIR
+        assert env[f"{prefix}ENVIRONMENT"] == "production"
+        assert not [e for e in container["env"] if "valueFrom" in e], "secrets as files, literals else"
+        assert secret_files(pod_spec(job), container, SECRETS_DIR) == {
+            f"tsunagu_{service}_database_url": (f"tsunagu-{service}-db", "url")
+        }, "the database URL and nothing else: migrating needs no broker, token or vault secret"
+
+
+def run_migrations_job(service: str, database_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The rendered Job's command and environment, its secrets directory laid out with
+    ``database_url`` as the Secret's url, and a data directory of this machine."""
+    job = migration_jobs()[service]
+    pod = pod_spec(job)
+    [container] = pod["containers"]
+    env = resolve_container_env(container["env"], {}, external_secrets())
+    prefix = f"TSUNAGU_{service.upper()}_"
+    values = {f"tsunagu-{service}-db": {"url": database_url}}
+    secrets_dir = write_secrets_dir(pod, container, env[f"{prefix}SECRETS_DIR"], values, tmp_path / "secrets")
+    env[f"{prefix}SECRETS_DIR"] = str(secrets_dir)
+    env[f"{prefix}DATA_DIR"] = str(tmp_path / "data")
+    command = [sys.executable if part == "python" else part for part in container["command"]]
+    return subprocess.run(
+        command,
+        env=process_env(env),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_migrations_job_migrates_the_services_database_once(service: str, tmp_path: Path) -> None:
-    """The rendered Job's command and environment, with this machine's database and data directory."""
-    [container] = pod_spec(migration_jobs()[service])["containers"]
-    env = resolve_container_env(container["env"], {}, external_secrets())
-    prefix = f"TSUNAGU_{service.upper()}_"
+    """As the Job runs it: environment=production, nothing but the database URL (from its secrets
+    directory) given. Production refuses SQLite: this needs PostgreSQL."""
+    if not os.environ.get("TSUNAGU_TEST_DATABASE_URL", "").strip():
+        pytest.skip(
+            "the Job runs with environment=production, which refuses SQLite: set TSUNAGU_TEST_DATABASE_URL"
+        )
     with service_database(tmp_path, service) as database_url:
-        env[f"{prefix}DATABASE_URL"] = database_url
-        env[f"{prefix}DATA_DIR"] = str(tmp_path / "data")
-        command = [sys.executable if part == "python" else part for part in container["command"]]
 
         def migrate() -> str:
-            done = subprocess.run(
-                command,
-                env=process_env(env),
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
+            done = run_migrations_job(service, database_url, tmp_path / f"run{len(list(tmp_path.iterdir()))}")
             assert done.returncode == 0, done.stdout + done.stderr
             return done.stdout
 
@@ -190,6 +284,19 @@ def test_the_migrations_job_migrates_the_services_database_once(service: str, tm
         assert {"alembic_version", "tsunagu_outbox", "tsunagu_inbox"} <= tables
         assert any(t.startswith(f"{service}_") for t in tables), f"{service}'s own tables: {sorted(tables)}"
         assert f"{service}: already at " in migrate()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_migrations_job_refuses_sqlite(service: str, tmp_path: Path) -> None:
+    """Production's one refusal that migrating keeps, and only it: nothing about NATS, tokens or a
+    public address, which the Job does not give."""
+    done = run_migrations_job(service, f"sqlite:///{(tmp_path / 'x.db').as_posix()}", tmp_path / "run")
+    assert done.returncode == 2
+    assert f"{service}: settings refused: " in done.stderr
+    assert "database_url: production needs PostgreSQL" in done.stderr
+    for other in ("jwt_jwks_url", "nats_url", "public_base_url", "vault"):
+        assert other not in done.stderr, other
+    assert not (tmp_path / "x.db").exists()
 
 
 # -- PostgreSQL in the cluster (CloudNativePG) -------------------------------------------------
@@ -286,15 +393,23 @@ def test_cnpg_backups_are_scheduled_and_kept_as_long_as_the_vaults_keys(tmp_path
     assert store["spec"]["retentionPolicy"] == f"{days}d", "erasures reach every backup once its KEK is gone"
 
 
+def reads_a_database_url(obj: dict[str, Any]) -> bool:
+    """A workload given a database URL: as a variable, or as a file of a projected Secret volume."""
+    pod = pod_spec(obj)
+    files = [
+        item["path"]
+        for v in pod.get("volumes", [])
+        for source in v.get("projected", {}).get("sources", [])
+        for item in source.get("secret", {}).get("items", [])
+    ]
+    variables = [e["name"] for c in pod["containers"] for e in c.get("env", [])]
+    return any(name.lower().endswith("_database_url") for name in [*files, *variables])
+
+
 def test_cnpg_ca_is_mounted_where_every_database_client_reads_it(tmp_path: Path) -> None:
     objects = rendered_with_cnpg(tmp_path)
     clients = [
-        o
-        for o in objects
-        if o["kind"] in ("Deployment", "Job", "CronJob")
-        and any(
-            e["name"].endswith("_DATABASE_URL") for c in pod_spec(o)["containers"] for e in c.get("env", [])
-        )
+        o for o in objects if o["kind"] in ("Deployment", "Job", "CronJob") and reads_a_database_url(o)
     ]
     assert len(clients) == 2 * len(SERVICES) + 1, "the services, their migrations and the re-wrap"
     for obj in clients:

@@ -133,7 +133,19 @@ def test_the_rendered_copy_is_the_charts_rendering() -> None:
 def test_production_runs_three_servers_with_routes_over_tls(production: list[dict[str, Any]]) -> None:
     sts = one(production, "StatefulSet", "nats")
     assert sts["spec"]["replicas"] == REPLICAS
-    assert not [o for o in production if o["kind"] == "Job"], "NACK, not the streams job"
+    jobs = [o for o in production if o["kind"] == "Job"]
+    assert jobs, "the migrations Jobs are there: the check below looks at real Jobs"
+    streams_jobs = [
+        o["metadata"]["name"]
+        for o in jobs
+        if o["metadata"]["labels"].get("app.kubernetes.io/component") == "streams"
+        or any(
+            "tsunagu streams" in " ".join(c.get("command", []) + c.get("args", []))
+            or "tsunagu consumers" in " ".join(c.get("command", []) + c.get("args", []))
+            for c in o["spec"]["template"]["spec"]["containers"]
+        )
+    ]
+    assert not streams_jobs, "NACK, not the streams job, owns the streams and consumers"
     conf = nats_conf(production)
     headless = sts["spec"]["serviceName"]
     routes = re.findall(r'"(tls://[^"]+)"', conf)
@@ -146,6 +158,24 @@ def test_production_runs_three_servers_with_routes_over_tls(production: list[dic
         assert f'"{key}"' in client_tls, f"client port without {key}"
     ports = {p["name"]: p["containerPort"] for p in sts["spec"]["template"]["spec"]["containers"][0]["ports"]}
     assert ports == {"nats": 4222, "cluster": 6222, "monitor": 8222}
+
+
+def test_the_client_port_starts_tls_first_as_the_production_config(production: list[dict[str, Any]]) -> None:
+    """The kit's clients send the TLS ClientHello as their first bytes (ADR 0025): a client port that
+    sends INFO in clear first never completes their handshake."""
+    conf = nats_conf(production)
+    blocks = {
+        cert: body
+        for body in re.findall(r'"tls":\s*\{([^{}]*)\}', conf)
+        for cert in re.findall(r'"cert_file":\s*"([^"]+)"', body)
+    }
+    client = blocks["/etc/nats-certs/nats/tls.crt"]
+    production_conf = NATS_CONF.read_text(encoding="utf-8")
+    match = re.search(r'\btls\s*\{[^{}]*handshake_first:\s*"([^"]+)"', production_conf)
+    assert match, "deploy/nats/nats-server.conf starts TLS first"
+    assert json_value(client, "handshake_first") == match.group(1)
+    routes = blocks["/etc/nats-certs/cluster/tls.crt"]
+    assert "handshake_first" not in routes, "routes are between servers, which do not start TLS first"
 
 
 def test_jetstream_keeps_the_production_limits(production: list[dict[str, Any]]) -> None:

@@ -4,8 +4,11 @@
 consumers, timers, HTTP API (:func:`~tsunagu_servicekit.runtime.run_service`).
 
 ``migrate`` applies the kit's and the service's migrations and exits: what a Kubernetes Job runs
-before a rollout. It needs only the service's database settings: it builds no runtime, so it
-reads no broker address and no secret but the database URL. It takes the same lock as a service
+before a rollout. It reads only the service's process settings
+(:func:`~tsunagu_servicekit.settings.process_settings_class`: name, environment, data directory,
+database, logs, under the service's prefix and from the same files and secrets directory) and
+builds no runtime: no broker address, token verification or public address is needed, and
+production refuses only what it refuses of a database (SQLite). It takes the same lock as a service
 that migrates on start (``pg_advisory_xact_lock`` keyed by the service's name, in the migrations'
 own transaction), so a Job and starting replicas serialise, and whoever comes second finds the
 heads applied and changes nothing. It prints the revisions before and after, never the URL.
@@ -20,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any, TextIO, TypeVar
 
 from alembic.migration import MigrationContext
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from .db import create_db_engine, migrate
 from .logging import configure_logging, get_logger
 from .runtime import ServiceRuntime, package_migrations, run_service
-from .settings import ServiceSettings
+from .settings import ProcessSettings, ServiceSettings, SettingsFileError, process_settings_class
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -50,7 +54,7 @@ def current_revisions(engine: Engine) -> tuple[str, ...]:
         return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def migrate_database(settings: ServiceSettings, package: str) -> MigrationOutcome:
+def migrate_database(settings: ProcessSettings, package: str) -> MigrationOutcome:
     """Bring the service's database (``settings``) to the heads of the kit's and ``package``'s
     migrations, under the migration lock; the revisions before and after."""
     engine = create_db_engine(settings.resolved_database_url())
@@ -63,7 +67,7 @@ def migrate_database(settings: ServiceSettings, package: str) -> MigrationOutcom
         engine.dispose()
 
 
-def migrate_command(settings: ServiceSettings, package: str, out: TextIO | None = None) -> int:
+def migrate_command(settings: ProcessSettings, package: str, out: TextIO | None = None) -> int:
     """``migrate``: run the migrations, say what changed; the exit status (0 done, 1 failed).
 
     A failure is reported by its class only: a driver's message may name hosts and users."""
@@ -87,9 +91,25 @@ def migrate_command(settings: ServiceSettings, package: str, out: TextIO | None 
     return 0
 
 
+def migrate_main(settings_class: type[ServiceSettings], package: str) -> int:
+    """``python -m <package> migrate`` for the service whose settings are ``settings_class``: reads
+    its process settings only, configures logging, migrates; the exit status (2: settings refused).
+
+    Refused settings are said in one message on stderr, not a traceback: the errors name settings
+    and rules, never values (the settings hide their inputs)."""
+    try:
+        settings = process_settings_class(settings_class)()
+    except (ValidationError, SettingsFileError) as exc:
+        name = settings_class.model_fields["service_name"].default
+        print(f"{name}: settings refused: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    return migrate_command(settings, package)
+
+
 def service_main(
     build: Callable[[S], ServiceRuntime[Any]],
-    settings_class: Callable[[], S],
+    settings_class: type[S],
     argv: Sequence[str] | None = None,
 ) -> None:
     """A service's ``__main__``: ``serve`` (default) or ``migrate``, for the service whose
@@ -105,8 +125,6 @@ def service_main(
         help="apply the database migrations and exit (a Job before a rollout; safe beside running replicas)",
     )
     args = parser.parse_args(argv)
-    settings = settings_class()
     if args.command == "migrate":
-        configure_logging(settings)
-        raise SystemExit(migrate_command(settings, package))
-    run_service(build, settings)
+        raise SystemExit(migrate_main(settings_class, package))
+    run_service(build, settings_class())

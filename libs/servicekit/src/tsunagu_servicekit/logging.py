@@ -26,7 +26,7 @@ from opentelemetry import trace
 if TYPE_CHECKING:
     from structlog.typing import EventDict, Processor, WrappedLogger
 
-    from tsunagu_servicekit.settings import ServiceSettings
+    from tsunagu_servicekit.settings import ProcessSettings
 
 __all__ = [
     "PERSONAL_KEYS",
@@ -234,7 +234,7 @@ def _configure_structlog() -> None:
 _configure_structlog()
 
 
-def configure_logging(settings: ServiceSettings) -> None:
+def configure_logging(settings: ProcessSettings) -> None:
     """Route structlog and stdlib logging to stderr, JSON lines (or console), at ``log_level``.
 
     Safe to call again (tests, reconfiguration): the root handler is replaced, not duplicated.

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, Self
 from urllib.parse import urlsplit
@@ -202,8 +203,12 @@ class NatsConnectionSettings(SettingsFromFiles):
         )
 
 
-class ServiceSettings(NatsConnectionSettings):
-    """Configuration of one service process. Defaults run it locally on SQLite."""
+class ProcessSettings(SettingsFromFiles):
+    """What any process of a service reads, serving or not: its name, environment, data directory,
+    database and logs. All that ``python -m tsunagu_<service> migrate`` reads (through
+    :func:`process_settings_class`, under the service's prefix): a migrations Job needs no broker,
+    token verification or public address, and is not refused for lacking them. Production still
+    refuses SQLite here."""
 
     service_name: str = "service"
     environment: Literal["local", "test", "production"] = "local"
@@ -220,6 +225,60 @@ class ServiceSettings(NatsConnectionSettings):
         description="The database password, apart from database_url (which then names no password): "
         "kept in a secret file while the URL stays plain configuration",
     )
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    def production_problems(self) -> list[str]:
+        """What ``environment=production`` refuses in these settings, each naming the setting and the
+        rule, never a value. Subclasses add theirs to ``super()``'s, so that one message says all."""
+        if not self.database_url or self.database_url.lower().startswith("sqlite"):
+            return [
+                "database_url: production needs PostgreSQL (SQLite, or no database_url, is for local use)"
+            ]
+        return []
+
+    @model_validator(mode="after")
+    def _production_refusals(self) -> Self:
+        if self.environment != "production":
+            return self
+        problems = self.production_problems()
+        if problems:
+            raise ValueError("environment=production refuses: " + "; ".join(problems))
+        return self
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            if self.database_password is None:
+                return self.database_url
+            url = make_url(self.database_url)
+            if url.password is not None:
+                raise ValueError("database_password is set and database_url holds a password too")
+            password = self.database_password.get_secret_value()
+            return url.set(password=password).render_as_string(hide_password=False)
+        return f"sqlite:///{(self.data_dir / f'{self.service_name}.db').as_posix()}"
+
+
+@cache
+def process_settings_class(settings_class: type[ProcessSettings]) -> type[ProcessSettings]:
+    """:class:`ProcessSettings` read as ``settings_class`` reads them (its prefix, file and secrets
+    directory sources, its ``service_name``), without the rest of that class's settings or their
+    validators: what a service's ``migrate`` builds, so that ``TSUNAGU_TRAINING_*`` migrates
+    training's database whatever serving training would also require."""
+    name = settings_class.model_fields["service_name"].default
+    title = f"{settings_class.__name__}Process"  # validation errors name it
+
+    class Process(ProcessSettings):
+        model_config = SettingsConfigDict(**{**settings_class.model_config, "title": title})
+        service_name: str = name
+
+    Process.__name__ = Process.__qualname__ = title
+    Process.__module__ = settings_class.__module__
+    return Process
+
+
+class ServiceSettings(ProcessSettings, NatsConnectionSettings):
+    """Configuration of one service process. Defaults run it locally on SQLite."""
 
     manage_streams: bool = Field(
         default=True, description="Create/update the streams on start; off where operators manage them"
@@ -368,9 +427,7 @@ class ServiceSettings(NatsConnectionSettings):
     )
     mail_retry_max: float = Field(default=3600.0, gt=0, description="Longest delay between tries, seconds")
 
-    # Observability
-    log_level: str = "INFO"
-    log_format: Literal["json", "console"] = "json"
+    # Observability (log_level, log_format: ProcessSettings)
     otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP traces endpoint; none: no export")
     trace_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     traces_file: Path | None = Field(
@@ -393,16 +450,8 @@ class ServiceSettings(NatsConnectionSettings):
             )
         return self
 
-    @model_validator(mode="after")
-    def _production_refusals(self) -> Self:
-        """What production refuses; the errors name the setting and the rule, never a value."""
-        if self.environment != "production":
-            return self
-        problems: list[str] = []
-        if not self.database_url or self.database_url.lower().startswith("sqlite"):
-            problems.append(
-                "database_url: production needs PostgreSQL (SQLite, or no database_url, is for local use)"
-            )
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
         if not self.jwt_jwks_url and self.jwt_secret is None:
             problems.append(
                 "jwt_jwks_url or jwt_secret: production needs token verification configured (a secret "
@@ -413,9 +462,7 @@ class ServiceSettings(NatsConnectionSettings):
                 "nats_url / nats_tls_ca_file: production needs TLS to NATS (a tls:// URL or a CA bundle), "
                 "or passwords cross the network in clear"
             )
-        if problems:
-            raise ValueError("environment=production refuses: " + "; ".join(problems))
-        return self
+        return problems
 
     @model_validator(mode="after")
     def _horizons_outlive_redelivery(self) -> Self:
@@ -435,14 +482,3 @@ class ServiceSettings(NatsConnectionSettings):
                 f"({outbox_minimum})"
             )
         return self
-
-    def resolved_database_url(self) -> str:
-        if self.database_url:
-            if self.database_password is None:
-                return self.database_url
-            url = make_url(self.database_url)
-            if url.password is not None:
-                raise ValueError("database_password is set and database_url holds a password too")
-            password = self.database_password.get_secret_value()
-            return url.set(password=password).render_as_string(hide_password=False)
-        return f"sqlite:///{(self.data_dir / f'{self.service_name}.db').as_posix()}"

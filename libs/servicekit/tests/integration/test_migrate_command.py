@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from kitapp import MIGRATIONS
 from tsunagu_servicekit.command import migrate_database
@@ -31,12 +32,21 @@ def write_service_package(root: Path) -> Path:
     (package / "settings.py").write_text(
         textwrap.dedent(
             """
+            from pydantic import model_validator
             from pydantic_settings import SettingsConfigDict
             from tsunagu_servicekit.settings import ServiceSettings
 
             class KitcmdSettings(ServiceSettings):
                 model_config = SettingsConfigDict(env_prefix="TSUNAGU_KITCMD_", extra="ignore")
                 service_name: str = "kitcmd"
+                public_base_url: str | None = None
+
+                # What serving needs in production, as training's public address: not migrating.
+                @model_validator(mode="after")
+                def _public_address_in_production(self):
+                    if self.environment == "production" and not self.public_base_url:
+                        raise ValueError("public_base_url is required in production")
+                    return self
             """
         )
     )
@@ -62,14 +72,16 @@ def write_service_package(root: Path) -> Path:
     return root
 
 
-def run_migrate(root: Path, database_url: str) -> subprocess.CompletedProcess[str]:
+def run_migrate(root: Path, database_url: str | None, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TSUNAGU_")}
     env.update(
         PYTHONPATH=str(root),
-        TSUNAGU_KITCMD_DATABASE_URL=database_url,
         TSUNAGU_KITCMD_DATA_DIR=str(root / "data"),
         TSUNAGU_KITCMD_LOG_LEVEL="WARNING",
     )
+    if database_url is not None:
+        env["TSUNAGU_KITCMD_DATABASE_URL"] = database_url
+    env.update({f"TSUNAGU_KITCMD_{name.upper()}": value for name, value in settings.items()})
     return subprocess.run(
         [sys.executable, "-m", PACKAGE, "migrate"],
         env=env,
@@ -114,6 +126,47 @@ def test_a_failed_migration_names_the_error_class_and_not_the_url(tmp_path: Path
     assert done.returncode == 1
     assert "kitcmd: migrations failed (OperationalError)" in done.stdout
     assert secret not in done.stdout + done.stderr
+
+
+def test_migrate_in_production_reads_only_what_migrating_needs(tmp_path: Path) -> None:
+    """A migrations Job's environment: production, a PostgreSQL URL, nothing for NATS, tokens or the
+    public address, which serving would refuse to go without. Nothing listens on port 9: getting as
+    far as connecting (OperationalError) is what the settings allow."""
+    root = write_service_package(tmp_path / "src")
+    done = run_migrate(
+        root,
+        "postgresql+psycopg://kitcmd@127.0.0.1:9/kitcmd",
+        environment="production",
+        nats_url="nats://nats:4222",
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "kitcmd: migrations failed (OperationalError)" in done.stdout
+    assert "ValidationError" not in done.stderr
+
+
+@pytest.mark.parametrize("database_url", [None, "sqlite:///kitcmd.db"])
+def test_migrate_in_production_refuses_sqlite(database_url: str | None, tmp_path: Path) -> None:
+    root = write_service_package(tmp_path / "src")
+    done = run_migrate(root, database_url, environment="production")
+    assert done.returncode == 2
+    assert "kitcmd: settings refused: " in done.stderr
+    assert "database_url: production needs PostgreSQL" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "public_base_url" not in done.stderr
+    assert not (root / "data").exists(), "nothing was migrated"
+    assert not (root / "kitcmd.db").exists(), "nothing was migrated"
+
+
+def test_migrate_reads_the_database_url_from_the_secrets_directory(database_url: str, tmp_path: Path) -> None:
+    root = write_service_package(tmp_path / "src")
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "tsunagu_kitcmd_database_url").write_text(database_url + "\n")
+    done = run_migrate(root, None, secrets_dir=str(secrets))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kitcmd: migrated from (empty) to " in done.stdout
+    assert "kit_effects" in tables(database_url)
+    assert not (root / "data" / "kitcmd.db").exists(), "the URL came from the directory, not the default"
 
 
 def test_serve_is_the_default_and_unknown_commands_are_refused(tmp_path: Path) -> None:

@@ -1,14 +1,22 @@
-"""Settings from ``..._FILE`` variables, the NATS connection settings, and what production refuses."""
+"""Settings from ``..._FILE`` variables, the NATS connection settings, what production refuses, and
+the process settings a service's ``migrate`` reads."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
 import pytest
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
-from tsunagu_servicekit.settings import NatsConnectionSettings, ServiceSettings, SettingsFileError
+from tsunagu_servicekit.settings import (
+    NatsConnectionSettings,
+    ProcessSettings,
+    ServiceSettings,
+    SettingsFileError,
+    process_settings_class,
+)
 
 SECRET = "s3cr3t-value-never-shown"
 
@@ -17,6 +25,8 @@ class KitSettings(ServiceSettings):
     """A service's settings as services declare them: their own prefix and fields."""
 
     model_config = SettingsConfigDict(env_prefix="TSUNAGU_KIT_")
+
+    service_name: str = "kit"
 
     retired: dict[str, SecretStr] = Field(default_factory=dict)
     batch: int = 10
@@ -279,3 +289,69 @@ def test_the_database_password_joins_a_url_that_names_none(monkeypatch: pytest.M
     monkeypatch.setenv("TSUNAGU_KIT_DATABASE_URL", "postgresql+psycopg://kit:other@db:5432/kit")
     with pytest.raises(ValueError, match="holds a password too"):
         KitSettings().resolved_database_url()
+
+
+# -- the process settings (what `migrate` reads) ------------------------------------------------
+
+
+class ServingNeedsMore(KitSettings):
+    """A service that, serving in production, needs a setting of its own (as training needs its
+    public address)."""
+
+    public_address: str | None = None
+
+    @model_validator(mode="after")
+    def _public_address_in_production(self) -> Self:
+        if self.environment == "production" and not self.public_address:
+            raise ValueError("public_address is required in production")
+        return self
+
+
+def test_process_settings_read_the_services_prefix_files_and_secrets_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    write(secrets / "tsunagu_kit_database_url", "postgresql+psycopg://kit@db/kit\n")
+    monkeypatch.setenv("TSUNAGU_KIT_SECRETS_DIR", str(secrets))
+    monkeypatch.setenv("TSUNAGU_KIT_DATABASE_PASSWORD_FILE", str(write(tmp_path / "pw", f"{SECRET}\n")))
+    monkeypatch.setenv("TSUNAGU_KIT_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("TSUNAGU_OTHER_DATABASE_URL", "postgresql+psycopg://other@db/other")
+    settings = process_settings_class(KitSettings)()
+    assert isinstance(settings, ProcessSettings)
+    assert not isinstance(settings, ServiceSettings)
+    assert settings.service_name == "kit"
+    assert settings.log_level == "WARNING"
+    resolved = make_url(settings.resolved_database_url())
+    assert (resolved.username, resolved.password, resolved.database) == ("kit", SECRET, "kit")
+    assert process_settings_class(KitSettings) is process_settings_class(KitSettings)
+
+
+def test_process_settings_in_production_need_only_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No token verification, no TLS to NATS, no public address: serving would be refused.
+    monkeypatch.setenv("TSUNAGU_KIT_ENVIRONMENT", "production")
+    monkeypatch.setenv("TSUNAGU_KIT_DATABASE_URL", "postgresql+psycopg://kit@db/kit")
+    monkeypatch.setenv("TSUNAGU_KIT_NATS_URL", "nats://nats:4222")
+    with pytest.raises(ValidationError, match="jwt_jwks_url or jwt_secret"):
+        ServingNeedsMore()
+    with pytest.raises(ValidationError, match="public_address is required"):
+        ServingNeedsMore(jwt_jwks_url="https://idp.example/jwks.json", nats_url="tls://nats:4222")
+    settings = process_settings_class(ServingNeedsMore)()
+    assert settings.environment == "production"
+    assert settings.database_url == "postgresql+psycopg://kit@db/kit"
+
+
+@pytest.mark.parametrize("database_url", [None, "sqlite:////data/kit.db"])
+def test_process_settings_in_production_still_refuse_sqlite(
+    database_url: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TSUNAGU_KIT_ENVIRONMENT", "production")
+    if database_url:
+        monkeypatch.setenv("TSUNAGU_KIT_DATABASE_URL", database_url)
+    with pytest.raises(ValidationError, match="database_url: production needs PostgreSQL") as caught:
+        process_settings_class(ServingNeedsMore)()
+    message = str(caught.value)
+    assert "environment=production refuses" in message
+    assert "ServingNeedsMoreProcess" in message
+    assert "jwt" not in message
+    assert "sqlite:////data" not in message

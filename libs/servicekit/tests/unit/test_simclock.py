@@ -63,8 +63,14 @@ def test_a_naive_instant_is_refused_on_both_sides(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("environment", ["test", "production"])
 def test_settings_refuse_a_simulated_clock_outside_local(environment: str, tmp_path: Path) -> None:
+    # Production's own needs met, so that the refusal seen is the clock's.
+    fit = {
+        "database_url": "postgresql+psycopg://kit@db/kit",
+        "jwt_jwks_url": "https://idp.example/jwks.json",
+        "nats_url": "tls://nats:4222",
+    }
     with pytest.raises(ValidationError, match="local demonstrations only"):
-        ServiceSettings(environment=environment, simulated_clock_file=tmp_path / "clock")  # type: ignore[arg-type]
+        ServiceSettings(environment=environment, simulated_clock_file=tmp_path / "clock", **fit)  # type: ignore[arg-type]
     assert ServiceSettings(environment="local", simulated_clock_file=tmp_path / "clock").simulated_clock_file
 
 

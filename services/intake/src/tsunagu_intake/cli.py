@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
-from tsunagu_servicekit.command import migrate_command
+from tsunagu_servicekit.command import migrate_main
 from tsunagu_servicekit.db import create_db_engine
 from tsunagu_servicekit.logging import configure_logging, get_logger
 from tsunagu_servicekit.runtime import run_service
@@ -67,10 +67,9 @@ def serve() -> None:
 @app.command()
 def migrate() -> None:
     """Apply the database migrations and exit: a Job before a rollout, safe beside running replicas
-    (the same lock as the migrations on start). Needs only the database settings, no vault key."""
-    settings = IntakeSettings()
-    configure_logging(settings)
-    code = migrate_command(settings, "tsunagu_intake")
+    (the same lock as the migrations on start). Reads only the process settings (database, logs), no
+    vault key, broker or token settings."""
+    code = migrate_main(IntakeSettings, "tsunagu_intake")
     if code:
         raise typer.Exit(code)
 

@@ -23,7 +23,7 @@ from .adapters.vault import Vault, derive_key
 from .adapters.web_logins import WebLogins
 from .handlers.context import IntakeContext
 from .handlers.key_rotation import require_known_master_keys
-from .settings import IntakeSettings
+from .settings import IntakeSettings, IntakeVaultSettings
 
 
 def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> ServiceRuntime[IntakeContext]:
@@ -62,7 +62,7 @@ def build_runtime(settings: IntakeSettings, *, clock: Clock | None = None) -> Se
     )
 
 
-def build_vault(settings: IntakeSettings) -> Vault:
+def build_vault(settings: IntakeVaultSettings) -> Vault:
     """The vault with the settings' current and retired master keys (:class:`MasterKeyError` if wrong)."""
     keys = master_keys_from_settings(settings)
     return Vault(keys.current, key_id=keys.key_id, retired=keys.retired)

@@ -33,10 +33,12 @@ from .handlers.key_rotation import (
     count_by_key_id,
     rewrap_keys,
 )
-from .settings import IntakeSettings
+from .settings import IntakeSettings, IntakeVaultSettings
 
 app = typer.Typer(
     add_completion=False,
+    # A traceback's locals would print settings (keys, passwords): never.
+    pretty_exceptions_show_locals=False,
     help="The Tsunagu intake service. Without a command: serve (until SIGINT or SIGTERM).",
 )
 log = get_logger(__name__)
@@ -89,8 +91,8 @@ def rewrap_keys_command(
 
     Safe to run twice, to interrupt and run again, and beside the running service. After a master key
     rotation the old key must be among TSUNAGU_INTAKE_VAULT_RETIRED_KEYS; once this reports nothing
-    left under it, drop it."""
-    settings = IntakeSettings()
+    left under it, drop it. Reads the database, log and vault settings only."""
+    settings = IntakeVaultSettings()
     configure_logging(settings)
     out = typer.echo
     try:

@@ -6,13 +6,15 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
-from tsunagu_servicekit.settings import ServiceSettings
+from tsunagu_servicekit.settings import ProcessSettings, ServiceSettings
 
 from .domain.disclosures import DEFAULT_MAX_DAYS
 
 
-class IntakeSettings(ServiceSettings):
-    """The kit's shared settings plus the vault, the reply deadline and the reference data."""
+class IntakeVaultSettings(ProcessSettings):
+    """What intake's maintenance commands read (``rewrap-keys``): the process settings (database,
+    logs) and the vault. A CronJob running them needs no broker, token verification or page
+    secret, and is not refused in production for lacking them."""
 
     model_config = SettingsConfigDict(env_prefix="TSUNAGU_INTAKE_", extra="ignore")
 
@@ -47,6 +49,15 @@ class IntakeSettings(ServiceSettings):
             "erased person's key in an older backup no longer opens: keep backups no longer"
         ),
     )
+
+
+class IntakeSettings(ServiceSettings, IntakeVaultSettings):
+    """The kit's shared settings plus the vault, the reply deadline and the reference data."""
+
+    model_config = SettingsConfigDict(env_prefix="TSUNAGU_INTAKE_", extra="ignore")
+
+    service_name: str = "intake"
+
     client_session_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="Lifetime of a web user's login token"
     )

@@ -430,3 +430,25 @@ async def test_the_service_refuses_to_start_with_an_unknown_key_id(
     dry = intake_command(database_url, data, "rewrap-keys", "--dry-run", **K2_ONLY)
     assert dry.returncode == 1
     assert "master key id 'k1'" in dry.stderr
+
+
+def test_rewrap_reads_only_the_database_log_and_vault_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The re-wrap CronJob runs in production with the database URL and the vault keys alone: what
+    serving also needs (token verification, NATS over TLS) is not asked of it."""
+    from pydantic import ValidationError
+    from tsunagu_intake.settings import IntakeSettings, IntakeVaultSettings
+
+    for name in list(os.environ):
+        if name.startswith("TSUNAGU_INTAKE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("TSUNAGU_INTAKE_ENVIRONMENT", "production")
+    monkeypatch.setenv("TSUNAGU_INTAKE_DATABASE_URL", "postgresql+psycopg://intake@db/intake")
+    monkeypatch.setenv("TSUNAGU_INTAKE_VAULT_MASTER_KEY", K1)
+    vault = IntakeVaultSettings()
+    assert vault.vault_master_key is not None
+    assert vault.vault_master_key.get_secret_value() == K1
+    with pytest.raises(ValidationError, match="jwt"):
+        IntakeSettings()
+    monkeypatch.setenv("TSUNAGU_INTAKE_DATABASE_URL", "sqlite:///intake.db")
+    with pytest.raises(ValidationError, match="SQLite"):
+        IntakeVaultSettings()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from tsunagu_servicekit.settings import ServiceSettings
 
@@ -62,12 +61,12 @@ class TrainingSettings(ServiceSettings):
         description="The issuer printed",
     )
 
-    @model_validator(mode="after")
-    def _public_address_in_production(self) -> Self:
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
         # A certificate printed with the loopback default in its QR code can never be verified.
-        if self.environment == "production" and not self.public_base_url:
-            raise ValueError(
-                "public_base_url is required in production: certificates' QR codes carry it, "
-                "and the loopback default reaches no one"
+        if not self.public_base_url:
+            problems.append(
+                "public_base_url: production needs the public address, which certificates' QR codes "
+                "carry (the loopback default reaches no one)"
             )
-        return self
+        return problems

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tsunagu_servicekit.logging import get_logger
 
-from ..settings import IntakeSettings
+from ..settings import IntakeVaultSettings
 
 KEY_FILE_NAME = "vault-master-key"
 KEY_BYTES = 32
@@ -87,7 +87,7 @@ def load_or_create_key_file(data_dir: Path, name: str = KEY_FILE_NAME) -> bytes:
     return decode_key(path.read_text(encoding="ascii"))
 
 
-def master_keys_from_settings(settings: IntakeSettings) -> MasterKeys:
+def master_keys_from_settings(settings: IntakeVaultSettings) -> MasterKeys:
     """The current key (see :func:`master_key_from_settings`) and the retired keys of the settings."""
     current = master_key_from_settings(settings)
     retired: dict[str, bytes] = {}
@@ -106,7 +106,7 @@ def master_keys_from_settings(settings: IntakeSettings) -> MasterKeys:
     return MasterKeys(key_id=settings.vault_key_id, current=current, retired=retired)
 
 
-def master_key_from_settings(settings: IntakeSettings) -> bytes:
+def master_key_from_settings(settings: IntakeVaultSettings) -> bytes:
     if settings.vault_master_key is not None:
         return decode_key(settings.vault_master_key.get_secret_value())
     if settings.environment == "production":

@@ -1,36 +1,37 @@
-"""Shipped manifests boot: each service, with the environment its rendered manifests give it,
-starts against the production NATS configuration once the operator's step has run, and is ready.
+"""Shipped manifests boot: all five services, with the environment and the secret files their
+rendered manifests give them, start against the production NATS configuration (TLS, accounts,
+permissions) once the operator's step has run; every one reports ready, and a home-visit request
+recorded by intake reaches scheduling through the broker.
 
 Table-driven: ``BOOTED`` lists the services, ``DEPLOYMENTS`` where their environment comes from:
 
 - ``compose``: ``deploy/compose/compose.yaml``, its ``${VAR}`` references filled from a test
   ``.env`` (every key of ``.env.example``: its value where it has one, a generated secret where
-  it is empty), the way ``docker compose`` interpolates them;
+  it is empty), the way ``docker compose`` interpolates them; its ``secrets`` written as the files
+  compose mounts (each from its .env variable, the CA from the generated certificates); on
+  PostgreSQL, the databases made by the shipped init SQL (``deploy/compose/initdb``) run with psql;
 - ``k8s-local`` and ``k8s-production``: the overlay rendered by ``kubectl kustomize``, each
   container's ``env`` resolved as the kubelet does (``value`` with ``$(VAR)`` references,
-  ConfigMap and Secret keys from the rendering; Secrets the overlay expects to exist beforehand
-  from test values; optional references that resolve to nothing left out).
+  ConfigMap and Secret keys from the rendering), and its Secret and projected volumes written as
+  the kubelet would mount them (Secrets the overlay expects to exist beforehand from test values,
+  the NATS CA the test server's; optional sources that resolve to nothing left out).
 
 Per deployment: nats-server with the production configuration and the NATS container's rendered
-environment (its passwords), then the operator's step, the command of the compose ``streams``
-one-shot or of the ``tsunagu-streams`` Job, with its rendered environment (where NACK replaces
-the Job, the commands that send the NACK resources' configurations, as NACK's user); then each service as
-``python -m tsunagu_<service>`` (the image's command) with its rendered environment, until
-``/readyz`` answers 200.
+passwords, then the operator's step, the command of the compose ``streams`` one-shot or of the
+``tsunagu-streams`` Job, with its rendered environment and files (where NACK replaces the Job, the
+commands that send the NACK resources' configurations, as NACK's user); then each service as
+``python -m tsunagu_<service>`` (the image's command), all five at once, until ``/readyz``
+answers 200.
 
-What the test replaces is this machine's addresses and nothing else: the NATS host and port (the
-user and password stay), the database (a temporary SQLite file, or a fresh PostgreSQL database
-where ``TSUNAGU_TEST_DATABASE_URL`` is set; a manifest without a database URL keeps the SQLite
-default), the data directory, the HTTP host and port, and addresses outside this machine (the
-trace collector is dropped, the JWKS URL, never fetched at start, points at the loopback).
-``ENVIRONMENT``, ``MANAGE_STREAMS``, ``MANAGE_CONSUMERS``, vault keys, token settings and the
-rest are the manifest's own.
-
-The one thing the test adds: the CA of the test server's certificate, as
-``TSUNAGU_<SERVICE>_NATS_TLS_CA_FILE`` for the services and ``TSUNAGU_NATS_TLS_CA_FILE`` for the
-operator's step. The production NATS configuration requires TLS, and the manifests do not mount a
-CA yet (the deployment work wires it in from Compose secrets and cert-manager); once they do, the
-test takes the manifest's variable and only points it at the test CA.
+What the test replaces is this machine's addresses and nothing else: the NATS host and port (user,
+password file and CA setting stay the manifest's; the CA file holds the test server's CA), the
+database (compose: the init SQL's databases on the test server; Kubernetes: a fresh PostgreSQL
+database, or SQLite where the manifest gives none), the data directory, the HTTP host and port, and
+addresses outside this machine (the trace collector is dropped; the OIDC provider's JWKS URL points
+at one the test serves on the loopback, signing the test's tokens as the provider would). Mounted
+paths move under a temporary root. ``ENVIRONMENT``, ``MANAGE_STREAMS``, ``MANAGE_CONSUMERS``, vault
+keys, token settings and the rest are the manifest's own, and a secret found in a service's
+environment rather than in a file fails the test.
 
 Services whose manifest says ``ENVIRONMENT=production`` refuse SQLite: without
 ``TSUNAGU_TEST_DATABASE_URL`` (PostgreSQL) they cannot be booted, and the test says so as a skip.

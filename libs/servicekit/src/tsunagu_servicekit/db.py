@@ -158,6 +158,37 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     return engine
 
 
+@contextmanager
+def begin_unflushed(engine: Engine) -> Iterator[sa.Connection]:
+    """A transaction whose commit may be lost on power loss, for writes that may be lost.
+
+    On SQLite the connection commits with ``synchronous=NORMAL`` (restored to ``FULL`` before it
+    goes back to the pool): in WAL mode that skips the commit's fsync, keeps the file consistent,
+    and the next ordinary commit's fsync makes it durable with everything before it, since the WAL
+    is one ordered log. A crash in between can only lose this transaction, never a later one.
+    Only the relay's marks use it (ADR 0001: a lost mark republishes the row, and the duplicate
+    is dropped). On PostgreSQL an ordinary transaction: its commit does not stop other writers.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                dbapi_connection.execute("PRAGMA synchronous=FULL")
+            except BaseException:
+                # Never back in the pool unflushed: every other transaction must stay durable.
+                conn.invalidate()
+                raise
+
+
 _unpinged = threading.local()
 
 

@@ -1,6 +1,7 @@
 """Database engines and migrations: SQLite (embedded default) or PostgreSQL (production).
 
-SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss),
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss;
+the one exception is :func:`begin_unflushed`, for writes that may be lost),
 foreign keys on and ``secure_delete`` on (deleted rows are overwritten, not left in free pages).
 Migrations are Alembic's: the kit's own tables (outbox, inbox) are one branch, each service's
 tables another, applied together on start under one version table.

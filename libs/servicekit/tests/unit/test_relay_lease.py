@@ -104,6 +104,34 @@ def test_on_sqlite_marks_commit_without_fsync_and_failures_with_it(tmp_path: Pat
         engine.dispose()
 
 
+def test_inside_the_loop_marks_are_gathered_and_whoever_needs_them_done_cuts_the_wait_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tsunagu_servicekit.messaging import relay as relay_module
+
+    monkeypatch.setattr(relay_module, "MARK_GATHER_SECONDS", 30.0)
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    relay = OutboxRelay(engine, lambda: None, service="x")  # type: ignore[arg-type,return-value]
+    marks: list[list[int]] = []
+    monkeypatch.setattr(relay, "_record", lambda published, _failures: marks.append(list(published)))
+
+    async def scenario() -> list[list[int]]:
+        relay._mark_later([1])
+        await asyncio.sleep(0.02)
+        relay._mark_later([2])
+        await asyncio.sleep(0.02)
+        gathering = list(marks)
+        # A read, a lease renewal or a stop: marked now, not after the gathering time.
+        await asyncio.wait_for(relay._marked(), 5.0)
+        return gathering
+
+    try:
+        assert asyncio.run(scenario()) == []
+        assert marks == [[1, 2]]
+    finally:
+        engine.dispose()
+
+
 # -- on PostgreSQL: two relays on one database, a fake broker -------------------------------------
 
 

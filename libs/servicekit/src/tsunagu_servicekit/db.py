@@ -1,6 +1,7 @@
 """Database engines and migrations: SQLite (embedded default) or PostgreSQL (production).
 
-SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss),
+SQLite runs in WAL mode with ``synchronous=FULL`` (a committed transaction survives power loss;
+the one exception is :func:`begin_unflushed`, for writes that may be lost),
 foreign keys on and ``secure_delete`` on (deleted rows are overwritten, not left in free pages).
 Migrations are Alembic's: the kit's own tables (outbox, inbox) are one branch, each service's
 tables another, applied together on start under one version table.
@@ -156,6 +157,37 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     )
     event.listen(engine, "checkout", _ping_on_checkout(engine))
     return engine
+
+
+@contextmanager
+def begin_unflushed(engine: Engine) -> Iterator[sa.Connection]:
+    """A transaction whose commit may be lost on power loss, for writes that may be lost.
+
+    On SQLite the connection commits with ``synchronous=NORMAL`` (restored to ``FULL`` before it
+    goes back to the pool): in WAL mode that skips the commit's fsync, keeps the file consistent,
+    and the next ordinary commit's fsync makes it durable with everything before it, since the WAL
+    is one ordered log. A crash in between can only lose this transaction, never a later one.
+    Only the relay's marks use it (ADR 0001: a lost mark republishes the row, and the duplicate
+    is dropped). On PostgreSQL an ordinary transaction: its commit does not stop other writers.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            with conn.begin():
+                yield conn
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                dbapi_connection.execute("PRAGMA synchronous=FULL")
+            except BaseException:
+                # Never back in the pool unflushed: every other transaction must stay durable.
+                conn.invalidate()
+                raise
 
 
 _unpinged = threading.local()

@@ -70,6 +70,68 @@ def test_on_sqlite_the_relay_holds_no_lease_one_process_owns_the_file(tmp_path: 
         engine.dispose()
 
 
+def test_on_sqlite_marks_commit_without_fsync_and_failures_with_it(tmp_path: Path) -> None:
+    # A lost mark republishes its row, which de-duplication drops (ADR 0001); a lost failure
+    # record would lose an attempt towards quarantine, so that one stays durable.
+    from tsunagu_servicekit.messaging.relay import _Failure
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    commits: list[int] = []
+
+    def on_commit(conn: sa.Connection) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None
+        commits.append(int(dbapi_connection.execute("PRAGMA synchronous").fetchone()[0]))
+
+    try:
+        migrate(engine, service="x")
+        with engine.begin() as conn:
+            for _ in range(3):
+                conn.execute(
+                    sa.insert(outbox).values(**outbox_row(new_event(Noted(thing_id=new_event_id())), {}))
+                )
+            seqs = [int(s) for s in conn.execute(sa.select(outbox.c.seq).order_by(outbox.c.seq)).scalars()]
+        relay = OutboxRelay(engine, lambda: None, service="x")  # type: ignore[arg-type,return-value]
+        sa.event.listen(engine, "commit", on_commit)
+        relay._record(seqs[:2], ())
+        relay._record([], [_Failure(seqs[2], "TimeoutError", blames_row=True)])
+        assert commits == [1, 2]  # NORMAL for the marks, FULL for the failure
+        with engine.connect() as conn:
+            marked = conn.execute(sa.select(outbox.c.seq).where(outbox.c.published_at.is_not(None))).scalars()
+            assert sorted(marked) == seqs[:2]
+            assert int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one()) == 2
+    finally:
+        engine.dispose()
+
+
+def test_inside_the_loop_marks_are_gathered_and_whoever_needs_them_done_cuts_the_wait_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tsunagu_servicekit.messaging import relay as relay_module
+
+    monkeypatch.setattr(relay_module, "MARK_GATHER_SECONDS", 30.0)
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    relay = OutboxRelay(engine, lambda: None, service="x")  # type: ignore[arg-type,return-value]
+    marks: list[list[int]] = []
+    monkeypatch.setattr(relay, "_record", lambda published, _failures: marks.append(list(published)))
+
+    async def scenario() -> list[list[int]]:
+        relay._mark_later([1])
+        await asyncio.sleep(0.02)
+        relay._mark_later([2])
+        await asyncio.sleep(0.02)
+        gathering = list(marks)
+        # A read, a lease renewal or a stop: marked now, not after the gathering time.
+        await asyncio.wait_for(relay._marked(), 5.0)
+        return gathering
+
+    try:
+        assert asyncio.run(scenario()) == []
+        assert marks == [[1, 2]]
+    finally:
+        engine.dispose()
+
+
 # -- on PostgreSQL: two relays on one database, a fake broker -------------------------------------
 
 

@@ -6,9 +6,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
-from tsunagu_servicekit.db import create_db_engine
+from tsunagu_servicekit.db import begin_unflushed, create_db_engine
 
 
 def _engine(tmp_path: Path) -> sa.Engine:
@@ -111,3 +112,37 @@ def test_a_second_writer_waits_for_the_first_and_then_proceeds(tmp_path: Path) -
     for t in threads:
         t.join(10)
     assert _value(engine) == 2
+
+
+def _synchronous(conn: sa.Connection) -> int:
+    return int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
+
+
+def test_an_unflushed_transaction_commits_without_fsync_and_leaves_the_pool_durable(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    with begin_unflushed(engine) as conn:
+        assert _synchronous(conn) == 1  # NORMAL: in WAL mode, no fsync at commit
+        conn.exec_driver_sql("UPDATE counter SET n = 7 WHERE id = 1")
+    assert _value(engine) == 7
+    # Every connection the pool hands out afterwards commits with FULL again.
+    held = [engine.connect() for _ in range(3)]
+    try:
+        assert [_synchronous(c) for c in held] == [2, 2, 2]
+    finally:
+        for c in held:
+            c.close()
+
+
+def test_an_unflushed_transaction_that_fails_rolls_back_and_restores_full(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+
+    def fail_inside() -> None:
+        with begin_unflushed(engine) as conn:
+            conn.exec_driver_sql("UPDATE counter SET n = 9 WHERE id = 1")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fail_inside()
+    assert _value(engine) == 0
+    with engine.connect() as conn:
+        assert _synchronous(conn) == 2

@@ -35,6 +35,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -48,6 +49,7 @@ import nats.js.errors
 from nats.js import JetStreamContext
 from sqlalchemy import Engine, case, func, select, update
 
+from ..db import begin_unflushed
 from ..logging import get_logger
 from ..metrics import (
     OUTBOX_OLDEST_PENDING_SECONDS,
@@ -104,6 +106,11 @@ _STATS_INTERVAL = 1.0  # seconds between refreshes of the outbox gauges
 # The leadership gauge is read from them when scraped, so it tells the state of that moment, not
 # of the relay's last pass: a relay stuck anywhere stops counting once its lease runs short.
 _RUNNING: dict[str, weakref.WeakSet[OutboxRelay]] = {}
+
+
+MARK_GATHER_SECONDS = 0.05
+"""How long acknowledged rows wait to be marked together inside the relay's loop (a crash in
+between republishes them, and de-duplication drops the copies)."""
 
 
 def _leaders(service: str) -> float:
@@ -177,6 +184,7 @@ class OutboxRelay:
         self._defer_marks = False
         self._unmarked: list[int] = []
         self._marking: asyncio.Task[None] | None = None
+        self._mark_now = asyncio.Event()
         self._gauges: asyncio.Task[None] | None = None
 
     # -- waking -------------------------------------------------------------------------------
@@ -254,7 +262,10 @@ class OutboxRelay:
         now = datetime.now(UTC)
         lease = self._lease
         sent_at = time.monotonic()
-        with self._engine.begin() as conn:
+        # Marks alone may be lost (a crash republishes the rows and the duplicates are dropped),
+        # so their commit skips SQLite's fsync, which held the next command's commit behind it;
+        # failures (attempts, quarantine) are recorded durably.
+        with begin_unflushed(self._engine) if not failures else self._engine.begin() as conn:
             # The fencing check, in the transaction that records the pass; renewing here keeps a
             # busy relay's lease fresh without a transaction of its own.
             token = lease.claim_in(conn) if lease is not None else None
@@ -404,9 +415,15 @@ class OutboxRelay:
     def _mark_later(self, seqs: list[int]) -> None:
         self._unmarked.extend(seqs)
         if self._marking is None or self._marking.done():
+            self._mark_now = asyncio.Event()
             self._marking = asyncio.create_task(self._mark_all(), name="outbox-relay-mark")
 
     async def _mark_all(self) -> None:
+        # Marks gathered for a moment go in one transaction: on SQLite each transaction takes the
+        # file's one write lock, so one per event held the next command's commit back. Whoever
+        # needs the marks done (a read, a lease renewal, a stop) cuts the wait short.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._mark_now.wait(), MARK_GATHER_SECONDS)
         while self._unmarked:
             seqs, self._unmarked = self._unmarked, []
             await asyncio.to_thread(self._record, seqs, ())
@@ -417,6 +434,7 @@ class OutboxRelay:
         task = self._marking
         if task is None:
             return
+        self._mark_now.set()
         try:
             await task
         except BaseException:

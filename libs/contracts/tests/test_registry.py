@@ -240,3 +240,48 @@ def test_every_registered_event_is_well_formed():
         if cls.model_config.get("extra") not in (None, "ignore"):
             problems.append(f"{et.name}: consumers must be tolerant readers (extra='ignore')")
     assert problems == []
+
+
+def _outcome(registry, raw, **kwargs):
+    try:
+        return ("ok", registry.parse(raw, **kwargs))
+    except EventParseError as exc:
+        return (type(exc).__name__, exc.code, str(exc), getattr(exc, "problems", None))
+
+
+def test_parsing_with_an_expected_type_gives_what_the_general_path_gives(registry, data, samples):
+    """``expect`` only takes a faster road: every document, of the expected type or not, valid or
+    not, comes out as the same event or the same error as without it."""
+    event = new_event(data)
+    doc = wire(event)
+    closed = wire(new_event(samples.SampleClosed(case_id=data.case_id, reason_code="moved")))
+    variants: list[bytes | str] = [
+        event.to_json_bytes(),
+        event.to_json_bytes().decode(),
+        json.dumps(closed),  # another registered type
+        json.dumps({**doc, "type": "tsunagu.selftest.sample.happened.v2"}),  # unknown version
+        json.dumps({**doc, "type": CANARY}),
+        json.dumps({**doc, "data": {**doc["data"], "case_id": CANARY}}, ensure_ascii=False),
+        json.dumps({**doc, "extra": [1, 2]}),
+        json.dumps({**doc, "data": {**doc["data"], "counts": {"a": float("nan")}}}),  # NaN literal
+        '{"type": "tsunagu.selftest.sample.happened.v1", "type": "x"}',  # duplicate key: last wins
+        json.dumps(doc)[:-1] + ', "id": "' + doc["id"] + '"}',
+        json.dumps(doc).replace(doc["data"]["case_id"], "\\ud800"),  # a lone surrogate
+        b"{not json",
+        b"[" * 100_000,
+        b"\xef\xbb\xbf" + event.to_json_bytes(),  # a byte-order mark
+        b"null",
+    ]
+    for raw in variants:
+        general = _outcome(registry, raw)
+        expecting = _outcome(registry, raw, expect=SAMPLE_TYPE)
+        assert expecting == general, raw[:80]
+    assert _outcome(registry, event.to_json_bytes(), expect=SAMPLE_TYPE) == ("ok", event)
+    # An expected type the registry does not know changes nothing either.
+    assert _outcome(registry, event.to_json_bytes(), expect="tsunagu.selftest.nothing.happened.v1") == (
+        "ok",
+        event,
+    )
+
+
+SAMPLE_TYPE = "tsunagu.selftest.sample.happened.v1"

@@ -243,12 +243,26 @@ class Registry:
 
     # -- parsing ---------------------------------------------------------------------------------
 
-    def parse(self, raw: bytes | str) -> CloudEvent[Any]:
+    def parse(self, raw: bytes | str, *, expect: str | None = None) -> CloudEvent[Any]:
         """Raw wire bytes to a typed envelope, or an :class:`EventParseError` subclass.
 
         Bad JSON, an unknown type, an unknown version and invalid data raise distinct errors whose
         messages name fields and rules, never values.
+
+        ``expect`` is the type a caller expects (a consumer of one subscription). A document of
+        that type goes straight into its envelope class through pydantic's JSON parser, with no
+        dictionary in between (about half the time of the general path); anything else (another
+        type, bad JSON, invalid data) is parsed again by the general path, so the result and the
+        errors are the same with or without it.
         """
+        if expect is not None and (envelope_cls := self._envelopes.get(expect)) is not None:
+            try:
+                event = envelope_cls.model_validate_json(raw)
+            except ValidationError:
+                pass
+            else:
+                if event.type == expect:
+                    return event
         try:
             obj = json.loads(raw)
         except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError

@@ -142,14 +142,14 @@ async def test_a_stop_hands_work_to_the_other_replica_at_once(nats_url: str, dat
         assert pull is not None
 
         async def a_has_it_in_hand() -> bool:
-            return (await consumer_info(a)).num_ack_pending == 1 and pull.queue.empty()
+            return (await consumer_info(a)).num_ack_pending == 1 and pull.queued == 0
 
         await wait_for(a_has_it_in_hand, timeout=10, message="A handling the slow message")
         await publish(nats_url, *(Pinged(ping_id=new_event_id(), n=n) for n in range(1, 5)))
 
         async def a_queued_them_and_asks_for_more() -> bool:
             info = await consumer_info(a)
-            return pull.queue.qsize() == 4 and info.num_waiting == 1
+            return pull.queued == 4 and info.num_waiting == 1
 
         await wait_for(a_queued_them_and_asks_for_more, timeout=10, message="A queueing 4, its request open")
         await b.start()
@@ -158,7 +158,7 @@ async def test_a_stop_hands_work_to_the_other_replica_at_once(nats_url: str, dat
             return (await consumer_info(b)).num_waiting >= 2
 
         await wait_for(b_waits_behind_a, timeout=10, message="B's pull request waiting behind A's")
-        assert pull.queue.qsize() == 4  # still not started when the stop begins
+        assert pull.queued == 4  # still not started when the stop begins
 
         # Over loopback A's stop ends its requests within microseconds, mostly before the broker
         # gets to redeliver anything A handed back; over a network it does not. Ending them takes

@@ -31,7 +31,7 @@ import asyncio
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
@@ -126,7 +126,7 @@ class Outcome(Enum):
     """A dead letter retried for another consumer: acknowledged, not handled."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     msg: Msg
     attempts: int
@@ -136,7 +136,6 @@ class _Item:
     event: CloudEvent[Any] | None = None
     outcome: Outcome | None = None
     error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,8 @@ class EventConsumer(Generic[C]):
         self._js = js
         self.policy = policy
         self._registry = registry
-        self._readable = frozenset(registry.readable_as(subscription.event_type))
+        self._event_type = subscription.event_type
+        self._readable = frozenset(registry.readable_as(self._event_type))
         self._refusals = refusals
         self._tracer = get_tracer("tsunagu.consumer")
         self._pull: PullLoop | None = None
@@ -298,8 +298,7 @@ class EventConsumer(Generic[C]):
         if pull is not None:
             await pull.stop()
             # Not started: another replica takes these at once (our requests are closed).
-            while not pull.queue.empty():
-                msg = pull.queue.get_nowait()
+            for msg in pull.take_all():
                 try:
                     await msg.nak()
                 except Exception:
@@ -323,11 +322,8 @@ class EventConsumer(Generic[C]):
 
     # -- the loop ---------------------------------------------------------------------------
     async def _work(self, pull: PullLoop) -> None:
-        queue = pull.queue
         while True:
-            batch = [await queue.get()]
-            while len(batch) < self.policy.batch and not queue.empty():
-                batch.append(queue.get_nowait())
+            batch = await pull.take(self.policy.batch)
             pull.wake()  # room for the next batch while this one is processed
             self._current = asyncio.create_task(
                 self._process(batch, pull, settle_later=True), name=f"batch:{self.name}"
@@ -481,7 +477,7 @@ class EventConsumer(Generic[C]):
             text = payload.decode("utf-8")
         except UnicodeDecodeError:
             raise MalformedEventError("payload is not valid UTF-8") from None
-        event = self.as_subscribed(self._registry.parse(text))
+        event = self.as_subscribed(self._registry.parse(text, expect=self._event_type))
         if not isinstance(event.data, self.subscription.data_type):
             raise UnexpectedDataError("the event's data is not of the subscribed class")
         return event
@@ -489,8 +485,8 @@ class EventConsumer(Generic[C]):
     def as_subscribed(self, event: CloudEvent[Any]) -> CloudEvent[Any]:
         """An event of an earlier version the subscription reads, upcast to the subscribed one;
         any other event as it is."""
-        if event.type != self.subscription.event_type and event.type in self._readable:
-            return self._registry.upcast(event, self.subscription.event_type)
+        if event.type != self._event_type and event.type in self._readable:
+            return self._registry.upcast(event, self._event_type)
         return event
 
     def run_transaction(

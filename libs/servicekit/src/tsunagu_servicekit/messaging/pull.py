@@ -75,7 +75,10 @@ class PullLoop:
         self.max_requests = max_requests
         self.max_buffered = max_buffered if max_buffered is not None else batch
         self.keepalive = keepalive
-        self.queue: asyncio.Queue[Msg] = asyncio.Queue()
+        # A deque and an event rather than an asyncio.Queue: the consumer takes a batch at a time,
+        # and a queue's put and get per message were a tenth of the event loop's own work.
+        self._ready: deque[Msg] = deque()
+        self._arrived = asyncio.Event()
         self._held: dict[int, _Held] = {}
         self._open: deque[_Request] = deque()
         self._ids = itertools.count()
@@ -121,6 +124,25 @@ class PullLoop:
     def held(self) -> int:
         return len(self._held)
 
+    @property
+    def queued(self) -> int:
+        """Messages arrived and not yet taken."""
+        return len(self._ready)
+
+    async def take(self, limit: int) -> list[Msg]:
+        """Wait until a message has arrived, then take up to ``limit`` of those queued, in order."""
+        ready = self._ready
+        while not ready:
+            self._arrived.clear()
+            await self._arrived.wait()
+        return [ready.popleft() for _ in range(min(limit, len(ready)))]
+
+    def take_all(self) -> list[Msg]:
+        """Take every message queued, without waiting."""
+        taken = list(self._ready)
+        self._ready.clear()
+        return taken
+
     def wake(self) -> None:
         """Ask for more now (called when the consumer drained its queue)."""
         self._changed.set()
@@ -137,7 +159,8 @@ class PullLoop:
             self._changed.set()
             return
         self._held[id(msg)] = _Held(msg, time.monotonic())
-        self.queue.put_nowait(msg)
+        self._ready.append(msg)
+        self._arrived.set()
         if self._open:
             head = self._open[0]
             head.received += 1
@@ -176,7 +199,7 @@ class PullLoop:
             while len(self._open) < self.max_requests and self._nc.is_connected:
                 # Never ask for more than fits: queued plus still expected stays within the bound.
                 expected = sum(r.batch - r.received for r in self._open)
-                room = min(self.batch, self.max_buffered - self.queue.qsize() - expected)
+                room = min(self.batch, self.max_buffered - len(self._ready) - expected)
                 if room <= 0:
                     break
                 rid = str(next(self._ids))

@@ -580,7 +580,7 @@ class EventConsumer(Generic[C]):
                 await self._hand_back(pull, [i.msg for i in items], delay=self.policy.retry_base)
 
     async def _settle(self, items: list[_Item], pull: PullLoop | None = None) -> None:
-        counts: dict[str, int] = {}
+        counts: dict[Outcome, int] = {}
         for item in items:
             outcome = item.outcome
             assert outcome is not None
@@ -603,10 +603,10 @@ class EventConsumer(Generic[C]):
                 outcome = await self._dead_letter(item)
             if pull is not None:
                 pull.release(item.msg)
-            counts[outcome.value] = counts.get(outcome.value, 0) + 1
-        for value, n in counts.items():
-            MESSAGES_CONSUMED.labels(consumer=self.name, outcome=value).inc(n)
-        self.processed += counts.get(Outcome.PROCESSED.value, 0)
+            counts[outcome] = counts.get(outcome, 0) + 1
+        for counted, n in counts.items():
+            MESSAGES_CONSUMED.labels(consumer=self.name, outcome=counted.value).inc(n)
+        self.processed += counts.get(Outcome.PROCESSED, 0)
 
     async def _dead_letter(self, item: _Item) -> Outcome:
         try:

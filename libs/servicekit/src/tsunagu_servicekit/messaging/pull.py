@@ -39,7 +39,7 @@ _PENDING_MESSAGES = "Nats-Pending-Messages"
 """Header of a status message ending a pull request: how many of its batch were not delivered."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Held:
     msg: Msg
     touched: float

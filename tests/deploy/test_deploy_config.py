@@ -1021,11 +1021,14 @@ async def test_service_pulls_and_acks_its_own_consumer(
         pull = PullLoop(consumer.nc, stream=stream, durable=name, batch=10, expires=1)
         await pull.start()
         try:
-            while True:
-                msg = await asyncio.wait_for(pull.queue.get(), 5)
-                if msg.headers and msg.headers.get("Nats-Msg-Id") == event_id:
-                    break
-                await msg.ack()
+            found = None
+            while found is None:
+                for msg in await asyncio.wait_for(pull.take(10), 5):
+                    if found is None and msg.headers and msg.headers.get("Nats-Msg-Id") == event_id:
+                        found = msg
+                    else:
+                        await msg.ack()
+            msg = found
             await publish_dead_letter(js, msg, consumer=name, error_class="DeploymentTest")
             await msg.ack()
         finally:

@@ -29,7 +29,7 @@ import subprocess
 import time
 import typing
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -303,6 +303,29 @@ def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
     spec = obj["spec"]["jobTemplate"]["spec"] if obj["kind"] == "CronJob" else obj["spec"]
     pod: dict[str, Any] = spec["template"]["spec"]
     return pod
+
+
+def mount_sources(
+    pod: Mapping[str, Any], container: Mapping[str, Any]
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """What the kubelet mounts into ``container`` from ConfigMap, Secret and projected volumes:
+    ``(mountPath, "configMap" | "secret", reference)``, a Secret volume's reference named by
+    ``name`` as a projected source's is. Other volumes (a StatefulSet's claim, emptyDir) are left out."""
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        volume = volumes.get(mount["name"], {})
+        if "configMap" in volume:
+            sources = [{"configMap": volume["configMap"]}]
+        elif "secret" in volume:
+            sources = [{"secret": {**volume["secret"], "name": volume["secret"]["secretName"]}}]
+        elif "projected" in volume:
+            sources = volume["projected"]["sources"]
+        else:
+            continue
+        for source in sources:
+            for kind in ("configMap", "secret"):
+                if kind in source:
+                    yield mount["mountPath"], kind, source[kind]
 
 
 def workload_problems(obj: dict[str, Any], objects: list[dict[str, Any]]) -> list[str]:

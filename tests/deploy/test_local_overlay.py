@@ -24,6 +24,7 @@ from test_deploy_config import (
     WORKLOAD_KINDS,
     built_overlay,
     check_config,
+    mount_sources,
     nats_env,
     pod_spec,
 )
@@ -52,29 +53,17 @@ def mounted_files(
     """Each file the kubelet puts into ``container`` from ConfigMap, Secret and projected volumes,
     by path: ``("ConfigMap", name, key)`` or ``("Secret", name, key)``; a ConfigMap's content is
     taken from the rendering (its generated name included)."""
-    volumes = {v["name"]: v for v in pod.get("volumes", [])}
     files: dict[str, Any] = {}
-    for mount in container.get("volumeMounts", []):
-        volume = volumes.get(mount["name"], {})
-        if "configMap" in volume:
-            sources = [{"configMap": volume["configMap"]}]
-        elif "secret" in volume:
-            sources = [{"secret": {**volume["secret"], "name": volume["secret"]["secretName"]}}]
-        elif "projected" in volume:
-            sources = volume["projected"]["sources"]
+    for path, kind, ref in mount_sources(pod, container):
+        if kind == "configMap":
+            data = one(objects, "ConfigMap", ref["name"]).get("data", {})
+            items = ref.get("items") or [{"key": k, "path": k} for k in data]
+            for item in items:
+                files[f"{path}/{item['path']}"] = ("ConfigMap", ref["name"], item["key"])
         else:
-            continue
-        for source in sources:
-            [(kind, ref)] = [(k, v) for k, v in source.items() if k in ("configMap", "secret")]
-            if kind == "configMap":
-                data = one(objects, "ConfigMap", ref["name"]).get("data", {})
-                items = ref.get("items") or [{"key": k, "path": k} for k in data]
-                for item in items:
-                    files[f"{mount['mountPath']}/{item['path']}"] = ("ConfigMap", ref["name"], item["key"])
-            else:
-                assert "items" in ref, f"Secret {ref['name']}: mount named keys, not the whole Secret"
-                for item in ref["items"]:
-                    files[f"{mount['mountPath']}/{item['path']}"] = ("Secret", ref["name"], item["key"])
+            assert "items" in ref, f"Secret {ref['name']}: mount named keys, not the whole Secret"
+            for item in ref["items"]:
+                files[f"{path}/{item['path']}"] = ("Secret", ref["name"], item["key"])
     return files
 
 

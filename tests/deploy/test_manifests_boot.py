@@ -70,6 +70,7 @@ from test_deploy_config import (
     ProductionNats,
     built_overlay,
     compose,
+    mount_sources,
     nats_env,
     running_production_nats,
 )
@@ -302,32 +303,20 @@ def mounted_secret_files(
     """The files the kubelet would mount into ``container`` from Secret and projected volumes:
     each selected key at ``<mountPath>/<path>``; a missing Secret or key is left out where the
     source is optional and stops the pod (here: the test) where it is not."""
-    volumes = {v["name"]: v for v in pod.get("volumes", [])}
     files: dict[str, str] = {}
-    for mount in container.get("volumeMounts", []):
-        volume = volumes.get(mount["name"], {})  # absent: a StatefulSet's volume claim
-        if "secret" in volume:
-            sources = [{"secret": {**volume["secret"], "name": volume["secret"]["secretName"]}}]
-        elif "projected" in volume:
-            sources = volume["projected"]["sources"]
-        else:
+    for path, kind, secret in mount_sources(pod, container):
+        if kind != "secret":
             continue
-        for source in sources:
-            if "secret" not in source:
+        values = secret_values.get(secret["name"])
+        if values is None:
+            assert secret.get("optional"), f"Secret {secret['name']} does not exist: the pod would not start"
+            continue
+        items = secret.get("items") or [{"key": k, "path": k} for k in values]
+        for item in items:
+            if item["key"] not in values:
+                assert secret.get("optional"), f"Secret {secret['name']} has no key {item['key']}"
                 continue
-            secret = source["secret"]
-            values = secret_values.get(secret["name"])
-            if values is None:
-                assert secret.get("optional"), (
-                    f"Secret {secret['name']} does not exist: the pod would not start"
-                )
-                continue
-            items = secret.get("items") or [{"key": k, "path": k} for k in values]
-            for item in items:
-                if item["key"] not in values:
-                    assert secret.get("optional"), f"Secret {secret['name']} has no key {item['key']}"
-                    continue
-                files[f"{mount['mountPath']}/{item['path']}"] = values[item["key"]]
+            files[f"{path}/{item['path']}"] = values[item["key"]]
     return files
 
 

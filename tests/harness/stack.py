@@ -185,7 +185,11 @@ class ServiceProcess:
     def spans(self) -> list[dict[str, Any]]:
         if not self.traces_file.exists():
             return []
-        return [json.loads(line) for line in self.traces_file.read_text().splitlines() if line.strip()]
+        text = self.traces_file.read_text()
+        # The service may be writing its next spans as we read (a large export reaches the file in
+        # more than one write): only newline-terminated lines are whole.
+        whole = text[: text.rfind("\n") + 1]
+        return [json.loads(line) for line in whole.splitlines() if line.strip()]
 
 
 @contextmanager
